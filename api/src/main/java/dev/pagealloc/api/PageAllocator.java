@@ -1,0 +1,113 @@
+package dev.pagealloc.api;
+
+import dev.pagealloc.internal.ProviderSelection;
+import java.util.List;
+
+/**
+ * Hands out {@link Region}s: reservations of address space that commit pages as they grow and
+ * never move.
+ *
+ * {@snippet :
+ * PageAllocator allocator = PageAllocator.builder()
+ *         .withPageBytes(64 * 1024)      // WebAssembly pages
+ *         .withGuardPages(true)
+ *         .build();
+ * try (Region region = allocator.allocate(1, 16)) {   // 64 KiB committed, 1 MiB reserved
+ *     region.segment().set(ValueLayout.JAVA_INT, 0, 42);
+ *     region.grow(3);                                 // same base, 256 KiB committed
+ * }
+ * }
+ *
+ * <p>Thread-safe: one allocator serves many threads and many regions.
+ */
+public interface PageAllocator {
+
+    /** {@return a builder with the defaults: 64 KiB pages, guard pages, no huge pages, no NUMA policy} */
+    static PageAllocatorBuilder builder() {
+        return new PageAllocatorBuilder();
+    }
+
+    /**
+     * {@return every platform provider found, whether it supports this platform, and why}
+     *
+     * @throws java.util.ServiceConfigurationError if a provider cannot be loaded
+     */
+    static List<ProviderStatus> providers() {
+        return ProviderSelection.statuses();
+    }
+
+    /**
+     * Reserves {@code maximumPages} pages plus guard regions, all inaccessible, then commits the
+     * first {@code initialPages} readable and writable, reading zero.
+     *
+     * @param initialPages pages committed now; {@code 0 <= initialPages <= maximumPages}
+     * @param maximumPages pages reserved; {@code >= 1}
+     * @return the region
+     * @throws IllegalArgumentException if a count is negative, {@code initialPages > maximumPages},
+     *     {@code maximumPages == 0}, or the byte size overflows {@code long} or the address space
+     * @throws UnsupportedOptionException if an option cannot be honoured now (an empty huge page
+     *     pool) and best effort was not asked for
+     * @throws BudgetExceededException if the budget cannot take the initial pages
+     * @throws KernelException if the kernel refuses the reservation or the commit; nothing stays reserved
+     */
+    Region allocate(long initialPages, long maximumPages);
+
+    /**
+     * Same as {@code allocate(initialPages, max)} where {@code max} is the builder's
+     * {@linkplain PageAllocatorBuilder#withMaximumPages(long) maximum}, or {@code initialPages} if
+     * none was set.
+     *
+     * @param initialPages pages committed now
+     * @return the region
+     * @throws IllegalArgumentException as {@link #allocate(long, long)}, and if {@code initialPages}
+     *     passes the builder's maximum
+     */
+    Region allocate(long initialPages);
+
+    /**
+     * Same as {@code region.grow(additionalPages)}.
+     *
+     * @param region a region of this allocator
+     * @param additionalPages pages to add
+     * @return the size before the call, in pages
+     */
+    default long grow(Region region, long additionalPages) {
+        return region.grow(additionalPages);
+    }
+
+    /**
+     * Same as {@code region.protect(byteOffset, byteLength, protection)}.
+     *
+     * @param region a region of this allocator
+     * @param byteOffset the first byte, from the base
+     * @param byteLength the length, in bytes
+     * @param protection the new protection
+     */
+    default void protect(Region region, long byteOffset, long byteLength, Protection protection) {
+        region.protect(byteOffset, byteLength, protection);
+    }
+
+    /**
+     * Same as {@code region.deallocate()}.
+     *
+     * @param region a region of this allocator
+     */
+    default void deallocate(Region region) {
+        region.deallocate();
+    }
+
+    /** {@return the name of the platform provider in use, e.g. {@code linux}} */
+    String platform();
+
+    /** {@return the logical page unit of page counts, in bytes} */
+    long pageBytes();
+
+    /** {@return the configuration as built} */
+    AllocatorConfig config();
+
+    /** {@return the platform's capabilities, probed when the allocator was built} */
+    Capabilities capabilities();
+
+    /** {@return a snapshot of this allocator's counters} */
+    AllocatorStatistics statistics();
+}

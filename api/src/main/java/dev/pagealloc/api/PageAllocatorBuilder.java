@@ -1,0 +1,261 @@
+package dev.pagealloc.api;
+
+import dev.pagealloc.internal.ReservingPageAllocator;
+import dev.pagealloc.spi.PlatformProvider;
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Configures a {@link PageAllocator}. Setters only record values; {@link #build()} checks them
+ * against each other and against the platform, so every mistake is reported in one place.
+ *
+ * <p>Not thread-safe; the allocator it builds is.
+ */
+public final class PageAllocatorBuilder {
+    /** The WebAssembly page, the default logical page: 64 KiB. */
+    public static final long WASM_PAGE_BYTES = 64 * 1024;
+
+    private String platform;
+    private PlatformProvider provider;
+    private long pageBytes = WASM_PAGE_BYTES;
+    private long maximumPages = -1;
+    private boolean guardPages = true;
+    private long guardBeforeBytes = -1;
+    private long guardAfterBytes = -1;
+    private HugePages hugePages = HugePages.systemDefault();
+    private NumaPolicy numaPolicy = NumaPolicy.none();
+    private boolean populate;
+    private boolean lock;
+    private MemoryTagging memoryTagging = MemoryTagging.NONE;
+    private MemoryBudget budget;
+    private boolean bestEffort;
+    private ViewSharing viewSharing = ViewSharing.CONFINED;
+    private MemorySegment staticBuffer;
+
+    PageAllocatorBuilder() {}
+
+    /**
+     * Uses the provider named {@code name}, overriding the {@code pagealloc.platform} property.
+     *
+     * @param name a provider name, e.g. {@code linux} or {@code embedded}
+     * @return this builder
+     */
+    public PageAllocatorBuilder withPlatform(String name) {
+        this.platform = Objects.requireNonNull(name, "name");
+        return this;
+    }
+
+    /**
+     * Uses {@code provider} directly instead of looking one up (tests over simulated kernels).
+     *
+     * @param provider the provider
+     * @return this builder
+     */
+    public PageAllocatorBuilder withProvider(PlatformProvider provider) {
+        this.provider = Objects.requireNonNull(provider, "provider");
+        return this;
+    }
+
+    /**
+     * Sets the logical page unit of page counts: 64 KiB for WebAssembly (the default), the system
+     * page, a huge page, or 1 byte (the custom-page-sizes proposal).
+     *
+     * @param pageBytes the unit, in bytes; a positive power of two
+     * @return this builder
+     */
+    public PageAllocatorBuilder withPageBytes(long pageBytes) {
+        this.pageBytes = pageBytes;
+        return this;
+    }
+
+    /**
+     * Sets the maximum that {@link PageAllocator#allocate(long)} reserves.
+     *
+     * @param maximumPages the maximum, in logical pages; {@code >= 1}
+     * @return this builder
+     */
+    public PageAllocatorBuilder withMaximumPages(long maximumPages) {
+        this.maximumPages = maximumPages;
+        return this;
+    }
+
+    /**
+     * Turns guard regions on (one base page before and after each region, the default) or off.
+     *
+     * @param enabled whether regions get guards
+     * @return this builder
+     */
+    public PageAllocatorBuilder withGuardPages(boolean enabled) {
+        this.guardPages = enabled;
+        return this;
+    }
+
+    /**
+     * Turns guard regions on with explicit sizes, e.g. 2 GiB after a 32-bit WebAssembly memory so
+     * that any 32-bit offset from any in-bounds address faults.
+     *
+     * @param beforeBytes guard before the base, in bytes; a non-negative multiple of the base page
+     * @param afterBytes guard after the maximum, in bytes; a non-negative multiple of the base page
+     * @return this builder
+     */
+    public PageAllocatorBuilder withGuardBytes(long beforeBytes, long afterBytes) {
+        this.guardPages = true;
+        this.guardBeforeBytes = beforeBytes;
+        this.guardAfterBytes = afterBytes;
+        return this;
+    }
+
+    /**
+     * Chooses the huge pages backing regions.
+     *
+     * @param hugePages none, the system default, transparent, or explicit of one size
+     * @return this builder
+     */
+    public PageAllocatorBuilder withHugePages(HugePages hugePages) {
+        this.hugePages = Objects.requireNonNull(hugePages, "hugePages");
+        return this;
+    }
+
+    /**
+     * Chooses where the kernel places pages.
+     *
+     * @param numaPolicy the policy
+     * @return this builder
+     */
+    public PageAllocatorBuilder withNumaPolicy(NumaPolicy numaPolicy) {
+        this.numaPolicy = Objects.requireNonNull(numaPolicy, "numaPolicy");
+        return this;
+    }
+
+    /**
+     * Binds pages to one node; same as {@code withNumaPolicy(NumaPolicy.bind(node))}.
+     *
+     * @param node the node number
+     * @return this builder
+     */
+    public PageAllocatorBuilder withNumaNode(int node) {
+        return withNumaPolicy(NumaPolicy.bind(node));
+    }
+
+    /**
+     * Prefaults pages when they are committed ({@code MADV_POPULATE_WRITE}, else touching them).
+     *
+     * @param populate whether to prefault
+     * @return this builder
+     */
+    public PageAllocatorBuilder withPopulate(boolean populate) {
+        this.populate = populate;
+        return this;
+    }
+
+    /**
+     * Locks committed pages in memory ({@code mlock}, {@code VirtualLock}).
+     *
+     * @param lock whether to lock
+     * @return this builder
+     */
+    public PageAllocatorBuilder withLock(boolean lock) {
+        this.lock = lock;
+        return this;
+    }
+
+    /**
+     * Turns hardware memory tagging on for committed pages.
+     *
+     * @param memoryTagging the mode and tag mask
+     * @return this builder
+     */
+    public PageAllocatorBuilder withMemoryTagging(MemoryTagging memoryTagging) {
+        this.memoryTagging = Objects.requireNonNull(memoryTagging, "memoryTagging");
+        return this;
+    }
+
+    /**
+     * Charges every committed byte to {@code budget}.
+     *
+     * @param budget the budget, shareable between allocators
+     * @return this builder
+     */
+    public PageAllocatorBuilder withBudget(MemoryBudget budget) {
+        this.budget = Objects.requireNonNull(budget, "budget");
+        return this;
+    }
+
+    /**
+     * Downgrades options the platform cannot honour (reported by {@link Region#appliedOptions()})
+     * instead of refusing them with {@link UnsupportedOptionException}.
+     *
+     * @param bestEffort whether to downgrade
+     * @return this builder
+     */
+    public PageAllocatorBuilder withBestEffort(boolean bestEffort) {
+        this.bestEffort = bestEffort;
+        return this;
+    }
+
+    /**
+     * Chooses which threads may use region views, and so the cost of invalidating them.
+     *
+     * @param viewSharing confined (default) or shared
+     * @return this builder
+     */
+    public PageAllocatorBuilder withViewSharing(ViewSharing viewSharing) {
+        this.viewSharing = Objects.requireNonNull(viewSharing, "viewSharing");
+        return this;
+    }
+
+    /**
+     * Gives the embedded provider the buffer it manages: all its regions live inside it.
+     *
+     * @param buffer the buffer, native or heap; page-aligned if native
+     * @return this builder
+     */
+    public PageAllocatorBuilder withStaticBuffer(MemorySegment buffer) {
+        this.staticBuffer = Objects.requireNonNull(buffer, "buffer");
+        return this;
+    }
+
+    /**
+     * Checks the configuration, selects and opens the platform provider, and checks the options
+     * against what the platform can do.
+     *
+     * @return the allocator
+     * @throws IllegalArgumentException if a value is out of range, with the argument and its limit
+     * @throws IllegalStateException if the named provider is missing or unsupported; the message
+     *     lists the providers found
+     * @throws UnsupportedOptionException if the platform cannot honour an option and best effort
+     *     was not asked for
+     */
+    public PageAllocator build() {
+        if (pageBytes <= 0 || Long.bitCount(pageBytes) != 1) {
+            throw new IllegalArgumentException("build(pageBytes=" + pageBytes + "): not a positive power of two");
+        }
+        if (maximumPages != -1 && maximumPages < 1) {
+            throw new IllegalArgumentException("build(maximumPages=" + maximumPages + "): must be at least 1");
+        }
+        if (guardBeforeBytes < -1 || guardAfterBytes < -1) {
+            throw new IllegalArgumentException("build(guardBeforeBytes=" + guardBeforeBytes + ", guardAfterBytes="
+                    + guardAfterBytes + "): guard sizes must not be negative");
+        }
+        AllocatorConfig config = new AllocatorConfig(
+                Optional.ofNullable(platform),
+                Optional.ofNullable(provider),
+                pageBytes,
+                maximumPages == -1 ? OptionalLong.empty() : OptionalLong.of(maximumPages),
+                guardPages,
+                guardBeforeBytes == -1 ? OptionalLong.empty() : OptionalLong.of(guardBeforeBytes),
+                guardAfterBytes == -1 ? OptionalLong.empty() : OptionalLong.of(guardAfterBytes),
+                hugePages,
+                numaPolicy,
+                populate,
+                lock,
+                memoryTagging,
+                Optional.ofNullable(budget),
+                bestEffort,
+                viewSharing,
+                Optional.ofNullable(staticBuffer));
+        return ReservingPageAllocator.open(config);
+    }
+}

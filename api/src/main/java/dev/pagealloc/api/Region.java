@@ -1,0 +1,192 @@
+package dev.pagealloc.api;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A reservation of address space with a committed, accessible prefix that can grow in place.
+ *
+ * <p>Layout: {@code [guard before][committed pages | reserved pages up to the maximum][guard after]}.
+ * The base {@link #address()} never changes while the region lives. Page counts are in the
+ * allocator's logical page unit ({@link #pageBytes()}); byte offsets of protect, decommit and
+ * discard must be multiples of {@link #protectionGranuleBytes()} (the system page, or the huge page
+ * when the region uses explicit huge pages).
+ *
+ * <h2>Views</h2>
+ * Java code reaches the memory only through {@link #segment()} and {@link #segment(long, long)},
+ * segments bounded to accessible bytes. Views are invalidated, and then throw
+ * {@link IllegalStateException} on access, whenever access is taken away: {@link #deallocate()},
+ * {@link #decommit(long, long)}, and {@link #protect(long, long, Protection)} to a protection that
+ * is not {@linkplain Protection#isWithin(Protection) wider}. Ask for a new view afterwards. Views of
+ * a read-only range are read-only segments. Growing and discarding leave views valid. Whether other
+ * threads may use views is the allocator's {@link ViewSharing}.
+ *
+ * <h2>Thread safety</h2>
+ * Operations on one region are serialized; grow, protect and discard may race with threads
+ * reading views without tearing or crashing (with {@link ViewSharing#SHARED}).
+ *
+ * <h2>Failure</h2>
+ * Bad arguments throw {@link IllegalArgumentException} or {@link IndexOutOfBoundsException}
+ * before any system call; operations on a deallocated region throw {@link IllegalStateException};
+ * kernel refusals throw {@link KernelException}. Each leaves the region as it was.
+ */
+public interface Region extends AutoCloseable {
+
+    /** {@return the base address: the first accessible byte; constant for the region's life} */
+    long address();
+
+    /** {@return the logical page unit of page counts, in bytes} */
+    long pageBytes();
+
+    /** {@return the unit of protect, decommit and discard ranges, in bytes} */
+    long protectionGranuleBytes();
+
+    /** {@return the current size, in logical pages} */
+    long pages();
+
+    /** {@return the maximum size, in logical pages} */
+    long maximumPages();
+
+    /** {@return the accessible size: {@code pages() * pageBytes()}, in bytes} */
+    long byteSize();
+
+    /** {@return the bytes committed for the current size, rounded up to the granule, in bytes} */
+    long committedBytes();
+
+    /** {@return the whole reservation, guards included, in bytes} */
+    long reservedBytes();
+
+    /** {@return the guard region before the base, in bytes (may be 0)} */
+    long guardBeforeBytes();
+
+    /** {@return the guard region after the reserved maximum, in bytes (may be 0)} */
+    long guardAfterBytes();
+
+    /** {@return the options this region really got} */
+    AppliedOptions appliedOptions();
+
+    /** {@return whether the region has not been deallocated} */
+    boolean isAlive();
+
+    /**
+     * {@return a view of all accessible bytes, {@code [0, byteSize())}}; read-only if any page in it
+     * is read-only or read-execute.
+     *
+     * @throws IllegalStateException if the region is deallocated, or a page in range is
+     *     inaccessible (protected {@link Protection#NONE} or decommitted); the message names it
+     */
+    MemorySegment segment();
+
+    /**
+     * {@return a view of {@code [byteOffset, byteOffset + byteLength)}}; read-only if any page in it
+     * is read-only or read-execute.
+     *
+     * @param byteOffset the first byte, from the base; {@code 0 <= byteOffset <= byteSize()}
+     * @param byteLength the length, in bytes; {@code byteOffset + byteLength <= byteSize()}
+     * @throws IndexOutOfBoundsException if the range is not within {@code [0, byteSize())}
+     * @throws IllegalStateException if the region is deallocated or a page in range is inaccessible
+     */
+    MemorySegment segment(long byteOffset, long byteLength);
+
+    /**
+     * Commits {@code additionalPages} more pages in place, readable and writable and reading zero.
+     *
+     * @param additionalPages pages to add; {@code >= 0} (0 only reports the size)
+     * @return the size before the call, in pages
+     * @throws IllegalArgumentException if {@code additionalPages < 0}
+     * @throws MaximumPagesExceededException if the result would pass {@link #maximumPages()}
+     * @throws BudgetExceededException if the allocator's budget cannot take the pages
+     * @throws KernelException if the kernel refuses the commit
+     * @throws IllegalStateException if the region is deallocated
+     */
+    long grow(long additionalPages);
+
+    /**
+     * Like {@link #grow(long)} but reports a grow past the maximum, a budget refusal or a kernel
+     * refusal as {@code -1}, as WebAssembly's {@code memory.grow} does.
+     *
+     * @param additionalPages pages to add; {@code >= 0}
+     * @return the size before the call in pages, or {@code -1} if nothing was committed
+     * @throws IllegalArgumentException if {@code additionalPages < 0}
+     * @throws IllegalStateException if the region is deallocated
+     */
+    long tryGrow(long additionalPages);
+
+    /**
+     * Changes the protection of committed pages.
+     *
+     * @param byteOffset the first byte, from the base; a multiple of {@link #protectionGranuleBytes()}
+     * @param byteLength the length, in bytes; a multiple of the granule, within {@link #committedBytes()}
+     * @param protection the new protection
+     * @throws IllegalArgumentException if the range is misaligned or {@code byteLength < 0}
+     * @throws IndexOutOfBoundsException if the range passes {@link #committedBytes()}
+     * @throws IllegalStateException if the region is deallocated, or the range holds decommitted pages
+     * @throws KernelException if the kernel refuses
+     * @implNote {@code mprotect} on Linux, {@code mach_vm_protect} on macOS, {@code VirtualProtect} on Windows.
+     */
+    void protect(long byteOffset, long byteLength, Protection protection);
+
+    /**
+     * {@return the protection of the page holding {@code byteOffset}}, {@link Protection#NONE} for
+     * a decommitted page
+     *
+     * @param byteOffset a byte within {@link #committedBytes()}
+     * @throws IndexOutOfBoundsException if {@code byteOffset} is outside {@code [0, committedBytes())}
+     */
+    Protection protectionAt(long byteOffset);
+
+    /**
+     * Returns committed pages to the operating system and makes them inaccessible; their contents
+     * are gone and they read zero after {@link #recommit(long, long)}. The region's size is unchanged.
+     *
+     * @param byteOffset the first byte; a multiple of the granule
+     * @param byteLength the length, in bytes; a multiple of the granule, within {@link #committedBytes()}
+     * @throws IllegalArgumentException if the range is misaligned or {@code byteLength < 0}
+     * @throws IndexOutOfBoundsException if the range passes {@link #committedBytes()}
+     * @throws KernelException if the kernel refuses
+     * @implNote {@code madvise(MADV_DONTNEED)} and {@code mprotect(PROT_NONE)} on Linux,
+     *     {@code VirtualFree(MEM_DECOMMIT)} on Windows.
+     */
+    void decommit(long byteOffset, long byteLength);
+
+    /**
+     * Makes decommitted pages readable and writable again, reading zero.
+     *
+     * @param byteOffset the first byte; a multiple of the granule
+     * @param byteLength the length, in bytes; a multiple of the granule, within {@link #committedBytes()}
+     * @throws IllegalArgumentException if the range is misaligned, {@code byteLength < 0}, or holds
+     *     pages that are not decommitted
+     * @throws IndexOutOfBoundsException if the range passes {@link #committedBytes()}
+     * @throws BudgetExceededException if the budget cannot take the pages
+     * @throws KernelException if the kernel refuses
+     */
+    void recommit(long byteOffset, long byteLength);
+
+    /**
+     * Drops the contents of committed pages while keeping them accessible: they read zero next and
+     * their memory goes back to the system until touched. Views stay valid.
+     *
+     * @param byteOffset the first byte; a multiple of the granule
+     * @param byteLength the length, in bytes; a multiple of the granule, within {@link #committedBytes()}
+     * @throws IllegalArgumentException if the range is misaligned or {@code byteLength < 0}
+     * @throws IndexOutOfBoundsException if the range passes {@link #committedBytes()}
+     * @throws KernelException if the kernel refuses
+     * @implNote {@code madvise(MADV_DONTNEED)} on Linux, {@code MADV_FREE_REUSABLE} on macOS,
+     *     decommit and recommit on Windows (so the pages really read zero).
+     */
+    void discard(long byteOffset, long byteLength);
+
+    /**
+     * Releases the whole reservation, guards included, and invalidates every view.
+     *
+     * @apiNote Idempotent, unlike {@link java.lang.foreign.Arena#close()}: regions are often
+     *     released both by an owner and by a cleanup path, and the second call has nothing to lose.
+     * @throws WrongThreadException if views are {@link ViewSharing#CONFINED} to another thread;
+     *     the region is then left alive and intact
+     * @throws KernelException if the kernel refuses to unmap
+     */
+    void deallocate();
+
+    /** Same as {@link #deallocate()}. */
+    @Override
+    void close();
+}

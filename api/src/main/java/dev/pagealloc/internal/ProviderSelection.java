@@ -1,0 +1,85 @@
+package dev.pagealloc.internal;
+
+import dev.pagealloc.api.AllocatorConfig;
+import dev.pagealloc.api.ProviderStatus;
+import dev.pagealloc.spi.PlatformProvider;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.stream.Collectors;
+
+/**
+ * Finds platform providers through {@link ServiceLoader} and picks one: the one given directly,
+ * else the one named by the builder or the {@code pagealloc.platform} property, else the supported
+ * one with the highest priority.
+ */
+public final class ProviderSelection {
+    /** The system property that forces a provider by name. */
+    public static final String PLATFORM_PROPERTY = "pagealloc.platform";
+
+    private ProviderSelection() {}
+
+    /** {@return every provider found, highest priority first} */
+    public static List<PlatformProvider> providers() {
+        return ServiceLoader.load(PlatformProvider.class, ProviderSelection.class.getClassLoader()).stream()
+                .map(ServiceLoader.Provider::get)
+                .sorted(Comparator.comparingInt(PlatformProvider::priority).reversed())
+                .toList();
+    }
+
+    /** {@return the status of every provider found, highest priority first} */
+    public static List<ProviderStatus> statuses() {
+        return providers().stream().map(ProviderSelection::status).toList();
+    }
+
+    private static ProviderStatus status(PlatformProvider provider) {
+        PlatformProvider.Support support = provider.support();
+        return new ProviderStatus(provider.name(), support.supported(), support.reason(), provider.priority());
+    }
+
+    /**
+     * {@return the provider {@code config} asks for}
+     *
+     * @param config the allocator configuration
+     * @throws IllegalStateException if the named provider is absent or unsupported, or none is
+     *     supported; the message lists what was found
+     */
+    public static PlatformProvider select(AllocatorConfig config) {
+        if (config.provider().isPresent()) {
+            return config.provider().get();
+        }
+        List<PlatformProvider> found = providers();
+        Optional<String> named = config.platform().or(() -> Optional.ofNullable(System.getProperty(PLATFORM_PROPERTY)));
+        if (named.isPresent()) {
+            String name = named.get();
+            PlatformProvider provider = found.stream()
+                    .filter(p -> p.name().equals(name))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException(
+                            "select(" + PLATFORM_PROPERTY + "=" + name + "): no provider named '" + name + "'; found: "
+                                    + describe(found)));
+            PlatformProvider.Support support = provider.support();
+            if (!support.supported()) {
+                throw new IllegalStateException("select(" + PLATFORM_PROPERTY + "=" + name + "): provider '" + name
+                        + "' does not support this platform (" + support.reason() + "); found: " + describe(found));
+            }
+            return provider;
+        }
+        return found.stream()
+                .filter(p -> p.support().supported())
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException(
+                        "select(): no supported platform provider; found: " + describe(found)));
+    }
+
+    private static String describe(List<PlatformProvider> found) {
+        if (found.isEmpty()) {
+            return "none (is a pagealloc-platform-* module on the module or class path?)";
+        }
+        return found.stream()
+                .map(ProviderSelection::status)
+                .map(s -> s.name() + " (" + (s.supported() ? "supported" : "unsupported") + ": " + s.reason() + ")")
+                .collect(Collectors.joining(", "));
+    }
+}

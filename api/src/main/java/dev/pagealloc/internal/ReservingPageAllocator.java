@@ -1,0 +1,248 @@
+package dev.pagealloc.internal;
+
+import dev.pagealloc.api.AllocatorConfig;
+import dev.pagealloc.api.AllocatorStatistics;
+import dev.pagealloc.api.AppliedOptions;
+import dev.pagealloc.api.Capabilities;
+import dev.pagealloc.api.Capabilities.TransparentHugePageMode;
+import dev.pagealloc.api.HugePages;
+import dev.pagealloc.api.KernelException;
+import dev.pagealloc.api.MemoryTagging;
+import dev.pagealloc.api.NumaPolicy;
+import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.Region;
+import dev.pagealloc.api.SystemCallError;
+import dev.pagealloc.api.UnsupportedOptionException;
+import dev.pagealloc.api.Units;
+import dev.pagealloc.spi.Backing;
+import dev.pagealloc.spi.PlatformProvider;
+import dev.pagealloc.spi.SystemCallException;
+import dev.pagealloc.spi.VirtualMemory;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The one {@link PageAllocator}: argument checks, layout, best-effort downgrades and statistics
+ * written once above a platform's {@link VirtualMemory}.
+ */
+public final class ReservingPageAllocator implements PageAllocator {
+    private final String platform;
+    private final VirtualMemory memory;
+    private final AllocatorConfig config;
+    private final Capabilities capabilities;
+    private final long basePageBytes;
+    private final long guardBeforeBytes;
+    private final long guardAfterBytes;
+    /** The backing every region asks for first, after build-time downgrades. */
+    private final Backing plannedBacking;
+    private final List<String> plannedDowngrades;
+    final StatisticsCounters statistics = new StatisticsCounters();
+
+    /**
+     * Selects and opens the provider {@code config} asks for.
+     *
+     * @param config the checked configuration
+     * @return the allocator
+     */
+    public static PageAllocator open(AllocatorConfig config) {
+        PlatformProvider provider = ProviderSelection.select(config);
+        return new ReservingPageAllocator(provider.name(), provider.open(config), config);
+    }
+
+    /**
+     * Creates an allocator over {@code memory}, checking the options against its capabilities.
+     *
+     * @param platform the provider's name
+     * @param memory the platform primitives
+     * @param config the configuration
+     * @throws IllegalArgumentException if a guard size is misaligned or a NUMA node does not exist
+     * @throws UnsupportedOptionException if an option is unavailable and best effort is off
+     */
+    public ReservingPageAllocator(String platform, VirtualMemory memory, AllocatorConfig config) {
+        this.platform = platform;
+        this.memory = memory;
+        this.config = config;
+        this.capabilities = memory.capabilities();
+        this.basePageBytes = memory.pageBytes();
+        this.guardBeforeBytes = config.guardPages() ? config.guardBeforeBytes().orElse(basePageBytes) : 0;
+        this.guardAfterBytes = config.guardPages() ? config.guardAfterBytes().orElse(basePageBytes) : 0;
+        if (!PageMath.isAligned(guardBeforeBytes, basePageBytes) || !PageMath.isAligned(guardAfterBytes, basePageBytes)) {
+            throw new IllegalArgumentException("build(guardBeforeBytes=" + guardBeforeBytes + ", guardAfterBytes="
+                    + guardAfterBytes + "): guard sizes must be multiples of the page size " + basePageBytes);
+        }
+        List<String> downgrades = new ArrayList<>();
+        this.plannedBacking = new Backing(
+                planHugePages(config.hugePages(), downgrades),
+                planNuma(config.numaPolicy(), downgrades),
+                planTagging(config.memoryTagging(), downgrades));
+        this.plannedDowngrades = List.copyOf(downgrades);
+    }
+
+    private HugePages planHugePages(HugePages asked, List<String> downgrades) {
+        String problem = switch (asked) {
+            case HugePages.Explicit(long pageBytes) when capabilities.hugePageSize(pageBytes).isEmpty() ->
+                    "this platform offers huge page sizes " + capabilities.hugePageSizes().stream()
+                            .map(h -> Units.bytes(h.pageBytes())).toList();
+            case HugePages.Transparent t when !thpUsable() ->
+                    "transparent huge pages are " + capabilities.transparentHugePages();
+            default -> null;
+        };
+        if (problem == null) {
+            return asked;
+        }
+        HugePages fallback = asked instanceof HugePages.Explicit && thpUsable() ? HugePages.transparent() : HugePages.systemDefault();
+        return downgrade("build()", "hugePages=" + asked, fallback, problem, downgrades);
+    }
+
+    private boolean thpUsable() {
+        TransparentHugePageMode mode = capabilities.transparentHugePages();
+        return mode == TransparentHugePageMode.ALWAYS || mode == TransparentHugePageMode.MADVISE;
+    }
+
+    private NumaPolicy planNuma(NumaPolicy asked, List<String> downgrades) {
+        if (asked.nodes().isEmpty()) {
+            return asked;
+        }
+        if (capabilities.numaNodes().isEmpty()) {
+            return downgrade("build()", "numaPolicy=" + asked, NumaPolicy.none(),
+                    "platform " + platform + " has no NUMA support", downgrades);
+        }
+        for (int node : asked.nodes()) {
+            if (capabilities.numaNode(node).isEmpty()) {
+                // A node that does not exist is a wrong argument, not a missing feature: never downgraded.
+                throw new IllegalArgumentException("build(numaPolicy=" + asked + "): NUMA node " + node
+                        + " does not exist; nodes: " + capabilities.numaNodes().stream().map(Capabilities.NumaNode::id).toList());
+            }
+        }
+        return asked;
+    }
+
+    private MemoryTagging planTagging(MemoryTagging asked, List<String> downgrades) {
+        if (!asked.enabled() || capabilities.memoryTagging()) {
+            return asked;
+        }
+        return downgrade("build()", "memoryTagging=" + asked, MemoryTagging.NONE,
+                "the CPU has no memory tagging (" + capabilities.architecture() + ")", downgrades);
+    }
+
+    private <T> T downgrade(String operation, String option, T fallback, String reason, List<String> downgrades) {
+        if (!config.bestEffort()) {
+            throw new UnsupportedOptionException(operation, option, reason);
+        }
+        downgrades.add(option + " -> " + fallback + ": " + reason);
+        return fallback;
+    }
+
+    @Override
+    public Region allocate(long initialPages) {
+        long maximumPages = config.maximumPages().orElse(initialPages);
+        if (config.maximumPages().isPresent() && initialPages > maximumPages) {
+            throw new IllegalArgumentException("allocate(initialPages=" + initialPages + "): exceeds the builder's maximumPages="
+                    + maximumPages);
+        }
+        return allocate(initialPages, Math.max(maximumPages, 1));
+    }
+
+    @Override
+    public Region allocate(long initialPages, long maximumPages) {
+        String operation = "allocate(initialPages=" + initialPages + ", maximumPages=" + maximumPages + ")";
+        if (initialPages < 0) {
+            throw new IllegalArgumentException(operation + ": initialPages must not be negative");
+        }
+        if (maximumPages < 1) {
+            throw new IllegalArgumentException(operation + ": maximumPages must be at least 1");
+        }
+        if (initialPages > maximumPages) {
+            throw new IllegalArgumentException(operation + ": initialPages exceeds maximumPages");
+        }
+        long maximumBytes = PageMath.bytes(operation, "maximumPages", maximumPages, config.pageBytes());
+        try {
+            return allocate(operation, initialPages, maximumPages, maximumBytes, plannedBacking, plannedDowngrades);
+        } catch (KernelException e) {
+            if (!config.bestEffort() || plannedBacking.explicitHugePageBytes() == 0) {
+                throw e;
+            }
+            HugePages fallback = thpUsable() ? HugePages.transparent() : HugePages.systemDefault();
+            List<String> downgrades = new ArrayList<>(plannedDowngrades);
+            downgrades.add("hugePages=" + plannedBacking.hugePages() + " -> " + fallback + ": " + e.getMessage());
+            Backing backing = new Backing(fallback, plannedBacking.numaPolicy(), plannedBacking.memoryTagging());
+            return allocate(operation, initialPages, maximumPages, maximumBytes, backing, downgrades);
+        }
+    }
+
+    private Region allocate(String operation, long initialPages, long maximumPages, long maximumBytes,
+            Backing backing, List<String> downgrades) {
+        long granule = Math.max(basePageBytes, backing.explicitHugePageBytes());
+        long alignment = Math.max(granule, memory.allocationGranularityBytes());
+        long usableBytes = PageMath.roundUp(operation, maximumBytes, granule);
+        long before = PageMath.roundUp(operation, guardBeforeBytes, granule);
+        long total = PageMath.add(operation, "reservation bytes", PageMath.add(operation, "reservation bytes", before, usableBytes),
+                guardAfterBytes);
+        total = PageMath.roundUp(operation, total, memory.allocationGranularityBytes());
+        int addressBits = capabilities.addressBits();
+        if (addressBits < 63 && total > (1L << addressBits)) {
+            throw new IllegalArgumentException(operation + ": reservation of " + total + " bytes exceeds the "
+                    + addressBits + "-bit address space (" + (1L << addressBits) + " bytes)");
+        }
+        long reservation;
+        try {
+            reservation = memory.reserve(total, alignment, backing);
+        } catch (SystemCallException e) {
+            statistics.failures.increment();
+            throw kernelFailure(operation, "cannot reserve " + total + " bytes", e);
+        }
+        statistics.reserved(total, 1);
+        AppliedOptions applied = new AppliedOptions(backing.hugePages(), backing.numaPolicy(), config.populate(),
+                config.lock(), backing.memoryTagging(), downgrades);
+        ReservedRegion region = new ReservedRegion(this, reservation, total, reservation + before, granule,
+                maximumPages, backing, applied);
+        long initialBytes = PageMath.bytes(operation, "initialPages", initialPages, config.pageBytes());
+        try {
+            region.commitInitial(operation, initialPages, PageMath.roundUp(operation, initialBytes, granule));
+        } catch (RuntimeException e) {
+            region.releaseAfterFailedAllocation(e);
+            throw e;
+        }
+        statistics.allocations.increment();
+        return region;
+    }
+
+    KernelException kernelFailure(String operation, String failure, SystemCallException e) {
+        SystemCallError error = e.error();
+        return new KernelException(operation, failure, error);
+    }
+
+    VirtualMemory memory() {
+        return memory;
+    }
+
+    @Override
+    public String platform() {
+        return platform;
+    }
+
+    @Override
+    public long pageBytes() {
+        return config.pageBytes();
+    }
+
+    @Override
+    public AllocatorConfig config() {
+        return config;
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public AllocatorStatistics statistics() {
+        return statistics.snapshot();
+    }
+
+    @Override
+    public String toString() {
+        return "PageAllocator[platform=" + platform + ", pageBytes=" + config.pageBytes() + "]";
+    }
+}

@@ -1,0 +1,47 @@
+package dev.pagealloc.internal;
+
+import dev.pagealloc.api.AllocatorStatistics;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/** One allocator's counters. Thread-safe; each counter is updated atomically. */
+final class StatisticsCounters {
+    private final AtomicLong reservedBytes = new AtomicLong();
+    private final AtomicLong committedBytes = new AtomicLong();
+    private final AtomicLong peakCommittedBytes = new AtomicLong();
+    private final AtomicLong liveRegions = new AtomicLong();
+    final LongAdder allocations = new LongAdder();
+    final LongAdder deallocations = new LongAdder();
+    final LongAdder grows = new LongAdder();
+    final LongAdder protects = new LongAdder();
+    final LongAdder decommits = new LongAdder();
+    final LongAdder discards = new LongAdder();
+    final LongAdder failures = new LongAdder();
+
+    void reserved(long byteDelta, int regionDelta) {
+        reservedBytes.addAndGet(byteDelta);
+        liveRegions.addAndGet(regionDelta);
+    }
+
+    void committed(long byteDelta) {
+        long now = committedBytes.addAndGet(byteDelta);
+        if (byteDelta > 0) {
+            peakCommittedBytes.accumulateAndGet(now, Math::max);
+        }
+    }
+
+    AllocatorStatistics snapshot() {
+        return new AllocatorStatistics(
+                reservedBytes.get(),
+                committedBytes.get(),
+                peakCommittedBytes.get(),
+                liveRegions.get(),
+                allocations.sum(),
+                deallocations.sum(),
+                grows.sum(),
+                protects.sum(),
+                decommits.sum(),
+                discards.sum(),
+                failures.sum());
+    }
+}

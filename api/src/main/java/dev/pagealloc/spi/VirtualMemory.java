@@ -1,0 +1,116 @@
+package dev.pagealloc.spi;
+
+import dev.pagealloc.api.Capabilities;
+import dev.pagealloc.api.Protection;
+
+/**
+ * The page primitives of one operating system, on raw address ranges. Everything else (argument
+ * checks, overflow-checked page math, the region state machine, guards, views, statistics,
+ * messages) is written once above this interface, so implementations hold no region state and
+ * repeat no checks.
+ *
+ * <p>Callers guarantee: addresses and sizes are multiples of {@link #pageBytes()} (and of the
+ * explicit huge page size where the {@link Backing} has one), ranges lie inside one reservation
+ * made by {@link #reserve}, and sizes are positive.
+ *
+ * @implSpec Implementations are thread-safe and stateless apart from cached probes.
+ */
+public interface VirtualMemory {
+
+    /** {@return the capabilities of the platform, probed once} */
+    Capabilities capabilities();
+
+    /** {@return the base page size, in bytes} */
+    default long pageBytes() {
+        return capabilities().pageBytes();
+    }
+
+    /** {@return the alignment of reservations, in bytes} */
+    default long allocationGranularityBytes() {
+        return capabilities().allocationGranularityBytes();
+    }
+
+    /**
+     * Reserves {@code byteSize} bytes of inaccessible address space aligned to {@code alignmentBytes},
+     * committing nothing, and applies the backing's NUMA policy and huge page advice to it.
+     *
+     * @param byteSize the size, in bytes; a multiple of the allocation granularity
+     * @param alignmentBytes the alignment of the returned address, in bytes; a power of two, at
+     *     least the allocation granularity
+     * @param backing how pages will be backed
+     * @return the reservation's address
+     * @throws SystemCallException if the OS refuses; nothing is left reserved
+     */
+    long reserve(long byteSize, long alignmentBytes, Backing backing) throws SystemCallException;
+
+    /**
+     * Makes reserved pages readable, writable and zero.
+     *
+     * @param address the first page
+     * @param byteSize the length, in bytes
+     * @param backing the reservation's backing
+     * @throws SystemCallException if the OS refuses (no memory, empty huge page pool); the range is
+     *     left reserved and inaccessible
+     */
+    void commit(long address, long byteSize, Backing backing) throws SystemCallException;
+
+    /**
+     * Changes the protection of committed pages.
+     *
+     * @param address the first page
+     * @param byteSize the length, in bytes
+     * @param protection the new protection; never writable and executable
+     * @throws SystemCallException if the OS refuses
+     */
+    void protect(long address, long byteSize, Protection protection) throws SystemCallException;
+
+    /**
+     * Returns committed pages to the reserved, inaccessible state; their memory goes back to the OS
+     * and they read zero when committed again.
+     *
+     * @param address the first page
+     * @param byteSize the length, in bytes
+     * @param backing the reservation's backing
+     * @throws SystemCallException if the OS refuses
+     */
+    void decommit(long address, long byteSize, Backing backing) throws SystemCallException;
+
+    /**
+     * Drops the contents of committed pages, keeping their protection: they read zero next.
+     *
+     * @param address the first page
+     * @param byteSize the length, in bytes
+     * @param backing the reservation's backing
+     * @throws SystemCallException if the OS refuses
+     */
+    void discard(long address, long byteSize, Backing backing) throws SystemCallException;
+
+    /**
+     * Releases a whole reservation made by {@link #reserve}.
+     *
+     * @param address the reservation's address, as returned by {@code reserve}
+     * @param byteSize the reservation's size, as given to {@code reserve}
+     * @throws SystemCallException if the OS refuses
+     */
+    void release(long address, long byteSize) throws SystemCallException;
+
+    /**
+     * Prefaults committed pages so that first access takes no fault.
+     *
+     * @param address the first page
+     * @param byteSize the length, in bytes
+     * @throws SystemCallException if the OS refuses
+     * @throws UnsupportedOperationException if the platform cannot prefault
+     */
+    void populate(long address, long byteSize) throws SystemCallException;
+
+    /**
+     * Locks committed pages in physical memory.
+     *
+     * @param address the first page
+     * @param byteSize the length, in bytes
+     * @throws SystemCallException if the OS refuses (e.g. over {@code RLIMIT_MEMLOCK})
+     * @throws UnsupportedOperationException if the platform cannot lock pages
+     */
+    void lock(long address, long byteSize) throws SystemCallException;
+}

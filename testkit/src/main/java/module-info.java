@@ -1,0 +1,10 @@
+/**
+ * pagealloc's test kit: the conformance suite every backend's tests extend, the kernel views
+ * they check against, child-JVM crash tests, and simulated kernels for platforms this machine is not.
+ */
+module dev.pagealloc.testkit {
+    requires transitive dev.pagealloc.api;
+    requires transitive org.junit.jupiter.api;
+
+    exports dev.pagealloc.testkit;
+}
