@@ -7,4 +7,5 @@ module dev.pagealloc.testkit {
     requires transitive org.junit.jupiter.api;
 
     exports dev.pagealloc.testkit;
+    exports dev.pagealloc.testkit.sim;
 }
