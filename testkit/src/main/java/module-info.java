@@ -7,5 +7,4 @@ module dev.pagealloc.testkit {
     requires transitive org.junit.jupiter.api;
 
     exports dev.pagealloc.testkit;
-    exports dev.pagealloc.testkit.sim;
 }
