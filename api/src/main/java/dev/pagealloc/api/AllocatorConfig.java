@@ -24,6 +24,7 @@ import java.util.OptionalLong;
  * @param bestEffort whether options the platform lacks are downgraded instead of refused
  * @param viewSharing which threads may use region views
  * @param staticBuffer the caller's buffer for the embedded provider, if any
+ * @param guardVerification when software-checked guards are verified
  */
 public record AllocatorConfig(
         Optional<String> platform,
@@ -41,4 +42,5 @@ public record AllocatorConfig(
         Optional<MemoryBudget> budget,
         boolean bestEffort,
         ViewSharing viewSharing,
-        Optional<MemorySegment> staticBuffer) {}
+        Optional<MemorySegment> staticBuffer,
+        GuardVerification guardVerification) {}

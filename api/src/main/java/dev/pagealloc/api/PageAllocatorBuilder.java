@@ -33,6 +33,7 @@ public final class PageAllocatorBuilder {
     private boolean bestEffort;
     private ViewSharing viewSharing = ViewSharing.CONFINED;
     private MemorySegment staticBuffer;
+    private GuardVerification guardVerification = GuardVerification.ON_DEALLOCATE;
 
     PageAllocatorBuilder() {}
 
@@ -218,6 +219,17 @@ public final class PageAllocatorBuilder {
     }
 
     /**
+     * Chooses when software-checked guards (the embedded provider's canaries) are verified.
+     *
+     * @param guardVerification on demand, on deallocate (default), or on every operation
+     * @return this builder
+     */
+    public PageAllocatorBuilder withGuardVerification(GuardVerification guardVerification) {
+        this.guardVerification = Objects.requireNonNull(guardVerification, "guardVerification");
+        return this;
+    }
+
+    /**
      * Checks the configuration, selects and opens the platform provider, and checks the options
      * against what the platform can do.
      *
@@ -255,7 +267,8 @@ public final class PageAllocatorBuilder {
                 Optional.ofNullable(budget),
                 bestEffort,
                 viewSharing,
-                Optional.ofNullable(staticBuffer));
+                Optional.ofNullable(staticBuffer),
+                guardVerification);
         return ReservingPageAllocator.open(config);
     }
 }

@@ -176,6 +176,15 @@ public interface Region extends AutoCloseable {
     void discard(long byteOffset, long byteLength);
 
     /**
+     * Checks the software-checked guards and inaccessible pages of this region now. A no-op where
+     * the hardware enforces them.
+     *
+     * @throws GuardCorruptedException if a canary was overwritten
+     * @throws IllegalStateException if the region is deallocated
+     */
+    void verifyGuards();
+
+    /**
      * Releases the whole reservation, guards included, and invalidates every view.
      *
      * @apiNote Idempotent, unlike {@link java.lang.foreign.Arena#close()}: regions are often

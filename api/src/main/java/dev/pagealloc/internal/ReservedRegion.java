@@ -1,6 +1,8 @@
 package dev.pagealloc.internal;
 
 import dev.pagealloc.api.AppliedOptions;
+import dev.pagealloc.api.GuardCorruptedException;
+import dev.pagealloc.api.GuardVerification;
 import dev.pagealloc.api.MaximumPagesExceededException;
 import dev.pagealloc.api.MemoryBudget;
 import dev.pagealloc.api.PageAllocatorException;
@@ -17,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -37,6 +40,7 @@ final class ReservedRegion implements Region {
     private final ViewSharing sharing;
     private final Optional<MemoryBudget> budget;
     private final PageStates states = new PageStates();
+    private final GuardVerification verification;
 
     private volatile AppliedOptions applied;
     private volatile long pages;
@@ -60,6 +64,7 @@ final class ReservedRegion implements Region {
         this.sharing = allocator.config().viewSharing();
         this.budget = allocator.config().budget();
         this.applied = applied;
+        this.verification = allocator.config().guardVerification();
     }
 
     // ---- allocation-time helpers, called by the allocator before the region is published ----
@@ -195,7 +200,7 @@ final class ReservedRegion implements Region {
         // SAFETY: [base + byteOffset, + byteLength) lies inside the committed prefix of a live
         // reservation and every page in it is readable; the view dies with `views`, which is closed
         // before any page in it loses access or is unmapped.
-        MemorySegment view = MemorySegment.ofAddress(base + byteOffset).reinterpret(byteLength, views, null);
+        MemorySegment view = memory.view(base + byteOffset, byteLength, views);
         boolean writable = inRange.stream().allMatch(s -> s.protection().isWritable());
         return writable ? view : view.asReadOnly();
     }
@@ -425,6 +430,9 @@ final class ReservedRegion implements Region {
         if (!alive) {
             return;
         }
+        if (verification != GuardVerification.ON_DEMAND) {
+            verifyGuards("deallocate()");
+        }
         invalidateViews("deallocate()");
         try {
             memory.release(reservation, reservationBytes);
@@ -451,6 +459,24 @@ final class ReservedRegion implements Region {
     private void checkAlive(String operation) {
         if (!alive) {
             throw new IllegalStateException(operation + ": the region at " + Units.hex(base) + " was deallocated");
+        }
+        if (verification == GuardVerification.EVERY_OPERATION) {
+            verifyGuards(operation);
+        }
+    }
+
+    @Override
+    public synchronized void verifyGuards() {
+        if (!alive) {
+            throw new IllegalStateException("verifyGuards(): the region at " + Units.hex(base) + " was deallocated");
+        }
+        verifyGuards("verifyGuards()");
+    }
+
+    private void verifyGuards(String operation) {
+        OptionalLong corrupted = memory.verifyGuards(reservation, reservationBytes);
+        if (corrupted.isPresent()) {
+            throw new GuardCorruptedException(operation, base, corrupted.getAsLong());
         }
     }
 

@@ -2,6 +2,9 @@ package dev.pagealloc.spi;
 
 import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.api.Protection;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.OptionalLong;
 
 /**
  * The page primitives of one operating system, on raw address ranges. Everything else (argument
@@ -113,4 +116,31 @@ public interface VirtualMemory {
      * @throws UnsupportedOperationException if the platform cannot lock pages
      */
     void lock(long address, long byteSize) throws SystemCallException;
+
+    /**
+     * {@return a segment over {@code [address, address + byteSize)} that dies with {@code arena}}.
+     * The default reinterprets the raw address; a backend whose "addresses" are not native ones
+     * (the embedded provider over a heap buffer) overrides it.
+     *
+     * @param address the first byte; readable
+     * @param byteSize the length, in bytes
+     * @param arena the arena whose closing must invalidate the segment
+     */
+    default MemorySegment view(long address, long byteSize, Arena arena) {
+        // SAFETY: the caller guarantees the range is committed and readable, and closes `arena`
+        // before any page in it loses access.
+        return MemorySegment.ofAddress(address).reinterpret(byteSize, arena, null);
+    }
+
+    /**
+     * Checks the software-kept canaries of a reservation's inaccessible pages.
+     *
+     * @param reservation the reservation's address, as returned by {@link #reserve}
+     * @param reservationBytes its size
+     * @return the first address whose canary changed, or empty if all are intact (always empty
+     *     where the hardware enforces guards)
+     */
+    default OptionalLong verifyGuards(long reservation, long reservationBytes) {
+        return OptionalLong.empty();
+    }
 }
