@@ -1,0 +1,65 @@
+package dev.pagealloc.cli;
+
+import java.io.PrintStream;
+import java.util.List;
+
+/**
+ * Entry point of the {@code pagealloc} command.
+ *
+ * <p>Exit status: 0 on success, 1 when the command failed, 2 on a usage error.
+ */
+public final class Main {
+    private Main() {}
+
+    /**
+     * Runs the command named by {@code args[0]} and exits with its status.
+     *
+     * @param args the command and its arguments
+     */
+    public static void main(String[] args) {
+        System.exit(run(List.of(args), System.out, System.err));
+    }
+
+    /**
+     * Runs a command.
+     *
+     * @param args the command and its arguments
+     * @param out where the command's output goes
+     * @param err where errors go
+     * @return the exit status
+     */
+    static int run(List<String> args, PrintStream out, PrintStream err) {
+        String command = args.isEmpty() ? "help" : args.getFirst();
+        List<String> rest = args.subList(Math.min(1, args.size()), args.size());
+        try {
+            return switch (command) {
+                case "info" -> InfoCommand.run(rest, out, err);
+                case "tour" -> new TourCommand(out).run(rest, err);
+                case "help", "--help", "-h" -> usage(out, 0);
+                default -> {
+                    err.println("pagealloc: unknown command '" + command + "'");
+                    yield usage(err, 2);
+                }
+            };
+        } catch (RuntimeException e) {
+            err.println("pagealloc " + command + ": " + e);
+            return 1;
+        }
+    }
+
+    private static int usage(PrintStream out, int status) {
+        out.println("""
+                usage: pagealloc <command> [options]
+
+                commands:
+                  info [--json]   what this platform can do: page and huge page sizes, THP mode,
+                                  NUMA nodes, memory tagging, protection keys, providers found
+                  tour            a guided run of the library on this machine, showing the
+                                  kernel's own view (/proc/self/maps, smaps, numa_maps) of each step
+                  bench [args]    the JMH benchmarks against JNA and C (run by the launcher)
+                  help            this text
+
+                -Dpagealloc.platform=<name> (in JAVA_TOOL_OPTIONS or PAGEALLOC_JAVA_OPTS) forces a provider.""");
+        return status;
+    }
+}

@@ -1,0 +1,2 @@
+/** The {@code pagealloc} command-line tool. */
+package dev.pagealloc.cli;

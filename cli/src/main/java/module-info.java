@@ -1,0 +1,7 @@
+/**
+ * The {@code pagealloc} command: {@code info} (the capability report, also as JSON) and
+ * {@code tour} (a guided run showing the kernel's view of each step).
+ */
+module dev.pagealloc.cli {
+    requires dev.pagealloc.api;
+}
