@@ -5,6 +5,7 @@
 module dev.pagealloc.testkit {
     requires transitive dev.pagealloc.api;
     requires transitive org.junit.jupiter.api;
+    requires transitive org.junit.jupiter.params;
 
     exports dev.pagealloc.testkit;
 }

@@ -1,0 +1,259 @@
+package dev.pagealloc.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Runs a main class in a child JVM, for tests whose subject may kill the JVM (a write into a guard
+ * page, a jump into non-executable memory). After wasmtime's {@code host_segfault.rs}: the child
+ * prints a marker before the dangerous step, and the parent checks how it died.
+ *
+ * <p>The child gets {@code java.home}'s {@code java}, the parent's class path ({@code java.class.path}),
+ * {@code --enable-native-access=ALL-UNNAMED}, {@code -XX:ErrorFile=<temp dir>/hs_err_%p.log} and
+ * {@code -XX:-CreateCoredumpOnCrash}. HotSpot does not die by the signal: on SIGSEGV it writes the
+ * error report and exits with status 1, so a crash is read from {@link Result#errorReport()}
+ * ({@code si_signo: 11 (SIGSEGV)}, {@code si_code: 2 (SEGV_ACCERR)}, {@code si_addr: 0x...}).
+ *
+ * {@snippet :
+ * ChildJvm.Result result = ChildJvm.of(GuardWriter.class).environment("CASE", "after").run();
+ * assertEquals(1, result.exitCode());
+ * assertEquals(OptionalLong.of(guardAddress), result.faultAddress());
+ * }
+ *
+ * <p>Not thread-safe while being configured; {@link #run(String...)} may be called again, and each
+ * call starts a new child and waits for it.
+ */
+public final class ChildJvm {
+    private static final Pattern SIGNAL = Pattern.compile("si_signo:\\s*(\\d+)\\s*\\((\\w+)\\)");
+    private static final Pattern CODE = Pattern.compile("si_code:\\s*(-?\\d+)\\s*\\((\\w+)\\)");
+    private static final Pattern ADDRESS = Pattern.compile("si_addr:\\s*(?:0x)?([0-9a-fA-F]+)");
+
+    private final Class<?> mainClass;
+    private final List<String> jvmOptions = new ArrayList<>();
+    private final Map<String, String> environment = new LinkedHashMap<>();
+    private Duration timeout = Duration.ofSeconds(60);
+
+    private ChildJvm(Class<?> mainClass) {
+        this.mainClass = Objects.requireNonNull(mainClass, "mainClass");
+    }
+
+    /**
+     * {@return a child JVM that will run {@code mainClass}}
+     *
+     * @param mainClass a class with {@code public static void main(String[])} on the parent's class path
+     */
+    public static ChildJvm of(Class<?> mainClass) {
+        return new ChildJvm(mainClass);
+    }
+
+    /**
+     * Adds a JVM option, e.g. {@code -Dpagealloc.platform=linux} or {@code -Xmx64m}.
+     *
+     * @param option the option, passed as one argument before the main class
+     * @return this
+     */
+    public ChildJvm jvmOption(String option) {
+        jvmOptions.add(Objects.requireNonNull(option, "option"));
+        return this;
+    }
+
+    /**
+     * Sets an environment variable of the child, e.g. the case to run.
+     *
+     * @param name the variable
+     * @param value its value
+     * @return this
+     */
+    public ChildJvm environment(String name, String value) {
+        environment.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+        return this;
+    }
+
+    /**
+     * Sets how long {@link #run} waits before killing the child; 60 seconds unless set.
+     *
+     * @param timeout the limit; positive
+     * @return this
+     * @throws IllegalArgumentException if {@code timeout} is zero or negative
+     */
+    public ChildJvm timeout(Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout(timeout=" + timeout + "): must be positive");
+        }
+        this.timeout = timeout;
+        return this;
+    }
+
+    /** {@return the command line {@link #run} starts, without program arguments} */
+    public List<String> command() {
+        return command(Path.of("<temp dir>"));
+    }
+
+    private List<String> command(Path directory) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("--enable-native-access=ALL-UNNAMED");
+        command.add("-XX:ErrorFile=" + directory.resolve("hs_err_%p.log"));
+        command.add("-XX:-CreateCoredumpOnCrash");
+        command.add("-Xshare:auto");
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.addAll(jvmOptions);
+        command.add(mainClass.getName());
+        return command;
+    }
+
+    /**
+     * Starts the child, waits for it (killing it at the timeout), and collects what it left.
+     *
+     * @param arguments the main class's arguments
+     * @return the exit code, output and error report
+     * @throws UncheckedIOException if the child cannot be started or its output read
+     * @throws IllegalStateException if the waiting thread is interrupted (the child is killed)
+     */
+    public Result run(String... arguments) {
+        Path directory;
+        try {
+            directory = Files.createTempDirectory("pagealloc-child-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("run(): cannot create a temporary folder", e);
+        }
+        try {
+            List<String> command = command(directory);
+            command.addAll(List.of(arguments));
+            Path out = directory.resolve("stdout.txt");
+            Path err = directory.resolve("stderr.txt");
+            ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile())
+                    .redirectOutput(out.toFile()).redirectError(err.toFile());
+            builder.environment().putAll(environment);
+            Process process = builder.start();
+            boolean finished;
+            try {
+                finished = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("run(mainClass=" + mainClass.getName() + "): interrupted", e);
+            }
+            if (!finished) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            return new Result(finished ? process.exitValue() : -1, !finished, read(out), read(err), errorReport(directory));
+        } catch (IOException e) {
+            throw new UncheckedIOException("run(mainClass=" + mainClass.getName() + "): " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("run(mainClass=" + mainClass.getName() + "): interrupted", e);
+        } finally {
+            deleteRecursively(directory);
+        }
+    }
+
+    private static String read(Path file) throws IOException {
+        return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+    }
+
+    private static Optional<String> errorReport(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            Optional<Path> report = files.filter(p -> p.getFileName().toString().startsWith("hs_err_")).findFirst();
+            if (report.isEmpty()) {
+                return Optional.empty();
+            }
+            // The report may hold bytes that are not UTF-8 (memory dumps); decode leniently.
+            return Optional.of(new String(Files.readAllBytes(report.get()), StandardCharsets.ISO_8859_1));
+        }
+    }
+
+    private static void deleteRecursively(Path directory) {
+        try (Stream<Path> paths = Files.walk(directory)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // A leftover temporary folder is harmless; the result has been read.
+        }
+    }
+
+    /**
+     * How a child JVM ended.
+     *
+     * @param exitCode the exit status; 1 after a HotSpot crash report, -1 if killed at the timeout
+     * @param timedOut whether the child was killed at the timeout
+     * @param stdout everything the child wrote to standard output
+     * @param stderr everything the child wrote to standard error
+     * @param errorReport the text of HotSpot's {@code hs_err} report, if the child crashed
+     */
+    public record Result(int exitCode, boolean timedOut, String stdout, String stderr, Optional<String> errorReport) {
+
+        /** {@return whether the child wrote a HotSpot crash report} */
+        public boolean crashed() {
+            return errorReport.isPresent();
+        }
+
+        /** {@return the signal number of the crash ({@code si_signo}, 11 for SIGSEGV)}, if it crashed */
+        public OptionalInt signalNumber() {
+            return match(SIGNAL, 1).map(s -> OptionalInt.of(Integer.parseInt(s))).orElse(OptionalInt.empty());
+        }
+
+        /** {@return the signal name of the crash, e.g. {@code SIGSEGV}}, if it crashed */
+        public Optional<String> signalName() {
+            return match(SIGNAL, 2);
+        }
+
+        /** {@return the crash's {@code si_code} name, e.g. {@code SEGV_ACCERR} or {@code SEGV_MAPERR}} */
+        public Optional<String> signalCodeName() {
+            return match(CODE, 2);
+        }
+
+        /** {@return the crash's {@code si_code} number, e.g. 2 for {@code SEGV_ACCERR}} */
+        public OptionalInt signalCode() {
+            return match(CODE, 1).map(s -> OptionalInt.of(Integer.parseInt(s))).orElse(OptionalInt.empty());
+        }
+
+        /** {@return the faulting address of the crash ({@code si_addr})}, if it crashed */
+        public OptionalLong faultAddress() {
+            return errorReport.map(ChildJvm::parseFaultAddress).orElse(OptionalLong.empty());
+        }
+
+        private Optional<String> match(Pattern pattern, int group) {
+            return errorReport.flatMap(report -> {
+                Matcher m = pattern.matcher(report);
+                return m.find() ? Optional.of(m.group(group)) : Optional.empty();
+            });
+        }
+
+        /** {@return a multi-line summary for assertion messages: exit, output, and the report's signal line} */
+        public String describe() {
+            return "exitCode=" + exitCode + (timedOut ? " (killed at the timeout)" : "")
+                    + signalName().map(s -> ", " + s + signalCodeName().map(c -> "/" + c).orElse("")
+                            + faultAddress().stream().mapToObj(a -> " at 0x" + Long.toHexString(a)).findFirst().orElse(""))
+                            .orElse("")
+                    + "\n--- stdout ---\n" + stdout + "--- stderr ---\n" + stderr;
+        }
+    }
+
+    /**
+     * {@return the address after {@code si_addr:} in a HotSpot error report}, or empty if there is none
+     *
+     * @param errorReport the text of an {@code hs_err} report
+     */
+    public static OptionalLong parseFaultAddress(String errorReport) {
+        Matcher m = ADDRESS.matcher(errorReport);
+        return m.find() ? OptionalLong.of(Long.parseUnsignedLong(m.group(1), 16)) : OptionalLong.empty();
+    }
+}

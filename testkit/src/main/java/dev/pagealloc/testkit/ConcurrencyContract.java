@@ -1,0 +1,255 @@
+package dev.pagealloc.testkit;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.Protection;
+import dev.pagealloc.api.Region;
+import dev.pagealloc.api.Units;
+import dev.pagealloc.api.ViewSharing;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The conformance suite, part 5: threads. Readers of {@link ViewSharing#SHARED} views run while
+ * another thread grows, protects and discards; allocation and deallocation run from several
+ * threads at once; grows from several threads are serialized; and {@link ViewSharing#CONFINED}
+ * regions refuse to be taken from another thread. Backends extend {@link PageAllocatorContract}.
+ */
+public abstract class ConcurrencyContract extends BadInputContract {
+    /** Creates the suite. */
+    protected ConcurrencyContract() {}
+
+    private static final long WASM_PAGE = 64 * 1024;
+    private static final byte PATTERN = 0x11;
+    private static final long TIMEOUT_SECONDS = 60;
+
+    @Test
+    void shouldLetSharedViewReadersRunWhileAnotherThreadChangesTheRegion() throws InterruptedException {
+        PageAllocator allocator = allocator(b -> b.withViewSharing(ViewSharing.SHARED));
+        int maximum = 24;
+        Region region = allocate(allocator, 1, maximum);
+        long granule = region.protectionGranuleBytes();
+        region.segment().fill(PATTERN);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong reads = new AtomicLong();
+        AtomicLong invalidated = new AtomicLong();
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        int readers = Math.max(1, concurrencyThreads() - 1);
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < readers; i++) {
+            threads.add(Thread.ofPlatform().name("contract-reader-" + i).start(() -> {
+                ThreadLocalRandom random = ThreadLocalRandom.current();
+                while (!stop.get()) {
+                    try {
+                        MemorySegment view = region.segment();
+                        long offset = random.nextLong(view.byteSize() / 8) * 8;
+                        long value = view.get(JAVA_LONG, offset);
+                        for (int b = 0; b < 8; b++) {
+                            byte read = (byte) (value >>> (8 * b));
+                            if (read != 0 && read != PATTERN) {
+                                throw new AssertionError("torn read at byteOffset=" + offset + ": " + Long.toHexString(value));
+                            }
+                        }
+                        byte last = view.get(JAVA_BYTE, view.byteSize() - 1);
+                        if (last != 0 && last != PATTERN) {
+                            throw new AssertionError("last byte reads " + last);
+                        }
+                        reads.incrementAndGet();
+                    } catch (IllegalStateException expected) {
+                        invalidated.incrementAndGet(); // a view closed under us, or a page protected NONE
+                    } catch (Throwable t) {
+                        failures.add(t);
+                        return;
+                    }
+                }
+            }));
+        }
+        try {
+            for (int i = 0; i < 240 && failures.isEmpty(); i++) {
+                switch (i % 6) {
+                    case 0 -> region.tryGrow(1);
+                    case 1 -> region.protect(0, granule, Protection.READ);
+                    case 2 -> {
+                        region.protect(0, granule, Protection.READ_WRITE);
+                        region.segment(0, granule).fill(PATTERN);
+                    }
+                    case 3 -> region.discard(0, region.committedBytes());
+                    case 4 -> region.protect(granule, granule, Protection.NONE);
+                    default -> {
+                        region.protect(granule, granule, Protection.READ_WRITE);
+                        region.segment().fill(PATTERN);
+                    }
+                }
+                if (i % 24 == 0) {
+                    Thread.sleep(1); // let readers take fresh views between bursts
+                }
+            }
+        } finally {
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
+            }
+        }
+        failures.forEach(Throwable::printStackTrace);
+        assertTrue(failures.isEmpty(), () -> "readers failed: " + failures);
+        assertTrue(reads.get() > 0, "readers read nothing");
+        assertEquals(maximum, region.pages());
+        assertLayout(region, maximum * WASM_PAGE);
+        assertWritableExecutableFree();
+    }
+
+    @Test
+    void shouldAllocateAndDeallocateFromManyThreads() throws InterruptedException {
+        PageAllocator allocator = allocator(b -> b);
+        int threadCount = Math.max(2, concurrencyThreads());
+        int iterations = 60;
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        Set<Long> liveBases = ConcurrentHashMap.newKeySet();
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < threadCount; t++) {
+            byte mark = (byte) (t + 1);
+            threads.add(Thread.ofPlatform().name("contract-allocator-" + t).start(() -> {
+                ArrayDeque<Region> mine = new ArrayDeque<>();
+                try {
+                    start.await();
+                    for (int i = 0; i < iterations; i++) {
+                        Region region = allocator.allocate(1, 4);
+                        mine.add(region);
+                        if (!liveBases.add(region.address())) {
+                            throw new AssertionError("two live regions at " + Units.hex(region.address()));
+                        }
+                        region.segment().fill(mark);
+                        region.grow(1);
+                        region.segment(WASM_PAGE, WASM_PAGE).fill(mark);
+                        if (mine.size() > 3) {
+                            Region old = mine.poll();
+                            assertFilled(old.segment(), mark, "a region other threads never touched");
+                            liveBases.remove(old.address());
+                            old.deallocate();
+                        }
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                } finally {
+                    for (Region r : mine) {
+                        liveBases.remove(r.address());
+                        r.deallocate();
+                    }
+                }
+            }));
+        }
+        start.countDown();
+        for (Thread t : threads) {
+            t.join(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
+        }
+        assertTrue(failures.isEmpty(), () -> "threads failed: " + failures);
+        var s = allocator.statistics();
+        assertEquals(0, s.liveRegions());
+        assertEquals(0, s.reservedBytes());
+        assertEquals(0, s.committedBytes());
+        assertEquals((long) threadCount * iterations, s.allocations());
+        assertEquals((long) threadCount * iterations, s.deallocations());
+        assertEquals((long) threadCount * iterations, s.grows());
+    }
+
+    @Test
+    void shouldSerializeGrowsFromSeveralThreads() throws InterruptedException {
+        int threadCount = Math.max(2, concurrencyThreads());
+        int growsEach = 16;
+        PageAllocator allocator = allocator(b -> b.withPageBytes(1));
+        long granule = allocator.capabilities().pageBytes();
+        Region region = allocate(allocator, 0, (long) threadCount * growsEach * granule / 2);
+        Set<Long> befores = ConcurrentHashMap.newKeySet();
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < threadCount; t++) {
+            threads.add(Thread.ofPlatform().start(() -> {
+                try {
+                    start.await();
+                    for (int i = 0; i < growsEach; i++) {
+                        long before = region.grow(granule / 2);
+                        if (!befores.add(before)) {
+                            throw new AssertionError("two grows returned the same size " + before);
+                        }
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            }));
+        }
+        start.countDown();
+        for (Thread t : threads) {
+            t.join(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
+        }
+        assertTrue(failures.isEmpty(), () -> "threads failed: " + failures);
+        assertEquals(region.maximumPages(), region.pages());
+        assertEquals(threadCount * growsEach, befores.size());
+        for (long before : befores) {
+            assertEquals(0, before % (granule / 2), "every grow saw a size another grow left");
+        }
+        assertLayout(region, region.byteSize());
+        assertZero(region.segment(), "grown pages");
+    }
+
+    @Test
+    void shouldRefuseToTakeAConfinedRegionFromAnotherThread() throws InterruptedException {
+        PageAllocator allocator = allocator(b -> b.withViewSharing(ViewSharing.CONFINED));
+        Region region = allocate(allocator, 2, 4);
+        long granule = region.protectionGranuleBytes();
+        MemorySegment view = region.segment();
+        view.fill((byte) 0x3C);
+        List<Throwable> seen = new ArrayList<>();
+        Thread other = Thread.ofPlatform().start(() -> {
+            seen.add(catching(region::deallocate));
+            seen.add(catching(() -> region.protect(0, granule, Protection.NONE)));
+            seen.add(catching(() -> region.decommit(0, granule)));
+            seen.add(catching(() -> view.get(JAVA_BYTE, 0)));
+            seen.add(catching(() -> region.grow(1)));
+        });
+        other.join(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
+        String prefix = "deallocate(): views of the region at " + Units.hex(region.address())
+                + " are confined to the thread that made them";
+        for (int i = 0; i < 4; i++) {
+            if (!(seen.get(i) instanceof WrongThreadException)) {
+                fail("call " + i + " from another thread: expected WrongThreadException, got " + seen.get(i));
+            }
+        }
+        assertTrue(seen.get(0).getMessage().startsWith(prefix), seen.get(0).getMessage());
+        assertEquals(null, seen.get(4), "grow takes no access away, so any thread may grow");
+        assertTrue(region.isAlive(), "a refused deallocate leaves the region alive");
+        assertEquals(Protection.READ_WRITE, region.protectionAt(0));
+        assertLayout(region, 3 * WASM_PAGE);
+        assertFilled(view, (byte) 0x3C, "the region's contents");
+        long start = reservationStart(region);
+        long bytes = region.reservedBytes();
+        region.deallocate();
+        assertUnmapped(start, bytes, "region deallocated by its own thread");
+    }
+
+    private static Throwable catching(Runnable call) {
+        try {
+            call.run();
+            return null;
+        } catch (Throwable t) {
+            return t;
+        }
+    }
+}

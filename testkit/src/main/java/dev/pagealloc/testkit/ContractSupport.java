@@ -1,0 +1,281 @@
+package dev.pagealloc.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.PageAllocatorBuilder;
+import dev.pagealloc.api.Protection;
+import dev.pagealloc.api.Region;
+import dev.pagealloc.api.Units;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+/**
+ * What every part of the conformance suite shares: the two things a backend supplies (a builder
+ * and a {@link KernelView}), the hooks where backends differ, region tracking and the assertions
+ * that compare a region with the kernel's own view. Backends extend {@link PageAllocatorContract},
+ * never this class directly.
+ *
+ * <p>Not thread-safe: JUnit creates one instance per test method; the concurrency tests only share
+ * allocators and regions between their own threads.
+ */
+public abstract class ContractSupport {
+    /** The system property that makes the model-checked random test replay one seed. */
+    public static final String SEED_PROPERTY = "pagealloc.contract.seed";
+    /** The system property that sets the number of steps of the model-checked random test. */
+    public static final String STEPS_PROPERTY = "pagealloc.contract.steps";
+
+    /** {@code start-end} in hex at the start of a line, the {@code /proc/self/maps} form. */
+    private static final Pattern RANGE = Pattern.compile("^\\s*(?:0x)?([0-9a-fA-F]+)-(?:0x)?([0-9a-fA-F]+)");
+
+    private final List<Region> tracked = new ArrayList<>();
+    private final List<long[]> reservations = new ArrayList<>();
+    private Set<String> writableExecutableBaseline = Set.of();
+
+    /** Creates the suite; JUnit makes one instance per test. */
+    protected ContractSupport() {}
+
+    /**
+     * {@return a fresh builder preconfigured for the backend under test}: its platform name,
+     * static buffer or simulated provider. The suite adds its own options to it; each call must
+     * return a new builder.
+     */
+    protected abstract PageAllocatorBuilder builder();
+
+    /** {@return the kernel's own view of the address space the backend maps into} */
+    protected abstract KernelView kernelView();
+
+    /**
+     * {@return whether {@link Protection#READ_EXECUTE} is honoured}; a backend whose memory the
+     * CPU cannot execute (the embedded buffer) returns {@code false} and must refuse it with a
+     * {@link dev.pagealloc.api.KernelException}
+     */
+    protected boolean canExecute() {
+        return true;
+    }
+
+    /** {@return the threads the concurrency tests start; at least 2} */
+    protected int concurrencyThreads() {
+        return 4;
+    }
+
+    /** {@return the steps of the model-checked random test}; {@value #STEPS_PROPERTY} overrides it */
+    protected int randomSteps() {
+        return Integer.getInteger(STEPS_PROPERTY, 3000);
+    }
+
+    @BeforeEach
+    final void recordWritableExecutableBaseline() {
+        writableExecutableBaseline = new HashSet<>(kernelView().writableExecutableMappings());
+    }
+
+    @AfterEach
+    final void releaseTrackedRegionsAndSweep() {
+        List<Throwable> failures = new ArrayList<>();
+        for (Region region : tracked) {
+            try {
+                region.deallocate();
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        }
+        tracked.clear();
+        assertWritableExecutableFree();
+        if (!failures.isEmpty()) {
+            AssertionError error = new AssertionError("a region the test left alive could not be deallocated");
+            failures.forEach(error::addSuppressed);
+            throw error;
+        }
+    }
+
+    // ---- allocators and regions ----
+
+    /**
+     * {@return an allocator from {@link #builder()} with {@code options} applied}
+     *
+     * @param options the suite's options, added to the backend's preconfigured builder
+     */
+    protected final PageAllocator allocator(UnaryOperator<PageAllocatorBuilder> options) {
+        return options.apply(builder()).build();
+    }
+
+    /**
+     * Allocates a region that is deallocated after the test if the test leaves it alive, and
+     * whose reservation the W^X sweep watches.
+     *
+     * @param allocator the allocator
+     * @param initialPages pages committed now
+     * @param maximumPages pages reserved
+     * @return the region
+     */
+    protected final Region allocate(PageAllocator allocator, long initialPages, long maximumPages) {
+        return track(allocator.allocate(initialPages, maximumPages));
+    }
+
+    /**
+     * Tracks a region allocated by the test itself.
+     *
+     * @param region the region
+     * @return {@code region}
+     */
+    protected final Region track(Region region) {
+        synchronized (tracked) {
+            tracked.add(region);
+            reservations.add(new long[] {reservationStart(region), reservationStart(region) + region.reservedBytes()});
+        }
+        return region;
+    }
+
+    /**
+     * {@return the first address of {@code region}'s reservation, guard included}
+     *
+     * @param region the region
+     */
+    protected static long reservationStart(Region region) {
+        return region.address() - region.guardBeforeBytes();
+    }
+
+    /**
+     * {@return the bytes reserved for pages, {@code maximumPages * pageBytes} rounded up to the
+     * granule: where the guard after begins}
+     *
+     * @param region the region
+     */
+    protected static long usableBytes(Region region) {
+        long granule = region.protectionGranuleBytes();
+        return Math.ceilDiv(region.maximumPages() * region.pageBytes(), granule) * granule;
+    }
+
+    // ---- assertions against the kernel ----
+
+    /**
+     * Asserts that the kernel maps all of {@code [address, address + byteSize)} with {@code expected},
+     * without gaps (adjacent runs of the same protection are merged).
+     *
+     * @param address the first address
+     * @param byteSize the length, in bytes; 0 checks nothing
+     * @param expected the protection the kernel must report
+     * @param what the range's role, for the message (e.g. {@code guard before})
+     */
+    protected final void assertKernel(long address, long byteSize, Protection expected, String what) {
+        if (byteSize == 0) {
+            return;
+        }
+        List<KernelView.Mapping> mappings = kernelView().mappings(address, byteSize);
+        long cursor = address;
+        for (KernelView.Mapping m : mappings) {
+            if (m.start() != cursor) {
+                fail(what + " [" + Units.hex(address) + ", +" + byteSize + "): unmapped gap at " + Units.hex(cursor)
+                        + "; kernel reports " + mappings);
+            }
+            if (m.protection() != expected) {
+                fail(what + " [" + Units.hex(address) + ", +" + byteSize + "): kernel reports " + m.protection()
+                        + " at [" + Units.hex(m.start()) + ", " + Units.hex(m.end()) + "), expected " + expected);
+            }
+            cursor = m.end();
+        }
+        if (cursor != address + byteSize) {
+            fail(what + " [" + Units.hex(address) + ", +" + byteSize + "): unmapped from " + Units.hex(cursor)
+                    + "; kernel reports " + mappings);
+        }
+    }
+
+    /**
+     * Asserts that the kernel maps nothing in {@code [address, address + byteSize)}.
+     *
+     * @param address the first address
+     * @param byteSize the length, in bytes
+     * @param what the range's role, for the message
+     */
+    protected final void assertUnmapped(long address, long byteSize, String what) {
+        List<KernelView.Mapping> mappings = kernelView().mappings(address, byteSize);
+        assertTrue(mappings.isEmpty(), () -> what + " [" + Units.hex(address) + ", +" + byteSize
+                + "): still mapped: " + mappings);
+    }
+
+    /**
+     * Asserts a live region's whole layout in the kernel's view: guards and the reserved tail
+     * {@link Protection#NONE}, the first {@code committedBytes} {@link Protection#READ_WRITE}.
+     *
+     * @param region the region, never protected or decommitted by the test so far
+     * @param committedBytes the committed prefix the test expects, in bytes
+     */
+    protected final void assertLayout(Region region, long committedBytes) {
+        long base = region.address();
+        long usable = usableBytes(region);
+        long end = reservationStart(region) + region.reservedBytes();
+        assertKernel(reservationStart(region), region.guardBeforeBytes(), Protection.NONE, "guard before");
+        assertKernel(base, committedBytes, Protection.READ_WRITE, "committed prefix");
+        assertKernel(base + committedBytes, usable - committedBytes, Protection.NONE, "reserved tail");
+        assertKernel(base + usable, end - (base + usable), Protection.NONE, "guard after");
+    }
+
+    /**
+     * The W^X sweep: no mapping is writable and executable at once. Lines that start with a
+     * {@code start-end} hex range are failures when they overlap a reservation this test made;
+     * other lines are failures unless they were there before the test began.
+     */
+    protected final void assertWritableExecutableFree() {
+        List<long[]> ours;
+        synchronized (tracked) {
+            ours = List.copyOf(reservations);
+        }
+        for (String line : kernelView().writableExecutableMappings()) {
+            Matcher m = RANGE.matcher(line);
+            if (m.find()) {
+                long start = Long.parseUnsignedLong(m.group(1), 16);
+                long end = Long.parseUnsignedLong(m.group(2), 16);
+                for (long[] r : ours) {
+                    if (Long.compareUnsigned(start, r[1]) < 0 && Long.compareUnsigned(r[0], end) < 0) {
+                        fail("W^X: a writable and executable mapping overlaps the reservation [" + Units.hex(r[0])
+                                + ", " + Units.hex(r[1]) + "): " + line);
+                    }
+                }
+            } else if (!writableExecutableBaseline.contains(line)) {
+                fail("W^X: a writable and executable mapping appeared during the test: " + line);
+            }
+        }
+    }
+
+    // ---- contents ----
+
+    /**
+     * Asserts that every byte of {@code segment} is zero.
+     *
+     * @param segment the bytes
+     * @param what their role, for the message
+     */
+    protected static void assertZero(MemorySegment segment, String what) {
+        assertFilled(segment, (byte) 0, what);
+    }
+
+    /**
+     * Asserts that every byte of {@code segment} is {@code value}.
+     *
+     * @param segment the bytes
+     * @param value the expected byte
+     * @param what their role, for the message
+     */
+    protected static void assertFilled(MemorySegment segment, byte value, String what) {
+        MemorySegment expected = MemorySegment.ofArray(new byte[(int) Math.min(segment.byteSize(), 1 << 20)]);
+        expected.fill(value);
+        for (long offset = 0; offset < segment.byteSize(); offset += expected.byteSize()) {
+            long length = Math.min(expected.byteSize(), segment.byteSize() - offset);
+            long mismatch = MemorySegment.mismatch(segment, offset, offset + length, expected, 0, length);
+            if (mismatch != -1) {
+                assertEquals(value, segment.get(java.lang.foreign.ValueLayout.JAVA_BYTE, offset + mismatch),
+                        what + ": byte at offset " + (offset + mismatch));
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package dev.pagealloc.testkit;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pagealloc.api.Protection;
+import dev.pagealloc.api.Region;
+import java.lang.foreign.MemorySegment;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The conformance suite, part 2: views. Stale views throw instead of touching memory that lost
+ * access, discard zeroes without invalidating, and (where the kernel can say) discard and decommit
+ * give the memory back. Backends extend {@link PageAllocatorContract}.
+ */
+public abstract class ViewContract extends RegionLifecycleContract {
+    /** Creates the suite. */
+    protected ViewContract() {}
+
+    private static final long WASM_PAGE = 64 * 1024;
+
+    @Test
+    void shouldInvalidateViewsOnProtectNone() {
+        Region region = allocate(allocator(b -> b), 2, 2);
+        long granule = region.protectionGranuleBytes();
+        MemorySegment whole = region.segment();
+        MemorySegment elsewhere = region.segment(WASM_PAGE, WASM_PAGE);
+        whole.fill((byte) 1);
+        region.protect(0, granule, Protection.NONE);
+        assertKernel(region.address(), granule, Protection.NONE, "page protected NONE");
+        assertThrows(IllegalStateException.class, () -> whole.get(JAVA_BYTE, 0), "stale view of the page");
+        assertThrows(IllegalStateException.class, () -> elsewhere.get(JAVA_BYTE, 0),
+                "every view of the region is invalidated, not only those over the page");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> region.segment(0, 1));
+        assertEquals("segment(byteOffset=0, byteLength=1): the page at byteOffset=0 is protected NONE; a view of it"
+                + " would fault", e.getMessage());
+        assertThrows(IllegalStateException.class, region::segment);
+        assertEquals(1, region.segment(granule, 1).get(JAVA_BYTE, 0), "pages around stay reachable");
+        region.protect(0, granule, Protection.READ_WRITE);
+        assertEquals(1, region.segment().get(JAVA_BYTE, 0), "contents survive protect NONE and back");
+    }
+
+    @Test
+    void shouldInvalidateWritableViewsOnProtectRead() {
+        Region region = allocate(allocator(b -> b), 1, 1);
+        long granule = region.protectionGranuleBytes();
+        MemorySegment writable = region.segment();
+        writable.set(JAVA_BYTE, 0, (byte) 5);
+        region.protect(0, granule, Protection.READ);
+        assertThrows(IllegalStateException.class, () -> writable.set(JAVA_BYTE, 0, (byte) 6));
+        MemorySegment readOnly = region.segment(0, granule);
+        assertTrue(readOnly.isReadOnly());
+        region.protect(0, granule, Protection.READ_WRITE);
+        assertEquals(5, readOnly.get(JAVA_BYTE, 0), "widening protection keeps earlier views valid");
+        region.segment().set(JAVA_BYTE, 0, (byte) 6);
+        assertEquals(6, readOnly.get(JAVA_BYTE, 0));
+    }
+
+    @Test
+    void shouldInvalidateViewsOnDecommit() {
+        Region region = allocate(allocator(b -> b), 2, 2);
+        MemorySegment view = region.segment();
+        region.decommit(WASM_PAGE, WASM_PAGE);
+        assertThrows(IllegalStateException.class, () -> view.get(JAVA_BYTE, 0));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> region.segment(WASM_PAGE, 1));
+        assertEquals("segment(byteOffset=" + WASM_PAGE + ", byteLength=1): the page at byteOffset=" + WASM_PAGE
+                + " is decommitted; a view of it would fault", e.getMessage());
+        region.segment(0, WASM_PAGE).set(JAVA_BYTE, 0, (byte) 1);
+    }
+
+    @Test
+    void shouldInvalidateViewsOnDeallocate() {
+        Region region = allocate(allocator(b -> b), 1, 1);
+        MemorySegment whole = region.segment();
+        MemorySegment slice = region.segment(8, 8);
+        region.deallocate();
+        assertThrows(IllegalStateException.class, () -> whole.get(JAVA_BYTE, 0));
+        assertThrows(IllegalStateException.class, () -> slice.set(JAVA_BYTE, 0, (byte) 1));
+        assertThrows(IllegalStateException.class, () -> MemorySegment.copy(whole, 0, MemorySegment.ofArray(new byte[1]), 0, 1));
+    }
+
+    @Test
+    void shouldCacheTheWholeViewUntilTheSizeOrAccessChanges() {
+        Region region = allocate(allocator(b -> b), 1, 2);
+        MemorySegment first = region.segment();
+        assertSame(first, region.segment());
+        region.grow(1);
+        assertEquals(2 * WASM_PAGE, region.segment().byteSize(), "the whole view follows grow");
+    }
+
+    @Test
+    void shouldZeroDiscardedPagesAndKeepViews() {
+        Region region = allocate(allocator(b -> b), 4, 4);
+        long granule = region.protectionGranuleBytes();
+        MemorySegment view = region.segment();
+        view.fill((byte) 0x6B);
+        region.protect(3 * WASM_PAGE, granule, Protection.READ);
+        MemorySegment readOnly = region.segment(3 * WASM_PAGE, granule);
+        region.discard(WASM_PAGE, 2 * WASM_PAGE);
+        region.discard(3 * WASM_PAGE, granule);
+        assertZero(view.asSlice(WASM_PAGE, 2 * WASM_PAGE), "discarded pages, through a view from before");
+        assertFilled(view.asSlice(0, WASM_PAGE), (byte) 0x6B, "pages not discarded");
+        assertZero(readOnly, "a discarded read-only page");
+        assertKernel(region.address(), 3 * WASM_PAGE, Protection.READ_WRITE, "discard keeps the protection");
+        assertKernel(region.address() + 3 * WASM_PAGE, granule, Protection.READ, "discard keeps READ");
+        view.set(JAVA_BYTE, WASM_PAGE, (byte) 1);
+        assertEquals(1, region.segment(WASM_PAGE, 1).get(JAVA_BYTE, 0), "discarded pages are writable at once");
+    }
+
+    @Test
+    void shouldDropResidencyOnDiscard() {
+        Region region = allocate(allocator(b -> b), 4, 4);
+        region.segment().fill((byte) 1);
+        long address = region.address() + WASM_PAGE;
+        assumeResidencyObservable(address, 2 * WASM_PAGE);
+        region.discard(WASM_PAGE, 2 * WASM_PAGE);
+        assertEquals(0, kernelView().residentBytes(address, 2 * WASM_PAGE).getAsLong(), "resident after discard");
+        assertTrue(kernelView().residentBytes(region.address(), WASM_PAGE).getAsLong() > 0,
+                "pages not discarded stay resident");
+    }
+
+    @Test
+    void shouldDropResidencyOnDecommit() {
+        Region region = allocate(allocator(b -> b), 4, 4);
+        region.segment().fill((byte) 1);
+        long address = region.address() + WASM_PAGE;
+        assumeResidencyObservable(address, 2 * WASM_PAGE);
+        region.decommit(WASM_PAGE, 2 * WASM_PAGE);
+        assertEquals(0, kernelView().residentBytes(address, 2 * WASM_PAGE).getAsLong(), "resident after decommit");
+        region.recommit(WASM_PAGE, 2 * WASM_PAGE);
+        assertEquals(0, kernelView().residentBytes(address, 2 * WASM_PAGE).getAsLong(),
+                "recommitted pages are not resident before they are touched");
+        assertZero(region.segment(WASM_PAGE, 2 * WASM_PAGE), "recommitted pages");
+    }
+
+    private void assumeResidencyObservable(long address, long byteSize) {
+        OptionalLong resident = kernelView().residentBytes(address, byteSize);
+        Assumptions.assumeTrue(resident.isPresent(), "the kernel view cannot observe residency");
+        assertEquals(byteSize, resident.getAsLong(), "written pages are resident");
+    }
+}
