@@ -1,0 +1,165 @@
+package dev.pagealloc.linux;
+
+import java.util.Map;
+import java.util.StringJoiner;
+
+/**
+ * The values of the Linux user-space ABI this module passes to the kernel, each with the header it
+ * comes from, the names of the errors the calls return, and how flags are spelled in messages.
+ * The values are the same on x86-64 and arm64 (both use the generic {@code mman} flag layout);
+ * system call numbers differ and live in {@link FfmLinuxKernel}.
+ *
+ * <p>Constants only, no state: thread-safe.
+ */
+final class LinuxAbi {
+    private LinuxAbi() {}
+
+    // <bits/mman-linux.h> (glibc) = <asm-generic/mman-common.h> (kernel)
+    /** {@code PROT_NONE 0x0}, {@code <bits/mman-linux.h>}. */
+    static final int PROT_NONE = 0x0;
+    /** {@code PROT_READ 0x1}, {@code <bits/mman-linux.h>}. */
+    static final int PROT_READ = 0x1;
+    /** {@code PROT_WRITE 0x2}, {@code <bits/mman-linux.h>}. */
+    static final int PROT_WRITE = 0x2;
+    /** {@code PROT_EXEC 0x4}, {@code <bits/mman-linux.h>}. */
+    static final int PROT_EXEC = 0x4;
+
+    /** {@code MAP_PRIVATE 0x02}, {@code <bits/mman-linux.h>}. */
+    static final int MAP_PRIVATE = 0x02;
+    /** {@code MAP_FIXED 0x10}, {@code <bits/mman-linux.h>}. */
+    static final int MAP_FIXED = 0x10;
+    /** {@code MAP_ANONYMOUS 0x20}, {@code <bits/mman-linux.h>}. */
+    static final int MAP_ANONYMOUS = 0x20;
+    /** {@code MAP_NORESERVE 0x4000}, {@code <bits/mman-map-flags-generic.h>}. */
+    static final int MAP_NORESERVE = 0x4000;
+    /** {@code MAP_HUGETLB 0x40000}, {@code <bits/mman-map-flags-generic.h>}. */
+    static final int MAP_HUGETLB = 0x40000;
+    /** {@code MAP_FIXED_NOREPLACE 0x100000}, {@code <bits/mman-map-flags-generic.h>} (Linux 4.17). */
+    static final int MAP_FIXED_NOREPLACE = 0x100000;
+    /** {@code MAP_HUGE_SHIFT 26}, {@code <bits/mman-linux.h>}: log2(huge page size) sits above it. */
+    static final int MAP_HUGE_SHIFT = 26;
+    /** {@code MAP_HUGE_MASK 0x3f}, {@code <bits/mman-linux.h>}. */
+    static final int MAP_HUGE_MASK = 0x3f;
+    /** {@code MAP_FAILED ((void *) -1)}, {@code <sys/mman.h>}. */
+    static final long MAP_FAILED = -1L;
+
+    /** {@code MADV_DONTNEED 4}, {@code <bits/mman-linux.h>}. */
+    static final int MADV_DONTNEED = 4;
+    /** {@code MADV_HUGEPAGE 14}, {@code <bits/mman-linux.h>}. */
+    static final int MADV_HUGEPAGE = 14;
+    /** {@code MADV_NOHUGEPAGE 15}, {@code <bits/mman-linux.h>}. */
+    static final int MADV_NOHUGEPAGE = 15;
+    /** {@code MADV_POPULATE_WRITE 23}, {@code <bits/mman-linux.h>} (Linux 5.14). */
+    static final int MADV_POPULATE_WRITE = 23;
+    /** {@code MADV_DONTNEED_LOCKED 24}, {@code <bits/mman-linux.h>} (Linux 5.18). */
+    static final int MADV_DONTNEED_LOCKED = 24;
+
+    // <linux/mempolicy.h> (also <numaif.h>)
+    /** {@code MPOL_PREFERRED 1}, {@code <linux/mempolicy.h>}. */
+    static final int MPOL_PREFERRED = 1;
+    /** {@code MPOL_BIND 2}, {@code <linux/mempolicy.h>}. */
+    static final int MPOL_BIND = 2;
+    /** {@code MPOL_INTERLEAVE 3}, {@code <linux/mempolicy.h>}. */
+    static final int MPOL_INTERLEAVE = 3;
+    /** {@code MPOL_F_NODE (1 << 0)}, {@code <linux/mempolicy.h>}: return a node id, not a policy. */
+    static final int MPOL_F_NODE = 1;
+    /** {@code MPOL_F_ADDR (1 << 1)}, {@code <linux/mempolicy.h>}: look up the policy at an address. */
+    static final int MPOL_F_ADDR = 2;
+
+    /** {@code _SC_PAGESIZE 30}, {@code <bits/confname.h>}. */
+    static final int SC_PAGESIZE = 30;
+    /** {@code AT_HWCAP2 26}, {@code <linux/auxvec.h>}. */
+    static final long AT_HWCAP2 = 26;
+    /** {@code HWCAP2_MTE (1 << 18)}, arm64 {@code <asm/hwcap.h>}. */
+    static final long HWCAP2_MTE = 1L << 18;
+    /** {@code MFD_CLOEXEC 0x0001}, {@code <linux/memfd.h>}. */
+    static final int MFD_CLOEXEC = 0x1;
+
+    // <asm-generic/errno-base.h> and <asm-generic/errno.h>
+    /** {@code EPERM 1}. */
+    static final int EPERM = 1;
+    /** {@code EAGAIN 11}. */
+    static final int EAGAIN = 11;
+    /** {@code ENOMEM 12}. */
+    static final int ENOMEM = 12;
+    /** {@code EFAULT 14}. */
+    static final int EFAULT = 14;
+    /** {@code EEXIST 17}. */
+    static final int EEXIST = 17;
+    /** {@code EINVAL 22}. */
+    static final int EINVAL = 22;
+    /** {@code ENOSYS 38}. */
+    static final int ENOSYS = 38;
+
+    /** The errors mmap, munmap, mprotect, madvise, mlock, mincore, mbind and memfd_create return. */
+    private static final Map<Integer, String> ERRNO_NAMES = Map.ofEntries(
+            Map.entry(EPERM, "EPERM"), Map.entry(2, "ENOENT"), Map.entry(4, "EINTR"), Map.entry(5, "EIO"),
+            Map.entry(9, "EBADF"), Map.entry(EAGAIN, "EAGAIN"), Map.entry(ENOMEM, "ENOMEM"),
+            Map.entry(13, "EACCES"), Map.entry(EFAULT, "EFAULT"), Map.entry(16, "EBUSY"),
+            Map.entry(EEXIST, "EEXIST"), Map.entry(18, "EXDEV"), Map.entry(19, "ENODEV"),
+            Map.entry(EINVAL, "EINVAL"), Map.entry(23, "ENFILE"), Map.entry(24, "EMFILE"),
+            Map.entry(26, "ETXTBSY"), Map.entry(27, "EFBIG"), Map.entry(28, "ENOSPC"), Map.entry(34, "ERANGE"),
+            Map.entry(ENOSYS, "ENOSYS"), Map.entry(75, "EOVERFLOW"), Map.entry(95, "EOPNOTSUPP"),
+            Map.entry(133, "EHWPOISON"));
+
+    /** {@return the symbolic name of {@code errno}, e.g. {@code ENOMEM}, or {@code errno=N} if unknown} */
+    static String errnoName(int errno) {
+        String name = ERRNO_NAMES.get(errno);
+        return name != null ? name : "errno=" + errno;
+    }
+
+    /** {@return {@code prot} as C flags, e.g. {@code PROT_READ|PROT_WRITE}} */
+    static String protName(int prot) {
+        if (prot == PROT_NONE) {
+            return "PROT_NONE";
+        }
+        return flags(prot, new int[] {PROT_READ, PROT_WRITE, PROT_EXEC}, new String[] {"PROT_READ", "PROT_WRITE", "PROT_EXEC"});
+    }
+
+    /** {@return mmap {@code flags} as C flags, e.g. {@code MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE}} */
+    static String mapFlagsName(int flags) {
+        int hugeShift = (flags >>> MAP_HUGE_SHIFT) & MAP_HUGE_MASK;
+        String named = flags(flags & ~(MAP_HUGE_MASK << MAP_HUGE_SHIFT),
+                new int[] {MAP_PRIVATE, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_ANONYMOUS, MAP_NORESERVE, MAP_HUGETLB},
+                new String[] {"MAP_PRIVATE", "MAP_FIXED", "MAP_FIXED_NOREPLACE", "MAP_ANONYMOUS", "MAP_NORESERVE",
+                    "MAP_HUGETLB"});
+        return hugeShift == 0 ? named : named + "|" + hugeShift + "<<MAP_HUGE_SHIFT";
+    }
+
+    /** {@return the madvise {@code advice} by name, e.g. {@code MADV_DONTNEED}} */
+    static String adviceName(int advice) {
+        return switch (advice) {
+            case MADV_DONTNEED -> "MADV_DONTNEED";
+            case MADV_HUGEPAGE -> "MADV_HUGEPAGE";
+            case MADV_NOHUGEPAGE -> "MADV_NOHUGEPAGE";
+            case MADV_POPULATE_WRITE -> "MADV_POPULATE_WRITE";
+            case MADV_DONTNEED_LOCKED -> "MADV_DONTNEED_LOCKED";
+            default -> Integer.toString(advice);
+        };
+    }
+
+    /** {@return the mbind {@code mode} by name, e.g. {@code MPOL_BIND}} */
+    static String policyName(int mode) {
+        return switch (mode) {
+            case MPOL_PREFERRED -> "MPOL_PREFERRED";
+            case MPOL_BIND -> "MPOL_BIND";
+            case MPOL_INTERLEAVE -> "MPOL_INTERLEAVE";
+            default -> Integer.toString(mode);
+        };
+    }
+
+    private static String flags(int value, int[] bits, String[] names) {
+        StringJoiner joined = new StringJoiner("|");
+        int rest = value;
+        for (int i = 0; i < bits.length; i++) {
+            if ((value & bits[i]) != 0) {
+                joined.add(names[i]);
+                rest &= ~bits[i];
+            }
+        }
+        if (rest != 0) {
+            joined.add("0x" + Integer.toHexString(rest));
+        }
+        return joined.toString();
+    }
+}

@@ -1,0 +1,151 @@
+package dev.pagealloc.linux;
+
+/**
+ * The libc functions and system calls this module uses, one method each, with their C names,
+ * C argument order and raw results: {@code -1} (or {@code MAP_FAILED}) on failure, with the error
+ * then read through {@link #errno()}. Pointers are {@code long} addresses; output arrays stand in
+ * for C out-parameters. Constants are in {@link LinuxAbi}.
+ *
+ * <p>{@link LinuxVirtualMemory} is written against this interface so that tests can inject kernel
+ * failures (Mockito over the real {@link FfmLinuxKernel}) and check the exact calls made.
+ *
+ * @implSpec Implementations are thread-safe; {@link #errno()} is per thread, as in C.
+ */
+interface LinuxKernel {
+
+    /**
+     * {@code void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)}.
+     *
+     * @param addr the hint or, with {@code MAP_FIXED}, the exact address
+     * @param length the length, in bytes
+     * @param prot {@code PROT_*} flags
+     * @param flags {@code MAP_*} flags
+     * @param fd a file descriptor, or -1 for anonymous memory
+     * @param offset the file offset, in bytes
+     * @return the mapping's address, or {@link LinuxAbi#MAP_FAILED} with {@link #errno()} set
+     */
+    long mmap(long addr, long length, int prot, int flags, int fd, long offset);
+
+    /**
+     * {@code int munmap(void *addr, size_t length)}.
+     *
+     * @param addr the first page
+     * @param length the length, in bytes
+     * @return 0, or -1 with {@link #errno()} set
+     */
+    int munmap(long addr, long length);
+
+    /**
+     * {@code int mprotect(void *addr, size_t length, int prot)}.
+     *
+     * @param addr the first page
+     * @param length the length, in bytes
+     * @param prot {@code PROT_*} flags
+     * @return 0, or -1 with {@link #errno()} set
+     */
+    int mprotect(long addr, long length, int prot);
+
+    /**
+     * {@code int madvise(void *addr, size_t length, int advice)}.
+     *
+     * @param addr the first page
+     * @param length the length, in bytes
+     * @param advice an {@code MADV_*} value
+     * @return 0, or -1 with {@link #errno()} set
+     */
+    int madvise(long addr, long length, int advice);
+
+    /**
+     * {@code int mlock(const void *addr, size_t length)}.
+     *
+     * @param addr the first page
+     * @param length the length, in bytes
+     * @return 0, or -1 with {@link #errno()} set
+     */
+    int mlock(long addr, long length);
+
+    /**
+     * {@code int mincore(void *addr, size_t length, unsigned char *vec)}.
+     *
+     * @param addr the first page
+     * @param length the length, in bytes
+     * @param vec receives one byte per page, bit 0 set when the page is resident; at least
+     *     {@code ceil(length / page size)} long
+     * @return 0, or -1 with {@link #errno()} set
+     */
+    int mincore(long addr, long length, byte[] vec);
+
+    /**
+     * {@code long syscall(SYS_mbind, void *addr, unsigned long len, int mode, const unsigned long
+     * *nodemask, unsigned long maxnode, unsigned int flags)}; glibc exports no {@code mbind}.
+     *
+     * @param addr the first page
+     * @param len the length, in bytes
+     * @param mode an {@code MPOL_*} mode
+     * @param nodemask one bit per node, node {@code n} at bit {@code n % 64} of word {@code n / 64}
+     * @param maxnode the number of bits in {@code nodemask} plus one (the kernel counts one less)
+     * @param flags {@code MPOL_MF_*} flags
+     * @return 0, or -1 with {@link #errno()} set
+     */
+    long mbind(long addr, long len, int mode, long[] nodemask, long maxnode, int flags);
+
+    /**
+     * {@code long syscall(SYS_get_mempolicy, int *mode, unsigned long *nodemask, unsigned long
+     * maxnode, void *addr, unsigned long flags)}.
+     *
+     * @param mode receives the policy in {@code mode[0]}, or the node with {@code MPOL_F_NODE}
+     * @param nodemask receives the policy's node mask, or null
+     * @param maxnode the number of bits {@code nodemask} holds plus one, or 0 when it is null
+     * @param addr the address looked up with {@code MPOL_F_ADDR}
+     * @param flags {@code MPOL_F_*} flags
+     * @return 0, or -1 with {@link #errno()} set
+     */
+    long get_mempolicy(int[] mode, long[] nodemask, long maxnode, long addr, int flags);
+
+    /**
+     * {@code int memfd_create(const char *name, unsigned int flags)}.
+     *
+     * @param name the name shown in {@code /proc/self/fd}, for debugging
+     * @param flags {@code MFD_*} flags
+     * @return a file descriptor, or -1 with {@link #errno()} set
+     */
+    int memfd_create(String name, int flags);
+
+    /**
+     * {@code int close(int fd)}.
+     *
+     * @param fd a file descriptor
+     * @return 0, or -1 with {@link #errno()} set
+     */
+    int close(int fd);
+
+    /**
+     * {@code long sysconf(int name)}.
+     *
+     * @param name a {@code _SC_*} value
+     * @return the value, or -1
+     */
+    long sysconf(int name);
+
+    /**
+     * {@code unsigned long getauxval(unsigned long type)}.
+     *
+     * @param type an {@code AT_*} value
+     * @return the value, or 0 if absent
+     */
+    long getauxval(long type);
+
+    /**
+     * {@code char *strerror(int errnum)}, copied into a Java string.
+     *
+     * @param errnum an errno value
+     * @return the C library's text for it, e.g. {@code Cannot allocate memory}
+     */
+    String strerror(int errnum);
+
+    /**
+     * {@return the {@code errno} the calling thread's last failed call of this kernel left}; only
+     * meaningful right after a call returned its failure value
+     */
+    int errno();
+}

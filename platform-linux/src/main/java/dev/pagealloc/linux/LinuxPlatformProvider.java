@@ -1,0 +1,72 @@
+package dev.pagealloc.linux;
+
+import dev.pagealloc.api.AllocatorConfig;
+import dev.pagealloc.spi.PlatformProvider;
+import dev.pagealloc.spi.VirtualMemory;
+
+/**
+ * The Linux platform: {@code mmap}, {@code mprotect}, {@code madvise}, {@code mbind} through the
+ * Foreign Function &amp; Memory API, on x86-64 and arm64. Found through {@link java.util.ServiceLoader}
+ * under the name {@code linux}.
+ *
+ * <p>The module makes restricted calls (it links C functions), so applications run it with
+ * {@code --enable-native-access=dev.pagealloc.linux} (or {@code ALL-UNNAMED} on the class path).
+ *
+ * <p>Thread-safe. Makes no system call before {@link #open}; every allocator shares one
+ * {@link VirtualMemory}, whose capabilities are probed once per process.
+ */
+public final class LinuxPlatformProvider implements PlatformProvider {
+
+    /** Creates the provider; {@link java.util.ServiceLoader} calls this. */
+    public LinuxPlatformProvider() {}
+
+    /** {@return {@code linux}} */
+    @Override
+    public String name() {
+        return "linux";
+    }
+
+    /** {@return 100: above the embedded fallback} */
+    @Override
+    public int priority() {
+        return 100;
+    }
+
+    /** {@return supported iff {@code os.name} is Linux and {@code os.arch} is amd64 or aarch64} */
+    @Override
+    public Support support() {
+        return support(System.getProperty("os.name"), System.getProperty("os.arch"));
+    }
+
+    static Support support(String osName, String arch) {
+        String facts = "os.name=" + osName + ", os.arch=" + arch;
+        if (!"Linux".equals(osName)) {
+            return Support.no(facts + ": not Linux");
+        }
+        if (!"amd64".equals(arch) && !"aarch64".equals(arch)) {
+            return Support.no(facts + ": only amd64 and aarch64 system call numbers are known");
+        }
+        return Support.yes(facts);
+    }
+
+    /**
+     * {@return the process-wide Linux primitives}
+     *
+     * @param config unused: Linux needs nothing from the configuration to open
+     * @throws UnsupportedOperationException if this is not Linux on amd64 or aarch64
+     */
+    @Override
+    public VirtualMemory open(AllocatorConfig config) {
+        Support support = support();
+        if (!support.supported()) {
+            throw new UnsupportedOperationException("open(platform=linux): " + support.reason());
+        }
+        return Shared.MEMORY;
+    }
+
+    /** Created on first {@link #open}, so loading the provider links nothing. */
+    private static final class Shared {
+        static final LinuxVirtualMemory MEMORY =
+                new LinuxVirtualMemory(FfmLinuxKernel.INSTANCE, () -> LinuxProbe.ofSystem(FfmLinuxKernel.INSTANCE).probe());
+    }
+}

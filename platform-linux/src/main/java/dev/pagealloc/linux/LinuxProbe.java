@@ -1,0 +1,340 @@
+package dev.pagealloc.linux;
+
+import dev.pagealloc.api.Capabilities;
+import dev.pagealloc.api.Capabilities.HugePageSize;
+import dev.pagealloc.api.Capabilities.NumaNode;
+import dev.pagealloc.api.Capabilities.OvercommitPolicy;
+import dev.pagealloc.api.Capabilities.TransparentHugePageMode;
+import dev.pagealloc.api.Capabilities.WxStrategy;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import oshi.SystemInfo;
+import oshi.hardware.HardwareAbstractionLayer;
+
+/**
+ * Reads what this Linux machine can do from sysfs and procfs (huge page pools, the transparent
+ * huge page mode, NUMA nodes, overcommit, the cgroup memory limit, CPU flags), from the C library
+ * (page size, {@code AT_HWCAP2}, {@code memfd_create}) and from OSHI (OS, memory, processors).
+ *
+ * <p>Every file is optional: a machine that lacks one (no NUMA, no hugetlbfs, cgroup v1, a
+ * container hiding {@code /sys}) gets the fact absent or at its safe default, never an exception.
+ * All paths resolve under a root folder, so tests probe a fake tree.
+ *
+ * <p>Each call reads afresh; {@link LinuxVirtualMemory} calls {@link #probe()} once and caches it.
+ * Thread-safe (no state beyond its arguments).
+ */
+final class LinuxProbe {
+    /** Cgroup v1 reports "no limit" as a page-rounded {@code LONG_MAX}; anything this large is none. */
+    private static final long CGROUP_V1_UNLIMITED = 1L << 62;
+    private static final Pattern HUGE_PAGE_DIR = Pattern.compile("hugepages-(\\d+)kB");
+    private static final Pattern NODE_DIR = Pattern.compile("node(\\d+)");
+    private static final Pattern VIRTUAL_BITS = Pattern.compile("(\\d+) bits virtual");
+    /** Linux hands out x86-64 addresses above 47 bits only when asked with a hint (la57). */
+    private static final int X86_USER_ADDRESS_BITS = 47;
+    /** The arm64 default user address width (52 bits need a hint, 39-bit kernels show in maps). */
+    private static final int ARM64_USER_ADDRESS_BITS = 48;
+
+    /**
+     * The cross-platform facts OSHI supplies.
+     *
+     * @param operatingSystem the OS name and version
+     * @param totalMemoryBytes physical memory, in bytes
+     * @param processors logical processors
+     */
+    record HostFacts(String operatingSystem, long totalMemoryBytes, int processors) {}
+
+    private final Path root;
+    private final LinuxKernel kernel;
+    private final String architecture;
+    private final Supplier<Optional<HostFacts>> host;
+
+    /**
+     * Creates a probe.
+     *
+     * @param root the folder {@code /proc} and {@code /sys} are read under; {@code /} on a real system
+     * @param kernel the C library
+     * @param architecture {@code os.arch}: {@code amd64} or {@code aarch64}
+     * @param host the OSHI facts, or empty to read them from procfs and the JVM
+     */
+    LinuxProbe(Path root, LinuxKernel kernel, String architecture, Supplier<Optional<HostFacts>> host) {
+        this.root = root;
+        this.kernel = kernel;
+        this.architecture = architecture;
+        this.host = host;
+    }
+
+    /** {@return a probe of this machine} @param kernel the C library */
+    static LinuxProbe ofSystem(LinuxKernel kernel) {
+        return new LinuxProbe(Path.of("/"), kernel, System.getProperty("os.arch"), LinuxProbe::oshiFacts);
+    }
+
+    /** {@return every capability, read now} */
+    Capabilities probe() {
+        long pageBytes = kernel.sysconf(LinuxAbi.SC_PAGESIZE);
+        HostFacts facts = host.get().orElseGet(this::procfsFacts);
+        return Capabilities.builder()
+                .platform("linux")
+                .operatingSystem(facts.operatingSystem())
+                .architecture(architecture)
+                .pageBytes(pageBytes)
+                .allocationGranularityBytes(pageBytes)
+                .hugePageSizes(hugePageSizes())
+                .transparentHugePages(transparentHugePages())
+                .numaNodes(numaNodes())
+                // The backend does not map PROT_MTE memory, so tagging is never offered; see
+                // hardwareMemoryTagging() for what the CPU has.
+                .memoryTagging(false)
+                .protectionKeys(protectionKeys())
+                .wxStrategies(wxStrategies())
+                .addressBits(addressBits())
+                .overcommit(overcommit())
+                .memoryLimitBytes(memoryLimitBytes())
+                .totalMemoryBytes(facts.totalMemoryBytes())
+                .processors(facts.processors())
+                .build();
+    }
+
+    /** {@return each hugetlb page size with its pool ({@code nr_hugepages}, {@code free_hugepages}), smallest first} */
+    List<HugePageSize> hugePageSizes() {
+        List<HugePageSize> sizes = new ArrayList<>();
+        for (Path dir : list("sys/kernel/mm/hugepages")) {
+            Matcher m = HUGE_PAGE_DIR.matcher(dir.getFileName().toString());
+            if (m.matches()) {
+                long pageBytes = Long.parseLong(m.group(1)) * 1024;
+                sizes.add(new HugePageSize(pageBytes, readLong(dir.resolve("nr_hugepages")).orElse(0),
+                        readLong(dir.resolve("free_hugepages")).orElse(0)));
+            }
+        }
+        sizes.sort(Comparator.comparingLong(HugePageSize::pageBytes));
+        return sizes;
+    }
+
+    /** {@return the bracketed word of {@code transparent_hugepage/enabled}, or UNSUPPORTED} */
+    TransparentHugePageMode transparentHugePages() {
+        String enabled = read("sys/kernel/mm/transparent_hugepage/enabled").orElse("");
+        Matcher m = Pattern.compile("\\[(\\w+)]").matcher(enabled);
+        if (!m.find()) {
+            return TransparentHugePageMode.UNSUPPORTED;
+        }
+        return switch (m.group(1)) {
+            case "always" -> TransparentHugePageMode.ALWAYS;
+            case "madvise" -> TransparentHugePageMode.MADVISE;
+            case "never" -> TransparentHugePageMode.NEVER;
+            default -> TransparentHugePageMode.UNSUPPORTED;
+        };
+    }
+
+    /** {@return the NUMA nodes that have memory, with their total and free bytes and CPUs, by id} */
+    List<NumaNode> numaNodes() {
+        List<NumaNode> nodes = new ArrayList<>();
+        for (Path dir : list("sys/devices/system/node")) {
+            Matcher m = NODE_DIR.matcher(dir.getFileName().toString());
+            if (!m.matches()) {
+                continue;
+            }
+            String meminfo = readPath(dir.resolve("meminfo")).orElse("");
+            long total = kilobytes(meminfo, "MemTotal");
+            if (total > 0) {
+                nodes.add(new NumaNode(Integer.parseInt(m.group(1)), total, kilobytes(meminfo, "MemFree"),
+                        cpuList(readPath(dir.resolve("cpulist")).orElse(""))));
+            }
+        }
+        nodes.sort(Comparator.comparingInt(NumaNode::id));
+        return nodes;
+    }
+
+    /** {@return whether the CPU has MTE: {@code getauxval(AT_HWCAP2) & HWCAP2_MTE} on arm64, false elsewhere} */
+    boolean hardwareMemoryTagging() {
+        return "aarch64".equals(architecture) && (kernel.getauxval(LinuxAbi.AT_HWCAP2) & LinuxAbi.HWCAP2_MTE) != 0;
+    }
+
+    /** {@return whether x86 protection keys are usable: {@code pku} and {@code ospke} in the CPU flags} */
+    boolean protectionKeys() {
+        if (!"amd64".equals(architecture)) {
+            return false;
+        }
+        List<String> flags = cpuinfoField("flags").map(f -> List.of(f.split("\\s+"))).orElse(List.of());
+        return flags.contains("pku") && flags.contains("ospke");
+    }
+
+    /** {@return protection flips always; dual mapping when {@code memfd_create} works} */
+    Set<WxStrategy> wxStrategies() {
+        Set<WxStrategy> strategies = EnumSet.of(WxStrategy.PROTECTION_FLIP);
+        int fd = kernel.memfd_create("pagealloc-probe", LinuxAbi.MFD_CLOEXEC);
+        if (fd >= 0) {
+            kernel.close(fd);
+            strategies.add(WxStrategy.DUAL_MAPPING);
+        }
+        return strategies;
+    }
+
+    /**
+     * {@return the width of the addresses mmap hands out without a hint, in bits}: on x86-64 one
+     * less than the CPU's virtual address bits (the upper half is the kernel's), at most 47; on
+     * arm64 the width of the top of the stack mapping, else 48
+     */
+    int addressBits() {
+        if ("amd64".equals(architecture)) {
+            return cpuinfoField("address sizes")
+                    .map(VIRTUAL_BITS::matcher)
+                    .filter(Matcher::find)
+                    .map(m -> Math.min(Integer.parseInt(m.group(1)) - 1, X86_USER_ADDRESS_BITS))
+                    .orElse(X86_USER_ADDRESS_BITS);
+        }
+        return read("proc/self/maps").flatMap(maps -> maps.lines().filter(l -> l.endsWith("[stack]")).findFirst())
+                .map(line -> Long.parseUnsignedLong(line.substring(line.indexOf('-') + 1, line.indexOf(' ')), 16))
+                .map(end -> Long.SIZE - Long.numberOfLeadingZeros(end - 1))
+                .orElse(ARM64_USER_ADDRESS_BITS);
+    }
+
+    /** {@return {@code /proc/sys/vm/overcommit_memory}: 0 heuristic, 1 always, 2 never} */
+    OvercommitPolicy overcommit() {
+        return switch ((int) readLong(Path.of("proc/sys/vm/overcommit_memory")).orElse(-1)) {
+            case 0 -> OvercommitPolicy.HEURISTIC;
+            case 1 -> OvercommitPolicy.ALWAYS;
+            case 2 -> OvercommitPolicy.NEVER;
+            default -> OvercommitPolicy.UNKNOWN;
+        };
+    }
+
+    /**
+     * {@return the tightest memory limit of this process's cgroup and its ancestors}, or empty
+     * when none is set or none can be read: cgroup v2 {@code memory.max} ("max" is none), in
+     * {@code /sys/fs/cgroup} or, on hybrid systems, {@code /sys/fs/cgroup/unified}; else cgroup v1
+     * {@code memory.limit_in_bytes}
+     */
+    OptionalLong memoryLimitBytes() {
+        List<String> lines = read("proc/self/cgroup").map(s -> s.lines().toList()).orElse(List.of());
+        for (String line : lines) {
+            String[] parts = line.split(":", 3);
+            if (parts.length == 3 && parts[0].equals("0") && parts[1].isEmpty()) {
+                OptionalLong v2 = limitUpTree(parts[2], "sys/fs/cgroup", "memory.max");
+                if (v2.isPresent()) {
+                    return v2;
+                }
+                OptionalLong hybrid = limitUpTree(parts[2], "sys/fs/cgroup/unified", "memory.max");
+                if (hybrid.isPresent()) {
+                    return hybrid;
+                }
+            }
+        }
+        for (String line : lines) {
+            String[] parts = line.split(":", 3);
+            if (parts.length == 3 && List.of(parts[1].split(",")).contains("memory")) {
+                return limitUpTree(parts[2], "sys/fs/cgroup/memory", "memory.limit_in_bytes");
+            }
+        }
+        return OptionalLong.empty();
+    }
+
+    private OptionalLong limitUpTree(String cgroup, String mount, String file) {
+        long tightest = Long.MAX_VALUE;
+        for (Path dir = Path.of(cgroup.startsWith("/") ? cgroup : "/" + cgroup); dir != null; dir = dir.getParent()) {
+            String relative = dir.toString().substring(1);
+            Optional<String> value = read(mount + (relative.isEmpty() ? "" : "/" + relative) + "/" + file).map(String::strip);
+            if (value.isPresent() && !value.get().equals("max")) {
+                try {
+                    long limit = Long.parseLong(value.get());
+                    if (limit < CGROUP_V1_UNLIMITED) {
+                        tightest = Math.min(tightest, limit);
+                    }
+                } catch (NumberFormatException e) {
+                    // Not a number: no limit we can state.
+                }
+            }
+        }
+        return tightest == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(tightest);
+    }
+
+    /** OSHI's view of the host, or empty if OSHI cannot run here (its native library, JNA, is missing). */
+    static Optional<HostFacts> oshiFacts() {
+        try {
+            SystemInfo info = new SystemInfo();
+            HardwareAbstractionLayer hardware = info.getHardware();
+            return Optional.of(new HostFacts(info.getOperatingSystem().toString(), hardware.getMemory().getTotal(),
+                    hardware.getProcessor().getLogicalProcessorCount()));
+        } catch (RuntimeException | LinkageError e) {
+            return Optional.empty();
+        }
+    }
+
+    private HostFacts procfsFacts() {
+        long total = kilobytes(read("proc/meminfo").orElse(""), "MemTotal");
+        return new HostFacts(System.getProperty("os.name") + " " + System.getProperty("os.version"), total,
+                Runtime.getRuntime().availableProcessors());
+    }
+
+    // ---- parsing ----
+
+    /** {@return the value of the first {@code key: value} line of {@code /proc/cpuinfo} with that key} */
+    private Optional<String> cpuinfoField(String key) {
+        return read("proc/cpuinfo").flatMap(text -> text.lines()
+                .filter(l -> l.startsWith(key) && l.indexOf(':') > 0 && l.substring(0, l.indexOf(':')).strip().equals(key))
+                .map(l -> l.substring(l.indexOf(':') + 1).strip())
+                .findFirst());
+    }
+
+    /** {@return the {@code key: N kB} figure of a meminfo text, in bytes, or 0} */
+    static long kilobytes(String meminfo, String key) {
+        Matcher m = Pattern.compile("\\b" + key + ":\\s*(\\d+)\\s*kB").matcher(meminfo);
+        return m.find() ? Long.parseLong(m.group(1)) * 1024 : 0;
+    }
+
+    /** {@return the CPUs of a sysfs cpu list such as {@code 0-3,8,10-11}} */
+    static List<Integer> cpuList(String text) {
+        List<Integer> cpus = new ArrayList<>();
+        for (String part : text.strip().split(",")) {
+            if (part.isEmpty()) {
+                continue;
+            }
+            int dash = part.indexOf('-');
+            int first = Integer.parseInt(dash < 0 ? part : part.substring(0, dash));
+            int last = dash < 0 ? first : Integer.parseInt(part.substring(dash + 1));
+            for (int cpu = first; cpu <= last; cpu++) {
+                cpus.add(cpu);
+            }
+        }
+        return cpus;
+    }
+
+    private Optional<String> read(String relative) {
+        return readPath(root.resolve(relative));
+    }
+
+    private OptionalLong readLong(Path path) {
+        Optional<String> text = readPath(path.isAbsolute() ? path : root.resolve(path));
+        try {
+            return text.isPresent() ? OptionalLong.of(Long.parseLong(text.get().strip())) : OptionalLong.empty();
+        } catch (NumberFormatException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    private static Optional<String> readPath(Path path) {
+        try {
+            return Optional.of(Files.readString(path));
+        } catch (IOException | SecurityException e) {
+            return Optional.empty();
+        }
+    }
+
+    private List<Path> list(String relative) {
+        try (Stream<Path> entries = Files.list(root.resolve(relative))) {
+            return entries.sorted().toList();
+        } catch (IOException | SecurityException e) {
+            return List.of();
+        }
+    }
+}

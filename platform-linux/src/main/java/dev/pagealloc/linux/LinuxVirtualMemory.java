@@ -1,0 +1,362 @@
+package dev.pagealloc.linux;
+
+import static dev.pagealloc.linux.LinuxAbi.EINVAL;
+import static dev.pagealloc.linux.LinuxAbi.MADV_DONTNEED;
+import static dev.pagealloc.linux.LinuxAbi.MADV_DONTNEED_LOCKED;
+import static dev.pagealloc.linux.LinuxAbi.MADV_HUGEPAGE;
+import static dev.pagealloc.linux.LinuxAbi.MADV_NOHUGEPAGE;
+import static dev.pagealloc.linux.LinuxAbi.MADV_POPULATE_WRITE;
+import static dev.pagealloc.linux.LinuxAbi.MAP_ANONYMOUS;
+import static dev.pagealloc.linux.LinuxAbi.MAP_FAILED;
+import static dev.pagealloc.linux.LinuxAbi.MAP_FIXED;
+import static dev.pagealloc.linux.LinuxAbi.MAP_FIXED_NOREPLACE;
+import static dev.pagealloc.linux.LinuxAbi.MAP_HUGETLB;
+import static dev.pagealloc.linux.LinuxAbi.MAP_HUGE_SHIFT;
+import static dev.pagealloc.linux.LinuxAbi.MAP_NORESERVE;
+import static dev.pagealloc.linux.LinuxAbi.MAP_PRIVATE;
+import static dev.pagealloc.linux.LinuxAbi.MPOL_BIND;
+import static dev.pagealloc.linux.LinuxAbi.MPOL_INTERLEAVE;
+import static dev.pagealloc.linux.LinuxAbi.MPOL_PREFERRED;
+import static dev.pagealloc.linux.LinuxAbi.PROT_EXEC;
+import static dev.pagealloc.linux.LinuxAbi.PROT_NONE;
+import static dev.pagealloc.linux.LinuxAbi.PROT_READ;
+import static dev.pagealloc.linux.LinuxAbi.PROT_WRITE;
+import static dev.pagealloc.linux.LinuxAbi.SC_PAGESIZE;
+
+import dev.pagealloc.api.Capabilities;
+import dev.pagealloc.api.HugePages;
+import dev.pagealloc.api.NumaPolicy;
+import dev.pagealloc.api.Protection;
+import dev.pagealloc.api.Units;
+import dev.pagealloc.spi.Backing;
+import dev.pagealloc.spi.SystemCallException;
+import dev.pagealloc.spi.VirtualMemory;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.util.SortedSet;
+import java.util.function.Supplier;
+
+/**
+ * The page primitives on Linux, written against {@link LinuxKernel}. It holds no region state: the
+ * shared layer above checks every argument and remembers every range.
+ *
+ * <ul>
+ *   <li>reserve: {@code mmap(PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE)}, over-reserved by
+ *       the alignment and trimmed with {@code munmap}; then the huge page advice
+ *       ({@code MADV_HUGEPAGE}/{@code MADV_NOHUGEPAGE}) and the NUMA policy ({@code mbind}), both
+ *       before any page is touched.
+ *   <li>commit: {@code mprotect(PROT_READ|PROT_WRITE)} for base pages; for explicit huge pages a
+ *       {@code MAP_FIXED|MAP_HUGETLB} read-write mapping over the range, without
+ *       {@code MAP_NORESERVE}, so an empty pool fails here with {@code ENOMEM} instead of a
+ *       {@code SIGBUS} at first touch; the NUMA policy is bound to it before anything touches it.
+ *   <li>decommit: base pages {@code madvise(MADV_DONTNEED)} then {@code mprotect(PROT_NONE)}, which
+ *       keeps the advice and NUMA policy on the range; explicit huge pages are replaced by a plain
+ *       {@code PROT_NONE} reservation, which hands them back to the pool.
+ *   <li>discard {@code madvise(MADV_DONTNEED)}, release {@code munmap}, populate
+ *       {@code madvise(MADV_POPULATE_WRITE)} (touching each page where the kernel predates it),
+ *       lock {@code mlock}.
+ * </ul>
+ *
+ * <p>No mapping is ever made writable and executable: the only protections passed are those of
+ * {@link Protection}, which has no such value.
+ *
+ * <p>Thread-safe: stateless apart from the capabilities, probed once.
+ */
+final class LinuxVirtualMemory implements VirtualMemory {
+    private static final int RESERVE_FLAGS = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+
+    private final LinuxKernel kernel;
+    private final long pageBytes;
+    private final Supplier<Capabilities> probe;
+    private volatile Capabilities capabilities;
+
+    /**
+     * Creates the primitives.
+     *
+     * @param kernel the system calls
+     * @param probe computes the capabilities, called once on first use
+     */
+    LinuxVirtualMemory(LinuxKernel kernel, Supplier<Capabilities> probe) {
+        this.kernel = kernel;
+        this.pageBytes = kernel.sysconf(SC_PAGESIZE);
+        this.probe = probe;
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        Capabilities probed = capabilities;
+        if (probed == null) {
+            synchronized (this) {
+                probed = capabilities;
+                if (probed == null) {
+                    probed = probe.get();
+                    capabilities = probed;
+                }
+            }
+        }
+        return probed;
+    }
+
+    @Override
+    public long pageBytes() {
+        return pageBytes;
+    }
+
+    @Override
+    public long allocationGranularityBytes() {
+        return pageBytes;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws UnsupportedOperationException if the backing asks for memory tagging, which this
+     *     backend does not implement (its capabilities say so, so the shared layer never asks)
+     */
+    @Override
+    public long reserve(long byteSize, long alignmentBytes, Backing backing) throws SystemCallException {
+        if (backing.memoryTagging().enabled()) {
+            throw new UnsupportedOperationException("memory tagging (PROT_MTE) is not implemented by the Linux backend");
+        }
+        long slack = alignmentBytes > pageBytes ? alignmentBytes - pageBytes : 0;
+        long mapBytes = Math.addExact(byteSize, slack);
+        long raw = kernel.mmap(0, mapBytes, PROT_NONE, RESERVE_FLAGS, -1, 0);
+        if (raw == MAP_FAILED) {
+            throw failure(mmapCall(0, mapBytes, PROT_NONE, RESERVE_FLAGS));
+        }
+        long address = (raw + alignmentBytes - 1) & -alignmentBytes;
+        long end = address + byteSize;
+        long rawEnd = raw + mapBytes;
+        // SAFETY: the slack before `address` and after `end` is ours, mapped by the call above.
+        if (address > raw && kernel.munmap(raw, address - raw) != 0) {
+            SystemCallException e = failure(call("munmap", raw, address - raw));
+            unmapQuietly(raw, mapBytes);
+            throw e;
+        }
+        if (rawEnd > end && kernel.munmap(end, rawEnd - end) != 0) {
+            SystemCallException e = failure(call("munmap", end, rawEnd - end));
+            unmapQuietly(address, rawEnd - address);
+            throw e;
+        }
+        try {
+            advise(address, byteSize, backing.hugePages());
+            bind(address, byteSize, backing.numaPolicy());
+        } catch (SystemCallException e) {
+            unmapQuietly(address, byteSize);
+            throw e;
+        }
+        return address;
+    }
+
+    @Override
+    public void commit(long address, long byteSize, Backing backing) throws SystemCallException {
+        long hugePageBytes = backing.explicitHugePageBytes();
+        if (hugePageBytes == 0) {
+            mprotect(address, byteSize, PROT_READ | PROT_WRITE);
+            return;
+        }
+        int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_HUGETLB
+                | (Long.numberOfTrailingZeros(hugePageBytes) << MAP_HUGE_SHIFT);
+        // SAFETY: the range lies inside one of our reservations and is inaccessible, so no view and
+        // no other mapping covers it; MAP_FIXED replaces only our own PROT_NONE placeholder.
+        long mapped = kernel.mmap(address, byteSize, PROT_READ | PROT_WRITE, flags, -1, 0);
+        if (mapped == MAP_FAILED) {
+            SystemCallException e = failure(mmapCall(address, byteSize, PROT_READ | PROT_WRITE, flags));
+            restoreReservation(address, byteSize);
+            throw e;
+        }
+        try {
+            // The new mapping has no policy of its own; bind it before any page of it exists.
+            bind(address, byteSize, backing.numaPolicy());
+        } catch (SystemCallException e) {
+            replaceWithReservation(address, byteSize);
+            throw e;
+        }
+    }
+
+    @Override
+    public void protect(long address, long byteSize, Protection protection) throws SystemCallException {
+        mprotect(address, byteSize, prot(protection));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @implNote Base pages: {@code madvise(MADV_DONTNEED)} drops the pages (private anonymous
+     *     memory reads zero afterwards), then {@code mprotect(PROT_NONE)} takes the access. The
+     *     range keeps its huge page advice and NUMA policy, so nothing has to be re-applied, and a
+     *     failure of either call leaves the pages accessible, as the shared layer still believes
+     *     them. Locked pages refuse {@code MADV_DONTNEED} ({@code EINVAL}) and are dropped with
+     *     {@code MADV_DONTNEED_LOCKED} (Linux 5.18). Under strict overcommit
+     *     ({@code vm.overcommit_memory=2}) the commit charge stays until release.
+     *     Explicit huge pages: {@code mmap(MAP_FIXED, PROT_NONE, MAP_NORESERVE)} of a plain
+     *     anonymous mapping, which returns them (and their reservation) to the pool; the NUMA
+     *     policy is bound again when the range is next committed.
+     */
+    @Override
+    public void decommit(long address, long byteSize, Backing backing) throws SystemCallException {
+        if (backing.explicitHugePageBytes() != 0) {
+            // SAFETY: the range is ours and the shared layer has closed every view of it.
+            long mapped = kernel.mmap(address, byteSize, PROT_NONE, RESERVE_FLAGS | MAP_FIXED, -1, 0);
+            if (mapped == MAP_FAILED) {
+                throw failure(mmapCall(address, byteSize, PROT_NONE, RESERVE_FLAGS | MAP_FIXED));
+            }
+            return;
+        }
+        dontNeed(address, byteSize);
+        mprotect(address, byteSize, PROT_NONE);
+    }
+
+    @Override
+    public void discard(long address, long byteSize, Backing backing) throws SystemCallException {
+        dontNeed(address, byteSize);
+    }
+
+    @Override
+    public void release(long address, long byteSize) throws SystemCallException {
+        // SAFETY: the whole reservation is ours and every view of it is closed.
+        if (kernel.munmap(address, byteSize) != 0) {
+            throw failure(call("munmap", address, byteSize));
+        }
+    }
+
+    @Override
+    public void populate(long address, long byteSize) throws SystemCallException {
+        if (kernel.madvise(address, byteSize, MADV_POPULATE_WRITE) == 0) {
+            return;
+        }
+        int errno = kernel.errno();
+        if (errno != EINVAL) {
+            throw failure(adviseCall(address, byteSize, MADV_POPULATE_WRITE), errno);
+        }
+        // Before Linux 5.14 the advice is unknown (EINVAL): fault each page in by writing to it.
+        // SAFETY: the shared layer populates only pages it has just committed read-write; the
+        // atomic add of zero dirties each page without changing a byte, even if another thread
+        // already writes there.
+        MemorySegment pages = MemorySegment.ofAddress(address).reinterpret(byteSize);
+        for (long offset = 0; offset < byteSize; offset += pageBytes) {
+            INT.getAndAdd(pages, offset, 0);
+        }
+    }
+
+    @Override
+    public void lock(long address, long byteSize) throws SystemCallException {
+        if (kernel.mlock(address, byteSize) != 0) {
+            throw failure(call("mlock", address, byteSize));
+        }
+    }
+
+    // ---- the calls, each checked and rendered once ----
+
+    private void mprotect(long address, long byteSize, int prot) throws SystemCallException {
+        if (kernel.mprotect(address, byteSize, prot) != 0) {
+            throw failure("mprotect(" + Units.hex(address) + ", " + byteSize + ", " + LinuxAbi.protName(prot) + ")");
+        }
+    }
+
+    /** Drops the pages' contents; locked pages refuse MADV_DONTNEED and need MADV_DONTNEED_LOCKED. */
+    private void dontNeed(long address, long byteSize) throws SystemCallException {
+        if (kernel.madvise(address, byteSize, MADV_DONTNEED) == 0) {
+            return;
+        }
+        int errno = kernel.errno();
+        if (errno != EINVAL) {
+            throw failure(adviseCall(address, byteSize, MADV_DONTNEED), errno);
+        }
+        if (kernel.madvise(address, byteSize, MADV_DONTNEED_LOCKED) != 0) {
+            throw failure(adviseCall(address, byteSize, MADV_DONTNEED_LOCKED));
+        }
+    }
+
+    private void advise(long address, long byteSize, HugePages hugePages) throws SystemCallException {
+        int advice = switch (hugePages) {
+            case HugePages.Transparent t -> MADV_HUGEPAGE;
+            case HugePages.None n -> MADV_NOHUGEPAGE;
+            case HugePages.SystemDefault d -> 0;
+            case HugePages.Explicit e -> 0;
+        };
+        if (advice != 0 && kernel.madvise(address, byteSize, advice) != 0) {
+            throw failure(adviseCall(address, byteSize, advice));
+        }
+    }
+
+    private void bind(long address, long byteSize, NumaPolicy policy) throws SystemCallException {
+        int mode = switch (policy) {
+            case NumaPolicy.Bind b -> MPOL_BIND;
+            case NumaPolicy.Preferred p -> MPOL_PREFERRED;
+            case NumaPolicy.Interleave i -> MPOL_INTERLEAVE;
+            case NumaPolicy.Default d -> 0;
+        };
+        if (mode == 0) {
+            return;
+        }
+        SortedSet<Integer> nodes = policy.nodes();
+        long[] nodemask = new long[nodes.last() / Long.SIZE + 1];
+        for (int node : nodes) {
+            nodemask[node / Long.SIZE] |= 1L << (node % Long.SIZE);
+        }
+        long maxnode = (long) nodemask.length * Long.SIZE + 1;
+        if (kernel.mbind(address, byteSize, mode, nodemask, maxnode, 0) != 0) {
+            throw failure("mbind(" + Units.hex(address) + ", " + byteSize + ", " + LinuxAbi.policyName(mode) + ", nodes="
+                    + nodes + ", " + maxnode + ", 0)");
+        }
+    }
+
+    /**
+     * After a failed {@code MAP_FIXED} huge page mapping, puts an inaccessible placeholder back where
+     * the kernel may have unmapped the old one (kernels before 6.12 unmap first). With
+     * {@code MAP_FIXED_NOREPLACE} it never clobbers a mapping, ours or another thread's: where the
+     * placeholder survived, the call fails with {@code EEXIST} and nothing changes.
+     */
+    private void restoreReservation(long address, long byteSize) {
+        long mapped = kernel.mmap(address, byteSize, PROT_NONE, RESERVE_FLAGS | MAP_FIXED_NOREPLACE, -1, 0);
+        if (mapped != MAP_FAILED && mapped != address) {
+            // A kernel before 4.17 took the unknown flag as a hint and mapped elsewhere: give that back.
+            kernel.munmap(mapped, byteSize);
+        }
+    }
+
+    /** Turns a committed huge page range back into a placeholder; the first failure is what is reported. */
+    private void replaceWithReservation(long address, long byteSize) {
+        // SAFETY: the range was mapped by us a moment ago and nothing has seen it.
+        kernel.mmap(address, byteSize, PROT_NONE, RESERVE_FLAGS | MAP_FIXED, -1, 0);
+    }
+
+    /** Gives back a reservation this class made, after a failure that is already being reported. */
+    private void unmapQuietly(long address, long byteSize) {
+        // SystemCallException carries no suppressed exceptions; the first failure is the one reported.
+        kernel.munmap(address, byteSize);
+    }
+
+    private static int prot(Protection protection) {
+        return switch (protection) {
+            case NONE -> PROT_NONE;
+            case READ -> PROT_READ;
+            case READ_WRITE -> PROT_READ | PROT_WRITE;
+            case READ_EXECUTE -> PROT_READ | PROT_EXEC;
+        };
+    }
+
+    private SystemCallException failure(String call) {
+        return failure(call, kernel.errno());
+    }
+
+    private SystemCallException failure(String call, int errno) {
+        return new SystemCallException(call, errno, LinuxAbi.errnoName(errno), kernel.strerror(errno));
+    }
+
+    private static String call(String function, long address, long byteSize) {
+        return function + "(" + Units.hex(address) + ", " + byteSize + ")";
+    }
+
+    private static String adviseCall(long address, long byteSize, int advice) {
+        return "madvise(" + Units.hex(address) + ", " + byteSize + ", " + LinuxAbi.adviceName(advice) + ")";
+    }
+
+    private static String mmapCall(long address, long byteSize, int prot, int flags) {
+        return "mmap(" + Units.hex(address) + ", " + byteSize + ", " + LinuxAbi.protName(prot) + ", "
+                + LinuxAbi.mapFlagsName(flags) + ", -1, 0)";
+    }
+}
