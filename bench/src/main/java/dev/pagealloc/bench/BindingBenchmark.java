@@ -1,0 +1,79 @@
+package dev.pagealloc.bench;
+
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The binding's own cost: a call of {@code labs}, a libc function that makes no system call and
+ * does almost nothing, so the time is the Java-to-native transition and back. The JIT cannot
+ * remove a native call, and the argument is a field it cannot fold.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(value = 2, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 4, time = 1)
+public class BindingBenchmark {
+    private long value = -42;
+    private FfmLibc ffm;
+
+    /** Allocates the errno capture buffer. */
+    @Setup
+    public void setUp() {
+        ffm = new FfmLibc();
+    }
+
+    /** Frees the errno capture buffer. */
+    @TearDown
+    public void tearDown() {
+        ffm.close();
+    }
+
+    /**
+     * {@return {@code labs(value)}} through an FFM downcall handle, as the Linux backend binds
+     *
+     * @throws Throwable never in practice (downcall handles declare it)
+     */
+    @Benchmark
+    public long ffm() throws Throwable {
+        return (long) FfmLibc.LABS.invokeExact(value);
+    }
+
+    /**
+     * {@return {@code labs(value)}} through a {@code Linker.Option.critical(false)} downcall handle
+     *
+     * @throws Throwable never in practice (downcall handles declare it)
+     */
+    @Benchmark
+    public long ffmCritical() throws Throwable {
+        return (long) FfmLibc.LABS_CRITICAL.invokeExact(value);
+    }
+
+    /**
+     * {@return {@code labs(value)}} through a downcall handle that captures errno, as every system
+     * call of the Linux backend is bound
+     *
+     * @throws Throwable never in practice (downcall handles declare it)
+     */
+    @Benchmark
+    public long ffmCaptureErrno() throws Throwable {
+        return (long) FfmLibc.LABS_CAPTURE_ERRNO.invokeExact(ffm.capture(), value);
+    }
+
+    /** {@return {@code labs(value)}} through JNA's direct mapping */
+    @Benchmark
+    public long jna() {
+        return JnaLibc.labs(value);
+    }
+}

@@ -1,0 +1,140 @@
+package dev.pagealloc.bench;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The "raw FFM" peer: the libc calls the Linux backend makes, bound with plain downcall handles
+ * and nothing above them (no region state, no checks, no views). Errno is captured the way the
+ * backend captures it ({@code Linker.Option.captureCallState("errno")}), so the difference between
+ * this peer and "ours" is the library's own work.
+ *
+ * <p>Not thread-safe: each instance owns one errno capture buffer; use one per benchmark thread.
+ */
+final class FfmLibc implements AutoCloseable {
+    /** {@code <sys/mman.h>} (Linux, every architecture). */
+    static final int PROT_NONE = 0x0;
+    static final int PROT_READ = 0x1;
+    static final int PROT_WRITE = 0x2;
+    static final int MAP_PRIVATE = 0x02;
+    static final int MAP_ANONYMOUS = 0x20;
+    static final int MAP_NORESERVE = 0x4000;
+    /** The flags of a reservation, as the Linux backend reserves (DESIGN.md, platform notes). */
+    static final int RESERVE_FLAGS = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+    /** {@code MAP_FAILED}, {@code (void *) -1}. */
+    static final long MAP_FAILED = -1L;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+
+    /** {@code void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)}. */
+    private static final MethodHandle MMAP = LINKER.downcallHandle(LIBC.findOrThrow("mmap"),
+            FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
+    /** {@code int mprotect(void *addr, size_t length, int prot)}. */
+    private static final MethodHandle MPROTECT = LINKER.downcallHandle(LIBC.findOrThrow("mprotect"),
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    /** {@code int munmap(void *addr, size_t length)}. */
+    private static final MethodHandle MUNMAP = LINKER.downcallHandle(LIBC.findOrThrow("munmap"),
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
+
+    private static final FunctionDescriptor LABS_DESCRIPTOR = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG);
+    /** {@code long labs(long)}: a libc call that makes no system call. */
+    static final MethodHandle LABS = LINKER.downcallHandle(LIBC.findOrThrow("labs"), LABS_DESCRIPTOR);
+    /** The same, as a critical call: no thread-state transition, no safepoint during the call. */
+    static final MethodHandle LABS_CRITICAL = LINKER.downcallHandle(LIBC.findOrThrow("labs"), LABS_DESCRIPTOR,
+            Linker.Option.critical(false));
+    /** The same with errno captured, as every system call of the backend is bound. */
+    static final MethodHandle LABS_CAPTURE_ERRNO = LINKER.downcallHandle(LIBC.findOrThrow("labs"), LABS_DESCRIPTOR,
+            CAPTURE_ERRNO);
+
+    private final Arena arena = Arena.ofConfined();
+    private final MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+
+    /** {@return the buffer errno is captured into by this instance's calls} */
+    MemorySegment capture() {
+        return capture;
+    }
+
+    /**
+     * {@return the address of {@code byteSize} bytes of fresh inaccessible address space}
+     *
+     * @param byteSize the size, in bytes; a multiple of the page size
+     * @throws IllegalStateException if {@code mmap} fails, with its errno
+     * @throws Throwable as {@link MethodHandle#invokeExact}; never in practice
+     */
+    long reserve(long byteSize) throws Throwable {
+        long address = (long) MMAP.invokeExact(capture, MemorySegment.NULL, byteSize, PROT_NONE, RESERVE_FLAGS, -1, 0L);
+        if (address == MAP_FAILED) {
+            throw failure("mmap", byteSize);
+        }
+        return address;
+    }
+
+    /**
+     * Changes the protection of {@code [address, address + byteSize)}.
+     *
+     * @param address the first page
+     * @param byteSize the length, in bytes
+     * @param prot {@code PROT_*} bits
+     * @throws IllegalStateException if {@code mprotect} fails, with its errno
+     * @throws Throwable as {@link MethodHandle#invokeExact}; never in practice
+     */
+    void mprotect(long address, long byteSize, int prot) throws Throwable {
+        int result = (int) MPROTECT.invokeExact(capture, address, byteSize, prot);
+        if (result != 0) {
+            throw failure("mprotect", byteSize);
+        }
+    }
+
+    /**
+     * Unmaps {@code [address, address + byteSize)}.
+     *
+     * @param address the first page
+     * @param byteSize the length, in bytes
+     * @throws IllegalStateException if {@code munmap} fails, with its errno
+     * @throws Throwable as {@link MethodHandle#invokeExact}; never in practice
+     */
+    void munmap(long address, long byteSize) throws Throwable {
+        int result = (int) MUNMAP.invokeExact(capture, address, byteSize);
+        if (result != 0) {
+            throw failure("munmap", byteSize);
+        }
+    }
+
+    /**
+     * {@return a segment over {@code [address, address + byteSize)} with no lifetime checks}: the
+     * raw peer's view, valid until the caller unmaps the range.
+     *
+     * @param address the first byte; mapped readable and writable
+     * @param byteSize the length, in bytes
+     */
+    static MemorySegment rawView(long address, long byteSize) {
+        // SAFETY: callers pass a range they mapped read-write and use the view only until they
+        // unmap it themselves; nothing else holds it.
+        return MemorySegment.ofAddress(address).reinterpret(byteSize);
+    }
+
+    private IllegalStateException failure(String call, long byteSize) {
+        int errno = (int) ERRNO.get(capture, 0L);
+        return new IllegalStateException(call + "(byteSize=" + byteSize + ") failed: errno " + errno);
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}
