@@ -46,8 +46,10 @@ public abstract class BadInputContract extends AccountingContract {
             assertKernel(region.address(), region.protectionGranuleBytes(), Protection.READ_WRITE, "region after refusal");
         }
         Region probe = allocate(allocator, 1, 2);
-        probe.segment().set(JAVA_BYTE, WASM_PAGE - 1, (byte) 1);
-        assertLayout(probe, WASM_PAGE);
+        MemorySegment view = probe.segment();
+        view.set(JAVA_BYTE, view.byteSize() - 1, (byte) 1);
+        long granule = probe.protectionGranuleBytes();
+        assertLayout(probe, Math.ceilDiv(probe.pageBytes(), granule) * granule);
         long start = reservationStart(probe);
         long bytes = probe.reservedBytes();
         probe.deallocate();

@@ -97,9 +97,9 @@ public abstract class ViewContract extends RegionLifecycleContract {
     void shouldZeroDiscardedPagesAndKeepViews() {
         Region region = allocate(allocator(b -> b), 4, 4);
         long granule = region.protectionGranuleBytes();
-        MemorySegment view = region.segment();
-        view.fill((byte) 0x6B);
+        region.segment().fill((byte) 0x6B);
         region.protect(3 * WASM_PAGE, granule, Protection.READ);
+        MemorySegment view = region.segment(0, 3 * WASM_PAGE);
         MemorySegment readOnly = region.segment(3 * WASM_PAGE, granule);
         region.discard(WASM_PAGE, 2 * WASM_PAGE);
         region.discard(3 * WASM_PAGE, granule);

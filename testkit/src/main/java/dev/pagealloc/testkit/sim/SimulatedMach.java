@@ -1,0 +1,815 @@
+package dev.pagealloc.testkit.sim;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import dev.pagealloc.testkit.sim.Allocation.Kind;
+import dev.pagealloc.testkit.sim.SimulatedAddressSpace.PageState;
+import dev.pagealloc.testkit.sim.SimulatedAddressSpace.Run;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A simulated macOS kernel: the Mach VM calls and the few BSD calls a page allocator makes, with
+ * their C signatures (pointers as {@link MemorySegment}s, results as raw {@code kern_return_t} or
+ * {@code -1} plus {@link #errno()}), over a {@link SimulatedAddressSpace} of real memory.
+ *
+ * <p>Rules enforced, as {@code <mach/vm_map.h>}, {@code <mach/vm_statistics.h>}, {@code mmap(2)}
+ * and {@code madvise(2)} document them and XNU implements them: memory from
+ * {@code mach_vm_allocate} is zero-filled and read-write with maximum {@code VM_PROT_ALL};
+ * {@code VM_FLAGS_OVERWRITE} needs {@code VM_FLAGS_FIXED}; a protection above the maximum, or (on
+ * arm64) writable and executable outside {@code MAP_JIT}, is {@code KERN_PROTECTION_FAILURE};
+ * protecting or querying unmapped pages is {@code KERN_INVALID_ADDRESS}; superpages exist only where
+ * the simulated CPU has them and need 2 MiB multiples; {@code vm_purgable_control} works only on
+ * {@code VM_FLAGS_PURGABLE} memory; {@code MAP_JIT} pages cannot be remapped (dual-mapped);
+ * {@code MADV_FREE_REUSABLE} keeps contents until {@link #simulateMemoryPressure()} reclaims them.
+ *
+ * <p>Limits: addresses outside the simulated space are outside the map ({@code KERN_INVALID_ADDRESS});
+ * {@code mmap} maps anonymous private memory only; {@code mach_vm_remap} with {@code copy = FALSE}
+ * (sharing) of non-JIT pages returns {@code KERN_NOT_SUPPORTED}, because the simulation cannot
+ * alias real memory; residency is not tracked.
+ *
+ * <p>Thread-safe: calls are serialized on the address space; {@code errno} and the JIT write
+ * protection are per thread, as on macOS.
+ */
+public final class SimulatedMach {
+    /** {@code KERN_SUCCESS} ({@code <mach/kern_return.h>}). */
+    public static final int KERN_SUCCESS = 0;
+    /** {@code KERN_INVALID_ADDRESS}. */
+    public static final int KERN_INVALID_ADDRESS = 1;
+    /** {@code KERN_PROTECTION_FAILURE}. */
+    public static final int KERN_PROTECTION_FAILURE = 2;
+    /** {@code KERN_NO_SPACE}. */
+    public static final int KERN_NO_SPACE = 3;
+    /** {@code KERN_INVALID_ARGUMENT}. */
+    public static final int KERN_INVALID_ARGUMENT = 4;
+    /** {@code KERN_FAILURE}. */
+    public static final int KERN_FAILURE = 5;
+    /** {@code KERN_RESOURCE_SHORTAGE}. */
+    public static final int KERN_RESOURCE_SHORTAGE = 6;
+    /** {@code KERN_NOT_SUPPORTED}. */
+    public static final int KERN_NOT_SUPPORTED = 46;
+    /** {@code MACH_SEND_INVALID_DEST} ({@code <mach/message.h>}): a task port that is not ours. */
+    public static final int MACH_SEND_INVALID_DEST = 0x10000003;
+
+    /** {@code EPERM} ({@code <sys/errno.h>}). */
+    public static final int EPERM = 1;
+    /** {@code ENOENT}. */
+    public static final int ENOENT = 2;
+    /** {@code ENOMEM}. */
+    public static final int ENOMEM = 12;
+    /** {@code EACCES}. */
+    public static final int EACCES = 13;
+    /** {@code EINVAL}. */
+    public static final int EINVAL = 22;
+
+    /** The task port {@code mach_task_self_} holds in the simulation (any non-zero name does). */
+    public static final int TASK_SELF = 0x203;
+
+    static final int VM_PROT_ALL = 7;
+    static final int VM_PROT_DEFAULT = 3;
+    static final int VM_FLAGS_ANYWHERE = 0x1;
+    static final int VM_FLAGS_PURGABLE = 0x2;
+    static final int VM_FLAGS_RANDOM_ADDR = 0x8;
+    static final int VM_FLAGS_NO_CACHE = 0x10;
+    static final int VM_FLAGS_OVERWRITE = 0x4000;
+    static final int VM_FLAGS_SUPERPAGE_MASK = 0x70000;
+    static final int VM_FLAGS_ALIAS_MASK = 0xFF000000;
+    static final int VM_FLAGS_ALLOCATE = VM_FLAGS_ANYWHERE | VM_FLAGS_PURGABLE | VM_FLAGS_RANDOM_ADDR | VM_FLAGS_NO_CACHE
+            | VM_FLAGS_OVERWRITE | VM_FLAGS_SUPERPAGE_MASK | VM_FLAGS_ALIAS_MASK;
+    static final long SUPERPAGE_BYTES = 2L << 20;
+    static final int VM_PURGABLE_SET_STATE = 0;
+    static final int VM_PURGABLE_GET_STATE = 1;
+    static final int VM_PURGABLE_NONVOLATILE = 0;
+    static final int VM_PURGABLE_VOLATILE = 1;
+    static final int VM_PURGABLE_EMPTY = 2;
+    static final int VM_REGION_BASIC_INFO_64 = 9;
+    static final int VM_REGION_BASIC_INFO_COUNT_64 = 9;
+    static final int MAP_PRIVATE = 0x2;
+    static final int MAP_FIXED = 0x10;
+    static final int MAP_JIT = 0x800;
+    static final int MAP_ANON = 0x1000;
+    static final int MADV_NORMAL = 0;
+    static final int MADV_FREE_REUSE = 8;
+    static final int MADV_FREE_REUSABLE = 7;
+
+    private final SimulatedAddressSpace space;
+    private final String architecture;
+    private final boolean superpages;
+    private final boolean arm64;
+    private final Map<String, Object> sysctls = new HashMap<>();
+    private final ThreadLocal<int[]> errno = ThreadLocal.withInitial(() -> new int[1]);
+    private final ThreadLocal<boolean[]> jitWriteProtected = ThreadLocal.withInitial(() -> new boolean[] {true});
+    private final Map<String, Integer> injected = new HashMap<>();
+    private final List<long[]> icacheInvalidations = new ArrayList<>();
+
+    /**
+     * {@return an Apple silicon Mac: 16 KiB pages, no superpages, {@code MAP_JIT} with per-thread
+     * write protection, W^X enforced by {@code mach_vm_protect}}
+     *
+     * @param addressSpaceBytes the simulated address space, in bytes; a multiple of 2 MiB
+     */
+    public static SimulatedMach arm64(long addressSpaceBytes) {
+        return new SimulatedMach(new SimulatedAddressSpace(16 * 1024, addressSpaceBytes), "arm64");
+    }
+
+    /**
+     * {@return an Intel Mac: 4 KiB pages, 2 MiB superpages, {@code MAP_JIT} without per-thread
+     * write protection}
+     *
+     * @param addressSpaceBytes the simulated address space, in bytes; a multiple of 2 MiB
+     */
+    public static SimulatedMach x86_64(long addressSpaceBytes) {
+        return new SimulatedMach(new SimulatedAddressSpace(4096, addressSpaceBytes), "x86_64");
+    }
+
+    private SimulatedMach(SimulatedAddressSpace space, String architecture) {
+        this.space = space;
+        this.architecture = architecture;
+        this.arm64 = architecture.equals("arm64");
+        this.superpages = !arm64;
+        sysctls.put("hw.pagesize", space.pageBytes());
+        sysctls.put("hw.memsize", 16L << 30);
+        sysctls.put("hw.logicalcpu", 8);
+        sysctls.put("hw.ncpu", 8);
+        sysctls.put("kern.osproductversion", "15.0");
+        sysctls.put("machdep.cpu.brand_string", arm64 ? "Apple M1 (simulated)" : "Intel(R) Core(TM) i7 (simulated)");
+        sysctls.put("sysctl.proc_translated", 0);
+        if (arm64) {
+            sysctls.put("hw.optional.arm64", 1);
+        }
+    }
+
+    /** {@return the page table the calls change} */
+    public SimulatedAddressSpace addressSpace() {
+        return space;
+    }
+
+    /** {@return {@code arm64} or {@code x86_64}} */
+    public String architecture() {
+        return architecture;
+    }
+
+    /**
+     * Makes the next call of {@code function} on any thread fail with {@code code}: a
+     * {@code kern_return_t} for Mach calls, an errno for BSD calls (which then return -1).
+     *
+     * @param function the C name, e.g. {@code mach_vm_allocate}
+     * @param code the error to return
+     */
+    public void failNext(String function, int code) {
+        synchronized (space) {
+            injected.put(function, code);
+        }
+    }
+
+    private Integer injected(String function) {
+        synchronized (space) {
+            return injected.remove(function);
+        }
+    }
+
+    // ---- Mach VM ----
+
+    /** {@return the value of the global {@code mach_task_self_}} */
+    public int machTaskSelf() {
+        return TASK_SELF;
+    }
+
+    /**
+     * {@code kern_return_t mach_vm_allocate(vm_map_t target, mach_vm_address_t *address, mach_vm_size_t size, int flags)}.
+     *
+     * @param task the task port
+     * @param address in: the address for {@code VM_FLAGS_FIXED}; out: the allocation
+     * @param size the size, in bytes; rounded up to pages
+     * @param flags {@code VM_FLAGS_*} with the tag in the top 8 bits
+     * @return the {@code kern_return_t}
+     */
+    public int machVmAllocate(int task, MemorySegment address, long size, int flags) {
+        Integer failure = injected("mach_vm_allocate");
+        if (failure != null) {
+            return failure;
+        }
+        if (task != TASK_SELF) {
+            return MACH_SEND_INVALID_DEST;
+        }
+        if ((flags & ~VM_FLAGS_ALLOCATE) != 0) {
+            return KERN_INVALID_ARGUMENT;
+        }
+        boolean anywhere = (flags & VM_FLAGS_ANYWHERE) != 0;
+        int superpage = (flags & VM_FLAGS_SUPERPAGE_MASK) >>> 16;
+        if ((flags & VM_FLAGS_OVERWRITE) != 0 && anywhere) {
+            return KERN_INVALID_ARGUMENT;
+        }
+        if (size == 0) {
+            address.set(JAVA_LONG, 0, 0L);
+            return KERN_SUCCESS;
+        }
+        long bytes = space.roundPage(size);
+        if (bytes < 0) {
+            return KERN_INVALID_ARGUMENT;
+        }
+        long alignment = space.pageBytes();
+        if (superpage != 0) {
+            if (!superpages || superpage > 2 || bytes % SUPERPAGE_BYTES != 0 || (flags & VM_FLAGS_PURGABLE) != 0) {
+                return KERN_INVALID_ARGUMENT;
+            }
+            alignment = SUPERPAGE_BYTES;
+        }
+        synchronized (space) {
+            long at;
+            if (anywhere) {
+                at = space.findFree(bytes, alignment);
+                if (at < 0) {
+                    return KERN_NO_SPACE;
+                }
+            } else {
+                at = space.truncatePage(address.get(JAVA_LONG, 0));
+                if (at % alignment != 0) {
+                    return KERN_INVALID_ARGUMENT;
+                }
+                if (!space.contains(at, bytes)) {
+                    return KERN_INVALID_ADDRESS;
+                }
+                if ((flags & VM_FLAGS_OVERWRITE) == 0 && !space.isFree(at, bytes)) {
+                    return KERN_NO_SPACE;
+                }
+                space.unmap(at, bytes);
+            }
+            Allocation allocation = space.map(at, bytes, PageState.COMMITTED, VM_PROT_DEFAULT, VM_PROT_ALL, Kind.MACH_VM_ALLOCATE);
+            allocation.tag = flags >>> 24;
+            allocation.superpageBytes = superpage != 0 ? SUPERPAGE_BYTES : 0;
+            if ((flags & VM_FLAGS_PURGABLE) != 0) {
+                allocation.purgeableState = VM_PURGABLE_NONVOLATILE;
+            }
+            address.set(JAVA_LONG, 0, at);
+            return KERN_SUCCESS;
+        }
+    }
+
+    /**
+     * {@code kern_return_t mach_vm_deallocate(vm_map_t target, mach_vm_address_t address, mach_vm_size_t size)}:
+     * unmaps whatever lies in the page-rounded range; unmapped holes are no error.
+     *
+     * @param task the task port
+     * @param address the first byte
+     * @param size the length, in bytes
+     * @return the {@code kern_return_t}
+     */
+    public int machVmDeallocate(int task, long address, long size) {
+        Integer failure = injected("mach_vm_deallocate");
+        if (failure != null) {
+            return failure;
+        }
+        if (task != TASK_SELF) {
+            return MACH_SEND_INVALID_DEST;
+        }
+        if (size == 0) {
+            return KERN_SUCCESS;
+        }
+        long start = space.truncatePage(address);
+        long end = address + size < address ? -1 : space.roundPage(address + size);
+        if (end < 0) {
+            return KERN_INVALID_ARGUMENT;
+        }
+        if (!space.contains(start, end - start)) {
+            return KERN_INVALID_ADDRESS;
+        }
+        space.unmap(start, end - start);
+        return KERN_SUCCESS;
+    }
+
+    /**
+     * {@code kern_return_t mach_vm_protect(vm_map_t task, mach_vm_address_t address, mach_vm_size_t size,
+     * boolean_t set_maximum, vm_prot_t new_protection)}.
+     *
+     * @param task the task port
+     * @param address the first byte
+     * @param size the length, in bytes
+     * @param setMaximum non-zero to set the maximum protection instead
+     * @param newProtection {@code VM_PROT_*} bits
+     * @return the {@code kern_return_t}
+     */
+    public int machVmProtect(int task, long address, long size, int setMaximum, int newProtection) {
+        Integer failure = injected("mach_vm_protect");
+        if (failure != null) {
+            return failure;
+        }
+        if (task != TASK_SELF) {
+            return MACH_SEND_INVALID_DEST;
+        }
+        if ((newProtection & ~VM_PROT_ALL) != 0) {
+            return KERN_INVALID_ARGUMENT;
+        }
+        if (size == 0) {
+            return KERN_SUCCESS;
+        }
+        long start = space.truncatePage(address);
+        long end = space.roundPage(address + size);
+        synchronized (space) {
+            if (!mapped(start, end)) {
+                return KERN_INVALID_ADDRESS;
+            }
+            for (Run run : space.runs(start, end - start)) {
+                int maximum = space.maximumAccessAt(run.start());
+                if ((newProtection & ~maximum) != 0) {
+                    return KERN_PROTECTION_FAILURE;
+                }
+                boolean writableExecutable = (newProtection & 6) == 6;
+                if (setMaximum == 0 && arm64 && writableExecutable && run.allocation().kind() != Kind.MAP_JIT) {
+                    return KERN_PROTECTION_FAILURE;
+                }
+            }
+            if (setMaximum != 0) {
+                space.setMaximum(start, end - start, newProtection);
+            } else {
+                space.set(start, end - start, PageState.COMMITTED, newProtection);
+            }
+            return KERN_SUCCESS;
+        }
+    }
+
+    private boolean mapped(long start, long end) {
+        if (end < start || !space.contains(start, end - start)) {
+            return false;
+        }
+        return space.runs(start, end - start).stream().noneMatch(r -> r.state() == PageState.FREE);
+    }
+
+    /**
+     * {@code kern_return_t mach_vm_copy(vm_map_t task, mach_vm_address_t source_address, mach_vm_size_t size,
+     * mach_vm_address_t dest_address)}: copies bytes; the source must be readable, the destination writable.
+     *
+     * @param task the task port
+     * @param sourceAddress the first byte to copy
+     * @param size the length, in bytes
+     * @param destAddress where to copy to
+     * @return the {@code kern_return_t}
+     */
+    public int machVmCopy(int task, long sourceAddress, long size, long destAddress) {
+        Integer failure = injected("mach_vm_copy");
+        if (failure != null) {
+            return failure;
+        }
+        if (task != TASK_SELF) {
+            return MACH_SEND_INVALID_DEST;
+        }
+        if (size == 0) {
+            return KERN_SUCCESS;
+        }
+        synchronized (space) {
+            long srcStart = space.truncatePage(sourceAddress);
+            long srcEnd = space.roundPage(sourceAddress + size);
+            long dstStart = space.truncatePage(destAddress);
+            long dstEnd = space.roundPage(destAddress + size);
+            if (!mapped(srcStart, srcEnd) || !mapped(dstStart, dstEnd)) {
+                return KERN_INVALID_ADDRESS;
+            }
+            if (!allHave(srcStart, srcEnd, SimulatedAddressSpace.READ) || !allHave(dstStart, dstEnd, SimulatedAddressSpace.WRITE)) {
+                return KERN_PROTECTION_FAILURE;
+            }
+            MemorySegment.copy(space.bytes(sourceAddress, size), 0, space.bytes(destAddress, size), 0, size);
+            space.markDirty(dstStart, dstEnd - dstStart);
+            return KERN_SUCCESS;
+        }
+    }
+
+    private boolean allHave(long start, long end, int bit) {
+        return space.runs(start, end - start).stream().allMatch(r -> (r.access() & bit) != 0);
+    }
+
+    /**
+     * {@code kern_return_t mach_vm_purgable_control(vm_map_t task, mach_vm_address_t address,
+     * vm_purgable_t control, int *state)}.
+     *
+     * @param task the task port
+     * @param address an address inside a purgeable allocation
+     * @param control {@code VM_PURGABLE_SET_STATE} (0) or {@code VM_PURGABLE_GET_STATE} (1)
+     * @param state in: the new state for SET; out: the previous (SET) or current (GET) state
+     * @return the {@code kern_return_t}
+     */
+    public int machVmPurgableControl(int task, long address, int control, MemorySegment state) {
+        Integer failure = injected("mach_vm_purgable_control");
+        if (failure != null) {
+            return failure;
+        }
+        if (task != TASK_SELF) {
+            return MACH_SEND_INVALID_DEST;
+        }
+        synchronized (space) {
+            if (!space.contains(address, 1) || space.stateAt(address) == PageState.FREE) {
+                return KERN_INVALID_ADDRESS;
+            }
+            Allocation allocation = space.allocationAt(address).orElseThrow();
+            if (allocation.purgeableState == Allocation.NOT_PURGEABLE) {
+                return KERN_INVALID_ARGUMENT;
+            }
+            int previous = allocation.purgeableState;
+            if (control == VM_PURGABLE_GET_STATE) {
+                state.set(JAVA_INT, 0, previous);
+                return KERN_SUCCESS;
+            }
+            if (control != VM_PURGABLE_SET_STATE) {
+                return KERN_INVALID_ARGUMENT;
+            }
+            int wanted = state.get(JAVA_INT, 0);
+            if (wanted < VM_PURGABLE_NONVOLATILE || wanted > VM_PURGABLE_EMPTY) {
+                return KERN_INVALID_ARGUMENT;
+            }
+            if (wanted == VM_PURGABLE_EMPTY) {
+                empty(allocation);
+            } else {
+                allocation.purgeableState = wanted;
+            }
+            state.set(JAVA_INT, 0, previous);
+            return KERN_SUCCESS;
+        }
+    }
+
+    private void empty(Allocation allocation) {
+        long start = allocation.base();
+        long end = start + allocation.byteSize();
+        for (Run run : space.runs(start, end - start)) {
+            if (run.allocation() == allocation) {
+                space.markDirty(run.start(), run.byteSize());
+                space.zero(run.start(), run.byteSize());
+            }
+        }
+        allocation.purgeableState = VM_PURGABLE_EMPTY;
+    }
+
+    /**
+     * What memory pressure does: empties every volatile purgeable allocation (its pages read zero
+     * and its state becomes {@code VM_PURGABLE_EMPTY}) and reclaims every
+     * {@code MADV_FREE_REUSABLE} page (it reads zero).
+     */
+    public void simulateMemoryPressure() {
+        synchronized (space) {
+            for (Allocation allocation : space.allocations()) {
+                if (allocation.purgeableState == VM_PURGABLE_VOLATILE) {
+                    empty(allocation);
+                }
+            }
+            space.reclaimReusable();
+        }
+    }
+
+    /**
+     * {@code kern_return_t mach_vm_remap(vm_map_t target_task, mach_vm_address_t *target_address,
+     * mach_vm_size_t size, mach_vm_offset_t mask, int flags, vm_map_t src_task, mach_vm_address_t src_address,
+     * boolean_t copy, vm_prot_t *cur_protection, vm_prot_t *max_protection, vm_inherit_t inheritance)}.
+     * {@code MAP_JIT} pages are refused with {@code KERN_PROTECTION_FAILURE} (they cannot be
+     * dual-mapped); sharing other pages is {@code KERN_NOT_SUPPORTED} here (see the class comment);
+     * {@code copy} makes a private copy.
+     *
+     * @param targetTask the task port
+     * @param targetAddress in: the address for a fixed mapping; out: the new mapping
+     * @param size the length, in bytes
+     * @param mask alignment mask of the new address
+     * @param flags {@code VM_FLAGS_ANYWHERE} and the tag
+     * @param srcTask the source task port
+     * @param srcAddress the first source byte
+     * @param copy non-zero to copy instead of sharing
+     * @param curProtection out: the new mapping's protection
+     * @param maxProtection out: the new mapping's maximum protection
+     * @param inheritance {@code VM_INHERIT_*}
+     * @return the {@code kern_return_t}
+     */
+    public int machVmRemap(int targetTask, MemorySegment targetAddress, long size, long mask, int flags, int srcTask,
+            long srcAddress, int copy, MemorySegment curProtection, MemorySegment maxProtection, int inheritance) {
+        Integer failure = injected("mach_vm_remap");
+        if (failure != null) {
+            return failure;
+        }
+        if (targetTask != TASK_SELF || srcTask != TASK_SELF) {
+            return MACH_SEND_INVALID_DEST;
+        }
+        if ((flags & VM_FLAGS_ANYWHERE) == 0 || size == 0) {
+            return KERN_INVALID_ARGUMENT;
+        }
+        synchronized (space) {
+            long start = space.truncatePage(srcAddress);
+            long end = space.roundPage(srcAddress + size);
+            if (!mapped(start, end)) {
+                return KERN_INVALID_ADDRESS;
+            }
+            List<Run> runs = space.runs(start, end - start);
+            if (runs.stream().anyMatch(r -> r.allocation().kind() == Kind.MAP_JIT)) {
+                return KERN_PROTECTION_FAILURE;
+            }
+            if (copy == 0) {
+                return KERN_NOT_SUPPORTED;
+            }
+            long at = space.findFree(end - start, Math.max(space.pageBytes(), mask + 1));
+            if (at < 0) {
+                return KERN_NO_SPACE;
+            }
+            int protection = runs.getFirst().access();
+            Allocation allocation = space.map(at, end - start, PageState.COMMITTED, protection, VM_PROT_ALL, Kind.MACH_VM_REMAP);
+            allocation.tag = flags >>> 24;
+            MemorySegment.copy(space.bytes(start, end - start), 0, space.bytes(at, end - start), 0, end - start);
+            space.markDirty(at, end - start);
+            targetAddress.set(JAVA_LONG, 0, at + (srcAddress - start));
+            curProtection.set(JAVA_INT, 0, protection);
+            maxProtection.set(JAVA_INT, 0, VM_PROT_ALL);
+            return KERN_SUCCESS;
+        }
+    }
+
+    /**
+     * {@code kern_return_t mach_vm_region(vm_map_read_t task, mach_vm_address_t *address, mach_vm_size_t *size,
+     * vm_region_flavor_t flavor, vm_region_info_t info, mach_msg_type_number_t *infoCnt, mach_port_t *object_name)}
+     * with {@code VM_REGION_BASIC_INFO_64}: the first map entry at or above {@code *address}.
+     *
+     * @param task the task port
+     * @param address in: where to look from; out: the entry's start
+     * @param size out: the entry's length, in bytes
+     * @param flavor {@code VM_REGION_BASIC_INFO_64} (9)
+     * @param info out: a {@code vm_region_basic_info_64} (36 bytes, 4-byte packed)
+     * @param infoCount in: the room in {@code info}, in 4-byte units; out: what was written
+     * @param objectName out: always {@code MACH_PORT_NULL}
+     * @return the {@code kern_return_t}
+     */
+    public int machVmRegion(int task, MemorySegment address, MemorySegment size, int flavor, MemorySegment info,
+            MemorySegment infoCount, MemorySegment objectName) {
+        if (task != TASK_SELF) {
+            return MACH_SEND_INVALID_DEST;
+        }
+        if (flavor != VM_REGION_BASIC_INFO_64 || infoCount.get(JAVA_INT, 0) < VM_REGION_BASIC_INFO_COUNT_64) {
+            return KERN_INVALID_ARGUMENT;
+        }
+        synchronized (space) {
+            long from = Math.max(space.truncatePage(address.get(JAVA_LONG, 0)), space.base());
+            long limit = space.base() + space.byteSize();
+            if (from >= limit) {
+                return KERN_INVALID_ADDRESS;
+            }
+            for (Run run : space.runs(from, limit - from)) {
+                if (run.state() == PageState.FREE) {
+                    continue;
+                }
+                address.set(JAVA_LONG, 0, run.start());
+                size.set(JAVA_LONG, 0, run.byteSize());
+                info.set(JAVA_INT, 0, run.access());
+                info.set(JAVA_INT, 4, space.maximumAccessAt(run.start()));
+                info.set(JAVA_INT, 8, 1);
+                info.set(JAVA_INT, 12, 0);
+                info.set(JAVA_INT, 16, 0);
+                info.set(JAVA_LONG.withByteAlignment(4), 20, run.start() - run.allocation().base());
+                info.set(JAVA_INT, 28, 0);
+                info.set(JAVA_SHORT, 32, (short) 0);
+                infoCount.set(JAVA_INT, 0, VM_REGION_BASIC_INFO_COUNT_64);
+                objectName.set(JAVA_INT, 0, 0);
+                return KERN_SUCCESS;
+            }
+            return KERN_INVALID_ADDRESS;
+        }
+    }
+
+    /**
+     * {@code char *mach_error_string(mach_error_t error_value)}.
+     *
+     * @param code a {@code kern_return_t}
+     * @return its text, as macOS words it
+     */
+    public String machErrorString(int code) {
+        return switch (code) {
+            case KERN_SUCCESS -> "(os/kern) successful";
+            case KERN_INVALID_ADDRESS -> "(os/kern) invalid address";
+            case KERN_PROTECTION_FAILURE -> "(os/kern) protection failure";
+            case KERN_NO_SPACE -> "(os/kern) no space available";
+            case KERN_INVALID_ARGUMENT -> "(os/kern) invalid argument";
+            case KERN_FAILURE -> "(os/kern) failure";
+            case KERN_RESOURCE_SHORTAGE -> "(os/kern) resource shortage";
+            case KERN_NOT_SUPPORTED -> "(os/kern) not supported";
+            case MACH_SEND_INVALID_DEST -> "(ipc/send) invalid destination port";
+            default -> "unknown error code";
+        };
+    }
+
+    // ---- BSD calls ----
+
+    /**
+     * {@code int madvise(void *addr, size_t len, int advice)}.
+     *
+     * @param address the first byte; page-aligned
+     * @param length the length, in bytes
+     * @param advice {@code MADV_*}
+     * @return 0, or -1 with {@link #errno()}
+     */
+    public int madvise(long address, long length, int advice) {
+        Integer failure = injected("madvise");
+        if (failure != null) {
+            return fail(failure);
+        }
+        if (address % space.pageBytes() != 0 || advice < MADV_NORMAL || advice > MADV_FREE_REUSE) {
+            return fail(EINVAL);
+        }
+        if (length == 0) {
+            return 0;
+        }
+        synchronized (space) {
+            long end = space.roundPage(address + length);
+            if (!mapped(address, end)) {
+                return fail(ENOMEM);
+            }
+            if (advice == MADV_FREE_REUSABLE || advice == MADV_FREE_REUSE) {
+                space.markReusable(address, end - address, advice == MADV_FREE_REUSABLE);
+            }
+            return 0;
+        }
+    }
+
+    /**
+     * {@code void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t offset)}, anonymous
+     * private mappings only ({@code MAP_ANON | MAP_PRIVATE}, optionally {@code MAP_JIT}).
+     *
+     * @param address a hint, ignored
+     * @param length the length, in bytes
+     * @param protection {@code PROT_*} bits
+     * @param flags {@code MAP_*} flags
+     * @param fd -1
+     * @param offset 0
+     * @return the address, or -1 ({@code MAP_FAILED}) with {@link #errno()}
+     */
+    public long mmap(long address, long length, int protection, int flags, int fd, long offset) {
+        Integer failure = injected("mmap");
+        if (failure != null) {
+            return fail(failure);
+        }
+        boolean jit = (flags & MAP_JIT) != 0;
+        if ((flags & (MAP_ANON | MAP_PRIVATE)) != (MAP_ANON | MAP_PRIVATE) || (flags & MAP_FIXED) != 0 || fd != -1
+                || offset != 0 || length <= 0 || (protection & ~VM_PROT_ALL) != 0) {
+            return fail(EINVAL);
+        }
+        if (arm64 && (protection & 6) == 6 && !jit) {
+            return fail(EACCES);
+        }
+        long bytes = space.roundPage(length);
+        synchronized (space) {
+            long at = space.findFree(bytes, space.pageBytes());
+            if (at < 0) {
+                return fail(ENOMEM);
+            }
+            space.map(at, bytes, PageState.COMMITTED, protection, VM_PROT_ALL, jit ? Kind.MAP_JIT : Kind.MACH_VM_ALLOCATE);
+            return at;
+        }
+    }
+
+    /**
+     * {@code int mlock(const void *addr, size_t len)}.
+     *
+     * @param address the first byte
+     * @param length the length, in bytes
+     * @return 0, or -1 with {@link #errno()} ({@code ENOMEM} for unmapped pages)
+     */
+    public int mlock(long address, long length) {
+        Integer failure = injected("mlock");
+        if (failure != null) {
+            return fail(failure);
+        }
+        synchronized (space) {
+            long start = space.truncatePage(address);
+            return mapped(start, space.roundPage(address + length)) ? 0 : fail(ENOMEM);
+        }
+    }
+
+    /**
+     * {@code void pthread_jit_write_protect_np(int enabled)}: on arm64, {@code MAP_JIT} pages become
+     * executable (enabled) or writable (disabled) for the calling thread; a no-op on x86-64.
+     *
+     * @param enabled non-zero to protect from writes
+     */
+    public void pthreadJitWriteProtectNp(int enabled) {
+        if (arm64) {
+            jitWriteProtected.get()[0] = enabled != 0;
+        }
+    }
+
+    /** {@return {@code pthread_jit_write_protect_supported_np()}: 1 on arm64, 0 on x86-64} */
+    public int pthreadJitWriteProtectSupportedNp() {
+        return arm64 ? 1 : 0;
+    }
+
+    /** {@return whether {@code MAP_JIT} pages are writable (not executable) for the calling thread} */
+    public boolean jitWritableOnThisThread() {
+        return !arm64 || !jitWriteProtected.get()[0];
+    }
+
+    /**
+     * {@code void sys_icache_invalidate(void *start, size_t len)}: recorded for tests.
+     *
+     * @param start the first byte
+     * @param length the length, in bytes
+     */
+    public void sysIcacheInvalidate(long start, long length) {
+        synchronized (space) {
+            icacheInvalidations.add(new long[] {start, length});
+        }
+    }
+
+    /** {@return every {@code sys_icache_invalidate} call so far, as {@code {start, length}}} */
+    public List<long[]> icacheInvalidations() {
+        synchronized (space) {
+            return List.copyOf(icacheInvalidations);
+        }
+    }
+
+    /**
+     * {@code int sysctlbyname(const char *name, void *oldp, size_t *oldlenp, void *newp, size_t newlen)}, read-only:
+     * {@code hw.pagesize}, {@code hw.memsize} (8 bytes), {@code hw.logicalcpu}, {@code hw.ncpu},
+     * {@code hw.optional.arm64} (arm64 only), {@code sysctl.proc_translated} (4 bytes), and strings.
+     *
+     * @param name the variable's name
+     * @param oldp where to write the value, or {@code NULL} to ask its size
+     * @param oldlenp in: the room at {@code oldp}; out: the value's size
+     * @param newp must be {@code NULL}
+     * @param newlen must be 0
+     * @return 0, or -1 with {@link #errno()}
+     */
+    public int sysctlbyname(String name, MemorySegment oldp, MemorySegment oldlenp, MemorySegment newp, long newlen) {
+        Integer failure = injected("sysctlbyname");
+        if (failure != null) {
+            return fail(failure);
+        }
+        Object value;
+        synchronized (space) {
+            value = sysctls.get(name);
+        }
+        if (value == null) {
+            return fail(ENOENT);
+        }
+        if (newp.address() != 0 || newlen != 0) {
+            return fail(EPERM);
+        }
+        byte[] bytes = switch (value) {
+            case Long l -> MemorySegment.ofArray(new long[] {l}).toArray(ValueLayout.JAVA_BYTE);
+            case Integer i -> MemorySegment.ofArray(new int[] {i}).toArray(ValueLayout.JAVA_BYTE);
+            default -> (value + "\0").getBytes(StandardCharsets.UTF_8);
+        };
+        if (oldp.address() == 0) {
+            oldlenp.set(JAVA_LONG, 0, bytes.length);
+            return 0;
+        }
+        if (oldlenp.get(JAVA_LONG, 0) < bytes.length) {
+            return fail(ENOMEM);
+        }
+        MemorySegment.copy(bytes, 0, oldp, ValueLayout.JAVA_BYTE, 0, bytes.length);
+        oldlenp.set(JAVA_LONG, 0, bytes.length);
+        return 0;
+    }
+
+    /**
+     * Sets a {@code sysctl} value the simulation reports (e.g. a machine without superpages).
+     *
+     * @param name the variable
+     * @param value a {@link Long} (8 bytes), an {@link Integer} (4 bytes), a {@link String}, or null to remove it
+     */
+    public void setSysctl(String name, Object value) {
+        synchronized (space) {
+            if (value == null) {
+                sysctls.remove(name);
+            } else {
+                sysctls.put(name, value);
+            }
+        }
+    }
+
+    /** {@return the calling thread's {@code errno}, as left by its last failed BSD call} */
+    public int errno() {
+        return errno.get()[0];
+    }
+
+    /**
+     * {@code char *strerror(int errnum)}.
+     *
+     * @param errnum an errno
+     * @return its text, as macOS words it
+     */
+    public String strerror(int errnum) {
+        return switch (errnum) {
+            case EPERM -> "Operation not permitted";
+            case ENOENT -> "No such file or directory";
+            case ENOMEM -> "Cannot allocate memory";
+            case EACCES -> "Permission denied";
+            case EINVAL -> "Invalid argument";
+            default -> "Unknown error: " + errnum;
+        };
+    }
+
+    private int fail(int code) {
+        errno.get()[0] = code;
+        return -1;
+    }
+
+    @Override
+    public String toString() {
+        return "SimulatedMach[" + architecture + ", " + space + "]";
+    }
+}
