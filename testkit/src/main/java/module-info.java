@@ -8,4 +8,5 @@ module dev.pagealloc.testkit {
     requires transitive org.junit.jupiter.params;
 
     exports dev.pagealloc.testkit;
+    exports dev.pagealloc.testkit.sim;
 }

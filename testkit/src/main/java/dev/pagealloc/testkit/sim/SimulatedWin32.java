@@ -1,0 +1,692 @@
+package dev.pagealloc.testkit.sim;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import dev.pagealloc.testkit.sim.Allocation.Kind;
+import dev.pagealloc.testkit.sim.SimulatedAddressSpace.PageState;
+import dev.pagealloc.testkit.sim.SimulatedAddressSpace.Run;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A simulated Windows memory manager: the {@code kernel32}/{@code advapi32} calls a page allocator
+ * makes, with their C signatures (pointers as {@link MemorySegment}s or {@code long} addresses,
+ * {@code BOOL} as {@code int}) and the thread's last error behind {@link #getLastError()}, over a
+ * {@link SimulatedAddressSpace} of real memory with 4 KiB pages.
+ *
+ * <p>Rules enforced, as the Win32 documentation of each call states them: reservations start on
+ * the 64 KiB allocation granularity; a protection is exactly one {@code PAGE_*} constant
+ * ({@code ERROR_INVALID_PARAMETER} otherwise); {@code MEM_COMMIT} and {@code VirtualProtect} work
+ * only inside one reservation, and {@code VirtualProtect} only on committed pages
+ * ({@code ERROR_INVALID_ADDRESS} otherwise); {@code MEM_RELEASE} needs size 0
+ * ({@code ERROR_INVALID_PARAMETER}) and the reservation's base ({@code ERROR_INVALID_ADDRESS});
+ * {@code MEM_DECOMMIT} and {@code MEM_RELEASE} may not be combined; {@code MEM_LARGE_PAGES} needs
+ * {@code MEM_RESERVE | MEM_COMMIT}, multiples of {@code GetLargePageMinimum()} and an enabled
+ * {@code SeLockMemoryPrivilege} ({@code ERROR_PRIVILEGE_NOT_HELD}); {@code AdjustTokenPrivileges}
+ * succeeds with {@code ERROR_NOT_ALL_ASSIGNED} when the account lacks the privilege;
+ * {@code VirtualLock} is limited by the minimum working set ({@code ERROR_WORKING_SET_QUOTA});
+ * {@code MEM_RESET} and {@code DiscardVirtualMemory} keep contents (they are undefined, and in
+ * practice often kept). Decommitted and released pages read zero when committed again.
+ *
+ * <p>Limits: large pages are refused by {@code MEM_DECOMMIT} here; {@code PAGE_GUARD} and caching
+ * modifiers are accepted and ignored; residency is not tracked.
+ *
+ * <p>Thread-safe: calls are serialized on the address space; the last error is per thread.
+ */
+public final class SimulatedWin32 {
+    /** {@code ERROR_SUCCESS} ({@code winerror.h}). */
+    public static final int ERROR_SUCCESS = 0;
+    /** {@code ERROR_INVALID_HANDLE}. */
+    public static final int ERROR_INVALID_HANDLE = 6;
+    /** {@code ERROR_NOT_ENOUGH_MEMORY}. */
+    public static final int ERROR_NOT_ENOUGH_MEMORY = 8;
+    /** {@code ERROR_BAD_LENGTH}. */
+    public static final int ERROR_BAD_LENGTH = 24;
+    /** {@code ERROR_INVALID_PARAMETER}. */
+    public static final int ERROR_INVALID_PARAMETER = 87;
+    /** {@code ERROR_MR_MID_NOT_FOUND}: no text for a message number. */
+    public static final int ERROR_MR_MID_NOT_FOUND = 317;
+    /** {@code ERROR_INVALID_ADDRESS}. */
+    public static final int ERROR_INVALID_ADDRESS = 487;
+    /** {@code ERROR_NOACCESS}. */
+    public static final int ERROR_NOACCESS = 998;
+    /** {@code ERROR_NOT_ALL_ASSIGNED}. */
+    public static final int ERROR_NOT_ALL_ASSIGNED = 1300;
+    /** {@code ERROR_NO_SUCH_PRIVILEGE}. */
+    public static final int ERROR_NO_SUCH_PRIVILEGE = 1313;
+    /** {@code ERROR_PRIVILEGE_NOT_HELD}. */
+    public static final int ERROR_PRIVILEGE_NOT_HELD = 1314;
+    /** {@code ERROR_WORKING_SET_QUOTA}. */
+    public static final int ERROR_WORKING_SET_QUOTA = 1453;
+    /** {@code ERROR_COMMITMENT_LIMIT}. */
+    public static final int ERROR_COMMITMENT_LIMIT = 1455;
+
+    /** The pseudo-handle {@code GetCurrentProcess()} returns: {@code (HANDLE) -1}. */
+    public static final long CURRENT_PROCESS = -1;
+
+    static final int MEM_COMMIT = 0x1000;
+    static final int MEM_RESERVE = 0x2000;
+    static final int MEM_DECOMMIT = 0x4000;
+    static final int MEM_RELEASE = 0x8000;
+    static final int MEM_FREE = 0x10000;
+    static final int MEM_PRIVATE = 0x20000;
+    static final int MEM_RESET = 0x80000;
+    static final int MEM_TOP_DOWN = 0x100000;
+    static final int MEM_LARGE_PAGES = 0x20000000;
+    static final int PAGE_NOACCESS = 0x01;
+    static final int PAGE_READONLY = 0x02;
+    static final int PAGE_READWRITE = 0x04;
+    static final int PAGE_WRITECOPY = 0x08;
+    static final int PAGE_EXECUTE = 0x10;
+    static final int PAGE_EXECUTE_READ = 0x20;
+    static final int PAGE_EXECUTE_READWRITE = 0x40;
+    static final int PAGE_EXECUTE_WRITECOPY = 0x80;
+    static final int PAGE_MODIFIERS = 0x100 | 0x200 | 0x400;
+    static final long GRANULARITY = 64 * 1024;
+    static final int MEMORY_BASIC_INFORMATION_BYTES = 48;
+    static final long TOKEN = 0x5A5AL;
+
+    private final SimulatedAddressSpace space;
+    private final long largePageBytes;
+    private final int highestNumaNode;
+    private volatile boolean privilegeHeld;
+    private volatile boolean privilegeEnabled;
+    private final long lockQuotaBytes;
+    private long lockedBytes;
+    private final ThreadLocal<int[]> lastError = ThreadLocal.withInitial(() -> new int[1]);
+    private final Map<String, Integer> injected = new HashMap<>();
+    private final List<long[]> flushes = new ArrayList<>();
+
+    /**
+     * Creates a Windows x64 simulation: 4 KiB pages, 64 KiB granularity.
+     *
+     * @param addressSpaceBytes the simulated address space, in bytes; a multiple of 2 MiB
+     * @param largePageBytes what {@code GetLargePageMinimum()} returns, in bytes; 0 for none
+     * @param highestNumaNode what {@code GetNumaHighestNodeNumber} reports; 0 on a uniform machine
+     * @param lockMemoryPrivilegeHeld whether the account holds {@code SeLockMemoryPrivilege}
+     */
+    public SimulatedWin32(long addressSpaceBytes, long largePageBytes, int highestNumaNode,
+            boolean lockMemoryPrivilegeHeld) {
+        this.space = new SimulatedAddressSpace(4096, addressSpaceBytes);
+        this.largePageBytes = largePageBytes;
+        this.highestNumaNode = highestNumaNode;
+        this.privilegeHeld = lockMemoryPrivilegeHeld;
+        this.lockQuotaBytes = 200 * 1024;
+    }
+
+    /** {@return the page table the calls change} */
+    public SimulatedAddressSpace addressSpace() {
+        return space;
+    }
+
+    /** {@return whether {@code SeLockMemoryPrivilege} has been enabled in the process token} */
+    public boolean lockMemoryPrivilegeEnabled() {
+        return privilegeEnabled;
+    }
+
+    /**
+     * Makes the next call of {@code function} on any thread fail with {@code error} as its last error.
+     *
+     * @param function the C name, e.g. {@code VirtualAlloc}
+     * @param error the Win32 error
+     */
+    public void failNext(String function, int error) {
+        synchronized (space) {
+            injected.put(function, error);
+        }
+    }
+
+    private boolean injectedFailure(String function) {
+        Integer error;
+        synchronized (space) {
+            error = injected.remove(function);
+        }
+        if (error == null) {
+            return false;
+        }
+        setLastError(error);
+        return true;
+    }
+
+    // ---- memory ----
+
+    /**
+     * {@code LPVOID VirtualAlloc(LPVOID lpAddress, SIZE_T dwSize, DWORD flAllocationType, DWORD flProtect)}.
+     *
+     * @param address where, or 0 to let the system choose
+     * @param size the length, in bytes
+     * @param allocationType {@code MEM_*}
+     * @param protect one {@code PAGE_*} constant
+     * @return the base of the reserved or committed range, or 0 with {@link #getLastError()}
+     */
+    public long virtualAlloc(long address, long size, int allocationType, int protect) {
+        return allocate("VirtualAlloc", address, size, allocationType, protect, -1);
+    }
+
+    /**
+     * {@code LPVOID VirtualAllocExNuma(HANDLE hProcess, LPVOID lpAddress, SIZE_T dwSize, DWORD flAllocationType,
+     * DWORD flProtect, DWORD nndPreferred)}; the node is recorded on new reservations.
+     *
+     * @param process {@link #CURRENT_PROCESS}
+     * @param address where, or 0
+     * @param size the length, in bytes
+     * @param allocationType {@code MEM_*}
+     * @param protect one {@code PAGE_*} constant
+     * @param preferredNode the NUMA node
+     * @return the base, or 0 with {@link #getLastError()}
+     */
+    public long virtualAllocExNuma(long process, long address, long size, int allocationType, int protect,
+            int preferredNode) {
+        if (process != CURRENT_PROCESS) {
+            return fail(ERROR_INVALID_HANDLE);
+        }
+        if (preferredNode < 0 || preferredNode > highestNumaNode) {
+            return fail(ERROR_INVALID_PARAMETER);
+        }
+        return allocate("VirtualAllocExNuma", address, size, allocationType, protect, preferredNode);
+    }
+
+    private long allocate(String function, long address, long size, int type, int protect, int node) {
+        if (injectedFailure(function)) {
+            return 0;
+        }
+        int known = MEM_COMMIT | MEM_RESERVE | MEM_RESET | MEM_TOP_DOWN | MEM_LARGE_PAGES;
+        boolean reset = (type & MEM_RESET) != 0;
+        boolean reserve = (type & MEM_RESERVE) != 0 || (type & MEM_COMMIT) != 0 && address == 0;
+        boolean commit = (type & MEM_COMMIT) != 0;
+        boolean large = (type & MEM_LARGE_PAGES) != 0;
+        if ((type & ~known) != 0 || size == 0 || (reset ? type != MEM_RESET : !commit && !reserve)
+                || large && (type & (MEM_RESERVE | MEM_COMMIT)) != (MEM_RESERVE | MEM_COMMIT)
+                || access(protect) < 0 || (protect & 0xFF) == PAGE_WRITECOPY || (protect & 0xFF) == PAGE_EXECUTE_WRITECOPY) {
+            return fail(ERROR_INVALID_PARAMETER);
+        }
+        if (large && !privilegeEnabled) {
+            return fail(ERROR_PRIVILEGE_NOT_HELD);
+        }
+        if (large && (largePageBytes == 0 || size % largePageBytes != 0 || address % largePageBytes != 0)) {
+            return fail(ERROR_INVALID_PARAMETER);
+        }
+        synchronized (space) {
+            long start = reserve ? address & -GRANULARITY : space.truncatePage(address);
+            long end = address + size < address ? -1 : space.roundPage(address + size);
+            if (address != 0 && (end < 0 || !space.contains(start, end - start))) {
+                return fail(ERROR_INVALID_ADDRESS);
+            }
+            if (reset) {
+                return inOneAllocation(start, end, true) ? start : fail(ERROR_INVALID_ADDRESS);
+            }
+            if (!reserve) {
+                if (!inOneAllocation(start, end, false)) {
+                    return fail(ERROR_INVALID_ADDRESS);
+                }
+                space.set(start, end - start, PageState.COMMITTED, access(protect));
+                return start;
+            }
+            long bytes = space.roundPage(size);
+            if (address == 0) {
+                start = space.findFree(bytes, large ? largePageBytes : GRANULARITY);
+                if (start < 0) {
+                    return fail(ERROR_NOT_ENOUGH_MEMORY);
+                }
+            } else {
+                bytes = end - start;
+                if (!space.isFree(start, bytes)) {
+                    return fail(ERROR_INVALID_ADDRESS);
+                }
+            }
+            Allocation allocation = space.map(start, bytes, commit ? PageState.COMMITTED : PageState.RESERVED,
+                    commit ? access(protect) : 0, 7, Kind.VIRTUAL_ALLOC);
+            allocation.allocationProtect = protect;
+            allocation.largePages = large;
+            allocation.numaNode = node;
+            return start;
+        }
+    }
+
+    /** Whether [start, end) lies in one reservation, with every page committed if {@code committed}. */
+    private boolean inOneAllocation(long start, long end, boolean committed) {
+        if (end <= start || !space.contains(start, end - start)) {
+            return false;
+        }
+        List<Run> runs = space.runs(start, end - start);
+        Allocation owner = runs.getFirst().allocation();
+        return owner != null && runs.stream().allMatch(r -> r.allocation() == owner
+                && (committed ? r.state() == PageState.COMMITTED : r.state() != PageState.FREE));
+    }
+
+    /**
+     * {@code BOOL VirtualFree(LPVOID lpAddress, SIZE_T dwSize, DWORD dwFreeType)}.
+     *
+     * @param address the reservation's base for {@code MEM_RELEASE}; any page for {@code MEM_DECOMMIT}
+     * @param size 0 for {@code MEM_RELEASE}; the length for {@code MEM_DECOMMIT} (0: the whole reservation)
+     * @param freeType {@code MEM_DECOMMIT} or {@code MEM_RELEASE}
+     * @return non-zero on success, 0 with {@link #getLastError()}
+     */
+    public int virtualFree(long address, long size, int freeType) {
+        if (injectedFailure("VirtualFree")) {
+            return 0;
+        }
+        if (freeType != MEM_DECOMMIT && freeType != MEM_RELEASE) {
+            return (int) fail(ERROR_INVALID_PARAMETER);
+        }
+        synchronized (space) {
+            Allocation allocation = space.allocationAt(address).orElse(null);
+            if (freeType == MEM_RELEASE) {
+                if (size != 0) {
+                    return (int) fail(ERROR_INVALID_PARAMETER);
+                }
+                if (allocation == null || allocation.base() != address) {
+                    return (int) fail(ERROR_INVALID_ADDRESS);
+                }
+                space.unmap(address, allocation.byteSize());
+                return 1;
+            }
+            long start = space.truncatePage(address);
+            long end;
+            if (size == 0) {
+                if (allocation == null || allocation.base() != address) {
+                    return (int) fail(ERROR_INVALID_ADDRESS);
+                }
+                end = address + allocation.byteSize();
+            } else {
+                end = address + size < address ? -1 : space.roundPage(address + size);
+            }
+            if (!inOneAllocation(start, end, false)) {
+                return (int) fail(ERROR_INVALID_ADDRESS);
+            }
+            if (allocation.largePages) {
+                return (int) fail(ERROR_INVALID_PARAMETER);
+            }
+            space.zero(start, end - start);
+            space.set(start, end - start, PageState.RESERVED, 0);
+            return 1;
+        }
+    }
+
+    /**
+     * {@code BOOL VirtualProtect(LPVOID lpAddress, SIZE_T dwSize, DWORD flNewProtect, PDWORD lpflOldProtect)}.
+     *
+     * @param address the first byte
+     * @param size the length, in bytes; not 0
+     * @param newProtect one {@code PAGE_*} constant
+     * @param oldProtect out: the previous protection of the first page; must not be {@code NULL}
+     * @return non-zero on success, 0 with {@link #getLastError()}
+     */
+    public int virtualProtect(long address, long size, int newProtect, MemorySegment oldProtect) {
+        if (injectedFailure("VirtualProtect")) {
+            return 0;
+        }
+        if (oldProtect.address() == 0) {
+            return (int) fail(ERROR_NOACCESS);
+        }
+        if (access(newProtect) < 0 || size == 0) {
+            return (int) fail(ERROR_INVALID_PARAMETER);
+        }
+        synchronized (space) {
+            long start = space.truncatePage(address);
+            long end = address + size < address ? -1 : space.roundPage(address + size);
+            if (!inOneAllocation(start, end, true)) {
+                return (int) fail(ERROR_INVALID_ADDRESS);
+            }
+            oldProtect.set(JAVA_INT, 0, protect(space.accessAt(start)));
+            space.set(start, end - start, PageState.COMMITTED, access(newProtect));
+            return 1;
+        }
+    }
+
+    /**
+     * {@code SIZE_T VirtualQuery(LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer, SIZE_T dwLength)}.
+     *
+     * @param address any address
+     * @param buffer out: a {@code MEMORY_BASIC_INFORMATION} (48 bytes)
+     * @param length the room in {@code buffer}, in bytes
+     * @return the bytes written (48), or 0 with {@link #getLastError()}
+     */
+    public long virtualQuery(long address, MemorySegment buffer, long length) {
+        if (length < MEMORY_BASIC_INFORMATION_BYTES) {
+            return fail(ERROR_BAD_LENGTH);
+        }
+        synchronized (space) {
+            long start = space.truncatePage(address);
+            if (!space.contains(start, space.pageBytes())) {
+                return fail(ERROR_INVALID_PARAMETER);
+            }
+            Run run = space.runs(start, space.base() + space.byteSize() - start).getFirst();
+            Allocation a = run.allocation();
+            buffer.set(JAVA_LONG, 0, start);
+            buffer.set(JAVA_LONG, 8, a == null ? 0 : a.base());
+            buffer.set(JAVA_INT, 16, a == null ? 0 : a.allocationProtect());
+            buffer.set(JAVA_SHORT, 20, (short) 0);
+            buffer.set(JAVA_LONG, 24, run.byteSize());
+            buffer.set(JAVA_INT, 32, switch (run.state()) {
+                case FREE -> MEM_FREE;
+                case RESERVED -> MEM_RESERVE;
+                case COMMITTED -> MEM_COMMIT;
+            });
+            buffer.set(JAVA_INT, 36, switch (run.state()) {
+                case FREE -> PAGE_NOACCESS;
+                case RESERVED -> 0;
+                case COMMITTED -> protect(run.access());
+            });
+            buffer.set(JAVA_INT, 40, a == null ? 0 : MEM_PRIVATE);
+            return MEMORY_BASIC_INFORMATION_BYTES;
+        }
+    }
+
+    /**
+     * {@code DWORD DiscardVirtualMemory(PVOID VirtualAddress, SIZE_T Size)}: contents become
+     * undefined (kept here).
+     *
+     * @param address the first byte
+     * @param size the length, in bytes
+     * @return {@code ERROR_SUCCESS} or the error
+     */
+    public int discardVirtualMemory(long address, long size) {
+        if (injectedFailure("DiscardVirtualMemory")) {
+            return getLastError();
+        }
+        synchronized (space) {
+            long end = address + size < address ? -1 : space.roundPage(address + size);
+            return inOneAllocation(space.truncatePage(address), end, true) ? ERROR_SUCCESS : ERROR_INVALID_ADDRESS;
+        }
+    }
+
+    /**
+     * {@code BOOL VirtualLock(LPVOID lpAddress, SIZE_T dwSize)}, limited to a 200 KiB minimum
+     * working set, as a process that never called {@code SetProcessWorkingSetSize} is.
+     *
+     * @param address the first byte
+     * @param size the length, in bytes
+     * @return non-zero on success, 0 with {@link #getLastError()}
+     */
+    public int virtualLock(long address, long size) {
+        if (injectedFailure("VirtualLock")) {
+            return 0;
+        }
+        synchronized (space) {
+            long start = space.truncatePage(address);
+            long end = space.roundPage(address + size);
+            if (!inOneAllocation(start, end, true) || space.runs(start, end - start).stream().anyMatch(r -> r.access() == 0)) {
+                return (int) fail(ERROR_NOACCESS);
+            }
+            if (lockedBytes + (end - start) > lockQuotaBytes) {
+                return (int) fail(ERROR_WORKING_SET_QUOTA);
+            }
+            lockedBytes += end - start;
+            return 1;
+        }
+    }
+
+    /** {@return {@code GetLargePageMinimum()}: the large page size, in bytes, or 0} */
+    public long getLargePageMinimum() {
+        return largePageBytes;
+    }
+
+    /**
+     * {@code BOOL FlushInstructionCache(HANDLE hProcess, LPCVOID lpBaseAddress, SIZE_T dwSize)}: recorded.
+     *
+     * @param process {@link #CURRENT_PROCESS}
+     * @param address the first byte
+     * @param size the length, in bytes
+     * @return non-zero on success
+     */
+    public int flushInstructionCache(long process, long address, long size) {
+        if (process != CURRENT_PROCESS) {
+            return (int) fail(ERROR_INVALID_HANDLE);
+        }
+        synchronized (space) {
+            flushes.add(new long[] {address, size});
+        }
+        return 1;
+    }
+
+    /** {@return every {@code FlushInstructionCache} call so far, as {@code {address, size}}} */
+    public List<long[]> instructionCacheFlushes() {
+        synchronized (space) {
+            return List.copyOf(flushes);
+        }
+    }
+
+    /** {@return {@code GetCurrentProcess()}: the pseudo-handle -1} */
+    public long getCurrentProcess() {
+        return CURRENT_PROCESS;
+    }
+
+    /**
+     * {@code void GetSystemInfo(LPSYSTEM_INFO lpSystemInfo)}: x64 ({@code PROCESSOR_ARCHITECTURE_AMD64}
+     * 9), 4 KiB pages, 64 KiB granularity, 8 processors, user space up to {@code 0x7FFFFFFEFFFF}.
+     *
+     * @param systemInfo out: a {@code SYSTEM_INFO} (48 bytes)
+     */
+    public void getSystemInfo(MemorySegment systemInfo) {
+        systemInfo.set(JAVA_SHORT, 0, (short) 9);
+        systemInfo.set(JAVA_SHORT, 2, (short) 0);
+        systemInfo.set(JAVA_INT, 4, (int) space.pageBytes());
+        systemInfo.set(JAVA_LONG, 8, 0x10000L);
+        systemInfo.set(JAVA_LONG, 16, 0x7FFFFFFEFFFFL);
+        systemInfo.set(JAVA_LONG, 24, 0xFFL);
+        systemInfo.set(JAVA_INT, 32, 8);
+        systemInfo.set(JAVA_INT, 36, 8664);
+        systemInfo.set(JAVA_INT, 40, (int) GRANULARITY);
+        systemInfo.set(JAVA_SHORT, 44, (short) 6);
+        systemInfo.set(JAVA_SHORT, 46, (short) 0);
+    }
+
+    /**
+     * {@code BOOL GetNumaHighestNodeNumber(PULONG HighestNodeNumber)}.
+     *
+     * @param highestNode out: the highest node number
+     * @return non-zero
+     */
+    public int getNumaHighestNodeNumber(MemorySegment highestNode) {
+        highestNode.set(JAVA_INT, 0, highestNumaNode);
+        return 1;
+    }
+
+    /**
+     * {@code BOOL GetNumaAvailableMemoryNodeEx(USHORT Node, PULONGLONG AvailableBytes)}: 4 GiB per node.
+     *
+     * @param node the node
+     * @param availableBytes out: free memory on the node, in bytes
+     * @return non-zero on success, 0 with {@link #getLastError()}
+     */
+    public int getNumaAvailableMemoryNodeEx(short node, MemorySegment availableBytes) {
+        if (node < 0 || node > highestNumaNode) {
+            return (int) fail(ERROR_INVALID_PARAMETER);
+        }
+        availableBytes.set(JAVA_LONG, 0, 4L << 30);
+        return 1;
+    }
+
+    // ---- privileges ----
+
+    /**
+     * {@code BOOL OpenProcessToken(HANDLE ProcessHandle, DWORD DesiredAccess, PHANDLE TokenHandle)}.
+     *
+     * @param process {@link #CURRENT_PROCESS}
+     * @param desiredAccess {@code TOKEN_*} rights
+     * @param tokenHandle out: the token
+     * @return non-zero on success, 0 with {@link #getLastError()}
+     */
+    public int openProcessToken(long process, int desiredAccess, MemorySegment tokenHandle) {
+        if (process != CURRENT_PROCESS) {
+            return (int) fail(ERROR_INVALID_HANDLE);
+        }
+        tokenHandle.set(JAVA_LONG, 0, TOKEN);
+        return 1;
+    }
+
+    /**
+     * {@code BOOL LookupPrivilegeValueW(LPCWSTR lpSystemName, LPCWSTR lpName, PLUID lpLuid)}; knows
+     * {@code SeLockMemoryPrivilege} (LUID 4).
+     *
+     * @param systemName {@code NULL} for the local system
+     * @param name the privilege's name, UTF-16LE, NUL-terminated
+     * @param luid out: its LUID (8 bytes)
+     * @return non-zero on success, 0 with {@link #getLastError()}
+     */
+    public int lookupPrivilegeValueW(MemorySegment systemName, MemorySegment name, MemorySegment luid) {
+        String privilege = name.reinterpret(512).getString(0, java.nio.charset.StandardCharsets.UTF_16LE);
+        if (!privilege.equals("SeLockMemoryPrivilege")) {
+            return (int) fail(ERROR_NO_SUCH_PRIVILEGE);
+        }
+        luid.set(JAVA_INT, 0, 4);
+        luid.set(JAVA_INT, 4, 0);
+        return 1;
+    }
+
+    /**
+     * {@code BOOL AdjustTokenPrivileges(HANDLE TokenHandle, BOOL DisableAllPrivileges, PTOKEN_PRIVILEGES NewState,
+     * DWORD BufferLength, PTOKEN_PRIVILEGES PreviousState, PDWORD ReturnLength)}: succeeds, with last
+     * error {@code ERROR_NOT_ALL_ASSIGNED} when the account lacks the privilege.
+     *
+     * @param token the token from {@link #openProcessToken}
+     * @param disableAllPrivileges non-zero to disable all
+     * @param newState a {@code TOKEN_PRIVILEGES} with one privilege (16 bytes)
+     * @param bufferLength room in {@code previousState}
+     * @param previousState {@code NULL}
+     * @param returnLength {@code NULL}
+     * @return non-zero on success, 0 with {@link #getLastError()}
+     */
+    public int adjustTokenPrivileges(long token, int disableAllPrivileges, MemorySegment newState, int bufferLength,
+            MemorySegment previousState, MemorySegment returnLength) {
+        if (token != TOKEN) {
+            return (int) fail(ERROR_INVALID_HANDLE);
+        }
+        int count = newState.get(JAVA_INT, 0);
+        int luid = newState.get(JAVA_INT, 4);
+        int attributes = newState.get(JAVA_INT, 12);
+        if (count != 1 || luid != 4) {
+            return (int) fail(ERROR_INVALID_PARAMETER);
+        }
+        if (!privilegeHeld) {
+            setLastError(ERROR_NOT_ALL_ASSIGNED);
+            return 1;
+        }
+        privilegeEnabled = disableAllPrivileges == 0 && (attributes & 2) != 0;
+        setLastError(ERROR_SUCCESS);
+        return 1;
+    }
+
+    /**
+     * {@code BOOL CloseHandle(HANDLE hObject)}.
+     *
+     * @param handle a handle
+     * @return non-zero
+     */
+    public int closeHandle(long handle) {
+        return 1;
+    }
+
+    /**
+     * Grants or removes {@code SeLockMemoryPrivilege}, as an administrator would in the local
+     * security policy; removing it also disables it.
+     *
+     * @param held whether the account holds it
+     */
+    public void setLockMemoryPrivilegeHeld(boolean held) {
+        privilegeHeld = held;
+        privilegeEnabled &= held;
+    }
+
+    // ---- errors ----
+
+    /**
+     * {@code DWORD FormatMessageW(DWORD dwFlags, LPCVOID lpSource, DWORD dwMessageId, DWORD dwLanguageId,
+     * LPWSTR lpBuffer, DWORD nSize, va_list *Arguments)} with {@code FORMAT_MESSAGE_FROM_SYSTEM}:
+     * the system's English text, ending in CR LF as Windows writes it.
+     *
+     * @param flags {@code FORMAT_MESSAGE_*}
+     * @param source {@code NULL}
+     * @param messageId the Win32 error
+     * @param languageId 0
+     * @param buffer out: UTF-16LE text, NUL-terminated
+     * @param size the room in {@code buffer}, in UTF-16 units
+     * @param arguments {@code NULL}
+     * @return the characters written without the NUL, or 0 with {@link #getLastError()}
+     */
+    public int formatMessageW(int flags, long source, int messageId, int languageId, MemorySegment buffer, int size,
+            long arguments) {
+        String text = switch (messageId) {
+            case ERROR_SUCCESS -> "The operation completed successfully.";
+            case ERROR_INVALID_HANDLE -> "The handle is invalid.";
+            case ERROR_NOT_ENOUGH_MEMORY -> "Not enough memory resources are available to process this command.";
+            case ERROR_BAD_LENGTH -> "The program issued a command but the command length is incorrect.";
+            case ERROR_INVALID_PARAMETER -> "The parameter is incorrect.";
+            case ERROR_INVALID_ADDRESS -> "Attempt to access invalid address.";
+            case ERROR_NOACCESS -> "Invalid access to memory location.";
+            case ERROR_NOT_ALL_ASSIGNED -> "Not all privileges or groups referenced are assigned to the caller.";
+            case ERROR_NO_SUCH_PRIVILEGE -> "A specified privilege does not exist.";
+            case ERROR_PRIVILEGE_NOT_HELD -> "A required privilege is not held by the client.";
+            case ERROR_WORKING_SET_QUOTA -> "Insufficient quota to complete the requested service.";
+            case ERROR_COMMITMENT_LIMIT -> "The paging file is too small for this operation to complete.";
+            default -> null;
+        };
+        if (text == null) {
+            return (int) fail(ERROR_MR_MID_NOT_FOUND);
+        }
+        String written = text + "\r\n";
+        if (written.length() + 1 > size) {
+            return (int) fail(ERROR_INSUFFICIENT_BUFFER);
+        }
+        buffer.setString(0, written, java.nio.charset.StandardCharsets.UTF_16LE);
+        return written.length();
+    }
+
+    private static final int ERROR_INSUFFICIENT_BUFFER = 122;
+
+    /** {@return {@code GetLastError()}: the calling thread's last error} */
+    public int getLastError() {
+        return lastError.get()[0];
+    }
+
+    private void setLastError(int error) {
+        lastError.get()[0] = error;
+    }
+
+    private long fail(int error) {
+        setLastError(error);
+        return 0;
+    }
+
+    // ---- protections ----
+
+    /** The access bits of a {@code PAGE_*} protection, or -1 if it is not exactly one valid constant. */
+    static int access(int protect) {
+        int base = protect & ~PAGE_MODIFIERS;
+        if ((protect & PAGE_MODIFIERS) != 0 && base == PAGE_NOACCESS) {
+            return -1;
+        }
+        return switch (base) {
+            case PAGE_NOACCESS -> 0;
+            case PAGE_READONLY -> SimulatedAddressSpace.READ;
+            case PAGE_READWRITE, PAGE_WRITECOPY -> SimulatedAddressSpace.READ | SimulatedAddressSpace.WRITE;
+            case PAGE_EXECUTE -> SimulatedAddressSpace.EXECUTE;
+            case PAGE_EXECUTE_READ -> SimulatedAddressSpace.READ | SimulatedAddressSpace.EXECUTE;
+            case PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY -> 7;
+            default -> -1;
+        };
+    }
+
+    /** The {@code PAGE_*} constant of access bits. */
+    static int protect(int access) {
+        return switch (access) {
+            case 0 -> PAGE_NOACCESS;
+            case SimulatedAddressSpace.READ -> PAGE_READONLY;
+            case SimulatedAddressSpace.READ | SimulatedAddressSpace.WRITE -> PAGE_READWRITE;
+            case SimulatedAddressSpace.EXECUTE -> PAGE_EXECUTE;
+            case SimulatedAddressSpace.READ | SimulatedAddressSpace.EXECUTE -> PAGE_EXECUTE_READ;
+            default -> PAGE_EXECUTE_READWRITE;
+        };
+    }
+
+    @Override
+    public String toString() {
+        return "SimulatedWin32[" + space + ", largePageBytes=" + largePageBytes + ", highestNumaNode=" + highestNumaNode + "]";
+    }
+}
