@@ -32,7 +32,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *      [--details] [--output FILE]
  * </pre>
  *
- * <p>The default run takes about six minutes: each benchmark in 2 forks of 2 warm-up and 4
+ * <p>The default run takes about seven minutes: each benchmark in 2 forks of 3 warm-up and 4
  * measured one-second iterations, the C baseline in 5 repetitions. {@code --quick} is a smoke run
  * of a minute or two whose figures are only indicative.
  */

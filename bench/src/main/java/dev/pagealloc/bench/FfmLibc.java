@@ -1,6 +1,5 @@
 package dev.pagealloc.bench;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -43,7 +42,7 @@ final class FfmLibc implements AutoCloseable {
 
     /** {@code void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)}. */
     private static final MethodHandle MMAP = LINKER.downcallHandle(LIBC.findOrThrow("mmap"),
-            FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
     /** {@code int mprotect(void *addr, size_t length, int prot)}. */
     private static final MethodHandle MPROTECT = LINKER.downcallHandle(LIBC.findOrThrow("mprotect"),
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
@@ -77,7 +76,7 @@ final class FfmLibc implements AutoCloseable {
      * @throws Throwable as {@link MethodHandle#invokeExact}; never in practice
      */
     long reserve(long byteSize) throws Throwable {
-        long address = (long) MMAP.invokeExact(capture, MemorySegment.NULL, byteSize, PROT_NONE, RESERVE_FLAGS, -1, 0L);
+        long address = (long) MMAP.invokeExact(capture, 0L, byteSize, PROT_NONE, RESERVE_FLAGS, -1, 0L);
         if (address == MAP_FAILED) {
             throw failure("mmap", byteSize);
         }
