@@ -282,7 +282,7 @@ final class ReservedRegion implements Region {
         } catch (SystemCallException e) {
             budget.ifPresent(b -> b.refund(byteLength));
             allocator.statistics.failures.increment();
-            String what = backing.explicitHugePageBytes() == 0 ? "" : " of explicit " + backing.hugePages() + " huge pages";
+            String what = backing.explicitHugePageBytes() == 0 ? "" : " of " + backing.hugePages() + " huge pages";
             throw allocator.kernelFailure(operation, "cannot commit " + byteLength + " bytes" + what + " at "
                     + Units.hex(address), e);
         }
