@@ -53,6 +53,7 @@ final class FfmLinuxKernel implements LinuxKernel {
     private static final MethodHandle MADVISE =
             errnoCall("madvise", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
     private static final MethodHandle MLOCK = errnoCall("mlock", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle MUNLOCK = errnoCall("munlock", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle MINCORE =
             errnoCall("mincore", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS));
     /** {@code syscall(SYS_mbind, addr, len, mode, nodemask, maxnode, flags)}: variadic after the number. */
@@ -125,6 +126,15 @@ final class FfmLinuxKernel implements LinuxKernel {
     public int mlock(long addr, long length) {
         try {
             return (int) MLOCK.invokeExact(CALL_STATE.get(), addr, length);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int munlock(long addr, long length) {
+        try {
+            return (int) MUNLOCK.invokeExact(CALL_STATE.get(), addr, length);
         } catch (Throwable t) {
             throw rethrow(t);
         }

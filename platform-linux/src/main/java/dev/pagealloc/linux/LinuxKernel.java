@@ -65,6 +65,15 @@ interface LinuxKernel {
     int mlock(long addr, long length);
 
     /**
+     * {@code int munlock(const void *addr, size_t length)}.
+     *
+     * @param addr the first page
+     * @param length the length, in bytes
+     * @return 0, or -1 with {@link #errno()} set
+     */
+    int munlock(long addr, long length);
+
+    /**
      * {@code int mincore(void *addr, size_t length, unsigned char *vec)}.
      *
      * @param addr the first page
