@@ -20,10 +20,11 @@ public final class PageAllocatorBuilder {
     private String platform;
     private PlatformProvider provider;
     private long pageBytes = WASM_PAGE_BYTES;
-    private long maximumPages = -1;
+    // Unset values are empty, not a sentinel: any long a caller passes must reach the checks in build().
+    private OptionalLong maximumPages = OptionalLong.empty();
     private boolean guardPages = true;
-    private long guardBeforeBytes = -1;
-    private long guardAfterBytes = -1;
+    private OptionalLong guardBeforeBytes = OptionalLong.empty();
+    private OptionalLong guardAfterBytes = OptionalLong.empty();
     private HugePages hugePages = HugePages.systemDefault();
     private NumaPolicy numaPolicy = NumaPolicy.none();
     private boolean populate;
@@ -78,7 +79,7 @@ public final class PageAllocatorBuilder {
      * @return this builder
      */
     public PageAllocatorBuilder withMaximumPages(long maximumPages) {
-        this.maximumPages = maximumPages;
+        this.maximumPages = OptionalLong.of(maximumPages);
         return this;
     }
 
@@ -103,8 +104,8 @@ public final class PageAllocatorBuilder {
      */
     public PageAllocatorBuilder withGuardBytes(long beforeBytes, long afterBytes) {
         this.guardPages = true;
-        this.guardBeforeBytes = beforeBytes;
-        this.guardAfterBytes = afterBytes;
+        this.guardBeforeBytes = OptionalLong.of(beforeBytes);
+        this.guardAfterBytes = OptionalLong.of(afterBytes);
         return this;
     }
 
@@ -244,21 +245,21 @@ public final class PageAllocatorBuilder {
         if (pageBytes <= 0 || Long.bitCount(pageBytes) != 1) {
             throw new IllegalArgumentException("build(pageBytes=" + pageBytes + "): not a positive power of two");
         }
-        if (maximumPages != -1 && maximumPages < 1) {
-            throw new IllegalArgumentException("build(maximumPages=" + maximumPages + "): must be at least 1");
+        if (maximumPages.isPresent() && maximumPages.getAsLong() < 1) {
+            throw new IllegalArgumentException("build(maximumPages=" + maximumPages.getAsLong() + "): must be at least 1");
         }
-        if (guardBeforeBytes < -1 || guardAfterBytes < -1) {
-            throw new IllegalArgumentException("build(guardBeforeBytes=" + guardBeforeBytes + ", guardAfterBytes="
-                    + guardAfterBytes + "): guard sizes must not be negative");
+        if (guardBeforeBytes.orElse(0) < 0 || guardAfterBytes.orElse(0) < 0) {
+            throw new IllegalArgumentException("build(guardBeforeBytes=" + guardBeforeBytes.orElse(0) + ", guardAfterBytes="
+                    + guardAfterBytes.orElse(0) + "): guard sizes must not be negative");
         }
         AllocatorConfig config = new AllocatorConfig(
                 Optional.ofNullable(platform),
                 Optional.ofNullable(provider),
                 pageBytes,
-                maximumPages == -1 ? OptionalLong.empty() : OptionalLong.of(maximumPages),
+                maximumPages,
                 guardPages,
-                guardBeforeBytes == -1 ? OptionalLong.empty() : OptionalLong.of(guardBeforeBytes),
-                guardAfterBytes == -1 ? OptionalLong.empty() : OptionalLong.of(guardAfterBytes),
+                guardBeforeBytes,
+                guardAfterBytes,
                 hugePages,
                 numaPolicy,
                 populate,
