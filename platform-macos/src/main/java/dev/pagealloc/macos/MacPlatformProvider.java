@@ -1,0 +1,80 @@
+package dev.pagealloc.macos;
+
+import dev.pagealloc.api.AllocatorConfig;
+import dev.pagealloc.spi.PlatformProvider;
+import dev.pagealloc.spi.VirtualMemory;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The macOS provider, {@code macos}: Mach VM through {@code libSystem}, on arm64 and x86-64. It
+ * supports only macOS; elsewhere {@link #support()} says so and {@link #open} refuses.
+ *
+ * <p>Every allocation is tagged {@code VM_MEMORY_APPLICATION_SPECIFIC_1} (240), so {@code vmmap}
+ * and Instruments list pagealloc's memory apart from the JVM's.
+ *
+ * <p>Thread-safe; makes no system call before {@link #open}.
+ */
+public final class MacPlatformProvider implements PlatformProvider {
+    /** This provider's priority: above the embedded fallback. */
+    public static final int PRIORITY = 100;
+
+    private final MachKernel kernel;
+    private final Supplier<Optional<MacProbe.HostFacts>> host;
+    private final String osName;
+
+    /** Creates the provider for this JVM's platform; found through {@link java.util.ServiceLoader}. */
+    public MacPlatformProvider() {
+        this(FfmMachKernel.INSTANCE, MacProbe::oshiFacts, System.getProperty("os.name", ""));
+    }
+
+    /** Creates a provider over another kernel (a simulation), as if {@code os.name} were {@code osName}. */
+    MacPlatformProvider(MachKernel kernel, Supplier<Optional<MacProbe.HostFacts>> host, String osName) {
+        this.kernel = kernel;
+        this.host = host;
+        this.osName = osName;
+    }
+
+    /** {@return {@code macos}} */
+    @Override
+    public String name() {
+        return "macos";
+    }
+
+    /** {@return {@value #PRIORITY}} */
+    @Override
+    public int priority() {
+        return PRIORITY;
+    }
+
+    /** {@return supported only when {@code os.name} names macOS} */
+    @Override
+    public Support support() {
+        if (osName.startsWith("Mac")) {
+            return Support.yes("os.name=" + osName + ", os.arch=" + System.getProperty("os.arch"));
+        }
+        return Support.no("os.name=" + osName + ": the macos provider needs macOS (Mach VM calls in libSystem)");
+    }
+
+    /**
+     * Probes this Mac and opens its primitives.
+     *
+     * @param config the allocator's configuration (nothing in it is macOS-specific)
+     * @return the primitives
+     * @throws UnsupportedOperationException if this is not macOS
+     */
+    @Override
+    public VirtualMemory open(AllocatorConfig config) {
+        Support support = support();
+        if (!support.supported()) {
+            throw new UnsupportedOperationException("open(): " + support.reason());
+        }
+        int tag = MachAbi.VM_MEMORY_APPLICATION_SPECIFIC_1;
+        return new MacVirtualMemory(kernel, new MacProbe(kernel, tag, host).probe(), tag);
+    }
+
+    @Override
+    public String toString() {
+        return "MacPlatformProvider[" + support() + "]";
+    }
+}

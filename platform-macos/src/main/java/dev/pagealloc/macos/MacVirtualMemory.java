@@ -1,0 +1,326 @@
+package dev.pagealloc.macos;
+
+import static dev.pagealloc.macos.MachAbi.KERN_SUCCESS;
+import static dev.pagealloc.macos.MachAbi.MADV_FREE_REUSABLE;
+import static dev.pagealloc.macos.MachAbi.MADV_FREE_REUSE;
+import static dev.pagealloc.macos.MachAbi.VM_FLAGS_ANYWHERE;
+import static dev.pagealloc.macos.MachAbi.VM_FLAGS_FIXED;
+import static dev.pagealloc.macos.MachAbi.VM_FLAGS_OVERWRITE;
+import static dev.pagealloc.macos.MachAbi.VM_FLAGS_SUPERPAGE_SIZE_2MB;
+import static dev.pagealloc.macos.MachAbi.VM_PROT_EXECUTE;
+import static dev.pagealloc.macos.MachAbi.VM_PROT_NONE;
+import static dev.pagealloc.macos.MachAbi.VM_PROT_READ;
+import static dev.pagealloc.macos.MachAbi.VM_PROT_WRITE;
+import static dev.pagealloc.macos.MachAbi.VM_REGION_BASIC_INFO_64;
+import static dev.pagealloc.macos.MachAbi.VM_REGION_BASIC_INFO_COUNT_64;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.pagealloc.api.Capabilities;
+import dev.pagealloc.api.Protection;
+import dev.pagealloc.api.Units;
+import dev.pagealloc.spi.Backing;
+import dev.pagealloc.spi.SystemCallException;
+import dev.pagealloc.spi.VirtualMemory;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The page primitives on Mach VM, written against {@link MachKernel} so that they run unchanged on
+ * macOS or on a simulated kernel. A reservation is one {@code mach_vm_allocate} made inaccessible
+ * with {@code mach_vm_protect(VM_PROT_NONE)}; commit and protect are {@code mach_vm_protect};
+ * release is {@code mach_vm_deallocate}. Every allocation carries the VM tag given at construction
+ * ({@code VM_MAKE_TAG}), so {@code vmmap} and Instruments attribute it to pagealloc.
+ *
+ * <h2>Why decommit and discard replace pages</h2>
+ * {@code madvise(MADV_FREE_REUSABLE)} gives memory back but leaves the contents undefined: a page
+ * keeps its old bytes until the kernel happens to reclaim it. The contract says discarded and
+ * recommitted pages read zero, so decommit and discard instead map fresh zero-fill memory over the
+ * range in one call ({@code mach_vm_allocate(VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE)}), which frees the
+ * old pages at once, then restore the protection ({@code VM_PROT_NONE} for decommit; for discard,
+ * each run's protection as {@code mach_vm_region} reported it). The replacement is atomic in the
+ * VM map, so a thread reading a view during a discard sees old bytes or zeros, never a fault.
+ * {@link #markReusable} and {@link #markReused} offer the cheaper {@code MADV_FREE_REUSABLE} /
+ * {@code MADV_FREE_REUSE} pair for callers that do not need zeros.
+ *
+ * <p>Superpages ({@link dev.pagealloc.api.HugePages.Explicit} of 2 MiB, where {@link MacProbe}
+ * found them) are asked for with {@code VM_FLAGS_SUPERPAGE_SIZE_2MB} on every allocation of the
+ * reservation. NUMA policies can only name node 0 here (the probe reports one node), which every
+ * page is on.
+ *
+ * <p>Thread-safe and stateless: the task port, tag and capabilities are fixed at construction.
+ */
+final class MacVirtualMemory implements VirtualMemory {
+    private final MachKernel kernel;
+    private final int task;
+    private final int tag;
+    private final Capabilities capabilities;
+
+    /**
+     * Creates the primitives.
+     *
+     * @param kernel the Mach kernel
+     * @param capabilities the probe's result
+     * @param tag the VM tag of every allocation, 1 to 255 ({@link MachAbi#VM_MEMORY_APPLICATION_SPECIFIC_1} by default)
+     * @throws IllegalArgumentException if {@code tag} is outside 1 to 255
+     */
+    MacVirtualMemory(MachKernel kernel, Capabilities capabilities, int tag) {
+        if (tag < 1 || tag > 255) {
+            throw new IllegalArgumentException("MacVirtualMemory(tag=" + tag + "): a VM tag is 1 to 255");
+        }
+        this.kernel = kernel;
+        this.task = kernel.machTaskSelf();
+        this.tag = tag;
+        this.capabilities = capabilities;
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    /** {@return the VM tag of every allocation} */
+    int tag() {
+        return tag;
+    }
+
+    @Override
+    public long reserve(long byteSize, long alignmentBytes, Backing backing) throws SystemCallException {
+        boolean superpages = superpages(backing);
+        int flags = VM_FLAGS_ANYWHERE | MachAbi.vmMakeTag(tag) | (superpages ? VM_FLAGS_SUPERPAGE_SIZE_2MB : 0);
+        // Superpage allocations come aligned to their size; others are over-allocated and trimmed.
+        long extra = superpages || alignmentBytes <= pageBytes() ? 0 : alignmentBytes - pageBytes();
+        long allocated = allocate(0, byteSize + extra, flags);
+        long aligned = (allocated + alignmentBytes - 1) & -alignmentBytes;
+        try {
+            if (aligned > allocated) {
+                deallocate(allocated, aligned - allocated);
+            }
+            long tail = allocated + byteSize + extra - (aligned + byteSize);
+            if (tail > 0) {
+                deallocate(aligned + byteSize, tail);
+            }
+            protect(aligned, byteSize, VM_PROT_NONE);
+        } catch (SystemCallException e) {
+            int kr = kernel.machVmDeallocate(task, allocated, byteSize + extra);
+            if (kr != KERN_SUCCESS) {
+                e.addSuppressed(kern("mach_vm_deallocate(" + Units.hex(allocated) + ", " + (byteSize + extra) + ")", kr));
+            }
+            throw e;
+        }
+        return aligned;
+    }
+
+    @Override
+    public void commit(long address, long byteSize, Backing backing) throws SystemCallException {
+        // Reserved pages are fresh zero-fill memory (reserve and decommit make them so): opening
+        // them is all a commit needs.
+        protect(address, byteSize, VM_PROT_READ | VM_PROT_WRITE);
+    }
+
+    @Override
+    public void protect(long address, long byteSize, Protection protection) throws SystemCallException {
+        protect(address, byteSize, vmProt(protection));
+    }
+
+    @Override
+    public void decommit(long address, long byteSize, Backing backing) throws SystemCallException {
+        replace(address, byteSize, backing);
+        protect(address, byteSize, VM_PROT_NONE);
+    }
+
+    @Override
+    public void discard(long address, long byteSize, Backing backing) throws SystemCallException {
+        List<long[]> runs = protections(address, byteSize);
+        replace(address, byteSize, backing);
+        for (long[] run : runs) {
+            if (run[2] != (VM_PROT_READ | VM_PROT_WRITE)) {
+                protect(run[0], run[1] - run[0], (int) run[2]);
+            }
+        }
+    }
+
+    @Override
+    public void release(long address, long byteSize) throws SystemCallException {
+        deallocate(address, byteSize);
+    }
+
+    @Override
+    public void populate(long address, long byteSize) {
+        // macOS has no prefault call; writing one byte per page makes the kernel back each page now.
+        // SAFETY: the caller guarantees the range was just committed read-write and no view of it exists yet.
+        MemorySegment pages = MemorySegment.ofAddress(address).reinterpret(byteSize);
+        for (long offset = 0; offset < byteSize; offset += pageBytes()) {
+            pages.set(JAVA_BYTE, offset, (byte) 0);
+        }
+    }
+
+    @Override
+    public void lock(long address, long byteSize) throws SystemCallException {
+        if (kernel.mlock(address, byteSize) != 0) {
+            throw errno("mlock(" + Units.hex(address) + ", " + byteSize + ")");
+        }
+    }
+
+    // ---- macOS extras, package-level ----
+
+    /**
+     * Copies whole pages with {@code mach_vm_copy}: the kernel maps the source copy-on-write where it
+     * can instead of copying bytes.
+     *
+     * @param sourceAddress the first source page; readable
+     * @param destinationAddress the first destination page; writable
+     * @param byteSize the length, in bytes; a multiple of the page size
+     * @throws IllegalArgumentException if an address or the size is not page-aligned
+     * @throws SystemCallException if the kernel refuses (unmapped or protected pages)
+     */
+    void copyPages(long sourceAddress, long destinationAddress, long byteSize) throws SystemCallException {
+        long mask = pageBytes() - 1;
+        if (((sourceAddress | destinationAddress | byteSize) & mask) != 0 || byteSize < 0) {
+            throw new IllegalArgumentException("copyPages(sourceAddress=" + Units.hex(sourceAddress) + ", destinationAddress="
+                    + Units.hex(destinationAddress) + ", byteSize=" + byteSize + "): not multiples of the page size "
+                    + pageBytes());
+        }
+        int kr = kernel.machVmCopy(task, sourceAddress, byteSize, destinationAddress);
+        if (kr != KERN_SUCCESS) {
+            throw kern("mach_vm_copy(" + Units.hex(sourceAddress) + ", " + byteSize + ", " + Units.hex(destinationAddress) + ")", kr);
+        }
+    }
+
+    /**
+     * Gives pages back without zeroing them ({@code MADV_FREE_REUSABLE}): their contents are
+     * undefined until {@link #markReused}; they leave the process footprint at once.
+     *
+     * @param address the first page
+     * @param byteSize the length, in bytes
+     * @throws SystemCallException if the kernel refuses
+     */
+    void markReusable(long address, long byteSize) throws SystemCallException {
+        madvise(address, byteSize, MADV_FREE_REUSABLE, "MADV_FREE_REUSABLE");
+    }
+
+    /**
+     * Takes pages given back by {@link #markReusable} into use again ({@code MADV_FREE_REUSE}), so
+     * that the footprint counts them.
+     *
+     * @param address the first page
+     * @param byteSize the length, in bytes
+     * @throws SystemCallException if the kernel refuses
+     */
+    void markReused(long address, long byteSize) throws SystemCallException {
+        madvise(address, byteSize, MADV_FREE_REUSE, "MADV_FREE_REUSE");
+    }
+
+    private void madvise(long address, long byteSize, int advice, String name) throws SystemCallException {
+        if (kernel.madvise(address, byteSize, advice) != 0) {
+            throw errno("madvise(" + Units.hex(address) + ", " + byteSize + ", " + name + ")");
+        }
+    }
+
+    // ---- calls ----
+
+    private static boolean superpages(Backing backing) {
+        return backing.explicitHugePageBytes() == MachAbi.SUPERPAGE_2MB_BYTES;
+    }
+
+    /** Maps fresh zero-fill memory over {@code [address, +byteSize)}, read-write, in one atomic call. */
+    private void replace(long address, long byteSize, Backing backing) throws SystemCallException {
+        int flags = VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE | MachAbi.vmMakeTag(tag)
+                | (superpages(backing) ? VM_FLAGS_SUPERPAGE_SIZE_2MB : 0);
+        allocate(address, byteSize, flags);
+    }
+
+    private long allocate(long address, long byteSize, int flags) throws SystemCallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(JAVA_LONG);
+            out.set(JAVA_LONG, 0, address);
+            int kr = kernel.machVmAllocate(task, out, byteSize, flags);
+            if (kr != KERN_SUCCESS) {
+                throw kern("mach_vm_allocate(mach_task_self(), &" + Units.hex(address) + ", " + byteSize + ", "
+                        + MachAbi.allocateFlagsName(flags) + ")", kr);
+            }
+            return out.get(JAVA_LONG, 0);
+        }
+    }
+
+    private void deallocate(long address, long byteSize) throws SystemCallException {
+        int kr = kernel.machVmDeallocate(task, address, byteSize);
+        if (kr != KERN_SUCCESS) {
+            throw kern("mach_vm_deallocate(mach_task_self(), " + Units.hex(address) + ", " + byteSize + ")", kr);
+        }
+    }
+
+    private void protect(long address, long byteSize, int protection) throws SystemCallException {
+        int kr = kernel.machVmProtect(task, address, byteSize, 0, protection);
+        if (kr != KERN_SUCCESS) {
+            throw kern("mach_vm_protect(mach_task_self(), " + Units.hex(address) + ", " + byteSize + ", FALSE, "
+                    + MachAbi.protectionName(protection) + ")", kr);
+        }
+    }
+
+    /** {@return the runs of {@code [address, +byteSize)} as {@code {start, end, protection}}, from the kernel's map} */
+    private List<long[]> protections(long address, long byteSize) throws SystemCallException {
+        List<long[]> runs = new ArrayList<>();
+        long end = address + byteSize;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment where = arena.allocate(JAVA_LONG);
+            MemorySegment size = arena.allocate(JAVA_LONG);
+            MemorySegment info = arena.allocate(4L * VM_REGION_BASIC_INFO_COUNT_64, 8);
+            MemorySegment count = arena.allocate(JAVA_INT);
+            MemorySegment objectName = arena.allocate(JAVA_INT);
+            long cursor = address;
+            while (cursor < end) {
+                where.set(JAVA_LONG, 0, cursor);
+                count.set(JAVA_INT, 0, VM_REGION_BASIC_INFO_COUNT_64);
+                int kr = kernel.machVmRegion(task, where, size, VM_REGION_BASIC_INFO_64, info, count, objectName);
+                long start = where.get(JAVA_LONG, 0);
+                if (kr != KERN_SUCCESS || start > cursor) {
+                    throw kern("mach_vm_region(mach_task_self(), &" + Units.hex(cursor) + ", VM_REGION_BASIC_INFO_64)",
+                            kr != KERN_SUCCESS ? kr : MachAbi.KERN_INVALID_ADDRESS);
+                }
+                long runEnd = Math.min(end, start + size.get(JAVA_LONG, 0));
+                runs.add(new long[] {cursor, runEnd, info.get(JAVA_INT, 0)});
+                cursor = runEnd;
+            }
+        }
+        return runs;
+    }
+
+    /** {@return the {@code VM_PROT_*} bits of a protection} */
+    static int vmProt(Protection protection) {
+        return switch (protection) {
+            case NONE -> VM_PROT_NONE;
+            case READ -> VM_PROT_READ;
+            case READ_WRITE -> VM_PROT_READ | VM_PROT_WRITE;
+            case READ_EXECUTE -> VM_PROT_READ | VM_PROT_EXECUTE;
+        };
+    }
+
+    /** {@return a failed Mach call, its {@code KERN_*} name and {@code mach_error_string} text} */
+    SystemCallException kern(String call, int kr) {
+        return new SystemCallException(call, kr, MachAbi.kernName(kr), kernel.machErrorString(kr));
+    }
+
+    /** {@return a failed BSD call, with the calling thread's {@code errno} in words} */
+    SystemCallException errno(String call) {
+        int errno = kernel.errno();
+        return new SystemCallException(call, errno, MachAbi.errnoName(errno), kernel.strerror(errno));
+    }
+
+    /** {@return this task's port} */
+    int task() {
+        return task;
+    }
+
+    MachKernel kernel() {
+        return kernel;
+    }
+
+    @Override
+    public String toString() {
+        return "MacVirtualMemory[pageBytes=" + pageBytes() + ", tag=" + tag + "]";
+    }
+}

@@ -1,0 +1,11 @@
+/**
+ * pagealloc on macOS (arm64 and x86-64): reserve, commit, protect, guard and superpages through
+ * Mach VM, bound with the Foreign Function &amp; Memory API. Run with
+ * {@code --enable-native-access=dev.pagealloc.macos}.
+ */
+module dev.pagealloc.macos {
+    requires dev.pagealloc.api;
+    requires com.github.oshi;
+
+    provides dev.pagealloc.spi.PlatformProvider with dev.pagealloc.macos.MacPlatformProvider;
+}
