@@ -1,0 +1,126 @@
+package dev.pagealloc.internal;
+
+import dev.pagealloc.api.Capabilities;
+import dev.pagealloc.api.Protection;
+import dev.pagealloc.spi.Backing;
+import dev.pagealloc.spi.SystemCallException;
+import dev.pagealloc.spi.VirtualMemory;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/**
+ * A {@link VirtualMemory} for unit tests of the shared layer: reservations are real zeroed memory
+ * from a shared arena (so views work), every call is recorded as text, and a test can make the next
+ * call of one primitive fail with an errno. Protections are recorded, not enforced.
+ *
+ * <p>Thread-safe (every method is synchronized).
+ */
+final class FakeVirtualMemory implements VirtualMemory {
+    final Capabilities capabilities;
+    final List<String> calls = new ArrayList<>();
+    private final Map<Long, Arena> reservations = new HashMap<>();
+    private final Map<String, SystemCallException> failNext = new HashMap<>();
+    private boolean canPopulate = true;
+    private boolean canLock = true;
+
+    FakeVirtualMemory(UnaryOperator<Capabilities.Builder> capabilities) {
+        this.capabilities = capabilities.apply(Capabilities.builder().platform("fake").pageBytes(4096)).build();
+    }
+
+    FakeVirtualMemory() {
+        this(b -> b);
+    }
+
+    /** Makes the next call of {@code primitive} (e.g. {@code commit}) fail with ENOMEM. */
+    synchronized FakeVirtualMemory failNext(String primitive) {
+        failNext.put(primitive, new SystemCallException(primitive + "(...)", 12, "ENOMEM", "Cannot allocate memory"));
+        return this;
+    }
+
+    synchronized FakeVirtualMemory withoutPopulateAndLock() {
+        canPopulate = false;
+        canLock = false;
+        return this;
+    }
+
+    synchronized List<String> calls() {
+        return List.copyOf(calls);
+    }
+
+    synchronized int liveReservations() {
+        return reservations.size();
+    }
+
+    private void call(String primitive, String text) throws SystemCallException {
+        calls.add(text);
+        SystemCallException failure = failNext.remove(primitive);
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public synchronized long reserve(long byteSize, long alignmentBytes, Backing backing) throws SystemCallException {
+        call("reserve", "reserve(" + byteSize + ", " + alignmentBytes + ", " + backing.hugePages() + ")");
+        Arena arena = Arena.ofShared();
+        long address = arena.allocate(byteSize, alignmentBytes).address();
+        reservations.put(address, arena);
+        return address;
+    }
+
+    @Override
+    public synchronized void commit(long address, long byteSize, Backing backing) throws SystemCallException {
+        call("commit", "commit(+" + byteSize + ", " + backing.hugePages() + ")");
+        // SAFETY: the range lies inside a reservation this fake allocated and has not freed.
+        MemorySegment.ofAddress(address).reinterpret(byteSize).fill((byte) 0);
+    }
+
+    @Override
+    public synchronized void protect(long address, long byteSize, Protection protection) throws SystemCallException {
+        call("protect", "protect(+" + byteSize + ", " + protection + ")");
+    }
+
+    @Override
+    public synchronized void decommit(long address, long byteSize, Backing backing) throws SystemCallException {
+        call("decommit", "decommit(+" + byteSize + ")");
+    }
+
+    @Override
+    public synchronized void discard(long address, long byteSize, Backing backing) throws SystemCallException {
+        call("discard", "discard(+" + byteSize + ")");
+        // SAFETY: as in commit.
+        MemorySegment.ofAddress(address).reinterpret(byteSize).fill((byte) 0);
+    }
+
+    @Override
+    public synchronized void release(long address, long byteSize) throws SystemCallException {
+        call("release", "release(" + byteSize + ")");
+        reservations.remove(address).close();
+    }
+
+    @Override
+    public synchronized void populate(long address, long byteSize) throws SystemCallException {
+        if (!canPopulate) {
+            throw new UnsupportedOperationException("the fake cannot populate");
+        }
+        call("populate", "populate(+" + byteSize + ")");
+    }
+
+    @Override
+    public synchronized void lock(long address, long byteSize) throws SystemCallException {
+        if (!canLock) {
+            throw new UnsupportedOperationException("the fake cannot lock");
+        }
+        call("lock", "lock(+" + byteSize + ")");
+    }
+}

@@ -1,0 +1,65 @@
+package dev.pagealloc.internal;
+
+import dev.pagealloc.api.AllocatorConfig;
+import dev.pagealloc.spi.PlatformProvider;
+import dev.pagealloc.spi.VirtualMemory;
+
+/**
+ * Providers registered in this module's test {@code META-INF/services}: one supported, one that
+ * outranks it but is unsupported, so selection by priority and by name can be observed.
+ */
+public final class TestProviders {
+    private TestProviders() {}
+
+    /** Supported, priority 50, opens a {@link FakeVirtualMemory}. */
+    public static final class Supported implements PlatformProvider {
+        /** Creates it; the service loader calls this. */
+        public Supported() {}
+
+        @Override
+        public String name() {
+            return "test-supported";
+        }
+
+        @Override
+        public int priority() {
+            return 50;
+        }
+
+        @Override
+        public Support support() {
+            return Support.yes("always, in tests");
+        }
+
+        @Override
+        public VirtualMemory open(AllocatorConfig config) {
+            return new FakeVirtualMemory();
+        }
+    }
+
+    /** Unsupported, priority 500. */
+    public static final class Unsupported implements PlatformProvider {
+        /** Creates it; the service loader calls this. */
+        public Unsupported() {}
+
+        @Override
+        public String name() {
+            return "test-unsupported";
+        }
+
+        @Override
+        public int priority() {
+            return 500;
+        }
+
+        @Override
+        public Support support() {
+            return Support.no("never, in tests");
+        }
+
+        @Override
+        public VirtualMemory open(AllocatorConfig config) {
+            throw new UnsupportedOperationException("test-unsupported is never supported");
+        }
+    }
+}
