@@ -1,6 +1,7 @@
 package dev.pagealloc.internal;
 
 import dev.pagealloc.api.AppliedOptions;
+import dev.pagealloc.api.BudgetExceededException;
 import dev.pagealloc.api.GuardCorruptedException;
 import dev.pagealloc.api.GuardVerification;
 import dev.pagealloc.api.MaximumPagesExceededException;
@@ -275,7 +276,12 @@ final class ReservedRegion implements Region {
 
     /** Charges, commits, then populates and locks {@code [byteOffset, +byteLength)}; all or nothing. */
     private void commit(String operation, long byteOffset, long byteLength) {
-        budget.ifPresent(b -> b.charge(operation, byteLength));
+        try {
+            budget.ifPresent(b -> b.charge(operation, byteLength));
+        } catch (BudgetExceededException e) {
+            allocator.statistics.failures.increment(); // AllocatorStatistics.failures counts budget refusals too
+            throw e;
+        }
         long address = base + byteOffset;
         try {
             memory.commit(address, byteLength, backing);
