@@ -35,7 +35,8 @@ import org.junit.jupiter.api.Test;
  * <p>The cases live in a chain of abstract classes, each under a few hundred lines: the life of a
  * region ({@link RegionLifecycleContract}), views ({@link ViewContract}), accounting
  * ({@link AccountingContract}), bad input ({@link BadInputContract}), threads
- * ({@link ConcurrencyContract}), and here the model-checked random operation sequences. Every
+ * ({@link ConcurrencyContract}), options ({@link OptionsContract}), and here the model-checked
+ * random operation sequences. Every
  * page operation is checked against the {@link KernelView}, never against the allocator's own
  * bookkeeping; where the view cannot observe something (residency, NUMA nodes) the case is skipped
  * through an assumption, never passed vacuously. Hooks where backends differ:
@@ -44,7 +45,7 @@ import org.junit.jupiter.api.Test;
  * <p>The random sequences print their seed on failure; {@code -Dpagealloc.contract.seed=<seed>}
  * replays one, {@code -Dpagealloc.contract.steps=<n>} sets their length.
  */
-public abstract class PageAllocatorContract extends ConcurrencyContract {
+public abstract class PageAllocatorContract extends OptionsContract {
     /** Creates the suite. */
     protected PageAllocatorContract() {}
 

@@ -1,0 +1,120 @@
+package dev.pagealloc.testkit;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pagealloc.api.Capabilities;
+import dev.pagealloc.api.HugePages;
+import dev.pagealloc.api.MemoryTagging;
+import dev.pagealloc.api.NumaPolicy;
+import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.Region;
+import dev.pagealloc.api.UnsupportedOptionException;
+import java.lang.foreign.MemorySegment;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The conformance suite, part 6: options are honoured or refused, never silently dropped. NUMA
+ * placement and prefaulting are checked in the kernel's view where it can observe them (skipped
+ * through assumptions where it cannot); options the platform lacks are refused without best effort
+ * and reported as downgrades with it. Backends extend {@link PageAllocatorContract}.
+ */
+public abstract class OptionsContract extends ConcurrencyContract {
+    /** Creates the suite. */
+    protected OptionsContract() {}
+
+    private static final long WASM_PAGE = 64 * 1024;
+
+    @Test
+    void shouldPlacePagesOnTheBoundNode() {
+        Capabilities capabilities = allocator(b -> b).capabilities();
+        Assumptions.assumeFalse(capabilities.numaNodes().isEmpty(), "the platform has no NUMA nodes");
+        int node = capabilities.numaNodes().getLast().id();
+        Region region = allocate(allocator(b -> b.withNumaNode(node)), 4, 4);
+        assertEquals(NumaPolicy.bind(node), region.appliedOptions().numaPolicy());
+        MemorySegment view = region.segment();
+        for (long offset = 0; offset < view.byteSize(); offset += region.protectionGranuleBytes()) {
+            view.set(JAVA_BYTE, offset, (byte) 1);
+        }
+        OptionalInt placed = kernelView().numaNodeOf(region.address() + 3 * WASM_PAGE);
+        Assumptions.assumeTrue(placed.isPresent(), "the kernel view cannot observe NUMA placement");
+        assertEquals(node, placed.getAsInt(), "the node of a touched page");
+        assertEquals(node, kernelView().numaNodeOf(region.address()).orElseThrow());
+    }
+
+    @Test
+    void shouldRefuseOrDowngradeNumaWhereThereIsNone() {
+        Capabilities capabilities = allocator(b -> b).capabilities();
+        Assumptions.assumeTrue(capabilities.numaNodes().isEmpty(), "the platform has NUMA nodes");
+        UnsupportedOptionException e = assertThrows(UnsupportedOptionException.class,
+                () -> allocator(b -> b.withNumaNode(0)));
+        assertEquals("numaPolicy=" + NumaPolicy.bind(0), e.option());
+        Region region = allocate(allocator(b -> b.withNumaNode(0).withBestEffort(true)), 1, 1);
+        assertEquals(NumaPolicy.none(), region.appliedOptions().numaPolicy());
+        assertEquals(1, region.appliedOptions().downgrades().size(), region.appliedOptions().downgrades()::toString);
+        assertTrue(region.appliedOptions().downgrades().getFirst().startsWith("numaPolicy=" + NumaPolicy.bind(0) + " -> "));
+    }
+
+    @Test
+    void shouldRefuseANumaNodeThatDoesNotExist() {
+        Capabilities capabilities = allocator(b -> b).capabilities();
+        Assumptions.assumeFalse(capabilities.numaNodes().isEmpty(), "the platform has no NUMA nodes");
+        int missing = NumaPolicy.MAX_NODE;
+        Assumptions.assumeTrue(capabilities.numaNode(missing).isEmpty(), "the machine has 1024 nodes");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> allocator(b -> b.withNumaNode(missing).withBestEffort(true)));
+        assertTrue(e.getMessage().startsWith("build(numaPolicy=" + NumaPolicy.bind(missing) + "): NUMA node " + missing
+                + " does not exist; nodes: "), e.getMessage());
+    }
+
+    @Test
+    void shouldRefuseOrDowngradeAHugePageSizeThePlatformLacks() {
+        HugePages absent = HugePages.explicit(1L << 40);
+        Assumptions.assumeTrue(allocator(b -> b).capabilities().hugePageSize(1L << 40).isEmpty(), "1 TiB pages exist");
+        UnsupportedOptionException e = assertThrows(UnsupportedOptionException.class,
+                () -> allocator(b -> b.withHugePages(absent)));
+        assertTrue(e.getMessage().startsWith("build(): hugePages=explicit(1 TiB) is not available: "), e.getMessage());
+        Region region = allocate(allocator(b -> b.withHugePages(absent).withBestEffort(true)), 1, 2);
+        assertFalse(region.appliedOptions().hugePages() instanceof HugePages.Explicit, "downgraded");
+        assertTrue(region.appliedOptions().downgrades().getFirst().startsWith("hugePages=explicit(1 TiB) -> "),
+                region.appliedOptions().downgrades()::toString);
+        assertLayout(region, WASM_PAGE);
+    }
+
+    @Test
+    void shouldRefuseOrDowngradeMemoryTaggingWithoutTheHardware() {
+        Assumptions.assumeFalse(allocator(b -> b).capabilities().memoryTagging(), "the CPU has memory tagging");
+        MemoryTagging sync = MemoryTagging.of(MemoryTagging.TagCheckMode.SYNC);
+        assertThrows(UnsupportedOptionException.class, () -> allocator(b -> b.withMemoryTagging(sync)));
+        Region region = allocate(allocator(b -> b.withMemoryTagging(sync).withBestEffort(true)), 1, 1);
+        assertEquals(MemoryTagging.NONE, region.appliedOptions().memoryTagging());
+        assertTrue(region.appliedOptions().downgrades().getFirst().startsWith("memoryTagging="));
+    }
+
+    @Test
+    void shouldPrefaultWhenAskedToPopulate() {
+        PageAllocator allocator;
+        try {
+            allocator = allocator(b -> b.withPopulate(true));
+            Region region = allocate(allocator, 2, 4);
+            assertTrue(region.appliedOptions().populated());
+            OptionalLong resident = kernelView().residentBytes(region.address(), 2 * WASM_PAGE);
+            Assumptions.assumeTrue(resident.isPresent(), "the kernel view cannot observe residency");
+            assertEquals(2 * WASM_PAGE, resident.getAsLong(), "populated pages are resident before any touch");
+            region.grow(1);
+            assertEquals(3 * WASM_PAGE, kernelView().residentBytes(region.address(), 3 * WASM_PAGE).getAsLong(),
+                    "grown pages are populated too");
+            assertZero(region.segment(), "populated pages");
+        } catch (UnsupportedOptionException refused) {
+            Region region = allocate(allocator(b -> b.withPopulate(true).withBestEffort(true)), 1, 1);
+            assertFalse(region.appliedOptions().populated(), "refused without best effort, so downgraded with it");
+            assertFalse(region.appliedOptions().downgrades().isEmpty());
+        }
+    }
+}
