@@ -38,8 +38,8 @@ import oshi.hardware.HardwareAbstractionLayer;
 final class LinuxProbe {
     /** Cgroup v1 reports "no limit" as a page-rounded {@code LONG_MAX}; anything this large is none. */
     private static final long CGROUP_V1_UNLIMITED = 1L << 62;
-    private static final Pattern HUGE_PAGE_DIR = Pattern.compile("hugepages-(\\d+)kB");
-    private static final Pattern NODE_DIR = Pattern.compile("node(\\d+)");
+    private static final Pattern HUGE_PAGE_DIR = Pattern.compile("hugepages-(\\d{1,12})kB");
+    private static final Pattern NODE_DIR = Pattern.compile("node(\\d{1,4})");
     private static final Pattern VIRTUAL_BITS = Pattern.compile("(\\d+) bits virtual");
     /** Linux hands out x86-64 addresses above 47 bits only when asked with a hint (la57). */
     private static final int X86_USER_ADDRESS_BITS = 47;
@@ -288,23 +288,27 @@ final class LinuxProbe {
 
     /** {@return the {@code key: N kB} figure of a meminfo text, in bytes, or 0} */
     static long kilobytes(String meminfo, String key) {
-        Matcher m = Pattern.compile("\\b" + key + ":\\s*(\\d+)\\s*kB").matcher(meminfo);
+        Matcher m = Pattern.compile("\\b" + key + ":\\s*(\\d{1,15})\\s*kB").matcher(meminfo);
         return m.find() ? Long.parseLong(m.group(1)) * 1024 : 0;
     }
 
     /** {@return the CPUs of a sysfs cpu list such as {@code 0-3,8,10-11}} */
     static List<Integer> cpuList(String text) {
         List<Integer> cpus = new ArrayList<>();
-        for (String part : text.strip().split(",")) {
-            if (part.isEmpty()) {
-                continue;
+        try {
+            for (String part : text.strip().split(",")) {
+                if (part.isEmpty()) {
+                    continue;
+                }
+                int dash = part.indexOf('-');
+                int first = Integer.parseInt(dash < 0 ? part : part.substring(0, dash));
+                int last = dash < 0 ? first : Integer.parseInt(part.substring(dash + 1));
+                for (int cpu = first; cpu <= last; cpu++) {
+                    cpus.add(cpu);
+                }
             }
-            int dash = part.indexOf('-');
-            int first = Integer.parseInt(dash < 0 ? part : part.substring(0, dash));
-            int last = dash < 0 ? first : Integer.parseInt(part.substring(dash + 1));
-            for (int cpu = first; cpu <= last; cpu++) {
-                cpus.add(cpu);
-            }
+        } catch (NumberFormatException e) {
+            return List.of(); // not a cpu list: the CPUs are unknown, not guessed
         }
         return cpus;
     }
