@@ -47,8 +47,9 @@ import java.util.List;
  * {@code MADV_FREE_REUSE} pair for callers that do not need zeros.
  *
  * <p>Superpages ({@link dev.pagealloc.api.HugePages.Explicit} of 2 MiB, where {@link MacProbe}
- * found them) are asked for with {@code VM_FLAGS_SUPERPAGE_SIZE_2MB} on every allocation of the
- * reservation. NUMA policies can only name node 0 here (the probe reports one node), which every
+ * found them): the reservation is base pages; commit and discard map
+ * {@code VM_FLAGS_SUPERPAGE_SIZE_2MB} memory over the range (the shared layer makes those ranges
+ * multiples of 2 MiB), and decommit maps base pages back, which frees the superpages. NUMA policies can only name node 0 here (the probe reports one node), which every
  * page is on.
  *
  * <p>Thread-safe and stateless: the task port, tag and capabilities are fixed at construction.
@@ -89,10 +90,10 @@ final class MacVirtualMemory implements VirtualMemory {
 
     @Override
     public long reserve(long byteSize, long alignmentBytes, Backing backing) throws SystemCallException {
-        boolean superpages = superpages(backing);
-        int flags = VM_FLAGS_ANYWHERE | MachAbi.vmMakeTag(tag) | (superpages ? VM_FLAGS_SUPERPAGE_SIZE_2MB : 0);
-        // Superpage allocations come aligned to their size; others are over-allocated and trimmed.
-        long extra = superpages || alignmentBytes <= pageBytes() ? 0 : alignmentBytes - pageBytes();
+        // Base pages even for superpage regions: guards stay ordinary inaccessible pages, and only
+        // committed ranges (multiples of 2 MiB there) become superpages.
+        int flags = VM_FLAGS_ANYWHERE | MachAbi.vmMakeTag(tag);
+        long extra = alignmentBytes <= pageBytes() ? 0 : alignmentBytes - pageBytes();
         long allocated = allocate(0, byteSize + extra, flags);
         long aligned = (allocated + alignmentBytes - 1) & -alignmentBytes;
         try {
@@ -116,6 +117,11 @@ final class MacVirtualMemory implements VirtualMemory {
 
     @Override
     public void commit(long address, long byteSize, Backing backing) throws SystemCallException {
+        if (superpages(backing)) {
+            // Fresh superpages, read-write and zero, in place of the reserved base pages.
+            allocate(address, byteSize, VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE | VM_FLAGS_SUPERPAGE_SIZE_2MB | MachAbi.vmMakeTag(tag));
+            return;
+        }
         // Reserved pages are fresh zero-fill memory (reserve and decommit make them so): opening
         // them is all a commit needs.
         protect(address, byteSize, VM_PROT_READ | VM_PROT_WRITE);
@@ -128,7 +134,8 @@ final class MacVirtualMemory implements VirtualMemory {
 
     @Override
     public void decommit(long address, long byteSize, Backing backing) throws SystemCallException {
-        replace(address, byteSize, backing);
+        // Base pages, also for superpage regions: decommitted superpages go back to the system.
+        replace(address, byteSize, Backing.DEFAULT);
         protect(address, byteSize, VM_PROT_NONE);
     }
 

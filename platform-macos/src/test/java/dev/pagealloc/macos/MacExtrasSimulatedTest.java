@@ -1,0 +1,205 @@
+package dev.pagealloc.macos;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pagealloc.api.HugePages;
+import dev.pagealloc.api.KernelException;
+import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.Region;
+import dev.pagealloc.api.UnsupportedOptionException;
+import dev.pagealloc.macos.MacPurgeableMemory.Volatility;
+import dev.pagealloc.spi.SystemCallException;
+import dev.pagealloc.testkit.sim.Allocation;
+import dev.pagealloc.testkit.sim.SimulatedMach;
+import java.lang.foreign.MemorySegment;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/** The macOS extras (purgeable memory, vm_copy, tags, superpages, reusable pages, JIT) on simulated kernels. */
+class MacExtrasSimulatedTest {
+    private static final SimulatedMach ARM = SimulatedMach.arm64(64L << 20);
+    private static final SimulatedMach X86 = SimulatedMach.x86_64(64L << 20);
+    private static final SimulatedMachKernel ARM_KERNEL = new SimulatedMachKernel(ARM);
+    private static final SimulatedMachKernel X86_KERNEL = new SimulatedMachKernel(X86);
+
+    @AfterAll
+    static void freeTheSimulations() {
+        assertTrue(ARM.addressSpace().allocations().isEmpty(), "every test releases what it maps");
+        assertTrue(X86.addressSpace().allocations().isEmpty(), "every test releases what it maps");
+        ARM.addressSpace().close();
+        X86.addressSpace().close();
+    }
+
+    private static MacVirtualMemory memory(SimulatedMachKernel kernel) {
+        return (MacVirtualMemory) kernel.provider().open(config(kernel));
+    }
+
+    private static dev.pagealloc.api.AllocatorConfig config(SimulatedMachKernel kernel) {
+        return PageAllocator.builder().withProvider(kernel.provider()).build().config();
+    }
+
+    private static MemorySegment bytes(long address, long byteSize) {
+        // SAFETY: the simulation's pages are real host memory it owns until closed.
+        return MemorySegment.ofAddress(address).reinterpret(byteSize);
+    }
+
+    @Test
+    void shouldProbeThePageSizeAndFeaturesOfEachSimulatedMac() {
+        MacVirtualMemory arm = memory(ARM_KERNEL);
+        MacVirtualMemory x86 = memory(X86_KERNEL);
+        assertEquals(16384, arm.pageBytes());
+        assertEquals(4096, x86.pageBytes());
+        assertEquals("aarch64", arm.capabilities().architecture());
+        assertTrue(arm.capabilities().hugePageSizes().isEmpty(), "no superpages on Apple silicon");
+        assertEquals(2L << 20, x86.capabilities().hugePageSizes().getFirst().pageBytes());
+        assertTrue(arm.capabilities().wxStrategies().contains(dev.pagealloc.api.Capabilities.WxStrategy.PER_THREAD_TOGGLE));
+        assertFalse(x86.capabilities().wxStrategies().contains(dev.pagealloc.api.Capabilities.WxStrategy.PER_THREAD_TOGGLE));
+        assertEquals(16L << 30, arm.capabilities().totalMemoryBytes());
+        assertEquals(1, arm.capabilities().numaNodes().size());
+        assertEquals("macOS 15.0", arm.capabilities().operatingSystem());
+    }
+
+    @Test
+    void shouldTagEveryAllocationOfARegion() {
+        PageAllocator allocator = PageAllocator.builder().withProvider(ARM_KERNEL.provider()).build();
+        try (Region region = allocator.allocate(2, 8)) {
+            region.decommit(0, region.protectionGranuleBytes());
+            for (Allocation a : ARM.addressSpace().allocations()) {
+                assertEquals(MachAbi.VM_MEMORY_APPLICATION_SPECIFIC_1, a.tag(), a.toString());
+            }
+            assertTrue(ARM.addressSpace().allocations().size() >= 2, "decommit mapped fresh memory over the range");
+        }
+    }
+
+    @Test
+    void shouldBackRegionsWithSuperpagesOnIntelAndRefuseThemOnAppleSilicon() {
+        PageAllocator x86 = PageAllocator.builder().withProvider(X86_KERNEL.provider())
+                .withHugePages(HugePages.explicit(2L << 20)).withPageBytes(2L << 20).build();
+        try (Region region = x86.allocate(1, 2)) {
+            assertEquals(2L << 20, region.protectionGranuleBytes());
+            assertEquals(0, region.address() % (2L << 20));
+            Allocation a = X86.addressSpace().allocationAt(region.address()).orElseThrow();
+            assertEquals(2L << 20, a.superpageBytes());
+            region.segment().set(JAVA_BYTE, 0, (byte) 9);
+            region.decommit(0, 2L << 20);
+            region.recommit(0, 2L << 20);
+            assertEquals(0, region.segment().get(JAVA_BYTE, 0));
+            assertEquals(2L << 20, X86.addressSpace().allocationAt(region.address()).orElseThrow().superpageBytes(),
+                    "decommit replaced superpages with superpages");
+        }
+        UnsupportedOptionException e = assertThrows(UnsupportedOptionException.class, () -> PageAllocator.builder()
+                .withProvider(ARM_KERNEL.provider()).withHugePages(HugePages.explicit(2L << 20)).build());
+        assertEquals("build(): hugePages=explicit(2 MiB) is not available: this platform offers huge page sizes []",
+                e.getMessage());
+    }
+
+    @Test
+    void shouldCopyPagesWithVmCopy() throws SystemCallException {
+        MacVirtualMemory memory = memory(ARM_KERNEL);
+        long page = memory.pageBytes();
+        long a = memory.reserve(4 * page, page, dev.pagealloc.spi.Backing.DEFAULT);
+        memory.commit(a, 4 * page, dev.pagealloc.spi.Backing.DEFAULT);
+        bytes(a, page).fill((byte) 0x5C);
+        memory.copyPages(a, a + 2 * page, page);
+        assertArrayEquals(bytes(a, page).toArray(JAVA_BYTE), bytes(a + 2 * page, page).toArray(JAVA_BYTE));
+        memory.protect(a + 3 * page, page, dev.pagealloc.api.Protection.READ);
+        SystemCallException e = assertThrows(SystemCallException.class, () -> memory.copyPages(a, a + 3 * page, page));
+        assertEquals("KERN_PROTECTION_FAILURE", e.error().name());
+        memory.release(a, 4 * page);
+    }
+
+    @Test
+    void shouldLetTheKernelEmptyVolatilePurgeableMemory() throws SystemCallException {
+        MacVirtualMemory memory = memory(ARM_KERNEL);
+        MacPurgeableMemory purgeable = new MacPurgeableMemory(memory);
+        long size = 2 * memory.pageBytes();
+        long a = purgeable.allocate(size);
+        bytes(a, size).fill((byte) 3);
+        assertEquals(Volatility.NON_VOLATILE, purgeable.setState(a, Volatility.VOLATILE));
+        assertEquals(Volatility.VOLATILE, purgeable.setState(a, Volatility.NON_VOLATILE), "not purged yet");
+        assertEquals(3, bytes(a, size).get(JAVA_BYTE, size - 1), "contents kept while not purged");
+        purgeable.setState(a, Volatility.VOLATILE);
+        ARM.simulateMemoryPressure();
+        assertEquals(Volatility.EMPTY, purgeable.state(a));
+        assertEquals(Volatility.EMPTY, purgeable.setState(a, Volatility.NON_VOLATILE), "EMPTY reports the loss");
+        assertEquals(0, bytes(a, size).get(JAVA_BYTE, size - 1), "an emptied allocation reads zero");
+        purgeable.release(a, size);
+
+        long plain = memory.reserve(size, memory.pageBytes(), dev.pagealloc.spi.Backing.DEFAULT);
+        SystemCallException e = assertThrows(SystemCallException.class, () -> purgeable.setState(plain, Volatility.VOLATILE));
+        assertEquals("mach_vm_purgable_control(mach_task_self(), " + dev.pagealloc.api.Units.hex(plain)
+                + ", VM_PURGABLE_SET_STATE, &VOLATILE) -> KERN_INVALID_ARGUMENT (4): (os/kern) invalid argument", e.getMessage());
+        memory.release(plain, size);
+    }
+
+    @Test
+    void shouldKeepReusablePagesUntilTheKernelReclaimsThem() throws SystemCallException {
+        MacVirtualMemory memory = memory(ARM_KERNEL);
+        long page = memory.pageBytes();
+        long a = memory.reserve(2 * page, page, dev.pagealloc.spi.Backing.DEFAULT);
+        memory.commit(a, 2 * page, dev.pagealloc.spi.Backing.DEFAULT);
+        bytes(a, 2 * page).fill((byte) 7);
+        memory.markReusable(a, 2 * page);
+        assertEquals(2 * page, ARM.addressSpace().reusableBytes());
+        assertEquals(7, bytes(a, 1).get(JAVA_BYTE, 0), "MADV_FREE_REUSABLE does not zero: why discard does not use it");
+        ARM.simulateMemoryPressure();
+        assertEquals(0, bytes(a, 1).get(JAVA_BYTE, 0));
+        memory.markReused(a, 2 * page);
+        assertEquals(0, ARM.addressSpace().reusableBytes());
+        memory.release(a, 2 * page);
+    }
+
+    @Test
+    void shouldToggleJitMemoryPerThreadAndNeverDualMapIt() throws SystemCallException {
+        MacVirtualMemory memory = memory(ARM_KERNEL);
+        MacJitMemory jit = new MacJitMemory(memory);
+        long size = memory.pageBytes();
+        long code = jit.allocate(size);
+        assertEquals(Allocation.Kind.MAP_JIT, ARM.addressSpace().allocationAt(code).orElseThrow().kind());
+        assertTrue(ARM.jitWritableOnThisThread());
+        bytes(code, 1).set(JAVA_BYTE, 0, (byte) 0xC3);
+        jit.setWritable(false);
+        assertFalse(ARM.jitWritableOnThisThread());
+        jit.invalidateInstructionCache(code, 1);
+        assertArrayEquals(new long[] {code, 1}, ARM.icacheInvalidations().getLast());
+        SystemCallException e = assertThrows(SystemCallException.class, () -> jit.mapAlias(code, size));
+        assertEquals("KERN_PROTECTION_FAILURE", e.error().name(), e.getMessage());
+        jit.release(code, size);
+    }
+
+    @Test
+    void shouldRefuseMapJitWhereNoPerThreadSwitchKeepsItWritableXorExecutable() {
+        MacJitMemory jit = new MacJitMemory(memory(X86_KERNEL));
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> jit.allocate(4096));
+        assertTrue(e.getMessage().startsWith("allocateJit(byteSize=4096): pthread_jit_write_protect_supported_np() is 0"),
+                e.getMessage());
+    }
+
+    @Test
+    void shouldReportAKernelRefusalWithTheMachCallInWords() {
+        PageAllocator allocator = PageAllocator.builder().withProvider(ARM_KERNEL.provider()).build();
+        try (Region region = allocator.allocate(1, 4)) {
+            ARM.failNext("mach_vm_protect", SimulatedMach.KERN_RESOURCE_SHORTAGE);
+            KernelException e = assertThrows(KernelException.class, () -> region.grow(1));
+            long at = region.address() + 65536;
+            assertEquals("grow(additionalPages=1): cannot commit 65536 bytes at " + dev.pagealloc.api.Units.hex(at)
+                    + ": mach_vm_protect(mach_task_self(), " + dev.pagealloc.api.Units.hex(at)
+                    + ", 65536, FALSE, VM_PROT_READ|VM_PROT_WRITE) -> KERN_RESOURCE_SHORTAGE (6): (os/kern) resource shortage",
+                    e.getMessage());
+            assertEquals(1, region.pages(), "a failed grow leaves the region as it was");
+        }
+    }
+
+    @Test
+    void shouldOpenOnlyWhenTheProviderBelievesItIsOnMacOs() {
+        MacPlatformProvider elsewhere = new MacPlatformProvider(ARM_KERNEL, Optional::empty, "Linux");
+        assertFalse(elsewhere.support().supported());
+        assertThrows(UnsupportedOperationException.class, () -> elsewhere.open(config(ARM_KERNEL)));
+    }
+}

@@ -1,0 +1,26 @@
+package dev.pagealloc.macos;
+
+import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.PageAllocatorBuilder;
+import dev.pagealloc.testkit.KernelView;
+import dev.pagealloc.testkit.PageAllocatorContract;
+import dev.pagealloc.testkit.sim.SimulatedMach;
+
+/**
+ * The conformance suite on {@link MacVirtualMemory} over a simulated Intel Mac kernel (4 KiB
+ * pages, superpages): the page size is the simulation's parameter, and both are run.
+ */
+class MacX86PageAllocatorSimulatedTest extends PageAllocatorContract {
+    static final SimulatedMach SIM = SimulatedMach.x86_64(256L << 20);
+    static final SimulatedMachKernel KERNEL = new SimulatedMachKernel(SIM);
+
+    @Override
+    protected PageAllocatorBuilder builder() {
+        return PageAllocator.builder().withProvider(KERNEL.provider());
+    }
+
+    @Override
+    protected KernelView kernelView() {
+        return SIM.addressSpace().kernelView();
+    }
+}
