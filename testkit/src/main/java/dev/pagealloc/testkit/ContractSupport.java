@@ -191,6 +191,50 @@ public abstract class ContractSupport {
     }
 
     /**
+     * Asserts that the kernel's view of {@code [address, address + byteSize)} is exactly
+     * {@code expected}, reading the kernel once. Adjacent runs of the same protection are merged on
+     * both sides before comparing, so the split of runs does not matter.
+     *
+     * @param address the first address
+     * @param byteSize the length, in bytes
+     * @param expected the runs the kernel must report, in address order, covering the range
+     * @param what the range's role, for the message
+     */
+    protected final void assertKernelRuns(long address, long byteSize, List<KernelView.Mapping> expected, String what) {
+        List<KernelView.Mapping> actual = merged(kernelView().mappings(address, byteSize));
+        List<KernelView.Mapping> wanted = merged(expected);
+        if (!actual.equals(wanted)) {
+            fail(what + " [" + Units.hex(address) + ", +" + byteSize + "): kernel reports " + describe(actual)
+                    + ", expected " + describe(wanted));
+        }
+    }
+
+    private static List<KernelView.Mapping> merged(List<KernelView.Mapping> runs) {
+        List<KernelView.Mapping> merged = new ArrayList<>();
+        for (KernelView.Mapping m : runs) {
+            if (m.byteSize() == 0) {
+                continue;
+            }
+            KernelView.Mapping last = merged.isEmpty() ? null : merged.getLast();
+            if (last != null && last.end() == m.start() && last.protection() == m.protection()) {
+                merged.set(merged.size() - 1, new KernelView.Mapping(last.start(), m.end(), m.protection()));
+            } else {
+                merged.add(m);
+            }
+        }
+        return merged;
+    }
+
+    private static String describe(List<KernelView.Mapping> runs) {
+        StringBuilder text = new StringBuilder("[");
+        for (KernelView.Mapping m : runs) {
+            text.append(text.length() > 1 ? ", " : "").append(Units.hex(m.start())).append('-').append(Units.hex(m.end()))
+                    .append(' ').append(m.protection());
+        }
+        return text.append(']').toString();
+    }
+
+    /**
      * Asserts that the kernel maps nothing in {@code [address, address + byteSize)}.
      *
      * @param address the first address
@@ -212,12 +256,13 @@ public abstract class ContractSupport {
      */
     protected final void assertLayout(Region region, long committedBytes) {
         long base = region.address();
-        long usable = usableBytes(region);
-        long end = reservationStart(region) + region.reservedBytes();
-        assertKernel(reservationStart(region), region.guardBeforeBytes(), Protection.NONE, "guard before");
-        assertKernel(base, committedBytes, Protection.READ_WRITE, "committed prefix");
-        assertKernel(base + committedBytes, usable - committedBytes, Protection.NONE, "reserved tail");
-        assertKernel(base + usable, end - (base + usable), Protection.NONE, "guard after");
+        long start = reservationStart(region);
+        long end = start + region.reservedBytes();
+        assertKernelRuns(start, end - start, List.of(
+                new KernelView.Mapping(start, base, Protection.NONE),
+                new KernelView.Mapping(base, base + committedBytes, Protection.READ_WRITE),
+                new KernelView.Mapping(base + committedBytes, end, Protection.NONE)),
+                "guard before, committed prefix, reserved tail and guard after of the region at " + Units.hex(base));
     }
 
     /**

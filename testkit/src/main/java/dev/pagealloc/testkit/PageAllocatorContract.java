@@ -199,14 +199,15 @@ public abstract class PageAllocatorContract extends OptionsContract {
 
     private void checkKernel(Region region, RegionModel model) {
         long base = region.address();
-        assertKernel(reservationStart(region), region.guardBeforeBytes(), Protection.NONE, "guard before");
+        long start = reservationStart(region);
+        long end = start + region.reservedBytes();
+        List<KernelView.Mapping> expected = new ArrayList<>();
+        expected.add(new KernelView.Mapping(start, base, Protection.NONE));
         for (long[] run : model.expectedRuns()) {
-            assertKernel(base + run[0], run[1] - run[0], Protection.values()[(int) run[2]],
-                    "pages [" + run[0] + ", " + run[1] + ")");
+            expected.add(new KernelView.Mapping(base + run[0], base + run[1], Protection.values()[(int) run[2]]));
         }
-        long usable = usableBytes(region);
-        long end = reservationStart(region) + region.reservedBytes();
-        assertKernel(base + usable, end - base - usable, Protection.NONE, "guard after");
+        expected.add(new KernelView.Mapping(base + usableBytes(region), end, Protection.NONE));
+        assertKernelRuns(start, end - start, expected, "reservation");
         assertEquals(model.pages(), region.pages(), "pages");
         assertEquals(model.committedBytes(), region.committedBytes(), "committedBytes");
     }
