@@ -33,7 +33,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * </pre>
  *
  * <p>The default run takes about seven minutes: each benchmark in 2 forks of 3 warm-up and 4
- * measured one-second iterations, the C baseline in 5 repetitions. {@code --quick} is a smoke run
+ * measured one-second iterations, the C baseline in 9 repetitions. {@code --quick} is a smoke run
  * of a minute or two whose figures are only indicative.
  */
 public final class BenchMain {
@@ -107,7 +107,7 @@ public final class BenchMain {
             c = CBaseline.Outcome.failed("skipped (--no-c)");
         } else {
             out.println("# C baseline: building with gcc -O2 and running...");
-            c = arguments.quick() ? CBaseline.run(3, 20) : CBaseline.run(5, 100);
+            c = arguments.quick() ? CBaseline.run(3, 20) : CBaseline.run(9, 100);
         }
         c.samples().forEach((operation, samples) -> results.put(Results.cKey(operation), samples));
         c.problem().ifPresent(problem -> notes.add("C baseline: " + problem));

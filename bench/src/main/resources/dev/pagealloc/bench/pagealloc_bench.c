@@ -4,7 +4,8 @@
  *
  * Usage: pagealloc_bench REPETITIONS SCALE_PERCENT
  * Prints one line per operation: its name, then the ns/op of each repetition. One unmeasured
- * repetition runs first as a warm-up. SCALE_PERCENT scales every iteration count (100 = full).
+ * round runs first as a warm-up; repetitions then go round-robin over the operations.
+ * SCALE_PERCENT scales every iteration count (100 = full).
  *
  * Operations (page = the system page):
  *   cycle          mmap(PROT_NONE, NORESERVE) + mprotect(RW) + one store + munmap, one page
@@ -198,14 +199,14 @@ struct operation {
 };
 
 static const struct operation operations[] = {
-    {"cycle", op_cycle, 50000},
-    {"cycle_mmap_rw", op_cycle_mmap_rw, 50000},
-    {"grow_1MiB", op_grow_1mib, GROW_STEPS * 400},
-    {"grow_1GiB", op_grow_1gib, GROW_STEPS * 400},
-    {"protect_flip", op_protect_flip, 200000},
-    {"labs", op_labs, 50000000},
-    {"munmap_busy0", op_munmap_busy0, 50000},
-    {"munmap_busy2", op_munmap_busy2, 20000},
+    {"cycle", op_cycle, 25000},
+    {"cycle_mmap_rw", op_cycle_mmap_rw, 25000},
+    {"grow_1MiB", op_grow_1mib, GROW_STEPS * 200},
+    {"grow_1GiB", op_grow_1gib, GROW_STEPS * 200},
+    {"protect_flip", op_protect_flip, 100000},
+    {"labs", op_labs, 25000000},
+    {"munmap_busy0", op_munmap_busy0, 25000},
+    {"munmap_busy2", op_munmap_busy2, 10000},
 };
 
 int main(int argc, char **argv) {
@@ -220,20 +221,34 @@ int main(int argc, char **argv) {
         return 2;
     }
     page_bytes = sysconf(_SC_PAGESIZE);
-    printf("# page_bytes %ld\n", page_bytes);
-    for (size_t o = 0; o < sizeof operations / sizeof operations[0]; o++) {
-        const struct operation *op = &operations[o];
-        long n = op->iterations * scale_percent / 100;
-        if (n < 2) {
-            n = 2;
+    enum { OPERATIONS = sizeof operations / sizeof operations[0] };
+    long counts[OPERATIONS];
+    double *samples = calloc((size_t) OPERATIONS * (size_t) repetitions, sizeof(double));
+    if (samples == NULL) {
+        fail("calloc");
+    }
+    for (size_t o = 0; o < OPERATIONS; o++) {
+        counts[o] = operations[o].iterations * scale_percent / 100;
+        if (counts[o] < 2) {
+            counts[o] = 2;
         }
-        op->run(n);
-        printf("%s", op->name);
+        operations[o].run(counts[o]);
+    }
+    /* Round-robin: a burst of load from elsewhere on the machine hits one repetition of every
+     * operation, not every repetition of one. */
+    for (int r = 0; r < repetitions; r++) {
+        for (size_t o = 0; o < OPERATIONS; o++) {
+            samples[o * (size_t) repetitions + (size_t) r] = operations[o].run(counts[o]);
+        }
+    }
+    printf("# page_bytes %ld\n", page_bytes);
+    for (size_t o = 0; o < OPERATIONS; o++) {
+        printf("%s", operations[o].name);
         for (int r = 0; r < repetitions; r++) {
-            printf(" %.3f", op->run(n));
+            printf(" %.3f", samples[o * (size_t) repetitions + (size_t) r]);
         }
         printf("\n");
-        fflush(stdout);
     }
+    free(samples);
     return 0;
 }
