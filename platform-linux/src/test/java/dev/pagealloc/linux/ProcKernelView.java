@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -40,29 +41,62 @@ final class ProcKernelView implements KernelView {
         }
     }
 
+    /**
+     * {@inheritDoc} Asks the kernel for just the mappings in the range ({@code PROCMAP_QUERY},
+     * Linux 6.11) where it can, else reads all of {@code /proc/self/maps}.
+     */
     @Override
     public List<Mapping> mappings(long address, long byteSize) {
         long end = address + byteSize;
         List<Mapping> runs = new ArrayList<>();
+        Optional<ProcMapQuery> query = ProcMapQuery.instance();
+        if (query.isEmpty()) {
+            return mappingsFromText(address, byteSize);
+        }
+        for (long cursor = address; Long.compareUnsigned(cursor, end) < 0; ) {
+            Optional<long[]> vma = query.get().at(cursor);
+            if (vma.isEmpty() || Long.compareUnsigned(vma.get()[0], end) >= 0) {
+                break;
+            }
+            long flags = vma.get()[2];
+            add(runs, vma.get()[0], vma.get()[1], address, end, protection((flags & ProcMapQuery.READABLE) != 0,
+                    (flags & ProcMapQuery.WRITABLE) != 0, (flags & ProcMapQuery.EXECUTABLE) != 0));
+            cursor = vma.get()[1];
+        }
+        return runs;
+    }
+
+    /**
+     * {@return {@link #mappings} read from the text of {@code /proc/self/maps}}
+     *
+     * @param address the first address
+     * @param byteSize the length, in bytes
+     */
+    List<Mapping> mappingsFromText(long address, long byteSize) {
+        long end = address + byteSize;
+        List<Mapping> runs = new ArrayList<>();
         for (String line : lines("/proc/self/maps")) {
             long[] range = range(line);
-            if (Long.compareUnsigned(range[1], address) <= 0 || Long.compareUnsigned(range[0], end) >= 0) {
-                continue;
-            }
-            Protection protection = protection(permissions(line));
-            if (protection == null) {
-                continue; // rwx: reported by writableExecutableMappings(), never as a run
-            }
-            long start = Math.max(range[0], address);
-            long stop = Math.min(range[1], end);
-            Mapping last = runs.isEmpty() ? null : runs.getLast();
-            if (last != null && last.end() == start && last.protection() == protection) {
-                runs.set(runs.size() - 1, new Mapping(last.start(), stop, protection));
-            } else {
-                runs.add(new Mapping(start, stop, protection));
+            if (Long.compareUnsigned(range[1], address) > 0 && Long.compareUnsigned(range[0], end) < 0) {
+                add(runs, range[0], range[1], address, end, protection(permissions(line)));
             }
         }
         return runs;
+    }
+
+    /** Adds a mapping clipped to {@code [address, end)}, merged with the previous run when it continues it. */
+    private static void add(List<Mapping> runs, long first, long last, long address, long end, Protection protection) {
+        if (protection == null) {
+            return; // rwx: reported by writableExecutableMappings(), never as a run
+        }
+        long start = Math.max(first, address);
+        long stop = Math.min(last, end);
+        Mapping previous = runs.isEmpty() ? null : runs.getLast();
+        if (previous != null && previous.end() == start && previous.protection() == protection) {
+            runs.set(runs.size() - 1, new Mapping(previous.start(), stop, protection));
+        } else {
+            runs.add(new Mapping(start, stop, protection));
+        }
     }
 
     @Override
@@ -179,9 +213,10 @@ final class ProcKernelView implements KernelView {
     }
 
     private static Protection protection(String permissions) {
-        boolean read = permissions.charAt(0) == 'r';
-        boolean write = permissions.charAt(1) == 'w';
-        boolean execute = permissions.charAt(2) == 'x';
+        return protection(permissions.charAt(0) == 'r', permissions.charAt(1) == 'w', permissions.charAt(2) == 'x');
+    }
+
+    private static Protection protection(boolean read, boolean write, boolean execute) {
         if (write && execute) {
             return null;
         }
