@@ -30,7 +30,8 @@ class MemoryBudgetTest {
         budget.charge("a()", 60);
         budget.charge("b()", 40);
         assertEquals(100, budget.usedBytes());
-        BudgetExceededException e = assertThrows(BudgetExceededException.class, () -> budget.charge("grow(additionalPages=1)", 1));
+        BudgetExceededException e = assertThrows(BudgetExceededException.class,
+                () -> budget.charge("grow(additionalPages=1)", 1));
         assertEquals("grow(additionalPages=1): budget 'wasm' cannot take requestedBytes=1: usedBytes=100, limitBytes=100",
                 e.getMessage());
         assertEquals("grow(additionalPages=1)", e.operation());

@@ -198,7 +198,8 @@ class ReservingPageAllocatorTest {
         KernelException e = assertThrows(KernelException.class, () -> strict.allocate(1, 1));
         assertTrue(e.getMessage().startsWith("allocate(initialPages=1, maximumPages=1): cannot commit 2097152 bytes of"
                 + " explicit(2 MiB) huge pages at 0x"), e.getMessage());
-        PageAllocator lenient = builder(memory).withHugePages(HugePages.explicit(HugePages.SIZE_2_MIB)).withBestEffort(true).build();
+        PageAllocator lenient = builder(memory).withHugePages(HugePages.explicit(HugePages.SIZE_2_MIB))
+                .withBestEffort(true).build();
         memory.failNext("commit");
         try (Region region = lenient.allocate(1, 1)) {
             assertEquals(HugePages.systemDefault(), region.appliedOptions().hugePages());

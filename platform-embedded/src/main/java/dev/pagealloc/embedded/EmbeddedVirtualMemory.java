@@ -10,6 +10,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Reference;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Collections;
 import java.util.HashMap;
@@ -82,7 +83,7 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
         this.pageCount = Math.toIntExact(buffer.byteSize() / PAGE_BYTES);
         this.ownBuffer = ownBuffer;
         this.states = new PageState[pageCount];
-        java.util.Arrays.fill(states, PageState.FREE);
+        Arrays.fill(states, PageState.FREE);
         long end = base + buffer.byteSize();
         this.capabilities = Capabilities.builder()
                 .platform(EmbeddedPlatformProvider.NAME)
@@ -234,8 +235,9 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
         int first = page(address);
         Integer pages = reservations.get(first);
         if (pages == null || pages != pageCount(byteSize)) {
+            String reserved = pages == null ? "none" : pages * PAGE_BYTES + " bytes";
             throw new SystemCallException("embedded.release(" + Units.hex(address) + ", " + byteSize + ")", 22, "EINVAL",
-                    "not a reservation of the embedded buffer (reserved here: " + (pages == null ? "none" : pages * PAGE_BYTES + " bytes") + ")");
+                    "not a reservation of the embedded buffer (reserved here: " + reserved + ")");
         }
         reservations.remove(first);
         forget(first, pages);
@@ -363,7 +365,7 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
     }
 
     private void set(int from, int to, PageState state) {
-        java.util.Arrays.fill(states, from, to, state);
+        Arrays.fill(states, from, to, state);
     }
 
     private void remember(int first, int pages) {

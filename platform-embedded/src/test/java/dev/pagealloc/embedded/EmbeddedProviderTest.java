@@ -99,7 +99,8 @@ class EmbeddedProviderTest {
         assertEquals("build(): numaPolicy=" + NumaPolicy.bind(0) + " is not available: platform embedded has no NUMA"
                 + " support", e.getMessage());
         assertThrows(UnsupportedOptionException.class,
-                () -> PageAllocator.builder().withPlatform("embedded").withHugePages(HugePages.explicit(HugePages.SIZE_2_MIB)).build());
+                () -> PageAllocator.builder().withPlatform("embedded")
+                        .withHugePages(HugePages.explicit(HugePages.SIZE_2_MIB)).build());
         assertThrows(UnsupportedOptionException.class,
                 () -> PageAllocator.builder().withPlatform("embedded").withLock(true).build().allocate(1, 1));
         PageAllocator lenient = PageAllocator.builder().withPlatform("embedded").withBestEffort(true)

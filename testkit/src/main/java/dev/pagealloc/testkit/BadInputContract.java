@@ -216,7 +216,8 @@ public abstract class BadInputContract extends AccountingContract {
                 () -> region.recommit(0, g), a, null);
         assertRefused(IllegalStateException.class, "discard(byteOffset=0, byteLength=" + g + ")" + gone,
                 () -> region.discard(0, g), a, null);
-        assertRefused(IllegalStateException.class, "segment(byteOffset=0, byteLength=" + WASM_PAGE + ")" + gone, region::segment, a, null);
+        assertRefused(IllegalStateException.class, "segment(byteOffset=0, byteLength=" + WASM_PAGE + ")" + gone,
+                region::segment, a, null);
         assertRefused(IllegalStateException.class, "segment(byteOffset=0, byteLength=1)" + gone,
                 () -> region.segment(0, 1), a, null);
         assertRefused(IllegalStateException.class, "protectionAt(byteOffset=0)" + gone, () -> region.protectionAt(0), a, null);
