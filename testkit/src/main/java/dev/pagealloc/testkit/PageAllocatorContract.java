@@ -36,11 +36,12 @@ import org.junit.jupiter.api.Test;
  * region ({@link RegionLifecycleContract}), views ({@link ViewContract}), accounting
  * ({@link AccountingContract}), bad input ({@link BadInputContract}), threads
  * ({@link ConcurrencyContract}), options ({@link OptionsContract}), and here the model-checked
- * random operation sequences. Every
- * page operation is checked against the {@link KernelView}, never against the allocator's own
- * bookkeeping; where the view cannot observe something (residency, NUMA nodes) the case is skipped
- * through an assumption, never passed vacuously. Hooks where backends differ:
- * {@link #canExecute()}, {@link #concurrencyThreads()}, {@link #randomSteps()}.
+ * random operation sequences and a leak check. Every page operation is checked against the
+ * {@link KernelView}, never against the allocator's own bookkeeping; where the view cannot observe
+ * something (residency, NUMA nodes) the case is skipped through an assumption, never passed
+ * vacuously. A backend adds its own cases to its subclass. Hooks where backends differ:
+ * {@link #canExecute()}, {@link #concurrencyThreads()}, {@link #randomSteps()},
+ * {@link #mappingCountSlack()}.
  *
  * <p>The random sequences print their seed on failure; {@code -Dpagealloc.contract.seed=<seed>}
  * replays one, {@code -Dpagealloc.contract.steps=<n>} sets their length.
