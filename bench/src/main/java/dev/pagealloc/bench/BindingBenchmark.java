@@ -1,5 +1,8 @@
 package dev.pagealloc.bench;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -8,9 +11,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -25,20 +26,11 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 4, time = 1)
 public class BindingBenchmark {
+    /** Each thread's errno buffer, found per call as the Linux backend finds its own. */
+    private static final ThreadLocal<MemorySegment> CALL_STATE =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Linker.Option.captureStateLayout()));
+
     private long value = -42;
-    private FfmLibc ffm;
-
-    /** Allocates the errno capture buffer. */
-    @Setup
-    public void setUp() {
-        ffm = new FfmLibc();
-    }
-
-    /** Frees the errno capture buffer. */
-    @TearDown
-    public void tearDown() {
-        ffm.close();
-    }
 
     /**
      * {@return {@code labs(value)}} through an FFM downcall handle, as the Linux backend binds
@@ -61,14 +53,14 @@ public class BindingBenchmark {
     }
 
     /**
-     * {@return {@code labs(value)}} through a downcall handle that captures errno, as every system
-     * call of the Linux backend is bound
+     * {@return {@code labs(value)}} through a downcall handle that captures errno into a per-thread
+     * buffer, exactly as every system call of the Linux backend is bound
      *
      * @throws Throwable never in practice (downcall handles declare it)
      */
     @Benchmark
     public long ffmCaptureErrno() throws Throwable {
-        return (long) FfmLibc.LABS_CAPTURE_ERRNO.invokeExact(ffm.capture(), value);
+        return (long) FfmLibc.LABS_CAPTURE_ERRNO.invokeExact(CALL_STATE.get(), value);
     }
 
     /** {@return {@code labs(value)}} through JNA's direct mapping */

@@ -15,9 +15,10 @@ import java.lang.invoke.VarHandle;
 
 /**
  * The "raw FFM" peer: the libc calls the Linux backend makes, bound with plain downcall handles
- * and nothing above them (no region state, no checks, no views). Errno is captured the way the
- * backend captures it ({@code Linker.Option.captureCallState("errno")}), so the difference between
- * this peer and "ours" is the library's own work.
+ * and nothing above them (no region state, no checks, no views). Errno is captured as the backend
+ * captures it ({@code Linker.Option.captureCallState("errno")}), into one buffer per instance where
+ * the backend looks up a per-thread one, so the difference between this peer and "ours" is the
+ * library's own work.
  *
  * <p>Not thread-safe: each instance owns one errno capture buffer; use one per benchmark thread.
  */
@@ -62,11 +63,6 @@ final class FfmLibc implements AutoCloseable {
 
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
-
-    /** {@return the buffer errno is captured into by this instance's calls} */
-    MemorySegment capture() {
-        return capture;
-    }
 
     /**
      * {@return the address of {@code byteSize} bytes of fresh inaccessible address space}
