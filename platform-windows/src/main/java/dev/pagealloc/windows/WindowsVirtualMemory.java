@@ -1,0 +1,314 @@
+package dev.pagealloc.windows;
+
+import static dev.pagealloc.windows.Win32Abi.MEM_COMMIT;
+import static dev.pagealloc.windows.Win32Abi.MEM_DECOMMIT;
+import static dev.pagealloc.windows.Win32Abi.MEM_LARGE_PAGES;
+import static dev.pagealloc.windows.Win32Abi.MEM_RELEASE;
+import static dev.pagealloc.windows.Win32Abi.MEM_RESERVE;
+import static dev.pagealloc.windows.Win32Abi.MEM_RESET;
+import static dev.pagealloc.windows.Win32Abi.PAGE_NOACCESS;
+import static dev.pagealloc.windows.Win32Abi.PAGE_READWRITE;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.pagealloc.api.Capabilities;
+import dev.pagealloc.api.NumaPolicy;
+import dev.pagealloc.api.Protection;
+import dev.pagealloc.api.Units;
+import dev.pagealloc.spi.Backing;
+import dev.pagealloc.spi.SystemCallException;
+import dev.pagealloc.spi.VirtualMemory;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The page primitives on the Win32 memory manager, written against {@link Win32Kernel} so that they
+ * run unchanged on Windows or on a simulated kernel: reserve is {@code VirtualAlloc(MEM_RESERVE,
+ * PAGE_NOACCESS)} on the 64 KiB allocation granularity ({@code VirtualAllocExNuma} with a preferred
+ * node), commit {@code VirtualAlloc(MEM_COMMIT, PAGE_READWRITE)}, protect {@code VirtualProtect},
+ * decommit {@code VirtualFree(MEM_DECOMMIT)}, release {@code VirtualFree(base, 0, MEM_RELEASE)}.
+ *
+ * <h2>Discard</h2>
+ * {@code DiscardVirtualMemory} and {@code MEM_RESET} leave the contents undefined, and decommitting
+ * and recommitting would make a thread reading a view of the range fault (and crash the JVM) in
+ * between. So discard zero-fills the range, making read-only and executable runs writable for the
+ * moment of the fill (and flushing the instruction cache of executable ones), except for
+ * inaccessible runs, which no view can read: those are decommitted and recommitted
+ * {@code PAGE_NOACCESS}, which does give their memory back. Accessible discarded pages read zero but
+ * stay committed and resident. {@link #discardContents} offers {@code DiscardVirtualMemory} for
+ * callers that need memory back and not zeros.
+ *
+ * <h2>Large pages</h2>
+ * Windows commits large pages when it reserves them ({@code MEM_RESERVE | MEM_COMMIT |
+ * MEM_LARGE_PAGES}, sizes in multiples of {@code GetLargePageMinimum()}, with
+ * {@code SeLockMemoryPrivilege} enabled) and never pages or decommits them. So a large-page
+ * reservation is rounded up to a whole number of large pages, committed at once and made
+ * {@code PAGE_NOACCESS}; commit opens pages with {@code VirtualProtect}; decommit zero-fills and
+ * closes them. Their memory is the process's until release.
+ *
+ * <h2>NUMA</h2>
+ * Windows only prefers a node; {@link WindowsPlatformProvider} refuses policies it cannot honour,
+ * so a policy that reaches here names one node, given to {@code VirtualAllocExNuma}.
+ *
+ * <p>Thread-safe; stateless apart from whether the lock-memory privilege has been enabled.
+ */
+final class WindowsVirtualMemory implements VirtualMemory {
+    private final Win32Kernel kernel;
+    private final Capabilities capabilities;
+    private final LockMemoryPrivilege privilege;
+    private final Win32Errors errors;
+
+    /**
+     * Creates the primitives.
+     *
+     * @param kernel the Win32 kernel
+     * @param capabilities the probe's result
+     */
+    WindowsVirtualMemory(Win32Kernel kernel, Capabilities capabilities) {
+        this.kernel = kernel;
+        this.capabilities = capabilities;
+        this.errors = new Win32Errors(kernel);
+        this.privilege = new LockMemoryPrivilege(kernel, errors);
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public long reserve(long byteSize, long alignmentBytes, Backing backing) throws SystemCallException {
+        int node = preferredNode(backing.numaPolicy());
+        long largeBytes = backing.explicitHugePageBytes();
+        if (largeBytes != 0) {
+            return reserveLargePages(byteSize, largeBytes, node);
+        }
+        if (alignmentBytes <= allocationGranularityBytes()) {
+            return allocate(0, byteSize, MEM_RESERVE, PAGE_NOACCESS, node);
+        }
+        // Reserve more to find an aligned hole, release it, reserve exactly there; another thread
+        // may take the hole in between, so try again a few times.
+        for (int attempt = 0; ; attempt++) {
+            long probe = allocate(0, byteSize + alignmentBytes, MEM_RESERVE, PAGE_NOACCESS, node);
+            release(probe, byteSize + alignmentBytes);
+            long aligned = (probe + alignmentBytes - 1) & -alignmentBytes;
+            long address = call(aligned, byteSize, MEM_RESERVE, PAGE_NOACCESS, node);
+            if (address != 0) {
+                return address;
+            }
+            int error = kernel.getLastError();
+            if (error != Win32Abi.ERROR_INVALID_ADDRESS || attempt == 7) {
+                throw errors.failure(allocationCall(aligned, byteSize, MEM_RESERVE, PAGE_NOACCESS, node), error);
+            }
+        }
+    }
+
+    private long reserveLargePages(long byteSize, long largeBytes, int node) throws SystemCallException {
+        privilege.enable();
+        long bytes = (byteSize + largeBytes - 1) / largeBytes * largeBytes;
+        long address = allocate(0, bytes, MEM_RESERVE | MEM_COMMIT | MEM_LARGE_PAGES, PAGE_READWRITE, node);
+        try {
+            protect(address, bytes, PAGE_NOACCESS);
+        } catch (SystemCallException e) {
+            if (kernel.virtualFree(address, 0, MEM_RELEASE) == 0) {
+                e.addSuppressed(errors.failure("VirtualFree(" + Units.hex(address) + ", 0, MEM_RELEASE)"));
+            }
+            throw e;
+        }
+        return address;
+    }
+
+    @Override
+    public void commit(long address, long byteSize, Backing backing) throws SystemCallException {
+        if (backing.explicitHugePageBytes() != 0) {
+            // Committed, zero and PAGE_NOACCESS since reserve (or decommit): only the protection changes.
+            protect(address, byteSize, PAGE_READWRITE);
+            return;
+        }
+        allocate(address, byteSize, MEM_COMMIT, PAGE_READWRITE, -1);
+    }
+
+    @Override
+    public void protect(long address, long byteSize, Protection protection) throws SystemCallException {
+        protect(address, byteSize, Win32Abi.pageProtection(protection));
+    }
+
+    @Override
+    public void decommit(long address, long byteSize, Backing backing) throws SystemCallException {
+        if (backing.explicitHugePageBytes() != 0) {
+            protect(address, byteSize, PAGE_READWRITE);
+            zero(address, byteSize);
+            protect(address, byteSize, PAGE_NOACCESS);
+            return;
+        }
+        free(address, byteSize, MEM_DECOMMIT);
+    }
+
+    @Override
+    public void discard(long address, long byteSize, Backing backing) throws SystemCallException {
+        boolean large = backing.explicitHugePageBytes() != 0;
+        for (long[] run : protections(address, byteSize)) {
+            long start = run[0];
+            long length = run[1] - run[0];
+            int protect = (int) run[2];
+            if (protect == PAGE_NOACCESS && !large) {
+                free(start, length, MEM_DECOMMIT);
+                allocate(start, length, MEM_COMMIT, PAGE_NOACCESS, -1);
+                continue;
+            }
+            if (protect != PAGE_READWRITE) {
+                protect(start, length, PAGE_READWRITE);
+            }
+            zero(start, length);
+            if (protect != PAGE_READWRITE) {
+                protect(start, length, protect);
+            }
+            if (protect == Win32Abi.PAGE_EXECUTE_READ) {
+                flushInstructionCache(start, length);
+            }
+        }
+    }
+
+    @Override
+    public void release(long address, long byteSize) throws SystemCallException {
+        free(address, 0, MEM_RELEASE);
+    }
+
+    @Override
+    public void populate(long address, long byteSize) {
+        // Windows has no prefault call (PrefetchVirtualMemory only reads into the cache); writing
+        // one byte per page makes the memory manager back each page now.
+        zeroFirstByteOfEachPage(address, byteSize);
+    }
+
+    @Override
+    public void lock(long address, long byteSize) throws SystemCallException {
+        if (kernel.virtualLock(address, byteSize) == 0) {
+            throw errors.failure("VirtualLock(" + Units.hex(address) + ", " + byteSize + ")");
+        }
+    }
+
+    // ---- Windows extras, package-level ----
+
+    /**
+     * Gives pages' memory back without zeroing them: {@code DiscardVirtualMemory}, or
+     * {@code VirtualAlloc(MEM_RESET)} where that function is missing (before Windows 8.1). The
+     * contents are undefined afterwards.
+     *
+     * @param address the first page; committed
+     * @param byteSize the length, in bytes
+     * @throws SystemCallException if the kernel refuses
+     */
+    void discardContents(long address, long byteSize) throws SystemCallException {
+        int error;
+        try {
+            error = kernel.discardVirtualMemory(address, byteSize);
+        } catch (UnsupportedOperationException missing) {
+            allocate(address, byteSize, MEM_RESET, PAGE_NOACCESS, -1);
+            return;
+        }
+        if (error != Win32Abi.ERROR_SUCCESS) {
+            throw errors.failure("DiscardVirtualMemory(" + Units.hex(address) + ", " + byteSize + ")", error);
+        }
+    }
+
+    /**
+     * Makes the instruction cache see code just written ({@code FlushInstructionCache}).
+     *
+     * @param address the first byte written
+     * @param byteSize the length, in bytes
+     * @throws SystemCallException if the kernel refuses
+     */
+    void flushInstructionCache(long address, long byteSize) throws SystemCallException {
+        if (kernel.flushInstructionCache(kernel.getCurrentProcess(), address, byteSize) == 0) {
+            throw errors.failure("FlushInstructionCache(GetCurrentProcess(), " + Units.hex(address) + ", " + byteSize + ")");
+        }
+    }
+
+    // ---- calls ----
+
+    /** {@return the node to prefer, or -1 for none} */
+    static int preferredNode(NumaPolicy policy) {
+        return policy.nodes().isEmpty() ? -1 : policy.nodes().first();
+    }
+
+    private long allocate(long address, long byteSize, int type, int protect, int node) throws SystemCallException {
+        long result = call(address, byteSize, type, protect, node);
+        if (result == 0) {
+            throw errors.failure(allocationCall(address, byteSize, type, protect, node));
+        }
+        return result;
+    }
+
+    private long call(long address, long byteSize, int type, int protect, int node) {
+        return node < 0 ? kernel.virtualAlloc(address, byteSize, type, protect)
+                : kernel.virtualAllocExNuma(kernel.getCurrentProcess(), address, byteSize, type, protect, node);
+    }
+
+    private static String allocationCall(long address, long byteSize, int type, int protect, int node) {
+        String where = (address == 0 ? "NULL" : Units.hex(address)) + ", " + byteSize + ", "
+                + Win32Abi.allocationTypeName(type) + ", " + Win32Abi.protectionName(protect);
+        return node < 0 ? "VirtualAlloc(" + where + ")" : "VirtualAllocExNuma(GetCurrentProcess(), " + where + ", " + node + ")";
+    }
+
+    private void free(long address, long byteSize, int type) throws SystemCallException {
+        if (kernel.virtualFree(address, byteSize, type) == 0) {
+            throw errors.failure("VirtualFree(" + Units.hex(address) + ", " + byteSize + ", "
+                    + Win32Abi.allocationTypeName(type) + ")");
+        }
+    }
+
+    private void protect(long address, long byteSize, int protect) throws SystemCallException {
+        try (Arena arena = Arena.ofConfined()) {
+            if (kernel.virtualProtect(address, byteSize, protect, arena.allocate(JAVA_INT)) == 0) {
+                throw errors.failure("VirtualProtect(" + Units.hex(address) + ", " + byteSize + ", "
+                        + Win32Abi.protectionName(protect) + ", &old)");
+            }
+        }
+    }
+
+    /** {@return the runs of {@code [address, +byteSize)} as {@code {start, end, PAGE_*}}, from {@code VirtualQuery}} */
+    private List<long[]> protections(long address, long byteSize) throws SystemCallException {
+        List<long[]> runs = new ArrayList<>();
+        long end = address + byteSize;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(Win32Abi.MEMORY_BASIC_INFORMATION_BYTES, 8);
+            long cursor = address;
+            while (cursor < end) {
+                if (kernel.virtualQuery(cursor, info, info.byteSize()) == 0) {
+                    throw errors.failure("VirtualQuery(" + Units.hex(cursor) + ", &info, " + info.byteSize() + ")");
+                }
+                long regionEnd = Math.min(end, info.get(JAVA_LONG, 0) + info.get(JAVA_LONG, 24));
+                runs.add(new long[] {cursor, regionEnd, info.get(JAVA_INT, 36)});
+                cursor = regionEnd;
+            }
+        }
+        return runs;
+    }
+
+    private static void zero(long address, long byteSize) {
+        // SAFETY: the caller made [address, +byteSize) committed and PAGE_READWRITE just before.
+        MemorySegment.ofAddress(address).reinterpret(byteSize).fill((byte) 0);
+    }
+
+    private void zeroFirstByteOfEachPage(long address, long byteSize) {
+        // SAFETY: the caller guarantees the range was just committed read-write and no view of it exists yet.
+        MemorySegment pages = MemorySegment.ofAddress(address).reinterpret(byteSize);
+        for (long offset = 0; offset < byteSize; offset += pageBytes()) {
+            pages.set(JAVA_BYTE, offset, (byte) 0);
+        }
+    }
+
+    Win32Kernel kernel() {
+        return kernel;
+    }
+
+    @Override
+    public String toString() {
+        return "WindowsVirtualMemory[pageBytes=" + pageBytes() + ", allocationGranularityBytes="
+                + allocationGranularityBytes() + "]";
+    }
+}
