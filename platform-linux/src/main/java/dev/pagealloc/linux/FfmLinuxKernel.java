@@ -80,6 +80,7 @@ final class FfmLinuxKernel implements LinuxKernel {
         return call(name, descriptor, options);
     }
 
+    @SuppressWarnings("restricted") // linking libc is this class's job; descriptors follow the C prototypes
     private static MethodHandle call(String name, FunctionDescriptor descriptor, Linker.Option... options) {
         MemorySegment symbol = LINKER.defaultLookup().find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("libc has no function " + name));
@@ -217,6 +218,7 @@ final class FfmLinuxKernel implements LinuxKernel {
     }
 
     @Override
+    @SuppressWarnings("restricted") // see the SAFETY line
     public String strerror(int errnum) {
         try {
             MemorySegment text = (MemorySegment) STRERROR.invokeExact(errnum);

@@ -249,6 +249,7 @@ final class LinuxVirtualMemory implements VirtualMemory {
     }
 
     @Override
+    @SuppressWarnings("restricted") // see the SAFETY line
     public void populate(long address, long byteSize) throws SystemCallException {
         if (kernel.madvise(address, byteSize, MADV_POPULATE_WRITE) == 0) {
             return;

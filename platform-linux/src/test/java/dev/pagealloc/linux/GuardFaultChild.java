@@ -25,6 +25,7 @@ public final class GuardFaultChild {
      *
      * @param args unused
      */
+    @SuppressWarnings("restricted") // the point of this class
     public static void main(String[] args) {
         String which = System.getenv("CASE");
         PageAllocator allocator = PageAllocator.builder().withPlatform("linux").withGuardPages(true).build();

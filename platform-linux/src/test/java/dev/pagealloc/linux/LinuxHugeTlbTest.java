@@ -146,6 +146,7 @@ class LinuxHugeTlbTest {
                     && downgrades.getFirst().contains("ENOMEM (12)"), downgrades::toString);
             region.segment().fill((byte) 1);
             assertEquals(4, kernelPageKilobytes(region.address(), region.committedBytes()), "base pages back it");
+            assertEquals(0, pool.freePages(), "and the pool is untouched");
         }
     }
 
@@ -169,6 +170,9 @@ class LinuxHugeTlbTest {
             assertEquals(1, region.grow(1), "with the pool refilled, grow works");
             region.segment().set(JAVA_BYTE, MIB2, (byte) 5);
             assertEquals(2048, kernelPageKilobytes(next, MIB2));
+            long free = pool.freePages();
+            region.deallocate();
+            assertEquals(free + 2, pool.freePages(), "both pages back in the pool");
         }
     }
 

@@ -19,6 +19,7 @@ import java.util.Optional;
  *
  * <p>Thread-safe: the file descriptor is opened once and only read through the ioctl.
  */
+@SuppressWarnings("restricted") // links open(2) and ioctl(2) with their C prototypes
 final class ProcMapQuery {
     /** {@code _IOWR('f', 17, struct procmap_query)}, {@code <linux/fs.h>}; the struct is 104 bytes. */
     private static final long PROCMAP_QUERY = 0xC0686611L;
