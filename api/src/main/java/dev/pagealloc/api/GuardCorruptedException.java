@@ -2,8 +2,9 @@ package dev.pagealloc.api;
 
 /**
  * A software-checked guard or inaccessible page was written: the canary pattern the embedded
- * provider keeps in pages no code may touch has changed. Something wrote out of bounds. The region
- * is left as it was, so that it can be inspected.
+ * provider keeps in pages no code may touch has changed. Something wrote out of bounds. Thrown by
+ * {@link Region#verifyGuards()} and before an operation, the region is left as it was so that it can
+ * be inspected; thrown by {@link Region#deallocate()}, the region has been released all the same.
  */
 public final class GuardCorruptedException extends PageAllocatorException {
     private static final long serialVersionUID = 1L;

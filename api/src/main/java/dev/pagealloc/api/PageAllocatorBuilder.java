@@ -211,7 +211,12 @@ public final class PageAllocatorBuilder {
     /**
      * Gives the embedded provider the buffer it manages: all its regions live inside it.
      *
-     * @param buffer the buffer, native or heap; page-aligned if native
+     * <p>The buffer must be a native, writable, page-aligned segment: views of a heap array could not
+     * be invalidated, so the embedded provider refuses heap segments. The caller keeps the buffer's
+     * arena open while the allocator or any view over it is in use; closing it earlier makes every
+     * view throw {@link IllegalStateException}.
+     *
+     * @param buffer the buffer; native, writable, aligned to the embedded page (4 KiB)
      * @return this builder
      */
     public PageAllocatorBuilder withStaticBuffer(MemorySegment buffer) {

@@ -192,6 +192,8 @@ public interface Region extends AutoCloseable {
      * @throws WrongThreadException if views are {@link ViewSharing#CONFINED} to another thread;
      *     the region is then left alive and intact
      * @throws KernelException if the kernel refuses to unmap
+     * @throws GuardCorruptedException if software-checked guards are verified on deallocate and a
+     *     canary was overwritten; the region is released all the same
      */
     void deallocate();
 

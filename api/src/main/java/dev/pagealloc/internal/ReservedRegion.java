@@ -436,9 +436,11 @@ final class ReservedRegion implements Region {
         if (!alive) {
             return;
         }
-        if (verification != GuardVerification.ON_DEMAND) {
-            verifyGuards("deallocate()");
-        }
+        // A corrupted guard must not make the region impossible to free: check first, release
+        // anyway, then report what was found.
+        OptionalLong corrupted = verification == GuardVerification.ON_DEMAND
+                ? OptionalLong.empty()
+                : memory.verifyGuards(reservation, reservationBytes);
         invalidateViews("deallocate()");
         try {
             memory.release(reservation, reservationBytes);
@@ -453,6 +455,9 @@ final class ReservedRegion implements Region {
         allocator.statistics.committed(-stillCommitted);
         allocator.statistics.reserved(-reservationBytes, -1);
         allocator.statistics.deallocations.increment();
+        if (corrupted.isPresent()) {
+            throw new GuardCorruptedException("deallocate()", base, corrupted.getAsLong());
+        }
     }
 
     @Override

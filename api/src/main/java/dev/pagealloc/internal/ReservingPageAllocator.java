@@ -135,6 +135,9 @@ public final class ReservingPageAllocator implements PageAllocator {
 
     @Override
     public Region allocate(long initialPages) {
+        if (initialPages < 0) {
+            throw new IllegalArgumentException("allocate(initialPages=" + initialPages + "): initialPages must not be negative");
+        }
         long maximumPages = config.maximumPages().orElse(initialPages);
         if (config.maximumPages().isPresent() && initialPages > maximumPages) {
             throw new IllegalArgumentException("allocate(initialPages=" + initialPages + "): exceeds the builder's maximumPages="
