@@ -102,13 +102,21 @@ final class LinuxAbi {
             Map.entry(ENOSYS, "ENOSYS"), Map.entry(75, "EOVERFLOW"), Map.entry(95, "EOPNOTSUPP"),
             Map.entry(133, "EHWPOISON"));
 
-    /** {@return the symbolic name of {@code errno}, e.g. {@code ENOMEM}, or {@code errno=N} if unknown} */
+    /**
+     * {@return the symbolic name of {@code errno}, e.g. {@code ENOMEM}, or {@code errno=N} if unknown}
+     *
+     * @param errno an errno value
+     */
     static String errnoName(int errno) {
         String name = ERRNO_NAMES.get(errno);
         return name != null ? name : "errno=" + errno;
     }
 
-    /** {@return {@code prot} as C flags, e.g. {@code PROT_READ|PROT_WRITE}} */
+    /**
+     * {@return {@code prot} as C flags, e.g. {@code PROT_READ|PROT_WRITE}}
+     *
+     * @param prot {@code PROT_*} flags
+     */
     static String protName(int prot) {
         if (prot == PROT_NONE) {
             return "PROT_NONE";
@@ -116,7 +124,11 @@ final class LinuxAbi {
         return flags(prot, new int[] {PROT_READ, PROT_WRITE, PROT_EXEC}, new String[] {"PROT_READ", "PROT_WRITE", "PROT_EXEC"});
     }
 
-    /** {@return mmap {@code flags} as C flags, e.g. {@code MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE}} */
+    /**
+     * {@return mmap {@code flags} as C flags, e.g. {@code MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE}}
+     *
+     * @param flags {@code MAP_*} flags, with a huge page size above {@link #MAP_HUGE_SHIFT}
+     */
     static String mapFlagsName(int flags) {
         int hugeShift = (flags >>> MAP_HUGE_SHIFT) & MAP_HUGE_MASK;
         String named = flags(flags & ~(MAP_HUGE_MASK << MAP_HUGE_SHIFT),
@@ -126,7 +138,11 @@ final class LinuxAbi {
         return hugeShift == 0 ? named : named + "|" + hugeShift + "<<MAP_HUGE_SHIFT";
     }
 
-    /** {@return the madvise {@code advice} by name, e.g. {@code MADV_DONTNEED}} */
+    /**
+     * {@return the madvise {@code advice} by name, e.g. {@code MADV_DONTNEED}}
+     *
+     * @param advice an {@code MADV_*} value
+     */
     static String adviceName(int advice) {
         return switch (advice) {
             case MADV_DONTNEED -> "MADV_DONTNEED";
@@ -138,7 +154,11 @@ final class LinuxAbi {
         };
     }
 
-    /** {@return the mbind {@code mode} by name, e.g. {@code MPOL_BIND}} */
+    /**
+     * {@return the mbind {@code mode} by name, e.g. {@code MPOL_BIND}}
+     *
+     * @param mode an {@code MPOL_*} mode
+     */
     static String policyName(int mode) {
         return switch (mode) {
             case MPOL_PREFERRED -> "MPOL_PREFERRED";

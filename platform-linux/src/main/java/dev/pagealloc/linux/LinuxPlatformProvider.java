@@ -38,6 +38,12 @@ public final class LinuxPlatformProvider implements PlatformProvider {
         return support(System.getProperty("os.name"), System.getProperty("os.arch"));
     }
 
+    /**
+     * {@return whether the provider runs on {@code osName} with {@code arch}, and why}
+     *
+     * @param osName the {@code os.name} property
+     * @param arch the {@code os.arch} property
+     */
     static Support support(String osName, String arch) {
         String facts = "os.name=" + osName + ", os.arch=" + arch;
         if (!"Linux".equals(osName)) {

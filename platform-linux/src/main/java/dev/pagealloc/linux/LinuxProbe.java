@@ -75,7 +75,11 @@ final class LinuxProbe {
         this.host = host;
     }
 
-    /** {@return a probe of this machine} @param kernel the C library */
+    /**
+     * {@return a probe of this machine: the real {@code /proc} and {@code /sys}, OSHI for the host}
+     *
+     * @param kernel the C library
+     */
     static LinuxProbe ofSystem(LinuxKernel kernel) {
         return new LinuxProbe(Path.of("/"), kernel, System.getProperty("os.arch"), LinuxProbe::oshiFacts);
     }
@@ -258,7 +262,10 @@ final class LinuxProbe {
         return tightest == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(tightest);
     }
 
-    /** OSHI's view of the host, or empty if OSHI cannot run here (its native library, JNA, is missing). */
+    /**
+     * {@return OSHI's view of the host}, or empty if OSHI cannot run here (its native library, JNA,
+     * is missing or refused)
+     */
     static Optional<HostFacts> oshiFacts() {
         try {
             SystemInfo info = new SystemInfo();
@@ -286,13 +293,22 @@ final class LinuxProbe {
                 .findFirst());
     }
 
-    /** {@return the {@code key: N kB} figure of a meminfo text, in bytes, or 0} */
+    /**
+     * {@return the {@code key: N kB} figure of a meminfo text, in bytes, or 0}
+     *
+     * @param meminfo the text of a {@code meminfo} file
+     * @param key the field, e.g. {@code MemTotal}
+     */
     static long kilobytes(String meminfo, String key) {
         Matcher m = Pattern.compile("\\b" + key + ":\\s*(\\d{1,15})\\s*kB").matcher(meminfo);
         return m.find() ? Long.parseLong(m.group(1)) * 1024 : 0;
     }
 
-    /** {@return the CPUs of a sysfs cpu list such as {@code 0-3,8,10-11}} */
+    /**
+     * {@return the CPUs of a sysfs cpu list such as {@code 0-3,8,10-11}}, or none if it is malformed
+     *
+     * @param text the list
+     */
     static List<Integer> cpuList(String text) {
         List<Integer> cpus = new ArrayList<>();
         try {
