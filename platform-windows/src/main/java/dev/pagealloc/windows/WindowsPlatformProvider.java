@@ -14,9 +14,13 @@ import java.util.function.Supplier;
  * x64 and arm64. It supports only Windows; elsewhere {@link #support()} says so and {@link #open}
  * refuses.
  *
- * <p>Windows can prefer a NUMA node for a reservation ({@code VirtualAllocExNuma}) but cannot bind
- * pages to nodes or interleave them, so {@link #open} refuses {@link NumaPolicy.Bind} and
- * {@link NumaPolicy.Interleave} unless the machine has a single node, where they hold trivially.
+ * <h2>NUMA</h2>
+ * Windows places a reservation's pages on one node given to {@code VirtualAllocExNuma}. A policy
+ * naming one node ({@link NumaPolicy#bind(int...)} of one node, {@link NumaPolicy#preferred(int)})
+ * is applied that way. Windows treats the node as a preference: when the node has no free memory,
+ * pages come from another node, where Linux's {@code MPOL_BIND} would fail instead. Policies naming
+ * several nodes (binding to a set, interleaving) have no Win32 equivalent and are refused by
+ * {@link #open} on a machine with several nodes.
  *
  * <p>Thread-safe; makes no system call before {@link #open}.
  */
@@ -67,8 +71,8 @@ public final class WindowsPlatformProvider implements PlatformProvider {
      * @param config the allocator's configuration; its NUMA policy is checked here
      * @return the primitives
      * @throws UnsupportedOperationException if this is not Windows
-     * @throws UnsupportedOptionException if the NUMA policy binds or interleaves on a machine with
-     *     several nodes, whether or not best effort was asked (the region could not report it)
+     * @throws UnsupportedOptionException if the NUMA policy names several nodes on a machine with
+     *     several nodes, whether or not best effort was asked (the region could not report a downgrade)
      */
     @Override
     public VirtualMemory open(AllocatorConfig config) {
@@ -78,11 +82,9 @@ public final class WindowsPlatformProvider implements PlatformProvider {
         }
         Capabilities capabilities = new WindowsProbe(kernel, host).probe();
         NumaPolicy policy = config.numaPolicy();
-        boolean strict = policy instanceof NumaPolicy.Bind || policy instanceof NumaPolicy.Interleave;
-        if (strict && capabilities.numaNodes().size() > 1) {
-            throw new UnsupportedOptionException("build()", "numaPolicy=" + policy, "Windows only prefers a node "
-                    + "(VirtualAllocExNuma nndPreferred); it cannot bind pages to nodes or interleave them: use "
-                    + "NumaPolicy.preferred(" + policy.nodes().first() + ")");
+        if (policy.nodes().size() > 1 && capabilities.numaNodes().size() > 1) {
+            throw new UnsupportedOptionException("build()", "numaPolicy=" + policy, "Windows places a reservation on one "
+                    + "node (VirtualAllocExNuma nndPreferred); it cannot spread pages over a node set or interleave them");
         }
         return new WindowsVirtualMemory(kernel, capabilities);
     }

@@ -1,0 +1,151 @@
+package dev.pagealloc.windows;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pagealloc.api.Capabilities;
+import dev.pagealloc.api.HugePages;
+import dev.pagealloc.api.KernelException;
+import dev.pagealloc.api.NumaPolicy;
+import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.Protection;
+import dev.pagealloc.api.Region;
+import dev.pagealloc.api.UnsupportedOptionException;
+import dev.pagealloc.api.Units;
+import dev.pagealloc.spi.SystemCallException;
+import dev.pagealloc.testkit.sim.Allocation;
+import dev.pagealloc.testkit.sim.SimulatedAddressSpace.PageState;
+import dev.pagealloc.testkit.sim.SimulatedWin32;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/** Large pages, NUMA, discard and error texts of the Windows module on simulated kernels. */
+class WindowsExtrasSimulatedTest {
+    private static final SimulatedWin32 PRIVILEGED = new SimulatedWin32(64L << 20, 2L << 20, 1, true);
+    private static final SimulatedWin32 UNPRIVILEGED = new SimulatedWin32(64L << 20, 2L << 20, 0, false);
+    private static final SimulatedWin32Kernel PRIVILEGED_KERNEL = new SimulatedWin32Kernel(PRIVILEGED);
+    private static final SimulatedWin32Kernel UNPRIVILEGED_KERNEL = new SimulatedWin32Kernel(UNPRIVILEGED);
+
+    @AfterAll
+    static void checkNothingLeaked() {
+        assertTrue(PRIVILEGED.addressSpace().allocations().isEmpty(), PRIVILEGED.addressSpace().allocations()::toString);
+        assertTrue(UNPRIVILEGED.addressSpace().allocations().isEmpty(), UNPRIVILEGED.addressSpace().allocations()::toString);
+        PRIVILEGED.addressSpace().close();
+        UNPRIVILEGED.addressSpace().close();
+    }
+
+    @Test
+    void shouldProbeGranularityLargePagesAndNodes() {
+        Capabilities c = PageAllocator.builder().withProvider(PRIVILEGED_KERNEL.provider()).build().capabilities();
+        assertEquals(4096, c.pageBytes());
+        assertEquals(65536, c.allocationGranularityBytes());
+        assertEquals(2L << 20, c.hugePageSizes().getFirst().pageBytes());
+        assertEquals(2, c.numaNodes().size());
+        assertEquals(java.util.List.of(4, 5, 6, 7), c.numaNodes().get(1).cpus());
+        assertEquals(4L << 30, c.numaNodes().get(1).freeBytes());
+        assertEquals(47, c.addressBits());
+        assertEquals("amd64", c.architecture());
+        assertEquals(Capabilities.OvercommitPolicy.COMMIT_CHARGE, c.overcommit());
+    }
+
+    @Test
+    void shouldBackRegionsWithLargePagesCommittedAtOnce() {
+        PageAllocator allocator = PageAllocator.builder().withProvider(PRIVILEGED_KERNEL.provider())
+                .withHugePages(HugePages.explicit(2L << 20)).withPageBytes(2L << 20).build();
+        try (Region region = allocator.allocate(1, 2)) {
+            long reservation = region.address() - region.guardBeforeBytes();
+            Allocation a = PRIVILEGED.addressSpace().allocationAt(reservation).orElseThrow();
+            assertTrue(a.largePages());
+            assertTrue(PRIVILEGED.lockMemoryPrivilegeEnabled());
+            assertEquals(0, a.byteSize() % (2L << 20), "the reservation is rounded up to whole large pages");
+            assertEquals(PageState.COMMITTED, PRIVILEGED.addressSpace().stateAt(region.address() + (2L << 20)),
+                    "large pages are committed when reserved");
+            region.segment().fill((byte) 4);
+            region.decommit(0, 2L << 20);
+            region.recommit(0, 2L << 20);
+            assertEquals(0, region.segment().get(JAVA_BYTE, 12345), "a decommitted large page reads zero again");
+        }
+    }
+
+    @Test
+    void shouldNameSeLockMemoryPrivilegeWhenTheAccountLacksIt() {
+        PageAllocator allocator = PageAllocator.builder().withProvider(UNPRIVILEGED_KERNEL.provider())
+                .withHugePages(HugePages.explicit(2L << 20)).withPageBytes(2L << 20).build();
+        KernelException e = assertThrows(KernelException.class, () -> allocator.allocate(1, 1));
+        assertEquals("ERROR_NOT_ALL_ASSIGNED", e.errorName());
+        assertTrue(e.getMessage().contains("AdjustTokenPrivileges(token, FALSE, {SeLockMemoryPrivilege, SE_PRIVILEGE_ENABLED},"
+                + " 0, NULL, NULL) -> ERROR_NOT_ALL_ASSIGNED (1300): Not all privileges or groups referenced are assigned to "
+                + "the caller. (large pages need SeLockMemoryPrivilege, 'Lock pages in memory'"), e.getMessage());
+        Region downgraded = PageAllocator.builder().withProvider(UNPRIVILEGED_KERNEL.provider())
+                .withHugePages(HugePages.explicit(2L << 20)).withBestEffort(true).build().allocate(1, 1);
+        assertFalse(downgraded.appliedOptions().hugePages() instanceof HugePages.Explicit);
+        assertTrue(downgraded.appliedOptions().downgrades().getFirst().contains("SeLockMemoryPrivilege"));
+        downgraded.deallocate();
+    }
+
+    @Test
+    void shouldPlaceAOneNodePolicyOnThatNodeAndRefuseNodeSets() {
+        try (Region region = PageAllocator.builder().withProvider(PRIVILEGED_KERNEL.provider())
+                .withNumaPolicy(NumaPolicy.preferred(1)).build().allocate(1, 2)) {
+            assertEquals(1, PRIVILEGED.addressSpace().kernelView().numaNodeOf(region.address()).orElseThrow());
+        }
+        UnsupportedOptionException e = assertThrows(UnsupportedOptionException.class, () -> PageAllocator.builder()
+                .withProvider(PRIVILEGED_KERNEL.provider()).withNumaPolicy(NumaPolicy.interleave(0, 1)).build());
+        assertEquals("build(): numaPolicy=Interleave[nodes=[0, 1]] is not available: Windows places a reservation on one"
+                + " node (VirtualAllocExNuma nndPreferred); it cannot spread pages over a node set or interleave them",
+                e.getMessage());
+    }
+
+    @Test
+    void shouldZeroDiscardedPagesKeepingTheirProtectionAndCommitment() {
+        try (Region region = PageAllocator.builder().withProvider(PRIVILEGED_KERNEL.provider()).build().allocate(3, 3)) {
+            region.segment().fill((byte) 9);
+            region.protect(65536, 65536, Protection.READ);
+            region.protect(2 * 65536, 65536, Protection.NONE);
+            region.discard(0, 3 * 65536);
+            assertEquals(0, region.segment(0, 2 * 65536).get(JAVA_BYTE, 65536 + 17));
+            assertEquals(Protection.READ, region.protectionAt(65536));
+            assertEquals(1, PRIVILEGED.addressSpace().accessAt(region.address() + 65536), "still PAGE_READONLY");
+            assertEquals(PageState.COMMITTED, PRIVILEGED.addressSpace().stateAt(region.address() + 2 * 65536),
+                    "inaccessible pages are recommitted PAGE_NOACCESS");
+        }
+    }
+
+    @Test
+    void shouldReportALockBeyondTheWorkingSetWithItsRemedy() {
+        PageAllocator allocator = PageAllocator.builder().withProvider(PRIVILEGED_KERNEL.provider()).withLock(true).build();
+        KernelException e = assertThrows(KernelException.class, () -> allocator.allocate(8, 8));
+        assertTrue(e.getMessage().endsWith("-> ERROR_WORKING_SET_QUOTA (1453): Insufficient quota to complete the requested "
+                + "service. (VirtualLock is limited by the process's minimum working set; raise it with "
+                + "SetProcessWorkingSetSize)"), e.getMessage());
+    }
+
+    @Test
+    void shouldReportAKernelRefusalWithTheWin32CallInWords() {
+        try (Region region = PageAllocator.builder().withProvider(PRIVILEGED_KERNEL.provider()).build().allocate(1, 4)) {
+            PRIVILEGED.failNext("VirtualAlloc", SimulatedWin32.ERROR_COMMITMENT_LIMIT);
+            KernelException e = assertThrows(KernelException.class, () -> region.grow(1));
+            long at = region.address() + 65536;
+            assertEquals("grow(additionalPages=1): cannot commit 65536 bytes at " + Units.hex(at) + ": VirtualAlloc("
+                    + Units.hex(at) + ", 65536, MEM_COMMIT, PAGE_READWRITE) -> ERROR_COMMITMENT_LIMIT (1455): The paging "
+                    + "file is too small for this operation to complete.", e.getMessage());
+        }
+    }
+
+    @Test
+    void shouldDiscardContentsAndFlushTheInstructionCache() throws SystemCallException {
+        WindowsVirtualMemory memory = (WindowsVirtualMemory) PRIVILEGED_KERNEL.provider()
+                .open(PageAllocator.builder().withProvider(PRIVILEGED_KERNEL.provider()).build().config());
+        long a = memory.reserve(65536, 65536, dev.pagealloc.spi.Backing.DEFAULT);
+        memory.commit(a, 65536, dev.pagealloc.spi.Backing.DEFAULT);
+        memory.discardContents(a, 65536);
+        memory.flushInstructionCache(a, 100);
+        assertEquals(a, PRIVILEGED.instructionCacheFlushes().getLast()[0]);
+        memory.release(a, 65536);
+        SystemCallException e = assertThrows(SystemCallException.class, () -> memory.discardContents(a, 65536));
+        assertEquals("ERROR_INVALID_ADDRESS", e.error().name());
+    }
+}
