@@ -33,7 +33,8 @@ import java.util.Map;
  * {@code MEM_RESET} and {@code DiscardVirtualMemory} keep contents (they are undefined, and in
  * practice often kept). Decommitted and released pages read zero when committed again.
  *
- * <p>Limits: large pages are refused by {@code MEM_DECOMMIT} here; {@code PAGE_GUARD} and caching
+ * <p>Limits: addresses of the host outside the simulated window are free regions to
+ * {@code VirtualQuery}; large pages are refused by {@code MEM_DECOMMIT} here; {@code PAGE_GUARD} and caching
  * modifiers are accepted and ignored; residency is not tracked.
  *
  * <p>Thread-safe: calls are serialized on the address space; the last error is per thread.
@@ -90,6 +91,10 @@ public final class SimulatedWin32 {
     static final long GRANULARITY = 64 * 1024;
     static final int MEMORY_BASIC_INFORMATION_BYTES = 48;
     static final long TOKEN = 0x5A5AL;
+    /** {@code lpMinimumApplicationAddress} of x64 Windows. */
+    static final long MINIMUM_ADDRESS = 0x10000L;
+    /** One past {@code lpMaximumApplicationAddress} (0x7FFFFFFEFFFF) of x64 Windows. */
+    static final long MAXIMUM_ADDRESS = 0x7FFFFFFF0000L;
 
     private final SimulatedAddressSpace space;
     private final long largePageBytes;
@@ -353,8 +358,18 @@ public final class SimulatedWin32 {
         }
         synchronized (space) {
             long start = space.truncatePage(address);
-            if (!space.contains(start, space.pageBytes())) {
+            if (start < MINIMUM_ADDRESS || start >= MAXIMUM_ADDRESS) {
                 return fail(ERROR_INVALID_PARAMETER);
+            }
+            if (!space.contains(start, space.pageBytes())) {
+                // Outside the simulated window nothing is mapped: a free region up to the window or the top.
+                long end = start < space.base() ? space.base() : MAXIMUM_ADDRESS;
+                buffer.fill((byte) 0);
+                buffer.set(JAVA_LONG, 0, start);
+                buffer.set(JAVA_LONG, 24, end - start);
+                buffer.set(JAVA_INT, 32, MEM_FREE);
+                buffer.set(JAVA_INT, 36, PAGE_NOACCESS);
+                return MEMORY_BASIC_INFORMATION_BYTES;
             }
             Run run = space.runs(start, space.base() + space.byteSize() - start).getFirst();
             Allocation a = run.allocation();
@@ -467,8 +482,8 @@ public final class SimulatedWin32 {
         systemInfo.set(JAVA_SHORT, 0, (short) 9);
         systemInfo.set(JAVA_SHORT, 2, (short) 0);
         systemInfo.set(JAVA_INT, 4, (int) space.pageBytes());
-        systemInfo.set(JAVA_LONG, 8, 0x10000L);
-        systemInfo.set(JAVA_LONG, 16, 0x7FFFFFFEFFFFL);
+        systemInfo.set(JAVA_LONG, 8, MINIMUM_ADDRESS);
+        systemInfo.set(JAVA_LONG, 16, MAXIMUM_ADDRESS - 1);
         systemInfo.set(JAVA_LONG, 24, 0xFFL);
         systemInfo.set(JAVA_INT, 32, 8);
         systemInfo.set(JAVA_INT, 36, 8664);
