@@ -101,7 +101,8 @@ final class MacJitMemory {
      *     {@code MAP_JIT} pages, which may never have a second mapping
      */
     long mapAlias(long address, long byteSize) throws SystemCallException {
-        int flags = MachAbi.VM_FLAGS_ANYWHERE | MachAbi.vmMakeTag(memory.tag());
+        // VM_FLAGS_USER_REMAP has no tag bits: mach_vm_remap refuses VM_MAKE_TAG with KERN_INVALID_ARGUMENT.
+        int flags = MachAbi.VM_FLAGS_ANYWHERE;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment target = arena.allocate(JAVA_LONG);
             MemorySegment current = arena.allocate(JAVA_INT);

@@ -490,7 +490,9 @@ public final class SimulatedMach {
         if (targetTask != TASK_SELF || srcTask != TASK_SELF) {
             return MACH_SEND_INVALID_DEST;
         }
-        if ((flags & VM_FLAGS_ANYWHERE) == 0 || size == 0) {
+        // VM_FLAGS_USER_REMAP: FIXED, ANYWHERE, RANDOM_ADDR, OVERWRITE, RETURN_DATA_ADDR, RESILIENT_*; no tag.
+        int userRemap = VM_FLAGS_ANYWHERE | VM_FLAGS_RANDOM_ADDR | VM_FLAGS_OVERWRITE | 0x100000 | 0x20 | 0x40;
+        if ((flags & ~userRemap) != 0 || (flags & VM_FLAGS_ANYWHERE) == 0 || size == 0) {
             return KERN_INVALID_ARGUMENT;
         }
         synchronized (space) {
@@ -512,7 +514,6 @@ public final class SimulatedMach {
             }
             int protection = runs.getFirst().access();
             Allocation allocation = space.map(at, end - start, PageState.COMMITTED, protection, VM_PROT_ALL, Kind.MACH_VM_REMAP);
-            allocation.tag = flags >>> 24;
             MemorySegment.copy(space.bytes(start, end - start), 0, space.bytes(at, end - start), 0, end - start);
             space.markDirty(at, end - start);
             targetAddress.set(JAVA_LONG, 0, at + (srcAddress - start));

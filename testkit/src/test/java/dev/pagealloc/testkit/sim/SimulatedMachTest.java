@@ -127,6 +127,8 @@ class SimulatedMachTest {
         MemorySegment max = arena.allocate(JAVA_INT);
         assertEquals(SimulatedMach.KERN_PROTECTION_FAILURE,
                 sim.machVmRemap(TASK, target, 16384, 0, 1, TASK, jit, 0, cur, max, 2), "MAP_JIT cannot be dual-mapped");
+        assertEquals(SimulatedMach.KERN_INVALID_ARGUMENT,
+                sim.machVmRemap(TASK, target, 16384, 0, 1 | 0xF0000000, TASK, jit, 0, cur, max, 2), "no tag in remap flags");
         long p = allocate(16384, 1 | 0x2);
         bytes(p, 16384).fill((byte) 1);
         MemorySegment state = arena.allocate(JAVA_INT);
