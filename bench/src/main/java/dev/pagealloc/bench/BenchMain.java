@@ -32,8 +32,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *      [--details] [--output FILE]
  * </pre>
  *
- * <p>The default run takes about seven minutes: each benchmark in 2 forks of 3 warm-up and 4
- * measured one-second iterations, the C baseline in 9 repetitions. {@code --quick} is a smoke run
+ * <p>The default run takes about seven minutes: each benchmark in 3 forks of 5 warm-up and 4
+ * measured iterations of half a second (12 samples from 3 JVMs, so that a burst of load elsewhere
+ * moves few of them), the C baseline in 9 repetitions. {@code --quick} is a smoke run
  * of a minute or two whose figures are only indicative.
  */
 public final class BenchMain {
