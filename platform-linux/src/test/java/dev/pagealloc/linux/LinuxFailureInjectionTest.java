@@ -30,6 +30,8 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 
 /**
  * Kernel failures injected into real regions: a Mockito mock of {@link LinuxKernel} passes every
@@ -37,6 +39,8 @@ import org.junit.jupiter.api.Test;
  * and backend) reports it and the kernel's own view shows what it left (a call that
  * failed made nothing, so there the mock's record of the calls is the evidence).
  */
+// Binds and calls the real Linux kernel (or reads its /proc); other OSes run their own backends.
+@EnabledOnOs(OS.LINUX)
 class LinuxFailureInjectionTest {
     private static final Capabilities CAPABILITIES =
             new LinuxPlatformProvider().open(null).capabilities();

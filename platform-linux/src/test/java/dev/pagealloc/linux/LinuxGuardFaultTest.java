@@ -10,6 +10,8 @@ import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 
 /**
  * Guard pages stop raw native writes: a child JVM ({@link GuardFaultChild}) writes one byte just
@@ -17,6 +19,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * an unmapped hole) at exactly that address, read from HotSpot's error report; the same write
  * inside the region must not fault.
  */
+// Binds and calls the real Linux kernel (or reads its /proc); other OSes run their own backends.
+@EnabledOnOs(OS.LINUX)
 class LinuxGuardFaultTest {
 
     private static ChildJvm.Result run(String which) {

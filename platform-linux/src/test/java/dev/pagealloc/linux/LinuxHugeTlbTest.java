@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 
 /**
  * Explicit (hugetlb) huge pages for real: as root each test sizes the pool it needs in
@@ -28,6 +30,8 @@ import org.junit.jupiter.api.Test;
  * in smaps and the pool's own counters. Where the pool cannot be sized (not root, no 1 GiB page to
  * be had) the test is skipped with the reason, never passed.
  */
+// Binds and calls the real Linux kernel (or reads its /proc); other OSes run their own backends.
+@EnabledOnOs(OS.LINUX)
 class LinuxHugeTlbTest {
     private static final long MIB2 = 2L << 20;
     private static final long GIB = 1L << 30;

@@ -22,6 +22,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 
 /**
  * The conformance suite on the real Linux kernel, plus what only Linux has: transparent huge
@@ -29,6 +31,8 @@ import org.junit.jupiter.api.Test;
  * and {@code get_mempolicy}. Explicit huge pages are in {@code LinuxHugeTlbTest}, guard faults in
  * {@code LinuxGuardFaultTest}, injected failures in {@code LinuxVirtualMemoryTest}.
  */
+// Binds and calls the real Linux kernel (or reads its /proc); other OSes run their own backends.
+@EnabledOnOs(OS.LINUX)
 class LinuxPageAllocatorTest extends PageAllocatorContract {
     private static final long MIB = 1 << 20;
     private final ProcKernelView view = new ProcKernelView();

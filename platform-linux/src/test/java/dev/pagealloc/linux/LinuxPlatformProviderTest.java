@@ -10,8 +10,12 @@ import dev.pagealloc.spi.PlatformProvider;
 import dev.pagealloc.spi.PlatformProvider.Support;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 
 /** Selection of the Linux provider: where it runs, how it is found, what it opens. */
+// Binds and calls the real Linux kernel (or reads its /proc); other OSes run their own backends.
+@EnabledOnOs(OS.LINUX)
 class LinuxPlatformProviderTest {
 
     @Test

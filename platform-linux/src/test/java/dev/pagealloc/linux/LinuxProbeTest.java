@@ -26,11 +26,15 @@ import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 
 /**
  * {@link LinuxProbe} over fake {@code /proc} and {@code /sys} trees (every file it parses, and
  * none at all) and once over this machine, compared with what the kernel files say directly.
  */
+// Binds and calls the real Linux kernel (or reads its /proc); other OSes run their own backends.
+@EnabledOnOs(OS.LINUX)
 class LinuxProbeTest {
     private static final LinuxProbe.HostFacts HOST = new LinuxProbe.HostFacts("Test OS 1.0", 8L << 30, 6);
 

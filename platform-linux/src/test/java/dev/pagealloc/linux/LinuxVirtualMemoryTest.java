@@ -26,12 +26,16 @@ import java.lang.foreign.ValueLayout;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mockito.InOrder;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 
 /**
  * The exact system calls, flags and failure texts of each primitive, over a mocked
  * {@link LinuxKernel}: no page is mapped, so every flag value is pinned here, and the real kernel
  * checks behaviour in {@link LinuxPageAllocatorTest} and {@link LinuxFailureInjectionTest}.
  */
+// Binds and calls the real Linux kernel (or reads its /proc); other OSes run their own backends.
+@EnabledOnOs(OS.LINUX)
 class LinuxVirtualMemoryTest {
     private static final long PAGE = 4096;
     private static final long MIB2 = 2L << 20;
