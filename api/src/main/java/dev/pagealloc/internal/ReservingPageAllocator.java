@@ -178,9 +178,12 @@ public final class ReservingPageAllocator implements PageAllocator {
         long granule = Math.max(basePageBytes, backing.explicitHugePageBytes());
         long alignment = Math.max(granule, memory.allocationGranularityBytes());
         long usableBytes = PageMath.roundUp(operation, maximumBytes, granule);
+        // Both guards are whole granules, so that with explicit huge pages the reservation is a
+        // whole number of them (Windows reserves large pages only in whole pages).
         long before = PageMath.roundUp(operation, guardBeforeBytes, granule);
+        long after = PageMath.roundUp(operation, guardAfterBytes, granule);
         long total = PageMath.add(operation, "reservation bytes", PageMath.add(operation, "reservation bytes", before, usableBytes),
-                guardAfterBytes);
+                after);
         total = PageMath.roundUp(operation, total, memory.allocationGranularityBytes());
         int addressBits = capabilities.addressBits();
         if (addressBits < 63 && total > (1L << addressBits)) {
