@@ -1,22 +1,18 @@
 package dev.pagealloc.macos;
 
+import static dev.pagealloc.internal.NativeBinder.callState;
+import static dev.pagealloc.internal.NativeBinder.rethrow;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.pagealloc.internal.NativeBinder;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
-import java.lang.invoke.VarHandle;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -43,81 +39,53 @@ final class FfmMachKernel implements MachKernel {
     /** Whether this JVM runs on macOS, the only place the symbols are looked up. */
     static final boolean ON_MACOS = System.getProperty("os.name", "").startsWith("Mac");
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIBSYSTEM = ON_MACOS ? LINKER.defaultLookup() : name -> Optional.empty();
-    /** Every function bound, by C name, in declaration order; a name declared twice fails class initialization. */
-    private static final Map<String, FunctionDescriptor> DECLARED = new LinkedHashMap<>();
-    private static final StructLayout CALL_STATE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CALL_STATE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final ThreadLocal<MemorySegment> CALL_STATE =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CALL_STATE_LAYOUT));
+    private static final SymbolLookup LIBSYSTEM =
+            ON_MACOS ? Linker.nativeLinker().defaultLookup() : name -> Optional.empty();
+    /**
+     * Functions that report failure in their result (Mach calls, and calls that cannot fail) are
+     * bound plain; BSD functions that return -1 and set {@code errno} capture it.
+     */
+    private static final NativeBinder BINDER = NativeBinder.stubbing("FfmMachKernel", "libSystem", LIBSYSTEM, "errno",
+            "the macos provider runs only on macOS");
 
-    private static final MethodHandle MACH_VM_ALLOCATE = mach("mach_vm_allocate",
+    private static final MethodHandle MACH_VM_ALLOCATE = BINDER.bind("mach_vm_allocate",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle MACH_VM_DEALLOCATE = mach("mach_vm_deallocate",
+    private static final MethodHandle MACH_VM_DEALLOCATE = BINDER.bind("mach_vm_deallocate",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle MACH_VM_PROTECT = mach("mach_vm_protect",
+    private static final MethodHandle MACH_VM_PROTECT = BINDER.bind("mach_vm_protect",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT));
-    private static final MethodHandle MACH_VM_COPY = mach("mach_vm_copy",
+    private static final MethodHandle MACH_VM_COPY = BINDER.bind("mach_vm_copy",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle MACH_VM_PURGABLE_CONTROL = mach("mach_vm_purgable_control",
+    private static final MethodHandle MACH_VM_PURGABLE_CONTROL = BINDER.bind("mach_vm_purgable_control",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS));
-    private static final MethodHandle MACH_VM_REMAP = mach("mach_vm_remap",
+    private static final MethodHandle MACH_VM_REMAP = BINDER.bind("mach_vm_remap",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG,
                     JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-    private static final MethodHandle MACH_VM_REGION = mach("mach_vm_region",
+    private static final MethodHandle MACH_VM_REGION = BINDER.bind("mach_vm_region",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
-    private static final MethodHandle MACH_ERROR_STRING = mach("mach_error_string", FunctionDescriptor.of(ADDRESS, JAVA_INT));
-    private static final MethodHandle MADVISE = bsd("madvise", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle MMAP = bsd("mmap",
+    private static final MethodHandle MACH_ERROR_STRING = BINDER.bind("mach_error_string",
+            FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    private static final MethodHandle MADVISE = BINDER.bindCapturing("madvise",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle MMAP = BINDER.bindCapturing("mmap",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
-    private static final MethodHandle MLOCK = bsd("mlock", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle PTHREAD_JIT_WRITE_PROTECT_NP = mach("pthread_jit_write_protect_np",
+    private static final MethodHandle MLOCK = BINDER.bindCapturing("mlock",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle PTHREAD_JIT_WRITE_PROTECT_NP = BINDER.bind("pthread_jit_write_protect_np",
             FunctionDescriptor.ofVoid(JAVA_INT));
-    private static final MethodHandle PTHREAD_JIT_WRITE_PROTECT_SUPPORTED_NP = mach("pthread_jit_write_protect_supported_np",
-            FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle SYS_ICACHE_INVALIDATE = mach("sys_icache_invalidate",
+    private static final MethodHandle PTHREAD_JIT_WRITE_PROTECT_SUPPORTED_NP =
+            BINDER.bind("pthread_jit_write_protect_supported_np", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle SYS_ICACHE_INVALIDATE = BINDER.bind("sys_icache_invalidate",
             FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle SYSCTLBYNAME = bsd("sysctlbyname",
+    private static final MethodHandle SYSCTLBYNAME = BINDER.bindCapturing("sysctlbyname",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
-    private static final MethodHandle STRERROR = mach("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    private static final MethodHandle STRERROR = BINDER.bind("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
     private FfmMachKernel() {}
 
-    /** A function that reports failure in its result (Mach calls, and calls that cannot fail). */
-    private static MethodHandle mach(String name, FunctionDescriptor descriptor) {
-        return bind(name, descriptor, false);
-    }
-
-    /** A BSD function that returns -1 and sets {@code errno}. */
-    private static MethodHandle bsd(String name, FunctionDescriptor descriptor) {
-        return bind(name, descriptor, true);
-    }
-
-    private static MethodHandle bind(String name, FunctionDescriptor descriptor, boolean captureErrno) {
-        if (DECLARED.putIfAbsent(name, descriptor) != null) {
-            throw new IllegalStateException("FfmMachKernel: " + name + " is declared twice");
-        }
-        Optional<MemorySegment> symbol = LIBSYSTEM.find(name);
-        if (symbol.isPresent()) {
-            return captureErrno
-                    ? LINKER.downcallHandle(symbol.get(), descriptor, Linker.Option.captureCallState("errno"))
-                    : LINKER.downcallHandle(symbol.get(), descriptor);
-        }
-        MethodType type = descriptor.toMethodType();
-        if (captureErrno) {
-            type = type.insertParameterTypes(0, MemorySegment.class);
-        }
-        UnsupportedOperationException missing = new UnsupportedOperationException(name + ": no such function here (os.name="
-                + System.getProperty("os.name") + "); the macos provider runs only on macOS");
-        MethodHandle thrower = MethodHandles.throwException(type.returnType(), UnsupportedOperationException.class)
-                .bindTo(missing);
-        return MethodHandles.dropArguments(thrower, 0, type.parameterList());
-    }
-
     /** {@return every bound function's descriptor, by C name, in declaration order} */
     static Map<String, FunctionDescriptor> declared() {
-        return Collections.unmodifiableMap(DECLARED);
+        return BINDER.declared();
     }
 
     @Override
@@ -206,7 +174,7 @@ final class FfmMachKernel implements MachKernel {
     @Override
     public int madvise(long addr, long len, int advice) {
         try {
-            return (int) MADVISE.invokeExact(CALL_STATE.get(), addr, len, advice);
+            return (int) MADVISE.invokeExact(callState(), addr, len, advice);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -215,7 +183,7 @@ final class FfmMachKernel implements MachKernel {
     @Override
     public long mmap(long addr, long len, int prot, int flags, int fd, long offset) {
         try {
-            return (long) MMAP.invokeExact(CALL_STATE.get(), addr, len, prot, flags, fd, offset);
+            return (long) MMAP.invokeExact(callState(), addr, len, prot, flags, fd, offset);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -224,7 +192,7 @@ final class FfmMachKernel implements MachKernel {
     @Override
     public int mlock(long addr, long len) {
         try {
-            return (int) MLOCK.invokeExact(CALL_STATE.get(), addr, len);
+            return (int) MLOCK.invokeExact(callState(), addr, len);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -260,7 +228,7 @@ final class FfmMachKernel implements MachKernel {
     @Override
     public int sysctlbyname(String name, MemorySegment oldp, MemorySegment oldlenp, MemorySegment newp, long newlen) {
         try (Arena arena = Arena.ofConfined()) {
-            return (int) SYSCTLBYNAME.invokeExact(CALL_STATE.get(), arena.allocateFrom(name), oldp, oldlenp, newp, newlen);
+            return (int) SYSCTLBYNAME.invokeExact(callState(), arena.allocateFrom(name), oldp, oldlenp, newp, newlen);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -268,7 +236,7 @@ final class FfmMachKernel implements MachKernel {
 
     @Override
     public int errno() {
-        return (int) ERRNO.get(CALL_STATE.get(), 0L);
+        return BINDER.captured();
     }
 
     @Override
@@ -283,15 +251,5 @@ final class FfmMachKernel implements MachKernel {
     private static String cString(MemorySegment pointer) {
         // SAFETY: mach_error_string and strerror return NUL-terminated static strings shorter than 1 KiB.
         return pointer.address() == 0 ? "" : pointer.reinterpret(1024).getString(0);
-    }
-
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            return r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException("unexpected checked exception from a downcall", t);
     }
 }

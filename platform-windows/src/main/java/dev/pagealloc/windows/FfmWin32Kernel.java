@@ -1,23 +1,18 @@
 package dev.pagealloc.windows;
 
+import static dev.pagealloc.internal.NativeBinder.callState;
+import static dev.pagealloc.internal.NativeBinder.rethrow;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import dev.pagealloc.internal.NativeBinder;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
-import java.lang.invoke.VarHandle;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -45,54 +40,46 @@ final class FfmWin32Kernel implements Win32Kernel {
     /** Whether this JVM runs on Windows, the only place the libraries are opened. */
     static final boolean ON_WINDOWS = System.getProperty("os.name", "").startsWith("Windows");
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup KERNEL32 = library("kernel32");
-    private static final SymbolLookup ADVAPI32 = library("advapi32");
-    /** Every function bound, by C name, in declaration order; a name declared twice fails class initialization. */
-    private static final Map<String, FunctionDescriptor> DECLARED = new LinkedHashMap<>();
-    private static final StructLayout CALL_STATE_LAYOUT = Linker.Option.captureStateLayout();
-    /** Present only on Windows, whose capture layout has a {@code GetLastError} member. */
-    private static final VarHandle LAST_ERROR = ON_WINDOWS
-            ? CALL_STATE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("GetLastError"))
-            : null;
-    private static final ThreadLocal<MemorySegment> CALL_STATE =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CALL_STATE_LAYOUT));
+    /** Functions that set the thread's last error capture it; those that cannot fail are bound plain. */
+    private static final NativeBinder KERNEL32 = NativeBinder.stubbing("FfmWin32Kernel", "kernel32",
+            library("kernel32"), "GetLastError", "the windows provider runs only on Windows");
+    private static final NativeBinder ADVAPI32 = KERNEL32.in("advapi32", library("advapi32"));
 
-    private static final MethodHandle VIRTUAL_ALLOC = setsLastError(KERNEL32, "VirtualAlloc",
+    private static final MethodHandle VIRTUAL_ALLOC = KERNEL32.bindCapturing("VirtualAlloc",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT));
-    private static final MethodHandle VIRTUAL_ALLOC_EX_NUMA = setsLastError(KERNEL32, "VirtualAllocExNuma",
+    private static final MethodHandle VIRTUAL_ALLOC_EX_NUMA = KERNEL32.bindCapturing("VirtualAllocExNuma",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle VIRTUAL_FREE = setsLastError(KERNEL32, "VirtualFree",
+    private static final MethodHandle VIRTUAL_FREE = KERNEL32.bindCapturing("VirtualFree",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle VIRTUAL_PROTECT = setsLastError(KERNEL32, "VirtualProtect",
+    private static final MethodHandle VIRTUAL_PROTECT = KERNEL32.bindCapturing("VirtualProtect",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS));
-    private static final MethodHandle VIRTUAL_QUERY = setsLastError(KERNEL32, "VirtualQuery",
+    private static final MethodHandle VIRTUAL_QUERY = KERNEL32.bindCapturing("VirtualQuery",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG));
-    private static final MethodHandle DISCARD_VIRTUAL_MEMORY = plain(KERNEL32, "DiscardVirtualMemory",
+    private static final MethodHandle DISCARD_VIRTUAL_MEMORY = KERNEL32.bind("DiscardVirtualMemory",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle VIRTUAL_LOCK = setsLastError(KERNEL32, "VirtualLock",
+    private static final MethodHandle VIRTUAL_LOCK = KERNEL32.bindCapturing("VirtualLock",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle GET_LARGE_PAGE_MINIMUM = plain(KERNEL32, "GetLargePageMinimum",
+    private static final MethodHandle GET_LARGE_PAGE_MINIMUM = KERNEL32.bind("GetLargePageMinimum",
             FunctionDescriptor.of(JAVA_LONG));
-    private static final MethodHandle FLUSH_INSTRUCTION_CACHE = setsLastError(KERNEL32, "FlushInstructionCache",
+    private static final MethodHandle FLUSH_INSTRUCTION_CACHE = KERNEL32.bindCapturing("FlushInstructionCache",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle GET_CURRENT_PROCESS = plain(KERNEL32, "GetCurrentProcess",
+    private static final MethodHandle GET_CURRENT_PROCESS = KERNEL32.bind("GetCurrentProcess",
             FunctionDescriptor.of(JAVA_LONG));
-    private static final MethodHandle GET_SYSTEM_INFO = plain(KERNEL32, "GetSystemInfo",
+    private static final MethodHandle GET_SYSTEM_INFO = KERNEL32.bind("GetSystemInfo",
             FunctionDescriptor.ofVoid(ADDRESS));
-    private static final MethodHandle GET_NUMA_HIGHEST_NODE_NUMBER = setsLastError(KERNEL32, "GetNumaHighestNodeNumber",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle GET_NUMA_AVAILABLE_MEMORY_NODE_EX = setsLastError(KERNEL32,
+    private static final MethodHandle GET_NUMA_HIGHEST_NODE_NUMBER = KERNEL32.bindCapturing(
+            "GetNumaHighestNodeNumber", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle GET_NUMA_AVAILABLE_MEMORY_NODE_EX = KERNEL32.bindCapturing(
             "GetNumaAvailableMemoryNodeEx", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS));
-    private static final MethodHandle OPEN_PROCESS_TOKEN = setsLastError(ADVAPI32, "OpenProcessToken",
+    private static final MethodHandle OPEN_PROCESS_TOKEN = ADVAPI32.bindCapturing("OpenProcessToken",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS));
-    private static final MethodHandle LOOKUP_PRIVILEGE_VALUE_W = setsLastError(ADVAPI32, "LookupPrivilegeValueW",
+    private static final MethodHandle LOOKUP_PRIVILEGE_VALUE_W = ADVAPI32.bindCapturing("LookupPrivilegeValueW",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
-    private static final MethodHandle ADJUST_TOKEN_PRIVILEGES = setsLastError(ADVAPI32, "AdjustTokenPrivileges",
+    private static final MethodHandle ADJUST_TOKEN_PRIVILEGES = ADVAPI32.bindCapturing("AdjustTokenPrivileges",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle CLOSE_HANDLE = setsLastError(KERNEL32, "CloseHandle",
+    private static final MethodHandle CLOSE_HANDLE = KERNEL32.bindCapturing("CloseHandle",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
-    private static final MethodHandle FORMAT_MESSAGE_W = setsLastError(KERNEL32, "FormatMessageW",
+    private static final MethodHandle FORMAT_MESSAGE_W = KERNEL32.bindCapturing("FormatMessageW",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
 
     private FfmWin32Kernel() {}
@@ -102,44 +89,15 @@ final class FfmWin32Kernel implements Win32Kernel {
         return ON_WINDOWS ? SymbolLookup.libraryLookup(name, Arena.global()) : symbol -> Optional.empty();
     }
 
-    private static MethodHandle setsLastError(SymbolLookup library, String name, FunctionDescriptor descriptor) {
-        return bind(library, name, descriptor, true);
-    }
-
-    private static MethodHandle plain(SymbolLookup library, String name, FunctionDescriptor descriptor) {
-        return bind(library, name, descriptor, false);
-    }
-
-    private static MethodHandle bind(SymbolLookup library, String name, FunctionDescriptor descriptor, boolean capture) {
-        if (DECLARED.putIfAbsent(name, descriptor) != null) {
-            throw new IllegalStateException("FfmWin32Kernel: " + name + " is declared twice");
-        }
-        Optional<MemorySegment> symbol = library.find(name);
-        if (symbol.isPresent()) {
-            return capture
-                    ? LINKER.downcallHandle(symbol.get(), descriptor, Linker.Option.captureCallState("GetLastError"))
-                    : LINKER.downcallHandle(symbol.get(), descriptor);
-        }
-        MethodType type = descriptor.toMethodType();
-        if (capture) {
-            type = type.insertParameterTypes(0, MemorySegment.class);
-        }
-        UnsupportedOperationException missing = new UnsupportedOperationException(name + ": no such function here (os.name="
-                + System.getProperty("os.name") + "); the windows provider runs only on Windows");
-        MethodHandle thrower = MethodHandles.throwException(type.returnType(), UnsupportedOperationException.class)
-                .bindTo(missing);
-        return MethodHandles.dropArguments(thrower, 0, type.parameterList());
-    }
-
     /** {@return every bound function's descriptor, by C name, in declaration order} */
     static Map<String, FunctionDescriptor> declared() {
-        return Collections.unmodifiableMap(DECLARED);
+        return KERNEL32.declared();
     }
 
     @Override
     public long virtualAlloc(long lpAddress, long dwSize, int flAllocationType, int flProtect) {
         try {
-            return (long) VIRTUAL_ALLOC.invokeExact(CALL_STATE.get(), lpAddress, dwSize, flAllocationType, flProtect);
+            return (long) VIRTUAL_ALLOC.invokeExact(callState(), lpAddress, dwSize, flAllocationType, flProtect);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -149,7 +107,7 @@ final class FfmWin32Kernel implements Win32Kernel {
     public long virtualAllocExNuma(long hProcess, long lpAddress, long dwSize, int flAllocationType, int flProtect,
             int nndPreferred) {
         try {
-            return (long) VIRTUAL_ALLOC_EX_NUMA.invokeExact(CALL_STATE.get(), hProcess, lpAddress, dwSize, flAllocationType,
+            return (long) VIRTUAL_ALLOC_EX_NUMA.invokeExact(callState(), hProcess, lpAddress, dwSize, flAllocationType,
                     flProtect, nndPreferred);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -159,7 +117,7 @@ final class FfmWin32Kernel implements Win32Kernel {
     @Override
     public int virtualFree(long lpAddress, long dwSize, int dwFreeType) {
         try {
-            return (int) VIRTUAL_FREE.invokeExact(CALL_STATE.get(), lpAddress, dwSize, dwFreeType);
+            return (int) VIRTUAL_FREE.invokeExact(callState(), lpAddress, dwSize, dwFreeType);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -168,7 +126,7 @@ final class FfmWin32Kernel implements Win32Kernel {
     @Override
     public int virtualProtect(long lpAddress, long dwSize, int flNewProtect, MemorySegment lpflOldProtect) {
         try {
-            return (int) VIRTUAL_PROTECT.invokeExact(CALL_STATE.get(), lpAddress, dwSize, flNewProtect, lpflOldProtect);
+            return (int) VIRTUAL_PROTECT.invokeExact(callState(), lpAddress, dwSize, flNewProtect, lpflOldProtect);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -177,7 +135,7 @@ final class FfmWin32Kernel implements Win32Kernel {
     @Override
     public long virtualQuery(long lpAddress, MemorySegment lpBuffer, long dwLength) {
         try {
-            return (long) VIRTUAL_QUERY.invokeExact(CALL_STATE.get(), lpAddress, lpBuffer, dwLength);
+            return (long) VIRTUAL_QUERY.invokeExact(callState(), lpAddress, lpBuffer, dwLength);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -195,7 +153,7 @@ final class FfmWin32Kernel implements Win32Kernel {
     @Override
     public int virtualLock(long lpAddress, long dwSize) {
         try {
-            return (int) VIRTUAL_LOCK.invokeExact(CALL_STATE.get(), lpAddress, dwSize);
+            return (int) VIRTUAL_LOCK.invokeExact(callState(), lpAddress, dwSize);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -213,7 +171,7 @@ final class FfmWin32Kernel implements Win32Kernel {
     @Override
     public int flushInstructionCache(long hProcess, long lpBaseAddress, long dwSize) {
         try {
-            return (int) FLUSH_INSTRUCTION_CACHE.invokeExact(CALL_STATE.get(), hProcess, lpBaseAddress, dwSize);
+            return (int) FLUSH_INSTRUCTION_CACHE.invokeExact(callState(), hProcess, lpBaseAddress, dwSize);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -240,7 +198,7 @@ final class FfmWin32Kernel implements Win32Kernel {
     @Override
     public int getNumaHighestNodeNumber(MemorySegment highestNodeNumber) {
         try {
-            return (int) GET_NUMA_HIGHEST_NODE_NUMBER.invokeExact(CALL_STATE.get(), highestNodeNumber);
+            return (int) GET_NUMA_HIGHEST_NODE_NUMBER.invokeExact(callState(), highestNodeNumber);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -249,7 +207,7 @@ final class FfmWin32Kernel implements Win32Kernel {
     @Override
     public int getNumaAvailableMemoryNodeEx(short node, MemorySegment availableBytes) {
         try {
-            return (int) GET_NUMA_AVAILABLE_MEMORY_NODE_EX.invokeExact(CALL_STATE.get(), node, availableBytes);
+            return (int) GET_NUMA_AVAILABLE_MEMORY_NODE_EX.invokeExact(callState(), node, availableBytes);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -258,7 +216,7 @@ final class FfmWin32Kernel implements Win32Kernel {
     @Override
     public int openProcessToken(long processHandle, int desiredAccess, MemorySegment tokenHandle) {
         try {
-            return (int) OPEN_PROCESS_TOKEN.invokeExact(CALL_STATE.get(), processHandle, desiredAccess, tokenHandle);
+            return (int) OPEN_PROCESS_TOKEN.invokeExact(callState(), processHandle, desiredAccess, tokenHandle);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -267,7 +225,7 @@ final class FfmWin32Kernel implements Win32Kernel {
     @Override
     public int lookupPrivilegeValueW(MemorySegment lpSystemName, MemorySegment lpName, MemorySegment lpLuid) {
         try {
-            return (int) LOOKUP_PRIVILEGE_VALUE_W.invokeExact(CALL_STATE.get(), lpSystemName, lpName, lpLuid);
+            return (int) LOOKUP_PRIVILEGE_VALUE_W.invokeExact(callState(), lpSystemName, lpName, lpLuid);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -277,7 +235,7 @@ final class FfmWin32Kernel implements Win32Kernel {
     public int adjustTokenPrivileges(long tokenHandle, int disableAllPrivileges, MemorySegment newState, int bufferLength,
             MemorySegment previousState, MemorySegment returnLength) {
         try {
-            return (int) ADJUST_TOKEN_PRIVILEGES.invokeExact(CALL_STATE.get(), tokenHandle, disableAllPrivileges, newState,
+            return (int) ADJUST_TOKEN_PRIVILEGES.invokeExact(callState(), tokenHandle, disableAllPrivileges, newState,
                     bufferLength, previousState, returnLength);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -287,7 +245,7 @@ final class FfmWin32Kernel implements Win32Kernel {
     @Override
     public int closeHandle(long hObject) {
         try {
-            return (int) CLOSE_HANDLE.invokeExact(CALL_STATE.get(), hObject);
+            return (int) CLOSE_HANDLE.invokeExact(callState(), hObject);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -297,7 +255,7 @@ final class FfmWin32Kernel implements Win32Kernel {
     public int formatMessageW(int dwFlags, long lpSource, int dwMessageId, int dwLanguageId, MemorySegment lpBuffer,
             int nSize, long arguments) {
         try {
-            return (int) FORMAT_MESSAGE_W.invokeExact(CALL_STATE.get(), dwFlags, lpSource, dwMessageId, dwLanguageId,
+            return (int) FORMAT_MESSAGE_W.invokeExact(callState(), dwFlags, lpSource, dwMessageId, dwLanguageId,
                     lpBuffer, nSize, arguments);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -306,20 +264,6 @@ final class FfmWin32Kernel implements Win32Kernel {
 
     @Override
     public int getLastError() {
-        if (LAST_ERROR == null) {
-            throw new UnsupportedOperationException("GetLastError: no such function here (os.name="
-                    + System.getProperty("os.name") + "); the windows provider runs only on Windows");
-        }
-        return (int) LAST_ERROR.get(CALL_STATE.get(), 0L);
-    }
-
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            return r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException("unexpected checked exception from a downcall", t);
+        return KERNEL32.captured();
     }
 }
