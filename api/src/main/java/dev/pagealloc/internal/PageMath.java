@@ -16,7 +16,7 @@ public final class PageMath {
      * @param unitBytes bytes per page
      * @throws IllegalArgumentException if the product overflows {@code long}
      */
-    public static long bytes(String operation, String argument, long pages, long unitBytes) {
+    public static long bytes(Object operation, String argument, long pages, long unitBytes) {
         try {
             return Math.multiplyExact(pages, unitBytes);
         } catch (ArithmeticException e) {
@@ -33,7 +33,7 @@ public final class PageMath {
      * @param alignment a power of two
      * @throws IllegalArgumentException if the result overflows {@code long}
      */
-    public static long roundUp(String operation, long byteCount, long alignment) {
+    public static long roundUp(Object operation, long byteCount, long alignment) {
         long mask = alignment - 1;
         if (byteCount > Long.MAX_VALUE - mask) {
             throw new IllegalArgumentException(operation + ": " + byteCount + " bytes rounded up to " + alignment
@@ -51,7 +51,7 @@ public final class PageMath {
      * @param b a non-negative size
      * @throws IllegalArgumentException if the sum overflows {@code long}
      */
-    public static long add(String operation, String what, long a, long b) {
+    public static long add(Object operation, String what, long a, long b) {
         try {
             return Math.addExact(a, b);
         } catch (ArithmeticException e) {

@@ -70,7 +70,7 @@ final class ReservedRegion implements Region {
 
     // ---- allocation-time helpers, called by the allocator before the region is published ----
 
-    void commitInitial(String operation, long initialPages, long initialCommitBytes) {
+    void commitInitial(Object operation, long initialPages, long initialCommitBytes) {
         synchronized (this) {
             if (initialCommitBytes > 0) {
                 commit(operation, 0, initialCommitBytes);
@@ -180,7 +180,7 @@ final class ReservedRegion implements Region {
 
     @Override
     public synchronized MemorySegment segment(long byteOffset, long byteLength) {
-        String operation = "segment(byteOffset=" + byteOffset + ", byteLength=" + byteLength + ")";
+        Operation operation = Operation.ofRange("segment", byteOffset, byteLength);
         checkAlive(operation);
         long size = byteSize();
         if (byteOffset < 0 || byteLength < 0 || byteOffset > size || byteLength > size - byteOffset) {
@@ -207,7 +207,7 @@ final class ReservedRegion implements Region {
     }
 
     /** Closes the arena of every view handed out; called before any page loses access. */
-    private void invalidateViews(String operation) {
+    private void invalidateViews(Object operation) {
         fullView = null;
         if (views == null) {
             return;
@@ -238,7 +238,7 @@ final class ReservedRegion implements Region {
     }
 
     private synchronized long grow(long additionalPages, boolean reportAsMinusOne) {
-        String operation = (reportAsMinusOne ? "tryGrow" : "grow") + "(additionalPages=" + additionalPages + ")";
+        Operation operation = Operation.of(reportAsMinusOne ? "tryGrow" : "grow", "additionalPages", additionalPages);
         checkAlive(operation);
         if (additionalPages < 0) {
             throw new IllegalArgumentException(operation + ": additionalPages must not be negative");
@@ -252,10 +252,11 @@ final class ReservedRegion implements Region {
             if (reportAsMinusOne) {
                 return -1;
             }
-            throw new MaximumPagesExceededException(operation, before, additionalPages, maximumPages);
+            throw new MaximumPagesExceededException(operation.toString(), before, additionalPages, maximumPages);
         }
         long newPages = before + additionalPages;
-        long newCommitted = PageMath.roundUp(operation, newPages * pageBytes, granuleBytes);
+        // Cannot overflow: newPages <= maximumPages, whose rounded byte size was checked at allocate.
+        long newCommitted = (newPages * pageBytes + granuleBytes - 1) & -granuleBytes;
         if (newCommitted > committedBytes) {
             try {
                 commit(operation, committedBytes, newCommitted - committedBytes);
@@ -275,9 +276,9 @@ final class ReservedRegion implements Region {
     }
 
     /** Charges, commits, then populates and locks {@code [byteOffset, +byteLength)}; all or nothing. */
-    private void commit(String operation, long byteOffset, long byteLength) {
+    private void commit(Object operation, long byteOffset, long byteLength) {
         try {
-            budget.ifPresent(b -> b.charge(operation, byteLength));
+            budget.ifPresent(b -> b.charge(operation.toString(), byteLength));
         } catch (BudgetExceededException e) {
             allocator.statistics.failures.increment(); // AllocatorStatistics.failures counts budget refusals too
             throw e;
@@ -311,7 +312,7 @@ final class ReservedRegion implements Region {
                 throw allocator.kernelFailure(operation, "cannot " + (applied.locked() ? "populate and lock " : "populate ")
                         + byteLength + " bytes at " + Units.hex(address), s);
             }
-            throw new dev.pagealloc.api.UnsupportedOptionException(operation, "populate/lock", e.getMessage());
+            throw new dev.pagealloc.api.UnsupportedOptionException(operation.toString(), "populate/lock", e.getMessage());
         }
         allocator.statistics.committed(byteLength);
     }
@@ -335,8 +336,7 @@ final class ReservedRegion implements Region {
 
     @Override
     public synchronized void protect(long byteOffset, long byteLength, Protection protection) {
-        String operation = "protect(byteOffset=" + byteOffset + ", byteLength=" + byteLength + ", protection="
-                + protection + ")";
+        Operation operation = Operation.ofRange("protect", byteOffset, byteLength, protection);
         Objects.requireNonNull(protection, "protection");
         checkAlive(operation);
         checkRange(operation, byteOffset, byteLength);
@@ -368,7 +368,7 @@ final class ReservedRegion implements Region {
 
     @Override
     public synchronized void decommit(long byteOffset, long byteLength) {
-        String operation = "decommit(byteOffset=" + byteOffset + ", byteLength=" + byteLength + ")";
+        Operation operation = Operation.ofRange("decommit", byteOffset, byteLength);
         checkAlive(operation);
         checkRange(operation, byteOffset, byteLength);
         if (byteLength == 0) {
@@ -392,7 +392,7 @@ final class ReservedRegion implements Region {
 
     @Override
     public synchronized void recommit(long byteOffset, long byteLength) {
-        String operation = "recommit(byteOffset=" + byteOffset + ", byteLength=" + byteLength + ")";
+        Operation operation = Operation.ofRange("recommit", byteOffset, byteLength);
         checkAlive(operation);
         checkRange(operation, byteOffset, byteLength);
         if (byteLength == 0) {
@@ -410,7 +410,7 @@ final class ReservedRegion implements Region {
 
     @Override
     public synchronized void discard(long byteOffset, long byteLength) {
-        String operation = "discard(byteOffset=" + byteOffset + ", byteLength=" + byteLength + ")";
+        Operation operation = Operation.ofRange("discard", byteOffset, byteLength);
         checkAlive(operation);
         checkRange(operation, byteOffset, byteLength);
         if (byteLength == 0) {
@@ -467,7 +467,7 @@ final class ReservedRegion implements Region {
 
     // ---- checks ----
 
-    private void checkAlive(String operation) {
+    private void checkAlive(Object operation) {
         if (!alive) {
             throw new IllegalStateException(operation + ": the region at " + Units.hex(base) + " was deallocated");
         }
@@ -484,14 +484,14 @@ final class ReservedRegion implements Region {
         verifyGuards("verifyGuards()");
     }
 
-    private void verifyGuards(String operation) {
+    private void verifyGuards(Object operation) {
         OptionalLong corrupted = memory.verifyGuards(reservation, reservationBytes);
         if (corrupted.isPresent()) {
-            throw new GuardCorruptedException(operation, base, corrupted.getAsLong());
+            throw new GuardCorruptedException(operation.toString(), base, corrupted.getAsLong());
         }
     }
 
-    private void checkRange(String operation, long byteOffset, long byteLength) {
+    private void checkRange(Object operation, long byteOffset, long byteLength) {
         if (byteLength < 0) {
             throw new IllegalArgumentException(operation + ": byteLength must not be negative");
         }

@@ -148,7 +148,7 @@ public final class ReservingPageAllocator implements PageAllocator {
 
     @Override
     public Region allocate(long initialPages, long maximumPages) {
-        String operation = "allocate(initialPages=" + initialPages + ", maximumPages=" + maximumPages + ")";
+        Operation operation = Operation.of("allocate", "initialPages", initialPages, "maximumPages", maximumPages);
         if (initialPages < 0) {
             throw new IllegalArgumentException(operation + ": initialPages must not be negative");
         }
@@ -173,7 +173,7 @@ public final class ReservingPageAllocator implements PageAllocator {
         }
     }
 
-    private Region allocate(String operation, long initialPages, long maximumPages, long maximumBytes,
+    private Region allocate(Operation operation, long initialPages, long maximumPages, long maximumBytes,
             Backing backing, List<String> downgrades) {
         long granule = Math.max(basePageBytes, backing.explicitHugePageBytes());
         long alignment = Math.max(granule, memory.allocationGranularityBytes());
@@ -213,9 +213,9 @@ public final class ReservingPageAllocator implements PageAllocator {
         return region;
     }
 
-    KernelException kernelFailure(String operation, String failure, SystemCallException e) {
+    KernelException kernelFailure(Object operation, String failure, SystemCallException e) {
         SystemCallError error = e.error();
-        return new KernelException(operation, failure, error);
+        return new KernelException(operation.toString(), failure, error);
     }
 
     VirtualMemory memory() {

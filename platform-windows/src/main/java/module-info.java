@@ -1,0 +1,11 @@
+/**
+ * pagealloc on Windows (x64): reserve, commit, protect, guard, large pages and NUMA preference
+ * through VirtualAlloc, VirtualProtect and VirtualFree, bound with the Foreign Function &amp; Memory
+ * API. Run with {@code --enable-native-access=dev.pagealloc.windows}.
+ */
+module dev.pagealloc.windows {
+    requires dev.pagealloc.api;
+    requires com.github.oshi;
+
+    provides dev.pagealloc.spi.PlatformProvider with dev.pagealloc.windows.WindowsPlatformProvider;
+}
