@@ -101,7 +101,8 @@ final class InfoCommand {
                         .collect(Collectors.joining("; ")));
         row(out, "memory tagging (MTE)", caps.memoryTagging() ? "yes" : "no");
         row(out, "protection keys", caps.protectionKeys() ? "yes" : "no");
-        row(out, "W^X strategies", caps.wxStrategies().stream().map(Enum::name).sorted().collect(Collectors.joining(", ")));
+        row(out, "W^X strategies", caps.wxStrategies().isEmpty() ? "none (no executable memory)"
+                : caps.wxStrategies().stream().map(Enum::name).sorted().collect(Collectors.joining(", ")));
         row(out, "user address bits", Integer.toString(caps.addressBits()));
         row(out, "overcommit", caps.overcommit().name().toLowerCase());
         row(out, "memory limit (cgroup)", caps.memoryLimitBytes().isPresent() ? gib(caps.memoryLimitBytes().getAsLong()) : "none");

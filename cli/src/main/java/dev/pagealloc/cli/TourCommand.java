@@ -42,7 +42,7 @@ final class TourCommand {
         hugePages(caps);
         numa(caps);
         out.println();
-        out.println("statistics: " + allocator.statistics());
+        out.println("statistics of the first allocator: " + allocator.statistics());
         out.println("tour complete.");
         return 0;
     }
