@@ -338,28 +338,21 @@ final class ReservedRegion implements Region {
     public synchronized void protect(long byteOffset, long byteLength, Protection protection) {
         Operation operation = Operation.ofRange("protect", byteOffset, byteLength, protection);
         Objects.requireNonNull(protection, "protection");
-        checkAlive(operation);
-        checkRange(operation, byteOffset, byteLength);
-        if (byteLength == 0) {
+        if (!checkRangeOperation(operation, byteOffset, byteLength)) {
             return;
         }
         long end = byteOffset + byteLength;
-        long decommitted = states.firstIn(byteOffset, end, PageState.DECOMMITTED);
-        if (decommitted >= 0) {
-            throw new IllegalStateException(operation + ": the page at byteOffset=" + decommitted
-                    + " is decommitted; recommit it first");
-        }
-        boolean takesAccess = states.statesIn(byteOffset, end).stream()
-                .anyMatch(s -> !s.protection().isWithin(protection));
-        if (takesAccess) {
-            invalidateViews(operation);
+        refuseDecommitted(operation, byteOffset, end, "recommit it first");
+        for (PageState state : states.statesIn(byteOffset, end)) {
+            if (!state.protection().isWithin(protection)) {
+                invalidateViews(operation);
+                break;
+            }
         }
         try {
             memory.protect(base + byteOffset, byteLength, protection);
         } catch (SystemCallException e) {
-            allocator.statistics.failures.increment();
-            throw allocator.kernelFailure(operation, "cannot change the protection of " + byteLength + " bytes at "
-                    + Units.hex(base + byteOffset), e);
+            throw rangeFailure(operation, "change the protection of", byteOffset, byteLength, e);
         }
         states.set(byteOffset, end, PageState.of(protection));
         fullView = null;
@@ -369,9 +362,7 @@ final class ReservedRegion implements Region {
     @Override
     public synchronized void decommit(long byteOffset, long byteLength) {
         Operation operation = Operation.ofRange("decommit", byteOffset, byteLength);
-        checkAlive(operation);
-        checkRange(operation, byteOffset, byteLength);
-        if (byteLength == 0) {
+        if (!checkRangeOperation(operation, byteOffset, byteLength)) {
             return;
         }
         long end = byteOffset + byteLength;
@@ -380,9 +371,7 @@ final class ReservedRegion implements Region {
         try {
             memory.decommit(base + byteOffset, byteLength, backing);
         } catch (SystemCallException e) {
-            allocator.statistics.failures.increment();
-            throw allocator.kernelFailure(operation, "cannot decommit " + byteLength + " bytes at "
-                    + Units.hex(base + byteOffset), e);
+            throw rangeFailure(operation, "decommit", byteOffset, byteLength, e);
         }
         states.set(byteOffset, end, PageState.DECOMMITTED);
         budget.ifPresent(b -> b.refund(newlyDecommitted));
@@ -393,9 +382,7 @@ final class ReservedRegion implements Region {
     @Override
     public synchronized void recommit(long byteOffset, long byteLength) {
         Operation operation = Operation.ofRange("recommit", byteOffset, byteLength);
-        checkAlive(operation);
-        checkRange(operation, byteOffset, byteLength);
-        if (byteLength == 0) {
+        if (!checkRangeOperation(operation, byteOffset, byteLength)) {
             return;
         }
         long end = byteOffset + byteLength;
@@ -411,22 +398,14 @@ final class ReservedRegion implements Region {
     @Override
     public synchronized void discard(long byteOffset, long byteLength) {
         Operation operation = Operation.ofRange("discard", byteOffset, byteLength);
-        checkAlive(operation);
-        checkRange(operation, byteOffset, byteLength);
-        if (byteLength == 0) {
+        if (!checkRangeOperation(operation, byteOffset, byteLength)) {
             return;
         }
-        long decommitted = states.firstIn(byteOffset, byteOffset + byteLength, PageState.DECOMMITTED);
-        if (decommitted >= 0) {
-            throw new IllegalStateException(operation + ": the page at byteOffset=" + decommitted
-                    + " is decommitted; it holds nothing to discard");
-        }
+        refuseDecommitted(operation, byteOffset, byteOffset + byteLength, "it holds nothing to discard");
         try {
             memory.discard(base + byteOffset, byteLength, backing);
         } catch (SystemCallException e) {
-            allocator.statistics.failures.increment();
-            throw allocator.kernelFailure(operation, "cannot discard " + byteLength + " bytes at "
-                    + Units.hex(base + byteOffset), e);
+            throw rangeFailure(operation, "discard", byteOffset, byteLength, e);
         }
         allocator.statistics.discards.increment();
     }
@@ -489,6 +468,28 @@ final class ReservedRegion implements Region {
         if (corrupted.isPresent()) {
             throw new GuardCorruptedException(operation.toString(), base, corrupted.getAsLong());
         }
+    }
+
+    /** Checks a protect/decommit/recommit/discard call; {@return whether there is anything to do} */
+    private boolean checkRangeOperation(Object operation, long byteOffset, long byteLength) {
+        checkAlive(operation);
+        checkRange(operation, byteOffset, byteLength);
+        return byteLength != 0;
+    }
+
+    private void refuseDecommitted(Object operation, long start, long end, String advice) {
+        long decommitted = states.firstIn(start, end, PageState.DECOMMITTED);
+        if (decommitted >= 0) {
+            throw new IllegalStateException(operation + ": the page at byteOffset=" + decommitted
+                    + " is decommitted; " + advice);
+        }
+    }
+
+    private dev.pagealloc.api.KernelException rangeFailure(Object operation, String verb, long byteOffset,
+            long byteLength, SystemCallException e) {
+        allocator.statistics.failures.increment();
+        return allocator.kernelFailure(operation, "cannot " + verb + " " + byteLength + " bytes at "
+                + Units.hex(base + byteOffset), e);
     }
 
     private void checkRange(Object operation, long byteOffset, long byteLength) {

@@ -4,7 +4,6 @@ import dev.pagealloc.api.Protection;
 import dev.pagealloc.testkit.KernelView;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
@@ -51,23 +50,11 @@ final class EmbeddedKernelView implements KernelView {
         return List.of();
     }
 
-    @Override
-    public OptionalLong residentBytes(long address, long byteSize) {
-        return OptionalLong.empty();
-    }
 
-    @Override
-    public OptionalInt numaNodeOf(long address) {
-        return OptionalInt.empty();
-    }
 
     @Override
     public OptionalLong mappingCount() {
         return OptionalLong.of(tables.stream().mapToLong(EmbeddedVirtualMemory::reservationCount).sum());
     }
 
-    @Override
-    public OptionalLong residentSetBytes() {
-        return OptionalLong.empty();
-    }
 }

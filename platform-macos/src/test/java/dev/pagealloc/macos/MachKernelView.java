@@ -9,7 +9,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
@@ -87,15 +86,7 @@ final class MachKernelView implements KernelView {
         return lines;
     }
 
-    @Override
-    public OptionalLong residentBytes(long address, long byteSize) {
-        return OptionalLong.empty();
-    }
 
-    @Override
-    public OptionalInt numaNodeOf(long address) {
-        return OptionalInt.empty();
-    }
 
     @Override
     public OptionalLong mappingCount() {
@@ -109,8 +100,4 @@ final class MachKernelView implements KernelView {
         return OptionalLong.of(count);
     }
 
-    @Override
-    public OptionalLong residentSetBytes() {
-        return OptionalLong.empty();
-    }
 }

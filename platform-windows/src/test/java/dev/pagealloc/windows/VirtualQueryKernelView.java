@@ -9,7 +9,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
@@ -103,15 +102,7 @@ final class VirtualQueryKernelView implements KernelView {
         return lines;
     }
 
-    @Override
-    public OptionalLong residentBytes(long address, long byteSize) {
-        return OptionalLong.empty();
-    }
 
-    @Override
-    public OptionalInt numaNodeOf(long address) {
-        return OptionalInt.empty();
-    }
 
     /** {@return the number of allocations (distinct {@code AllocationBase}s) of the process} */
     @Override
@@ -119,8 +110,4 @@ final class VirtualQueryKernelView implements KernelView {
         return OptionalLong.of(all().stream().filter(r -> r[2] != Win32Abi.MEM_FREE).mapToLong(r -> r[4]).distinct().count());
     }
 
-    @Override
-    public OptionalLong residentSetBytes() {
-        return OptionalLong.empty();
-    }
 }
