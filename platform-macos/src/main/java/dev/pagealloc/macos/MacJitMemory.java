@@ -60,11 +60,14 @@ final class MacJitMemory {
                     + "is 0 here, so a MAP_JIT mapping would be writable and executable for every thread at once; use "
                     + "protection flips (READ_WRITE, then READ_EXECUTE)");
         }
+        // The one mapping pagealloc makes with all three protection bits: Apple requires them for
+        // MAP_JIT, and the per-thread switch checked above keeps each thread's view W^X.
         int prot = MachAbi.PROT_READ | MachAbi.PROT_WRITE | MachAbi.PROT_EXEC;
         int flags = MachAbi.MAP_PRIVATE | MachAbi.MAP_ANON | MachAbi.MAP_JIT;
         long address = memory.kernel().mmap(0, byteSize, prot, flags, -1, 0);
         if (address == MachAbi.MAP_FAILED) {
-            throw memory.errno("mmap(NULL, " + byteSize + ", PROT_READ|PROT_WRITE|PROT_EXEC, MAP_PRIVATE|MAP_ANON|MAP_JIT, -1, 0)");
+            throw memory.errno("mmap(NULL, " + byteSize + ", " + MachAbi.protName(prot) + ", "
+                    + MachAbi.mapFlagsName(flags) + ", -1, 0)");
         }
         setWritable(true);
         return address;

@@ -182,6 +182,36 @@ final class MachAbi {
         return String.join("|", names);
     }
 
+    /** {@return {@code PROT_*} bits in words, e.g. {@code PROT_READ|PROT_WRITE}} @param prot the bits */
+    static String protName(int prot) {
+        return bitNames(prot, "PROT_NONE", new int[] {PROT_READ, PROT_WRITE, PROT_EXEC},
+                new String[] {"PROT_READ", "PROT_WRITE", "PROT_EXEC"});
+    }
+
+    /** {@return {@code mmap} flags in words, e.g. {@code MAP_PRIVATE|MAP_ANON|MAP_JIT}} @param flags the flags */
+    static String mapFlagsName(int flags) {
+        return bitNames(flags, "0", new int[] {MAP_PRIVATE, MAP_ANON, MAP_JIT},
+                new String[] {"MAP_PRIVATE", "MAP_ANON", "MAP_JIT"});
+    }
+
+    private static String bitNames(int bits, String none, int[] values, String[] names) {
+        if (bits == 0) {
+            return none;
+        }
+        List<String> parts = new ArrayList<>();
+        int rest = bits;
+        for (int i = 0; i < values.length; i++) {
+            if ((bits & values[i]) != 0) {
+                parts.add(names[i]);
+                rest &= ~values[i];
+            }
+        }
+        if (rest != 0) {
+            parts.add("0x" + Integer.toHexString(rest));
+        }
+        return String.join("|", parts);
+    }
+
     /** {@return {@code mach_vm_allocate} flags in words} @param flags the flags */
     static String allocateFlagsName(int flags) {
         List<String> names = new ArrayList<>();

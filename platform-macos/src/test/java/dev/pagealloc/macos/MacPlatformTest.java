@@ -64,6 +64,14 @@ class MacPlatformTest {
     }
 
     @Test
+    void shouldRenderMmapArgumentsInWordsFromTheirBits() {
+        assertEquals("PROT_READ|PROT_WRITE|PROT_EXEC", MachAbi.protName(0x07));
+        assertEquals("PROT_NONE", MachAbi.protName(0));
+        assertEquals("MAP_PRIVATE|MAP_ANON|MAP_JIT", MachAbi.mapFlagsName(0x0002 | 0x1000 | 0x0800));
+        assertEquals("MAP_PRIVATE|0x10", MachAbi.mapFlagsName(0x0002 | 0x10));
+    }
+
+    @Test
     void shouldDeclareOneFunctionPerKernelMethodWithMatchingArity() {
         Map<String, FunctionDescriptor> declared = FfmMachKernel.declared();
         for (Method m : MachKernel.class.getDeclaredMethods()) {
