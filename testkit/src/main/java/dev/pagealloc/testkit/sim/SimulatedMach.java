@@ -169,6 +169,15 @@ public final class SimulatedMach {
         }
     }
 
+    /** {@return an injected failure of {@code function}, or MACH_SEND_INVALID_DEST for another task, or null} */
+    private Integer refused(String function, int task) {
+        Integer failure = injected(function);
+        if (failure != null) {
+            return failure;
+        }
+        return task == TASK_SELF ? null : MACH_SEND_INVALID_DEST;
+    }
+
     private Integer injected(String function) {
         synchronized (space) {
             return injected.remove(function);
@@ -192,12 +201,9 @@ public final class SimulatedMach {
      * @return the {@code kern_return_t}
      */
     public int machVmAllocate(int task, MemorySegment address, long size, int flags) {
-        Integer failure = injected("mach_vm_allocate");
-        if (failure != null) {
-            return failure;
-        }
-        if (task != TASK_SELF) {
-            return MACH_SEND_INVALID_DEST;
+        Integer refused = refused("mach_vm_allocate", task);
+        if (refused != null) {
+            return refused;
         }
         if ((flags & ~VM_FLAGS_ALLOCATE) != 0) {
             return KERN_INVALID_ARGUMENT;
@@ -263,12 +269,9 @@ public final class SimulatedMach {
      * @return the {@code kern_return_t}
      */
     public int machVmDeallocate(int task, long address, long size) {
-        Integer failure = injected("mach_vm_deallocate");
-        if (failure != null) {
-            return failure;
-        }
-        if (task != TASK_SELF) {
-            return MACH_SEND_INVALID_DEST;
+        Integer refused = refused("mach_vm_deallocate", task);
+        if (refused != null) {
+            return refused;
         }
         if (size == 0) {
             return KERN_SUCCESS;
@@ -297,12 +300,9 @@ public final class SimulatedMach {
      * @return the {@code kern_return_t}
      */
     public int machVmProtect(int task, long address, long size, int setMaximum, int newProtection) {
-        Integer failure = injected("mach_vm_protect");
-        if (failure != null) {
-            return failure;
-        }
-        if (task != TASK_SELF) {
-            return MACH_SEND_INVALID_DEST;
+        Integer refused = refused("mach_vm_protect", task);
+        if (refused != null) {
+            return refused;
         }
         if ((newProtection & ~VM_PROT_ALL) != 0) {
             return KERN_INVALID_ARGUMENT;
@@ -353,12 +353,9 @@ public final class SimulatedMach {
      * @return the {@code kern_return_t}
      */
     public int machVmCopy(int task, long sourceAddress, long size, long destAddress) {
-        Integer failure = injected("mach_vm_copy");
-        if (failure != null) {
-            return failure;
-        }
-        if (task != TASK_SELF) {
-            return MACH_SEND_INVALID_DEST;
+        Integer refused = refused("mach_vm_copy", task);
+        if (refused != null) {
+            return refused;
         }
         if (size == 0) {
             return KERN_SUCCESS;
@@ -395,12 +392,9 @@ public final class SimulatedMach {
      * @return the {@code kern_return_t}
      */
     public int machVmPurgableControl(int task, long address, int control, MemorySegment state) {
-        Integer failure = injected("mach_vm_purgable_control");
-        if (failure != null) {
-            return failure;
-        }
-        if (task != TASK_SELF) {
-            return MACH_SEND_INVALID_DEST;
+        Integer refused = refused("mach_vm_purgable_control", task);
+        if (refused != null) {
+            return refused;
         }
         synchronized (space) {
             if (!space.contains(address, 1) || space.stateAt(address) == PageState.FREE) {
