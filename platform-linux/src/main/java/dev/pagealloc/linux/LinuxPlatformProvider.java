@@ -3,6 +3,7 @@ package dev.pagealloc.linux;
 import dev.pagealloc.api.AllocatorConfig;
 import dev.pagealloc.spi.PlatformProvider;
 import dev.pagealloc.spi.VirtualMemory;
+import java.util.function.Supplier;
 
 /**
  * The Linux platform: {@code mmap}, {@code mprotect}, {@code madvise}, {@code mbind} through the
@@ -17,8 +18,22 @@ import dev.pagealloc.spi.VirtualMemory;
  */
 public final class LinuxPlatformProvider implements PlatformProvider {
 
+    private final Supplier<? extends VirtualMemory> memory;
+
     /** Creates the provider; {@link java.util.ServiceLoader} calls this. */
-    public LinuxPlatformProvider() {}
+    public LinuxPlatformProvider() {
+        this(() -> Shared.MEMORY);
+    }
+
+    /**
+     * Creates a provider over other primitives: tests put the real logic over a kernel with
+     * injected failures.
+     *
+     * @param memory the primitives {@link #open} returns
+     */
+    LinuxPlatformProvider(Supplier<? extends VirtualMemory> memory) {
+        this.memory = memory;
+    }
 
     /** {@return {@code linux}} */
     @Override
@@ -67,7 +82,7 @@ public final class LinuxPlatformProvider implements PlatformProvider {
         if (!support.supported()) {
             throw new UnsupportedOperationException("open(platform=linux): " + support.reason());
         }
-        return Shared.MEMORY;
+        return memory.get();
     }
 
     /** Created on first {@link #open}, so loading the provider links nothing. */

@@ -15,7 +15,6 @@ import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 
-import dev.pagealloc.api.AllocatorConfig;
 import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.api.KernelException;
 import dev.pagealloc.api.PageAllocator;
@@ -23,8 +22,6 @@ import dev.pagealloc.api.PageAllocatorBuilder;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.api.Units;
-import dev.pagealloc.spi.PlatformProvider;
-import dev.pagealloc.spi.VirtualMemory;
 import dev.pagealloc.testkit.KernelView;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -64,27 +61,7 @@ class LinuxFailureInjectionTest {
 
     private PageAllocator allocator(PageAllocatorBuilder builder) {
         LinuxVirtualMemory memory = new LinuxVirtualMemory(kernel, () -> CAPABILITIES);
-        return builder.withProvider(new PlatformProvider() {
-            @Override
-            public String name() {
-                return "linux";
-            }
-
-            @Override
-            public int priority() {
-                return 100;
-            }
-
-            @Override
-            public Support support() {
-                return Support.yes("the real kernel behind a Mockito mock");
-            }
-
-            @Override
-            public VirtualMemory open(AllocatorConfig config) {
-                return memory;
-            }
-        }).build();
+        return builder.withProvider(new LinuxPlatformProvider(() -> memory)).build();
     }
 
     @Test
