@@ -27,4 +27,29 @@ final class Allocators {
                 .withViewSharing(viewSharing)
                 .build();
     }
+
+    /**
+     * Releases whichever peer a trial measured: our region, the raw FFM mapping (and its binding's
+     * arena), or the JNA mapping. Absent peers are null or 0.
+     *
+     * @param region our region, or null
+     * @param ffm the raw FFM binding, or null
+     * @param rawAddress the raw FFM mapping
+     * @param jnaAddress the JNA mapping, or 0
+     * @param byteSize the size of the raw and JNA mappings, in bytes
+     * @throws Throwable never in practice (downcall handles declare it)
+     */
+    static void release(dev.pagealloc.api.Region region, FfmLibc ffm, long rawAddress, long jnaAddress, long byteSize)
+            throws Throwable {
+        if (region != null) {
+            region.deallocate();
+        }
+        if (ffm != null) {
+            ffm.munmap(rawAddress, byteSize);
+            ffm.close();
+        }
+        if (jnaAddress != 0) {
+            JnaLibc.release(jnaAddress, byteSize);
+        }
+    }
 }

@@ -92,16 +92,7 @@ public class GrowBenchmark {
      */
     @TearDown
     public void tearDown() throws Throwable {
-        if (region != null) {
-            region.deallocate();
-        }
-        if (ffm != null) {
-            ffm.munmap(rawAddress, maximumBytes);
-            ffm.close();
-        }
-        if (jnaAddress != 0) {
-            JnaLibc.release(jnaAddress, maximumBytes);
-        }
+        Allocators.release(region, ffm, rawAddress, jnaAddress, maximumBytes);
     }
 
     /** {@return the size before the grow, in pages} through our {@link Region#grow(long)} */

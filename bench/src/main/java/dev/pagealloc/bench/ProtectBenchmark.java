@@ -81,16 +81,7 @@ public class ProtectBenchmark {
      */
     @TearDown
     public void tearDown() throws Throwable {
-        if (region != null) {
-            region.deallocate();
-        }
-        if (ffm != null) {
-            ffm.munmap(rawAddress, SYSTEM_PAGE_BYTES);
-            ffm.close();
-        }
-        if (jnaAddress != 0) {
-            JnaLibc.release(jnaAddress, SYSTEM_PAGE_BYTES);
-        }
+        Allocators.release(region, ffm, rawAddress, jnaAddress, SYSTEM_PAGE_BYTES);
     }
 
     /** Flips through our {@link Region#protect(long, long, Protection)}. */
