@@ -12,8 +12,11 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * A simulated macOS kernel: the Mach VM calls and the few BSD calls a page allocator makes, with
@@ -21,22 +24,38 @@ import java.util.Map;
  * {@code -1} plus {@link #errno()}), over a {@link SimulatedAddressSpace} of real memory.
  *
  * <p>Rules enforced, as {@code <mach/vm_map.h>}, {@code <mach/vm_statistics.h>}, {@code mmap(2)}
- * and {@code madvise(2)} document them and XNU implements them: memory from
- * {@code mach_vm_allocate} is zero-filled and read-write with maximum {@code VM_PROT_ALL};
- * {@code VM_FLAGS_OVERWRITE} needs {@code VM_FLAGS_FIXED}; a protection above the maximum, or (on
- * arm64) writable and executable outside {@code MAP_JIT}, is {@code KERN_PROTECTION_FAILURE};
- * protecting or querying unmapped pages is {@code KERN_INVALID_ADDRESS}; superpages exist only where
- * the simulated CPU has them and need 2 MiB multiples; {@code vm_purgable_control} works only on
- * {@code VM_FLAGS_PURGABLE} memory; {@code MAP_JIT} pages cannot be remapped (dual-mapped);
+ * and {@code madvise(2)} document them and XNU implements them (file references are to
+ * apple-oss-distributions/xnu at tag {@code xnu-11417.101.15}; each rule names its source where it is
+ * enforced): memory from {@code mach_vm_allocate} is zero-filled and read-write with maximum
+ * {@code VM_PROT_ALL}; {@code VM_FLAGS_OVERWRITE} needs {@code VM_FLAGS_FIXED}; a protection above the
+ * maximum, or (on an arm64 kernel, outside Rosetta) writable and executable outside {@code MAP_JIT},
+ * is {@code KERN_PROTECTION_FAILURE}; protecting or querying unmapped pages is
+ * {@code KERN_INVALID_ADDRESS}; superpages exist only on an Intel kernel, come in 2 MiB units, are
+ * wired at allocation, and {@code mach_vm_protect}/{@code mach_vm_deallocate} round a range that
+ * starts in one out to whole superpages; {@code vm_purgable_control} works only on
+ * {@code VM_FLAGS_PURGABLE} memory, changes state only where the memory is writable, and an emptied
+ * object stays empty; {@code mach_vm_remap} shares or copies any pages of the task, {@code MAP_JIT}
+ * pages included, and the alias of {@code MAP_JIT} pages is itself {@code MAP_JIT} memory;
+ * {@code madvise} accepts advice 0 to 11, refuses a hole with {@code EINVAL} and
+ * {@code MADV_FREE_REUSABLE} on pages that are not writable with {@code EPERM};
  * {@code MADV_FREE_REUSABLE} keeps contents until {@link #simulateMemoryPressure()} reclaims them.
  *
- * <p>Limits: addresses outside the simulated space are outside the map ({@code KERN_INVALID_ADDRESS});
- * {@code mmap} maps anonymous private memory only; {@code mach_vm_remap} with {@code copy = FALSE}
- * (sharing) of non-JIT pages returns {@code KERN_NOT_SUPPORTED}, because the simulation cannot
- * alias real memory; residency is not tracked.
+ * <p>Three machines: {@link #arm64} (Apple silicon, 16 KiB pages), {@link #x86_64} (an Intel Mac,
+ * 4 KiB pages, superpages) and {@link #x86_64UnderRosetta} (an x86-64 process translated by
+ * Rosetta 2 on Apple silicon: a 4 KiB map on 16 KiB hardware pages).
  *
- * <p>Thread-safe: calls are serialized on the address space; {@code errno} and the JIT write
- * protection are per thread, as on macOS.
+ * <p>Limits: addresses outside the simulated space are outside the map ({@code KERN_INVALID_ADDRESS}
+ * for Mach calls, {@code ENOMEM} for {@code madvise}); {@code mmap} maps anonymous private memory
+ * only; residency is not tracked. A shared {@code mach_vm_remap} ({@code copy = FALSE}) is kept in
+ * the page table as XNU keeps it (its own entry, the source's protections, {@link #sharedWith}), but
+ * the simulation cannot make two host addresses share memory: the alias starts with a copy of the
+ * source's bytes, and later writes through one address do not appear at the other.
+ * {@code pthread_jit_write_protect_np} is not simulated: on Apple silicon it switches every
+ * {@code MAP_JIT} region of the process for the calling thread, the JVM's own code cache included,
+ * which no simulation of pagealloc's allocations can show (see {@code MacJitMemory}).
+ *
+ * <p>Thread-safe: calls are serialized on the address space; {@code errno} is per thread, as on
+ * macOS.
  */
 public final class SimulatedMach {
     /** {@code KERN_SUCCESS} ({@code <mach/kern_return.h>}). */
@@ -68,6 +87,8 @@ public final class SimulatedMach {
     public static final int EACCES = 13;
     /** {@code EINVAL}. */
     public static final int EINVAL = 22;
+    /** {@code ENOTSUP}. */
+    public static final int ENOTSUP = 45;
 
     /** The task port {@code mach_task_self_} holds in the simulation (any non-zero name does). */
     public static final int TASK_SELF = 0x203;
@@ -83,6 +104,10 @@ public final class SimulatedMach {
     static final int VM_FLAGS_ALIAS_MASK = 0xFF000000;
     static final int VM_FLAGS_ALLOCATE = VM_FLAGS_ANYWHERE | VM_FLAGS_PURGABLE | VM_FLAGS_RANDOM_ADDR | VM_FLAGS_NO_CACHE
             | VM_FLAGS_OVERWRITE | VM_FLAGS_SUPERPAGE_MASK | VM_FLAGS_ALIAS_MASK;
+    /** {@code SUPERPAGE_SIZE_ANY} ({@code <mach/vm_statistics.h>}): x86-64 rounds it up to 2 MiB. */
+    static final int SUPERPAGE_SIZE_ANY = 1;
+    /** {@code SUPERPAGE_SIZE_2MB}. */
+    static final int SUPERPAGE_SIZE_2MB = 2;
     static final long SUPERPAGE_BYTES = 2L << 20;
     static final int VM_PURGABLE_SET_STATE = 0;
     static final int VM_PURGABLE_GET_STATE = 1;
@@ -98,52 +123,98 @@ public final class SimulatedMach {
     static final int MADV_NORMAL = 0;
     static final int MADV_FREE_REUSE = 8;
     static final int MADV_FREE_REUSABLE = 7;
+    /** {@code MADV_CAN_REUSE} ({@code bsd/sys/mman.h:222}). */
+    static final int MADV_CAN_REUSE = 9;
+    /** {@code MADV_PAGEOUT} ({@code bsd/sys/mman.h:223}): internal, {@code ENOTSUP} on release kernels. */
+    static final int MADV_PAGEOUT = 10;
+    /** {@code MADV_ZERO} ({@code bsd/sys/mman.h:224}), the highest advice XNU knows. */
+    static final int MADV_ZERO = 11;
 
     private final SimulatedAddressSpace space;
     private final String architecture;
-    private final boolean superpages;
-    private final boolean arm64;
+    /** The kernel is arm64 (Apple silicon), whatever the process's architecture. */
+    private final boolean arm64Kernel;
+    /** An x86-64 process under Rosetta 2: its map's pages (4 KiB) are smaller than the hardware's (16 KiB). */
+    private final boolean translated;
     private final Map<String, Object> sysctls = new HashMap<>();
     private final ThreadLocal<int[]> errno = ThreadLocal.withInitial(() -> new int[1]);
-    private final ThreadLocal<boolean[]> jitWriteProtected = ThreadLocal.withInitial(() -> new boolean[] {true});
     private final Map<String, Integer> injected = new HashMap<>();
     private final List<long[]> icacheInvalidations = new ArrayList<>();
+    /** Shared {@code mach_vm_remap} aliases: the alias entry, and the source address of its first page. */
+    private final Map<Allocation, Long> aliasSources = new HashMap<>();
+    /** Aliases of {@code MAP_JIT} memory: XNU's new entry keeps {@code used_for_jit}. */
+    private final Set<Allocation> jitAliases = new HashSet<>();
 
     /**
-     * {@return an Apple silicon Mac: 16 KiB pages, no superpages, {@code MAP_JIT} with per-thread
-     * write protection, W^X enforced by {@code mach_vm_protect}}
+     * {@return an Apple silicon Mac: 16 KiB pages, no superpages, {@code MAP_JIT}, W^X enforced by
+     * {@code mach_vm_protect}}
      *
      * @param addressSpaceBytes the simulated address space, in bytes; a multiple of 2 MiB
      */
     public static SimulatedMach arm64(long addressSpaceBytes) {
-        return new SimulatedMach(new SimulatedAddressSpace(16 * 1024, addressSpaceBytes), "arm64");
+        return new SimulatedMach(new SimulatedAddressSpace(16 * 1024, addressSpaceBytes), "arm64", true);
     }
 
     /**
-     * {@return an Intel Mac: 4 KiB pages, 2 MiB superpages, {@code MAP_JIT} without per-thread
-     * write protection}
+     * {@return an Intel Mac: 4 KiB pages, 2 MiB superpages, no W^X rule}
      *
      * @param addressSpaceBytes the simulated address space, in bytes; a multiple of 2 MiB
      */
     public static SimulatedMach x86_64(long addressSpaceBytes) {
-        return new SimulatedMach(new SimulatedAddressSpace(4096, addressSpaceBytes), "x86_64");
+        return new SimulatedMach(new SimulatedAddressSpace(4096, addressSpaceBytes), "x86_64", false);
     }
 
-    private SimulatedMach(SimulatedAddressSpace space, String architecture) {
+    /**
+     * {@return an x86-64 process translated by Rosetta 2 on Apple silicon: the kernel is arm64
+     * ({@code hw.optional.arm64} is 1, as for every process there), {@code sysctl.proc_translated} is
+     * 1, the process's map has 4 KiB pages on 16 KiB hardware pages, so there are no superpages, no
+     * W^X rule (the map is "exotic"), {@code MADV_FREE_REUSABLE}/{@code MADV_FREE_REUSE} do nothing
+     * and {@code MADV_ZERO} is {@code ENOTSUP}}
+     *
+     * @param addressSpaceBytes the simulated address space, in bytes; a multiple of 2 MiB
+     */
+    public static SimulatedMach x86_64UnderRosetta(long addressSpaceBytes) {
+        return new SimulatedMach(new SimulatedAddressSpace(4096, addressSpaceBytes), "x86_64", true);
+    }
+
+    private SimulatedMach(SimulatedAddressSpace space, String architecture, boolean arm64Kernel) {
         this.space = space;
         this.architecture = architecture;
-        this.arm64 = architecture.equals("arm64");
-        this.superpages = !arm64;
+        this.arm64Kernel = arm64Kernel;
+        this.translated = arm64Kernel && !architecture.equals("arm64");
+        // hw.pagesize is the calling process's map page size (bsd/kern/kern_mib.c:645 sysctl_pagesize),
+        // so 4 KiB for a translated process on 16 KiB hardware.
         sysctls.put("hw.pagesize", space.pageBytes());
         sysctls.put("hw.memsize", 16L << 30);
         sysctls.put("hw.logicalcpu", 8);
         sysctls.put("hw.ncpu", 8);
         sysctls.put("kern.osproductversion", "15.0");
-        sysctls.put("machdep.cpu.brand_string", arm64 ? "Apple M1 (simulated)" : "Intel(R) Core(TM) i7 (simulated)");
-        sysctls.put("sysctl.proc_translated", 0);
-        if (arm64) {
+        sysctls.put("machdep.cpu.brand_string", arm64Kernel ? "Apple M1 (simulated)" : "Intel(R) Core(TM) i7 (simulated)");
+        if (arm64Kernel) {
+            // hw.optional.arm64 is a plain SYSCTL_INT of arm64_flag, defined only in arm64 kernels
+            // and the same for every process (bsd/kern/kern_mib.c:1082, :1149); sysctl.proc_translated
+            // exists only with CONFIG_ROSETTA, i.e. on arm64 kernels (bsd/kern/kern_sysctl.c:4157-4169).
             sysctls.put("hw.optional.arm64", 1);
+            sysctls.put("sysctl.proc_translated", translated ? 1 : 0);
         }
+    }
+
+    /** Superpages: SUPERPAGE_SIZE_2MB is handled only under __x86_64__ (osfmk/vm/vm_map.c:2875-2900). */
+    private boolean superpages() {
+        return !arm64Kernel;
+    }
+
+    /**
+     * W^X: an arm64 macOS kernel refuses writable-and-executable outside MAP_JIT unless the map is
+     * "exotic" (VM_MAP_IS_EXOTIC: map pages smaller than the hardware's, as under Rosetta)
+     * (osfmk/vm/vm_map.c:5824-5857 in vm_map_protect, osfmk/vm/vm_map_internal.h:724-734).
+     */
+    private boolean enforcesWriteXorExecute() {
+        return arm64Kernel && !translated;
+    }
+
+    private boolean usedForJit(Allocation allocation) {
+        return allocation != null && (allocation.kind() == Kind.MAP_JIT || jitAliases.contains(allocation));
     }
 
     /** {@return the page table the calls change} */
@@ -151,7 +222,7 @@ public final class SimulatedMach {
         return space;
     }
 
-    /** {@return {@code arm64} or {@code x86_64}} */
+    /** {@return the process's architecture: {@code arm64} or {@code x86_64}} */
     public String architecture() {
         return architecture;
     }
@@ -223,7 +294,13 @@ public final class SimulatedMach {
         }
         long alignment = space.pageBytes();
         if (superpage != 0) {
-            if (!superpages || superpage > 2 || bytes % SUPERPAGE_BYTES != 0 || (flags & VM_FLAGS_PURGABLE) != 0) {
+            // osfmk/vm/vm_map.c:2875-2903 (vm_map_enter): x86-64 only; SUPERPAGE_SIZE_ANY rounds up to
+            // 2 MiB, SUPERPAGE_SIZE_2MB needs a 2 MiB multiple; not with a caller's object (purgeable).
+            if (superpage == SUPERPAGE_SIZE_ANY && superpages()) {
+                bytes = (bytes + SUPERPAGE_BYTES - 1) & -SUPERPAGE_BYTES;
+            }
+            if (!superpages() || superpage > SUPERPAGE_SIZE_2MB || bytes % SUPERPAGE_BYTES != 0
+                    || (flags & VM_FLAGS_PURGABLE) != 0) {
                 return KERN_INVALID_ARGUMENT;
             }
             alignment = SUPERPAGE_BYTES;
@@ -284,8 +361,20 @@ public final class SimulatedMach {
         if (!space.contains(start, end - start)) {
             return KERN_INVALID_ADDRESS;
         }
-        space.unmap(start, end - start);
-        return KERN_SUCCESS;
+        synchronized (space) {
+            // vm_map_delete (osfmk/vm/vm_map.c:8205-8222): a range that starts in a superpage starts at
+            // the superpage, and one whose first entry is a superpage ends on a superpage boundary.
+            Run first = space.runs(start, end - start).stream().filter(r -> r.state() != PageState.FREE).findFirst()
+                    .orElse(null);
+            if (first != null && first.allocation().superpageBytes() != 0) {
+                if (first.start() == start) {
+                    start = start & -SUPERPAGE_BYTES;
+                }
+                end = Math.min((end + SUPERPAGE_BYTES - 1) & -SUPERPAGE_BYTES, space.base() + space.byteSize());
+            }
+            space.unmap(start, end - start);
+            return KERN_SUCCESS;
+        }
     }
 
     /**
@@ -316,13 +405,22 @@ public final class SimulatedMach {
             if (!mapped(start, end)) {
                 return KERN_INVALID_ADDRESS;
             }
+            // vm_map_protect (osfmk/vm/vm_map.c:5765-5773): a range starting in a superpage covers
+            // whole superpages.
+            if (space.allocationAt(start).orElseThrow().superpageBytes() != 0) {
+                start = start & -SUPERPAGE_BYTES;
+                end = (end + SUPERPAGE_BYTES - 1) & -SUPERPAGE_BYTES;
+                if (!mapped(start, end)) {
+                    return KERN_INVALID_ADDRESS;
+                }
+            }
             for (Run run : space.runs(start, end - start)) {
                 int maximum = space.maximumAccessAt(run.start());
                 if ((newProtection & ~maximum) != 0) {
                     return KERN_PROTECTION_FAILURE;
                 }
                 boolean writableExecutable = (newProtection & 6) == 6;
-                if (setMaximum == 0 && arm64 && writableExecutable && run.allocation().kind() != Kind.MAP_JIT) {
+                if (setMaximum == 0 && enforcesWriteXorExecute() && writableExecutable && !usedForJit(run.allocation())) {
                     return KERN_PROTECTION_FAILURE;
                 }
             }
@@ -396,9 +494,22 @@ public final class SimulatedMach {
         if (refused != null) {
             return refused;
         }
+        // The order of the checks is vm_map_purgable_control's (osfmk/vm/vm_map.c:19978-20045).
+        if (control != VM_PURGABLE_SET_STATE && control != VM_PURGABLE_GET_STATE) {
+            return KERN_INVALID_ARGUMENT;
+        }
+        int wanted = state.get(JAVA_INT, 0);
+        if (control == VM_PURGABLE_SET_STATE && (wanted < VM_PURGABLE_NONVOLATILE || wanted > VM_PURGABLE_EMPTY)) {
+            return KERN_INVALID_ARGUMENT;
+        }
         synchronized (space) {
             if (!space.contains(address, 1) || space.stateAt(address) == PageState.FREE) {
                 return KERN_INVALID_ADDRESS;
+            }
+            // "Can't apply purgable controls to something you can't write" (vm_map.c:20029-20037),
+            // checked before whether the object is purgeable at all.
+            if (control != VM_PURGABLE_GET_STATE && (space.accessAt(address) & SimulatedAddressSpace.WRITE) == 0) {
+                return KERN_PROTECTION_FAILURE;
             }
             Allocation allocation = space.allocationAt(address).orElseThrow();
             if (allocation.purgeableState == Allocation.NOT_PURGEABLE) {
@@ -409,15 +520,11 @@ public final class SimulatedMach {
                 state.set(JAVA_INT, 0, previous);
                 return KERN_SUCCESS;
             }
-            if (control != VM_PURGABLE_SET_STATE) {
-                return KERN_INVALID_ARGUMENT;
-            }
-            int wanted = state.get(JAVA_INT, 0);
-            if (wanted < VM_PURGABLE_NONVOLATILE || wanted > VM_PURGABLE_EMPTY) {
-                return KERN_INVALID_ARGUMENT;
-            }
             if (wanted == VM_PURGABLE_EMPTY) {
                 empty(allocation);
+            } else if (wanted == VM_PURGABLE_VOLATILE && previous == VM_PURGABLE_EMPTY) {
+                // "what's been emptied must stay empty" (osfmk/vm/vm_object.c:5890-5894).
+                allocation.purgeableState = VM_PURGABLE_EMPTY;
             } else {
                 allocation.purgeableState = wanted;
             }
@@ -457,16 +564,17 @@ public final class SimulatedMach {
     /**
      * {@code kern_return_t mach_vm_remap(vm_map_t target_task, mach_vm_address_t *target_address,
      * mach_vm_size_t size, mach_vm_offset_t mask, int flags, vm_map_t src_task, mach_vm_address_t src_address,
-     * boolean_t copy, vm_prot_t *cur_protection, vm_prot_t *max_protection, vm_inherit_t inheritance)}.
-     * {@code MAP_JIT} pages are refused with {@code KERN_PROTECTION_FAILURE} (they cannot be
-     * dual-mapped); sharing other pages is {@code KERN_NOT_SUPPORTED} here (see the class comment);
-     * {@code copy} makes a private copy.
+     * boolean_t copy, vm_prot_t *cur_protection, vm_prot_t *max_protection, vm_inherit_t inheritance)}:
+     * maps the source pages a second time, shared ({@code copy = FALSE}) or as a private copy. The new
+     * entry keeps each source page's protection and maximum, and {@code *cur_protection} and
+     * {@code *max_protection} return what every page allows. {@code MAP_JIT} pages may be remapped
+     * within the task (see the class comment for what sharing means here).
      *
      * @param targetTask the task port
      * @param targetAddress in: the address for a fixed mapping; out: the new mapping
      * @param size the length, in bytes
      * @param mask alignment mask of the new address
-     * @param flags {@code VM_FLAGS_ANYWHERE} and the tag
+     * @param flags {@code VM_FLAGS_ANYWHERE}; no tag
      * @param srcTask the source task port
      * @param srcAddress the first source byte
      * @param copy non-zero to copy instead of sharing
@@ -484,7 +592,8 @@ public final class SimulatedMach {
         if (targetTask != TASK_SELF || srcTask != TASK_SELF) {
             return MACH_SEND_INVALID_DEST;
         }
-        // VM_FLAGS_USER_REMAP: FIXED, ANYWHERE, RANDOM_ADDR, OVERWRITE, RETURN_DATA_ADDR, RESILIENT_*; no tag.
+        // VM_FLAGS_USER_REMAP: FIXED, ANYWHERE, RANDOM_ADDR, OVERWRITE, RETURN_DATA_ADDR, RESILIENT_*; no tag
+        // (osfmk/mach/vm_statistics.h:340, checked in osfmk/vm/vm_user.c:931 mach_vm_remap_external).
         int userRemap = VM_FLAGS_ANYWHERE | VM_FLAGS_RANDOM_ADDR | VM_FLAGS_OVERWRITE | 0x100000 | 0x20 | 0x40;
         if ((flags & ~userRemap) != 0 || (flags & VM_FLAGS_ANYWHERE) == 0 || size == 0) {
             return KERN_INVALID_ARGUMENT;
@@ -495,25 +604,71 @@ public final class SimulatedMach {
             if (!mapped(start, end)) {
                 return KERN_INVALID_ADDRESS;
             }
+            // No MAP_JIT refusal: vm_map_remap_extract (osfmk/vm/vm_map.c:18273-18287) refuses sharing a
+            // used_for_jit entry only across maps whose policy forbids it; within the same map
+            // (same_map, set at :19416) it is allowed, and copies are allowed where
+            // VM_MAP_POLICY_ALLOW_JIT_COPY holds (every map that is not "alien", vm_map_internal.h:812).
             List<Run> runs = space.runs(start, end - start);
-            if (runs.stream().anyMatch(r -> r.allocation().kind() == Kind.MAP_JIT)) {
-                return KERN_PROTECTION_FAILURE;
-            }
-            if (copy == 0) {
-                return KERN_NOT_SUPPORTED;
-            }
             long at = space.findFree(end - start, Math.max(space.pageBytes(), mask + 1));
             if (at < 0) {
                 return KERN_NO_SPACE;
             }
-            int protection = runs.getFirst().access();
-            Allocation allocation = space.map(at, end - start, PageState.COMMITTED, protection, VM_PROT_ALL, Kind.MACH_VM_REMAP);
+            boolean jit = runs.stream().anyMatch(r -> usedForJit(r.allocation()));
+            Allocation alias = space.map(at, end - start, PageState.COMMITTED, VM_PROT_DEFAULT, VM_PROT_ALL, Kind.MACH_VM_REMAP);
+            int current = VM_PROT_ALL;
+            int maximum = VM_PROT_ALL;
+            for (Run run : runs) {
+                int runMaximum = space.maximumAccessAt(run.start());
+                long offset = run.start() - start;
+                space.setMaximum(at + offset, run.byteSize(), runMaximum);
+                space.set(at + offset, run.byteSize(), PageState.COMMITTED, run.access());
+                current &= run.access();
+                maximum &= runMaximum;
+            }
             MemorySegment.copy(space.bytes(start, end - start), 0, space.bytes(at, end - start), 0, end - start);
             space.markDirty(at, end - start);
+            if (copy == 0) {
+                aliasSources.put(alias, start);
+                if (jit) {
+                    jitAliases.add(alias);
+                }
+            }
             targetAddress.set(JAVA_LONG, 0, at + (srcAddress - start));
-            curProtection.set(JAVA_INT, 0, protection);
-            maxProtection.set(JAVA_INT, 0, VM_PROT_ALL);
+            curProtection.set(JAVA_INT, 0, current);
+            maxProtection.set(JAVA_INT, 0, maximum);
             return KERN_SUCCESS;
+        }
+    }
+
+    /**
+     * {@return the source address whose page the page at {@code address} shares through a
+     * {@code mach_vm_remap(copy = FALSE)}, or empty if it is not such an alias}
+     *
+     * @param address an address in the simulated space
+     */
+    public OptionalLong sharedWith(long address) {
+        synchronized (space) {
+            Allocation alias = space.allocationAt(address).orElse(null);
+            Long source = alias == null ? null : aliasSources.get(alias);
+            return source == null ? OptionalLong.empty()
+                    : OptionalLong.of(source + (space.truncatePage(address) - alias.base()));
+        }
+    }
+
+    /**
+     * {@return the wired bytes of the simulated task: every page of a superpage allocation, which
+     * {@code vm_map_enter} wires at once (osfmk/vm/vm_map.c:3746-3751) and which stays wired
+     * ({@code vm_map_unwire} refuses superpages, :7295-7299)}
+     */
+    public long wiredBytes() {
+        synchronized (space) {
+            long bytes = 0;
+            for (Run run : space.runs(space.base(), space.byteSize())) {
+                if (run.state() == PageState.COMMITTED && run.allocation().superpageBytes() != 0) {
+                    bytes += run.byteSize();
+                }
+            }
+            return bytes;
         }
     }
 
@@ -591,7 +746,14 @@ public final class SimulatedMach {
     // ---- BSD calls ----
 
     /**
-     * {@code int madvise(void *addr, size_t len, int advice)}.
+     * {@code int madvise(void *addr, size_t len, int advice)}, as {@code bsd/kern/kern_mman.c:1407}
+     * ({@code madvise}) and {@code osfmk/vm/vm_map.c:16481} ({@code vm_map_behavior_set}) treat it:
+     * advice 0 to 11 ({@code MADV_PAGEOUT}, 10, is {@code ENOTSUP} on release kernels); a range
+     * beyond the map is {@code ENOMEM}; a range with a hole is {@code EINVAL}
+     * ({@code KERN_INVALID_ADDRESS}); {@code MADV_FREE_REUSABLE} on pages that are neither writable
+     * nor {@code MAP_JIT} is {@code EPERM}; {@code MADV_ZERO} needs writable, non-executable,
+     * non-{@code MAP_JIT} pages ({@code EPERM}). Under Rosetta {@code MADV_FREE_REUSABLE} and
+     * {@code MADV_FREE_REUSE} succeed without effect and {@code MADV_ZERO} is {@code ENOTSUP}.
      *
      * @param address the first byte; page-aligned
      * @param length the length, in bytes
@@ -603,19 +765,55 @@ public final class SimulatedMach {
         if (failure != null) {
             return fail(failure);
         }
-        if (address % space.pageBytes() != 0 || advice < MADV_NORMAL || advice > MADV_FREE_REUSE) {
+        // The advice switch of madvise (bsd/kern/kern_mman.c:1424-1471): unknown advice is EINVAL, and
+        // MADV_PAGEOUT is ENOTSUP unless the kernel is built with MACH_ASSERT.
+        if (address % space.pageBytes() != 0 || advice < MADV_NORMAL || advice > MADV_ZERO) {
             return fail(EINVAL);
+        }
+        if (advice == MADV_PAGEOUT) {
+            return fail(ENOTSUP);
         }
         if (length == 0) {
             return 0;
         }
         synchronized (space) {
             long end = space.roundPage(address + length);
-            if (!mapped(address, end)) {
-                return fail(ENOMEM);
+            if (end < address || !space.contains(address, end - address)) {
+                return fail(ENOMEM); // outside vm_map_min/max: KERN_NO_SPACE (vm_map.c:16490-16494)
             }
-            if (advice == MADV_FREE_REUSABLE || advice == MADV_FREE_REUSE) {
-                space.markReusable(address, end - address, advice == MADV_FREE_REUSABLE);
+            if (!mapped(address, end)) {
+                return fail(EINVAL); // a hole: vm_map_range_check fails, KERN_INVALID_ADDRESS
+            }
+            List<Run> runs = space.runs(address, end - address);
+            switch (advice) {
+                case MADV_FREE_REUSABLE, MADV_FREE_REUSE -> {
+                    // vm_map_reusable_pages / vm_map_reuse_pages (vm_map.c:16838-16845, :16930-16937):
+                    // "XXX TODO4K" - a map page smaller than the hardware's makes them succeed idle.
+                    if (translated) {
+                        return 0;
+                    }
+                    // "not writable: can't discard contents" (vm_map.c:16973-16983), MAP_JIT excepted.
+                    if (advice == MADV_FREE_REUSABLE && runs.stream().anyMatch(
+                            r -> (r.access() & SimulatedAddressSpace.WRITE) == 0 && !usedForJit(r.allocation()))) {
+                        return fail(EPERM);
+                    }
+                    space.markReusable(address, end - address, advice == MADV_FREE_REUSABLE);
+                }
+                case MADV_ZERO -> {
+                    if (translated) {
+                        return fail(ENOTSUP); // KERN_NO_ACCESS for small map pages (vm_map.c:17284-17290)
+                    }
+                    // vm_map_zero_entry_preflight (vm_map.c:17223-17234).
+                    if (runs.stream().anyMatch(r -> (r.access() & SimulatedAddressSpace.WRITE) == 0
+                            || (r.access() & SimulatedAddressSpace.EXECUTE) != 0 || usedForJit(r.allocation()))) {
+                        return fail(EPERM);
+                    }
+                    space.zero(address, end - address);
+                }
+                default -> {
+                    // Behaviours and hints with no effect the simulation can show; MADV_CAN_REUSE
+                    // only checks the range (vm_map_can_reuse, vm_map.c:17078).
+                }
             }
             return 0;
         }
@@ -643,7 +841,7 @@ public final class SimulatedMach {
                 || offset != 0 || length <= 0 || (protection & ~VM_PROT_ALL) != 0) {
             return fail(EINVAL);
         }
-        if (arm64 && (protection & 6) == 6 && !jit) {
+        if (enforcesWriteXorExecute() && (protection & 6) == 6 && !jit) {
             return fail(EACCES);
         }
         long bytes = space.roundPage(length);
@@ -673,28 +871,6 @@ public final class SimulatedMach {
             long start = space.truncatePage(address);
             return mapped(start, space.roundPage(address + length)) ? 0 : fail(ENOMEM);
         }
-    }
-
-    /**
-     * {@code void pthread_jit_write_protect_np(int enabled)}: on arm64, {@code MAP_JIT} pages become
-     * executable (enabled) or writable (disabled) for the calling thread; a no-op on x86-64.
-     *
-     * @param enabled non-zero to protect from writes
-     */
-    public void pthreadJitWriteProtectNp(int enabled) {
-        if (arm64) {
-            jitWriteProtected.get()[0] = enabled != 0;
-        }
-    }
-
-    /** {@return {@code pthread_jit_write_protect_supported_np()}: 1 on arm64, 0 on x86-64} */
-    public int pthreadJitWriteProtectSupportedNp() {
-        return arm64 ? 1 : 0;
-    }
-
-    /** {@return whether {@code MAP_JIT} pages are writable (not executable) for the calling thread} */
-    public boolean jitWritableOnThisThread() {
-        return !arm64 || !jitWriteProtected.get()[0];
     }
 
     /**
@@ -794,6 +970,7 @@ public final class SimulatedMach {
             case ENOMEM -> "Cannot allocate memory";
             case EACCES -> "Permission denied";
             case EINVAL -> "Invalid argument";
+            case ENOTSUP -> "Operation not supported";
             default -> "Unknown error: " + errnum;
         };
     }

@@ -91,12 +91,12 @@ class SimulatedMachTest {
         assertEquals(SimulatedMach.KERN_PROTECTION_FAILURE, sim.machVmProtect(TASK, a, 16384, 0, 3), "above the maximum");
         assertEquals(SimulatedMach.KERN_INVALID_ADDRESS, sim.machVmProtect(TASK, a + 3 * 16384, 2 * 16384, 0, 1),
                 "partly unmapped");
-        assertEquals(SimulatedMach.KERN_INVALID_ARGUMENT, sim.machVmPurgableControl(TASK, a, 0, arena.allocate(JAVA_INT)),
-                "not purgeable");
+        assertEquals(SimulatedMach.KERN_INVALID_ARGUMENT,
+                sim.machVmPurgableControl(TASK, a + 16384, 0, arena.allocate(JAVA_INT)), "not purgeable");
         assertEquals(-1, sim.madvise(a + 1, 16384, 7));
         assertEquals(SimulatedMach.EINVAL, sim.errno());
         assertEquals(-1, sim.madvise(a + 4 * 16384, 16384, 7));
-        assertEquals(SimulatedMach.ENOMEM, sim.errno());
+        assertEquals(SimulatedMach.EINVAL, sim.errno(), "a hole is KERN_INVALID_ADDRESS, which madvise makes EINVAL");
         assertEquals("(os/kern) protection failure", sim.machErrorString(2));
         assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmDeallocate(TASK, a, 4 * 16384));
     }
@@ -116,7 +116,7 @@ class SimulatedMachTest {
     }
 
     @Test
-    void shouldNeverRemapMapJitPagesAndEmptyVolatileOnes() {
+    void shouldRemapMapJitPagesWithinTheTaskAsJitMemory() {
         sim("arm64");
         long jit = sim.mmap(0, 16384, 7, 0x1000 | 0x2 | 0x800, -1, 0);
         assertTrue(jit > 0);
@@ -125,10 +125,159 @@ class SimulatedMachTest {
         MemorySegment target = arena.allocate(JAVA_LONG);
         MemorySegment cur = arena.allocate(JAVA_INT);
         MemorySegment max = arena.allocate(JAVA_INT);
-        assertEquals(SimulatedMach.KERN_PROTECTION_FAILURE,
-                sim.machVmRemap(TASK, target, 16384, 0, 1, TASK, jit, 0, cur, max, 2), "MAP_JIT cannot be dual-mapped");
         assertEquals(SimulatedMach.KERN_INVALID_ARGUMENT,
                 sim.machVmRemap(TASK, target, 16384, 0, 1 | 0xF0000000, TASK, jit, 0, cur, max, 2), "no tag in remap flags");
+        assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmRemap(TASK, target, 16384, 0, 1, TASK, jit, 0, cur, max, 2),
+                "vm_map_remap_extract shares used_for_jit entries within the same map");
+        long alias = target.get(JAVA_LONG, 0);
+        assertEquals(7, cur.get(JAVA_INT, 0), "the alias has the source's protection");
+        assertEquals(jit, sim.sharedWith(alias).orElseThrow());
+        assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmProtect(TASK, alias, 16384, 0, 7),
+                "the alias keeps used_for_jit, so it may be writable and executable");
+        assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmProtect(TASK, alias, 16384, 0, 5));
+        assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmDeallocate(TASK, alias, 16384));
+        assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmDeallocate(TASK, jit, 16384));
+    }
+
+    @Test
+    void shouldShareOrdinaryPagesWithTheirProtectionsThroughMachVmRemap() {
+        sim("arm64");
+        long a = allocate(3 * 16384, 1);
+        bytes(a, 3 * 16384).fill((byte) 0x2A);
+        assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmProtect(TASK, a + 16384, 16384, 0, 1));
+        assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmProtect(TASK, a + 2 * 16384, 16384, 1, 3));
+        MemorySegment target = arena.allocate(JAVA_LONG);
+        MemorySegment cur = arena.allocate(JAVA_INT);
+        MemorySegment max = arena.allocate(JAVA_INT);
+        assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmRemap(TASK, target, 3 * 16384, 0, 1, TASK, a, 0, cur, max, 2),
+                "sharing ordinary pages is what mach_vm_remap is for");
+        long alias = target.get(JAVA_LONG, 0);
+        assertEquals(1, cur.get(JAVA_INT, 0), "what every source page allows now");
+        assertEquals(3, max.get(JAVA_INT, 0), "and at most");
+        KernelView view = sim.addressSpace().kernelView();
+        assertEquals(java.util.List.of(new KernelView.Mapping(alias, alias + 16384, Protection.READ_WRITE),
+                new KernelView.Mapping(alias + 16384, alias + 2 * 16384, Protection.READ),
+                new KernelView.Mapping(alias + 2 * 16384, alias + 3 * 16384, Protection.READ_WRITE)),
+                view.mappings(alias, 3 * 16384));
+        assertEquals(a + 2 * 16384, sim.sharedWith(alias + 2 * 16384 + 5).orElseThrow());
+        assertEquals(0x2A, bytes(alias, 3 * 16384).get(JAVA_BYTE, 2 * 16384 + 7), "the alias shows the source's bytes");
+        assertEquals(SimulatedMach.KERN_PROTECTION_FAILURE, sim.machVmProtect(TASK, alias + 2 * 16384, 16384, 0, 5),
+                "the source's maximum came along");
+        assertTrue(sim.sharedWith(a).isEmpty(), "the source is no alias");
+        assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmDeallocate(TASK, alias, 3 * 16384));
+        assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmDeallocate(TASK, a, 3 * 16384));
+    }
+
+    @Test
+    void shouldAcceptEveryAdviceXnuKnowsAndRefuseReusableOnReadOnlyPages() {
+        sim("arm64");
+        long a = allocate(2 * 16384, 1);
+        assertEquals(0, sim.madvise(a, 2 * 16384, 9), "MADV_CAN_REUSE");
+        assertEquals(-1, sim.madvise(a, 2 * 16384, 10), "MADV_PAGEOUT is internal");
+        assertEquals(SimulatedMach.ENOTSUP, sim.errno());
+        bytes(a, 2 * 16384).fill((byte) 5);
+        assertEquals(0, sim.madvise(a, 16384, 11), "MADV_ZERO");
+        assertEquals(0, bytes(a, 16384).get(JAVA_BYTE, 77), "MADV_ZERO zeroes");
+        assertEquals(5, bytes(a + 16384, 16384).get(JAVA_BYTE, 77));
+        assertEquals(-1, sim.madvise(a, 2 * 16384, 12));
+        assertEquals(SimulatedMach.EINVAL, sim.errno(), "12 is no advice");
+        assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmProtect(TASK, a + 16384, 16384, 0, 1));
+        assertEquals(-1, sim.madvise(a, 2 * 16384, 7), "MADV_FREE_REUSABLE over a read-only page");
+        assertEquals(SimulatedMach.EPERM, sim.errno());
+        assertEquals(0, sim.addressSpace().reusableBytes(), "nothing marked");
+        assertEquals(-1, sim.madvise(a + 16384, 16384, 11));
+        assertEquals(SimulatedMach.EPERM, sim.errno(), "MADV_ZERO needs writable pages");
+        assertEquals(-1, sim.madvise(sim.addressSpace().base() + sim.addressSpace().byteSize(), 16384, 7));
+        assertEquals(SimulatedMach.ENOMEM, sim.errno(), "beyond the map");
+        long jit = sim.mmap(0, 16384, 5, 0x1000 | 0x2 | 0x800, -1, 0);
+        assertEquals(0, sim.madvise(jit, 16384, 7), "MAP_JIT pages are exempt from the writable check");
+        assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmDeallocate(TASK, jit, 16384));
+        assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmDeallocate(TASK, a, 2 * 16384));
+    }
+
+    @Test
+    void shouldRefusePurgeableControlOnUnwritablePagesAndKeepAnEmptiedObjectEmpty() {
+        sim("arm64");
+        long p = allocate(16384, 1 | 0x2);
+        MemorySegment state = arena.allocate(JAVA_INT);
+        assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmProtect(TASK, p, 16384, 0, 1));
+        state.set(JAVA_INT, 0, 1);
+        assertEquals(SimulatedMach.KERN_PROTECTION_FAILURE, sim.machVmPurgableControl(TASK, p, 0, state),
+                "SET_STATE on memory the task cannot write");
+        assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmPurgableControl(TASK, p, 1, state), "GET_STATE is allowed");
+        assertEquals(0, state.get(JAVA_INT, 0));
+        long plain = allocate(16384, 1);
+        assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmProtect(TASK, plain, 16384, 0, 0));
+        state.set(JAVA_INT, 0, 1);
+        assertEquals(SimulatedMach.KERN_PROTECTION_FAILURE, sim.machVmPurgableControl(TASK, plain, 0, state),
+                "the protection is checked before whether the object is purgeable");
+        assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmProtect(TASK, p, 16384, 0, 3));
+        state.set(JAVA_INT, 0, 2);
+        assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmPurgableControl(TASK, p, 0, state), "empty it");
+        state.set(JAVA_INT, 0, 1);
+        assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmPurgableControl(TASK, p, 0, state));
+        assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmPurgableControl(TASK, p, 1, state));
+        assertEquals(2, state.get(JAVA_INT, 0), "what's been emptied must stay empty");
+    }
+
+    @Test
+    void shouldWireSuperpagesAndProtectOrFreeThemWhole() {
+        sim("x86_64");
+        long s = allocate(4L << 20, 0x1 | 0x20000);
+        assertEquals(4L << 20, sim.wiredBytes(), "superpages are wired when allocated");
+        assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmProtect(TASK, s + 4096, 4096, 0, 1));
+        KernelView view = sim.addressSpace().kernelView();
+        assertEquals(java.util.List.of(new KernelView.Mapping(s, s + (2L << 20), Protection.READ),
+                new KernelView.Mapping(s + (2L << 20), s + (4L << 20), Protection.READ_WRITE)), view.mappings(s, 4L << 20),
+                "protecting one base page of a superpage protects the superpage");
+        assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmDeallocate(TASK, s + (2L << 20) + 8192, 4096));
+        assertTrue(view.mappings(s + (2L << 20), 2L << 20).isEmpty(), "freeing one base page frees the superpage");
+        assertEquals(2L << 20, sim.wiredBytes());
+        long any = allocate(3L << 20, 0x1 | 0x10000);
+        assertEquals(4L << 20, sim.addressSpace().allocationAt(any).orElseThrow().byteSize(),
+                "SUPERPAGE_SIZE_ANY rounds up to 2 MiB on x86-64");
+        long base = allocate(4096, 1);
+        assertEquals(6L << 20, sim.wiredBytes(), "base pages are not wired");
+        assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmDeallocate(TASK, base, 4096));
+    }
+
+    @Test
+    void shouldAnswerAsAnX86ProcessUnderRosetta() {
+        SimulatedMach rosetta = SimulatedMach.x86_64UnderRosetta(16L << 20);
+        sim = rosetta;
+        MemorySegment value = arena.allocate(JAVA_LONG);
+        MemorySegment length = arena.allocate(JAVA_LONG);
+        length.set(JAVA_LONG, 0, 8);
+        assertEquals(0, rosetta.sysctlbyname("hw.optional.arm64", value, length, MemorySegment.NULL, 0));
+        assertEquals(1, value.get(JAVA_INT, 0), "every process of an arm64 kernel reads 1");
+        assertEquals(0, rosetta.sysctlbyname("sysctl.proc_translated", value, length, MemorySegment.NULL, 0));
+        assertEquals(1, value.get(JAVA_INT, 0));
+        length.set(JAVA_LONG, 0, 8);
+        assertEquals(0, rosetta.sysctlbyname("hw.pagesize", value, length, MemorySegment.NULL, 0));
+        assertEquals(4096, value.get(JAVA_LONG, 0), "the process's map page size");
+        MemorySegment out = arena.allocate(JAVA_LONG);
+        assertEquals(SimulatedMach.KERN_INVALID_ARGUMENT, rosetta.machVmAllocate(TASK, out, 2L << 20, 0x1 | 0x20000),
+                "no superpages on an arm64 kernel");
+        long a = allocate(4096, 1);
+        bytes(a, 4096).fill((byte) 4);
+        assertEquals(0, rosetta.madvise(a, 4096, 7));
+        assertEquals(0, rosetta.addressSpace().reusableBytes(), "MADV_FREE_REUSABLE does nothing on 4 KiB map pages");
+        assertEquals(-1, rosetta.madvise(a, 4096, 11));
+        assertEquals(SimulatedMach.ENOTSUP, rosetta.errno());
+        assertEquals(SimulatedMach.KERN_SUCCESS, rosetta.machVmProtect(TASK, a, 4096, 0, 7), "an exotic map has no W^X rule");
+        SimulatedMach intel = SimulatedMach.x86_64(2L << 20);
+        try {
+            length.set(JAVA_LONG, 0, 8);
+            assertEquals(-1, intel.sysctlbyname("sysctl.proc_translated", value, length, MemorySegment.NULL, 0));
+            assertEquals(SimulatedMach.ENOENT, intel.errno(), "an Intel kernel has no Rosetta");
+        } finally {
+            intel.addressSpace().close();
+        }
+    }
+
+    @Test
+    void shouldEmptyVolatilePurgeableMemoryUnderPressure() {
+        sim("arm64");
         long p = allocate(16384, 1 | 0x2);
         bytes(p, 16384).fill((byte) 1);
         MemorySegment state = arena.allocate(JAVA_INT);
