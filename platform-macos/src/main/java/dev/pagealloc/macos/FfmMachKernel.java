@@ -71,10 +71,6 @@ final class FfmMachKernel implements MachKernel {
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final MethodHandle MLOCK = BINDER.bindCapturing("mlock",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle PTHREAD_JIT_WRITE_PROTECT_NP = BINDER.bind("pthread_jit_write_protect_np",
-            FunctionDescriptor.ofVoid(JAVA_INT));
-    private static final MethodHandle PTHREAD_JIT_WRITE_PROTECT_SUPPORTED_NP =
-            BINDER.bind("pthread_jit_write_protect_supported_np", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle SYS_ICACHE_INVALIDATE = BINDER.bind("sys_icache_invalidate",
             FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG));
     private static final MethodHandle SYSCTLBYNAME = BINDER.bindCapturing("sysctlbyname",
@@ -193,24 +189,6 @@ final class FfmMachKernel implements MachKernel {
     public int mlock(long addr, long len) {
         try {
             return (int) MLOCK.invokeExact(callState(), addr, len);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    @Override
-    public void pthreadJitWriteProtectNp(int enabled) {
-        try {
-            PTHREAD_JIT_WRITE_PROTECT_NP.invokeExact(enabled);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    @Override
-    public int pthreadJitWriteProtectSupportedNp() {
-        try {
-            return (int) PTHREAD_JIT_WRITE_PROTECT_SUPPORTED_NP.invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }

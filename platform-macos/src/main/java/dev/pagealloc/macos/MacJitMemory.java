@@ -4,24 +4,58 @@ import static dev.pagealloc.macos.MachAbi.KERN_SUCCESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Units;
 import dev.pagealloc.spi.SystemCallException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * What the {@code jit} layer needs on macOS. On Apple silicon, code pages come from
- * {@code mmap(MAP_JIT)}: such a mapping is readable, writable and executable, but each thread sees
- * it either writable or executable, switched with {@code pthread_jit_write_protect_np}, so W^X holds
- * per thread (the hardware enforces it). Where that switch does not exist (Intel Macs) a
- * {@code MAP_JIT} mapping would be writable and executable for every thread at once, so it is
- * refused and code uses protection flips ({@link MacVirtualMemory#protect}) instead. After writing
- * code, {@code sys_icache_invalidate} makes the instruction cache see it (a no-op on x86-64).
- * {@code MAP_JIT} pages cannot be mapped twice: {@link #mapAlias} is for ordinary pages only.
+ * What the {@code jit} layer needs on macOS, so far: a second, read-execute mapping of pages that
+ * stay writable at their first address ({@link #mapAlias}, {@code mach_vm_remap}), and
+ * {@code sys_icache_invalidate} after writing code ({@link #invalidateInstructionCache}; a no-op on
+ * x86-64). Protection flips ({@link MacVirtualMemory#protect}) are the other W^X way.
  *
- * <p>Package-level until the {@code jit} layer's API asks for it (see the module's report).
+ * <h2>Why there is no {@code MAP_JIT} with {@code pthread_jit_write_protect_np}</h2>
+ * Apple's own JIT recipe cannot be used from Java under HotSpot, so it is not offered
+ * ({@link dev.pagealloc.api.Capabilities.WxStrategy#PER_THREAD_TOGGLE} is never reported on macOS)
+ * and pagealloc does not even bind the function:
+ * <ul>
+ *   <li>the switch is per thread and covers every {@code MAP_JIT} region of the process at once
+ *       (libpthread {@code include/pthread/pthread.h}, {@code pthread_jit_write_protect_np} and
+ *       {@code pthread_jit_write_with_callback_np}: "Toggles per-thread write-protection of the
+ *       MAP_JIT region");</li>
+ *   <li>HotSpot maps its own code cache {@code MAP_JIT} ({@code src/hotspot/os/bsd/os_bsd.cpp},
+ *       {@code anon_mmap}: {@code MACOS_ONLY(| (exec ? MAP_JIT : 0))}), keeps Java threads
+ *       executable there and caches that state ({@code src/hotspot/share/runtime/thread.inline.hpp},
+ *       {@code Thread::enable_wx} only switches when {@code _wx_state != new_state});</li>
+ *   <li>an FFM downcall returns into its stub in that code cache, which goes on executing
+ *       ({@code src/hotspot/cpu/aarch64/downcallLinker_aarch64.cpp}), and JDK 25's BSD/aarch64
+ *       signal handler does not switch back on the fault.</li>
+ * </ul>
+ * So {@code pthread_jit_write_protect_np(0)} from Java makes the calling thread return into code it
+ * can no longer execute: the JVM dies. {@code pthread_jit_write_with_callback_np} does not help
+ * either: a Java callback is an upcall stub in the same code cache, and with the
+ * {@code jit-write-allowlist} entitlement only callbacks listed at build time in an image loaded at
+ * start-up are allowed.
  *
- * <p>Thread-safe; the write/execute switch is per thread by design.
+ * <h2>What is known for the macOS JIT path (for the JIT issue)</h2>
+ * <ul>
+ *   <li>{@code mach_vm_remap} of {@code MAP_JIT} memory within the same task is allowed
+ *       ({@code osfmk/vm/vm_map.c}, {@code vm_map_remap_extract}: a {@code used_for_jit} entry is
+ *       refused only across maps, {@code same_map} passes), and the new entry keeps
+ *       {@code used_for_jit}; whether its pages then escape the per-thread switch is decided by
+ *       Apple's shipping pmap (not public) and must be tried on a Mac.</li>
+ *   <li>Dual mapping ordinary memory (read-write here, read-execute through the alias) avoids
+ *       {@code MAP_JIT} and the switch altogether; whether a hardened-runtime JVM may make such an
+ *       alias executable on Apple silicon depends on the JVM's entitlements
+ *       ({@code com.apple.security.cs.allow-jit} is what the JDK's launcher has) and was not run on
+ *       a Mac. Only the simulated kernel has exercised {@link #mapAlias}.</li>
+ * </ul>
+ *
+ * <p>Package-level until the {@code jit} layer's API asks for it.
+ *
+ * <p>Thread-safe and stateless.
  */
 final class MacJitMemory {
     private final MacVirtualMemory memory;
@@ -33,54 +67,6 @@ final class MacJitMemory {
      */
     MacJitMemory(MacVirtualMemory memory) {
         this.memory = memory;
-    }
-
-    /** {@return whether {@code MAP_JIT} memory with a per-thread write/execute switch is available} */
-    boolean perThreadToggle() {
-        return memory.kernel().pthreadJitWriteProtectSupportedNp() != 0;
-    }
-
-    /**
-     * Maps {@code MAP_JIT} memory, zero, and leaves the calling thread's view of it writable.
-     *
-     * @param byteSize the size, in bytes; a positive multiple of the page size
-     * @return its address
-     * @throws IllegalArgumentException if {@code byteSize} is not a positive multiple of the page size
-     * @throws UnsupportedOperationException if this Mac has no per-thread switch (see the class comment)
-     * @throws SystemCallException if the kernel refuses (e.g. {@code EPERM} without the
-     *     {@code com.apple.security.cs.allow-jit} entitlement)
-     */
-    long allocate(long byteSize) throws SystemCallException {
-        if (byteSize <= 0 || byteSize % memory.pageBytes() != 0) {
-            throw new IllegalArgumentException("allocateJit(byteSize=" + byteSize + "): not a positive multiple of the page size "
-                    + memory.pageBytes());
-        }
-        if (!perThreadToggle()) {
-            throw new UnsupportedOperationException("allocateJit(byteSize=" + byteSize + "): pthread_jit_write_protect_supported_np() "
-                    + "is 0 here, so a MAP_JIT mapping would be writable and executable for every thread at once; use "
-                    + "protection flips (READ_WRITE, then READ_EXECUTE)");
-        }
-        // The one mapping pagealloc makes with all three protection bits: Apple requires them for
-        // MAP_JIT, and the per-thread switch checked above keeps each thread's view W^X.
-        int prot = MachAbi.PROT_READ | MachAbi.PROT_WRITE | MachAbi.PROT_EXEC;
-        int flags = MachAbi.MAP_PRIVATE | MachAbi.MAP_ANON | MachAbi.MAP_JIT;
-        long address = memory.kernel().mmap(0, byteSize, prot, flags, -1, 0);
-        if (address == MachAbi.MAP_FAILED) {
-            throw memory.errno("mmap(NULL, " + byteSize + ", " + MachAbi.protName(prot) + ", "
-                    + MachAbi.mapFlagsName(flags) + ", -1, 0)");
-        }
-        setWritable(true);
-        return address;
-    }
-
-    /**
-     * Switches the calling thread's view of every {@code MAP_JIT} page: writable and not executable,
-     * or executable and not writable.
-     *
-     * @param writable whether the thread is about to write code
-     */
-    void setWritable(boolean writable) {
-        memory.kernel().pthreadJitWriteProtectNp(writable ? 0 : 1);
     }
 
     /**
@@ -97,11 +83,11 @@ final class MacJitMemory {
      * Maps the pages of {@code [address, +byteSize)} a second time, sharing them, read-execute:
      * the dual-mapping way to write code through one address and run it through another.
      *
-     * @param address the first page; not {@code MAP_JIT} memory
+     * @param address the first page
      * @param byteSize the length, in bytes; a multiple of the page size
      * @return the alias's address
-     * @throws SystemCallException if the kernel refuses: {@code KERN_PROTECTION_FAILURE} for
-     *     {@code MAP_JIT} pages, which may never have a second mapping
+     * @throws SystemCallException if the kernel refuses the remap, or the read-execute protection of
+     *     the alias (then the alias is unmapped again)
      */
     long mapAlias(long address, long byteSize) throws SystemCallException {
         // VM_FLAGS_USER_REMAP has no tag bits: mach_vm_remap refuses VM_MAKE_TAG with KERN_INVALID_ARGUMENT.
@@ -118,7 +104,7 @@ final class MacJitMemory {
             }
             long alias = target.get(JAVA_LONG, 0);
             try {
-                memory.protect(alias, byteSize, dev.pagealloc.api.Protection.READ_EXECUTE);
+                memory.protect(alias, byteSize, Protection.READ_EXECUTE);
             } catch (SystemCallException e) {
                 int undo = memory.kernel().machVmDeallocate(memory.task(), alias, byteSize);
                 if (undo != KERN_SUCCESS) {
@@ -131,7 +117,7 @@ final class MacJitMemory {
     }
 
     /**
-     * Unmaps JIT memory or an alias.
+     * Unmaps an alias.
      *
      * @param address its address
      * @param byteSize its size, in bytes

@@ -18,10 +18,20 @@ import oshi.SystemInfo;
 /**
  * What this Mac can do, asked of the kernel at run time: {@code sysctlbyname} for the page size
  * ({@code hw.pagesize}), memory ({@code hw.memsize}), processors ({@code hw.logicalcpu}), the CPU
- * ({@code hw.optional.arm64}, {@code sysctl.proc_translated}) and the OS version
- * ({@code kern.osproductversion}); {@code pthread_jit_write_protect_supported_np} for the JIT
- * switch; one 2 MiB {@code VM_FLAGS_SUPERPAGE_SIZE_2MB} allocation, released at once, for
- * superpages; OSHI for the OS's full description.
+ * ({@code sysctl.proc_translated}, {@code hw.optional.arm64}) and the OS version
+ * ({@code kern.osproductversion}); one 2 MiB {@code VM_FLAGS_SUPERPAGE_SIZE_2MB} allocation, released
+ * at once, for superpages; OSHI for the OS's full description.
+ *
+ * <p>The architecture is the JVM's, not the machine's: an x86-64 JVM translated by Rosetta 2 on
+ * Apple silicon is {@code x86_64} (with 4 KiB pages, which {@code hw.pagesize} reports per process),
+ * and {@link Capabilities#operatingSystem()} then says so. {@code hw.optional.arm64} alone cannot
+ * tell: it is 1 for every process of an arm64 kernel ({@code bsd/kern/kern_mib.c}, a plain
+ * {@code SYSCTL_INT} of {@code arm64_flag}), so {@code sysctl.proc_translated} (1 when translated;
+ * absent on Intel kernels, {@code bsd/kern/kern_sysctl.c} under {@code CONFIG_ROSETTA}) is asked
+ * first.
+ *
+ * <p>W^X on macOS is {@link WxStrategy#PROTECTION_FLIP} only: {@link WxStrategy#PER_THREAD_TOGGLE}
+ * would crash the JVM (see {@link MacJitMemory}).
  *
  * <p>macOS has one memory node, no transparent huge pages, no MTE for user processes, no
  * protection keys, and no superpage pool: a superpage size is listed with pool counts 0 (unknown)
@@ -64,23 +74,19 @@ final class MacProbe {
                 "probe(): sysctlbyname(\"hw.pagesize\") failed: errno " + kernel.errno() + ": " + kernel.strerror(kernel.errno())));
         long memoryBytes = number("hw.memsize").orElse(0);
         int processors = (int) number("hw.logicalcpu").orElse(number("hw.ncpu").orElse(1));
-        boolean arm64 = number("hw.optional.arm64").orElse(0) == 1;
         boolean translated = number("sysctl.proc_translated").orElse(0) == 1;
+        boolean arm64 = !translated && number("hw.optional.arm64").orElse(0) == 1;
         Optional<HostFacts> facts = host.get();
         String os = facts.map(HostFacts::operatingSystem)
-                .orElseGet(() -> "macOS " + string("kern.osproductversion").orElse("(version unknown)"));
-        boolean toggle = jitToggle();
-        EnumSet<WxStrategy> strategies = EnumSet.of(WxStrategy.PROTECTION_FLIP);
-        if (toggle) {
-            strategies.add(WxStrategy.PER_THREAD_TOGGLE);
-        }
+                .orElseGet(() -> "macOS " + string("kern.osproductversion").orElse("(version unknown)"))
+                + (translated ? ", this x86_64 process translated by Rosetta 2 on arm64" : "");
         List<Capabilities.HugePageSize> superpages = superpages()
                 ? List.of(new Capabilities.HugePageSize(MachAbi.SUPERPAGE_2MB_BYTES, 0, 0))
                 : List.of();
         return Capabilities.builder()
                 .platform("macos")
                 .operatingSystem(os)
-                .architecture(arm64 ? "aarch64" : translated ? "x86_64 (Rosetta 2 on arm64)" : "x86_64")
+                .architecture(arm64 ? "aarch64" : "x86_64")
                 .pageBytes(pageBytes)
                 .allocationGranularityBytes(pageBytes)
                 .hugePageSizes(superpages)
@@ -90,21 +96,13 @@ final class MacProbe {
                         IntStream.range(0, processors).boxed().toList())))
                 .memoryTagging(false)
                 .protectionKeys(false)
-                .wxStrategies(strategies)
+                .wxStrategies(EnumSet.of(WxStrategy.PROTECTION_FLIP))
                 .addressBits(ADDRESS_BITS)
                 .overcommit(Capabilities.OvercommitPolicy.UNKNOWN)
                 .memoryLimitBytes(OptionalLong.empty())
                 .totalMemoryBytes(memoryBytes)
                 .processors(processors)
                 .build();
-    }
-
-    private boolean jitToggle() {
-        try {
-            return kernel.pthreadJitWriteProtectSupportedNp() != 0;
-        } catch (UnsupportedOperationException e) {
-            return false; // macOS before 11 has no such function, and no Apple silicon
-        }
     }
 
     /** Allocates one 2 MiB superpage and releases it: the only reliable test. */

@@ -49,8 +49,12 @@ import java.util.List;
  * <p>Superpages ({@link dev.pagealloc.api.HugePages.Explicit} of 2 MiB, where {@link MacProbe}
  * found them): the reservation is base pages; commit and discard map
  * {@code VM_FLAGS_SUPERPAGE_SIZE_2MB} memory over the range (the shared layer makes those ranges
- * multiples of 2 MiB), and decommit maps base pages back, which frees the superpages. NUMA policies can only name node 0 here (the probe reports one node), which every
- * page is on.
+ * multiples of 2 MiB), and decommit maps base pages back, which frees the superpages. The kernel
+ * wires superpages when it maps them ({@code vm_map_enter} calls {@code vm_map_wire_nested},
+ * {@code osfmk/vm/vm_map.c:3746}), so committed superpages are resident and unpageable whether or
+ * not the region asked to be locked, and {@code mach_vm_protect}/{@code mach_vm_deallocate} act on
+ * whole superpages ({@code vm_map.c:5765}, {@code :8208}), which the 2 MiB granule keeps true.
+ * NUMA policies can only name node 0 here (the probe reports one node), which every page is on.
  *
  * <p>Thread-safe and stateless: the task port, tag and capabilities are fixed at construction.
  */
@@ -96,19 +100,28 @@ final class MacVirtualMemory implements VirtualMemory {
         long extra = alignmentBytes <= pageBytes() ? 0 : alignmentBytes - pageBytes();
         long allocated = allocate(0, byteSize + extra, flags);
         long aligned = (allocated + alignmentBytes - 1) & -alignmentBytes;
+        // What this call still owns. A trimmed head or tail is no longer ours: another thread (the
+        // JVM, malloc) may map it at once, and mach_vm_deallocate removes whatever lies in its range
+        // (vm_map_remove_guard -> vm_map_delete, osfmk/vm/vm_user.c:201-226, osfmk/vm/vm_map.c:8090),
+        // so a rollback over the original range could unmap someone else's memory.
+        long ownedStart = allocated;
+        long ownedEnd = allocated + byteSize + extra;
         try {
             if (aligned > allocated) {
                 deallocate(allocated, aligned - allocated);
+                ownedStart = aligned;
             }
-            long tail = allocated + byteSize + extra - (aligned + byteSize);
+            long tail = ownedEnd - (aligned + byteSize);
             if (tail > 0) {
                 deallocate(aligned + byteSize, tail);
+                ownedEnd = aligned + byteSize;
             }
             protect(aligned, byteSize, VM_PROT_NONE);
         } catch (SystemCallException e) {
-            int kr = kernel.machVmDeallocate(task, allocated, byteSize + extra);
+            int kr = kernel.machVmDeallocate(task, ownedStart, ownedEnd - ownedStart);
             if (kr != KERN_SUCCESS) {
-                e.addSuppressed(kern("mach_vm_deallocate(" + Units.hex(allocated) + ", " + (byteSize + extra) + ")", kr));
+                e.addSuppressed(kern("mach_vm_deallocate(mach_task_self(), " + Units.hex(ownedStart) + ", "
+                        + (ownedEnd - ownedStart) + ")", kr));
             }
             throw e;
         }

@@ -10,6 +10,9 @@ import java.lang.foreign.MemorySegment;
  * reads are {@code long}s. {@link FfmMachKernel} is the real one; tests adapt a simulated kernel
  * or a mock.
  *
+ * <p>{@code pthread_jit_write_protect_np} is deliberately absent: called from Java under HotSpot it
+ * crashes the JVM (see {@link MacJitMemory}), so pagealloc does not bind it at all.
+ *
  * @implSpec Implementations are thread-safe; {@link #errno()} is the calling thread's.
  */
 interface MachKernel {
@@ -151,17 +154,6 @@ interface MachKernel {
      * @return 0, or -1 with {@link #errno()}
      */
     int mlock(long addr, long len);
-
-    /**
-     * {@code void pthread_jit_write_protect_np(int enabled)}: makes the calling thread's view of
-     * {@code MAP_JIT} memory executable (non-zero) or writable (zero).
-     *
-     * @param enabled non-zero to protect from writes
-     */
-    void pthreadJitWriteProtectNp(int enabled);
-
-    /** {@return {@code int pthread_jit_write_protect_supported_np(void)}: 1 where the toggle exists (arm64)} */
-    int pthreadJitWriteProtectSupportedNp();
 
     /**
      * {@code void sys_icache_invalidate(void *start, size_t len)}.

@@ -7,16 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pagealloc.api.Capabilities;
+import dev.pagealloc.api.Capabilities.WxStrategy;
 import dev.pagealloc.api.HugePages;
 import dev.pagealloc.api.KernelException;
 import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.api.UnsupportedOptionException;
 import dev.pagealloc.macos.MacPurgeableMemory.Volatility;
 import dev.pagealloc.spi.SystemCallException;
+import dev.pagealloc.testkit.KernelView;
 import dev.pagealloc.testkit.sim.Allocation;
 import dev.pagealloc.testkit.sim.SimulatedMach;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -58,8 +63,10 @@ class MacExtrasSimulatedTest {
         assertEquals("aarch64", arm.capabilities().architecture());
         assertTrue(arm.capabilities().hugePageSizes().isEmpty(), "no superpages on Apple silicon");
         assertEquals(2L << 20, x86.capabilities().hugePageSizes().getFirst().pageBytes());
-        assertTrue(arm.capabilities().wxStrategies().contains(dev.pagealloc.api.Capabilities.WxStrategy.PER_THREAD_TOGGLE));
-        assertFalse(x86.capabilities().wxStrategies().contains(dev.pagealloc.api.Capabilities.WxStrategy.PER_THREAD_TOGGLE));
+        assertEquals(java.util.Set.of(WxStrategy.PROTECTION_FLIP), arm.capabilities().wxStrategies(),
+                "never PER_THREAD_TOGGLE: pthread_jit_write_protect_np from Java kills the JVM under HotSpot");
+        assertEquals(java.util.Set.of(WxStrategy.PROTECTION_FLIP), x86.capabilities().wxStrategies());
+        assertEquals("x86_64", x86.capabilities().architecture());
         assertEquals(16L << 30, arm.capabilities().totalMemoryBytes());
         assertEquals(1, arm.capabilities().numaNodes().size());
         assertEquals("macOS 15.0", arm.capabilities().operatingSystem());
@@ -86,6 +93,7 @@ class MacExtrasSimulatedTest {
             assertEquals(0, region.address() % (2L << 20));
             Allocation a = X86.addressSpace().allocationAt(region.address()).orElseThrow();
             assertEquals(2L << 20, a.superpageBytes());
+            assertEquals(2L << 20, X86.wiredBytes(), "the kernel wires superpages when it maps them");
             region.segment().set(JAVA_BYTE, 0, (byte) 9);
             region.decommit(0, 2L << 20);
             region.recommit(0, 2L << 20);
@@ -132,6 +140,7 @@ class MacExtrasSimulatedTest {
         purgeable.release(a, size);
 
         long plain = memory.reserve(size, memory.pageBytes(), dev.pagealloc.spi.Backing.DEFAULT);
+        memory.commit(plain, size, dev.pagealloc.spi.Backing.DEFAULT);
         SystemCallException e = assertThrows(SystemCallException.class, () -> purgeable.setState(plain, Volatility.VOLATILE));
         assertEquals("mach_vm_purgable_control(mach_task_self(), " + dev.pagealloc.api.Units.hex(plain)
                 + ", VM_PURGABLE_SET_STATE, &VOLATILE) -> KERN_INVALID_ARGUMENT (4): (os/kern) invalid argument", e.getMessage());
@@ -156,29 +165,121 @@ class MacExtrasSimulatedTest {
     }
 
     @Test
-    void shouldToggleJitMemoryPerThreadAndNeverDualMapIt() throws SystemCallException {
+    void shouldDualMapCodeReadExecuteWhileItsPagesStayWritable() throws SystemCallException {
         MacVirtualMemory memory = memory(ARM_KERNEL);
         MacJitMemory jit = new MacJitMemory(memory);
-        long size = memory.pageBytes();
-        long code = jit.allocate(size);
-        assertEquals(Allocation.Kind.MAP_JIT, ARM.addressSpace().allocationAt(code).orElseThrow().kind());
-        assertTrue(ARM.jitWritableOnThisThread());
-        bytes(code, 1).set(JAVA_BYTE, 0, (byte) 0xC3);
-        jit.setWritable(false);
-        assertFalse(ARM.jitWritableOnThisThread());
-        jit.invalidateInstructionCache(code, 1);
-        assertArrayEquals(new long[] {code, 1}, ARM.icacheInvalidations().getLast());
-        SystemCallException e = assertThrows(SystemCallException.class, () -> jit.mapAlias(code, size));
-        assertEquals("KERN_PROTECTION_FAILURE", e.error().name(), e.getMessage());
-        jit.release(code, size);
+        long size = 2 * memory.pageBytes();
+        long code = memory.reserve(size, memory.pageBytes(), dev.pagealloc.spi.Backing.DEFAULT);
+        memory.commit(code, size, dev.pagealloc.spi.Backing.DEFAULT);
+        bytes(code, size).set(JAVA_BYTE, 5, (byte) 0xC3);
+        long alias = jit.mapAlias(code, size);
+        jit.invalidateInstructionCache(alias, size);
+        assertArrayEquals(new long[] {alias, size}, ARM.icacheInvalidations().getLast());
+        KernelView view = ARM.addressSpace().kernelView();
+        assertEquals(List.of(new KernelView.Mapping(alias, alias + size, Protection.READ_EXECUTE)),
+                view.mappings(alias, size));
+        assertEquals(List.of(new KernelView.Mapping(code, code + size, Protection.READ_WRITE)),
+                view.mappings(code, size), "the first address stays writable");
+        assertEquals(code, ARM.sharedWith(alias).orElseThrow(), "the alias shares the code's pages");
+        assertEquals((byte) 0xC3, bytes(alias, size).get(JAVA_BYTE, 5));
+        assertTrue(view.writableExecutableMappings().isEmpty(), "W^X: no page is both");
+        jit.release(alias, size);
+        memory.release(code, size);
     }
 
     @Test
-    void shouldRefuseMapJitWhereNoPerThreadSwitchKeepsItWritableXorExecutable() {
-        MacJitMemory jit = new MacJitMemory(memory(X86_KERNEL));
-        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> jit.allocate(4096));
-        assertTrue(e.getMessage().startsWith("allocateJit(byteSize=4096): pthread_jit_write_protect_supported_np() is 0"),
-                e.getMessage());
+    void shouldDualMapMapJitPagesWithinTheTask() throws SystemCallException {
+        MacVirtualMemory memory = memory(ARM_KERNEL);
+        MacJitMemory jit = new MacJitMemory(memory);
+        long size = memory.pageBytes();
+        long mapJit = ARM.mmap(0, size, 7, 0x1000 | 0x2 | 0x800, -1, 0);
+        long alias = jit.mapAlias(mapJit, size);
+        assertEquals(mapJit, ARM.sharedWith(alias).orElseThrow(), "XNU lets a task remap its own MAP_JIT memory");
+        jit.release(alias, size);
+        jit.release(mapJit, size);
+    }
+
+    @Test
+    void shouldUnmapTheAliasWhenItCannotBeMadeReadExecute() throws SystemCallException {
+        MacVirtualMemory memory = memory(ARM_KERNEL);
+        MacJitMemory jit = new MacJitMemory(memory);
+        long size = memory.pageBytes();
+        long code = memory.reserve(size, size, dev.pagealloc.spi.Backing.DEFAULT);
+        int before = ARM.addressSpace().allocations().size();
+        ARM.failNext("mach_vm_protect", SimulatedMach.KERN_PROTECTION_FAILURE);
+        SystemCallException e = assertThrows(SystemCallException.class, () -> jit.mapAlias(code, size));
+        assertTrue(e.getMessage().startsWith("mach_vm_protect("), e.getMessage());
+        assertEquals(before, ARM.addressSpace().allocations().size(), "the alias is gone again");
+        memory.release(code, size);
+    }
+
+    @Test
+    void shouldRollBackAFailedReserveWithoutUnmappingWhatAnotherThreadMappedInTheTrimmedHead() {
+        SimulatedMach sim = SimulatedMach.arm64(16L << 20);
+        try {
+            SimulatedMachKernel inner = new SimulatedMachKernel(sim);
+            long page = 16384;
+            long[] foreign = new long[2];
+            // Another thread maps the pages reserve() has just given back, before reserve() fails.
+            MachKernel racing = (MachKernel) java.lang.reflect.Proxy.newProxyInstance(MachKernel.class.getClassLoader(),
+                    new Class<?>[] {MachKernel.class}, (proxy, method, args) -> {
+                        Object result = method.invoke(inner, args);
+                        if (method.getName().equals("machVmDeallocate") && (int) result == SimulatedMach.KERN_SUCCESS
+                                && foreign[0] == 0) {
+                            MemorySegment at = MemorySegment.ofArray(new long[] {(long) args[1]});
+                            assertEquals(SimulatedMach.KERN_SUCCESS,
+                                    sim.machVmAllocate(SimulatedMach.TASK_SELF, at, page, 0));
+                            foreign[0] = (long) args[1];
+                            foreign[1] = (long) args[2];
+                            sim.failNext("mach_vm_protect", SimulatedMach.KERN_RESOURCE_SHORTAGE);
+                        }
+                        return result;
+                    });
+            MemorySegment first = MemorySegment.ofArray(new long[1]);
+            assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmAllocate(SimulatedMach.TASK_SELF, first, page, 1),
+                    "one page first, so that the next allocation is not 2 MiB aligned and reserve() trims a head");
+            MacVirtualMemory memory = new MacVirtualMemory(racing,
+                    Capabilities.builder().platform("macos").pageBytes(page).build(), 240);
+            SystemCallException e = assertThrows(SystemCallException.class,
+                    () -> memory.reserve(4 * page, 2L << 20, dev.pagealloc.spi.Backing.DEFAULT));
+            assertEquals("KERN_RESOURCE_SHORTAGE", e.error().name());
+            assertTrue(foreign[0] != 0, "reserve() trimmed a head");
+            assertEquals(Allocation.Kind.MACH_VM_ALLOCATE,
+                    sim.addressSpace().allocationAt(foreign[0]).orElseThrow().kind());
+            assertEquals(0, sim.addressSpace().allocationAt(foreign[0]).orElseThrow().tag(),
+                    "the other thread's mapping survives the rollback");
+            long aligned = foreign[0] + foreign[1];
+            assertTrue(sim.addressSpace().kernelView().mappings(aligned, 4 * page + (2L << 20) - page).isEmpty(),
+                    "what reserve() still owned is released");
+        } finally {
+            sim.addressSpace().close();
+        }
+    }
+
+    @Test
+    void shouldNotBindTheJitWriteProtectSwitch() {
+        assertFalse(FfmMachKernel.declared().containsKey("pthread_jit_write_protect_np"),
+                "called from Java under HotSpot it makes the thread return into code it cannot execute");
+        assertTrue(java.util.Arrays.stream(MachKernel.class.getDeclaredMethods())
+                .noneMatch(m -> m.getName().startsWith("pthreadJit")));
+    }
+
+    @Test
+    void shouldReportAnX86JvmUnderRosettaAsX86WithItsPageSize() {
+        SimulatedMach rosetta = SimulatedMach.x86_64UnderRosetta(8L << 20);
+        try {
+            MacVirtualMemory memory = memory(new SimulatedMachKernel(rosetta));
+            Capabilities c = memory.capabilities();
+            assertEquals("x86_64", c.architecture(), "hw.optional.arm64 is 1 for every process on Apple silicon");
+            assertEquals(4096, c.pageBytes());
+            assertTrue(c.operatingSystem().endsWith(", this x86_64 process translated by Rosetta 2 on arm64"),
+                    c.operatingSystem());
+            assertTrue(c.hugePageSizes().isEmpty(), "no superpages on an arm64 kernel");
+            assertEquals("aarch64", memory(ARM_KERNEL).capabilities().architecture());
+            assertEquals("macOS 15.0", memory(ARM_KERNEL).capabilities().operatingSystem());
+        } finally {
+            rosetta.addressSpace().close();
+        }
     }
 
     @Test

@@ -29,7 +29,9 @@ class MacRealKernelTest {
     @Test
     void shouldProbeTheRealMac() {
         Capabilities c = memory.capabilities();
+        assertEquals(System.getProperty("os.arch"), c.architecture(), "the JVM's architecture, also under Rosetta 2");
         assertEquals(c.architecture().equals("aarch64") ? 16384 : 4096, c.pageBytes());
+        assertEquals(java.util.Set.of(Capabilities.WxStrategy.PROTECTION_FLIP), c.wxStrategies());
         assertTrue(c.totalMemoryBytes() > 0);
         assertTrue(c.processors() > 0);
         assertTrue(FfmMachKernel.INSTANCE.machTaskSelf() != 0, "mach_task_self_ read as a global");
@@ -70,20 +72,45 @@ class MacRealKernelTest {
         assertTrue(e.getMessage().startsWith("mach_vm_protect(mach_task_self(), 0x1000, "), e.getMessage());
     }
 
+    // No test here calls pthread_jit_write_protect_np: under HotSpot it kills the test JVM (see MacJitMemory).
+
     @Test
-    void shouldRunMapJitMemoryWherePerThreadToggleExists() throws SystemCallException {
+    void shouldDualMapPagesReadExecuteAndShareTheirBytes() throws SystemCallException {
         MacJitMemory jit = new MacJitMemory(memory);
-        if (!jit.perThreadToggle()) {
-            assertThrows(UnsupportedOperationException.class, () -> jit.allocate(memory.pageBytes()));
-            return;
+        long size = memory.pageBytes();
+        long code = memory.reserve(size, size, Backing.DEFAULT);
+        memory.commit(code, size, Backing.DEFAULT);
+        bytes(code, size).set(JAVA_BYTE, 3, (byte) 0x5A);
+        long alias = jit.mapAlias(code, size);
+        MachKernelView view = new MachKernelView(FfmMachKernel.INSTANCE);
+        assertEquals(dev.pagealloc.api.Protection.READ_EXECUTE, view.mappings(alias, size).getFirst().protection());
+        assertEquals(dev.pagealloc.api.Protection.READ_WRITE, view.mappings(code, size).getFirst().protection());
+        assertEquals((byte) 0x5A, bytes(alias, size).get(JAVA_BYTE, 3));
+        bytes(code, size).set(JAVA_BYTE, 4, (byte) 0x6B);
+        assertEquals((byte) 0x6B, bytes(alias, size).get(JAVA_BYTE, 4), "the alias shares the pages");
+        jit.release(alias, size);
+        memory.release(code, size);
+    }
+
+    @Test
+    void shouldRemapMapJitMemoryWithinTheTask() throws SystemCallException {
+        MachKernel kernel = FfmMachKernel.INSTANCE;
+        long size = memory.pageBytes();
+        int prot = MachAbi.PROT_READ | MachAbi.PROT_WRITE | MachAbi.PROT_EXEC;
+        long mapJit = kernel.mmap(0, size, prot, MachAbi.MAP_PRIVATE | MachAbi.MAP_ANON | MachAbi.MAP_JIT, -1, 0);
+        assertTrue(mapJit != MachAbi.MAP_FAILED, () -> "mmap(MAP_JIT): errno " + kernel.errno());
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment target = arena.allocate(java.lang.foreign.ValueLayout.JAVA_LONG);
+            MemorySegment cur = arena.allocate(java.lang.foreign.ValueLayout.JAVA_INT);
+            MemorySegment max = arena.allocate(java.lang.foreign.ValueLayout.JAVA_INT);
+            int task = kernel.machTaskSelf();
+            int kr = kernel.machVmRemap(task, target, size, 0, MachAbi.VM_FLAGS_ANYWHERE, task, mapJit, 0, cur, max,
+                    MachAbi.VM_INHERIT_NONE);
+            assertEquals(MachAbi.KERN_SUCCESS, kr, "vm_map_remap_extract allows same_map sharing of used_for_jit: "
+                    + MachAbi.kernName(kr));
+            memory.release(target.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0), size);
+        } finally {
+            memory.release(mapJit, size);
         }
-        long code = jit.allocate(memory.pageBytes());
-        bytes(code, 4).set(JAVA_BYTE, 0, (byte) 0xC0);
-        jit.setWritable(false);
-        jit.invalidateInstructionCache(code, 4);
-        SystemCallException e = assertThrows(SystemCallException.class, () -> jit.mapAlias(code, memory.pageBytes()));
-        assertTrue(e.getMessage().contains("mach_vm_remap"), e.getMessage());
-        jit.setWritable(true);
-        jit.release(code, memory.pageBytes());
     }
 }

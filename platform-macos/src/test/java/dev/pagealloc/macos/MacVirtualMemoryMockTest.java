@@ -111,6 +111,33 @@ class MacVirtualMemoryMockTest {
     }
 
     @Test
+    void shouldRollBackOnlyTheAlignedRangeOnceHeadAndTailAreGivenBack() {
+        long alignment = 2L << 20;
+        long unaligned = BASE + 2 * PAGE;
+        long size = 4 * PAGE;
+        allocateReturns(unaligned);
+        when(kernel.machVmProtect(TASK, BASE + alignment, size, 0, 0)).thenReturn(MachAbi.KERN_RESOURCE_SHORTAGE);
+        assertThrows(SystemCallException.class, () -> memory.reserve(size, alignment, Backing.DEFAULT));
+        InOrder order = inOrder(kernel);
+        order.verify(kernel).machVmDeallocate(TASK, unaligned, alignment - 2 * PAGE);
+        order.verify(kernel).machVmDeallocate(TASK, BASE + alignment + size, PAGE);
+        order.verify(kernel).machVmProtect(TASK, BASE + alignment, size, 0, 0);
+        order.verify(kernel).machVmDeallocate(TASK, BASE + alignment, size);
+        verify(kernel, org.mockito.Mockito.never()).machVmDeallocate(TASK, unaligned, size + alignment - PAGE);
+    }
+
+    @Test
+    void shouldRollBackWhatIsLeftWhenTrimmingTheTailFails() {
+        long alignment = 2L << 20;
+        long unaligned = BASE + 2 * PAGE;
+        long size = 4 * PAGE;
+        allocateReturns(unaligned);
+        when(kernel.machVmDeallocate(TASK, BASE + alignment + size, PAGE)).thenReturn(MachAbi.KERN_INVALID_ARGUMENT);
+        assertThrows(SystemCallException.class, () -> memory.reserve(size, alignment, Backing.DEFAULT));
+        verify(kernel).machVmDeallocate(TASK, BASE + alignment, size + PAGE);
+    }
+
+    @Test
     void shouldNameTheCallAndTheKernReturnWhenReservingFails() {
         when(kernel.machVmAllocate(eq(TASK), any(), anyLong(), anyInt())).thenReturn(MachAbi.KERN_NO_SPACE);
         SystemCallException e = assertThrows(SystemCallException.class, () -> memory.reserve(PAGE, PAGE, Backing.DEFAULT));

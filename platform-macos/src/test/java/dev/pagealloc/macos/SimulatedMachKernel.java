@@ -19,8 +19,6 @@ record SimulatedMachKernel(SimulatedMach sim) implements MachKernel {
     @Override public int madvise(long a, long l, int adv) { return sim.madvise(a, l, adv); }
     @Override public long mmap(long a, long l, int p, int f, int fd, long o) { return sim.mmap(a, l, p, f, fd, o); }
     @Override public int mlock(long a, long l) { return sim.mlock(a, l); }
-    @Override public void pthreadJitWriteProtectNp(int e) { sim.pthreadJitWriteProtectNp(e); }
-    @Override public int pthreadJitWriteProtectSupportedNp() { return sim.pthreadJitWriteProtectSupportedNp(); }
     @Override public void sysIcacheInvalidate(long s, long l) { sim.sysIcacheInvalidate(s, l); }
     @Override public int sysctlbyname(String n, MemorySegment o, MemorySegment ol, MemorySegment np, long nl) {
         return sim.sysctlbyname(n, o, ol, np, nl);

@@ -189,7 +189,8 @@ public final class SimulatedMach {
         sysctls.put("hw.logicalcpu", 8);
         sysctls.put("hw.ncpu", 8);
         sysctls.put("kern.osproductversion", "15.0");
-        sysctls.put("machdep.cpu.brand_string", arm64Kernel ? "Apple M1 (simulated)" : "Intel(R) Core(TM) i7 (simulated)");
+        sysctls.put("machdep.cpu.brand_string",
+                arm64Kernel ? "Apple M1 (simulated)" : "Intel(R) Core(TM) i7 (simulated)");
         if (arm64Kernel) {
             // hw.optional.arm64 is a plain SYSCTL_INT of arm64_flag, defined only in arm64 kernels
             // and the same for every process (bsd/kern/kern_mib.c:1082, :1149); sysctl.proc_translated
@@ -420,7 +421,8 @@ public final class SimulatedMach {
                     return KERN_PROTECTION_FAILURE;
                 }
                 boolean writableExecutable = (newProtection & 6) == 6;
-                if (setMaximum == 0 && enforcesWriteXorExecute() && writableExecutable && !usedForJit(run.allocation())) {
+                if (setMaximum == 0 && enforcesWriteXorExecute() && writableExecutable
+                        && !usedForJit(run.allocation())) {
                     return KERN_PROTECTION_FAILURE;
                 }
             }
@@ -614,7 +616,8 @@ public final class SimulatedMach {
                 return KERN_NO_SPACE;
             }
             boolean jit = runs.stream().anyMatch(r -> usedForJit(r.allocation()));
-            Allocation alias = space.map(at, end - start, PageState.COMMITTED, VM_PROT_DEFAULT, VM_PROT_ALL, Kind.MACH_VM_REMAP);
+            Allocation alias = space.map(at, end - start, PageState.COMMITTED, VM_PROT_DEFAULT, VM_PROT_ALL,
+                    Kind.MACH_VM_REMAP);
             int current = VM_PROT_ALL;
             int maximum = VM_PROT_ALL;
             for (Run run : runs) {

@@ -149,7 +149,8 @@ class SimulatedMachTest {
         MemorySegment target = arena.allocate(JAVA_LONG);
         MemorySegment cur = arena.allocate(JAVA_INT);
         MemorySegment max = arena.allocate(JAVA_INT);
-        assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmRemap(TASK, target, 3 * 16384, 0, 1, TASK, a, 0, cur, max, 2),
+        assertEquals(SimulatedMach.KERN_SUCCESS,
+                sim.machVmRemap(TASK, target, 3 * 16384, 0, 1, TASK, a, 0, cur, max, 2),
                 "sharing ordinary pages is what mach_vm_remap is for");
         long alias = target.get(JAVA_LONG, 0);
         assertEquals(1, cur.get(JAVA_INT, 0), "what every source page allows now");
@@ -228,7 +229,8 @@ class SimulatedMachTest {
         assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmProtect(TASK, s + 4096, 4096, 0, 1));
         KernelView view = sim.addressSpace().kernelView();
         assertEquals(java.util.List.of(new KernelView.Mapping(s, s + (2L << 20), Protection.READ),
-                new KernelView.Mapping(s + (2L << 20), s + (4L << 20), Protection.READ_WRITE)), view.mappings(s, 4L << 20),
+                new KernelView.Mapping(s + (2L << 20), s + (4L << 20), Protection.READ_WRITE)),
+                view.mappings(s, 4L << 20),
                 "protecting one base page of a superpage protects the superpage");
         assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmDeallocate(TASK, s + (2L << 20) + 8192, 4096));
         assertTrue(view.mappings(s + (2L << 20), 2L << 20).isEmpty(), "freeing one base page frees the superpage");
@@ -264,7 +266,8 @@ class SimulatedMachTest {
         assertEquals(0, rosetta.addressSpace().reusableBytes(), "MADV_FREE_REUSABLE does nothing on 4 KiB map pages");
         assertEquals(-1, rosetta.madvise(a, 4096, 11));
         assertEquals(SimulatedMach.ENOTSUP, rosetta.errno());
-        assertEquals(SimulatedMach.KERN_SUCCESS, rosetta.machVmProtect(TASK, a, 4096, 0, 7), "an exotic map has no W^X rule");
+        assertEquals(SimulatedMach.KERN_SUCCESS, rosetta.machVmProtect(TASK, a, 4096, 0, 7),
+                "an exotic map has no W^X rule");
         SimulatedMach intel = SimulatedMach.x86_64(2L << 20);
         try {
             length.set(JAVA_LONG, 0, 8);
