@@ -170,7 +170,9 @@ public interface Region extends AutoCloseable {
      * @throws IllegalArgumentException if the range is misaligned or {@code byteLength < 0}
      * @throws IndexOutOfBoundsException if the range passes {@link #committedBytes()}
      * @throws KernelException if the kernel refuses
-     * @implNote {@code madvise(MADV_DONTNEED)} on Linux, {@code MADV_FREE_REUSABLE} on macOS,
+     * @implNote {@code madvise(MADV_DONTNEED)} on Linux, fresh zero-fill pages mapped over the range on
+     *     macOS ({@code mach_vm_allocate(VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE)}, then each run's
+     *     protection restored: {@code MADV_FREE_REUSABLE} would not zero),
      *     decommit and recommit on Windows (so the pages really read zero).
      */
     void discard(long byteOffset, long byteLength);

@@ -86,11 +86,14 @@ final class MacPurgeableMemory {
      * Sets the state of the purgeable allocation holding {@code address}.
      *
      * @param address an address inside it
-     * @param state the new state; {@link Volatility#EMPTY} empties it now
+     * @param state the new state; {@link Volatility#EMPTY} empties it now, and an emptied allocation
+     *     made {@link Volatility#VOLATILE} stays empty ({@code vm_object_purgable_control}: "what's
+     *     been emptied must stay empty") until made {@link Volatility#NON_VOLATILE}
      * @return the state before the call: {@link Volatility#EMPTY} when making it non-volatile means
      *     the contents were lost and the pages read zero
-     * @throws SystemCallException if the kernel refuses ({@code KERN_INVALID_ARGUMENT} when the
-     *     memory is not purgeable)
+     * @throws SystemCallException if the kernel refuses: {@code KERN_PROTECTION_FAILURE} when the
+     *     page at {@code address} is not writable (checked first, {@code vm_map_purgable_control} in
+     *     {@code osfmk/vm/vm_map.c}), {@code KERN_INVALID_ARGUMENT} when the memory is not purgeable
      */
     Volatility setState(long address, Volatility state) throws SystemCallException {
         return control(address, MachAbi.VM_PURGABLE_SET_STATE, state);

@@ -212,11 +212,15 @@ final class MacVirtualMemory implements VirtualMemory {
 
     /**
      * Gives pages back without zeroing them ({@code MADV_FREE_REUSABLE}): their contents are
-     * undefined until {@link #markReused}; they leave the process footprint at once.
+     * undefined until {@link #markReused}; they leave the process footprint at once. Under Rosetta 2
+     * (4 KiB map pages on 16 KiB hardware) the kernel accepts the call and does nothing
+     * ({@code vm_map_reusable_pages}, "XXX TODO4K").
      *
      * @param address the first page
      * @param byteSize the length, in bytes
-     * @throws SystemCallException if the kernel refuses
+     * @throws SystemCallException if the kernel refuses: {@code EPERM} when a page is not writable
+     *     ("not writable: can't discard contents", {@code osfmk/vm/vm_map.c}), {@code EINVAL} when the
+     *     range has a hole
      */
     void markReusable(long address, long byteSize) throws SystemCallException {
         madvise(address, byteSize, MADV_FREE_REUSABLE, "MADV_FREE_REUSABLE");
