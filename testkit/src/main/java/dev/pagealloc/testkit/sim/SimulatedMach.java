@@ -46,7 +46,8 @@ import java.util.Set;
  *
  * <p>Limits: addresses outside the simulated space are outside the map ({@code KERN_INVALID_ADDRESS}
  * for Mach calls, {@code ENOMEM} for {@code madvise}); {@code mmap} maps anonymous private memory
- * only; residency is not tracked. A shared {@code mach_vm_remap} ({@code copy = FALSE}) is kept in
+ * only; residency is not tracked; {@code VM_FLAGS_4GB_CHUNK}, {@code VM_FLAGS_PERMANENT} and
+ * {@code VM_FLAGS_TPRO} are accepted, as XNU accepts them from user space, but have no effect. A shared {@code mach_vm_remap} ({@code copy = FALSE}) is kept in
  * the page table as XNU keeps it (its own entry, the source's protections, {@link #sharedWith}), but
  * the simulation cannot make two host addresses share memory: the alias starts with a copy of the
  * source's bytes, and later writes through one address do not appear at the other.
@@ -102,8 +103,13 @@ public final class SimulatedMach {
     static final int VM_FLAGS_OVERWRITE = 0x4000;
     static final int VM_FLAGS_SUPERPAGE_MASK = 0x70000;
     static final int VM_FLAGS_ALIAS_MASK = 0xFF000000;
-    static final int VM_FLAGS_ALLOCATE = VM_FLAGS_ANYWHERE | VM_FLAGS_PURGABLE | VM_FLAGS_RANDOM_ADDR | VM_FLAGS_NO_CACHE
-            | VM_FLAGS_OVERWRITE | VM_FLAGS_SUPERPAGE_MASK | VM_FLAGS_ALIAS_MASK;
+    static final int VM_FLAGS_4GB_CHUNK = 0x4;
+    static final int VM_FLAGS_PERMANENT = 0x80;
+    static final int VM_FLAGS_TPRO = 0x1000;
+    /** {@code VM_FLAGS_USER_ALLOCATE} ({@code osfmk/mach/vm_statistics.h:324-334}; FIXED is 0). */
+    static final int VM_FLAGS_ALLOCATE = VM_FLAGS_ANYWHERE | VM_FLAGS_PURGABLE | VM_FLAGS_4GB_CHUNK | VM_FLAGS_RANDOM_ADDR
+            | VM_FLAGS_NO_CACHE | VM_FLAGS_PERMANENT | VM_FLAGS_OVERWRITE | VM_FLAGS_SUPERPAGE_MASK | VM_FLAGS_TPRO
+            | VM_FLAGS_ALIAS_MASK;
     /** {@code SUPERPAGE_SIZE_ANY} ({@code <mach/vm_statistics.h>}): x86-64 rounds it up to 2 MiB. */
     static final int SUPERPAGE_SIZE_ANY = 1;
     /** {@code SUPERPAGE_SIZE_2MB}. */

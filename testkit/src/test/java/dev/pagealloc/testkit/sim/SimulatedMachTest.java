@@ -80,6 +80,11 @@ class SimulatedMachTest {
         assertEquals(SimulatedMach.KERN_INVALID_ARGUMENT, sim.machVmAllocate(TASK, out, 2L << 20, 0x1 | 0x20000),
                 "no superpages on arm64");
         assertEquals(SimulatedMach.MACH_SEND_INVALID_DEST, sim.machVmAllocate(0x999, out, 16384, 1), "not our task");
+        assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmAllocate(TASK, out, 16384, 0x1 | 0x4 | 0x80 | 0x1000),
+                "VM_FLAGS_4GB_CHUNK, VM_FLAGS_PERMANENT and VM_FLAGS_TPRO are VM_FLAGS_USER_ALLOCATE flags");
+        assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmDeallocate(TASK, out.get(JAVA_LONG, 0), 16384));
+        assertEquals(SimulatedMach.KERN_INVALID_ARGUMENT, sim.machVmAllocate(TASK, out, 16384, 0x1 | 0x20),
+                "VM_FLAGS_RETURN_DATA_ADDR is no allocate flag");
         assertEquals(SimulatedMach.KERN_NO_SPACE, sim.machVmAllocate(TASK, out, 32L << 20, 1), "larger than the space");
         long a = allocate(4 * 16384, 1);
         out.set(JAVA_LONG, 0, a);
