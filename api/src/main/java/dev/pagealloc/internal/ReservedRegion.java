@@ -292,6 +292,11 @@ final class ReservedRegion implements Region {
             String what = backing.explicitHugePageBytes() == 0 ? "" : " of " + backing.hugePages() + " huge pages";
             throw allocator.kernelFailure(operation, "cannot commit " + byteLength + " bytes" + what + " at "
                     + Units.hex(address), e);
+        } catch (RuntimeException | Error e) {
+            // Whatever a backend throws, VirtualMemory.commit committed nothing: the charge goes back.
+            budget.ifPresent(b -> b.refund(byteLength));
+            allocator.statistics.failures.increment();
+            throw e;
         }
         try {
             if (applied.populated()) {
@@ -313,6 +318,10 @@ final class ReservedRegion implements Region {
                         + byteLength + " bytes at " + Units.hex(address), s);
             }
             throw new dev.pagealloc.api.UnsupportedOptionException(operation.toString(), "populate/lock", e.getMessage());
+        } catch (RuntimeException | Error e) {
+            undoCommit(address, byteLength);
+            allocator.statistics.failures.increment();
+            throw e;
         }
         allocator.statistics.committed(byteLength);
     }
