@@ -92,8 +92,6 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
      * @throws IllegalArgumentException if another live page table manages any byte of the buffer
      */
     EmbeddedVirtualMemory(MemorySegment buffer, boolean ownBuffer) {
-        this.claim = BufferClaims.claim("open(staticBuffer=" + EmbeddedBuffers.describe(buffer) + ")",
-                buffer.address(), buffer.byteSize());
         this.buffer = buffer;
         this.base = buffer.address();
         this.pageCount = Math.toIntExact(buffer.byteSize() / PAGE_BYTES);
@@ -113,6 +111,9 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
                 .memoryLimitBytes(OptionalLong.of(buffer.byteSize()))
                 .totalMemoryBytes(buffer.byteSize())
                 .build();
+        // Last, so that nothing after it can fail and leave the bytes claimed until the next GC.
+        this.claim = BufferClaims.claim("open(staticBuffer=" + EmbeddedBuffers.describe(buffer) + ")",
+                buffer.address(), buffer.byteSize());
     }
 
     @Override
