@@ -82,6 +82,7 @@ final class ReservedRegion implements Region {
     }
 
     void releaseAfterFailedAllocation(RuntimeException failure) {
+        LiveReservations.remove(reservation);
         try {
             memory.release(reservation, reservationBytes);
         } catch (SystemCallException e) {
@@ -430,9 +431,11 @@ final class ReservedRegion implements Region {
                 ? OptionalLong.empty()
                 : memory.verifyGuards(reservation, reservationBytes);
         invalidateViews("deallocate()");
+        LiveReservations.remove(reservation);
         try {
             memory.release(reservation, reservationBytes);
         } catch (SystemCallException e) {
+            LiveReservations.add(reservation, reservationBytes);
             allocator.statistics.failures.increment();
             throw allocator.kernelFailure("deallocate()", "cannot release " + reservationBytes + " bytes at "
                     + Units.hex(reservation), e);

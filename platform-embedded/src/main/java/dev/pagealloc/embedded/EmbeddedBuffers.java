@@ -102,9 +102,10 @@ final class EmbeddedBuffers {
         long blockAddress = block.address();
         // SAFETY: calloc returned `blockBytes` writable bytes at `block`; the automatic arena frees
         // them once no segment of the buffer (and so no page table or region view, see
-        // EmbeddedVirtualMemory.view) is reachable, and never before. The dead page table's claim
-        // is dropped first: held weakly, it may be cleared only by a later GC, while calloc may
-        // hand the same bytes to the next page table at once.
+        // EmbeddedVirtualMemory.view) is reachable, and never before. The dead page table's claim,
+        // and the reservations of its regions never deallocated, are dropped first: the registry
+        // may not have processed that page table's end yet, while the C library may hand the same
+        // bytes to the next buffer at once.
         MemorySegment whole = block.reinterpret(blockBytes, Arena.ofAuto(),
                 unbounded -> call(() -> {
                     BufferClaims.forget(blockAddress, blockBytes);

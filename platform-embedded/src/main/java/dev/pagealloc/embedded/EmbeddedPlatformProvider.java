@@ -43,13 +43,14 @@ import java.util.function.Consumer;
  *     (two allocators over the same bytes would hand out overlapping regions). The claim ends when
  *     that allocator, its regions and their views have been garbage-collected; there is no
  *     allocator {@code close()}.
+ * <li><b>not in a live pagealloc region</b> of any provider: those pages may be protected or
+ *     released at any time, and views over them would then fault.
  * <li>writable, aligned to 4096 bytes, at least one page and at most 2<sup>30</sup> pages (4 TiB);
  *     its size is used in whole 4 KiB pages.
  * </ul>
  * <b>Restricted:</b> the caller promises that a buffer made from a raw address stays valid,
- * readable and writable for the life of the process, and that nothing else (native code, or
- * another pagealloc allocator that may unmap or protect it) frees or protects it; breaking that
- * promise can crash the JVM.
+ * readable and writable for the life of the process, and that nothing else (native code, a
+ * mapping made over it later) frees or protects it; breaking that promise can crash the JVM.
  *
  * <h2>What it cannot do</h2>
  * No huge pages, no NUMA nodes, no memory tagging, no page locking (refused, or downgraded with
@@ -105,8 +106,9 @@ public final class EmbeddedPlatformProvider implements PlatformProvider {
      * @return the primitives
      * @throws IllegalArgumentException if the static buffer is a heap segment, read-only,
      *     misaligned, smaller than a page, larger than 2<sup>30</sup> pages, closed, confined, not of
-     *     the global scope, or overlaps the buffer of a live embedded allocator; or if the property
-     *     is not a positive number of bytes or asks for more than 2<sup>30</sup> pages
+     *     the global scope, or overlaps the buffer of a live embedded allocator or the reservation
+     *     of a live region; or if the property is not a positive number of bytes or asks for more
+     *     than 2<sup>30</sup> pages
      * @throws OutOfMemoryError if the buffer cannot be allocated
      */
     @Override

@@ -71,8 +71,6 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
     private final long base;
     private final int pageCount;
     private final boolean ownBuffer;
-    /** Held for as long as this table may touch the buffer; see {@link BufferClaims}. */
-    private final BufferClaims.Claim claim;
     private final Capabilities capabilities;
     private final PageState[] states;
     private final BitSet used = new BitSet();
@@ -112,7 +110,7 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
                 .totalMemoryBytes(buffer.byteSize())
                 .build();
         // Last, so that nothing after it can fail and leave the bytes claimed until the next GC.
-        this.claim = BufferClaims.claim("open(staticBuffer=" + EmbeddedBuffers.describe(buffer) + ")",
+        BufferClaims.claim("open(staticBuffer=" + EmbeddedBuffers.describe(buffer) + ")", this,
                 buffer.address(), buffer.byteSize());
     }
 

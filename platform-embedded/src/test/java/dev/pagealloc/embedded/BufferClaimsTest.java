@@ -3,6 +3,7 @@ package dev.pagealloc.embedded;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.lang.ref.Reference;
 import org.junit.jupiter.api.Test;
 
 /** The registry of bytes embedded page tables manage: overlaps refused, edges allowed, frees forgotten. */
@@ -13,28 +14,29 @@ class BufferClaimsTest {
 
     @Test
     void shouldRefuseOverlapsAndAllowNeighbours() {
-        BufferClaims.Claim held = BufferClaims.claim("test", BASE, 4 * PAGE);
+        Object owner = new Object();
+        BufferClaims.claim("test", owner, BASE, 4 * PAGE);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> BufferClaims.claim("claim(x)", BASE + 3 * PAGE, 2 * PAGE));
+                () -> BufferClaims.claim("claim(x)", new Object(), BASE + 3 * PAGE, 2 * PAGE));
         assertEquals("claim(x): bytes [0x7ff000003000, 0x7ff000004000) are already managed by another embedded"
                 + " allocator, whose buffer is 0x7ff000000000+16384; two allocators over the same memory would hand"
                 + " out overlapping regions. Use that allocator, or give this one memory of its own: the other's"
                 + " claim ends once it, its regions and their views are unreachable and garbage-collected",
                 e.getMessage());
-        BufferClaims.Claim before = BufferClaims.claim("test", BASE - PAGE, PAGE);
-        BufferClaims.Claim after = BufferClaims.claim("test", BASE + 4 * PAGE, PAGE);
-        assertEquals(BASE, before.end(), "a neighbour that ends where the held claim starts");
-        assertEquals(held.end(), after.start(), "and one that starts where it ends");
+        BufferClaims.claim("before", owner, BASE - PAGE, PAGE);
+        BufferClaims.claim("after", owner, BASE + 4 * PAGE, PAGE);
         BufferClaims.forget(BASE - PAGE, 6 * PAGE);
+        Reference.reachabilityFence(owner);
     }
 
     @Test
-    void shouldForgetTheClaimsOfMemoryBeingFreed() {
-        BufferClaims.Claim dead = BufferClaims.claim("test", BASE + 64 * PAGE, 8 * PAGE);
-        BufferClaims.forget(BASE + 64 * PAGE, 8 * PAGE + PAGE);
-        // Freed and handed out again by the C library while the dead table's claim was still held.
-        BufferClaims.Claim next = BufferClaims.claim("test", BASE + 64 * PAGE, 8 * PAGE);
-        assertEquals(dead, next);
+    void shouldEndTheClaimsOfMemoryBeingFreedAtOnce() {
+        Object owner = new Object();
+        BufferClaims.claim("test", owner, BASE + 64 * PAGE, 8 * PAGE);
+        BufferClaims.forget(BASE + 64 * PAGE, 9 * PAGE);
+        // Freed and handed out again by the C library before the old owner was found unreachable.
+        BufferClaims.claim("again", new Object(), BASE + 64 * PAGE, 8 * PAGE);
         BufferClaims.forget(BASE + 64 * PAGE, 8 * PAGE);
+        Reference.reachabilityFence(owner);
     }
 }
