@@ -29,12 +29,6 @@ final class EmbeddedBuffers {
      */
     static final int MAX_PAGES = 1 << 30;
 
-    /**
-     * A thread that never runs: a segment it cannot access is confined to another thread
-     * ({@link MemorySegment#isAccessibleBy}).
-     */
-    private static final Thread OTHER_THREAD = Thread.ofPlatform().unstarted(() -> { });
-
     /** {@code void *calloc(size_t count, size_t size)}, if the C library has it. */
     private static final Optional<MethodHandle> CALLOC = function("calloc",
             FunctionDescriptor.of(ADDRESS, JAVA_LONG, JAVA_LONG));
@@ -165,7 +159,9 @@ final class EmbeddedBuffers {
         if (!buffer.scope().isAlive()) {
             throw new IllegalArgumentException(operation + ": the buffer's arena is closed");
         }
-        if (!buffer.isAccessibleBy(OTHER_THREAD)) {
+        // A thread that never runs (made per call so that no class loader stays reachable from it):
+        // a segment it cannot access is confined to another thread.
+        if (!buffer.isAccessibleBy(Thread.ofVirtual().unstarted(() -> { }))) {
             throw new IllegalArgumentException(operation
                     + ": the buffer is confined to one thread (Arena.ofConfined()); an allocator serves every"
                     + " thread, and another thread's allocate or grow would fail with WrongThreadException;"
