@@ -211,12 +211,16 @@ public final class PageAllocatorBuilder {
     /**
      * Gives the embedded provider the buffer it manages: all its regions live inside it.
      *
-     * <p>The buffer must be a native, writable, page-aligned segment: views of a heap array could not
-     * be invalidated, so the embedded provider refuses heap segments. The caller keeps the buffer's
-     * arena open while the allocator or any view over it is in use; closing it earlier makes every
-     * view throw {@link IllegalStateException}.
+     * <p>The embedded provider accepts, at {@link #build()}, only a native, writable segment aligned
+     * to its 4 KiB page, of at most 2<sup>30</sup> pages, <b>of the global scope</b> (for example
+     * {@code Arena.global().allocate(bytes, 4096)}), and no byte of which is in use by another
+     * reachable embedded allocator; anything else is refused with {@link IllegalArgumentException}.
+     * Region views are made from the buffer's addresses and must never outlive its memory, and
+     * only a global scope is never closed: confined, shared and automatic arenas, and views of
+     * other regions, are refused. A buffer made from a raw address must stay valid and accessible
+     * for the life of the process.
      *
-     * @param buffer the buffer; native, writable, aligned to the embedded page (4 KiB)
+     * @param buffer the buffer; native, writable, of the global scope, aligned to 4 KiB
      * @return this builder
      */
     public PageAllocatorBuilder withStaticBuffer(MemorySegment buffer) {

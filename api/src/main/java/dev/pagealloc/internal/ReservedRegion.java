@@ -82,6 +82,7 @@ final class ReservedRegion implements Region {
     }
 
     void releaseAfterFailedAllocation(RuntimeException failure) {
+        LiveReservations.remove(reservation);
         try {
             memory.release(reservation, reservationBytes);
         } catch (SystemCallException e) {
@@ -292,6 +293,11 @@ final class ReservedRegion implements Region {
             String what = backing.explicitHugePageBytes() == 0 ? "" : " of " + backing.hugePages() + " huge pages";
             throw allocator.kernelFailure(operation, "cannot commit " + byteLength + " bytes" + what + " at "
                     + Units.hex(address), e);
+        } catch (RuntimeException | Error e) {
+            // Whatever a backend throws, VirtualMemory.commit committed nothing: the charge goes back.
+            budget.ifPresent(b -> b.refund(byteLength));
+            allocator.statistics.failures.increment();
+            throw e;
         }
         try {
             if (applied.populated()) {
@@ -313,6 +319,10 @@ final class ReservedRegion implements Region {
                         + byteLength + " bytes at " + Units.hex(address), s);
             }
             throw new dev.pagealloc.api.UnsupportedOptionException(operation.toString(), "populate/lock", e.getMessage());
+        } catch (RuntimeException | Error e) {
+            undoCommit(address, byteLength);
+            allocator.statistics.failures.increment();
+            throw e;
         }
         allocator.statistics.committed(byteLength);
     }
@@ -421,9 +431,11 @@ final class ReservedRegion implements Region {
                 ? OptionalLong.empty()
                 : memory.verifyGuards(reservation, reservationBytes);
         invalidateViews("deallocate()");
+        LiveReservations.remove(reservation);
         try {
             memory.release(reservation, reservationBytes);
         } catch (SystemCallException e) {
+            LiveReservations.add(reservation, reservationBytes);
             allocator.statistics.failures.increment();
             throw allocator.kernelFailure("deallocate()", "cannot release " + reservationBytes + " bytes at "
                     + Units.hex(reservation), e);

@@ -197,6 +197,7 @@ public final class ReservingPageAllocator implements PageAllocator {
             statistics.failures.increment();
             throw kernelFailure(operation, "cannot reserve " + total + " bytes", e);
         }
+        LiveReservations.add(reservation, total);
         statistics.reserved(total, 1);
         AppliedOptions applied = new AppliedOptions(backing.hugePages(), backing.numaPolicy(), config.populate(),
                 config.lock(), backing.memoryTagging(), downgrades);

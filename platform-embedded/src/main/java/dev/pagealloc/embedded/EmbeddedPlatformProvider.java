@@ -20,17 +20,37 @@ import java.util.function.Consumer;
  * {@value #DEFAULT_BUFFER_BYTES}, 64 MiB) allocated with the C library's {@code calloc}, so that its
  * pages cost resident memory only once regions commit them, and freed when neither the allocator nor
  * any view of it is reachable.
+ * <p>A static buffer is accepted only if it is:
  * <ul>
- * <li>A static buffer must be a native, writable segment aligned to 4096 bytes; its size is used in
- *     whole 4 KiB pages. <b>Restricted:</b> the caller must keep it alive while any allocator over it
- *     or any view from one is in use. Views are made from raw addresses, so closing the buffer's
- *     arena early leaves them pointing at freed memory, and using them can crash the JVM; the
- *     provider notices a closed arena at the next operation and throws {@link IllegalStateException}.
- * <li>Heap buffers ({@link MemorySegment#ofArray}) are refused. A view of a heap array cannot belong
- *     to an arena, so it could not be invalidated on deallocate, decommit or protect: a stale view
- *     would keep reading and writing pages that later belong to another region, which breaks the
- *     guarantee that a stale view throws {@link IllegalStateException}.
+ * <li><b>native</b> ({@link MemorySegment#isNative()}). A view of a heap array
+ *     ({@link MemorySegment#ofArray}) cannot belong to an arena, so it could not be invalidated on
+ *     deallocate, decommit or protect: a stale view would keep reading and writing pages that later
+ *     belong to another region.
+ * <li><b>of the global scope</b>: {@code Arena.global().allocate(bytes, 4096)}, or
+ *     {@code MemorySegment.ofAddress(address).reinterpret(bytes)} over memory the caller manages.
+ *     Region views are made from addresses in the region's own arena, which pagealloc closes to
+ *     invalidate them; a segment has exactly one scope, so a view cannot also die with the
+ *     buffer's arena, and the buffer must outlive every view. Only the global scope is never
+ *     closed. A confined arena's buffer is refused also because other threads could not use it
+ *     (the allocator serves every thread); a shared arena's because its owner may close it and free
+ *     the memory under live views; an automatic arena's ({@link java.lang.foreign.Arena#ofAuto()})
+ *     because the JDK offers no public way to tell it from a shared one
+ *     ({@link MemorySegment.Scope} has only {@code isAlive} and {@code equals}). A view of a
+ *     pagealloc region belongs to that region's arena, so it is refused too. Without a static
+ *     buffer the provider allocates its own, freed once nothing uses it.
+ * <li><b>not in use by another embedded allocator</b>: no byte of it may lie in the buffer of an
+ *     allocator that is still reachable, directly or through one of its regions or their views
+ *     (two allocators over the same bytes would hand out overlapping regions). The claim ends when
+ *     that allocator, its regions and their views have been garbage-collected; there is no
+ *     allocator {@code close()}.
+ * <li><b>not in a live pagealloc region</b> of any provider: those pages may be protected or
+ *     released at any time, and views over them would then fault.
+ * <li>writable, aligned to 4096 bytes, at least one page and at most 2<sup>30</sup> pages (4 TiB);
+ *     its size is used in whole 4 KiB pages.
  * </ul>
+ * <b>Restricted:</b> the caller promises that a buffer made from a raw address stays valid,
+ * readable and writable for the life of the process, and that nothing else (native code, a
+ * mapping made over it later) frees or protects it; breaking that promise can crash the JVM.
  *
  * <h2>What it cannot do</h2>
  * No huge pages, no NUMA nodes, no memory tagging, no page locking (refused, or downgraded with
@@ -85,8 +105,10 @@ public final class EmbeddedPlatformProvider implements PlatformProvider {
      * @param config the allocator's configuration
      * @return the primitives
      * @throws IllegalArgumentException if the static buffer is a heap segment, read-only,
-     *     misaligned, smaller than a page or already closed, or the property is not a positive
-     *     number of bytes
+     *     misaligned, smaller than a page, larger than 2<sup>30</sup> pages, closed, confined, not of
+     *     the global scope, or overlaps the buffer of a live embedded allocator or the reservation
+     *     of a live region; or if the property is not a positive number of bytes or asks for more
+     *     than 2<sup>30</sup> pages
      * @throws OutOfMemoryError if the buffer cannot be allocated
      */
     @Override

@@ -37,6 +37,16 @@ import java.util.WeakHashMap;
  * ({@code ENOTSUP}); there are no huge pages, NUMA nodes, tagging or page locking. Unlike an OS
  * backend it is not stateless: the page table is the state an OS kernel would keep.
  *
+ * <p>Lifetime: the buffer's scope never closes (the global scope of a caller's buffer, see
+ * {@link EmbeddedBuffers#checkStatic}, or the automatic scope of the provider's own buffer, which
+ * this object keeps reachable), and every view keeps this object reachable (see {@link #view}), so
+ * no view outlives the memory under it, and this object's {@link BufferClaims claim} on the
+ * buffer outlives every view.
+ *
+ * <p>Failures: a primitive that throws, whatever the exception, leaves the page table as it was.
+ * Each touches the buffer (canaries, zeros, hashes) before it changes the table; a JDK access
+ * check fails before the first byte is written.
+ *
  * @implSpec Thread-safe: every primitive holds this object's monitor.
  */
 final class EmbeddedVirtualMemory implements VirtualMemory {
@@ -68,14 +78,16 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
     private final TreeMap<Integer, Integer> reservations = new TreeMap<>();
     /** Content hash of each page protected NONE. */
     private final Map<Integer, Long> hashes = new HashMap<>();
-    /** Arenas of views that already keep the buffer reachable (see {@link #view}). */
+    /** Arenas of views that already keep this table reachable (see {@link #view}). */
     private final Map<Arena, Boolean> pinning = Collections.synchronizedMap(new WeakHashMap<>());
 
     /**
-     * Creates the page table over {@code buffer}.
+     * Creates the page table over {@code buffer}, claiming its bytes.
      *
-     * @param buffer a native buffer, page-aligned, a whole number of pages
-     * @param ownBuffer whether the provider allocated it (else the caller owns its lifetime)
+     * @param buffer a native buffer, page-aligned, a whole number of pages, at most
+     *     {@link EmbeddedBuffers#MAX_PAGES} of them, whose scope never closes
+     * @param ownBuffer whether the provider allocated it (else the caller owns it)
+     * @throws IllegalArgumentException if another live page table manages any byte of the buffer
      */
     EmbeddedVirtualMemory(MemorySegment buffer, boolean ownBuffer) {
         this.buffer = buffer;
@@ -97,6 +109,9 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
                 .memoryLimitBytes(OptionalLong.of(buffer.byteSize()))
                 .totalMemoryBytes(buffer.byteSize())
                 .build();
+        // Last, so that nothing after it can fail and leave the bytes claimed until the next GC.
+        BufferClaims.claim("open(staticBuffer=" + EmbeddedBuffers.describe(buffer) + ")", this,
+                buffer.address(), buffer.byteSize());
     }
 
     @Override
@@ -123,7 +138,6 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
 
     @Override
     public synchronized long reserve(long byteSize, long alignmentBytes, Backing backing) throws SystemCallException {
-        checkBuffer();
         String call = "embedded.reserve(byteSize=" + byteSize + ", alignmentBytes=" + alignmentBytes + ")";
         long wanted = byteSize / PAGE_BYTES;
         int first = wanted > pageCount ? -1 : firstFit((int) wanted, alignmentBytes);
@@ -135,10 +149,10 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
                     + EmbeddedPlatformProvider.BUFFER_BYTES_PROPERTY + " or pass a larger static buffer");
         }
         int pages = (int) wanted;
+        Canaries.fill(pages(first, pages)); // the pages are free, so a failure here leaves nothing to undo
         used.set(first, first + pages);
         reservations.put(first, pages);
         set(first, first + pages, PageState.RESERVED);
-        Canaries.fill(pages(first, pages));
         return address(first);
     }
 
@@ -177,7 +191,6 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
 
     @Override
     public synchronized void commit(long address, long byteSize, Backing backing) throws SystemCallException {
-        checkBuffer();
         int first = page(address);
         int pages = pageCount(byteSize);
         pages(first, pages).fill((byte) 0);
@@ -187,45 +200,45 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
 
     @Override
     public synchronized void protect(long address, long byteSize, Protection protection) throws SystemCallException {
-        checkBuffer();
         if (protection == Protection.READ_EXECUTE) {
             throw new SystemCallException("embedded.protect(" + Units.hex(address) + ", " + byteSize + ", READ_EXECUTE)",
                     95, "ENOTSUP", "the embedded buffer is ordinary data memory that the CPU does not execute");
         }
         int first = page(address);
         int pages = pageCount(byteSize);
-        forget(first, pages);
         PageState state = switch (protection) {
             case NONE -> PageState.NONE;
             case READ -> PageState.READ;
             case READ_WRITE -> PageState.READ_WRITE;
             case READ_EXECUTE -> throw new AssertionError("refused above");
         };
+        long[] contents = state == PageState.NONE ? hashes(first, pages) : null;
+        forget(first, pages);
         set(first, first + pages, state);
-        if (state == PageState.NONE) {
-            remember(first, pages);
+        if (contents != null) {
+            remember(first, contents);
         }
     }
 
     @Override
     public synchronized void decommit(long address, long byteSize, Backing backing) throws SystemCallException {
-        checkBuffer();
         int first = page(address);
         int pages = pageCount(byteSize);
+        Canaries.fill(pages(first, pages));
         forget(first, pages);
         set(first, first + pages, PageState.RESERVED);
-        Canaries.fill(pages(first, pages));
     }
 
     @Override
     public synchronized void discard(long address, long byteSize, Backing backing) throws SystemCallException {
-        checkBuffer();
         int first = page(address);
         int pages = pageCount(byteSize);
         pages(first, pages).fill((byte) 0);
+        // The zeros already written cannot be unwritten: the hash of a zero page never fails.
+        long zeroHash = Canaries.hash(pages(first, 1));
         for (int p = first; p < first + pages; p++) {
             if (states[p] == PageState.NONE) {
-                hashes.put(p, Canaries.hash(pages(p, 1)));
+                hashes.put(p, zeroHash);
             }
         }
     }
@@ -248,7 +261,6 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
     /** Commit already wrote every byte, so committed pages are resident: nothing more to do. */
     @Override
     public void populate(long address, long byteSize) {
-        checkBuffer();
     }
 
     /**
@@ -264,16 +276,16 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
     /**
      * {@inheritDoc}
      *
-     * <p>The view also keeps the buffer reachable while {@code arena} lives, so that a view that
-     * outlives its allocator never points into a buffer the provider has freed.
+     * <p>The view also keeps this page table, and so its buffer and its {@link BufferClaims claim}
+     * on the buffer, reachable while {@code arena} lives: a view that outlives its allocator never
+     * points into a buffer the provider has freed, nor into one another allocator has claimed.
      */
     @Override
     public MemorySegment view(long address, long byteSize, Arena arena) {
-        checkBuffer();
-        if (ownBuffer && pinning.putIfAbsent(arena, Boolean.TRUE) == null) {
-            MemorySegment keep = buffer;
+        if (pinning.putIfAbsent(arena, Boolean.TRUE) == null) {
+            EmbeddedVirtualMemory keep = this;
             // SAFETY: a zero-length segment at NULL is never accessed; it only ties a cleanup action
-            // holding `keep` to the arena, so the buffer stays reachable until the arena closes.
+            // holding `keep` to the arena, so the page table stays reachable until the arena closes.
             MemorySegment.NULL.reinterpret(0, arena, ignored -> Reference.reachabilityFence(keep));
         }
         // SAFETY: the shared layer asks only for committed, readable pages of a live reservation
@@ -283,7 +295,6 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
 
     @Override
     public synchronized OptionalLong verifyGuards(long reservation, long reservationBytes) {
-        checkBuffer();
         int first = page(reservation);
         int pages = pageCount(reservationBytes);
         for (int p = first; p < first + pages; p++) {
@@ -341,13 +352,6 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
 
     // ---- helpers ----
 
-    private void checkBuffer() {
-        if (!buffer.scope().isAlive()) {
-            throw new IllegalStateException("the embedded provider's static buffer at " + Units.hex(base)
-                    + " was freed (its arena is closed) while allocators still use it");
-        }
-    }
-
     private long address(int page) {
         return base + page * PAGE_BYTES;
     }
@@ -368,9 +372,17 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
         Arrays.fill(states, from, to, state);
     }
 
-    private void remember(int first, int pages) {
-        for (int p = first; p < first + pages; p++) {
-            hashes.put(p, Canaries.hash(pages(p, 1)));
+    private long[] hashes(int first, int pages) {
+        long[] contents = new long[pages];
+        for (int i = 0; i < pages; i++) {
+            contents[i] = Canaries.hash(pages(first + i, 1));
+        }
+        return contents;
+    }
+
+    private void remember(int first, long[] contents) {
+        for (int i = 0; i < contents.length; i++) {
+            hashes.put(first + i, contents[i]);
         }
     }
 

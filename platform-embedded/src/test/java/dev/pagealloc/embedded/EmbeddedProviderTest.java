@@ -114,8 +114,8 @@ class EmbeddedProviderTest {
 
     @Test
     void shouldPlaceRegionsInsideTheCallersStaticBuffer() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buffer = arena.allocate(1 << 20, PAGE);
+        {
+            MemorySegment buffer = Arena.global().allocate(1 << 20, PAGE);
             List<EmbeddedVirtualMemory> tables = new CopyOnWriteArrayList<>();
             PageAllocator allocator = PageAllocator.builder().withProvider(new EmbeddedPlatformProvider(tables::add))
                     .withStaticBuffer(buffer).build();
@@ -141,7 +141,7 @@ class EmbeddedProviderTest {
             e = assertThrows(IllegalArgumentException.class,
                     () -> PageAllocator.builder().withPlatform("embedded").withStaticBuffer(misaligned).build());
             assertTrue(e.getMessage().endsWith(": the buffer must be aligned to the page size 4096 bytes; allocate it"
-                    + " with arena.allocate(bytes, 4096)"), e.getMessage());
+                    + " with Arena.global().allocate(bytes, 4096)"), e.getMessage());
             MemorySegment tiny = arena.allocate(100, PAGE);
             e = assertThrows(IllegalArgumentException.class,
                     () -> PageAllocator.builder().withPlatform("embedded").withStaticBuffer(tiny).build());
@@ -154,21 +154,9 @@ class EmbeddedProviderTest {
     }
 
     @Test
-    void shouldStopUsingAStaticBufferWhoseArenaClosed() {
-        Arena arena = Arena.ofConfined();
-        PageAllocator allocator = PageAllocator.builder().withPlatform("embedded")
-                .withStaticBuffer(arena.allocate(1 << 20, PAGE)).build();
-        Region region = allocator.allocate(1, 2);
-        arena.close();
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> region.grow(1));
-        assertTrue(e.getMessage().endsWith("was freed (its arena is closed) while allocators still use it"), e.getMessage());
-        assertThrows(IllegalStateException.class, () -> allocator.allocate(1, 1));
-    }
-
-    @Test
     void shouldSayClearlyWhenTheBufferIsExhaustedAndReuseFreedRuns() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buffer = arena.allocate(1 << 20, PAGE);
+        {
+            MemorySegment buffer = Arena.global().allocate(1 << 20, PAGE);
             PageAllocator allocator = PageAllocator.builder().withPlatform("embedded").withStaticBuffer(buffer).build();
             KernelException e = assertThrows(KernelException.class, () -> allocator.allocate(0, 16));
             long wanted = 16 * WASM_PAGE + 2 * PAGE;
