@@ -1,6 +1,7 @@
 package dev.pagealloc.linux;
 
 import dev.pagealloc.api.AllocatorConfig;
+import dev.pagealloc.spi.NativeAccess;
 import dev.pagealloc.spi.PlatformProvider;
 import dev.pagealloc.spi.VirtualMemory;
 import java.util.function.Supplier;
@@ -73,11 +74,16 @@ public final class LinuxPlatformProvider implements PlatformProvider {
     /**
      * {@return the process-wide Linux primitives}
      *
+     * <p><b>Restricted</b> (see {@link PlatformProvider#open}): the primitives make raw {@code mmap},
+     * {@code mprotect} and {@code munmap} calls on any address they are given.
+     *
      * @param config unused: Linux needs nothing from the configuration to open
+     * @throws IllegalCallerException if the caller's module has no native access (see {@link NativeAccess})
      * @throws UnsupportedOperationException if this is not Linux on amd64 or aarch64
      */
     @Override
     public VirtualMemory open(AllocatorConfig config) {
+        NativeAccess.ensureCallerHasNativeAccess("PlatformProvider.open");
         Support support = support();
         if (!support.supported()) {
             throw new UnsupportedOperationException("open(platform=linux): " + support.reason());
