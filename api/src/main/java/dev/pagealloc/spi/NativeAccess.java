@@ -11,8 +11,9 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The JDK's rule for <a href="{@docRoot}/java.base/java/lang/doc-files/RestrictedMethods.html">restricted
- * methods</a>, applied to pagealloc's own: a method that trusts a caller-supplied address, buffer or
+ * The JDK's rule for restricted methods (such as {@link java.lang.foreign.MemorySegment#reinterpret(long)},
+ * allowed only to a module that {@linkplain Module#isNativeAccessEnabled() has native access}), applied to
+ * pagealloc's own: a method that trusts a caller-supplied address, buffer or
  * provider, or hands out raw system calls, runs only for a caller whose module has native access. pagealloc's
  * modules hold native access, so without this check they would be a confused deputy: code that the
  * application did not grant native access could obtain, through them, a segment over any address.
@@ -166,7 +167,8 @@ public final class NativeAccess {
 
     /** Whether code in {@code module} is the JDK's own: reflection, method handles, streams, executors. */
     private static boolean isSystem(Module module) {
-        return module.isNamed() && module.getLayer() == ModuleLayer.boot() && SystemModules.NAMES.contains(module.getName());
+        return module.isNamed() && module.getLayer() == ModuleLayer.boot()
+                && SystemModules.NAMES.contains(module.getName());
     }
 
     /** Loaded on the first restricted call, so {@link #missingNativeAccess} does not pay for it. */

@@ -50,7 +50,7 @@ public final class NoNativeAccessAttacks {
         // A configuration any code may obtain: pagealloc opens the embedded provider on its own behalf.
         AllocatorConfig config = PageAllocator.builder().withPlatform("embedded").build().config();
 
-        attack("control-reinterpret", () -> "read " + MemorySegment.ofAddress(target).reinterpret(8).get(ValueLayout.JAVA_LONG, 0));
+        attack("control-reinterpret", () -> "read " + read(MemorySegment.ofAddress(target).reinterpret(8)));
         for (PlatformProvider provider : pageallocProviders()) {
             attack("open(" + provider.name() + ")", () -> "obtained " + provider.open(config).getClass().getName());
         }
@@ -74,12 +74,12 @@ public final class NoNativeAccessAttacks {
                     .invoke(builder, Arena.global().allocate(16 * PAGE, PAGE));
             return "accepted";
         });
-        attack("view-default-proxy", () -> "read " + proxyMemory().view(target, 8, Arena.global()).get(ValueLayout.JAVA_LONG, 0));
-        attack("view-default", () -> "read " + new EvilMemory().view(target, 8, Arena.global()).get(ValueLayout.JAVA_LONG, 0));
+        attack("view-default-proxy", () -> "read " + read(proxyMemory().view(target, 8, Arena.global())));
+        attack("view-default", () -> "read " + read(new EvilMemory().view(target, 8, Arena.global())));
         attack("withProvider", () -> {
             PageAllocator allocator = PageAllocator.builder().withProvider(new EvilProvider()).withPageBytes(PAGE)
                     .withGuardPages(false).build();
-            return "read " + allocator.allocate(1, 1).segment().get(ValueLayout.JAVA_LONG, 0);
+            return "read " + read(allocator.allocate(1, 1).segment());
         });
         selection();
         System.out.flush();
@@ -97,10 +97,16 @@ public final class NoNativeAccessAttacks {
             return;
         }
         if (!allocator.platform().equals(EVIL)) {
-            System.out.println("selection: NOT-SELECTED platform=" + allocator.platform() + "; " + EVIL + ": " + status);
+            System.out.println("selection: NOT-SELECTED platform=" + allocator.platform() + "; " + EVIL + ": "
+                    + status);
             return;
         }
-        attack("selection", () -> "selected, read " + allocator.allocate(1, 1).segment().get(ValueLayout.JAVA_LONG, 0));
+        attack("selection", () -> "selected, read " + read(allocator.allocate(1, 1).segment()));
+    }
+
+    /** The dangerous step: with a wild target, a successful attack dies here of SIGSEGV. */
+    private static long read(MemorySegment segment) {
+        return segment.get(ValueLayout.JAVA_LONG, 0);
     }
 
     private static List<PlatformProvider> pageallocProviders() {
@@ -118,7 +124,9 @@ public final class NoNativeAccessAttacks {
         } catch (IllegalCallerException e) {
             outcome = "REFUSED " + e.getMessage();
         } catch (java.lang.reflect.InvocationTargetException e) {
-            outcome = e.getCause() instanceof IllegalCallerException c ? "REFUSED " + c.getMessage() : "FAILED " + e.getCause();
+            outcome = e.getCause() instanceof IllegalCallerException c
+                    ? "REFUSED " + c.getMessage()
+                    : "FAILED " + e.getCause();
         } catch (Exception e) {
             outcome = "FAILED " + e;
         }

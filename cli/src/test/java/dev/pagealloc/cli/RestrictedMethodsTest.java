@@ -133,10 +133,14 @@ class RestrictedMethodsTest {
     /** The entries of this test's class path that hold pagealloc's modules or what they require. */
     private static String modulePath() {
         return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(entry -> moduleNames(Path.of(entry)).stream().anyMatch(name -> MODULE_PATH_MODULES.contains(name)
-                        || name.startsWith("com.github.oshi") || name.startsWith("com.sun.jna")
-                        || name.startsWith("org.slf4j")))
+                .filter(entry -> moduleNames(Path.of(entry)).stream()
+                        .anyMatch(RestrictedMethodsTest::belongsOnModulePath))
                 .collect(Collectors.joining(File.pathSeparator));
+    }
+
+    private static boolean belongsOnModulePath(String module) {
+        return MODULE_PATH_MODULES.contains(module) || module.startsWith("com.github.oshi")
+                || module.startsWith("com.sun.jna") || module.startsWith("org.slf4j");
     }
 
     private static Set<String> moduleNames(Path entry) {

@@ -26,8 +26,8 @@ import java.util.stream.Stream;
  * prints a marker before the dangerous step, and the parent checks how it died.
  *
  * <p>The child gets {@code java.home}'s {@code java}, the parent's class path ({@code java.class.path}),
- * {@code --enable-native-access=ALL-UNNAMED} (both can be changed), {@code -XX:ErrorFile=<temp
- * dir>/hs_err_%p.log} and {@code -XX:-CreateCoredumpOnCrash}. HotSpot does not die by the signal: on SIGSEGV it writes the
+ * {@code --enable-native-access=ALL-UNNAMED}, {@code -XX:ErrorFile=<temp dir>/hs_err_%p.log} and
+ * {@code -XX:-CreateCoredumpOnCrash}. HotSpot does not die by the signal: on SIGSEGV it writes the
  * error report and exits with status 1, so a crash is read from {@link Result#errorReport()}
  * ({@code si_signo: 11 (SIGSEGV)}, {@code si_code: 2 (SEGV_ACCERR)}, {@code si_addr: 0x...}).
  *
