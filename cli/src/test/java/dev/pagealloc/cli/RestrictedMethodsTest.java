@@ -8,6 +8,8 @@ import dev.pagealloc.adversary.NoNativeAccessAttacks;
 import dev.pagealloc.testkit.ChildJvm;
 import java.io.File;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.lang.module.FindException;
 import java.lang.module.ModuleFinder;
 import java.lang.module.ModuleReference;
@@ -19,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.spi.ToolProvider;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,40 +39,79 @@ class RestrictedMethodsTest {
             "dev.pagealloc.api,dev.pagealloc.linux,dev.pagealloc.macos,dev.pagealloc.windows,dev.pagealloc.embedded";
     private static final Set<String> MODULE_PATH_MODULES = Set.of("dev.pagealloc.api", "dev.pagealloc.linux",
             "dev.pagealloc.macos", "dev.pagealloc.windows", "dev.pagealloc.embedded");
-    private static final String FLAG = "--enable-native-access=ALL-UNNAMED";
+    /** The named module the attacker is compiled into for the module-path case. */
+    private static final String ADVERSARY = "example.adversary";
 
     @TempDir
     Path services;
 
     @Test
-    void shouldRefuseEveryAttackFromCodeWithoutNativeAccess() throws IOException {
+    void shouldRefuseEveryAttackFromTheClassPathWithoutNativeAccess() throws IOException {
         ChildJvm.Result result = child(PAGEALLOC_MODULES + ",com.sun.jna").run("wild");
 
+        assertEveryAttackRefused(result, "an unnamed module", "ALL-UNNAMED");
+    }
+
+    @Test
+    void shouldRefuseEveryAttackFromANamedModuleWithoutNativeAccess() throws IOException {
+        Path module = compileAdversaryModule();
+        ChildJvm.Result result = ChildJvm.of(NoNativeAccessAttacks.class)
+                .enableNativeAccess(PAGEALLOC_MODULES + ",com.sun.jna")
+                // The class path holds nothing: the main class loads from the named module, which
+                // registers the evil provider with `provides`.
+                .classPath(services.toString())
+                .jvmOption("--module-path=" + modulePath() + File.pathSeparator + module)
+                .jvmOption("--add-modules=ALL-MODULE-PATH")
+                .jvmOption("--illegal-native-access=deny")
+                .jvmOption("-Dpagealloc.embedded.bufferBytes=1048576")
+                .run("wild");
+
+        assertEveryAttackRefused(result, "module " + ADVERSARY, ADVERSARY);
+    }
+
+    private static void assertEveryAttackRefused(ChildJvm.Result result, String from, String grant) {
+        String flag = "--enable-native-access=" + grant;
         assertFalse(result.crashed(), result.describe());
         assertEquals(0, result.exitCode(), result.describe());
         Map<String, String> lines = lines(result);
-        assertEquals("REFUSED Illegal native access from an unnamed module", lines.get("control-reinterpret")
+        assertEquals("REFUSED Illegal native access from " + from, lines.get("control-reinterpret")
                 .replaceAll(" \\(file:.*\\)$", ""), result.describe());
         for (String attack : List.of("open(embedded)", "open(linux)", "open(macos)", "open(windows)",
-                "open-method-reference", "withStaticBuffer", "withStaticBuffer-reflection", "view-default-proxy",
-                "view-default", "withProvider")) {
-            String line = lines.get(attack);
-            assertTrue(line != null && line.matches("REFUSED .*; run with --enable-native-access=[\\w.-]+"),
-                    attack + ": " + line + "\n" + result.describe());
+                "open-method-reference", "withStaticBuffer", "withStaticBuffer-reflection", "withProvider")) {
+            String method = attack.startsWith("open") ? "PlatformProvider.open"
+                    : "PageAllocatorBuilder." + attack.replace("-reflection", "");
+            assertEquals("REFUSED " + method + "(caller=" + NoNativeAccessAttacks.class.getName() + "): illegal native"
+                    + " access from " + from + ": this restricted method trusts its caller with raw memory, so the"
+                    + " caller's module needs native access; run with " + flag, lines.get(attack), result.describe());
         }
-        for (String attack : List.of("open(embedded)", "open(linux)", "open-method-reference", "withStaticBuffer",
-                "withStaticBuffer-reflection", "view-default", "withProvider")) {
-            String line = lines.get(attack);
-            assertTrue(line.contains(": illegal native access from an unnamed module: ") && line.endsWith(FLAG)
-                    || line.contains(" has no native access; run with " + FLAG), attack + ": " + line);
-            assertTrue(line.contains("caller=dev.pagealloc.adversary.NoNativeAccessAttacks")
-                    || attack.startsWith("view"), attack + " names the attacking class: " + line);
-        }
+        assertEquals("REFUSED VirtualMemory.view(address=0x1000, byteSize=8, implementation="
+                + NoNativeAccessAttacks.class.getName() + "$EvilMemory): " + from + " has no native access; run with "
+                + flag, lines.get("view-default"), result.describe());
         assertTrue(lines.get("view-default-proxy").matches("REFUSED VirtualMemory\\.view\\(address=0x1000, byteSize=8,"
                 + " implementation=.*\\): module jdk\\.proxy\\d+ has no native access; run with"
                 + " --enable-native-access=jdk\\.proxy\\d+"), lines.get("view-default-proxy"));
-        assertEquals("NOT-SELECTED platform=" + expectedPlatform() + "; evil: not used: an unnamed module has no"
-                + " native access; run with " + FLAG, lines.get("selection"), result.describe());
+        assertEquals("NOT-SELECTED platform=" + expectedPlatform() + "; evil: not used: " + from + " has no"
+                + " native access; run with " + flag, lines.get("selection"), result.describe());
+        assertEquals(12, lines.size(), "one line per attack\n" + result.describe());
+    }
+
+    /** Compiles the attacker, unchanged, into a named module that nobody grants native access. */
+    private Path compileAdversaryModule() throws IOException {
+        Path sources = services.resolve("adversary-src");
+        Path classes = services.resolve("adversary-module");
+        Path source = sources.resolve("dev/pagealloc/adversary/NoNativeAccessAttacks.java");
+        Files.createDirectories(source.getParent());
+        Files.copy(Path.of("src/test/java/dev/pagealloc/adversary/NoNativeAccessAttacks.java"), source);
+        Path descriptor = sources.resolve("module-info.java");
+        Files.writeString(descriptor, "module " + ADVERSARY + " {\n    requires dev.pagealloc.api;\n"
+                + "    uses dev.pagealloc.spi.PlatformProvider;\n"
+                + "    provides dev.pagealloc.spi.PlatformProvider with " + NoNativeAccessAttacks.class.getName()
+                + ".EvilProvider;\n}\n");
+        StringWriter errors = new StringWriter();
+        int status = ToolProvider.findFirst("javac").orElseThrow().run(new PrintWriter(errors), new PrintWriter(errors),
+                "--module-path", modulePath(), "-d", classes.toString(), descriptor.toString(), source.toString());
+        assertEquals(0, status, errors.toString());
+        return classes;
     }
 
     @Test
