@@ -13,10 +13,10 @@ import java.util.stream.Collectors;
 /**
  * The JDK's rule for restricted methods (such as {@link java.lang.foreign.MemorySegment#reinterpret(long)},
  * allowed only to a module that {@linkplain Module#isNativeAccessEnabled() has native access}), applied to
- * pagealloc's own: a method that trusts a caller-supplied address, buffer or
- * provider, or hands out raw system calls, runs only for a caller whose module has native access. pagealloc's
- * modules hold native access, so without this check they would be a confused deputy: code that the
- * application did not grant native access could obtain, through them, a segment over any address.
+ * pagealloc's own: a method that trusts a caller-supplied address, buffer or provider, or hands out raw
+ * system calls, runs only for a caller whose module has native access. pagealloc's modules hold native
+ * access, so without this check they would be a confused deputy: code that the application did not grant
+ * native access could obtain, through them, a segment over any address.
  *
  * <h2>Who the caller is</h2>
  * The caller is the first frame below the restricted method that is not the JDK's own, with a method
@@ -43,12 +43,14 @@ import java.util.stream.Collectors;
  * Otherwise {@link IllegalCallerException} names the method, the caller, its module and the
  * {@code --enable-native-access} value that grants it.
  *
- * <p>The JDK's own check ({@code java.lang.Module.ensureNativeAccess} in JDK 25) depends on
- * {@code --illegal-native-access}: {@code deny} throws {@code IllegalCallerException("Illegal native access
- * from ...")}; {@code warn}, the default, prints one warning per module and then sets that module's
- * native-access flag, so later calls pass silently; {@code allow} lets every call through. That mode is not
- * observable from Java (the launcher's {@code jdk.module.illegal.native.access} property is removed at
- * start-up by {@code jdk.internal.module.ModuleBootstrap}), so pagealloc behaves as under {@code deny} for
+ * <p>The JDK's own check ({@code java.lang.Module.ensureNativeAccess}, {@code Module.java} lines 289-331 in
+ * JDK 25) depends on {@code --illegal-native-access}: {@code deny} throws {@code IllegalCallerException(
+ * "Illegal native access from ...")}; {@code warn}, the default, prints one warning per module and then sets
+ * that module's native-access flag ({@code EnableNativeAccess.trySetEnableNativeAccess}), so later calls
+ * pass silently; {@code allow} lets every call through. That mode is not observable from Java: the
+ * launcher's {@code jdk.module.illegal.native.access} property is read and removed at start-up
+ * ({@code jdk.internal.module.ModuleBootstrap.addIllegalNativeAccess}, lines 884-896), so pagealloc behaves
+ * as under {@code deny} for
  * every module other than the one performing the operation, in all three modes: <b>it throws where the JDK
  * would only warn</b>. A module that the JDK has already warned about has its flag set and passes.
  *
@@ -75,6 +77,8 @@ public final class NativeAccess {
      *     used in the message
      * @throws IllegalCallerException if the caller's module has no native access and is neither the module
      *     declaring the restricted method nor pagealloc's API module
+     * @throws IllegalStateException if called other than from a method (never from Java code)
+     * @throws NullPointerException if {@code method} is null
      */
     public static void ensureCallerHasNativeAccess(String method) {
         Objects.requireNonNull(method, "method");
@@ -118,6 +122,7 @@ public final class NativeAccess {
      * @param method the restricted method as users know it; only used in the message
      * @throws IllegalCallerException if {@code caller}'s module has no native access and is neither
      *     {@code owner}'s module nor pagealloc's API module
+     * @throws NullPointerException if {@code owner} or {@code method} is null
      */
     public static void check(Class<?> caller, Class<?> owner, String method) {
         Objects.requireNonNull(owner, "owner");
