@@ -1,6 +1,7 @@
 package dev.pagealloc.api;
 
 import dev.pagealloc.internal.ReservingPageAllocator;
+import dev.pagealloc.spi.NativeAccess;
 import dev.pagealloc.spi.PlatformProvider;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
@@ -52,10 +53,21 @@ public final class PageAllocatorBuilder {
     /**
      * Uses {@code provider} directly instead of looking one up (tests over simulated kernels).
      *
+     * <p><b>Restricted.</b> This method is restricted. Restricted methods are unsafe, and, if used
+     * incorrectly, might crash the JVM or result in memory corruption: regions' segments cover whatever
+     * addresses the provider's primitives return, and pagealloc builds them with its own native access.
+     * The caller's module must have native access, checked as {@link NativeAccess} describes; unlike the
+     * JDK under its default {@code --illegal-native-access=warn}, a caller in another module without it
+     * gets an exception, not a warning.
+     *
      * @param provider the provider
      * @return this builder
+     * @throws IllegalCallerException if the caller's module has no native access; the message names the
+     *     module and the {@code --enable-native-access} value that grants it
+     * @throws NullPointerException if {@code provider} is null
      */
     public PageAllocatorBuilder withProvider(PlatformProvider provider) {
+        NativeAccess.ensureCallerHasNativeAccess("PageAllocatorBuilder.withProvider");
         this.provider = Objects.requireNonNull(provider, "provider");
         return this;
     }
@@ -220,10 +232,22 @@ public final class PageAllocatorBuilder {
      * other regions, are refused. A buffer made from a raw address must stay valid and accessible
      * for the life of the process.
      *
+     * <p><b>Restricted.</b> This method is restricted. Restricted methods are unsafe, and, if used
+     * incorrectly, might crash the JVM or result in memory corruption: the embedded provider hands out
+     * views over the buffer's raw addresses, built with pagealloc's native access, and trusts the caller
+     * about what the buffer is and how long it lives. The caller's module must have native access,
+     * checked as {@link NativeAccess} describes; unlike the JDK under its default
+     * {@code --illegal-native-access=warn}, a caller in another module without it gets an exception, not
+     * a warning.
+     *
      * @param buffer the buffer; native, writable, of the global scope, aligned to 4 KiB
      * @return this builder
+     * @throws IllegalCallerException if the caller's module has no native access; the message names the
+     *     module and the {@code --enable-native-access} value that grants it
+     * @throws NullPointerException if {@code buffer} is null
      */
     public PageAllocatorBuilder withStaticBuffer(MemorySegment buffer) {
+        NativeAccess.ensureCallerHasNativeAccess("PageAllocatorBuilder.withStaticBuffer");
         this.staticBuffer = Objects.requireNonNull(buffer, "buffer");
         return this;
     }

@@ -2,6 +2,7 @@ package dev.pagealloc.internal;
 
 import dev.pagealloc.api.AllocatorConfig;
 import dev.pagealloc.api.ProviderStatus;
+import dev.pagealloc.spi.NativeAccess;
 import dev.pagealloc.spi.PlatformProvider;
 import java.util.Comparator;
 import java.util.List;
@@ -13,6 +14,12 @@ import java.util.stream.Collectors;
  * Finds platform providers through {@link ServiceLoader} and picks one: the one given directly,
  * else the one named by the builder or the {@code pagealloc.platform} property, else the supported
  * one with the highest priority.
+ *
+ * <p>A provider found through {@code ServiceLoader} is used only if its class's module has native access
+ * or is this module (see {@link NativeAccess#missingNativeAccess}): its {@code reserve} decides which
+ * addresses this module builds segments over, and this module holds native access. Other providers count
+ * as unsupported, with the module and the launcher option in the reason. A provider given directly
+ * ({@code withProvider}) was vouched for by a caller that passed the same check.
  */
 public final class ProviderSelection {
     /** The system property that forces a provider by name. */
@@ -34,8 +41,15 @@ public final class ProviderSelection {
     }
 
     private static ProviderStatus status(PlatformProvider provider) {
-        PlatformProvider.Support support = provider.support();
+        PlatformProvider.Support support = support(provider);
         return new ProviderStatus(provider.name(), support.supported(), support.reason(), provider.priority());
+    }
+
+    /** {@return the provider's own support, unless its module may not act with this module's native access} */
+    static PlatformProvider.Support support(PlatformProvider provider) {
+        return NativeAccess.missingNativeAccess(provider.getClass().getModule())
+                .map(reason -> PlatformProvider.Support.no("not used: " + reason))
+                .orElseGet(provider::support);
     }
 
     /**
@@ -59,7 +73,7 @@ public final class ProviderSelection {
                     .orElseThrow(() -> new IllegalStateException(
                             "select(" + PLATFORM_PROPERTY + "=" + name + "): no provider named '" + name + "'; found: "
                                     + describe(found)));
-            PlatformProvider.Support support = provider.support();
+            PlatformProvider.Support support = support(provider);
             if (!support.supported()) {
                 throw new IllegalStateException("select(" + PLATFORM_PROPERTY + "=" + name + "): provider '" + name
                         + "' does not support this platform (" + support.reason() + "); found: " + describe(found));
@@ -67,7 +81,7 @@ public final class ProviderSelection {
             return provider;
         }
         return found.stream()
-                .filter(p -> p.support().supported())
+                .filter(p -> support(p).supported())
                 .findFirst()
                 .orElseThrow(() -> new IllegalStateException(
                         "select(): no supported platform provider; found: " + describe(found)));

@@ -8,8 +8,16 @@ import dev.pagealloc.api.AllocatorConfig;
  * {@code pagealloc.platform} (or {@link dev.pagealloc.api.PageAllocatorBuilder#withPlatform})
  * names one.
  *
+ * <h2>Native access</h2>
+ * {@link #open} is a restricted method (see {@link NativeAccess}): it hands out raw system calls on any
+ * address. pagealloc itself uses a provider found through {@code ServiceLoader} only if the provider's
+ * module has native access (or is pagealloc's API module, as on the class path); other providers are
+ * listed by {@link dev.pagealloc.api.PageAllocator#providers()} as unsupported, with the launcher option
+ * that would grant it.
+ *
  * @implSpec Implementations have a public no-argument constructor, are thread-safe, and make no
- *     system call before {@link #open}; {@link #support()} may read files and properties.
+ *     system call before {@link #open}; {@link #support()} may read files and properties. {@link #open}
+ *     calls {@link NativeAccess#ensureCallerHasNativeAccess(String)} before anything else.
  */
 public interface PlatformProvider {
 
@@ -25,8 +33,16 @@ public interface PlatformProvider {
     /**
      * Opens the platform's primitives for an allocator.
      *
+     * <p><b>Restricted.</b> This method is restricted. Restricted methods are unsafe, and, if used
+     * incorrectly, might crash the JVM or result in memory corruption: the primitives it returns change
+     * the protection of, or unmap, whatever address they are given, and the embedded provider trusts the
+     * configuration's static buffer to stay alive. It runs only for a caller whose module has native
+     * access, by the rule of {@link NativeAccess}; pagealloc's own layer is such a caller. Applications
+     * do not call it: {@link dev.pagealloc.api.PageAllocatorBuilder#build()} does.
+     *
      * @param config the allocator's configuration (the embedded provider reads its static buffer)
      * @return the primitives
+     * @throws IllegalCallerException if the caller's module has no native access (see {@link NativeAccess})
      * @throws UnsupportedOperationException if the provider is not supported here
      * @throws IllegalArgumentException if the configuration lacks what the provider needs
      */

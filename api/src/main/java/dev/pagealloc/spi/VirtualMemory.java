@@ -16,6 +16,10 @@ import java.util.OptionalLong;
  * explicit huge page size where the {@link Backing} has one), ranges lie inside one reservation
  * made by {@link #reserve}, and sizes are positive.
  *
+ * <p>A {@code VirtualMemory} is a raw capability: whoever holds one can unmap or unprotect any address of
+ * the process. Only {@link PlatformProvider#open}, a restricted method, hands one out, and pagealloc
+ * keeps the ones it opens to itself: no public API returns one.
+ *
  * @implSpec Implementations are thread-safe and stateless apart from cached probes.
  */
 public interface VirtualMemory {
@@ -119,16 +123,33 @@ public interface VirtualMemory {
 
     /**
      * {@return a segment over {@code [address, address + byteSize)} that dies with {@code arena}}.
-     * The default reinterprets the raw address; a backend whose "addresses" are not native ones
-     * (the embedded provider over a heap buffer) overrides it.
+     * The default reinterprets the raw address; a backend that must tie more to the arena (the embedded
+     * provider keeps its buffer reachable while a view lives) overrides it.
+     *
+     * <p><b>Restricted.</b> The default builds a segment over any address it is given, inside
+     * pagealloc's API module, which holds native access. So that an implementation cannot borrow that
+     * access, the default serves only implementations whose own module has native access (or is the API
+     * module itself, as on the class path, where the JDK then checks the reinterpretation against that
+     * same module); an implementation that overrides it makes its segments with its own module's rights.
+     * pagealloc's shared layer calls it only for committed, readable pages of a reservation this
+     * implementation made.
      *
      * @param address the first byte; readable
      * @param byteSize the length, in bytes
      * @param arena the arena whose closing must invalidate the segment
+     * @throws IllegalCallerException if the implementing class's module has no native access and is
+     *     not pagealloc's API module; the message names the module and the {@code --enable-native-access}
+     *     value that grants it
      */
     default MemorySegment view(long address, long byteSize, Arena arena) {
-        // SAFETY: the caller guarantees the range is committed and readable, and closes `arena`
-        // before any page in it loses access.
+        Module implementation = getClass().getModule();
+        NativeAccess.missingNativeAccess(implementation).ifPresent(reason -> {
+            throw new IllegalCallerException("VirtualMemory.view(address=0x" + Long.toHexString(address) + ", byteSize="
+                    + byteSize + ", implementation=" + getClass().getName() + "): " + reason);
+        });
+        // SAFETY: the implementation's module has native access (checked above), so it could build this
+        // segment itself; pagealloc's shared layer guarantees the range is committed and readable, and
+        // closes `arena` before any page in it loses access.
         return MemorySegment.ofAddress(address).reinterpret(byteSize, arena, null);
     }
 

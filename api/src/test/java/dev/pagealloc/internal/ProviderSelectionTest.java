@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.ProviderStatus;
+import dev.pagealloc.spi.PlatformProvider;
+import java.lang.reflect.Proxy;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -73,5 +75,22 @@ class ProviderSelectionTest {
         PageAllocator allocator = PageAllocator.builder().withProvider(given).build();
         assertEquals("test-supported", allocator.platform());
         assertSame(given, allocator.config().provider().orElseThrow());
+    }
+
+    @Test
+    void shouldNotUseAProviderWhoseModuleHasNoNativeAccess() {
+        // A proxy class lives in a dynamic module (jdk.proxyN) that nobody granted native access.
+        PlatformProvider provider = (PlatformProvider) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {PlatformProvider.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "name" -> "proxy";
+                    case "priority" -> 1000;
+                    case "support" -> PlatformProvider.Support.yes("always");
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+        String module = provider.getClass().getModule().getName();
+        assertEquals(PlatformProvider.Support.no("not used: module " + module + " has no native access; run with"
+                + " --enable-native-access=" + module), ProviderSelection.support(provider));
+        assertEquals(PlatformProvider.Support.yes("always, in tests"),
+                ProviderSelection.support(new TestProviders.Supported()));
     }
 }

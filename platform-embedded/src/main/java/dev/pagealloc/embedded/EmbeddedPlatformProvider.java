@@ -1,6 +1,7 @@
 package dev.pagealloc.embedded;
 
 import dev.pagealloc.api.AllocatorConfig;
+import dev.pagealloc.spi.NativeAccess;
 import dev.pagealloc.spi.PlatformProvider;
 import dev.pagealloc.spi.VirtualMemory;
 import java.lang.foreign.MemorySegment;
@@ -102,8 +103,12 @@ public final class EmbeddedPlatformProvider implements PlatformProvider {
      * Opens a page table over the configuration's static buffer, or over a new buffer of
      * {@value #BUFFER_BYTES_PROPERTY} bytes.
      *
+     * <p><b>Restricted</b> (see {@link PlatformProvider#open}): the page table hands out views over the raw
+     * addresses of the configuration's static buffer, trusting the caller about its lifetime.
+     *
      * @param config the allocator's configuration
      * @return the primitives
+     * @throws IllegalCallerException if the caller's module has no native access (see {@link NativeAccess})
      * @throws IllegalArgumentException if the static buffer is a heap segment, read-only,
      *     misaligned, smaller than a page, larger than 2<sup>30</sup> pages, closed, confined, not of
      *     the global scope, or overlaps the buffer of a live embedded allocator or the reservation
@@ -113,6 +118,7 @@ public final class EmbeddedPlatformProvider implements PlatformProvider {
      */
     @Override
     public VirtualMemory open(AllocatorConfig config) {
+        NativeAccess.ensureCallerHasNativeAccess("PlatformProvider.open");
         EmbeddedVirtualMemory memory = config.staticBuffer()
                 .map(buffer -> new EmbeddedVirtualMemory(EmbeddedBuffers.checkStatic(buffer), false))
                 .orElseGet(() -> new EmbeddedVirtualMemory(EmbeddedBuffers.allocate(EmbeddedBuffers.configuredBytes()), true));

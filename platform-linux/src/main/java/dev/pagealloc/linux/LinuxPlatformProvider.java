@@ -1,6 +1,7 @@
 package dev.pagealloc.linux;
 
 import dev.pagealloc.api.AllocatorConfig;
+import dev.pagealloc.spi.NativeAccess;
 import dev.pagealloc.spi.PlatformProvider;
 import dev.pagealloc.spi.VirtualMemory;
 import java.util.function.Supplier;
@@ -11,7 +12,9 @@ import java.util.function.Supplier;
  * under the name {@code linux}.
  *
  * <p>The module makes restricted calls (it links C functions), so applications run it with
- * {@code --enable-native-access=dev.pagealloc.linux} (or {@code ALL-UNNAMED} on the class path).
+ * {@code --enable-native-access=dev.pagealloc.api,dev.pagealloc.linux} (or {@code ALL-UNNAMED} on the class
+ * path); on the module path without it, pagealloc does not use the provider (see
+ * {@link dev.pagealloc.spi.PlatformProvider}).
  *
  * <p>Thread-safe. Makes no system call before {@link #open}; every allocator shares one
  * {@link VirtualMemory}, whose capabilities are probed once per process.
@@ -73,11 +76,16 @@ public final class LinuxPlatformProvider implements PlatformProvider {
     /**
      * {@return the process-wide Linux primitives}
      *
+     * <p><b>Restricted</b> (see {@link PlatformProvider#open}): the primitives make raw {@code mmap},
+     * {@code mprotect} and {@code munmap} calls on any address they are given.
+     *
      * @param config unused: Linux needs nothing from the configuration to open
+     * @throws IllegalCallerException if the caller's module has no native access (see {@link NativeAccess})
      * @throws UnsupportedOperationException if this is not Linux on amd64 or aarch64
      */
     @Override
     public VirtualMemory open(AllocatorConfig config) {
+        NativeAccess.ensureCallerHasNativeAccess("PlatformProvider.open");
         Support support = support();
         if (!support.supported()) {
             throw new UnsupportedOperationException("open(platform=linux): " + support.reason());

@@ -1,6 +1,7 @@
 package dev.pagealloc.macos;
 
 import dev.pagealloc.api.AllocatorConfig;
+import dev.pagealloc.spi.NativeAccess;
 import dev.pagealloc.spi.PlatformProvider;
 import dev.pagealloc.spi.VirtualMemory;
 import java.util.Optional;
@@ -59,12 +60,17 @@ public final class MacPlatformProvider implements PlatformProvider {
     /**
      * Probes this Mac and opens its primitives.
      *
+     * <p><b>Restricted</b> (see {@link PlatformProvider#open}): the primitives make raw Mach VM calls on
+     * any address they are given.
+     *
      * @param config the allocator's configuration (nothing in it is macOS-specific)
      * @return the primitives
+     * @throws IllegalCallerException if the caller's module has no native access (see {@link NativeAccess})
      * @throws UnsupportedOperationException if this is not macOS
      */
     @Override
     public VirtualMemory open(AllocatorConfig config) {
+        NativeAccess.ensureCallerHasNativeAccess("PlatformProvider.open");
         Support support = support();
         if (!support.supported()) {
             throw new UnsupportedOperationException("open(): " + support.reason());

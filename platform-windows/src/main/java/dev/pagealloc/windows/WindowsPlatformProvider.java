@@ -4,6 +4,7 @@ import dev.pagealloc.api.AllocatorConfig;
 import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.api.NumaPolicy;
 import dev.pagealloc.api.UnsupportedOptionException;
+import dev.pagealloc.spi.NativeAccess;
 import dev.pagealloc.spi.PlatformProvider;
 import dev.pagealloc.spi.VirtualMemory;
 import java.util.Optional;
@@ -68,14 +69,20 @@ public final class WindowsPlatformProvider implements PlatformProvider {
     /**
      * Probes this machine and opens its primitives.
      *
+     * <p><b>Restricted</b> (see {@link PlatformProvider#open}): the primitives make raw
+     * {@code VirtualAlloc}, {@code VirtualProtect} and {@code VirtualFree} calls on any address they are
+     * given.
+     *
      * @param config the allocator's configuration; its NUMA policy is checked here
      * @return the primitives
+     * @throws IllegalCallerException if the caller's module has no native access (see {@link NativeAccess})
      * @throws UnsupportedOperationException if this is not Windows
      * @throws UnsupportedOptionException if the NUMA policy names several nodes on a machine with
      *     several nodes, whether or not best effort was asked (the region could not report a downgrade)
      */
     @Override
     public VirtualMemory open(AllocatorConfig config) {
+        NativeAccess.ensureCallerHasNativeAccess("PlatformProvider.open");
         Support support = support();
         if (!support.supported()) {
             throw new UnsupportedOperationException("open(): " + support.reason());

@@ -49,6 +49,8 @@ public final class ChildJvm {
     private final List<String> jvmOptions = new ArrayList<>();
     private final Map<String, String> environment = new LinkedHashMap<>();
     private Duration timeout = Duration.ofSeconds(60);
+    private String nativeAccess = "ALL-UNNAMED";
+    private String classPath = System.getProperty("java.class.path");
 
     private ChildJvm(Class<?> mainClass) {
         this.mainClass = Objects.requireNonNull(mainClass, "mainClass");
@@ -87,6 +89,29 @@ public final class ChildJvm {
     }
 
     /**
+     * Sets the modules granted native access, the value of {@code --enable-native-access}; tests of
+     * restricted methods grant pagealloc's modules and not the caller's.
+     *
+     * @param modules comma-separated module names or {@code ALL-UNNAMED}; {@code ALL-UNNAMED} unless set
+     * @return this
+     */
+    public ChildJvm enableNativeAccess(String modules) {
+        this.nativeAccess = Objects.requireNonNull(modules, "modules");
+        return this;
+    }
+
+    /**
+     * Sets the child's class path; a module path is a {@link #jvmOption} ({@code --module-path=...}).
+     *
+     * @param classPath the class path; the parent's ({@code java.class.path}) unless set
+     * @return this
+     */
+    public ChildJvm classPath(String classPath) {
+        this.classPath = Objects.requireNonNull(classPath, "classPath");
+        return this;
+    }
+
+    /**
      * Sets how long {@link #run} waits before killing the child; 60 seconds unless set.
      *
      * @param timeout the limit; positive
@@ -109,12 +134,12 @@ public final class ChildJvm {
     private List<String> command(Path directory) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("--enable-native-access=ALL-UNNAMED");
+        command.add("--enable-native-access=" + nativeAccess);
         command.add("-XX:ErrorFile=" + directory.resolve("hs_err_%p.log"));
         command.add("-XX:-CreateCoredumpOnCrash");
         command.add("-Xshare:auto");
         command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
+        command.add(classPath);
         command.addAll(jvmOptions);
         command.add(mainClass.getName());
         return command;
