@@ -170,8 +170,12 @@ public interface Region extends AutoCloseable {
      * @throws IllegalArgumentException if the range is misaligned or {@code byteLength < 0}
      * @throws IndexOutOfBoundsException if the range passes {@link #committedBytes()}
      * @throws KernelException if the kernel refuses
-     * @implNote {@code madvise(MADV_DONTNEED)} on Linux, {@code MADV_FREE_REUSABLE} on macOS,
-     *     decommit and recommit on Windows (so the pages really read zero).
+     * @implNote {@code madvise(MADV_DONTNEED)} on Linux, {@code MADV_FREE_REUSABLE} on macOS.
+     *     On Windows, which cannot swap accessible pages for zero pages atomically, inaccessible pages
+     *     are decommitted and recommitted, and accessible ones are zero-filled and then given to
+     *     {@code DiscardVirtualMemory} (made {@code PAGE_READWRITE} for the moment of the call, as it
+     *     requires): they read zero and their memory may go back to the system, but the fill touches
+     *     each page once first. Windows large pages are nonpageable: they are only zero-filled.
      */
     void discard(long byteOffset, long byteLength);
 
