@@ -52,6 +52,21 @@ class WindowsExtrasSimulatedTest {
     }
 
     @Test
+    void shouldCountTheProcessorsOfEveryProcessorGroup() {
+        SimulatedWin32 big = new SimulatedWin32(2L << 20, 0, 0, false);
+        big.setProcessorGroups(64, 64, 16);
+        try {
+            WindowsPlatformProvider provider = new WindowsPlatformProvider(new SimulatedWin32Kernel(big),
+                    java.util.Optional::empty, "Windows Server 2025");
+            Capabilities c = PageAllocator.builder().withProvider(provider).build().capabilities();
+            assertEquals(144, c.processors(), "GetSystemInfo alone would say 64, the processors of one group");
+            assertEquals(144, c.numaNodes().getFirst().cpus().size());
+        } finally {
+            big.addressSpace().close();
+        }
+    }
+
+    @Test
     void shouldBackRegionsWithLargePagesCommittedAtOnce() {
         PageAllocator allocator = PageAllocator.builder().withProvider(PRIVILEGED_KERNEL.provider())
                 .withHugePages(HugePages.explicit(2L << 20)).withPageBytes(2L << 20).withGuardPages(false).build();

@@ -123,6 +123,7 @@ public final class SimulatedWin32 {
     private final int highestNumaNode;
     private volatile boolean privilegeHeld;
     private volatile boolean privilegeEnabled;
+    private volatile int[] processorGroups = {8};
     /** The process's minimum working set, in bytes; {@code VirtualLock}'s limit derives from it. */
     private long minimumWorkingSetBytes = DEFAULT_MINIMUM_WORKING_SET_PAGES * 4096L;
     /** The page addresses {@code VirtualLock} locked: a set, as "there is no lock count for virtual pages". */
@@ -588,8 +589,47 @@ public final class SimulatedWin32 {
     }
 
     /**
+     * Sets the machine's processor groups, as firmware and Windows form them (at most 64 logical
+     * processors each); 8 processors in one group unless set.
+     *
+     * @param processorsPerGroup the active processors of group 0, 1, ...; each from 1 to 64
+     * @throws IllegalArgumentException if there is no group or a count is out of range
+     */
+    public void setProcessorGroups(int... processorsPerGroup) {
+        if (processorsPerGroup.length == 0
+                || java.util.Arrays.stream(processorsPerGroup).anyMatch(n -> n < 1 || n > 64)) {
+            throw new IllegalArgumentException("setProcessorGroups(processorsPerGroup="
+                    + java.util.Arrays.toString(processorsPerGroup) + "): 1 to 64 processors in each of at least one"
+                    + " group");
+        }
+        this.processorGroups = processorsPerGroup.clone();
+    }
+
+    /**
+     * {@code DWORD GetActiveProcessorCount(WORD GroupNumber)}: "If this parameter is
+     * ALL_PROCESSOR_GROUPS, the function returns the number of active processors in the system"; 0
+     * on failure (sdk-api {@code nf-winbase-getactiveprocessorcount.md}), here for a group that does
+     * not exist ({@code ERROR_INVALID_PARAMETER}).
+     *
+     * @param group a group number, or {@code ALL_PROCESSOR_GROUPS} (0xFFFF)
+     * @return the active processors, or 0 with {@link #getLastError()}
+     */
+    public int getActiveProcessorCount(short group) {
+        int[] groups = processorGroups;
+        if (Short.toUnsignedInt(group) == 0xFFFF) {
+            return java.util.Arrays.stream(groups).sum();
+        }
+        if (group < 0 || group >= groups.length) {
+            return (int) fail(ERROR_INVALID_PARAMETER);
+        }
+        return groups[group];
+    }
+
+    /**
      * {@code void GetSystemInfo(LPSYSTEM_INFO lpSystemInfo)}: x64 ({@code PROCESSOR_ARCHITECTURE_AMD64}
-     * 9), 4 KiB pages, 64 KiB granularity, 8 processors, user space up to {@code 0x7FFFFFFEFFFF}.
+     * 9), 4 KiB pages, 64 KiB granularity, user space up to {@code 0x7FFFFFFEFFFF}, and the processors
+     * of group 0 only: {@code dwNumberOfProcessors} is "The number of logical processors in the current
+     * group" (sdk-api {@code ns-sysinfoapi-system_info.md}); the calling thread is taken to run there.
      *
      * @param systemInfo out: a {@code SYSTEM_INFO} (48 bytes)
      */
@@ -599,8 +639,9 @@ public final class SimulatedWin32 {
         systemInfo.set(JAVA_INT, 4, (int) space.pageBytes());
         systemInfo.set(JAVA_LONG, 8, MINIMUM_ADDRESS);
         systemInfo.set(JAVA_LONG, 16, MAXIMUM_ADDRESS - 1);
-        systemInfo.set(JAVA_LONG, 24, 0xFFL);
-        systemInfo.set(JAVA_INT, 32, 8);
+        int[] groups = processorGroups;
+        systemInfo.set(JAVA_INT, 32, groups[0]);
+        systemInfo.set(JAVA_LONG, 24, groups[0] == 64 ? -1L : (1L << groups[0]) - 1);
         systemInfo.set(JAVA_INT, 36, 8664);
         systemInfo.set(JAVA_INT, 40, (int) GRANULARITY);
         systemInfo.set(JAVA_SHORT, 44, (short) 6);

@@ -184,6 +184,17 @@ class SimulatedWin32Test {
     }
 
     @Test
+    void shouldCountProcessorsPerGroupInSystemInfoAndAllGroupsInGetActiveProcessorCount() {
+        sim.setProcessorGroups(64, 8);
+        MemorySegment info = arena.allocate(48, 8);
+        sim.getSystemInfo(info);
+        assertEquals(64, info.get(JAVA_INT, 32), "dwNumberOfProcessors: the current group");
+        assertEquals(72, sim.getActiveProcessorCount((short) 0xFFFF), "ALL_PROCESSOR_GROUPS");
+        assertEquals(8, sim.getActiveProcessorCount((short) 1));
+        assertFails(sim.getActiveProcessorCount((short) 2), SimulatedWin32.ERROR_INVALID_PARAMETER, "no group 2");
+    }
+
+    @Test
     void shouldWordErrorsAsWindowsDoes() {
         MemorySegment buffer = arena.allocate(1024);
         int chars = sim.formatMessageW(0x1200, 0, SimulatedWin32.ERROR_INVALID_ADDRESS, 0, buffer, 512, 0);
