@@ -65,7 +65,8 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * it cannot honour (it refuses them, or downgrades them under best effort), so a policy that
  * reaches here names one node, given to {@code VirtualAllocExNuma}.
  *
- * <p>Thread-safe; stateless apart from whether the lock-memory privilege has been enabled.
+ * <p>Thread-safe; stateless apart from whether the lock-memory privilege has been enabled and which
+ * large-page reservations are live.
  */
 final class WindowsVirtualMemory implements VirtualMemory {
     private final Win32Kernel kernel;
