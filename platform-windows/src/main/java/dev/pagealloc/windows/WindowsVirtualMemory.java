@@ -35,13 +35,15 @@ import java.util.concurrent.ConcurrentSkipListMap;
  *
  * <h2>Discard</h2>
  * Windows has no call that replaces accessible pages by zero pages atomically:
- * {@code DiscardVirtualMemory} and {@code MEM_RESET} leave the contents undefined ("does not
- * guarantee that the range contains zeros", VirtualAlloc docs), and decommitting then recommitting
- * would make a thread reading a view of the range fault (and crash the JVM) in between. So an
- * accessible run is zero-filled and then given to {@code DiscardVirtualMemory}: the pages read zero
- * (what the call leaves is either the zeros just written or a fresh page, and Windows hands a
- * process only zeroed pages), and their memory may go back to the system without a write to the
- * paging file. {@code DiscardVirtualMemory} fails unless the pages are {@code PAGE_READWRITE}
+ * {@code DiscardVirtualMemory} and {@code MEM_RESET} leave the contents undefined (VirtualAlloc docs:
+ * MEM_RESET "does not guarantee that the range operated on with MEM_RESET will contain zeros. If you
+ * want the range to contain zeros, decommit the memory and then recommit it"), and decommitting then
+ * recommitting would make a thread reading a view of the range fault (and crash the JVM) in between.
+ * So an accessible run is zero-filled and then given to {@code DiscardVirtualMemory}: the pages read
+ * zero, since what the call leaves is either the zeros just written or a page the system took back
+ * and refilled (for MEM_RESET the same docs say lost data has been "replaced with zeroes"), and
+ * their memory may go back to the system without a write to the paging file.
+ * {@code DiscardVirtualMemory} fails unless the pages are {@code PAGE_READWRITE}
  * (its docs), so read-only and executable runs are made writable for the moment of the fill and
  * the call (executable ones then get their instruction cache flushed). Inaccessible runs, which no
  * view can read, are decommitted and recommitted {@code PAGE_NOACCESS}: memory back, zero on next
