@@ -113,6 +113,10 @@ class SimulatedWin32Test {
                 "large pages are reserved and committed at once");
         long a = sim.virtualAlloc(0, 2L << 20, large, READWRITE);
         assertEquals(0, a % (2L << 20));
+        MemorySegment old = arena.allocate(JAVA_INT);
+        assertFails(sim.virtualProtect(a, 4096, NOACCESS, old), SimulatedWin32.ERROR_INVALID_PARAMETER,
+                "large pages are always read/write");
+        assertEquals(1, sim.virtualProtect(a, 4096, READWRITE, old));
         assertFails(sim.virtualAllocExNuma(-1, 0, GRANULE, RESERVE, NOACCESS, 2), SimulatedWin32.ERROR_INVALID_PARAMETER,
                 "no node 2");
         sim.virtualFree(a, 0, RELEASE);
