@@ -170,10 +170,14 @@ public interface Region extends AutoCloseable {
      * @throws IllegalArgumentException if the range is misaligned or {@code byteLength < 0}
      * @throws IndexOutOfBoundsException if the range passes {@link #committedBytes()}
      * @throws KernelException if the kernel refuses
-     * @implNote {@code madvise(MADV_DONTNEED)} on Linux, fresh zero-fill pages mapped over the range on
-     *     macOS ({@code mach_vm_allocate(VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE)}, then each run's
-     *     protection restored: {@code MADV_FREE_REUSABLE} would not zero),
-     *     decommit and recommit on Windows (so the pages really read zero).
+     * @implNote {@code madvise(MADV_DONTNEED)} on Linux; on macOS fresh zero-fill pages mapped over
+     *     the range ({@code mach_vm_allocate(VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE)}, then each run's
+     *     protection restored: {@code MADV_FREE_REUSABLE} would not zero).
+     *     On Windows, which cannot swap accessible pages for zero pages atomically, inaccessible pages
+     *     are decommitted and recommitted, and accessible ones are zero-filled and then given to
+     *     {@code DiscardVirtualMemory} (made {@code PAGE_READWRITE} for the moment of the call, as it
+     *     requires): they read zero and their memory may go back to the system, but the fill touches
+     *     each page once first. Windows large pages are nonpageable: they are only zero-filled.
      */
     void discard(long byteOffset, long byteLength);
 

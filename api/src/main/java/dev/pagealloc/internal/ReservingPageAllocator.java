@@ -114,7 +114,9 @@ public final class ReservingPageAllocator implements PageAllocator {
                         + " does not exist; nodes: " + capabilities.numaNodes().stream().map(Capabilities.NumaNode::id).toList());
             }
         }
-        return asked;
+        String unsupported = memory.numaPolicyUnsupported(asked).orElse(null);
+        return unsupported == null ? asked
+                : downgrade("build()", "numaPolicy=" + asked, NumaPolicy.none(), unsupported, downgrades);
     }
 
     private MemoryTagging planTagging(MemoryTagging asked, List<String> downgrades) {

@@ -1,9 +1,11 @@
 package dev.pagealloc.spi;
 
 import dev.pagealloc.api.Capabilities;
+import dev.pagealloc.api.NumaPolicy;
 import dev.pagealloc.api.Protection;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -35,6 +37,17 @@ public interface VirtualMemory {
     /** {@return the alignment of reservations, in bytes} */
     default long allocationGranularityBytes() {
         return capabilities().allocationGranularityBytes();
+    }
+
+    /**
+     * {@return why this platform cannot apply {@code policy}, or empty if it can}: the shared layer
+     * then refuses the policy at build, or under best effort builds without it and reports the
+     * reason. The default can apply every policy.
+     *
+     * @param policy a NUMA policy naming nodes that exist
+     */
+    default Optional<String> numaPolicyUnsupported(NumaPolicy policy) {
+        return Optional.empty();
     }
 
     /**

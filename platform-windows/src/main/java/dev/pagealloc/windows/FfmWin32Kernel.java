@@ -67,6 +67,8 @@ final class FfmWin32Kernel implements Win32Kernel {
             FunctionDescriptor.of(JAVA_LONG));
     private static final MethodHandle GET_SYSTEM_INFO = KERNEL32.bind("GetSystemInfo",
             FunctionDescriptor.ofVoid(ADDRESS));
+    private static final MethodHandle GET_ACTIVE_PROCESSOR_COUNT = KERNEL32.bindCapturing("GetActiveProcessorCount",
+            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT));
     private static final MethodHandle GET_NUMA_HIGHEST_NODE_NUMBER = KERNEL32.bindCapturing(
             "GetNumaHighestNodeNumber", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle GET_NUMA_AVAILABLE_MEMORY_NODE_EX = KERNEL32.bindCapturing(
@@ -190,6 +192,15 @@ final class FfmWin32Kernel implements Win32Kernel {
     public void getSystemInfo(MemorySegment lpSystemInfo) {
         try {
             GET_SYSTEM_INFO.invokeExact(lpSystemInfo);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int getActiveProcessorCount(short groupNumber) {
+        try {
+            return (int) GET_ACTIVE_PROCESSOR_COUNT.invokeExact(callState(), groupNumber);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -42,6 +42,10 @@ final class Win32Abi {
     /** {@code PAGE_EXECUTE_READWRITE} = 0x40: never used by pagealloc (W^X). */
     static final int PAGE_EXECUTE_READWRITE = 0x40;
 
+    // winnt.h: processor groups
+    /** {@code ALL_PROCESSOR_GROUPS} = 0xffff ({@code winnt.h}): every group, for {@code GetActiveProcessorCount}. */
+    static final short ALL_PROCESSOR_GROUPS = (short) 0xffff;
+
     // winnt.h: tokens and privileges
     /** {@code TOKEN_QUERY} = 0x0008 ({@code winnt.h}). */
     static final int TOKEN_QUERY = 0x0008;

@@ -113,6 +113,16 @@ interface Win32Kernel {
     void getSystemInfo(MemorySegment lpSystemInfo);
 
     /**
+     * {@code DWORD GetActiveProcessorCount(WORD GroupNumber)} (Windows 7 and later): with
+     * {@code ALL_PROCESSOR_GROUPS} the active processors of the whole system, where
+     * {@code SYSTEM_INFO.dwNumberOfProcessors} counts only the calling thread's processor group.
+     *
+     * @param groupNumber a processor group, or {@code ALL_PROCESSOR_GROUPS} (0xFFFF)
+     * @return the number of active processors, or 0 on failure
+     */
+    int getActiveProcessorCount(short groupNumber);
+
+    /**
      * {@code BOOL GetNumaHighestNodeNumber(PULONG HighestNodeNumber)}.
      *
      * @param highestNodeNumber out: the highest node number (4 bytes)

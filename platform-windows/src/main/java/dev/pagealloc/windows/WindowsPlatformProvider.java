@@ -2,6 +2,7 @@ package dev.pagealloc.windows;
 
 import dev.pagealloc.api.AllocatorConfig;
 import dev.pagealloc.api.Capabilities;
+import dev.pagealloc.api.HugePages;
 import dev.pagealloc.api.NumaPolicy;
 import dev.pagealloc.api.UnsupportedOptionException;
 import dev.pagealloc.spi.NativeAccess;
@@ -20,8 +21,13 @@ import java.util.function.Supplier;
  * naming one node ({@link NumaPolicy#bind(int...)} of one node, {@link NumaPolicy#preferred(int)})
  * is applied that way. Windows treats the node as a preference: when the node has no free memory,
  * pages come from another node, where Linux's {@code MPOL_BIND} would fail instead. Policies naming
- * several nodes (binding to a set, interleaving) have no Win32 equivalent and are refused by
- * {@link #open} on a machine with several nodes.
+ * several nodes (binding to a set, interleaving) have no Win32 equivalent: the allocator refuses
+ * them at build, or under best effort builds without a policy and reports the downgrade.
+ *
+ * <h2>Large pages</h2>
+ * Large-page memory is "always read/write and nonpageable" (Large-Page Support), so it cannot have
+ * inaccessible guard pages: {@link #open} refuses explicit huge pages with guard pages unless best
+ * effort is on, and then regions fall back to base pages and report why.
  *
  * <p>Thread-safe; makes no system call before {@link #open}.
  */
@@ -77,8 +83,8 @@ public final class WindowsPlatformProvider implements PlatformProvider {
      * @return the primitives
      * @throws IllegalCallerException if the caller's module has no native access (see {@link NativeAccess})
      * @throws UnsupportedOperationException if this is not Windows
-     * @throws UnsupportedOptionException if the NUMA policy names several nodes on a machine with
-     *     several nodes, whether or not best effort was asked (the region could not report a downgrade)
+     * @throws UnsupportedOptionException if explicit huge pages are asked with guard pages and best
+     *     effort is off
      */
     @Override
     public VirtualMemory open(AllocatorConfig config) {
@@ -88,12 +94,16 @@ public final class WindowsPlatformProvider implements PlatformProvider {
             throw new UnsupportedOperationException("open(): " + support.reason());
         }
         Capabilities capabilities = new WindowsProbe(kernel, host).probe();
-        NumaPolicy policy = config.numaPolicy();
-        if (policy.nodes().size() > 1 && capabilities.numaNodes().size() > 1) {
-            throw new UnsupportedOptionException("build()", "numaPolicy=" + policy, "Windows places a reservation on one "
-                    + "node (VirtualAllocExNuma nndPreferred); it cannot spread pages over a node set or interleave them");
+        boolean guards = config.guardPages()
+                && (config.guardBeforeBytes().orElse(1) > 0 || config.guardAfterBytes().orElse(1) > 0);
+        // A size the machine lacks is the shared layer's refusal; a size it has cannot come with guards.
+        if (guards && config.hugePages() instanceof HugePages.Explicit(long pageBytes)
+                && capabilities.hugePageSize(pageBytes).isPresent() && !config.bestEffort()) {
+            throw new UnsupportedOptionException("build()", "hugePages=" + config.hugePages() + " with guardPages=true",
+                    "guard pages cannot be made inaccessible: " + WindowsVirtualMemory.LARGE_PAGES_READ_WRITE
+                            + "; turn guard pages off to use large pages");
         }
-        return new WindowsVirtualMemory(kernel, capabilities);
+        return new WindowsVirtualMemory(kernel, capabilities, guards);
     }
 
     @Override

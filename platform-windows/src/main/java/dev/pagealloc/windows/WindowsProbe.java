@@ -21,7 +21,10 @@ import oshi.hardware.CentralProcessor;
 
 /**
  * What this Windows machine can do, asked at run time: {@code GetSystemInfo} for the page size,
- * allocation granularity, processor architecture, processors and the highest user address;
+ * allocation granularity, processor architecture and the highest user address;
+ * {@code GetActiveProcessorCount(ALL_PROCESSOR_GROUPS)} for the processors of every processor group
+ * ({@code SYSTEM_INFO.dwNumberOfProcessors} is "The number of logical processors in the current
+ * group", so it undercounts machines with more than 64);
  * {@code GetLargePageMinimum} for large pages; {@code GetNumaHighestNodeNumber} and
  * {@code GetNumaAvailableMemoryNodeEx} for NUMA nodes; OSHI for the OS description, physical memory
  * and the node of each logical processor.
@@ -67,7 +70,11 @@ final class WindowsProbe {
             int architecture = Short.toUnsignedInt(info.get(JAVA_SHORT, 0));
             long pageBytes = Integer.toUnsignedLong(info.get(JAVA_INT, 4));
             long maximumAddress = info.get(JAVA_LONG, 16);
-            int processors = info.get(JAVA_INT, 32);
+            int processors = kernel.getActiveProcessorCount(Win32Abi.ALL_PROCESSOR_GROUPS);
+            if (processors == 0) {
+                // Failure is documented as 0; one group's count is then the best answer left.
+                processors = info.get(JAVA_INT, 32);
+            }
             long granularity = Integer.toUnsignedLong(info.get(JAVA_INT, 40));
             Optional<HostFacts> facts = host.get();
             long totalMemory = facts.map(HostFacts::totalMemoryBytes).orElse(0L);

@@ -23,6 +23,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * The page primitives on the Win32 memory manager, written against {@link Win32Kernel} so that they
@@ -32,47 +34,69 @@ import java.util.List;
  * decommit {@code VirtualFree(MEM_DECOMMIT)}, release {@code VirtualFree(base, 0, MEM_RELEASE)}.
  *
  * <h2>Discard</h2>
- * {@code DiscardVirtualMemory} and {@code MEM_RESET} leave the contents undefined, and decommitting
- * and recommitting would make a thread reading a view of the range fault (and crash the JVM) in
- * between. So discard zero-fills the range, making read-only and executable runs writable for the
- * moment of the fill (and flushing the instruction cache of executable ones), except for
- * inaccessible runs, which no view can read: those are decommitted and recommitted
- * {@code PAGE_NOACCESS}, which does give their memory back. Accessible discarded pages read zero but
- * stay committed and resident. {@link #discardContents} offers {@code DiscardVirtualMemory} for
- * callers that need memory back and not zeros.
+ * Windows has no call that replaces accessible pages by zero pages atomically:
+ * {@code DiscardVirtualMemory} and {@code MEM_RESET} leave the contents undefined (VirtualAlloc docs:
+ * MEM_RESET "does not guarantee that the range operated on with MEM_RESET will contain zeros. If you
+ * want the range to contain zeros, decommit the memory and then recommit it"), and decommitting then
+ * recommitting would make a thread reading a view of the range fault (and crash the JVM) in between.
+ * So an accessible run is zero-filled and then given to {@code DiscardVirtualMemory}: the pages read
+ * zero, since what the call leaves is either the zeros just written or a page the system took back
+ * and refilled (for MEM_RESET the same docs say lost data has been "replaced with zeroes"), and
+ * their memory may go back to the system without a write to the paging file.
+ * {@code DiscardVirtualMemory} fails unless the pages are {@code PAGE_READWRITE}
+ * (its docs), so read-only and executable runs are made writable for the moment of the fill and
+ * the call (executable ones then get their instruction cache flushed). Inaccessible runs, which no
+ * view can read, are decommitted and recommitted {@code PAGE_NOACCESS}: memory back, zero on next
+ * access. The fill touches every page once, so a discard briefly makes resident what was not.
  *
  * <h2>Large pages</h2>
  * Windows commits large pages when it reserves them ({@code MEM_RESERVE | MEM_COMMIT |
  * MEM_LARGE_PAGES}, sizes in multiples of {@code GetLargePageMinimum()}, with
- * {@code SeLockMemoryPrivilege} enabled) and never pages or decommits them. So a large-page
- * reservation is rounded up to a whole number of large pages, committed at once and made
- * {@code PAGE_NOACCESS}; commit opens pages with {@code VirtualProtect}; decommit zero-fills and
- * closes them. Their memory is the process's until release.
+ * {@code SeLockMemoryPrivilege} enabled), and "Large-Page Support" (learn.microsoft.com,
+ * windows/win32/memory/large-page-support) says "The memory is always read/write and nonpageable".
+ * So the large-page path never calls {@code VirtualProtect}: a large-page reservation is rounded up
+ * to whole large pages and committed read-write at once; commit has nothing to do; decommit and
+ * discard zero-fill (the memory is the process's until release); a protect to anything but
+ * {@link Protection#READ_WRITE} is refused before any call, and guard pages, which would be
+ * read-write, are refused at reserve (the provider refuses them at build unless best effort is on,
+ * and then the shared layer falls back to base pages and reports it). Only the addresses of live
+ * large-page reservations are kept, to recognise them in {@link #protect}.
  *
  * <h2>NUMA</h2>
- * Windows only prefers a node; {@link WindowsPlatformProvider} refuses policies it cannot honour,
- * so a policy that reaches here names one node, given to {@code VirtualAllocExNuma}.
+ * Windows only prefers a node; {@link #numaPolicyUnsupported} tells the shared layer which policies
+ * it cannot honour (it refuses them, or downgrades them under best effort), so a policy that
+ * reaches here names one node, given to {@code VirtualAllocExNuma}.
  *
- * <p>Thread-safe; stateless apart from whether the lock-memory privilege has been enabled.
+ * <p>Thread-safe; stateless apart from whether the lock-memory privilege has been enabled and which
+ * large-page reservations are live.
  */
 final class WindowsVirtualMemory implements VirtualMemory {
     private final Win32Kernel kernel;
     private final Capabilities capabilities;
     private final LockMemoryPrivilege privilege;
     private final Win32Errors errors;
+    private final boolean guards;
+    /** Live large-page reservations: base address to size, in bytes. */
+    private final ConcurrentSkipListMap<Long, Long> largeReservations = new ConcurrentSkipListMap<>();
 
     /**
      * Creates the primitives.
      *
      * @param kernel the Win32 kernel
      * @param capabilities the probe's result
+     * @param guards whether the allocator puts guard pages around regions, which large pages cannot be
      */
-    WindowsVirtualMemory(Win32Kernel kernel, Capabilities capabilities) {
+    WindowsVirtualMemory(Win32Kernel kernel, Capabilities capabilities, boolean guards) {
         this.kernel = kernel;
         this.capabilities = capabilities;
         this.errors = new Win32Errors(kernel);
         this.privilege = new LockMemoryPrivilege(kernel, errors);
+        this.guards = guards;
     }
+
+    /** The reason large pages cannot be guarded or protected, for refusals. */
+    static final String LARGE_PAGES_READ_WRITE = "large pages are always read/write (Large-Page Support: \"The memory"
+            + " is always read/write and nonpageable\")";
 
     @Override
     public Capabilities capabilities() {
@@ -107,25 +131,31 @@ final class WindowsVirtualMemory implements VirtualMemory {
     }
 
     private long reserveLargePages(long byteSize, long largeBytes, int node) throws SystemCallException {
-        privilege.enable();
         long bytes = (byteSize + largeBytes - 1) / largeBytes * largeBytes;
-        long address = allocate(0, bytes, MEM_RESERVE | MEM_COMMIT | MEM_LARGE_PAGES, PAGE_READWRITE, node);
-        try {
-            protect(address, bytes, PAGE_NOACCESS);
-        } catch (SystemCallException e) {
-            if (kernel.virtualFree(address, 0, MEM_RELEASE) == 0) {
-                e.addSuppressed(errors.failure("VirtualFree(" + Units.hex(address) + ", 0, MEM_RELEASE)"));
-            }
-            throw e;
+        int type = MEM_RESERVE | MEM_COMMIT | MEM_LARGE_PAGES;
+        if (guards) {
+            // Refused before any call: the guards would be read-write memory that any stray access reaches.
+            throw new SystemCallException(allocationCall(0, bytes, type, PAGE_READWRITE, node),
+                    Win32Abi.ERROR_NOT_SUPPORTED, Win32Abi.errorName(Win32Abi.ERROR_NOT_SUPPORTED),
+                    "guard pages cannot be made inaccessible: " + LARGE_PAGES_READ_WRITE
+                            + "; turn guard pages off to use large pages");
         }
+        privilege.enable();
+        long address = allocate(0, bytes, type, PAGE_READWRITE, node);
+        largeReservations.put(address, bytes);
         return address;
+    }
+
+    /** {@return whether {@code [address, +byteSize)} lies in a live large-page reservation} */
+    private boolean inLargePages(long address, long byteSize) {
+        var reservation = largeReservations.floorEntry(address);
+        return reservation != null && address + byteSize <= reservation.getKey() + reservation.getValue();
     }
 
     @Override
     public void commit(long address, long byteSize, Backing backing) throws SystemCallException {
         if (backing.explicitHugePageBytes() != 0) {
-            // Committed, zero and PAGE_NOACCESS since reserve (or decommit): only the protection changes.
-            protect(address, byteSize, PAGE_READWRITE);
+            // Committed read-write since reserve, and zero: fresh, or zero-filled by decommit.
             return;
         }
         allocate(address, byteSize, MEM_COMMIT, PAGE_READWRITE, -1);
@@ -133,15 +163,23 @@ final class WindowsVirtualMemory implements VirtualMemory {
 
     @Override
     public void protect(long address, long byteSize, Protection protection) throws SystemCallException {
-        protect(address, byteSize, Win32Abi.pageProtection(protection));
+        int protect = Win32Abi.pageProtection(protection);
+        if (inLargePages(address, byteSize)) {
+            if (protect == PAGE_READWRITE) {
+                return;
+            }
+            throw new SystemCallException("VirtualProtect(" + Units.hex(address) + ", " + byteSize + ", "
+                    + Win32Abi.protectionName(protect) + ", &old)", Win32Abi.ERROR_NOT_SUPPORTED,
+                    Win32Abi.errorName(Win32Abi.ERROR_NOT_SUPPORTED), "not called: " + LARGE_PAGES_READ_WRITE);
+        }
+        protect(address, byteSize, protect);
     }
 
     @Override
     public void decommit(long address, long byteSize, Backing backing) throws SystemCallException {
         if (backing.explicitHugePageBytes() != 0) {
-            protect(address, byteSize, PAGE_READWRITE);
+            // Nonpageable and read-write for good: only the contents can go.
             zero(address, byteSize);
-            protect(address, byteSize, PAGE_NOACCESS);
             return;
         }
         free(address, byteSize, MEM_DECOMMIT);
@@ -149,12 +187,15 @@ final class WindowsVirtualMemory implements VirtualMemory {
 
     @Override
     public void discard(long address, long byteSize, Backing backing) throws SystemCallException {
-        boolean large = backing.explicitHugePageBytes() != 0;
+        if (backing.explicitHugePageBytes() != 0) {
+            zero(address, byteSize);
+            return;
+        }
         for (long[] run : protections(address, byteSize)) {
             long start = run[0];
             long length = run[1] - run[0];
             int protect = (int) run[2];
-            if (protect == PAGE_NOACCESS && !large) {
+            if (protect == PAGE_NOACCESS) {
                 free(start, length, MEM_DECOMMIT);
                 allocate(start, length, MEM_COMMIT, PAGE_NOACCESS, -1);
                 continue;
@@ -163,6 +204,8 @@ final class WindowsVirtualMemory implements VirtualMemory {
                 protect(start, length, PAGE_READWRITE);
             }
             zero(start, length);
+            // DiscardVirtualMemory docs: "will fail if the memory protection is not PAGE_READWRITE".
+            discardReadWrite(start, length);
             if (protect != PAGE_READWRITE) {
                 protect(start, length, protect);
             }
@@ -175,6 +218,7 @@ final class WindowsVirtualMemory implements VirtualMemory {
     @Override
     public void release(long address, long byteSize) throws SystemCallException {
         free(address, 0, MEM_RELEASE);
+        largeReservations.remove(address);
     }
 
     @Override
@@ -191,6 +235,19 @@ final class WindowsVirtualMemory implements VirtualMemory {
         }
     }
 
+    /**
+     * {@return why Windows cannot apply {@code policy}}: {@code VirtualAllocExNuma} takes one preferred
+     * node ({@code nndPreferred}), so a node set or interleaving has no equivalent
+     */
+    @Override
+    public Optional<String> numaPolicyUnsupported(NumaPolicy policy) {
+        if (policy.nodes().size() <= 1) {
+            return Optional.empty();
+        }
+        return Optional.of("Windows places a reservation on one node (VirtualAllocExNuma nndPreferred);"
+                + " it cannot spread pages over a node set or interleave them");
+    }
+
     // ---- Windows extras, package-level ----
 
     /**
@@ -198,11 +255,26 @@ final class WindowsVirtualMemory implements VirtualMemory {
      * {@code VirtualAlloc(MEM_RESET)} where that function is missing (before Windows 8.1). The
      * contents are undefined afterwards.
      *
-     * @param address the first page; committed
+     * @param address the first page; committed {@code PAGE_READWRITE}
      * @param byteSize the length, in bytes
-     * @throws SystemCallException if the kernel refuses
+     * @throws SystemCallException if a page of the range is not {@code PAGE_READWRITE} (refused before
+     *     the call, which would fail: DiscardVirtualMemory docs), or the kernel refuses
      */
     void discardContents(long address, long byteSize) throws SystemCallException {
+        for (long[] run : protections(address, byteSize)) {
+            // Pages that are not committed are left to the kernel's own error.
+            if (run[3] == MEM_COMMIT && run[2] != PAGE_READWRITE) {
+                throw new SystemCallException("DiscardVirtualMemory(" + Units.hex(address) + ", " + byteSize + ")",
+                        Win32Abi.ERROR_INVALID_PARAMETER, Win32Abi.errorName(Win32Abi.ERROR_INVALID_PARAMETER),
+                        "not called: the pages at " + Units.hex(run[0]) + " are "
+                                + Win32Abi.protectionName((int) run[2])
+                                + ", and DiscardVirtualMemory fails unless the memory protection is PAGE_READWRITE");
+            }
+        }
+        discardReadWrite(address, byteSize);
+    }
+
+    private void discardReadWrite(long address, long byteSize) throws SystemCallException {
         int error;
         try {
             error = kernel.discardVirtualMemory(address, byteSize);
@@ -270,7 +342,7 @@ final class WindowsVirtualMemory implements VirtualMemory {
         }
     }
 
-    /** {@return the runs of {@code [address, +byteSize)} as {@code {start, end, PAGE_*}}, from {@code VirtualQuery}} */
+    /** {@return the runs of {@code [address, +byteSize)} as {@code {start, end, PAGE_*, MEM_*}}, by VirtualQuery} */
     private List<long[]> protections(long address, long byteSize) throws SystemCallException {
         List<long[]> runs = new ArrayList<>();
         long end = address + byteSize;
@@ -282,7 +354,7 @@ final class WindowsVirtualMemory implements VirtualMemory {
                     throw errors.failure("VirtualQuery(" + Units.hex(cursor) + ", &info, " + info.byteSize() + ")");
                 }
                 long regionEnd = Math.min(end, info.get(JAVA_LONG, 0) + info.get(JAVA_LONG, 24));
-                runs.add(new long[] {cursor, regionEnd, info.get(JAVA_INT, 36)});
+                runs.add(new long[] {cursor, regionEnd, info.get(JAVA_INT, 36), info.get(JAVA_INT, 32)});
                 cursor = regionEnd;
             }
         }
@@ -290,7 +362,8 @@ final class WindowsVirtualMemory implements VirtualMemory {
     }
 
     private static void zero(long address, long byteSize) {
-        // SAFETY: the caller made [address, +byteSize) committed and PAGE_READWRITE just before.
+        // SAFETY: the caller made [address, +byteSize) committed and PAGE_READWRITE just before, or it
+        // is large-page memory, committed read-write from reserve to release.
         MemorySegment.ofAddress(address).reinterpret(byteSize).fill((byte) 0);
     }
 

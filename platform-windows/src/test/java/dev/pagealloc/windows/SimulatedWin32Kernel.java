@@ -27,6 +27,7 @@ class SimulatedWin32Kernel implements Win32Kernel {
     @Override public int flushInstructionCache(long h, long a, long s) { return sim.flushInstructionCache(h, a, s); }
     @Override public long getCurrentProcess() { return sim.getCurrentProcess(); }
     @Override public void getSystemInfo(MemorySegment i) { sim.getSystemInfo(i); }
+    @Override public int getActiveProcessorCount(short g) { return sim.getActiveProcessorCount(g); }
     @Override public int getNumaHighestNodeNumber(MemorySegment n) { return sim.getNumaHighestNodeNumber(n); }
     @Override public int getNumaAvailableMemoryNodeEx(short n, MemorySegment b) { return sim.getNumaAvailableMemoryNodeEx(n, b); }
     @Override public int openProcessToken(long p, int a, MemorySegment t) { return sim.openProcessToken(p, a, t); }

@@ -52,14 +52,29 @@ class WindowsExtrasSimulatedTest {
     }
 
     @Test
+    void shouldCountTheProcessorsOfEveryProcessorGroup() {
+        SimulatedWin32 big = new SimulatedWin32(2L << 20, 0, 0, false);
+        big.setProcessorGroups(64, 64, 16);
+        try {
+            WindowsPlatformProvider provider = new WindowsPlatformProvider(new SimulatedWin32Kernel(big),
+                    java.util.Optional::empty, "Windows Server 2025");
+            Capabilities c = PageAllocator.builder().withProvider(provider).build().capabilities();
+            assertEquals(144, c.processors(), "GetSystemInfo alone would say 64, the processors of one group");
+            assertEquals(144, c.numaNodes().getFirst().cpus().size());
+        } finally {
+            big.addressSpace().close();
+        }
+    }
+
+    @Test
     void shouldBackRegionsWithLargePagesCommittedAtOnce() {
         PageAllocator allocator = PageAllocator.builder().withProvider(PRIVILEGED_KERNEL.provider())
-                .withHugePages(HugePages.explicit(2L << 20)).withPageBytes(2L << 20).build();
+                .withHugePages(HugePages.explicit(2L << 20)).withPageBytes(2L << 20).withGuardPages(false).build();
         try (Region region = allocator.allocate(1, 2)) {
-            long reservation = region.address() - region.guardBeforeBytes();
-            Allocation a = PRIVILEGED.addressSpace().allocationAt(reservation).orElseThrow();
+            Allocation a = PRIVILEGED.addressSpace().allocationAt(region.address()).orElseThrow();
             assertTrue(a.largePages());
             assertTrue(PRIVILEGED.lockMemoryPrivilegeEnabled());
+            assertEquals(0, PRIVILEGED.openTokenHandles(), "the token opened to enable the privilege is closed");
             assertEquals(0, a.byteSize() % (2L << 20), "the reservation is rounded up to whole large pages");
             assertEquals(PageState.COMMITTED, PRIVILEGED.addressSpace().stateAt(region.address() + (2L << 20)),
                     "large pages are committed when reserved");
@@ -67,20 +82,53 @@ class WindowsExtrasSimulatedTest {
             region.decommit(0, 2L << 20);
             region.recommit(0, 2L << 20);
             assertEquals(0, region.segment().get(JAVA_BYTE, 12345), "a decommitted large page reads zero again");
+            region.segment().fill((byte) 5);
+            region.discard(0, 2L << 20);
+            assertEquals(0, region.segment().get(JAVA_BYTE, 777), "a discarded large page reads zero");
+            assertEquals(3, PRIVILEGED.addressSpace().accessAt(region.address()), "large pages stay PAGE_READWRITE");
+        }
+    }
+
+    @Test
+    void shouldRefuseWhatLargePagesCannotDoBecauseTheyAreAlwaysReadWrite() {
+        UnsupportedOptionException guards = assertThrows(UnsupportedOptionException.class, () -> PageAllocator.builder()
+                .withProvider(PRIVILEGED_KERNEL.provider()).withHugePages(HugePages.explicit(2L << 20)).build());
+        assertTrue(guards.getMessage().contains("guard pages cannot be made inaccessible: large pages are always"
+                + " read/write"), guards.getMessage());
+        try (Region downgraded = PageAllocator.builder().withProvider(PRIVILEGED_KERNEL.provider())
+                .withHugePages(HugePages.explicit(2L << 20)).withBestEffort(true).build().allocate(1, 1)) {
+            assertFalse(downgraded.appliedOptions().hugePages() instanceof HugePages.Explicit);
+            assertTrue(downgraded.appliedOptions().downgrades().getFirst().contains("guard pages cannot be made"
+                    + " inaccessible"), downgraded.appliedOptions().downgrades()::toString);
+            assertEquals(0, PRIVILEGED.addressSpace().accessAt(downgraded.address() - downgraded.guardBeforeBytes()),
+                    "the guard of the base-page region is inaccessible");
+        }
+        try (Region region = PageAllocator.builder().withProvider(PRIVILEGED_KERNEL.provider())
+                .withHugePages(HugePages.explicit(2L << 20)).withPageBytes(2L << 20).withGuardPages(false).build()
+                .allocate(1, 1)) {
+            KernelException e = assertThrows(KernelException.class, () -> region.protect(0, 2L << 20, Protection.READ));
+            assertTrue(e.getMessage().contains("ERROR_NOT_SUPPORTED (50): not called: large pages are always"
+                    + " read/write"), e.getMessage());
+            assertEquals(3, PRIVILEGED.addressSpace().accessAt(region.address()), "still PAGE_READWRITE");
+            try (var arena = java.lang.foreign.Arena.ofConfined()) {
+                assertEquals(0, PRIVILEGED.virtualProtect(region.address(), 4096, 0x02, arena.allocate(4)),
+                        "the simulation refuses it too");
+            }
         }
     }
 
     @Test
     void shouldNameSeLockMemoryPrivilegeWhenTheAccountLacksIt() {
         PageAllocator allocator = PageAllocator.builder().withProvider(UNPRIVILEGED_KERNEL.provider())
-                .withHugePages(HugePages.explicit(2L << 20)).withPageBytes(2L << 20).build();
+                .withHugePages(HugePages.explicit(2L << 20)).withPageBytes(2L << 20).withGuardPages(false).build();
         KernelException e = assertThrows(KernelException.class, () -> allocator.allocate(1, 1));
         assertEquals("ERROR_NOT_ALL_ASSIGNED", e.errorName());
         assertTrue(e.getMessage().contains("AdjustTokenPrivileges(token, FALSE, {SeLockMemoryPrivilege, SE_PRIVILEGE_ENABLED},"
                 + " 0, NULL, NULL) -> ERROR_NOT_ALL_ASSIGNED (1300): Not all privileges or groups referenced are assigned to "
                 + "the caller. (large pages need SeLockMemoryPrivilege, 'Lock pages in memory'"), e.getMessage());
         Region downgraded = PageAllocator.builder().withProvider(UNPRIVILEGED_KERNEL.provider())
-                .withHugePages(HugePages.explicit(2L << 20)).withBestEffort(true).build().allocate(1, 1);
+                .withHugePages(HugePages.explicit(2L << 20)).withGuardPages(false).withBestEffort(true).build()
+                .allocate(1, 1);
         assertFalse(downgraded.appliedOptions().hugePages() instanceof HugePages.Explicit);
         assertTrue(downgraded.appliedOptions().downgrades().getFirst().contains("SeLockMemoryPrivilege"));
         downgraded.deallocate();
@@ -100,13 +148,27 @@ class WindowsExtrasSimulatedTest {
     }
 
     @Test
-    void shouldZeroDiscardedPagesKeepingTheirProtectionAndCommitment() {
+    void shouldDowngradeANodeSetUnderBestEffortAndReportIt() {
+        try (Region region = PageAllocator.builder().withProvider(PRIVILEGED_KERNEL.provider())
+                .withNumaPolicy(NumaPolicy.bind(0, 1)).withBestEffort(true).build().allocate(1, 2)) {
+            assertEquals(NumaPolicy.none(), region.appliedOptions().numaPolicy());
+            assertEquals(java.util.List.of("numaPolicy=Bind[nodes=[0, 1]] -> " + NumaPolicy.none() + ": Windows"
+                    + " places a reservation on one node (VirtualAllocExNuma nndPreferred); it cannot spread pages"
+                    + " over a node set or interleave them"), region.appliedOptions().downgrades());
+        }
+    }
+
+    @Test
+    void shouldZeroDiscardedPagesGiveThemBackAndKeepTheirProtection() {
         try (Region region = PageAllocator.builder().withProvider(PRIVILEGED_KERNEL.provider()).build().allocate(3, 3)) {
             region.segment().fill((byte) 9);
             region.protect(65536, 65536, Protection.READ);
             region.protect(2 * 65536, 65536, Protection.NONE);
             region.discard(0, 3 * 65536);
+            assertEquals(2 * 65536, PRIVILEGED.discardedBytes(),
+                    "the accessible pages went to DiscardVirtualMemory, the inaccessible one was decommitted");
             assertEquals(0, region.segment(0, 2 * 65536).get(JAVA_BYTE, 65536 + 17));
+            assertEquals(0, region.segment(0, 65536).get(JAVA_BYTE, 5));
             assertEquals(Protection.READ, region.protectionAt(65536));
             assertEquals(1, PRIVILEGED.addressSpace().accessAt(region.address() + 65536), "still PAGE_READONLY");
             assertEquals(PageState.COMMITTED, PRIVILEGED.addressSpace().stateAt(region.address() + 2 * 65536),
@@ -121,6 +183,18 @@ class WindowsExtrasSimulatedTest {
         assertTrue(e.getMessage().endsWith("-> ERROR_WORKING_SET_QUOTA (1453): Insufficient quota to complete the requested "
                 + "service. (VirtualLock is limited by the process's minimum working set; raise it with "
                 + "SetProcessWorkingSetSize)"), e.getMessage());
+    }
+
+    @Test
+    void shouldLockAgainWhatReleasedRegionsHadLocked() {
+        PageAllocator allocator = PageAllocator.builder().withProvider(PRIVILEGED_KERNEL.provider()).withLock(true)
+                .withGuardPages(false).build();
+        for (int round = 0; round < 8; round++) {
+            try (Region region = allocator.allocate(2, 2)) {
+                assertEquals(2 * 65536, PRIVILEGED.lockedBytes(), "round " + round);
+            }
+            assertEquals(0, PRIVILEGED.lockedBytes(), "released pages are not locked any more");
+        }
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.pagealloc.windows;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyInt;
 import static org.mockito.ArgumentMatchers.anyLong;
@@ -14,6 +15,9 @@ import static org.mockito.Mockito.verifyNoMoreInteractions;
 import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
+import dev.pagealloc.api.Units;
+import dev.pagealloc.spi.Backing;
+import dev.pagealloc.spi.SystemCallException;
 import dev.pagealloc.testkit.sim.SimulatedWin32;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -78,6 +82,33 @@ class WindowsMisuseTest {
         verifyNoMoreInteractions(kernel);
         region.deallocate();
         verifyNoMoreInteractions(kernel);
+    }
+
+    @Test
+    void shouldNameAReleaseInsideAReservationInWords() throws SystemCallException {
+        region.deallocate();
+        WindowsPlatformProvider provider = new SimulatedWin32Kernel(SIM).provider();
+        WindowsVirtualMemory memory = (WindowsVirtualMemory) provider
+                .open(PageAllocator.builder().withProvider(provider).build().config());
+        releaseInsideAReservationIsNamedInWords(memory);
+    }
+
+    /**
+     * Releases a page inside a reservation of its own, which {@code MEM_RELEASE} refuses (it takes only
+     * a reservation's base, VirtualFree docs), so that the test frees nothing it did not allocate; then
+     * releases the reservation. The real-kernel test runs the same check.
+     */
+    static void releaseInsideAReservationIsNamedInWords(WindowsVirtualMemory memory) throws SystemCallException {
+        long reservation = memory.reserve(2 * PAGE, PAGE, Backing.DEFAULT);
+        try {
+            long inside = reservation + PAGE;
+            SystemCallException e = assertThrows(SystemCallException.class, () -> memory.release(inside, PAGE));
+            assertEquals("ERROR_INVALID_ADDRESS", e.error().name());
+            assertTrue(e.getMessage().startsWith("VirtualFree(" + Units.hex(inside)
+                    + ", 0, MEM_RELEASE) -> ERROR_INVALID_ADDRESS (487): "), e.getMessage());
+        } finally {
+            memory.release(reservation, 2 * PAGE);
+        }
     }
 
     @Test

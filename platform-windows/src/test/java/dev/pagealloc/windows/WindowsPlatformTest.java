@@ -32,6 +32,7 @@ class WindowsPlatformTest {
             Map.entry("TOKEN_QUERY", 0x0008), Map.entry("TOKEN_ADJUST_PRIVILEGES", 0x0020),
             Map.entry("SE_PRIVILEGE_ENABLED", 0x2), Map.entry("SE_LOCK_MEMORY_NAME", "SeLockMemoryPrivilege"),
             Map.entry("MEMORY_BASIC_INFORMATION_BYTES", 48), Map.entry("TOKEN_PRIVILEGES_BYTES", 16),
+            Map.entry("ALL_PROCESSOR_GROUPS", (short) 0xffff),
             // um/WinBase.h, um/sysinfoapi.h
             Map.entry("FORMAT_MESSAGE_IGNORE_INSERTS", 0x200), Map.entry("FORMAT_MESSAGE_FROM_SYSTEM", 0x1000),
             Map.entry("SYSTEM_INFO_BYTES", 48),

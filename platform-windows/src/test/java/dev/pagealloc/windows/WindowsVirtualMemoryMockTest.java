@@ -49,7 +49,7 @@ class WindowsVirtualMemoryMockTest {
             return ("text of " + i.getArgument(2) + "\r\n").length();
         }).when(kernel).formatMessageW(anyInt(), anyLong(), anyInt(), anyInt(), any(), anyInt(), anyLong());
         memory = new WindowsVirtualMemory(kernel, Capabilities.builder().platform("windows").pageBytes(PAGE)
-                .allocationGranularityBytes(GRANULE).build());
+                .allocationGranularityBytes(GRANULE).build(), false);
     }
 
     @Test
@@ -127,19 +127,53 @@ class WindowsVirtualMemoryMockTest {
             return 1;
         });
         when(kernel.virtualAlloc(0, 6L << 20, 0x20003000, 0x04)).thenReturn(BASE);
-        when(kernel.virtualProtect(anyLong(), anyLong(), anyInt(), any())).thenReturn(1);
-        // 4 MiB + a 4 KiB guard is rounded up to whole 2 MiB large pages.
+        // 4 MiB + 4 KiB is rounded up to whole 2 MiB large pages.
         assertEquals(BASE, memory.reserve((4L << 20) + PAGE, 2L << 20, large));
         memory.commit(BASE, 2L << 20, large);
+        memory.protect(BASE, 2L << 20, Protection.READ_WRITE);
         InOrder order = inOrder(kernel);
         order.verify(kernel).adjustTokenPrivileges(eq(0x77L), eq(0), any(), eq(0), any(), any());
         order.verify(kernel).getLastError();
         order.verify(kernel).closeHandle(0x77L);
         order.verify(kernel).virtualAlloc(0, 6L << 20, Win32Abi.MEM_RESERVE | Win32Abi.MEM_COMMIT | Win32Abi.MEM_LARGE_PAGES,
                 Win32Abi.PAGE_READWRITE);
-        order.verify(kernel).virtualProtect(eq(BASE), eq(6L << 20), eq(0x01), any());
-        order.verify(kernel).virtualProtect(eq(BASE), eq(2L << 20), eq(0x04), any());
+        // "The memory is always read/write" (Large-Page Support): nothing depends on VirtualProtect.
+        verify(kernel, never()).virtualProtect(anyLong(), anyLong(), anyInt(), any());
         verify(kernel, never()).virtualFree(anyLong(), anyLong(), anyInt());
+    }
+
+    @Test
+    void shouldRefuseNarrowingLargePagesBeforeAnyCall() throws SystemCallException {
+        Backing large = new Backing(HugePages.explicit(2L << 20), NumaPolicy.none(), MemoryTagging.NONE);
+        when(kernel.openProcessToken(eq(SELF), eq(0x28), any())).thenReturn(1);
+        when(kernel.lookupPrivilegeValueW(any(), any(), any())).thenReturn(1);
+        when(kernel.adjustTokenPrivileges(anyLong(), eq(0), any(), eq(0), any(), any())).thenReturn(1);
+        when(kernel.virtualAlloc(0, 2L << 20, 0x20003000, 0x04)).thenReturn(BASE);
+        memory.reserve(2L << 20, 2L << 20, large);
+        SystemCallException e = assertThrows(SystemCallException.class,
+                () -> memory.protect(BASE, PAGE, Protection.READ));
+        assertEquals("VirtualProtect(0x200000000, 4096, PAGE_READONLY, &old) -> ERROR_NOT_SUPPORTED (50): not called: "
+                + "large pages are always read/write (Large-Page Support: \"The memory is always read/write and "
+                + "nonpageable\")", e.getMessage());
+        verify(kernel, never()).virtualProtect(anyLong(), anyLong(), anyInt(), any());
+        when(kernel.virtualFree(BASE, 0, 0x8000)).thenReturn(1);
+        when(kernel.virtualProtect(anyLong(), anyLong(), anyInt(), any())).thenReturn(1);
+        memory.release(BASE, 2L << 20);
+        memory.protect(BASE, PAGE, Protection.READ);
+        verify(kernel).virtualProtect(eq(BASE), eq(PAGE), eq(0x02), any());
+    }
+
+    @Test
+    void shouldRefuseLargePagesWithGuardsBeforeAnyCall() {
+        WindowsVirtualMemory guarded = new WindowsVirtualMemory(kernel, memory.capabilities(), true);
+        Backing large = new Backing(HugePages.explicit(2L << 20), NumaPolicy.none(), MemoryTagging.NONE);
+        SystemCallException e = assertThrows(SystemCallException.class,
+                () -> guarded.reserve(4L << 20, 2L << 20, large));
+        assertEquals("VirtualAlloc(NULL, 4194304, MEM_RESERVE|MEM_COMMIT|MEM_LARGE_PAGES, PAGE_READWRITE) -> "
+                + "ERROR_NOT_SUPPORTED (50): guard pages cannot be made inaccessible: large pages are always read/write"
+                + " (Large-Page Support: \"The memory is always read/write and nonpageable\"); turn guard pages off"
+                + " to use large pages", e.getMessage());
+        verifyNoMoreInteractions(kernel);
     }
 
     @Test
@@ -185,12 +219,38 @@ class WindowsVirtualMemoryMockTest {
             order.verify(kernel).virtualFree(BASE, PAGE, Win32Abi.MEM_DECOMMIT);
             order.verify(kernel).virtualAlloc(BASE, PAGE, Win32Abi.MEM_COMMIT, Win32Abi.PAGE_NOACCESS);
             order.verify(kernel).virtualProtect(eq(readOnly), eq(PAGE), eq(Win32Abi.PAGE_READWRITE), any());
+            // Zeroed, then given back while PAGE_READWRITE, the only protection DiscardVirtualMemory takes.
+            order.verify(kernel).discardVirtualMemory(readOnly, PAGE);
             order.verify(kernel).virtualProtect(eq(readOnly), eq(PAGE), eq(Win32Abi.PAGE_READONLY), any());
         }
     }
 
     @Test
+    void shouldRefuseToDiscardContentsOfPagesThatAreNotReadWrite() {
+        doAnswer(i -> {
+            MemorySegment info = i.getArgument(1);
+            info.set(JAVA_LONG, 0, (long) i.getArgument(0));
+            info.set(JAVA_LONG, 24, PAGE);
+            info.set(JAVA_INT, 32, Win32Abi.MEM_COMMIT);
+            info.set(JAVA_INT, 36, Win32Abi.PAGE_EXECUTE_READ);
+            return 48L;
+        }).when(kernel).virtualQuery(anyLong(), any(), anyLong());
+        SystemCallException e = assertThrows(SystemCallException.class, () -> memory.discardContents(BASE, PAGE));
+        assertEquals("DiscardVirtualMemory(0x200000000, 4096) -> ERROR_INVALID_PARAMETER (87): not called: the pages at"
+                + " 0x200000000 are PAGE_EXECUTE_READ, and DiscardVirtualMemory fails unless the memory protection is"
+                + " PAGE_READWRITE", e.getMessage());
+        verify(kernel, never()).discardVirtualMemory(anyLong(), anyLong());
+    }
+
+    @Test
     void shouldFallBackToMemResetWhereDiscardVirtualMemoryIsMissing() throws SystemCallException {
+        doAnswer(i -> {
+            MemorySegment info = i.getArgument(1);
+            info.set(JAVA_LONG, 0, (long) i.getArgument(0));
+            info.set(JAVA_LONG, 24, PAGE);
+            info.set(JAVA_INT, 36, Win32Abi.PAGE_READWRITE);
+            return 48L;
+        }).when(kernel).virtualQuery(anyLong(), any(), anyLong());
         when(kernel.discardVirtualMemory(BASE, PAGE)).thenThrow(new UnsupportedOperationException("DiscardVirtualMemory"));
         when(kernel.virtualAlloc(BASE, PAGE, 0x80000, 0x01)).thenReturn(BASE);
         memory.discardContents(BASE, PAGE);

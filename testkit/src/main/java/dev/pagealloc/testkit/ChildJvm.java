@@ -29,7 +29,10 @@ import java.util.stream.Stream;
  * {@code --enable-native-access=ALL-UNNAMED}, {@code -XX:ErrorFile=<temp dir>/hs_err_%p.log} and
  * {@code -XX:-CreateCoredumpOnCrash}. HotSpot does not die by the signal: on SIGSEGV it writes the
  * error report and exits with status 1, so a crash is read from {@link Result#errorReport()}
- * ({@code si_signo: 11 (SIGSEGV)}, {@code si_code: 2 (SEGV_ACCERR)}, {@code si_addr: 0x...}).
+ * ({@code si_signo: 11 (SIGSEGV)}, {@code si_code: 2 (SEGV_ACCERR)}, {@code si_addr: 0x...}). On
+ * Windows the report names the structured exception instead (HotSpot {@code os_windows.cpp},
+ * {@code os::print_siginfo}: {@code siginfo: EXCEPTION_ACCESS_VIOLATION (0xc0000005), writing address
+ * 0x...}), and {@code os::abort} also exits with status 1 when no minidump is written.
  *
  * {@snippet :
  * ChildJvm.Result result = ChildJvm.of(GuardWriter.class).environment("CASE", "after").run();
@@ -44,6 +47,13 @@ public final class ChildJvm {
     private static final Pattern SIGNAL = Pattern.compile("si_signo:\\s*(\\d+)\\s*\\((\\w+)\\)");
     private static final Pattern CODE = Pattern.compile("si_code:\\s*(-?\\d+)\\s*\\((\\w+)\\)");
     private static final Pattern ADDRESS = Pattern.compile("si_addr:\\s*(?:0x)?([0-9a-fA-F]+)");
+    /** Windows: {@code siginfo: EXCEPTION_ACCESS_VIOLATION (0xc0000005)} (os_windows.cpp, print_siginfo). */
+    private static final Pattern EXCEPTION = Pattern.compile(
+            "siginfo:\\s*(EXCEPTION_\\w+)\\s*\\(0x([0-9a-fA-F]+)\\)");
+    /** Windows: the access kind and address that follow an access violation's name, printed there too. */
+    private static final Pattern ACCESS = Pattern.compile(
+            "siginfo:\\s*EXCEPTION_\\w+\\s*\\(0x[0-9a-fA-F]+\\),\\s*"
+                    + "(reading|writing|data execution prevention violation at) address (?:0x)?([0-9a-fA-F]+)");
 
     private final Class<?> mainClass;
     private final List<String> jvmOptions = new ArrayList<>();
@@ -230,22 +240,34 @@ public final class ChildJvm {
             return errorReport.isPresent();
         }
 
-        /** {@return the signal number of the crash ({@code si_signo}, 11 for SIGSEGV)}, if it crashed */
+        /**
+         * {@return the signal number of the crash ({@code si_signo}, 11 for SIGSEGV)}, if it crashed; on
+         * Windows the exception code ({@code 0xC0000005} for {@code EXCEPTION_ACCESS_VIOLATION}, negative as an int)
+         */
         public OptionalInt signalNumber() {
-            return match(SIGNAL, 1).map(s -> OptionalInt.of(Integer.parseInt(s))).orElse(OptionalInt.empty());
+            return match(SIGNAL, 1).map(s -> OptionalInt.of(Integer.parseInt(s)))
+                    .or(() -> match(EXCEPTION, 2).map(s -> OptionalInt.of(Integer.parseUnsignedInt(s, 16))))
+                    .orElse(OptionalInt.empty());
         }
 
-        /** {@return the signal name of the crash, e.g. {@code SIGSEGV}}, if it crashed */
+        /**
+         * {@return the signal name of the crash, e.g. {@code SIGSEGV}}, if it crashed; on Windows the
+         * exception's name, e.g. {@code EXCEPTION_ACCESS_VIOLATION}
+         */
         public Optional<String> signalName() {
-            return match(SIGNAL, 2);
+            return match(SIGNAL, 2).or(() -> match(EXCEPTION, 1));
         }
 
-        /** {@return the crash's {@code si_code} name, e.g. {@code SEGV_ACCERR} or {@code SEGV_MAPERR}} */
+        /**
+         * {@return the crash's {@code si_code} name, e.g. {@code SEGV_ACCERR} or {@code SEGV_MAPERR}}; on
+         * Windows, for an access violation, how memory was accessed: {@code reading}, {@code writing} or
+         * {@code data execution prevention violation at}
+         */
         public Optional<String> signalCodeName() {
-            return match(CODE, 2);
+            return match(CODE, 2).or(() -> match(ACCESS, 1));
         }
 
-        /** {@return the crash's {@code si_code} number, e.g. 2 for {@code SEGV_ACCERR}} */
+        /** {@return the crash's {@code si_code} number, e.g. 2 for {@code SEGV_ACCERR}}; empty on Windows */
         public OptionalInt signalCode() {
             return match(CODE, 1).map(s -> OptionalInt.of(Integer.parseInt(s))).orElse(OptionalInt.empty());
         }
@@ -273,12 +295,17 @@ public final class ChildJvm {
     }
 
     /**
-     * {@return the address after {@code si_addr:} in a HotSpot error report}, or empty if there is none
+     * {@return the address after {@code si_addr:} in a HotSpot error report, or on Windows the one after
+     * {@code reading address}/{@code writing address}}, or empty if there is none
      *
      * @param errorReport the text of an {@code hs_err} report
      */
     public static OptionalLong parseFaultAddress(String errorReport) {
         Matcher m = ADDRESS.matcher(errorReport);
-        return m.find() ? OptionalLong.of(Long.parseUnsignedLong(m.group(1), 16)) : OptionalLong.empty();
+        if (m.find()) {
+            return OptionalLong.of(Long.parseUnsignedLong(m.group(1), 16));
+        }
+        Matcher windows = ACCESS.matcher(errorReport);
+        return windows.find() ? OptionalLong.of(Long.parseUnsignedLong(windows.group(2), 16)) : OptionalLong.empty();
     }
 }

@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.OS;
 
 /** {@link ChildJvm} against real child JVMs: a clean exit, a SIGSEGV, and a hang. */
 class ChildJvmTest {
@@ -67,11 +68,43 @@ class ChildJvmTest {
         assertTrue(result.stdout().startsWith("about to fault"), result::describe);
         assertFalse(result.stdout().contains("still alive"), result::describe);
         assertTrue(result.crashed(), result::describe);
+        assertEquals(OptionalLong.of(0x10), result.faultAddress(), result::describe);
+        if (OS.current() == OS.WINDOWS) {
+            // No signals on Windows: HotSpot reports the structured exception (os_windows.cpp, os::print_siginfo).
+            assertEquals(Optional.of("EXCEPTION_ACCESS_VIOLATION"), result.signalName(), result::describe);
+            assertEquals(OptionalInt.of(0xC0000005), result.signalNumber());
+            assertEquals(Optional.of("writing"), result.signalCodeName(), result::describe);
+            assertEquals(OptionalInt.empty(), result.signalCode());
+            return;
+        }
         assertEquals(Optional.of("SIGSEGV"), result.signalName(), result::describe);
         assertEquals(OptionalInt.of(11), result.signalNumber());
-        assertEquals(Optional.of("SEGV_MAPERR"), result.signalCodeName(), result::describe);
-        assertEquals(OptionalInt.of(1), result.signalCode());
-        assertEquals(OptionalLong.of(0x10), result.faultAddress(), result::describe);
+        // 0x10 lies below the first mapping. Linux and x86-64 XNU (bsd/dev/i386/unix_signal.c, sendsig:
+        // KERN_INVALID_ADDRESS -> SEGV_MAPERR) report an unmapped address; arm64 XNU sets SEGV_ACCERR
+        // for every SIGSEGV (bsd/dev/arm/unix_signal.c, sendsig: the BER_XXX branch is compiled out).
+        boolean armMac = OS.current() == OS.MAC && System.getProperty("os.arch").equals("aarch64");
+        assertEquals(Optional.of(armMac ? "SEGV_ACCERR" : "SEGV_MAPERR"), result.signalCodeName(), result::describe);
+        assertEquals(OptionalInt.of(armMac ? 2 : 1), result.signalCode());
+    }
+
+    @Test
+    void shouldReadAWindowsAccessViolationFromTheErrorReport() {
+        // The lines HotSpot's os_windows.cpp (VMError::report, os::print_siginfo) writes for a store to 0x10.
+        String report = """
+                # A fatal error has been detected by the Java Runtime Environment:
+                #  EXCEPTION_ACCESS_VIOLATION (0xc0000005) at pc=0x00007ffc1a2b3c4d, pid=4242, tid=4243
+                siginfo: EXCEPTION_ACCESS_VIOLATION (0xc0000005), writing address 0x0000000000000010
+                """;
+        ChildJvm.Result result = new ChildJvm.Result(1, false, "", "", Optional.of(report));
+        assertEquals(Optional.of("EXCEPTION_ACCESS_VIOLATION"), result.signalName());
+        assertEquals(OptionalInt.of(0xC0000005), result.signalNumber());
+        assertEquals(Optional.of("writing"), result.signalCodeName());
+        assertEquals(OptionalInt.empty(), result.signalCode());
+        assertEquals(OptionalLong.of(0x10), result.faultAddress());
+        assertEquals(OptionalLong.of(0x7ff0_0000_1000L), ChildJvm.parseFaultAddress(
+                "siginfo: EXCEPTION_ACCESS_VIOLATION (0xc0000005), reading address 0x00007ff000001000"));
+        assertTrue(result.describe().startsWith("exitCode=1, EXCEPTION_ACCESS_VIOLATION/writing at 0x10"),
+                result.describe());
     }
 
     @Test

@@ -29,12 +29,15 @@ import java.util.Map;
  * {@code MEM_RESERVE | MEM_COMMIT}, multiples of {@code GetLargePageMinimum()} and an enabled
  * {@code SeLockMemoryPrivilege} ({@code ERROR_PRIVILEGE_NOT_HELD}); {@code AdjustTokenPrivileges}
  * succeeds with {@code ERROR_NOT_ALL_ASSIGNED} when the account lacks the privilege;
- * {@code VirtualLock} is limited by the minimum working set ({@code ERROR_WORKING_SET_QUOTA});
- * {@code MEM_RESET} and {@code DiscardVirtualMemory} keep contents (they are undefined, and in
- * practice often kept). Decommitted and released pages read zero when committed again.
+ * {@code VirtualLock} is limited by the minimum working set ({@code ERROR_WORKING_SET_QUOTA}), with no
+ * lock count; {@code DiscardVirtualMemory} needs {@code PAGE_READWRITE} pages; {@code MEM_RESET} and
+ * {@code DiscardVirtualMemory} keep contents (they are undefined, and in practice often kept) and
+ * count as memory given back ({@link #discardedBytes()}). Decommitted and released pages read zero
+ * when committed again. Each rule cites its documentation page at the method.
  *
  * <p>Limits: addresses of the host outside the simulated window are free regions to
- * {@code VirtualQuery}; large pages are refused by {@code MEM_DECOMMIT} here; {@code PAGE_GUARD} and caching
+ * {@code VirtualQuery}; large pages stay read-write ({@code VirtualProtect} to anything else is
+ * refused) and are refused by {@code MEM_DECOMMIT} here; {@code PAGE_GUARD} and caching
  * modifiers are accepted and ignored; residency is not tracked.
  *
  * <p>Thread-safe: calls are serialized on the address space; the last error is per thread.
@@ -42,6 +45,8 @@ import java.util.Map;
 public final class SimulatedWin32 {
     /** {@code ERROR_SUCCESS} ({@code winerror.h}). */
     public static final int ERROR_SUCCESS = 0;
+    /** {@code ERROR_ACCESS_DENIED}. */
+    public static final int ERROR_ACCESS_DENIED = 5;
     /** {@code ERROR_INVALID_HANDLE}. */
     public static final int ERROR_INVALID_HANDLE = 6;
     /** {@code ERROR_NOT_ENOUGH_MEMORY}. */
@@ -67,6 +72,19 @@ public final class SimulatedWin32 {
     /** {@code ERROR_COMMITMENT_LIMIT}. */
     public static final int ERROR_COMMITMENT_LIMIT = 1455;
 
+    /**
+     * The default minimum working set, in pages: "The default size is 50 pages" (sdk-api
+     * {@code nf-memoryapi-setprocessworkingsetsize.md}, dwMinimumWorkingSetSize).
+     */
+    public static final int DEFAULT_MINIMUM_WORKING_SET_PAGES = 50;
+    /**
+     * The pages of the minimum working set that {@code VirtualLock} cannot use: "The maximum number of
+     * pages that a process can lock is equal to the number of pages in its minimum working set minus a
+     * small overhead" (sdk-api {@code nf-memoryapi-virtuallock.md}). The page does not size the
+     * overhead; the simulation takes 8 pages.
+     */
+    public static final int LOCK_OVERHEAD_PAGES = 8;
+
     /** The pseudo-handle {@code GetCurrentProcess()} returns: {@code (HANDLE) -1}. */
     public static final long CURRENT_PROCESS = -1;
 
@@ -91,6 +109,10 @@ public final class SimulatedWin32 {
     static final long GRANULARITY = 64 * 1024;
     static final int MEMORY_BASIC_INFORMATION_BYTES = 48;
     static final long TOKEN = 0x5A5AL;
+    /** {@code TOKEN_QUERY} = 0x0008 ({@code winnt.h}). */
+    static final int TOKEN_QUERY = 0x0008;
+    /** {@code TOKEN_ADJUST_PRIVILEGES} = 0x0020 ({@code winnt.h}). */
+    static final int TOKEN_ADJUST_PRIVILEGES = 0x0020;
     /** {@code lpMinimumApplicationAddress} of x64 Windows. */
     static final long MINIMUM_ADDRESS = 0x10000L;
     /** One past {@code lpMaximumApplicationAddress} (0x7FFFFFFEFFFF) of x64 Windows. */
@@ -101,10 +123,16 @@ public final class SimulatedWin32 {
     private final int highestNumaNode;
     private volatile boolean privilegeHeld;
     private volatile boolean privilegeEnabled;
-    private final long lockQuotaBytes;
-    private long lockedBytes;
+    private volatile int[] processorGroups = {8};
+    /** The process's minimum working set, in bytes; {@code VirtualLock}'s limit derives from it. */
+    private long minimumWorkingSetBytes = DEFAULT_MINIMUM_WORKING_SET_PAGES * 4096L;
+    /** The page addresses {@code VirtualLock} locked: a set, as "there is no lock count for virtual pages". */
+    private final java.util.TreeSet<Long> lockedPages = new java.util.TreeSet<>();
     private final ThreadLocal<int[]> lastError = ThreadLocal.withInitial(() -> new int[1]);
     private final Map<String, Integer> injected = new HashMap<>();
+    /** Open token handles and the access each was opened with. */
+    private final Map<Long, Integer> tokens = new HashMap<>();
+    private long closedTokens;
     private final List<long[]> flushes = new ArrayList<>();
 
     /**
@@ -121,7 +149,6 @@ public final class SimulatedWin32 {
         this.largePageBytes = largePageBytes;
         this.highestNumaNode = highestNumaNode;
         this.privilegeHeld = lockMemoryPrivilegeHeld;
-        this.lockQuotaBytes = 200 * 1024;
     }
 
     /** {@return the page table the calls change} */
@@ -223,7 +250,11 @@ public final class SimulatedWin32 {
                 return fail(ERROR_INVALID_ADDRESS);
             }
             if (reset) {
-                return inOneAllocation(start, end, true) ? start : fail(ERROR_INVALID_ADDRESS);
+                if (!inOneAllocation(start, end, true)) {
+                    return fail(ERROR_INVALID_ADDRESS);
+                }
+                space.markReusable(start, end - start, true);
+                return start;
             }
             if (!reserve) {
                 if (!inOneAllocation(start, end, false)) {
@@ -289,6 +320,7 @@ public final class SimulatedWin32 {
                     return (int) fail(ERROR_INVALID_ADDRESS);
                 }
                 space.unmap(address, allocation.byteSize());
+                unlock(address, address + allocation.byteSize());
                 return 1;
             }
             long start = space.truncatePage(address);
@@ -309,6 +341,8 @@ public final class SimulatedWin32 {
             }
             space.zero(start, end - start);
             space.set(start, end - start, PageState.RESERVED, 0);
+            space.markReusable(start, end - start, false);
+            unlock(start, end);
             return 1;
         }
     }
@@ -337,6 +371,12 @@ public final class SimulatedWin32 {
             long end = address + size < address ? -1 : space.roundPage(address + size);
             if (!inOneAllocation(start, end, true)) {
                 return (int) fail(ERROR_INVALID_ADDRESS);
+            }
+            // "Large-Page Support" (learn.microsoft.com, windows/win32/memory/large-page-support): "The
+            // memory is always read/write and nonpageable". No page says what VirtualProtect answers to
+            // another protection; the simulation refuses it with ERROR_INVALID_PARAMETER.
+            if (space.allocationAt(start).orElseThrow().largePages && (newProtect & 0xFF) != PAGE_READWRITE) {
+                return (int) fail(ERROR_INVALID_PARAMETER);
             }
             oldProtect.set(JAVA_INT, 0, protect(space.accessAt(start)));
             space.set(start, end - start, PageState.COMMITTED, access(newProtect));
@@ -395,10 +435,15 @@ public final class SimulatedWin32 {
 
     /**
      * {@code DWORD DiscardVirtualMemory(PVOID VirtualAddress, SIZE_T Size)}: contents become
-     * undefined (kept here).
+     * undefined (kept here) and the pages' memory may go back to the system ({@link #discardedBytes()}).
+     * As its documentation (sdk-api {@code nf-memoryapi-discardvirtualmemory.md}) states: the address is
+     * page-aligned and the size a multiple of the page size, and "Calls to DiscardVirtualMemory will
+     * fail if the memory protection is not PAGE_READWRITE"; "If DiscardVirtualMemory fails, the
+     * contents of the region is not altered". The page does not name the error code of a wrong
+     * protection; the simulation answers {@code ERROR_INVALID_PARAMETER}.
      *
-     * @param address the first byte
-     * @param size the length, in bytes
+     * @param address the first byte; page-aligned
+     * @param size the length, in bytes; a multiple of the page size
      * @return {@code ERROR_SUCCESS} or the error
      */
     public int discardVirtualMemory(long address, long size) {
@@ -406,14 +451,39 @@ public final class SimulatedWin32 {
             return getLastError();
         }
         synchronized (space) {
-            long end = address + size < address ? -1 : space.roundPage(address + size);
-            return inOneAllocation(space.truncatePage(address), end, true) ? ERROR_SUCCESS : ERROR_INVALID_ADDRESS;
+            if (size <= 0 || address != space.truncatePage(address) || size % space.pageBytes() != 0) {
+                return ERROR_INVALID_PARAMETER;
+            }
+            long end = address + size < address ? -1 : address + size;
+            if (!inOneAllocation(address, end, true)) {
+                return ERROR_INVALID_ADDRESS;
+            }
+            int readWrite = access(PAGE_READWRITE);
+            if (space.runs(address, size).stream().anyMatch(r -> r.access() != readWrite)) {
+                return ERROR_INVALID_PARAMETER;
+            }
+            space.markReusable(address, size, true);
+            return ERROR_SUCCESS;
         }
     }
 
     /**
-     * {@code BOOL VirtualLock(LPVOID lpAddress, SIZE_T dwSize)}, limited to a 200 KiB minimum
-     * working set, as a process that never called {@code SetProcessWorkingSetSize} is.
+     * {@return the bytes given back by {@code DiscardVirtualMemory} or {@code MEM_RESET} and neither
+     * decommitted nor released since}: memory the system may take back without writing it to the
+     * paging file. The simulation cannot see a later touch that makes such a page resident again.
+     */
+    public long discardedBytes() {
+        return space.reusableBytes();
+    }
+
+    /**
+     * {@code BOOL VirtualLock(LPVOID lpAddress, SIZE_T dwSize)}, as sdk-api {@code nf-memoryapi-virtuallock.md}
+     * states it: "All pages in the specified region must be committed. Memory protected with
+     * PAGE_NOACCESS cannot be locked" ({@code ERROR_NOACCESS}); the pages a process can lock are "its
+     * minimum working set minus a small overhead" ({@link #LOCK_OVERHEAD_PAGES};
+     * {@code ERROR_WORKING_SET_QUOTA} beyond); "There is no lock count for virtual pages", so locking
+     * a locked page again costs nothing. Pages stop being locked when they are decommitted or
+     * released; the limit follows {@link #setProcessWorkingSetSize}.
      *
      * @param address the first byte
      * @param size the length, in bytes
@@ -429,12 +499,58 @@ public final class SimulatedWin32 {
             if (!inOneAllocation(start, end, true) || space.runs(start, end - start).stream().anyMatch(r -> r.access() == 0)) {
                 return (int) fail(ERROR_NOACCESS);
             }
-            if (lockedBytes + (end - start) > lockQuotaBytes) {
+            long newPages = 0;
+            for (long page = start; page < end; page += space.pageBytes()) {
+                newPages += lockedPages.contains(page) ? 0 : 1;
+            }
+            long quotaPages = minimumWorkingSetBytes / space.pageBytes() - LOCK_OVERHEAD_PAGES;
+            if (lockedPages.size() + newPages > quotaPages) {
                 return (int) fail(ERROR_WORKING_SET_QUOTA);
             }
-            lockedBytes += end - start;
+            for (long page = start; page < end; page += space.pageBytes()) {
+                lockedPages.add(page);
+            }
             return 1;
         }
+    }
+
+    /** Forgets the locks of {@code [start, end)}: decommitted or released pages are no longer in memory. */
+    private void unlock(long start, long end) {
+        lockedPages.subSet(start, end).clear();
+    }
+
+    /** {@return the bytes {@code VirtualLock} holds locked now} */
+    public long lockedBytes() {
+        synchronized (space) {
+            return lockedPages.size() * space.pageBytes();
+        }
+    }
+
+    /**
+     * {@code BOOL SetProcessWorkingSetSize(HANDLE hProcess, SIZE_T dwMinimumWorkingSetSize, SIZE_T
+     * dwMaximumWorkingSetSize)}, as sdk-api {@code nf-memoryapi-setprocessworkingsetsize.md} states it:
+     * the minimum must be "greater than zero but less than or equal to the maximum working set size"
+     * and is raised to 20 pages when below; the maximum must be at least 13 pages
+     * ({@code ERROR_INVALID_PARAMETER} otherwise). Only the minimum matters here: it bounds
+     * {@link #virtualLock}. The emptying form ({@code (SIZE_T) -1} twice) is not simulated.
+     *
+     * @param process {@link #CURRENT_PROCESS}
+     * @param minimumBytes the minimum working set, in bytes
+     * @param maximumBytes the maximum working set, in bytes
+     * @return non-zero on success, 0 with {@link #getLastError()}
+     */
+    public int setProcessWorkingSetSize(long process, long minimumBytes, long maximumBytes) {
+        if (process != CURRENT_PROCESS) {
+            return (int) fail(ERROR_INVALID_HANDLE);
+        }
+        long page = space.pageBytes();
+        if (minimumBytes <= 0 || minimumBytes > maximumBytes || maximumBytes < 13 * page) {
+            return (int) fail(ERROR_INVALID_PARAMETER);
+        }
+        synchronized (space) {
+            minimumWorkingSetBytes = Math.max(minimumBytes, 20 * page);
+        }
+        return 1;
     }
 
     /** {@return {@code GetLargePageMinimum()}: the large page size, in bytes, or 0} */
@@ -473,8 +589,47 @@ public final class SimulatedWin32 {
     }
 
     /**
+     * Sets the machine's processor groups, as firmware and Windows form them (at most 64 logical
+     * processors each); 8 processors in one group unless set.
+     *
+     * @param processorsPerGroup the active processors of group 0, 1, ...; each from 1 to 64
+     * @throws IllegalArgumentException if there is no group or a count is out of range
+     */
+    public void setProcessorGroups(int... processorsPerGroup) {
+        if (processorsPerGroup.length == 0
+                || java.util.Arrays.stream(processorsPerGroup).anyMatch(n -> n < 1 || n > 64)) {
+            throw new IllegalArgumentException("setProcessorGroups(processorsPerGroup="
+                    + java.util.Arrays.toString(processorsPerGroup) + "): 1 to 64 processors in each of at least one"
+                    + " group");
+        }
+        this.processorGroups = processorsPerGroup.clone();
+    }
+
+    /**
+     * {@code DWORD GetActiveProcessorCount(WORD GroupNumber)}: "If this parameter is
+     * ALL_PROCESSOR_GROUPS, the function returns the number of active processors in the system"; 0
+     * on failure (sdk-api {@code nf-winbase-getactiveprocessorcount.md}), here for a group that does
+     * not exist ({@code ERROR_INVALID_PARAMETER}).
+     *
+     * @param group a group number, or {@code ALL_PROCESSOR_GROUPS} (0xFFFF)
+     * @return the active processors, or 0 with {@link #getLastError()}
+     */
+    public int getActiveProcessorCount(short group) {
+        int[] groups = processorGroups;
+        if (Short.toUnsignedInt(group) == 0xFFFF) {
+            return java.util.Arrays.stream(groups).sum();
+        }
+        if (group < 0 || group >= groups.length) {
+            return (int) fail(ERROR_INVALID_PARAMETER);
+        }
+        return groups[group];
+    }
+
+    /**
      * {@code void GetSystemInfo(LPSYSTEM_INFO lpSystemInfo)}: x64 ({@code PROCESSOR_ARCHITECTURE_AMD64}
-     * 9), 4 KiB pages, 64 KiB granularity, 8 processors, user space up to {@code 0x7FFFFFFEFFFF}.
+     * 9), 4 KiB pages, 64 KiB granularity, user space up to {@code 0x7FFFFFFEFFFF}, and the processors
+     * of group 0 only: {@code dwNumberOfProcessors} is "The number of logical processors in the current
+     * group" (sdk-api {@code ns-sysinfoapi-system_info.md}); the calling thread is taken to run there.
      *
      * @param systemInfo out: a {@code SYSTEM_INFO} (48 bytes)
      */
@@ -484,8 +639,9 @@ public final class SimulatedWin32 {
         systemInfo.set(JAVA_INT, 4, (int) space.pageBytes());
         systemInfo.set(JAVA_LONG, 8, MINIMUM_ADDRESS);
         systemInfo.set(JAVA_LONG, 16, MAXIMUM_ADDRESS - 1);
-        systemInfo.set(JAVA_LONG, 24, 0xFFL);
-        systemInfo.set(JAVA_INT, 32, 8);
+        int[] groups = processorGroups;
+        systemInfo.set(JAVA_INT, 32, groups[0]);
+        systemInfo.set(JAVA_LONG, 24, groups[0] == 64 ? -1L : (1L << groups[0]) - 1);
         systemInfo.set(JAVA_INT, 36, 8664);
         systemInfo.set(JAVA_INT, 40, (int) GRANULARITY);
         systemInfo.set(JAVA_SHORT, 44, (short) 6);
@@ -521,7 +677,8 @@ public final class SimulatedWin32 {
     // ---- privileges ----
 
     /**
-     * {@code BOOL OpenProcessToken(HANDLE ProcessHandle, DWORD DesiredAccess, PHANDLE TokenHandle)}.
+     * {@code BOOL OpenProcessToken(HANDLE ProcessHandle, DWORD DesiredAccess, PHANDLE TokenHandle)}: a
+     * new handle with the rights asked for, which {@link #adjustTokenPrivileges} checks.
      *
      * @param process {@link #CURRENT_PROCESS}
      * @param desiredAccess {@code TOKEN_*} rights
@@ -532,8 +689,19 @@ public final class SimulatedWin32 {
         if (process != CURRENT_PROCESS) {
             return (int) fail(ERROR_INVALID_HANDLE);
         }
-        tokenHandle.set(JAVA_LONG, 0, TOKEN);
+        synchronized (space) {
+            long handle = TOKEN + 4L * tokens.size() + 4L * closedTokens;
+            tokens.put(handle, desiredAccess);
+            tokenHandle.set(JAVA_LONG, 0, handle);
+        }
         return 1;
+    }
+
+    /** {@return the token handles {@link #openProcessToken} opened and {@link #closeHandle} has not closed} */
+    public int openTokenHandles() {
+        synchronized (space) {
+            return tokens.size();
+        }
     }
 
     /**
@@ -570,8 +738,19 @@ public final class SimulatedWin32 {
      */
     public int adjustTokenPrivileges(long token, int disableAllPrivileges, MemorySegment newState, int bufferLength,
             MemorySegment previousState, MemorySegment returnLength) {
-        if (token != TOKEN) {
+        Integer granted;
+        synchronized (space) {
+            granted = tokens.get(token);
+        }
+        if (granted == null) {
             return (int) fail(ERROR_INVALID_HANDLE);
+        }
+        // sdk-api nf-securitybaseapi-adjusttokenprivileges.md, TokenHandle: "The handle must have
+        // TOKEN_ADJUST_PRIVILEGES access to the token. If the PreviousState parameter is not NULL, the
+        // handle must also have TOKEN_QUERY access." A handle without the right is refused as access
+        // checks are: ERROR_ACCESS_DENIED.
+        if ((granted & TOKEN_ADJUST_PRIVILEGES) == 0 || previousState.address() != 0 && (granted & TOKEN_QUERY) == 0) {
+            return (int) fail(ERROR_ACCESS_DENIED);
         }
         int count = newState.get(JAVA_INT, 0);
         int luid = newState.get(JAVA_INT, 4);
@@ -589,12 +768,18 @@ public final class SimulatedWin32 {
     }
 
     /**
-     * {@code BOOL CloseHandle(HANDLE hObject)}.
+     * {@code BOOL CloseHandle(HANDLE hObject)}: closes a token handle; any other handle is invalid here.
      *
-     * @param handle a handle
-     * @return non-zero
+     * @param handle a handle from {@link #openProcessToken}
+     * @return non-zero on success, 0 with {@code ERROR_INVALID_HANDLE}
      */
     public int closeHandle(long handle) {
+        synchronized (space) {
+            if (tokens.remove(handle) == null) {
+                return (int) fail(ERROR_INVALID_HANDLE);
+            }
+            closedTokens++;
+        }
         return 1;
     }
 
@@ -629,6 +814,7 @@ public final class SimulatedWin32 {
             long arguments) {
         String text = switch (messageId) {
             case ERROR_SUCCESS -> "The operation completed successfully.";
+            case ERROR_ACCESS_DENIED -> "Access is denied.";
             case ERROR_INVALID_HANDLE -> "The handle is invalid.";
             case ERROR_NOT_ENOUGH_MEMORY -> "Not enough memory resources are available to process this command.";
             case ERROR_BAD_LENGTH -> "The program issued a command but the command length is incorrect.";

@@ -113,9 +113,89 @@ class SimulatedWin32Test {
                 "large pages are reserved and committed at once");
         long a = sim.virtualAlloc(0, 2L << 20, large, READWRITE);
         assertEquals(0, a % (2L << 20));
+        MemorySegment old = arena.allocate(JAVA_INT);
+        assertFails(sim.virtualProtect(a, 4096, NOACCESS, old), SimulatedWin32.ERROR_INVALID_PARAMETER,
+                "large pages are always read/write");
+        assertEquals(1, sim.virtualProtect(a, 4096, READWRITE, old));
         assertFails(sim.virtualAllocExNuma(-1, 0, GRANULE, RESERVE, NOACCESS, 2), SimulatedWin32.ERROR_INVALID_PARAMETER,
                 "no node 2");
         sim.virtualFree(a, 0, RELEASE);
+    }
+
+    @Test
+    void shouldDiscardOnlyReadWritePagesAndCountThemAsGivenBack() {
+        long a = sim.virtualAlloc(0, GRANULE, RESERVE | COMMIT, READWRITE);
+        MemorySegment old = arena.allocate(JAVA_INT);
+        sim.virtualProtect(a + 4096, 4096, READONLY, old);
+        assertEquals(SimulatedWin32.ERROR_INVALID_PARAMETER, sim.discardVirtualMemory(a, 2 * 4096),
+                "a PAGE_READONLY page in the range");
+        assertEquals(0, sim.discardedBytes(), "a failed call alters nothing");
+        assertEquals(SimulatedWin32.ERROR_INVALID_PARAMETER, sim.discardVirtualMemory(a + 1, 4096), "not page-aligned");
+        assertEquals(SimulatedWin32.ERROR_INVALID_PARAMETER, sim.discardVirtualMemory(a, 100), "not whole pages");
+        assertEquals(SimulatedWin32.ERROR_SUCCESS, sim.discardVirtualMemory(a, 4096));
+        assertEquals(4096, sim.discardedBytes());
+        assertEquals(1, sim.virtualFree(a, 4096, DECOMMIT));
+        assertEquals(0, sim.discardedBytes(), "decommitted pages are no longer discarded ones");
+        sim.virtualFree(a, 0, RELEASE);
+    }
+
+    @Test
+    void shouldLockUpToTheMinimumWorkingSetWithoutALockCount() {
+        long a = sim.virtualAlloc(0, 4 * GRANULE, RESERVE | COMMIT, READWRITE);
+        long quota = (SimulatedWin32.DEFAULT_MINIMUM_WORKING_SET_PAGES - SimulatedWin32.LOCK_OVERHEAD_PAGES) * 4096L;
+        assertEquals(1, sim.virtualLock(a, quota));
+        assertEquals(1, sim.virtualLock(a, quota), "locking locked pages again takes nothing more");
+        assertEquals(quota, sim.lockedBytes());
+        assertFails(sim.virtualLock(a + quota, 4096), SimulatedWin32.ERROR_WORKING_SET_QUOTA, "past the quota");
+        assertEquals(1, sim.virtualFree(a, 0, RELEASE));
+        assertEquals(0, sim.lockedBytes(), "released pages are not locked any more");
+        long b = sim.virtualAlloc(0, 4 * GRANULE, RESERVE | COMMIT, READWRITE);
+        assertEquals(1, sim.virtualLock(b, quota), "the quota is free again after the release");
+        assertEquals(1, sim.virtualFree(b, GRANULE, DECOMMIT));
+        assertEquals(quota - GRANULE, sim.lockedBytes(), "decommitted pages are not locked any more");
+        assertFails(sim.virtualLock(b + GRANULE, 3 * GRANULE), SimulatedWin32.ERROR_WORKING_SET_QUOTA, "default");
+        assertFails(sim.setProcessWorkingSetSize(-1, 1L << 20, 4096), SimulatedWin32.ERROR_INVALID_PARAMETER,
+                "minimum above maximum");
+        assertEquals(1, sim.setProcessWorkingSetSize(-1, 1L << 20, 2L << 20));
+        assertEquals(1, sim.virtualLock(b + GRANULE, 3 * GRANULE), "a larger minimum working set allows more");
+        sim.virtualFree(b, 0, RELEASE);
+    }
+
+    @Test
+    void shouldAdjustPrivilegesOnlyThroughATokenOpenedForIt() {
+        MemorySegment state = arena.allocate(16, 4);
+        state.set(JAVA_INT, 0, 1);
+        state.set(JAVA_INT, 4, 4);
+        state.set(JAVA_INT, 12, 2);
+        MemorySegment token = arena.allocate(JAVA_LONG);
+        assertEquals(1, sim.openProcessToken(-1, 0x08, token), "TOKEN_QUERY only");
+        long queryOnly = token.get(JAVA_LONG, 0);
+        assertFails(sim.adjustTokenPrivileges(queryOnly, 0, state, 0, MemorySegment.NULL, MemorySegment.NULL),
+                SimulatedWin32.ERROR_ACCESS_DENIED, "no TOKEN_ADJUST_PRIVILEGES");
+        assertEquals(1, sim.openProcessToken(-1, 0x20, token), "TOKEN_ADJUST_PRIVILEGES only");
+        long adjustOnly = token.get(JAVA_LONG, 0);
+        assertTrue(adjustOnly != queryOnly);
+        MemorySegment previous = arena.allocate(16, 4);
+        assertFails(sim.adjustTokenPrivileges(adjustOnly, 0, state, 16, previous, arena.allocate(JAVA_INT)),
+                SimulatedWin32.ERROR_ACCESS_DENIED, "PreviousState needs TOKEN_QUERY too");
+        assertEquals(1, sim.adjustTokenPrivileges(adjustOnly, 0, state, 0, MemorySegment.NULL, MemorySegment.NULL));
+        assertEquals(2, sim.openTokenHandles());
+        assertEquals(1, sim.closeHandle(queryOnly));
+        assertEquals(1, sim.closeHandle(adjustOnly));
+        assertFails(sim.closeHandle(adjustOnly), SimulatedWin32.ERROR_INVALID_HANDLE, "closed twice");
+        assertFails(sim.adjustTokenPrivileges(adjustOnly, 0, state, 0, MemorySegment.NULL, MemorySegment.NULL),
+                SimulatedWin32.ERROR_INVALID_HANDLE, "a closed token");
+    }
+
+    @Test
+    void shouldCountProcessorsPerGroupInSystemInfoAndAllGroupsInGetActiveProcessorCount() {
+        sim.setProcessorGroups(64, 8);
+        MemorySegment info = arena.allocate(48, 8);
+        sim.getSystemInfo(info);
+        assertEquals(64, info.get(JAVA_INT, 32), "dwNumberOfProcessors: the current group");
+        assertEquals(72, sim.getActiveProcessorCount((short) 0xFFFF), "ALL_PROCESSOR_GROUPS");
+        assertEquals(8, sim.getActiveProcessorCount((short) 1));
+        assertFails(sim.getActiveProcessorCount((short) 2), SimulatedWin32.ERROR_INVALID_PARAMETER, "no group 2");
     }
 
     @Test
