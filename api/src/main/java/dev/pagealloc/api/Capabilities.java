@@ -2,7 +2,6 @@ package dev.pagealloc.api;
 
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
 
@@ -49,7 +48,9 @@ public record Capabilities(
 
     /** Copies the collections and checks the sizes. */
     public Capabilities {
-        Objects.requireNonNull(platform, "platform");
+        if (platform == null) {
+            throw new NullPointerException("Capabilities(platform=null): platform must not be null");
+        }
         hugePageSizes = List.copyOf(hugePageSizes);
         numaNodes = List.copyOf(numaNodes);
         wxStrategies = wxStrategies.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(wxStrategies));

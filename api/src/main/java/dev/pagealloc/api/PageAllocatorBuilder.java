@@ -1,9 +1,9 @@
 package dev.pagealloc.api;
 
+import dev.pagealloc.internal.Arguments;
 import dev.pagealloc.internal.ReservingPageAllocator;
 import dev.pagealloc.spi.PlatformProvider;
 import java.lang.foreign.MemorySegment;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -35,6 +35,7 @@ public final class PageAllocatorBuilder {
     private ViewSharing viewSharing = ViewSharing.CONFINED;
     private MemorySegment staticBuffer;
     private GuardVerification guardVerification = GuardVerification.ON_DEALLOCATE;
+    private OptionalLong mappingHeadroom = OptionalLong.empty();
 
     PageAllocatorBuilder() {}
 
@@ -45,7 +46,7 @@ public final class PageAllocatorBuilder {
      * @return this builder
      */
     public PageAllocatorBuilder withPlatform(String name) {
-        this.platform = Objects.requireNonNull(name, "name");
+        this.platform = Arguments.requireNonNullArgument(name, "withPlatform", "name");
         return this;
     }
 
@@ -56,7 +57,7 @@ public final class PageAllocatorBuilder {
      * @return this builder
      */
     public PageAllocatorBuilder withProvider(PlatformProvider provider) {
-        this.provider = Objects.requireNonNull(provider, "provider");
+        this.provider = Arguments.requireNonNullArgument(provider, "withProvider", "provider");
         return this;
     }
 
@@ -116,7 +117,7 @@ public final class PageAllocatorBuilder {
      * @return this builder
      */
     public PageAllocatorBuilder withHugePages(HugePages hugePages) {
-        this.hugePages = Objects.requireNonNull(hugePages, "hugePages");
+        this.hugePages = Arguments.requireNonNullArgument(hugePages, "withHugePages", "hugePages");
         return this;
     }
 
@@ -127,7 +128,7 @@ public final class PageAllocatorBuilder {
      * @return this builder
      */
     public PageAllocatorBuilder withNumaPolicy(NumaPolicy numaPolicy) {
-        this.numaPolicy = Objects.requireNonNull(numaPolicy, "numaPolicy");
+        this.numaPolicy = Arguments.requireNonNullArgument(numaPolicy, "withNumaPolicy", "numaPolicy");
         return this;
     }
 
@@ -170,7 +171,7 @@ public final class PageAllocatorBuilder {
      * @return this builder
      */
     public PageAllocatorBuilder withMemoryTagging(MemoryTagging memoryTagging) {
-        this.memoryTagging = Objects.requireNonNull(memoryTagging, "memoryTagging");
+        this.memoryTagging = Arguments.requireNonNullArgument(memoryTagging, "withMemoryTagging", "memoryTagging");
         return this;
     }
 
@@ -181,7 +182,7 @@ public final class PageAllocatorBuilder {
      * @return this builder
      */
     public PageAllocatorBuilder withBudget(MemoryBudget budget) {
-        this.budget = Objects.requireNonNull(budget, "budget");
+        this.budget = Arguments.requireNonNullArgument(budget, "withBudget", "budget");
         return this;
     }
 
@@ -204,7 +205,7 @@ public final class PageAllocatorBuilder {
      * @return this builder
      */
     public PageAllocatorBuilder withViewSharing(ViewSharing viewSharing) {
-        this.viewSharing = Objects.requireNonNull(viewSharing, "viewSharing");
+        this.viewSharing = Arguments.requireNonNullArgument(viewSharing, "withViewSharing", "viewSharing");
         return this;
     }
 
@@ -220,7 +221,7 @@ public final class PageAllocatorBuilder {
      * @return this builder
      */
     public PageAllocatorBuilder withStaticBuffer(MemorySegment buffer) {
-        this.staticBuffer = Objects.requireNonNull(buffer, "buffer");
+        this.staticBuffer = Arguments.requireNonNullArgument(buffer, "withStaticBuffer", "buffer");
         return this;
     }
 
@@ -231,7 +232,24 @@ public final class PageAllocatorBuilder {
      * @return this builder
      */
     public PageAllocatorBuilder withGuardVerification(GuardVerification guardVerification) {
-        this.guardVerification = Objects.requireNonNull(guardVerification, "guardVerification");
+        this.guardVerification = Arguments.requireNonNullArgument(guardVerification, "withGuardVerification", "guardVerification");
+        return this;
+    }
+
+    /**
+     * Sets how many memory mappings pagealloc leaves free for the JVM and the rest of the process,
+     * where the kernel limits them (Linux {@code vm.max_map_count}, 65530 by default). An operation
+     * that could take the process's mapping count past {@code limit - mappingHeadroom} is refused with
+     * {@link MappingLimitExceededException} before any system call. The default is an eighth of the
+     * limit (8191 of 65530): the JVM needs mappings for every new thread stack, metaspace and code
+     * cache growth, and aborts when the kernel refuses one. Platforms without such a limit ignore it.
+     *
+     * @param mappingHeadroom the mappings to keep free; {@code >= 0} and below the platform's limit,
+     *     checked at {@link #build()}
+     * @return this builder
+     */
+    public PageAllocatorBuilder withMappingHeadroom(long mappingHeadroom) {
+        this.mappingHeadroom = OptionalLong.of(mappingHeadroom);
         return this;
     }
 
@@ -252,6 +270,10 @@ public final class PageAllocatorBuilder {
         }
         if (maximumPages.isPresent() && maximumPages.getAsLong() < 1) {
             throw new IllegalArgumentException("build(maximumPages=" + maximumPages.getAsLong() + "): must be at least 1");
+        }
+        if (mappingHeadroom.orElse(0) < 0) {
+            throw new IllegalArgumentException("build(mappingHeadroom=" + mappingHeadroom.getAsLong()
+                    + "): must not be negative");
         }
         if (guardBeforeBytes.orElse(0) < 0 || guardAfterBytes.orElse(0) < 0) {
             throw new IllegalArgumentException("build(guardBeforeBytes=" + guardBeforeBytes.orElse(0) + ", guardAfterBytes="
@@ -274,7 +296,8 @@ public final class PageAllocatorBuilder {
                 bestEffort,
                 viewSharing,
                 Optional.ofNullable(staticBuffer),
-                guardVerification);
+                guardVerification,
+                mappingHeadroom);
         return ReservingPageAllocator.open(config);
     }
 }

@@ -7,6 +7,8 @@ import dev.pagealloc.api.Capabilities.OvercommitPolicy;
 import dev.pagealloc.api.Capabilities.TransparentHugePageMode;
 import dev.pagealloc.api.Capabilities.WxStrategy;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -201,6 +203,38 @@ final class LinuxProbe {
                 .map(line -> Long.parseUnsignedLong(line.substring(line.indexOf('-') + 1, line.indexOf(' ')), 16))
                 .map(end -> Long.SIZE - Long.numberOfLeadingZeros(end - 1))
                 .orElse(ARM64_USER_ADDRESS_BITS);
+    }
+
+    /**
+     * {@return {@code /proc/sys/vm/max_map_count}, the most mappings (VMAs) the kernel lets a process
+     * have}, or empty if it cannot be read. Documented in the kernel's
+     * {@code Documentation/admin-guide/sysctl/vm.rst} ("max_map_count", default 65530).
+     */
+    OptionalLong maxMapCount() {
+        return readLong(Path.of("proc/sys/vm/max_map_count"));
+    }
+
+    /**
+     * {@return the mappings this process has now: the lines of {@code /proc/self/maps}}, one per VMA
+     * ({@code Documentation/filesystems/proc.rst}); costs a read of the whole file, about 80 bytes a mapping
+     *
+     * @throws UncheckedIOException if the file cannot be read
+     */
+    long mappingCount() {
+        try (InputStream in = Files.newInputStream(root.resolve("proc/self/maps"))) {
+            byte[] buffer = new byte[64 * 1024];
+            long lines = 0;
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                for (int i = 0; i < n; i++) {
+                    if (buffer[i] == '\n') {
+                        lines++;
+                    }
+                }
+            }
+            return lines;
+        } catch (IOException e) {
+            throw new UncheckedIOException("mappingCount(): cannot read /proc/self/maps", e);
+        }
     }
 
     /** {@return {@code /proc/sys/vm/overcommit_memory}: 0 heuristic, 1 always, 2 never} */
