@@ -9,6 +9,7 @@ import dev.pagealloc.api.Capabilities.WxStrategy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -377,8 +378,12 @@ final class LinuxProbe {
     }
 
     private static Optional<String> readPath(Path path) {
-        try {
-            return Optional.of(Files.readString(path));
+        // One read from offset 0, not Files.readString: that sizes its buffer by the file's size, which
+        // procfs reports as 0, reads one byte, then reads again at offset 1, where a sysctl file such as
+        // max_map_count answers end-of-file (__do_proc_dointvec in kernel/sysctl.c returns nothing when
+        // *ppos != 0), so "65530" came back as "6".
+        try (InputStream in = Files.newInputStream(path)) {
+            return Optional.of(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         } catch (IOException | SecurityException e) {
             return Optional.empty();
         }
