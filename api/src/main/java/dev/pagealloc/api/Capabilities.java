@@ -1,5 +1,6 @@
 package dev.pagealloc.api;
 
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.OptionalLong;
@@ -53,7 +54,9 @@ public record Capabilities(
         }
         hugePageSizes = List.copyOf(hugePageSizes);
         numaNodes = List.copyOf(numaNodes);
-        wxStrategies = wxStrategies.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(wxStrategies));
+        // An EnumSet, not Set.copyOf: Set.of's iteration order changes from one JVM to the next, so the
+        // same machine printed different capabilities in two runs.
+        wxStrategies = wxStrategies.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(wxStrategies));
         if (pageBytes <= 0 || Long.bitCount(pageBytes) != 1) {
             throw new IllegalArgumentException("Capabilities(pageBytes=" + pageBytes + "): not a power of two");
         }

@@ -130,7 +130,7 @@ class LinuxProbeTest {
         assertEquals(47, c.addressBits());
         assertEquals(OvercommitPolicy.UNKNOWN, c.overcommit());
         assertEquals(OptionalLong.empty(), c.memoryLimitBytes());
-        assertEquals(0, c.totalMemoryBytes(), "no /proc/meminfo, no OSHI");
+        assertEquals(0, c.totalMemoryBytes(), "no /proc/meminfo");
         assertEquals(Runtime.getRuntime().availableProcessors(), c.processors());
         verify(kernel, never()).getauxval(LinuxAbi.AT_HWCAP2);
     }
