@@ -48,6 +48,9 @@ public interface PageAllocator {
      * @throws UnsupportedOptionException if an option cannot be honoured now (an empty huge page
      *     pool) and best effort was not asked for
      * @throws BudgetExceededException if the budget cannot take the initial pages
+     * @throws MappingLimitExceededException if the new region could leave the process fewer than the
+     *     {@linkplain PageAllocatorBuilder#withMappingHeadroom(long) mapping headroom}; checked before any
+     *     system call
      * @throws KernelException if the kernel refuses the reservation or the commit; nothing stays reserved
      */
     Region allocate(long initialPages, long maximumPages);

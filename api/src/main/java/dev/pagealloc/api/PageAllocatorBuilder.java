@@ -44,6 +44,7 @@ public final class PageAllocatorBuilder {
      *
      * @param name a provider name, e.g. {@code linux} or {@code embedded}
      * @return this builder
+     * @throws NullPointerException if {@code name} is null
      */
     public PageAllocatorBuilder withPlatform(String name) {
         this.platform = Arguments.requireNonNullArgument(name, "withPlatform", "name");
@@ -55,6 +56,7 @@ public final class PageAllocatorBuilder {
      *
      * @param provider the provider
      * @return this builder
+     * @throws NullPointerException if {@code provider} is null
      */
     public PageAllocatorBuilder withProvider(PlatformProvider provider) {
         this.provider = Arguments.requireNonNullArgument(provider, "withProvider", "provider");
@@ -115,6 +117,7 @@ public final class PageAllocatorBuilder {
      *
      * @param hugePages none, the system default, transparent, or explicit of one size
      * @return this builder
+     * @throws NullPointerException if {@code hugePages} is null
      */
     public PageAllocatorBuilder withHugePages(HugePages hugePages) {
         this.hugePages = Arguments.requireNonNullArgument(hugePages, "withHugePages", "hugePages");
@@ -126,6 +129,7 @@ public final class PageAllocatorBuilder {
      *
      * @param numaPolicy the policy
      * @return this builder
+     * @throws NullPointerException if {@code numaPolicy} is null
      */
     public PageAllocatorBuilder withNumaPolicy(NumaPolicy numaPolicy) {
         this.numaPolicy = Arguments.requireNonNullArgument(numaPolicy, "withNumaPolicy", "numaPolicy");
@@ -169,6 +173,7 @@ public final class PageAllocatorBuilder {
      *
      * @param memoryTagging the mode and tag mask
      * @return this builder
+     * @throws NullPointerException if {@code memoryTagging} is null
      */
     public PageAllocatorBuilder withMemoryTagging(MemoryTagging memoryTagging) {
         this.memoryTagging = Arguments.requireNonNullArgument(memoryTagging, "withMemoryTagging", "memoryTagging");
@@ -180,6 +185,7 @@ public final class PageAllocatorBuilder {
      *
      * @param budget the budget, shareable between allocators
      * @return this builder
+     * @throws NullPointerException if {@code budget} is null
      */
     public PageAllocatorBuilder withBudget(MemoryBudget budget) {
         this.budget = Arguments.requireNonNullArgument(budget, "withBudget", "budget");
@@ -203,6 +209,7 @@ public final class PageAllocatorBuilder {
      *
      * @param viewSharing confined (default) or shared
      * @return this builder
+     * @throws NullPointerException if {@code viewSharing} is null
      */
     public PageAllocatorBuilder withViewSharing(ViewSharing viewSharing) {
         this.viewSharing = Arguments.requireNonNullArgument(viewSharing, "withViewSharing", "viewSharing");
@@ -219,6 +226,7 @@ public final class PageAllocatorBuilder {
      *
      * @param buffer the buffer; native, writable, aligned to the embedded page (4 KiB)
      * @return this builder
+     * @throws NullPointerException if {@code buffer} is null
      */
     public PageAllocatorBuilder withStaticBuffer(MemorySegment buffer) {
         this.staticBuffer = Arguments.requireNonNullArgument(buffer, "withStaticBuffer", "buffer");
@@ -230,6 +238,7 @@ public final class PageAllocatorBuilder {
      *
      * @param guardVerification on demand, on deallocate (default), or on every operation
      * @return this builder
+     * @throws NullPointerException if {@code guardVerification} is null
      */
     public PageAllocatorBuilder withGuardVerification(GuardVerification guardVerification) {
         this.guardVerification = Arguments.requireNonNullArgument(guardVerification, "withGuardVerification", "guardVerification");
@@ -258,9 +267,19 @@ public final class PageAllocatorBuilder {
      * against what the platform can do.
      *
      * @return the allocator
+     * <p>Refused here, because the configuration and the platform's capabilities decide them: values out
+     * of range, a provider that is missing or does not support this machine, a huge page size the
+     * platform does not offer or transparent huge pages where they are off, NUMA where the platform has
+     * none, a NUMA node that does not exist, memory tagging without the hardware, and a mapping headroom
+     * at or above the platform's limit. Refused only by {@link PageAllocator#allocate(long, long)} and
+     * the operations that commit, because only the attempt shows them: an explicit huge page pool with
+     * too few free pages (the pool changes between the probe and the commit), pages the platform or
+     * {@code RLIMIT_MEMLOCK} will not lock or populate, a budget, the mapping limit, and every kernel
+     * refusal.
+     *
      * @throws IllegalArgumentException if a value is out of range, with the argument and its limit
-     * @throws IllegalStateException if the named provider is missing or unsupported; the message
-     *     lists the providers found
+     * @throws PlatformUnavailableException if the named provider is missing or unsupported, or none is
+     *     supported; the message lists the providers found
      * @throws UnsupportedOptionException if the platform cannot honour an option and best effort
      *     was not asked for
      */
