@@ -32,7 +32,8 @@ public final class MappingLimitExceededException extends PageAllocatorException 
             long headroom) {
         super(operation, "the process has " + processMappings + " memory mappings and this could add "
                 + additionalMappings + ", leaving fewer than mappingHeadroom=" + headroom
-                + " of vm.max_map_count=" + limit + " for the JVM; deallocate regions or merge protections first", null);
+                + " of vm.max_map_count=" + limit + " for the JVM; deallocate regions or merge protections first",
+                null);
         this.processMappings = processMappings;
         this.additionalMappings = additionalMappings;
         this.limit = limit;

@@ -241,7 +241,8 @@ public final class PageAllocatorBuilder {
      * @throws NullPointerException if {@code guardVerification} is null
      */
     public PageAllocatorBuilder withGuardVerification(GuardVerification guardVerification) {
-        this.guardVerification = Arguments.requireNonNullArgument(guardVerification, "withGuardVerification", "guardVerification");
+        this.guardVerification =
+                Arguments.requireNonNullArgument(guardVerification, "withGuardVerification", "guardVerification");
         return this;
     }
 

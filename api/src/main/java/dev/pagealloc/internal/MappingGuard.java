@@ -33,10 +33,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * Checks and updates race between regions by at most two mappings per concurrent operation, which the
  * headroom absorbs.
  *
- * <p>Other platforms: Windows has no limit of this kind (address space is tracked in VADs, limited by
- * memory, not by a count); XNU's {@code vm_map} has no per-task entry limit that we found (entries
- * come from the {@code vm_map_entry} zone, bounded by kernel memory); the embedded provider maps
- * nothing. Their {@link VirtualMemory#mappingLimit()} is empty, and this guard does nothing.
+ * <p>Other platforms: Windows documents no limit of this kind ({@code VirtualAlloc} and
+ * {@code VirtualProtect} are limited by address space and commit charge, not by a count of regions).
+ * XNU's {@code vm_map} has no per-task entry count check (xnu-11417.101.15, {@code osfmk/vm/vm_map.c}:
+ * entries come from the global "VM map entries" zone, {@code ZONE_ID_VM_MAP_ENTRY}, bounded by kernel
+ * memory; {@code VM_MAP_ENTRY_MAX} only caps the array of one remap or region call). The embedded
+ * provider maps nothing. Their {@link VirtualMemory#mappingLimit()} is empty, and this guard does nothing.
  *
  * <p>Thread-safe.
  */

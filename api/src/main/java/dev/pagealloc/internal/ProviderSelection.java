@@ -57,12 +57,14 @@ public final class ProviderSelection {
             PlatformProvider provider = found.stream()
                     .filter(p -> p.name().equals(name))
                     .findFirst()
-                    .orElseThrow(() -> new PlatformUnavailableException("select(" + PLATFORM_PROPERTY + "=" + name + ")",
+                    .orElseThrow(() -> new PlatformUnavailableException(
+                            "select(" + PLATFORM_PROPERTY + "=" + name + ")",
                             "no provider named '" + name + "'; found: " + describe(found)));
             PlatformProvider.Support support = provider.support();
             if (!support.supported()) {
                 throw new PlatformUnavailableException("select(" + PLATFORM_PROPERTY + "=" + name + ")", "provider '"
-                        + name + "' does not support this platform (" + support.reason() + "); found: " + describe(found));
+                        + name + "' does not support this platform (" + support.reason() + "); found: "
+                        + describe(found));
             }
             return provider;
         }

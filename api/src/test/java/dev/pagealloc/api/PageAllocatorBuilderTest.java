@@ -84,7 +84,8 @@ class PageAllocatorBuilderTest {
                 {"withBudget", "budget", (Executable) () -> builder().withBudget(null)},
                 {"withViewSharing", "viewSharing", (Executable) () -> builder().withViewSharing(null)},
                 {"withStaticBuffer", "buffer", (Executable) () -> builder().withStaticBuffer(null)},
-                {"withGuardVerification", "guardVerification", (Executable) () -> builder().withGuardVerification(null)}}) {
+                {"withGuardVerification", "guardVerification",
+                        (Executable) () -> builder().withGuardVerification(null)}}) {
             assertEquals(c[0] + "(" + c[1] + "=null): " + c[1] + " must not be null",
                     assertThrows(NullPointerException.class, (Executable) c[2]).getMessage());
         }

@@ -129,7 +129,8 @@ class MappingGuardTest {
     }
 
     private static ReservingPageAllocator allocator(LimitedMemory memory, long headroom) {
-        ReservingPageAllocator allocator = (ReservingPageAllocator) builder(memory).withMappingHeadroom(headroom).build();
+        ReservingPageAllocator allocator =
+                (ReservingPageAllocator) builder(memory).withMappingHeadroom(headroom).build();
         memory.allocator = allocator;
         return allocator;
     }
