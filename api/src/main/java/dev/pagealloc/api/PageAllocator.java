@@ -73,8 +73,14 @@ public interface PageAllocator {
      * @param region a region of this allocator
      * @param additionalPages pages to add
      * @return the size before the call, in pages
+     * @throws NullPointerException if {@code region} is null
+     * @see Region#grow(long) the other exceptions
      */
     default long grow(Region region, long additionalPages) {
+        if (region == null) {
+            throw new NullPointerException("grow(region=null, additionalPages=" + additionalPages
+                    + "): region must not be null");
+        }
         return region.grow(additionalPages);
     }
 
@@ -85,8 +91,14 @@ public interface PageAllocator {
      * @param byteOffset the first byte, from the base
      * @param byteLength the length, in bytes
      * @param protection the new protection
+     * @throws NullPointerException if {@code region} or {@code protection} is null
+     * @see Region#protect(long, long, Protection) the other exceptions
      */
     default void protect(Region region, long byteOffset, long byteLength, Protection protection) {
+        if (region == null) {
+            throw new NullPointerException("protect(region=null, byteOffset=" + byteOffset + ", byteLength="
+                    + byteLength + ", protection=" + protection + "): region must not be null");
+        }
         region.protect(byteOffset, byteLength, protection);
     }
 
@@ -94,8 +106,13 @@ public interface PageAllocator {
      * Same as {@code region.deallocate()}.
      *
      * @param region a region of this allocator
+     * @throws NullPointerException if {@code region} is null
+     * @see Region#deallocate() the other exceptions
      */
     default void deallocate(Region region) {
+        if (region == null) {
+            throw new NullPointerException("deallocate(region=null): region must not be null");
+        }
         region.deallocate();
     }
 
