@@ -103,8 +103,9 @@ public interface Region extends AutoCloseable {
     long grow(long additionalPages);
 
     /**
-     * Like {@link #grow(long)} but reports a grow past the maximum, a budget, mapping-limit or kernel
-     * refusal as {@code -1}, as WebAssembly's {@code memory.grow} does.
+     * Like {@link #grow(long)} but reports every refusal that is a {@link PageAllocatorException} (a grow
+     * past the maximum; a budget, mapping-limit or kernel refusal; an option the platform cannot apply to
+     * the new pages) as {@code -1}, as WebAssembly's {@code memory.grow} does.
      *
      * @param additionalPages pages to add; {@code >= 0}
      * @return the size before the call in pages, or {@code -1} if nothing was committed
