@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Keeps the process under the kernel's limit on memory mappings, with headroom for the JVM.
@@ -54,15 +55,17 @@ final class MappingGuard {
     private final long limit;
     private final long headroom;
     private final AtomicLong ours;
+    private final LongAdder failures;
     /** The process's mappings that are not ours, at the last read; valid when {@code readAt >= 0}. */
     private volatile long others;
     /** Our count at the last read of the process's count, or -1 before the first read. */
     private volatile long readAt = -1;
 
-    private MappingGuard(VirtualMemory memory, long limit, long headroom) {
+    private MappingGuard(VirtualMemory memory, long limit, long headroom, LongAdder failures) {
         this.memory = memory;
         this.limit = limit;
         this.headroom = headroom;
+        this.failures = failures;
         this.ours = OURS.computeIfAbsent(memory, m -> new AtomicLong());
     }
 
@@ -71,12 +74,13 @@ final class MappingGuard {
      *
      * @param memory the platform primitives; their {@link VirtualMemory#mappingLimit()} is read once
      * @param headroom the mappings to keep free, if the builder set it; else the default
+     * @param failures the allocator's failure counter, counting refusals as budget refusals are
      * @throws IllegalArgumentException if {@code headroom} is negative or leaves no mapping for pagealloc
      */
-    static MappingGuard of(VirtualMemory memory, OptionalLong headroom) {
+    static MappingGuard of(VirtualMemory memory, OptionalLong headroom, LongAdder failures) {
         OptionalLong limit = memory.mappingLimit();
         if (limit.isEmpty()) {
-            return new MappingGuard(memory, Long.MAX_VALUE, 0);
+            return new MappingGuard(memory, Long.MAX_VALUE, 0, failures);
         }
         long max = limit.getAsLong();
         long keep = headroom.orElse(max / DEFAULT_HEADROOM_DIVISOR);
@@ -84,7 +88,7 @@ final class MappingGuard {
             throw new IllegalArgumentException("build(mappingHeadroom=" + keep + "): must be in [0, vm.max_map_count="
                     + max + ")");
         }
-        return new MappingGuard(memory, max, keep);
+        return new MappingGuard(memory, max, keep, failures);
     }
 
     /** {@return the kernel's limit, or {@code Long.MAX_VALUE} when the platform has none} */
@@ -124,6 +128,7 @@ final class MappingGuard {
         others = process - now;
         readAt = now;
         if (process + additional > limit - headroom) {
+            failures.increment();
             throw new MappingLimitExceededException(operation.toString(), process, additional, limit, headroom);
         }
     }

@@ -77,7 +77,7 @@ public final class ReservingPageAllocator implements PageAllocator {
                 planNuma(config.numaPolicy(), downgrades),
                 planTagging(config.memoryTagging(), downgrades));
         this.plannedDowngrades = List.copyOf(downgrades);
-        this.mappings = MappingGuard.of(memory, config.mappingHeadroom());
+        this.mappings = MappingGuard.of(memory, config.mappingHeadroom(), statistics.failures);
     }
 
     private HugePages planHugePages(HugePages asked, List<String> downgrades) {

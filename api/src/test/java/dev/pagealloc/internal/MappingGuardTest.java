@@ -165,6 +165,7 @@ class MappingGuardTest {
                 + " mappingHeadroom=50 of vm.max_map_count=200 for the JVM; deallocate regions or merge protections"
                 + " first", refused.getMessage());
         assertTrue(refused instanceof PageAllocatorException);
+        assertEquals(1, allocator.statistics().failures(), "counted as budget refusals are");
         // Nothing changed: no protect call reached the platform, the page and the earlier view are as they were.
         assertEquals(protectedPages, memory.fake.calls().stream().filter(c -> c.startsWith("protect")).count());
         assertEquals(Protection.READ_WRITE, region.protectionAt(offset));
