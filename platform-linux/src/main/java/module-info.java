@@ -5,7 +5,6 @@
  */
 module dev.pagealloc.linux {
     requires dev.pagealloc.api;
-    requires com.github.oshi;
 
     provides dev.pagealloc.spi.PlatformProvider with dev.pagealloc.linux.LinuxPlatformProvider;
 }

@@ -6,6 +6,9 @@
 module dev.pagealloc.macos {
     requires dev.pagealloc.api;
     requires com.github.oshi;
+    // OSHI, an automatic module, logs through slf4j-api, an explicit module: nothing else requires it, so
+    // without this line it is never resolved on the module path and OSHI fails to link there.
+    requires org.slf4j;
 
     provides dev.pagealloc.spi.PlatformProvider with dev.pagealloc.macos.MacPlatformProvider;
 }

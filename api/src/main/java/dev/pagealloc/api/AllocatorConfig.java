@@ -25,6 +25,8 @@ import java.util.OptionalLong;
  * @param viewSharing which threads may use region views
  * @param staticBuffer the caller's buffer for the embedded provider, if any
  * @param guardVerification when software-checked guards are verified
+ * @param mappingHeadroom the memory mappings to keep free for the JVM, if set (else an eighth of the
+ *     platform's limit); see {@link PageAllocatorBuilder#withMappingHeadroom(long)}
  */
 public record AllocatorConfig(
         Optional<String> platform,
@@ -43,4 +45,5 @@ public record AllocatorConfig(
         boolean bestEffort,
         ViewSharing viewSharing,
         Optional<MemorySegment> staticBuffer,
-        GuardVerification guardVerification) {}
+        GuardVerification guardVerification,
+        OptionalLong mappingHeadroom) {}

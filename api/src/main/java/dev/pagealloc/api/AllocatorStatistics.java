@@ -14,7 +14,7 @@ package dev.pagealloc.api;
  * @param protects successful protection changes
  * @param decommits successful decommits
  * @param discards successful discards
- * @param failures operations refused by the kernel, the maximum or a budget
+ * @param failures operations refused by the kernel, the maximum, a budget or the mapping limit
  */
 public record AllocatorStatistics(
         long reservedBytes,

@@ -1,8 +1,8 @@
 package dev.pagealloc.api;
 
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
 
@@ -49,10 +49,14 @@ public record Capabilities(
 
     /** Copies the collections and checks the sizes. */
     public Capabilities {
-        Objects.requireNonNull(platform, "platform");
+        if (platform == null) {
+            throw new NullPointerException("Capabilities(platform=null): platform must not be null");
+        }
         hugePageSizes = List.copyOf(hugePageSizes);
         numaNodes = List.copyOf(numaNodes);
-        wxStrategies = wxStrategies.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(wxStrategies));
+        // An EnumSet, not Set.copyOf: Set.of's iteration order changes from one JVM to the next, so the
+        // same machine printed different capabilities in two runs.
+        wxStrategies = wxStrategies.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(wxStrategies));
         if (pageBytes <= 0 || Long.bitCount(pageBytes) != 1) {
             throw new IllegalArgumentException("Capabilities(pageBytes=" + pageBytes + "): not a power of two");
         }

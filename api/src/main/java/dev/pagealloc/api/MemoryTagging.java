@@ -22,7 +22,10 @@ public record MemoryTagging(TagCheckMode mode, int includeMask) {
      * @throws NullPointerException if {@code mode} is null
      */
     public MemoryTagging {
-        java.util.Objects.requireNonNull(mode, "mode");
+        if (mode == null) {
+            throw new NullPointerException("MemoryTagging(mode=null, includeMask=0x" + Integer.toHexString(includeMask)
+                    + "): mode must not be null");
+        }
         if ((includeMask & ~0xFFFF) != 0) {
             throw new IllegalArgumentException("MemoryTagging(includeMask=0x" + Integer.toHexString(includeMask)
                     + "): only bits 0..15 name tags");

@@ -1,9 +1,10 @@
 package dev.pagealloc.api;
 
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.SortedSet;
 import java.util.TreeSet;
-import java.util.Collections;
 
 /**
  * Where the kernel places a region's pages on a machine with several NUMA nodes. The policy is
@@ -26,6 +27,7 @@ public sealed interface NumaPolicy {
      *
      * @param nodes node numbers, 0 to {@value #MAX_NODE}; at least one
      * @throws IllegalArgumentException if {@code nodes} is empty or a node is out of range
+     * @throws NullPointerException if {@code nodes} is null
      */
     static NumaPolicy bind(int... nodes) {
         return new Bind(nodeSet("bind", nodes));
@@ -46,6 +48,7 @@ public sealed interface NumaPolicy {
      *
      * @param nodes node numbers, 0 to {@value #MAX_NODE}; at least one
      * @throws IllegalArgumentException if {@code nodes} is empty or a node is out of range
+     * @throws NullPointerException if {@code nodes} is null
      */
     static NumaPolicy interleave(int... nodes) {
         return new Interleave(nodeSet("interleave", nodes));
@@ -78,7 +81,7 @@ public sealed interface NumaPolicy {
     record Bind(SortedSet<Integer> nodes) implements NumaPolicy {
         /** Copies and checks the node set. */
         public Bind {
-            nodes = nodeSet("bind", nodes.stream().mapToInt(Integer::intValue).toArray());
+            nodes = nodeSet("bind", toArray("bind", nodes));
         }
     }
 
@@ -90,12 +93,16 @@ public sealed interface NumaPolicy {
     record Preferred(int node) implements NumaPolicy {
         /** Checks the node number. */
         public Preferred {
-            nodeSet("preferred", new int[] {node});
+            // One node, not a set: the message names the argument the caller passed.
+            if (node < 0 || node > MAX_NODE) {
+                throw new IllegalArgumentException("NumaPolicy.preferred(node=" + node + "): node " + node
+                        + " is outside 0.." + MAX_NODE);
+            }
         }
 
         @Override
         public SortedSet<Integer> nodes() {
-            return Collections.unmodifiableSortedSet(new TreeSet<>(java.util.List.of(node)));
+            return Collections.unmodifiableSortedSet(new TreeSet<>(List.of(node)));
         }
     }
 
@@ -107,11 +114,21 @@ public sealed interface NumaPolicy {
     record Interleave(SortedSet<Integer> nodes) implements NumaPolicy {
         /** Copies and checks the node set. */
         public Interleave {
-            nodes = nodeSet("interleave", nodes.stream().mapToInt(Integer::intValue).toArray());
+            nodes = nodeSet("interleave", toArray("interleave", nodes));
         }
     }
 
+    private static int[] toArray(String policy, SortedSet<Integer> nodes) {
+        if (nodes == null) {
+            throw new NullPointerException("NumaPolicy." + policy + "(nodes=null): nodes must not be null");
+        }
+        return nodes.stream().mapToInt(Integer::intValue).toArray();
+    }
+
     private static SortedSet<Integer> nodeSet(String policy, int[] nodes) {
+        if (nodes == null) {
+            throw new NullPointerException("NumaPolicy." + policy + "(nodes=null): nodes must not be null");
+        }
         if (nodes.length == 0) {
             throw new IllegalArgumentException("NumaPolicy." + policy + "(nodes=[]): at least one node is needed");
         }

@@ -48,6 +48,9 @@ public interface PageAllocator {
      * @throws UnsupportedOptionException if an option cannot be honoured now (an empty huge page
      *     pool) and best effort was not asked for
      * @throws BudgetExceededException if the budget cannot take the initial pages
+     * @throws MappingLimitExceededException if the new region could leave the process fewer than the
+     *     {@linkplain PageAllocatorBuilder#withMappingHeadroom(long) mapping headroom}; checked before any
+     *     system call
      * @throws KernelException if the kernel refuses the reservation or the commit; nothing stays reserved
      */
     Region allocate(long initialPages, long maximumPages);
@@ -70,8 +73,14 @@ public interface PageAllocator {
      * @param region a region of this allocator
      * @param additionalPages pages to add
      * @return the size before the call, in pages
+     * @throws NullPointerException if {@code region} is null
+     * @see Region#grow(long) the other exceptions
      */
     default long grow(Region region, long additionalPages) {
+        if (region == null) {
+            throw new NullPointerException("grow(region=null, additionalPages=" + additionalPages
+                    + "): region must not be null");
+        }
         return region.grow(additionalPages);
     }
 
@@ -82,8 +91,14 @@ public interface PageAllocator {
      * @param byteOffset the first byte, from the base
      * @param byteLength the length, in bytes
      * @param protection the new protection
+     * @throws NullPointerException if {@code region} or {@code protection} is null
+     * @see Region#protect(long, long, Protection) the other exceptions
      */
     default void protect(Region region, long byteOffset, long byteLength, Protection protection) {
+        if (region == null) {
+            throw new NullPointerException("protect(region=null, byteOffset=" + byteOffset + ", byteLength="
+                    + byteLength + ", protection=" + protection + "): region must not be null");
+        }
         region.protect(byteOffset, byteLength, protection);
     }
 
@@ -91,8 +106,13 @@ public interface PageAllocator {
      * Same as {@code region.deallocate()}.
      *
      * @param region a region of this allocator
+     * @throws NullPointerException if {@code region} is null
+     * @see Region#deallocate() the other exceptions
      */
     default void deallocate(Region region) {
+        if (region == null) {
+            throw new NullPointerException("deallocate(region=null): region must not be null");
+        }
         region.deallocate();
     }
 

@@ -1,10 +1,10 @@
 package dev.pagealloc.api;
 
+import dev.pagealloc.internal.Arguments;
 import dev.pagealloc.internal.ReservingPageAllocator;
 import dev.pagealloc.spi.NativeAccess;
 import dev.pagealloc.spi.PlatformProvider;
 import java.lang.foreign.MemorySegment;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -36,6 +36,7 @@ public final class PageAllocatorBuilder {
     private ViewSharing viewSharing = ViewSharing.CONFINED;
     private MemorySegment staticBuffer;
     private GuardVerification guardVerification = GuardVerification.ON_DEALLOCATE;
+    private OptionalLong mappingHeadroom = OptionalLong.empty();
 
     PageAllocatorBuilder() {}
 
@@ -44,9 +45,10 @@ public final class PageAllocatorBuilder {
      *
      * @param name a provider name, e.g. {@code linux} or {@code embedded}
      * @return this builder
+     * @throws NullPointerException if {@code name} is null
      */
     public PageAllocatorBuilder withPlatform(String name) {
-        this.platform = Objects.requireNonNull(name, "name");
+        this.platform = Arguments.requireNonNullArgument(name, "withPlatform", "name");
         return this;
     }
 
@@ -68,7 +70,7 @@ public final class PageAllocatorBuilder {
      */
     public PageAllocatorBuilder withProvider(PlatformProvider provider) {
         NativeAccess.ensureCallerHasNativeAccess("PageAllocatorBuilder.withProvider");
-        this.provider = Objects.requireNonNull(provider, "provider");
+        this.provider = Arguments.requireNonNullArgument(provider, "withProvider", "provider");
         return this;
     }
 
@@ -126,9 +128,10 @@ public final class PageAllocatorBuilder {
      *
      * @param hugePages none, the system default, transparent, or explicit of one size
      * @return this builder
+     * @throws NullPointerException if {@code hugePages} is null
      */
     public PageAllocatorBuilder withHugePages(HugePages hugePages) {
-        this.hugePages = Objects.requireNonNull(hugePages, "hugePages");
+        this.hugePages = Arguments.requireNonNullArgument(hugePages, "withHugePages", "hugePages");
         return this;
     }
 
@@ -137,9 +140,10 @@ public final class PageAllocatorBuilder {
      *
      * @param numaPolicy the policy
      * @return this builder
+     * @throws NullPointerException if {@code numaPolicy} is null
      */
     public PageAllocatorBuilder withNumaPolicy(NumaPolicy numaPolicy) {
-        this.numaPolicy = Objects.requireNonNull(numaPolicy, "numaPolicy");
+        this.numaPolicy = Arguments.requireNonNullArgument(numaPolicy, "withNumaPolicy", "numaPolicy");
         return this;
     }
 
@@ -180,9 +184,10 @@ public final class PageAllocatorBuilder {
      *
      * @param memoryTagging the mode and tag mask
      * @return this builder
+     * @throws NullPointerException if {@code memoryTagging} is null
      */
     public PageAllocatorBuilder withMemoryTagging(MemoryTagging memoryTagging) {
-        this.memoryTagging = Objects.requireNonNull(memoryTagging, "memoryTagging");
+        this.memoryTagging = Arguments.requireNonNullArgument(memoryTagging, "withMemoryTagging", "memoryTagging");
         return this;
     }
 
@@ -191,9 +196,10 @@ public final class PageAllocatorBuilder {
      *
      * @param budget the budget, shareable between allocators
      * @return this builder
+     * @throws NullPointerException if {@code budget} is null
      */
     public PageAllocatorBuilder withBudget(MemoryBudget budget) {
-        this.budget = Objects.requireNonNull(budget, "budget");
+        this.budget = Arguments.requireNonNullArgument(budget, "withBudget", "budget");
         return this;
     }
 
@@ -214,9 +220,10 @@ public final class PageAllocatorBuilder {
      *
      * @param viewSharing confined (default) or shared
      * @return this builder
+     * @throws NullPointerException if {@code viewSharing} is null
      */
     public PageAllocatorBuilder withViewSharing(ViewSharing viewSharing) {
-        this.viewSharing = Objects.requireNonNull(viewSharing, "viewSharing");
+        this.viewSharing = Arguments.requireNonNullArgument(viewSharing, "withViewSharing", "viewSharing");
         return this;
     }
 
@@ -248,7 +255,7 @@ public final class PageAllocatorBuilder {
      */
     public PageAllocatorBuilder withStaticBuffer(MemorySegment buffer) {
         NativeAccess.ensureCallerHasNativeAccess("PageAllocatorBuilder.withStaticBuffer");
-        this.staticBuffer = Objects.requireNonNull(buffer, "buffer");
+        this.staticBuffer = Arguments.requireNonNullArgument(buffer, "withStaticBuffer", "buffer");
         return this;
     }
 
@@ -257,9 +264,28 @@ public final class PageAllocatorBuilder {
      *
      * @param guardVerification on demand, on deallocate (default), or on every operation
      * @return this builder
+     * @throws NullPointerException if {@code guardVerification} is null
      */
     public PageAllocatorBuilder withGuardVerification(GuardVerification guardVerification) {
-        this.guardVerification = Objects.requireNonNull(guardVerification, "guardVerification");
+        this.guardVerification =
+                Arguments.requireNonNullArgument(guardVerification, "withGuardVerification", "guardVerification");
+        return this;
+    }
+
+    /**
+     * Sets how many memory mappings pagealloc leaves free for the JVM and the rest of the process,
+     * where the kernel limits them (Linux {@code vm.max_map_count}, 65530 by default). An operation
+     * that could take the process's mapping count past {@code limit - mappingHeadroom} is refused with
+     * {@link MappingLimitExceededException} before any system call. The default is an eighth of the
+     * limit (8191 of 65530): the JVM needs mappings for every new thread stack, metaspace and code
+     * cache growth, and aborts when the kernel refuses one. Platforms without such a limit ignore it.
+     *
+     * @param mappingHeadroom the mappings to keep free; {@code >= 0} and below the platform's limit,
+     *     checked at {@link #build()}
+     * @return this builder
+     */
+    public PageAllocatorBuilder withMappingHeadroom(long mappingHeadroom) {
+        this.mappingHeadroom = OptionalLong.of(mappingHeadroom);
         return this;
     }
 
@@ -268,9 +294,19 @@ public final class PageAllocatorBuilder {
      * against what the platform can do.
      *
      * @return the allocator
+     * <p>Refused here, because the configuration and the platform's capabilities decide them: values out
+     * of range, a provider that is missing or does not support this machine, a huge page size the
+     * platform does not offer or transparent huge pages where they are off, NUMA where the platform has
+     * none, a NUMA node that does not exist, memory tagging without the hardware, and a mapping headroom
+     * at or above the platform's limit. Refused only by {@link PageAllocator#allocate(long, long)} and
+     * the operations that commit, because only the attempt shows them: an explicit huge page pool with
+     * too few free pages (the pool changes between the probe and the commit), pages the platform or
+     * {@code RLIMIT_MEMLOCK} will not lock or populate, a budget, the mapping limit, and every kernel
+     * refusal.
+     *
      * @throws IllegalArgumentException if a value is out of range, with the argument and its limit
-     * @throws IllegalStateException if the named provider is missing or unsupported; the message
-     *     lists the providers found
+     * @throws PlatformUnavailableException if the named provider is missing or unsupported, or none is
+     *     supported; the message lists the providers found
      * @throws UnsupportedOptionException if the platform cannot honour an option and best effort
      *     was not asked for
      */
@@ -280,6 +316,10 @@ public final class PageAllocatorBuilder {
         }
         if (maximumPages.isPresent() && maximumPages.getAsLong() < 1) {
             throw new IllegalArgumentException("build(maximumPages=" + maximumPages.getAsLong() + "): must be at least 1");
+        }
+        if (mappingHeadroom.orElse(0) < 0) {
+            throw new IllegalArgumentException("build(mappingHeadroom=" + mappingHeadroom.getAsLong()
+                    + "): must not be negative");
         }
         if (guardBeforeBytes.orElse(0) < 0 || guardAfterBytes.orElse(0) < 0) {
             throw new IllegalArgumentException("build(guardBeforeBytes=" + guardBeforeBytes.orElse(0) + ", guardAfterBytes="
@@ -302,7 +342,8 @@ public final class PageAllocatorBuilder {
                 bestEffort,
                 viewSharing,
                 Optional.ofNullable(staticBuffer),
-                guardVerification);
+                guardVerification,
+                mappingHeadroom);
         return ReservingPageAllocator.open(config);
     }
 }

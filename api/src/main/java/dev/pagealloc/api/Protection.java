@@ -51,8 +51,12 @@ public enum Protection {
      * change from {@code this} to {@code other} that is not widening takes access away.
      *
      * @param other the protection to compare with; not null
+     * @throws NullPointerException if {@code other} is null
      */
     public boolean isWithin(Protection other) {
+        if (other == null) {
+            throw new NullPointerException(this + ".isWithin(other=null): other must not be null");
+        }
         return (!readable || other.readable)
                 && (!writable || other.writable)
                 && (!executable || other.executable);

@@ -95,14 +95,17 @@ public interface Region extends AutoCloseable {
      * @throws IllegalArgumentException if {@code additionalPages < 0}
      * @throws MaximumPagesExceededException if the result would pass {@link #maximumPages()}
      * @throws BudgetExceededException if the allocator's budget cannot take the pages
+     * @throws MappingLimitExceededException if the commit could leave the process fewer than the
+     *     {@linkplain PageAllocatorBuilder#withMappingHeadroom(long) mapping headroom}; nothing changes
      * @throws KernelException if the kernel refuses the commit
      * @throws IllegalStateException if the region is deallocated
      */
     long grow(long additionalPages);
 
     /**
-     * Like {@link #grow(long)} but reports a grow past the maximum, a budget refusal or a kernel
-     * refusal as {@code -1}, as WebAssembly's {@code memory.grow} does.
+     * Like {@link #grow(long)} but reports every refusal that is a {@link PageAllocatorException} (a grow
+     * past the maximum; a budget, mapping-limit or kernel refusal; an option the platform cannot apply to
+     * the new pages) as {@code -1}, as WebAssembly's {@code memory.grow} does.
      *
      * @param additionalPages pages to add; {@code >= 0}
      * @return the size before the call in pages, or {@code -1} if nothing was committed
@@ -116,10 +119,14 @@ public interface Region extends AutoCloseable {
      *
      * @param byteOffset the first byte, from the base; a multiple of {@link #protectionGranuleBytes()}
      * @param byteLength the length, in bytes; a multiple of the granule, within {@link #committedBytes()}
-     * @param protection the new protection
+     * @param protection the new protection; not null
+     * @throws NullPointerException if {@code protection} is null
      * @throws IllegalArgumentException if the range is misaligned or {@code byteLength < 0}
      * @throws IndexOutOfBoundsException if the range passes {@link #committedBytes()}
      * @throws IllegalStateException if the region is deallocated, or the range holds decommitted pages
+     * @throws MappingLimitExceededException if it could leave the process fewer than the
+     *     {@linkplain PageAllocatorBuilder#withMappingHeadroom(long) mapping headroom}; checked before any
+     *     system call, nothing changes
      * @throws KernelException if the kernel refuses
      * @implNote {@code mprotect} on Linux, {@code mach_vm_protect} on macOS, {@code VirtualProtect} on Windows.
      */
@@ -142,6 +149,9 @@ public interface Region extends AutoCloseable {
      * @param byteLength the length, in bytes; a multiple of the granule, within {@link #committedBytes()}
      * @throws IllegalArgumentException if the range is misaligned or {@code byteLength < 0}
      * @throws IndexOutOfBoundsException if the range passes {@link #committedBytes()}
+     * @throws MappingLimitExceededException if it could leave the process fewer than the
+     *     {@linkplain PageAllocatorBuilder#withMappingHeadroom(long) mapping headroom}; checked before any
+     *     system call, nothing changes
      * @throws KernelException if the kernel refuses
      * @implNote {@code madvise(MADV_DONTNEED)} and {@code mprotect(PROT_NONE)} on Linux,
      *     {@code VirtualFree(MEM_DECOMMIT)} on Windows.
@@ -157,6 +167,9 @@ public interface Region extends AutoCloseable {
      *     pages that are not decommitted
      * @throws IndexOutOfBoundsException if the range passes {@link #committedBytes()}
      * @throws BudgetExceededException if the budget cannot take the pages
+     * @throws MappingLimitExceededException if it could leave the process fewer than the
+     *     {@linkplain PageAllocatorBuilder#withMappingHeadroom(long) mapping headroom}; checked before any
+     *     system call, nothing changes
      * @throws KernelException if the kernel refuses
      */
     void recommit(long byteOffset, long byteLength);

@@ -14,34 +14,38 @@ final class Operation {
     private final String secondName;
     private final long second;
     private final Object third;
+    /** Whether {@code third} is an argument, so that a null one still shows as {@code protection=null}. */
+    private final boolean hasThird;
 
-    private Operation(String name, String firstName, long first, String secondName, long second, Object third) {
+    private Operation(String name, String firstName, long first, String secondName, long second, Object third,
+            boolean hasThird) {
         this.name = name;
         this.firstName = firstName;
         this.first = first;
         this.secondName = secondName;
         this.second = second;
         this.third = third;
+        this.hasThird = hasThird;
     }
 
     /** {@return {@code name(argName=value)}} */
     static Operation of(String name, String argName, long value) {
-        return new Operation(name, argName, value, null, 0, null);
+        return new Operation(name, argName, value, null, 0, null, false);
     }
 
     /** {@return {@code name(firstName=first, secondName=second)}} */
     static Operation of(String name, String firstName, long first, String secondName, long second) {
-        return new Operation(name, firstName, first, secondName, second, null);
+        return new Operation(name, firstName, first, secondName, second, null, false);
     }
 
     /** {@return {@code name(byteOffset=.., byteLength=..)}} */
     static Operation ofRange(String name, long byteOffset, long byteLength) {
-        return new Operation(name, "byteOffset", byteOffset, "byteLength", byteLength, null);
+        return new Operation(name, "byteOffset", byteOffset, "byteLength", byteLength, null, false);
     }
 
     /** {@return {@code name(byteOffset=.., byteLength=.., protection=..)}} */
     static Operation ofRange(String name, long byteOffset, long byteLength, Object protection) {
-        return new Operation(name, "byteOffset", byteOffset, "byteLength", byteLength, protection);
+        return new Operation(name, "byteOffset", byteOffset, "byteLength", byteLength, protection, true);
     }
 
     @Override
@@ -53,7 +57,7 @@ final class Operation {
         if (secondName != null) {
             text.append(", ").append(secondName).append('=').append(second);
         }
-        if (third != null) {
+        if (hasThird) {
             text.append(", protection=").append(third);
         }
         return text.append(')').toString();

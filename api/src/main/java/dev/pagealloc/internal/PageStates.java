@@ -105,8 +105,22 @@ final class PageStates {
         return total;
     }
 
-    /** {@return the number of runs, for tests} */
+    /** {@return the number of runs; each is at most one kernel mapping} */
     int runCount() {
         return runs.size();
+    }
+
+    /** {@return the number of runs {@link #set} would leave; {@code 0 <= start < end <= limit}} */
+    int runCountAfterSet(long start, long end, PageState state) {
+        PageState before = start > 0 ? stateAt(start - 1) : null;
+        PageState after = end < limit ? stateAt(end) : null;
+        int count = runs.size() - runs.subMap(start, true, end, true).size();
+        return count + (before != state ? 1 : 0) + (after != null && after != state ? 1 : 0);
+    }
+
+    /** {@return the number of runs {@link #extend} to a larger limit would leave} */
+    int runCountAfterExtend(PageState state) {
+        Map.Entry<Long, PageState> last = runs.lastEntry();
+        return runs.size() + (last == null || last.getValue() != state ? 1 : 0);
     }
 }

@@ -1,6 +1,7 @@
 package dev.pagealloc.internal;
 
 import dev.pagealloc.api.AllocatorConfig;
+import dev.pagealloc.api.PlatformUnavailableException;
 import dev.pagealloc.api.ProviderStatus;
 import dev.pagealloc.spi.NativeAccess;
 import dev.pagealloc.spi.PlatformProvider;
@@ -56,8 +57,8 @@ public final class ProviderSelection {
      * {@return the provider {@code config} asks for}
      *
      * @param config the allocator configuration
-     * @throws IllegalStateException if the named provider is absent or unsupported, or none is
-     *     supported; the message lists what was found
+     * @throws PlatformUnavailableException if the named provider is absent or unsupported, or none
+     *     is supported; the message lists what was found
      */
     public static PlatformProvider select(AllocatorConfig config) {
         if (config.provider().isPresent()) {
@@ -70,21 +71,22 @@ public final class ProviderSelection {
             PlatformProvider provider = found.stream()
                     .filter(p -> p.name().equals(name))
                     .findFirst()
-                    .orElseThrow(() -> new IllegalStateException(
-                            "select(" + PLATFORM_PROPERTY + "=" + name + "): no provider named '" + name + "'; found: "
-                                    + describe(found)));
+                    .orElseThrow(() -> new PlatformUnavailableException(
+                            "select(" + PLATFORM_PROPERTY + "=" + name + ")",
+                            "no provider named '" + name + "'; found: " + describe(found)));
             PlatformProvider.Support support = support(provider);
             if (!support.supported()) {
-                throw new IllegalStateException("select(" + PLATFORM_PROPERTY + "=" + name + "): provider '" + name
-                        + "' does not support this platform (" + support.reason() + "); found: " + describe(found));
+                throw new PlatformUnavailableException("select(" + PLATFORM_PROPERTY + "=" + name + ")", "provider '"
+                        + name + "' does not support this platform (" + support.reason() + "); found: "
+                        + describe(found));
             }
             return provider;
         }
         return found.stream()
                 .filter(p -> support(p).supported())
                 .findFirst()
-                .orElseThrow(() -> new IllegalStateException(
-                        "select(): no supported platform provider; found: " + describe(found)));
+                .orElseThrow(() -> new PlatformUnavailableException("select()",
+                        "no supported platform provider; found: " + describe(found)));
     }
 
     private static String describe(List<PlatformProvider> found) {

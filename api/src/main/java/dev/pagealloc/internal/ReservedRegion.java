@@ -18,7 +18,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -42,6 +41,7 @@ final class ReservedRegion implements Region {
     private final Optional<MemoryBudget> budget;
     private final PageStates states = new PageStates();
     private final GuardVerification verification;
+    private final MappingGuard.Account mappings;
 
     private volatile AppliedOptions applied;
     private volatile long pages;
@@ -66,6 +66,7 @@ final class ReservedRegion implements Region {
         this.budget = allocator.config().budget();
         this.applied = applied;
         this.verification = allocator.config().guardVerification();
+        this.mappings = allocator.mappings.account();
     }
 
     // ---- allocation-time helpers, called by the allocator before the region is published ----
@@ -76,6 +77,7 @@ final class ReservedRegion implements Region {
                 commit(operation, 0, initialCommitBytes);
                 states.extend(initialCommitBytes, PageState.READ_WRITE);
             }
+            mappings.update(states.runCount());
             committedBytes = initialCommitBytes;
             pages = initialPages;
         }
@@ -89,6 +91,7 @@ final class ReservedRegion implements Region {
             failure.addSuppressed(allocator.kernelFailure("allocate()", "cannot release the failed reservation", e));
         }
         alive = false;
+        mappings.close();
         allocator.statistics.reserved(-reservationBytes, -1);
     }
 
@@ -260,6 +263,7 @@ final class ReservedRegion implements Region {
         long newCommitted = (newPages * pageBytes + granuleBytes - 1) & -granuleBytes;
         if (newCommitted > committedBytes) {
             try {
+                mappings.check(operation, states.runCountAfterExtend(PageState.READ_WRITE));
                 commit(operation, committedBytes, newCommitted - committedBytes);
             } catch (PageAllocatorException e) {
                 if (reportAsMinusOne) {
@@ -268,6 +272,7 @@ final class ReservedRegion implements Region {
                 throw e;
             }
             states.extend(newCommitted, PageState.READ_WRITE);
+            mappings.update(states.runCount());
             committedBytes = newCommitted;
         }
         pages = newPages;
@@ -347,12 +352,13 @@ final class ReservedRegion implements Region {
     @Override
     public synchronized void protect(long byteOffset, long byteLength, Protection protection) {
         Operation operation = Operation.ofRange("protect", byteOffset, byteLength, protection);
-        Objects.requireNonNull(protection, "protection");
+        Arguments.requireNonNull(protection, operation, "protection");
         if (!checkRangeOperation(operation, byteOffset, byteLength)) {
             return;
         }
         long end = byteOffset + byteLength;
         refuseDecommitted(operation, byteOffset, end, "recommit it first");
+        mappings.check(operation, states.runCountAfterSet(byteOffset, end, PageState.of(protection)));
         for (PageState state : states.statesIn(byteOffset, end)) {
             if (!state.protection().isWithin(protection)) {
                 invalidateViews(operation);
@@ -365,6 +371,7 @@ final class ReservedRegion implements Region {
             throw rangeFailure(operation, "change the protection of", byteOffset, byteLength, e);
         }
         states.set(byteOffset, end, PageState.of(protection));
+        mappings.update(states.runCount());
         fullView = null;
         allocator.statistics.protects.increment();
     }
@@ -377,6 +384,7 @@ final class ReservedRegion implements Region {
         }
         long end = byteOffset + byteLength;
         long newlyDecommitted = byteLength - states.bytesIn(byteOffset, end, PageState.DECOMMITTED);
+        mappings.check(operation, states.runCountAfterSet(byteOffset, end, PageState.DECOMMITTED));
         invalidateViews(operation);
         try {
             memory.decommit(base + byteOffset, byteLength, backing);
@@ -384,6 +392,7 @@ final class ReservedRegion implements Region {
             throw rangeFailure(operation, "decommit", byteOffset, byteLength, e);
         }
         states.set(byteOffset, end, PageState.DECOMMITTED);
+        mappings.update(states.runCount());
         budget.ifPresent(b -> b.refund(newlyDecommitted));
         allocator.statistics.committed(-newlyDecommitted);
         allocator.statistics.decommits.increment();
@@ -400,8 +409,10 @@ final class ReservedRegion implements Region {
             throw new IllegalArgumentException(operation + ": the range holds pages that are not decommitted (states "
                     + states.statesIn(byteOffset, end) + ")");
         }
+        mappings.check(operation, states.runCountAfterSet(byteOffset, end, PageState.READ_WRITE));
         commit(operation, byteOffset, byteLength);
         states.set(byteOffset, end, PageState.READ_WRITE);
+        mappings.update(states.runCount());
         fullView = null;
     }
 
@@ -441,6 +452,7 @@ final class ReservedRegion implements Region {
                     + Units.hex(reservation), e);
         }
         alive = false;
+        mappings.close();
         long stillCommitted = committedBytes - states.bytesIn(0, committedBytes, PageState.DECOMMITTED);
         budget.ifPresent(b -> b.refund(stillCommitted));
         allocator.statistics.committed(-stillCommitted);

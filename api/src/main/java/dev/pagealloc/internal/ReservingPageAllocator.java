@@ -37,6 +37,7 @@ public final class ReservingPageAllocator implements PageAllocator {
     private final Backing plannedBacking;
     private final List<String> plannedDowngrades;
     final StatisticsCounters statistics = new StatisticsCounters();
+    final MappingGuard mappings;
 
     /**
      * Selects and opens the provider {@code config} asks for.
@@ -76,6 +77,7 @@ public final class ReservingPageAllocator implements PageAllocator {
                 planNuma(config.numaPolicy(), downgrades),
                 planTagging(config.memoryTagging(), downgrades));
         this.plannedDowngrades = List.copyOf(downgrades);
+        this.mappings = MappingGuard.of(memory, config.mappingHeadroom(), statistics.failures);
     }
 
     private HugePages planHugePages(HugePages asked, List<String> downgrades) {
@@ -192,6 +194,7 @@ public final class ReservingPageAllocator implements PageAllocator {
             throw new IllegalArgumentException(operation + ": reservation of " + total + " bytes exceeds the "
                     + addressBits + "-bit address space (" + (1L << addressBits) + " bytes)");
         }
+        mappings.check(operation, MappingGuard.REGION_OVERHEAD + (initialPages > 0 ? 1 : 0));
         long reservation;
         try {
             reservation = memory.reserve(total, alignment, backing);
@@ -218,7 +221,7 @@ public final class ReservingPageAllocator implements PageAllocator {
 
     KernelException kernelFailure(Object operation, String failure, SystemCallException e) {
         SystemCallError error = e.error();
-        return new KernelException(operation.toString(), failure, error);
+        return new KernelException(operation.toString(), mappings.explain(failure, error), error);
     }
 
     VirtualMemory memory() {

@@ -177,4 +177,25 @@ public interface VirtualMemory {
     default OptionalLong verifyGuards(long reservation, long reservationBytes) {
         return OptionalLong.empty();
     }
+
+    /**
+     * {@return the kernel's limit on the number of memory mappings of this process}, or empty when
+     * the platform has no such limit (the default). Read once per allocator.
+     *
+     * @implNote Linux: {@code /proc/sys/vm/max_map_count}. Windows, macOS and the embedded provider
+     *     have no limit of this kind.
+     */
+    default OptionalLong mappingLimit() {
+        return OptionalLong.empty();
+    }
+
+    /**
+     * {@return the number of memory mappings the process has now, as the kernel counts them}. Called
+     * only near {@link #mappingLimit()}: it may be slow.
+     *
+     * @throws UnsupportedOperationException if {@link #mappingLimit()} is empty (the default)
+     */
+    default long mappingCount() {
+        throw new UnsupportedOperationException("mappingCount(): this platform has no mapping limit");
+    }
 }

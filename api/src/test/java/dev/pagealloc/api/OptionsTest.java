@@ -29,8 +29,11 @@ class OptionsTest {
                 assertThrows(IllegalArgumentException.class, () -> NumaPolicy.bind(0, -1)).getMessage());
         assertEquals("NumaPolicy.interleave(nodes=[1024]): node 1024 is outside 0..1023",
                 assertThrows(IllegalArgumentException.class, () -> NumaPolicy.interleave(1024)).getMessage());
-        assertEquals("NumaPolicy.preferred(nodes=[-3]): node -3 is outside 0..1023",
+        assertEquals("NumaPolicy.preferred(node=-3): node -3 is outside 0..1023",
                 assertThrows(IllegalArgumentException.class, () -> NumaPolicy.preferred(-3)).getMessage());
+        assertEquals("NumaPolicy.preferred(node=4096): node 4096 is outside 0..1023",
+                assertThrows(IllegalArgumentException.class, () -> NumaPolicy.preferred(4096)).getMessage(),
+                "one node, named as the caller passed it, not as a node set");
         assertThrows(IllegalArgumentException.class, () -> new NumaPolicy.Bind(new TreeSet<>()));
         assertThrows(UnsupportedOperationException.class, () -> NumaPolicy.bind(1).nodes().add(2), "node sets are immutable");
         assertEquals(NumaPolicy.bind(1, 2), new NumaPolicy.Bind(new TreeSet<>(Set.of(2, 1))));
@@ -66,7 +69,8 @@ class OptionsTest {
         assertEquals("MemoryTagging(mode=ASYNC, includeMask=0x0): no tag to choose",
                 assertThrows(IllegalArgumentException.class,
                         () -> new MemoryTagging(MemoryTagging.TagCheckMode.ASYNC, 0)).getMessage());
-        assertEquals("mode", assertThrows(NullPointerException.class, () -> new MemoryTagging(null, 1)).getMessage());
+        assertEquals("MemoryTagging(mode=null, includeMask=0x1): mode must not be null",
+                assertThrows(NullPointerException.class, () -> new MemoryTagging(null, 1)).getMessage());
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.util.OptionalLong;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 class PageAllocatorBuilderTest {
 
@@ -73,18 +74,21 @@ class PageAllocatorBuilderTest {
     }
 
     @Test
-    void shouldRefuseNulls() {
-        assertEquals("name", assertThrows(NullPointerException.class, () -> builder().withPlatform(null)).getMessage());
-        assertEquals("provider", assertThrows(NullPointerException.class, () -> builder().withProvider(null)).getMessage());
-        assertEquals("hugePages", assertThrows(NullPointerException.class, () -> builder().withHugePages(null)).getMessage());
-        assertEquals("numaPolicy", assertThrows(NullPointerException.class, () -> builder().withNumaPolicy(null)).getMessage());
-        assertEquals("memoryTagging", assertThrows(NullPointerException.class,
-                () -> builder().withMemoryTagging(null)).getMessage());
-        assertEquals("budget", assertThrows(NullPointerException.class, () -> builder().withBudget(null)).getMessage());
-        assertEquals("viewSharing", assertThrows(NullPointerException.class, () -> builder().withViewSharing(null)).getMessage());
-        assertEquals("buffer", assertThrows(NullPointerException.class, () -> builder().withStaticBuffer(null)).getMessage());
-        assertEquals("guardVerification", assertThrows(NullPointerException.class,
-                () -> builder().withGuardVerification(null)).getMessage());
+    void shouldRefuseNullsNamingTheMethodAndArgument() {
+        for (var c : new Object[][] {
+                {"withPlatform", "name", (Executable) () -> builder().withPlatform(null)},
+                {"withProvider", "provider", (Executable) () -> builder().withProvider(null)},
+                {"withHugePages", "hugePages", (Executable) () -> builder().withHugePages(null)},
+                {"withNumaPolicy", "numaPolicy", (Executable) () -> builder().withNumaPolicy(null)},
+                {"withMemoryTagging", "memoryTagging", (Executable) () -> builder().withMemoryTagging(null)},
+                {"withBudget", "budget", (Executable) () -> builder().withBudget(null)},
+                {"withViewSharing", "viewSharing", (Executable) () -> builder().withViewSharing(null)},
+                {"withStaticBuffer", "buffer", (Executable) () -> builder().withStaticBuffer(null)},
+                {"withGuardVerification", "guardVerification",
+                        (Executable) () -> builder().withGuardVerification(null)}}) {
+            assertEquals(c[0] + "(" + c[1] + "=null): " + c[1] + " must not be null",
+                    assertThrows(NullPointerException.class, (Executable) c[2]).getMessage());
+        }
     }
 
     @Test

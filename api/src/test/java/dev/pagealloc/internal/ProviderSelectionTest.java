@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.PlatformUnavailableException;
 import dev.pagealloc.api.ProviderStatus;
 import dev.pagealloc.spi.PlatformProvider;
 import java.lang.reflect.Proxy;
@@ -46,14 +47,14 @@ class ProviderSelectionTest {
 
     @Test
     void shouldNameWhatWasFoundWhenTheNamedProviderIsMissing() {
-        IllegalStateException e = assertThrows(IllegalStateException.class,
+        PlatformUnavailableException e = assertThrows(PlatformUnavailableException.class,
                 () -> PageAllocator.builder().withPlatform("solaris").build());
         assertEquals("select(pagealloc.platform=solaris): no provider named 'solaris'; " + FOUND, e.getMessage());
     }
 
     @Test
     void shouldRefuseANamedProviderThatIsUnsupported() {
-        IllegalStateException e = assertThrows(IllegalStateException.class,
+        PlatformUnavailableException e = assertThrows(PlatformUnavailableException.class,
                 () -> PageAllocator.builder().withPlatform("test-unsupported").build());
         assertEquals("select(pagealloc.platform=test-unsupported): provider 'test-unsupported' does not support this"
                 + " platform (never, in tests); " + FOUND, e.getMessage());
@@ -62,7 +63,7 @@ class ProviderSelectionTest {
     @Test
     void shouldLetTheBuilderOverrideTheProperty() {
         System.setProperty(ProviderSelection.PLATFORM_PROPERTY, "solaris");
-        assertThrows(IllegalStateException.class, () -> PageAllocator.builder().build());
+        assertThrows(PlatformUnavailableException.class, () -> PageAllocator.builder().build());
         assertEquals("test-supported", PageAllocator.builder().withPlatform("test-supported").build().platform());
         System.setProperty(ProviderSelection.PLATFORM_PROPERTY, "test-supported");
         assertEquals("test-supported", PageAllocator.builder().build().platform());

@@ -3,6 +3,7 @@ package dev.pagealloc.cli;
 import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.api.HugePages;
 import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.PageAllocatorException;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.api.Units;
@@ -126,7 +127,8 @@ final class TourCommand {
                             "AnonHugePages") + " kB (THP mode " + caps.transparentHugePages().name().toLowerCase() + ")");
                 }
             }
-        } catch (UnsupportedOperationException e) {
+        } catch (PageAllocatorException e) {
+            // UnsupportedOptionException when THP is off; a KernelException when the kernel refuses.
             say("refused: " + e.getMessage());
         }
 
@@ -143,7 +145,7 @@ final class TourCommand {
                             "KernelPageSize") + " kB");
                 }
             }
-        } catch (RuntimeException e) {
+        } catch (PageAllocatorException e) {
             say("refused: " + e.getMessage());
             try {
                 PageAllocator bestEffort = PageAllocator.builder().withPageBytes(TWO_MIB)
@@ -152,7 +154,7 @@ final class TourCommand {
                     say("with best effort: applied " + region.appliedOptions().hugePages() + ", downgrades "
                             + region.appliedOptions().downgrades());
                 }
-            } catch (RuntimeException again) {
+            } catch (PageAllocatorException again) {
                 say("best effort failed too: " + again.getMessage());
             }
         }

@@ -11,6 +11,7 @@ import dev.pagealloc.api.HugePages;
 import dev.pagealloc.api.KernelException;
 import dev.pagealloc.api.NumaPolicy;
 import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.PlatformUnavailableException;
 import dev.pagealloc.api.ProviderStatus;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.api.UnsupportedOptionException;
@@ -47,7 +48,8 @@ class EmbeddedProviderTest {
                 region.segment().set(JAVA_BYTE, 0, (byte) 1);
             }
             System.setProperty("pagealloc.platform", "no-such-platform");
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> PageAllocator.builder().build());
+            PlatformUnavailableException e = assertThrows(PlatformUnavailableException.class,
+                    () -> PageAllocator.builder().build());
             assertTrue(e.getMessage().startsWith("select(pagealloc.platform=no-such-platform): no provider named"
                     + " 'no-such-platform'; found: "), e.getMessage());
             assertTrue(e.getMessage().contains("embedded (supported: always: "), e.getMessage());

@@ -7,6 +7,9 @@ import dev.pagealloc.api.Capabilities.OvercommitPolicy;
 import dev.pagealloc.api.Capabilities.TransparentHugePageMode;
 import dev.pagealloc.api.Capabilities.WxStrategy;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,13 +23,16 @@ import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import oshi.SystemInfo;
-import oshi.hardware.HardwareAbstractionLayer;
 
 /**
  * Reads what this Linux machine can do from sysfs and procfs (huge page pools, the transparent
  * huge page mode, NUMA nodes, overcommit, the cgroup memory limit, CPU flags), from the C library
- * (page size, {@code AT_HWCAP2}, {@code memfd_create}) and from OSHI (OS, memory, processors).
+ * (page size, {@code AT_HWCAP2}, {@code memfd_create}), and the host facts (OS, memory, processors) from
+ * {@code /etc/os-release}, {@code /proc/sys/kernel/osrelease}, {@code /proc/meminfo} and
+ * {@code /proc/cpuinfo}. Not from OSHI, which reads the same files on Linux: OSHI logs through SLF4J,
+ * which prints a three-line notice on stderr when the application has no SLF4J provider, and on the
+ * module path OSHI (an automatic module) cannot even link to slf4j-api (an explicit module that nothing
+ * requires, so it is never resolved), so its facts differed between the class and module paths.
  *
  * <p>Every file is optional: a machine that lacks one (no NUMA, no hugetlbfs, cgroup v1, a
  * container hiding {@code /sys}) gets the fact absent or at its safe default, never an exception.
@@ -47,7 +53,7 @@ final class LinuxProbe {
     private static final int ARM64_USER_ADDRESS_BITS = 48;
 
     /**
-     * The cross-platform facts OSHI supplies.
+     * The host facts: OS, memory, processors.
      *
      * @param operatingSystem the OS name and version
      * @param totalMemoryBytes physical memory, in bytes
@@ -66,7 +72,7 @@ final class LinuxProbe {
      * @param root the folder {@code /proc} and {@code /sys} are read under; {@code /} on a real system
      * @param kernel the C library
      * @param architecture {@code os.arch}: {@code amd64} or {@code aarch64}
-     * @param host the OSHI facts, or empty to read them from procfs and the JVM
+     * @param host the host facts, or empty to read them from files (tests give fixed ones)
      */
     LinuxProbe(Path root, LinuxKernel kernel, String architecture, Supplier<Optional<HostFacts>> host) {
         this.root = root;
@@ -76,12 +82,12 @@ final class LinuxProbe {
     }
 
     /**
-     * {@return a probe of this machine: the real {@code /proc} and {@code /sys}, OSHI for the host}
+     * {@return a probe of this machine: the real {@code /proc}, {@code /sys} and {@code /etc/os-release}}
      *
      * @param kernel the C library
      */
     static LinuxProbe ofSystem(LinuxKernel kernel) {
-        return new LinuxProbe(Path.of("/"), kernel, System.getProperty("os.arch"), LinuxProbe::oshiFacts);
+        return new LinuxProbe(Path.of("/"), kernel, System.getProperty("os.arch"), Optional::empty);
     }
 
     /** {@return every capability, read now} */
@@ -203,6 +209,38 @@ final class LinuxProbe {
                 .orElse(ARM64_USER_ADDRESS_BITS);
     }
 
+    /**
+     * {@return {@code /proc/sys/vm/max_map_count}, the most mappings (VMAs) the kernel lets a process
+     * have}, or empty if it cannot be read. Documented in the kernel's
+     * {@code Documentation/admin-guide/sysctl/vm.rst} ("max_map_count", default 65530).
+     */
+    OptionalLong maxMapCount() {
+        return readLong(Path.of("proc/sys/vm/max_map_count"));
+    }
+
+    /**
+     * {@return the mappings this process has now: the lines of {@code /proc/self/maps}}, one per VMA
+     * ({@code Documentation/filesystems/proc.rst}); costs a read of the whole file, about 80 bytes a mapping
+     *
+     * @throws UncheckedIOException if the file cannot be read
+     */
+    long mappingCount() {
+        try (InputStream in = Files.newInputStream(root.resolve("proc/self/maps"))) {
+            byte[] buffer = new byte[64 * 1024];
+            long lines = 0;
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                for (int i = 0; i < n; i++) {
+                    if (buffer[i] == '\n') {
+                        lines++;
+                    }
+                }
+            }
+            return lines;
+        } catch (IOException e) {
+            throw new UncheckedIOException("mappingCount(): cannot read /proc/self/maps", e);
+        }
+    }
+
     /** {@return {@code /proc/sys/vm/overcommit_memory}: 0 heuristic, 1 always, 2 never} */
     OvercommitPolicy overcommit() {
         return switch ((int) readLong(Path.of("proc/sys/vm/overcommit_memory")).orElse(-1)) {
@@ -263,24 +301,26 @@ final class LinuxProbe {
     }
 
     /**
-     * {@return OSHI's view of the host}, or empty if OSHI cannot run here (its native library, JNA,
-     * is missing or refused)
+     * {@return the host facts from files}: the distribution's {@code PRETTY_NAME} ({@code os-release(5)})
+     * with the kernel release, else the JVM's {@code os.name} and {@code os.version}; {@code MemTotal};
+     * the {@code processor} entries of {@code /proc/cpuinfo} (every logical processor of the machine, as
+     * OSHI counted them), else the processors available to the JVM
      */
-    static Optional<HostFacts> oshiFacts() {
-        try {
-            SystemInfo info = new SystemInfo();
-            HardwareAbstractionLayer hardware = info.getHardware();
-            return Optional.of(new HostFacts(info.getOperatingSystem().toString(), hardware.getMemory().getTotal(),
-                    hardware.getProcessor().getLogicalProcessorCount()));
-        } catch (RuntimeException | LinkageError e) {
-            return Optional.empty();
-        }
-    }
-
     private HostFacts procfsFacts() {
         long total = kilobytes(read("proc/meminfo").orElse(""), "MemTotal");
-        return new HostFacts(System.getProperty("os.name") + " " + System.getProperty("os.version"), total,
-                Runtime.getRuntime().availableProcessors());
+        Optional<String> release = read("proc/sys/kernel/osrelease").map(String::strip).filter(v -> !v.isEmpty());
+        String os = read("etc/os-release").flatMap(text -> text.lines()
+                        .filter(l -> l.startsWith("PRETTY_NAME="))
+                        .map(l -> l.substring("PRETTY_NAME=".length()).strip().replaceAll("^\"|\"$", ""))
+                        .filter(v -> !v.isEmpty())
+                        .findFirst())
+                .map(name -> name + " (Linux " + release.orElse(System.getProperty("os.version")) + ")")
+                .orElse(System.getProperty("os.name") + " " + release.orElse(System.getProperty("os.version")));
+        long cpus = read("proc/cpuinfo").map(text -> text.lines()
+                .filter(l -> l.startsWith("processor") && l.indexOf(':') > 0
+                        && l.substring(0, l.indexOf(':')).strip().equals("processor"))
+                .count()).orElse(0L);
+        return new HostFacts(os, total, cpus > 0 ? (int) cpus : Runtime.getRuntime().availableProcessors());
     }
 
     // ---- parsing ----
@@ -343,8 +383,12 @@ final class LinuxProbe {
     }
 
     private static Optional<String> readPath(Path path) {
-        try {
-            return Optional.of(Files.readString(path));
+        // One read from offset 0, not Files.readString: that sizes its buffer by the file's size, which
+        // procfs reports as 0, reads one byte, then reads again at offset 1, where a sysctl file such as
+        // max_map_count answers end-of-file (__do_proc_dointvec in kernel/sysctl.c returns nothing when
+        // *ppos != 0), so "65530" came back as "6".
+        try (InputStream in = Files.newInputStream(path)) {
+            return Optional.of(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         } catch (IOException | SecurityException e) {
             return Optional.empty();
         }

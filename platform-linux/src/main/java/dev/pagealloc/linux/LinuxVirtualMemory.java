@@ -34,6 +34,7 @@ import dev.pagealloc.spi.VirtualMemory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.util.OptionalLong;
 import java.util.SortedSet;
 import java.util.function.Supplier;
 
@@ -385,5 +386,25 @@ final class LinuxVirtualMemory implements VirtualMemory {
     private static String mmapCall(long address, long byteSize, int prot, int flags) {
         return "mmap(" + Units.hex(address) + ", " + byteSize + ", " + LinuxAbi.protName(prot) + ", "
                 + LinuxAbi.mapFlagsName(flags) + ", -1, 0)";
+    }
+    /**
+     * {@inheritDoc}
+     *
+     * @implNote {@code /proc/sys/vm/max_map_count}: {@code do_mmap} ({@code mm/mmap.c}) and {@code split_vma}
+     *     ({@code mm/vma.c}, reached from {@code mprotect} and {@code munmap}) return ENOMEM at it.
+     */
+    @Override
+    public OptionalLong mappingLimit() {
+        return LinuxProbe.ofSystem(kernel).maxMapCount();
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @implNote The lines of {@code /proc/self/maps}.
+     */
+    @Override
+    public long mappingCount() {
+        return LinuxProbe.ofSystem(kernel).mappingCount();
     }
 }

@@ -102,6 +102,20 @@ class LinuxProbeTest {
     }
 
     @Test
+    void shouldReadTheRealSysctlMappingLimitWholeAndCountTheMappings() throws IOException {
+        // procfs reports size 0 and a sysctl file answers EOF at any offset but 0: a reader that sizes its
+        // buffer by the file read "65530" as "6".
+        long expected = Long.parseLong(Files.readAllLines(Path.of("/proc/sys/vm/max_map_count")).getFirst().strip());
+        LinuxProbe system = LinuxProbe.ofSystem(kernel);
+        assertEquals(OptionalLong.of(expected), system.maxMapCount());
+        long count = system.mappingCount();
+        long lines = Files.readAllLines(Path.of("/proc/self/maps")).size();
+        assertTrue(Math.abs(count - lines) < 16, "mappingCount()=" + count + ", /proc/self/maps lines=" + lines);
+        assertEquals(OptionalLong.empty(), new LinuxProbe(root, kernel, "amd64", Optional::empty).maxMapCount(),
+                "no file, no limit stated");
+    }
+
+    @Test
     void shouldDegradeToAbsentFactsWhenNoFileExists() {
         when(kernel.memfd_create(anyString(), anyInt())).thenReturn(-1);
 
@@ -116,7 +130,7 @@ class LinuxProbeTest {
         assertEquals(47, c.addressBits());
         assertEquals(OvercommitPolicy.UNKNOWN, c.overcommit());
         assertEquals(OptionalLong.empty(), c.memoryLimitBytes());
-        assertEquals(0, c.totalMemoryBytes(), "no /proc/meminfo, no OSHI");
+        assertEquals(0, c.totalMemoryBytes(), "no /proc/meminfo");
         assertEquals(Runtime.getRuntime().availableProcessors(), c.processors());
         verify(kernel, never()).getauxval(LinuxAbi.AT_HWCAP2);
     }

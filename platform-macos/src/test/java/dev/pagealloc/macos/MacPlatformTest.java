@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.PlatformUnavailableException;
 import dev.pagealloc.api.ProviderStatus;
 import dev.pagealloc.testkit.sim.SimulatedMach;
 import java.lang.foreign.FunctionDescriptor;
@@ -121,7 +122,7 @@ class MacPlatformTest {
         ProviderStatus status = PageAllocator.providers().stream().filter(s -> s.name().equals("macos")).findFirst()
                 .orElseThrow(() -> new AssertionError("ServiceLoader does not find macos: " + PageAllocator.providers()));
         assertFalse(status.supported());
-        IllegalStateException forced = assertThrows(IllegalStateException.class,
+        PlatformUnavailableException forced = assertThrows(PlatformUnavailableException.class,
                 () -> PageAllocator.builder().withPlatform("macos").build());
         assertTrue(forced.getMessage().contains("macos"), forced.getMessage());
     }
