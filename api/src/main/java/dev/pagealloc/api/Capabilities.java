@@ -145,7 +145,13 @@ public record Capabilities(
         PROTECTION_FLIP,
         /** Two mappings of one memory file: one read-write, one read-execute. */
         DUAL_MAPPING,
-        /** macOS {@code MAP_JIT} with per-thread {@code pthread_jit_write_protect_np}. */
+        /**
+         * macOS {@code MAP_JIT} with the per-thread {@code pthread_jit_write_protect_np} switch. Never
+         * reported under HotSpot: the switch covers HotSpot's own {@code MAP_JIT} code cache too, so a
+         * Java thread that flips it returns into code it can no longer execute and the JVM dies (see
+         * the macOS module's {@code MacJitMemory}). Kept so that a runtime without a {@code MAP_JIT}
+         * code cache of its own can name it.
+         */
         PER_THREAD_TOGGLE
     }
 
