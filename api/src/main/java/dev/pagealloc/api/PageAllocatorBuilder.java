@@ -143,6 +143,8 @@ public final class PageAllocatorBuilder {
 
     /**
      * Prefaults pages when they are committed ({@code MADV_POPULATE_WRITE}, else touching them).
+     * Where the platform cannot ({@link Capabilities#prefaulting()}), {@link #build()} refuses it,
+     * or with best effort downgrades it.
      *
      * @param populate whether to prefault
      * @return this builder
@@ -153,7 +155,9 @@ public final class PageAllocatorBuilder {
     }
 
     /**
-     * Locks committed pages in memory ({@code mlock}, {@code VirtualLock}).
+     * Locks committed pages in memory ({@code mlock}, {@code VirtualLock}). Where the platform
+     * cannot ({@link Capabilities#pageLocking()}: the embedded provider), {@link #build()} refuses
+     * it, or with best effort downgrades it and {@link Region#appliedOptions()} says so.
      *
      * @param lock whether to lock
      * @return this builder
@@ -240,7 +244,9 @@ public final class PageAllocatorBuilder {
      * against what the platform can do.
      *
      * @return the allocator
-     * @throws IllegalArgumentException if a value is out of range, with the argument and its limit
+     * @throws IllegalArgumentException if a value is out of range, with the argument and its limit,
+     *     or a NUMA node does not exist and best effort was not asked for (with it, the NUMA policy
+     *     is downgraded to none and the region reports why)
      * @throws IllegalStateException if the named provider is missing or unsupported; the message
      *     lists the providers found
      * @throws UnsupportedOptionException if the platform cannot honour an option and best effort

@@ -96,6 +96,8 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
                 .overcommit(Capabilities.OvercommitPolicy.NEVER)
                 .memoryLimitBytes(OptionalLong.of(buffer.byteSize()))
                 .totalMemoryBytes(buffer.byteSize())
+                .protections(java.util.EnumSet.of(Protection.NONE, Protection.READ, Protection.READ_WRITE))
+                .pageLocking(false)
                 .build();
     }
 
