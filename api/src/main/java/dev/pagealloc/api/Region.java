@@ -33,6 +33,9 @@ import java.lang.foreign.MemorySegment;
  *   <li>once every view has been invalidated, or the owner has ended (platform or virtual thread,
  *       a pool thread after its executor shut down), the owner's views can never be used again, so
  *       the next thread to ask for a view becomes the owner, and any thread may invalidate them.
+ *       "Ended" is {@link Thread#isAlive()} false: a pool's worker ends a moment after
+ *       {@link java.util.concurrent.ExecutorService#awaitTermination awaitTermination} returns
+ *       (join the thread, or invalidate its views from a task, to be sure).
  * </ul>
  * So a region created on one thread and used on another works, as long as one thread at a time
  * holds views; a region whose owner ended can always be released. Operations that take no access

@@ -107,8 +107,8 @@ class ReservingPageAllocatorTest {
         try (Region region = builder(numa).withBestEffort(true).withNumaPolicy(NumaPolicy.interleave(0, 3, 5)).build()
                 .allocate(1, 1)) {
             assertEquals(NumaPolicy.none(), region.appliedOptions().numaPolicy(), "the README's promise: downgraded");
-            assertEquals(List.of("numaPolicy=" + NumaPolicy.interleave(0, 3, 5) + " -> default: NUMA nodes [3, 5] do not"
-                    + " exist; nodes: [0]"), region.appliedOptions().downgrades());
+            assertEquals(List.of("numaPolicy=" + NumaPolicy.interleave(0, 3, 5) + " -> default: NUMA nodes [3, 5]"
+                    + " do not exist; nodes: [0]"), region.appliedOptions().downgrades());
         }
         assertTrue(numa.calls().getFirst().endsWith(", default)"), "the reservation is made without the policy");
         try (Region region = builder(numa).withNumaNode(0).build().allocate(1, 1)) {
@@ -208,8 +208,8 @@ class ReservingPageAllocatorTest {
         UnsupportedOptionException e = assertThrows(UnsupportedOptionException.class, () -> strict.allocate(40, 64));
         String shortage = "the pool of 2 MiB pages (0 of 0 free when probed) cannot supply the 2 pages needed:"
                 + " commit(...) -> ENOMEM (12): Cannot allocate memory";
-        assertEquals("allocate(initialPages=40, maximumPages=64): hugePages=explicit(2 MiB) is not available: " + shortage,
-                e.getMessage());
+        assertEquals("allocate(initialPages=40, maximumPages=64): hugePages=explicit(2 MiB) is not available: "
+                + shortage, e.getMessage());
         assertEquals(0, memory.liveReservations(), "nothing stays reserved");
         PageAllocator lenient = builder(memory).withHugePages(HugePages.explicit(HugePages.SIZE_2_MIB))
                 .withBestEffort(true).build();
@@ -217,16 +217,16 @@ class ReservingPageAllocatorTest {
         try (Region region = lenient.allocate(40, 64)) {
             assertEquals(HugePages.systemDefault(), region.appliedOptions().hugePages());
             assertEquals(P, region.protectionGranuleBytes());
-            assertEquals(List.of("hugePages=explicit(2 MiB) -> default: " + shortage), region.appliedOptions().downgrades(),
-                    "the AppliedOptions example's form");
+            assertEquals(List.of("hugePages=explicit(2 MiB) -> default: " + shortage),
+                    region.appliedOptions().downgrades(), "the AppliedOptions example's form");
         }
         assertEquals(0, memory.liveReservations());
         try (Region region = strict.allocate(32, 64)) {
             memory.failNext("commit");
             KernelException grow = assertThrows(KernelException.class, () -> region.grow(1),
                     "a region that has its huge pages reports a later refusal as the kernel's");
-            assertTrue(grow.getMessage().startsWith("grow(additionalPages=1): cannot commit 2097152 bytes of explicit(2 MiB)"
-                    + " huge pages at 0x"), grow.getMessage());
+            assertTrue(grow.getMessage().startsWith("grow(additionalPages=1): cannot commit 2097152 bytes of"
+                    + " explicit(2 MiB) huge pages at 0x"), grow.getMessage());
         }
     }
 
@@ -235,8 +235,8 @@ class ReservingPageAllocatorTest {
         FakeVirtualMemory memory = fake(b -> b).withoutPopulateAndLock();
         PageAllocator strict = builder(memory).withPopulate(true).build();
         UnsupportedOptionException e = assertThrows(UnsupportedOptionException.class, () -> strict.allocate(1, 1));
-        assertEquals("allocate(initialPages=1, maximumPages=1): populate=true is not available: the fake cannot populate",
-                e.getMessage());
+        assertEquals("allocate(initialPages=1, maximumPages=1): populate=true is not available: the fake cannot"
+                + " populate", e.getMessage());
         assertEquals(0, memory.liveReservations());
         UnsupportedOptionException lock = assertThrows(UnsupportedOptionException.class,
                 () -> builder(memory).withLock(true).build().allocate(1, 1));
@@ -246,8 +246,8 @@ class ReservingPageAllocatorTest {
         try (Region region = lenient.allocate(1, 2)) {
             assertFalse(region.appliedOptions().populated());
             assertFalse(region.appliedOptions().locked());
-            assertEquals(List.of("populate=true -> false: the fake cannot populate", "lock=true -> false: the fake cannot lock"),
-                    region.appliedOptions().downgrades());
+            assertEquals(List.of("populate=true -> false: the fake cannot populate",
+                    "lock=true -> false: the fake cannot lock"), region.appliedOptions().downgrades());
             region.grow(1);
             assertEquals(2 * WASM_PAGE, lenient.statistics().committedBytes());
         }
@@ -271,32 +271,37 @@ class ReservingPageAllocatorTest {
         FakeVirtualMemory memory = fake(b -> b.pageLocking(false).prefaulting(false));
         UnsupportedOptionException lock = assertThrows(UnsupportedOptionException.class,
                 () -> builder(memory).withLock(true).build());
-        assertEquals("build(): lock=true is not available: platform fake cannot lock pages in memory", lock.getMessage());
+        assertEquals("build(): lock=true is not available: platform fake cannot lock pages in memory",
+                lock.getMessage());
         UnsupportedOptionException populate = assertThrows(UnsupportedOptionException.class,
                 () -> builder(memory).withPopulate(true).build());
-        assertEquals("build(): populate=true is not available: platform fake cannot prefault pages", populate.getMessage());
+        assertEquals("build(): populate=true is not available: platform fake cannot prefault pages",
+                populate.getMessage());
         try (Region region = builder(memory).withLock(true).withBestEffort(true).build().allocate(1, 2)) {
             assertFalse(region.appliedOptions().locked(), "never claims what was not applied");
             assertEquals(List.of("lock=true -> false: platform fake cannot lock pages in memory"),
                     region.appliedOptions().downgrades());
             region.grow(1);
         }
-        assertTrue(memory.calls().stream().noneMatch(c -> c.startsWith("lock") || c.startsWith("populate")), () -> memory.calls().toString());
+        assertTrue(memory.calls().stream().noneMatch(c -> c.startsWith("lock") || c.startsWith("populate")),
+                () -> memory.calls().toString());
     }
 
     @Test
     void shouldRefuseAProtectionThePlatformLacksBeforeInvalidatingViews() {
-        FakeVirtualMemory memory = fake(b -> b.protections(EnumSet.of(Protection.NONE, Protection.READ, Protection.READ_WRITE)));
+        FakeVirtualMemory memory = fake(b -> b.protections(
+                EnumSet.of(Protection.NONE, Protection.READ, Protection.READ_WRITE)));
         try (Region region = builder(memory).build().allocate(1, 1)) {
             MemorySegment view = region.segment();
             view.set(JAVA_BYTE, 0, (byte) 7);
             UnsupportedOptionException e = assertThrows(UnsupportedOptionException.class,
                     () -> region.protect(0, P, Protection.READ_EXECUTE));
-            assertEquals("protect(byteOffset=0, byteLength=4096, protection=READ_EXECUTE): protection=READ_EXECUTE is not"
-                    + " available: platform fake offers [NONE, READ, READ_WRITE]", e.getMessage());
+            assertEquals("protect(byteOffset=0, byteLength=4096, protection=READ_EXECUTE): protection=READ_EXECUTE is"
+                    + " not available: platform fake offers [NONE, READ, READ_WRITE]", e.getMessage());
             assertEquals(7, view.get(JAVA_BYTE, 0), "the view from before is still valid");
             assertSame(view, region.segment(), "and still the cached one");
-            assertTrue(memory.calls().stream().noneMatch(c -> c.startsWith("protect")), () -> memory.calls().toString());
+            assertTrue(memory.calls().stream().noneMatch(c -> c.startsWith("protect")),
+                    () -> memory.calls().toString());
             assertThrows(UnsupportedOptionException.class, () -> region.protect(0, 0, Protection.READ_EXECUTE),
                     "even an empty range");
         }
@@ -319,11 +324,13 @@ class ReservingPageAllocatorTest {
             assertEquals(5, region.segment(0, P).get(JAVA_BYTE, 0), "contents kept");
 
             memory.failNext("protect", 2);
-            KernelException twice = assertThrows(KernelException.class, () -> region.protect(0, 2 * P, Protection.NONE));
+            KernelException twice = assertThrows(KernelException.class,
+                    () -> region.protect(0, 2 * P, Protection.NONE));
             assertEquals(1, twice.getSuppressed().length, "the refused restore is attached");
-            assertTrue(twice.getSuppressed()[0].getMessage().startsWith("restore: cannot restore READ_WRITE on 4096 bytes at"
-                    + " 0x"), twice.getSuppressed()[0].getMessage());
-            assertEquals(Protection.NONE, region.protectionAt(0), "what could not be put back is recorded inaccessible");
+            String restore = twice.getSuppressed()[0].getMessage();
+            assertTrue(restore.startsWith("restore: cannot restore READ_WRITE on 4096 bytes at 0x"), restore);
+            assertEquals(Protection.NONE, region.protectionAt(0),
+                    "what could not be put back is recorded inaccessible");
             assertEquals(Protection.READ, region.protectionAt(P), "what could, has its protection");
             assertThrows(IllegalStateException.class, () -> region.segment(0, 1), "no view of a range in doubt");
             region.protect(0, P, Protection.READ_WRITE);

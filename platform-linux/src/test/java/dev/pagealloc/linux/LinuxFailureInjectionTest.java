@@ -136,9 +136,10 @@ class LinuxFailureInjectionTest {
 
         KernelException e = assertThrows(KernelException.class, () -> region.decommit(page, page));
 
-        assertEquals("decommit(byteOffset=" + page + ", byteLength=" + page + "): cannot decommit " + page + " bytes at "
-                + Units.hex(base + page) + ": mprotect(" + Units.hex(base + page) + ", " + page + ", PROT_NONE) -> ENOMEM"
-                + " (12): Cannot allocate memory", e.getMessage());
+        String at = Units.hex(base + page);
+        assertEquals("decommit(byteOffset=" + page + ", byteLength=" + page + "): cannot decommit " + page
+                + " bytes at " + at + ": mprotect(" + at + ", " + page + ", PROT_NONE) -> ENOMEM (12): Cannot allocate"
+                + " memory", e.getMessage());
         verify(kernel, never()).madvise(anyLong(), anyLong(), eq(LinuxAbi.MADV_DONTNEED));
         assertEquals(List.of(new KernelView.Mapping(base, base + 4 * 65536, Protection.READ_WRITE)),
                 view.mappings(base, 4 * 65536), "the kernel kept the access");

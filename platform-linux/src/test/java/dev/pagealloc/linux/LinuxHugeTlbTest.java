@@ -128,9 +128,9 @@ class LinuxHugeTlbTest {
                     () -> allocate(allocator, 1, 2), "an option that cannot be honoured, as allocate documents");
 
             assertEquals("hugePages=explicit(2 MiB)", e.option());
-            assertTrue(Pattern.matches("allocate\\(initialPages=1, maximumPages=2\\): hugePages=explicit\\(2 MiB\\) is not"
-                    + " available: the pool of 2 MiB pages \\(\\d+ of \\d+ free when probed\\) cannot supply the 1 page"
-                    + " needed: mmap\\(0x\\p{XDigit}+, 2097152, PROT_READ\\|PROT_WRITE,"
+            assertTrue(Pattern.matches("allocate\\(initialPages=1, maximumPages=2\\): hugePages=explicit\\(2 MiB\\)"
+                    + " is not available: the pool of 2 MiB pages \\(\\d+ of \\d+ free when probed\\) cannot supply"
+                    + " the 1 page needed: mmap\\(0x\\p{XDigit}+, 2097152, PROT_READ\\|PROT_WRITE,"
                     + " MAP_PRIVATE\\|MAP_FIXED\\|MAP_ANONYMOUS\\|MAP_HUGETLB\\|21<<MAP_HUGE_SHIFT, -1, 0\\) -> ENOMEM"
                     + " \\(12\\): Cannot allocate memory", e.getMessage()), e.getMessage());
             assertEquals(0, allocator.statistics().reservedBytes());

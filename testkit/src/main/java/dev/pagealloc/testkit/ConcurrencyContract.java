@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -277,10 +278,18 @@ public abstract class ConcurrencyContract extends BadInputContract {
             case "platform" -> Thread.ofPlatform().start(owner).join();
             case "virtual" -> Thread.ofVirtual().start(owner).join();
             default -> {
-                ExecutorService pool = Executors.newFixedThreadPool(1);
+                List<Thread> workers = new CopyOnWriteArrayList<>();
+                ExecutorService pool = Executors.newFixedThreadPool(1, task -> {
+                    Thread worker = Thread.ofPlatform().unstarted(task);
+                    workers.add(worker);
+                    return worker;
+                });
                 pool.submit(owner).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
                 pool.shutdown();
-                assertTrue(pool.awaitTermination(TIMEOUT_SECONDS, TimeUnit.SECONDS), "the pool's thread ended");
+                assertTrue(pool.awaitTermination(TIMEOUT_SECONDS, TimeUnit.SECONDS), "the pool terminated");
+                // awaitTermination returns from inside the last worker's exit, a moment before its
+                // thread ends: until then the views are still that thread's.
+                workers.getFirst().join(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
             }
         }
         region.decommit(0, granule);
@@ -316,7 +325,8 @@ public abstract class ConcurrencyContract extends BadInputContract {
                 + Thread.currentThread().threadId() + "), which made them and is alive";
         for (Throwable t : seen) {
             if (!(t instanceof WrongThreadException)) {
-                fail("a view asked for by another thread while the owner lives: expected WrongThreadException, got " + t);
+                fail("a view asked for by another thread while the owner lives: expected WrongThreadException, got "
+                        + t);
             }
             assertTrue(t.getMessage().contains(owner) && t.getMessage().endsWith(
                     "or build the allocator withViewSharing(ViewSharing.SHARED)"), t.getMessage());

@@ -170,8 +170,8 @@ public abstract class RegionLifecycleContract extends ContractSupport {
         view.set(JAVA_BYTE, 0, (byte) 9);
         UnsupportedOptionException e = assertThrows(UnsupportedOptionException.class,
                 () -> region.protect(0, granule, Protection.READ_EXECUTE));
-        assertTrue(e.getMessage().startsWith("protect(byteOffset=0, byteLength=" + granule + ", protection=READ_EXECUTE): "
-                + "protection=READ_EXECUTE is not available: platform "), e.getMessage());
+        assertTrue(e.getMessage().startsWith("protect(byteOffset=0, byteLength=" + granule
+                + ", protection=READ_EXECUTE): protection=READ_EXECUTE is not available: platform "), e.getMessage());
         assertLayout(region, region.committedBytes());
         assertEquals(Protection.READ_WRITE, region.protectionAt(0));
         assertEquals(9, view.get(JAVA_BYTE, 0), "refused before any view was invalidated");

@@ -179,8 +179,8 @@ public abstract class ViewContract extends RegionLifecycleContract {
             IllegalStateException e = assertThrows(IllegalStateException.class, region::deallocate);
             assertTrue(e.getMessage().startsWith("deallocate(): a view of the region at " + Units.hex(region.address())
                     + " is in use by a native call ("), e.getMessage());
-            assertTrue(e.getMessage().endsWith("the region is left as it was, its views valid: call again once that call"
-                    + " has returned"), e.getMessage());
+            assertTrue(e.getMessage().endsWith("the region is left as it was, its views valid: call again once that"
+                    + " call has returned"), e.getMessage());
             assertTrue(region.isAlive(), "a refused deallocate leaves the region alive");
             assertEquals(0x2E, view.get(JAVA_BYTE, view.byteSize() - 1), "and its views valid");
             assertLayout(region, 16 * WASM_PAGE);
