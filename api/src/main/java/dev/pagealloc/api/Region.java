@@ -51,8 +51,10 @@ import java.lang.foreign.MemorySegment;
  * before any system call; operations on a deallocated region throw {@link IllegalStateException};
  * an option the platform lacks throws {@link UnsupportedOptionException} before anything changes;
  * kernel refusals throw {@link KernelException}. Each leaves the pages, their contents, the page
- * count, the budget and the statistics' sizes as they were, with one exception: an operation that
- * invalidates views has already invalidated them when the kernel refuses (ask for new views). Where
+ * count, the budget and the statistics' sizes as they were, with two exceptions: an operation that
+ * invalidates views has already invalidated them when the kernel refuses (ask for new views), and a
+ * refused {@link #decommit(long, long)} may have dropped contents where the platform needs several
+ * calls (see there). Where
  * the kernel refuses part-way (Linux {@code mprotect} stops at the first mapping it cannot change),
  * the region puts back the protections it had; a range it cannot put back either is then recorded
  * as {@link Protection#NONE}, its contents kept, and that second refusal is attached to the
@@ -165,7 +167,9 @@ public interface Region extends AutoCloseable {
      * @param protection the new protection
      * @throws IllegalArgumentException if the range is misaligned or {@code byteLength < 0}
      * @throws IndexOutOfBoundsException if the range passes {@link #committedBytes()}
-     * @throws IllegalStateException if the region is deallocated, or the range holds decommitted pages
+     * @throws IllegalStateException if the region is deallocated, or the range holds decommitted
+     *     pages, or the change would invalidate views while a JDK call holds a
+     *     {@link ViewSharing#SHARED} view (as {@link #deallocate()}); nothing changes
      * @throws UnsupportedOptionException if the platform cannot give {@code protection} at all
      *     ({@link Capabilities#protections()}: the embedded buffer has no {@code READ_EXECUTE});
      *     refused before any view is invalidated, so nothing changes
@@ -198,11 +202,14 @@ public interface Region extends AutoCloseable {
      * @throws IllegalStateException if the region is deallocated, or a JDK call holds a
      *     {@link ViewSharing#SHARED} view (as {@link #deallocate()}); nothing changes
      * @throws WrongThreadException if views are confined to another thread that is alive; nothing changes
-     * @throws KernelException if the kernel refuses; views are already invalidated, but no content is
-     *     lost: the pages keep their contents and protection (see Failure above)
+     * @throws KernelException if the kernel refuses; views are already invalidated, and the pages
+     *     keep their protection (see Failure above) and, on Linux and Windows base pages, their
+     *     contents. Where a platform drops the contents in a step before the last
+     *     (macOS replaces the pages, then takes their access; Windows large pages are zeroed, then
+     *     protected), a refusal of that last step leaves those pages reading zero.
      * @implNote {@code mprotect(PROT_NONE)} then {@code madvise(MADV_DONTNEED)} on Linux, in that
      *     order so that a refusal (ENOMEM at {@code vm.max_map_count}) comes before any content is
-     *     dropped; {@code VirtualFree(MEM_DECOMMIT)} on Windows.
+     *     dropped; {@code VirtualFree(MEM_DECOMMIT)} on Windows, one call.
      */
     void decommit(long byteOffset, long byteLength);
 

@@ -21,6 +21,9 @@ public enum ViewSharing {
     /**
      * Any thread may use the views. Invalidation closes a shared arena, which is a handshake with
      * every Java thread: tens of microseconds on an idle JVM, milliseconds with many busy threads.
+     * While a JDK call holds a view (an NIO transfer, a downcall), the JDK keeps the arena open, so
+     * an operation that invalidates views throws {@link IllegalStateException} and changes
+     * nothing; call it again once that call has returned.
      */
     SHARED
 }
