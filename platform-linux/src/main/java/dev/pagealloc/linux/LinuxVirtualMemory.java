@@ -194,10 +194,12 @@ final class LinuxVirtualMemory implements VirtualMemory {
      *     {@code madvise_dontneed_free} in {@code mm/madvise.c}). A refused decommit thus loses no
      *     content; the pages may have lost access (all, or those of the mappings {@code mprotect}
      *     changed before it stopped), and the shared layer puts their protection back. The range
-     *     keeps its huge page advice and NUMA policy, so nothing has to be re-applied. The
-     *     alternative, one {@code mmap(MAP_FIXED, PROT_NONE)} over the range, costs about the same
-     *     (x86-64, Linux 6.18, one dirty range, madvise+mprotect vs mmap: 6.0 vs 6.0 &micro;s for
-     *     4 KiB, 9.3 vs 7.6 &micro;s for 64 KiB, 147 vs 140 &micro;s for 2 MiB) but before Linux 6.12
+     *     keeps its huge page advice and NUMA policy, so nothing has to be re-applied. The safe
+     *     order costs more on large dirty ranges, as {@code mprotect} then rewrites page table
+     *     entries that {@code MADV_DONTNEED} would have cleared first (x86-64, Linux 6.18, one dirty
+     *     range, &micro;s per decommit, mprotect+madvise / madvise+mprotect / mmap: 3.9 / 3.8 / 3.4
+     *     for 4 KiB, 10.3 / 9.2 / 8.9 for 64 KiB, 186 / 146 / 155 for 2 MiB). The alternative, one
+     *     {@code mmap(MAP_FIXED, PROT_NONE)} over the range, is cheaper but before Linux 6.12
      *     unmaps the old pages before it can fail, and makes a new mapping without advice or
      *     policy. Locked pages refuse {@code MADV_DONTNEED} ({@code EINVAL}): they are unlocked
      *     ({@code munlock}) first, so they leave memory and stop counting against
