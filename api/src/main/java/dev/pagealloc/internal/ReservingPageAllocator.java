@@ -186,8 +186,12 @@ public final class ReservingPageAllocator implements PageAllocator {
             return allocate(operation, initialPages, maximumPages, maximumBytes, plannedBacking, plannedDowngrades);
         } catch (HugePagesUnavailable e) {
             if (!config.bestEffort()) {
-                throw new UnsupportedOptionException(operation.toString(), "hugePages=" + plannedBacking.hugePages(),
-                        e.reason);
+                UnsupportedOptionException refused = new UnsupportedOptionException(operation.toString(),
+                        "hugePages=" + plannedBacking.hugePages(), e.reason);
+                for (Throwable releaseFailure : e.getSuppressed()) {
+                    refused.addSuppressed(releaseFailure);
+                }
+                throw refused;
             }
             return allocateWithoutHugePages(operation, initialPages, maximumPages, maximumBytes, e.reason);
         } catch (KernelException e) {
@@ -219,7 +223,7 @@ public final class ReservingPageAllocator implements PageAllocator {
         final String reason;
 
         HugePagesUnavailable(String reason) {
-            super(reason, null, false, false);
+            super(reason, null, true, false); // suppression on: a failed release is added to it
             this.reason = reason;
         }
     }
