@@ -189,7 +189,7 @@ final class LinuxVirtualMemory implements VirtualMemory {
      *     {@code madvise(MADV_DONTNEED)} drops the pages (private anonymous memory reads zero
      *     afterwards). The order matters: only {@code mprotect} can fail for want of a mapping, when
      *     the range splits a mapping and the process is at {@code vm.max_map_count} ({@code ENOMEM},
-     *     {@code mprotect(2)}; {@code __split_vma} in {@code mm/vma.c}), and it fails before any
+     *     {@code mprotect(2)}; {@code split_vma} in {@code mm/vma.c}), and it fails before any
      *     page is dropped, while {@code MADV_DONTNEED} splits no mapping (it only zaps page tables,
      *     {@code madvise_dontneed_free} in {@code mm/madvise.c}). A refused decommit thus loses no
      *     content; the pages may have lost access (all, or those of the mappings {@code mprotect}
