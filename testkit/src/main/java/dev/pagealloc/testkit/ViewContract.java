@@ -154,7 +154,7 @@ public abstract class ViewContract extends RegionLifecycleContract {
 
     @Test
     void shouldKeepARegionWhoseDeallocateMeetsAJdkCallAliveAndFreeItOnTheNextCall() throws Exception {
-        Region region = allocate(allocator(b -> b.withViewSharing(ViewSharing.SHARED)), 16, 16);
+        Region region = allocate(allocator(b -> b.withViewSharing(ViewSharing.SHARED)), 64, 64);
         MemorySegment view = region.segment();
         view.fill((byte) 0x2E);
         long start = reservationStart(region);
@@ -162,7 +162,7 @@ public abstract class ViewContract extends RegionLifecycleContract {
         Pipe pipe = Pipe.open();
         try (Pipe.SinkChannel sink = pipe.sink(); Pipe.SourceChannel source = pipe.source()) {
             AtomicReference<Throwable> writerFailure = new AtomicReference<>();
-            // One blocking write of 1 MiB into a pipe that holds far less: the JDK keeps the view's
+            // One blocking write of 4 MiB into a pipe that holds far less: the JDK keeps the view's
             // arena acquired (IOUtil's acquireScope) until the whole buffer has gone through.
             Thread writer = Thread.ofPlatform().start(() -> {
                 try {
@@ -176,6 +176,8 @@ public abstract class ViewContract extends RegionLifecycleContract {
             });
             ByteBuffer received = ByteBuffer.allocate((int) view.byteSize());
             source.read(received.limit(1)); // returns once the writer is inside its write, holding the view
+            // Where the pipe is a socket pair (Windows), its buffer could take the whole view at once.
+            Assumptions.assumeTrue(writer.isAlive(), "the pipe took all 4 MiB at once: no JDK call holds the view");
             IllegalStateException e = assertThrows(IllegalStateException.class, region::deallocate);
             assertTrue(e.getMessage().startsWith("deallocate(): a view of the region at " + Units.hex(region.address())
                     + " is in use by a native call ("), e.getMessage());
@@ -183,7 +185,7 @@ public abstract class ViewContract extends RegionLifecycleContract {
                     + " call has returned"), e.getMessage());
             assertTrue(region.isAlive(), "a refused deallocate leaves the region alive");
             assertEquals(0x2E, view.get(JAVA_BYTE, view.byteSize() - 1), "and its views valid");
-            assertLayout(region, 16 * WASM_PAGE);
+            assertLayout(region, 64 * WASM_PAGE);
             received.limit(received.capacity());
             while (received.hasRemaining()) {
                 if (source.read(received) < 0) {
