@@ -11,8 +11,12 @@ import java.util.List;
  * @param populated whether committed pages were prefaulted
  * @param locked whether committed pages are locked in memory
  * @param memoryTagging the tagging in force
- * @param downgrades one line per option downgraded, e.g. {@code hugePages=explicit(2 MiB) -> none:
- *     pool has 0 free pages, 3 needed}; empty when everything asked was applied
+ * @param downgrades one line per option downgraded, {@code option -> applied: reason}, e.g.
+ *     {@code hugePages=explicit(2 MiB) -> transparent: the pool of 2 MiB pages (0 of 0 free when
+ *     probed) cannot supply the 3 pages needed: mmap(0x7f3a00000000, 6291456, PROT_READ|PROT_WRITE,
+ *     MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS|MAP_HUGETLB|21<<MAP_HUGE_SHIFT, -1, 0) -> ENOMEM (12):
+ *     Cannot allocate memory} or {@code lock=true -> false: platform embedded cannot lock pages in
+ *     memory}; empty when everything asked was applied
  */
 public record AppliedOptions(
         HugePages hugePages,

@@ -28,6 +28,12 @@ import java.util.Set;
  * @param memoryLimitBytes the container (cgroup) memory limit, if one is set, in bytes
  * @param totalMemoryBytes physical memory, in bytes
  * @param processors logical processors
+ * @param protections the protections {@link Region#protect} can give pages here; a protection
+ *     outside this set is refused before anything changes (the embedded buffer cannot execute)
+ * @param pageLocking whether committed pages can be locked in memory
+ *     ({@link PageAllocatorBuilder#withLock(boolean)})
+ * @param prefaulting whether committed pages can be prefaulted
+ *     ({@link PageAllocatorBuilder#withPopulate(boolean)})
  */
 public record Capabilities(
         String platform,
@@ -45,7 +51,10 @@ public record Capabilities(
         OvercommitPolicy overcommit,
         OptionalLong memoryLimitBytes,
         long totalMemoryBytes,
-        int processors) {
+        int processors,
+        Set<Protection> protections,
+        boolean pageLocking,
+        boolean prefaulting) {
 
     /** Copies the collections and checks the sizes. */
     public Capabilities {
@@ -57,6 +66,7 @@ public record Capabilities(
         // An EnumSet, not Set.copyOf: Set.of's iteration order changes from one JVM to the next, so the
         // same machine printed different capabilities in two runs.
         wxStrategies = wxStrategies.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(wxStrategies));
+        protections = protections.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(protections));
         if (pageBytes <= 0 || Long.bitCount(pageBytes) != 1) {
             throw new IllegalArgumentException("Capabilities(pageBytes=" + pageBytes + "): not a power of two");
         }
@@ -173,6 +183,10 @@ public record Capabilities(
         private OptionalLong memoryLimitBytes = OptionalLong.empty();
         private long totalMemoryBytes;
         private int processors = Runtime.getRuntime().availableProcessors();
+        // Defaults are what an OS backend offers, so only a backend that lacks one says so.
+        private Set<Protection> protections = EnumSet.allOf(Protection.class);
+        private boolean pageLocking = true;
+        private boolean prefaulting = true;
 
         private Builder() {}
 
@@ -208,13 +222,20 @@ public record Capabilities(
         public Builder totalMemoryBytes(long v) { totalMemoryBytes = v; return this; }
         /** @param v logical processors @return this */
         public Builder processors(int v) { processors = v; return this; }
+        /** @param v protections pages can have (default: all) @return this */
+        public Builder protections(Set<Protection> v) { protections = v; return this; }
+        /** @param v whether pages can be locked (default: true) @return this */
+        public Builder pageLocking(boolean v) { pageLocking = v; return this; }
+        /** @param v whether pages can be prefaulted (default: true) @return this */
+        public Builder prefaulting(boolean v) { prefaulting = v; return this; }
 
         /** {@return the capabilities} @throws IllegalArgumentException if sizes are inconsistent */
         public Capabilities build() {
             return new Capabilities(platform, operatingSystem, architecture, pageBytes,
                     allocationGranularityBytes == 0 ? pageBytes : allocationGranularityBytes,
                     hugePageSizes, transparentHugePages, numaNodes, memoryTagging, protectionKeys,
-                    wxStrategies, addressBits, overcommit, memoryLimitBytes, totalMemoryBytes, processors);
+                    wxStrategies, addressBits, overcommit, memoryLimitBytes, totalMemoryBytes, processors,
+                    protections, pageLocking, prefaulting);
         }
     }
 }

@@ -45,8 +45,10 @@ public interface PageAllocator {
      * @return the region
      * @throws IllegalArgumentException if a count is negative, {@code initialPages > maximumPages},
      *     {@code maximumPages == 0}, or the byte size overflows {@code long} or the address space
-     * @throws UnsupportedOptionException if an option cannot be honoured now (an empty huge page
-     *     pool) and best effort was not asked for
+     * @throws UnsupportedOptionException if an option cannot be honoured now and best effort was not
+     *     asked for: explicit huge pages the kernel cannot supply for the initial pages (an empty
+     *     pool; the message names the pool, its free count when the platform was probed, the pages
+     *     needed and the kernel's refusal); nothing stays reserved
      * @throws BudgetExceededException if the budget cannot take the initial pages
      * @throws MappingLimitExceededException if the new region could leave the process fewer than the
      *     {@linkplain PageAllocatorBuilder#withMappingHeadroom(long) mapping headroom}; checked before any
@@ -60,10 +62,16 @@ public interface PageAllocator {
      * {@linkplain PageAllocatorBuilder#withMaximumPages(long) maximum}, or {@code initialPages} if
      * none was set.
      *
+     * @apiNote Without a builder maximum, {@code allocate(0)} is {@code allocate(0, 0)} and refused:
+     *     a region that can hold no page is of no use. A WebAssembly memory of minimum 0 says how
+     *     far it may grow, {@code allocate(0, maximum)}.
      * @param initialPages pages committed now
      * @return the region
-     * @throws IllegalArgumentException as {@link #allocate(long, long)}, and if {@code initialPages}
-     *     passes the builder's maximum
+     * @throws IllegalArgumentException as {@link #allocate(long, long)}, if {@code initialPages}
+     *     passes the builder's maximum, and if {@code initialPages == 0} without a builder maximum
+     * @throws UnsupportedOptionException as {@link #allocate(long, long)}
+     * @throws BudgetExceededException as {@link #allocate(long, long)}
+     * @throws KernelException as {@link #allocate(long, long)}
      */
     Region allocate(long initialPages);
 

@@ -159,6 +159,8 @@ public final class PageAllocatorBuilder {
 
     /**
      * Prefaults pages when they are committed ({@code MADV_POPULATE_WRITE}, else touching them).
+     * Where the platform cannot ({@link Capabilities#prefaulting()}), {@link #build()} refuses it,
+     * or with best effort downgrades it.
      *
      * @param populate whether to prefault
      * @return this builder
@@ -169,7 +171,9 @@ public final class PageAllocatorBuilder {
     }
 
     /**
-     * Locks committed pages in memory ({@code mlock}, {@code VirtualLock}).
+     * Locks committed pages in memory ({@code mlock}, {@code VirtualLock}). Where the platform
+     * cannot ({@link Capabilities#pageLocking()}: the embedded provider), {@link #build()} refuses
+     * it, or with best effort downgrades it and {@link Region#appliedOptions()} says so.
      *
      * @param lock whether to lock
      * @return this builder
@@ -293,18 +297,21 @@ public final class PageAllocatorBuilder {
      * Checks the configuration, selects and opens the platform provider, and checks the options
      * against what the platform can do.
      *
-     * @return the allocator
-     * <p>Refused here, because the configuration and the platform's capabilities decide them: values out
-     * of range, a provider that is missing or does not support this machine, a huge page size the
-     * platform does not offer or transparent huge pages where they are off, NUMA where the platform has
-     * none, a NUMA node that does not exist, memory tagging without the hardware, and a mapping headroom
-     * at or above the platform's limit. Refused only by {@link PageAllocator#allocate(long, long)} and
-     * the operations that commit, because only the attempt shows them: an explicit huge page pool with
-     * too few free pages (the pool changes between the probe and the commit), pages the platform or
-     * {@code RLIMIT_MEMLOCK} will not lock or populate, a budget, the mapping limit, and every kernel
+     * <p>Refused here, because the configuration and the platform's capabilities decide them: values
+     * out of range, a provider that is missing or does not support this machine, a static buffer given
+     * to a provider that takes none, a huge page size the platform does not offer or transparent huge
+     * pages where they are off, NUMA where the platform has none, a NUMA node that does not exist,
+     * locking or prefaulting the platform cannot do, memory tagging without the hardware, and a mapping
+     * headroom at or above the platform's limit. Refused only by {@link PageAllocator#allocate(long,
+     * long)} and the operations that commit, because only the attempt shows them: an explicit huge page
+     * pool with too few free pages (the pool changes between the probe and the commit), pages
+     * {@code RLIMIT_MEMLOCK} will not let be locked, a budget, the mapping limit, and every kernel
      * refusal.
      *
-     * @throws IllegalArgumentException if a value is out of range, with the argument and its limit
+     * @return the allocator
+     * @throws IllegalArgumentException if a value is out of range, with the argument and its limit,
+     *     or a NUMA node does not exist and best effort was not asked for (with it, the NUMA policy
+     *     is downgraded to none and the region reports why)
      * @throws PlatformUnavailableException if the named provider is missing or unsupported, or none is
      *     supported; the message lists the providers found
      * @throws UnsupportedOptionException if the platform cannot honour an option and best effort

@@ -20,14 +20,45 @@ import java.lang.foreign.MemorySegment;
  * a read-only range are read-only segments. Growing and discarding leave views valid. Whether other
  * threads may use views is the allocator's {@link ViewSharing}.
  *
+ * <h2 id="confined">Confined views and other threads</h2>
+ * With {@link ViewSharing#CONFINED} (the default) the live views of a region belong to one thread,
+ * the <em>owner</em>: the thread that asked for the first view while none was live. Then:
+ * <ul>
+ *   <li>another thread asking for a view ({@link #segment()}, {@link #segment(long, long)}) while
+ *       the owner is alive gets {@link WrongThreadException} at once, naming the owner; it never
+ *       gets a view that would fail on first use;
+ *   <li>an operation that invalidates views ({@link #deallocate()}, {@link #decommit(long, long)},
+ *       a narrowing {@link #protect(long, long, Protection)}) called by another thread while the
+ *       owner is alive throws {@link WrongThreadException} and changes nothing;
+ *   <li>once every view has been invalidated, or the owner has ended (platform or virtual thread,
+ *       a pool thread after its executor shut down), the owner's views can never be used again, so
+ *       the next thread to ask for a view becomes the owner, and any thread may invalidate them.
+ *       "Ended" is {@link Thread#isAlive()} false: a pool's worker ends a moment after
+ *       {@link java.util.concurrent.ExecutorService#awaitTermination awaitTermination} returns
+ *       (join the thread, or invalidate its views from a task, to be sure).
+ * </ul>
+ * So a region created on one thread and used on another works, as long as one thread at a time
+ * holds views; a region whose owner ended can always be released. Operations that take no access
+ * away ({@link #grow(long)}, a widening protect, {@link #discard(long, long)}, {@link #recommit})
+ * work from any thread. {@link ViewSharing#SHARED} lets every thread hold views at once.
+ *
  * <h2>Thread safety</h2>
- * Operations on one region are serialized; grow, protect and discard may race with threads
- * reading views without tearing or crashing (with {@link ViewSharing#SHARED}).
+ * Thread-safe: operations on one region are serialized; grow, protect and discard may race with
+ * threads reading views without tearing or crashing (with {@link ViewSharing#SHARED}).
  *
  * <h2>Failure</h2>
  * Bad arguments throw {@link IllegalArgumentException} or {@link IndexOutOfBoundsException}
  * before any system call; operations on a deallocated region throw {@link IllegalStateException};
- * kernel refusals throw {@link KernelException}. Each leaves the region as it was.
+ * an option the platform lacks throws {@link UnsupportedOptionException} before anything changes;
+ * kernel refusals throw {@link KernelException}. Each leaves the pages, their contents, the page
+ * count, the budget and the statistics' sizes as they were, with two exceptions: an operation that
+ * invalidates views has already invalidated them when the kernel refuses (ask for new views), and a
+ * refused {@link #decommit(long, long)} may have dropped contents where the platform needs several
+ * calls (see there). Where
+ * the kernel refuses part-way (Linux {@code mprotect} stops at the first mapping it cannot change),
+ * the region puts back the protections it had; a range it cannot put back either is then recorded
+ * as {@link Protection#NONE}, its contents kept, and that second refusal is attached to the
+ * exception as a suppressed one.
  */
 public interface Region extends AutoCloseable {
 
@@ -69,10 +100,13 @@ public interface Region extends AutoCloseable {
 
     /**
      * {@return a view of all accessible bytes, {@code [0, byteSize())}}; read-only if any page in it
-     * is read-only or read-execute.
+     * is read-only or read-execute. The view is cached until the size or access changes, and
+     * handed only to a thread that may use it.
      *
      * @throws IllegalStateException if the region is deallocated, or a page in range is
      *     inaccessible (protected {@link Protection#NONE} or decommitted); the message names it
+     * @throws WrongThreadException if views are {@linkplain ViewSharing#CONFINED confined} to
+     *     another thread that is alive (see <a href="#confined">confined views</a>)
      */
     MemorySegment segment();
 
@@ -84,11 +118,18 @@ public interface Region extends AutoCloseable {
      * @param byteLength the length, in bytes; {@code byteOffset + byteLength <= byteSize()}
      * @throws IndexOutOfBoundsException if the range is not within {@code [0, byteSize())}
      * @throws IllegalStateException if the region is deallocated or a page in range is inaccessible
+     * @throws WrongThreadException if views are {@linkplain ViewSharing#CONFINED confined} to
+     *     another thread that is alive (see <a href="#confined">confined views</a>)
      */
     MemorySegment segment(long byteOffset, long byteLength);
 
     /**
      * Commits {@code additionalPages} more pages in place, readable and writable and reading zero.
+     *
+     * <p>With a page unit smaller than the {@linkplain #protectionGranuleBytes() granule} the first
+     * new page can start inside the granule that holds the region's last pages; that granule must
+     * then be {@link Protection#READ_WRITE}, since its protection cannot differ between the pages
+     * it holds. Otherwise the grow is refused and nothing changes.
      *
      * @param additionalPages pages to add; {@code >= 0} (0 only reports the size)
      * @return the size before the call, in pages
@@ -98,7 +139,10 @@ public interface Region extends AutoCloseable {
      * @throws MappingLimitExceededException if the commit could leave the process fewer than the
      *     {@linkplain PageAllocatorBuilder#withMappingHeadroom(long) mapping headroom}; nothing changes
      * @throws KernelException if the kernel refuses the commit
-     * @throws IllegalStateException if the region is deallocated
+     * @throws UnsupportedOptionException if the platform cannot populate or lock the new pages and
+     *     best effort is off (a platform that says so in its capabilities is refused at build)
+     * @throws IllegalStateException if the region is deallocated, or the new pages would start in a
+     *     granule that is protected or decommitted
      */
     long grow(long additionalPages);
 
@@ -110,12 +154,16 @@ public interface Region extends AutoCloseable {
      * @param additionalPages pages to add; {@code >= 0}
      * @return the size before the call in pages, or {@code -1} if nothing was committed
      * @throws IllegalArgumentException if {@code additionalPages < 0}
-     * @throws IllegalStateException if the region is deallocated
+     * @throws UnsupportedOptionException as {@link #grow(long)}
+     * @throws IllegalStateException as {@link #grow(long)}: the region is deallocated, or the new
+     *     pages would start in a granule that is protected or decommitted
      */
     long tryGrow(long additionalPages);
 
     /**
-     * Changes the protection of committed pages.
+     * Changes the protection of committed pages. A protection that is not {@linkplain
+     * Protection#isWithin(Protection) wider} than every page's in the range invalidates every view
+     * of the region first (see {@link ViewSharing}).
      *
      * @param byteOffset the first byte, from the base; a multiple of {@link #protectionGranuleBytes()}
      * @param byteLength the length, in bytes; a multiple of the granule, within {@link #committedBytes()}
@@ -123,11 +171,19 @@ public interface Region extends AutoCloseable {
      * @throws NullPointerException if {@code protection} is null
      * @throws IllegalArgumentException if the range is misaligned or {@code byteLength < 0}
      * @throws IndexOutOfBoundsException if the range passes {@link #committedBytes()}
-     * @throws IllegalStateException if the region is deallocated, or the range holds decommitted pages
+     * @throws IllegalStateException if the region is deallocated, or the range holds decommitted
+     *     pages, or the change would invalidate views while a JDK call holds a
+     *     {@link ViewSharing#SHARED} view (as {@link #deallocate()}); nothing changes
+     * @throws UnsupportedOptionException if the platform cannot give {@code protection} at all
+     *     ({@link Capabilities#protections()}: the embedded buffer has no {@code READ_EXECUTE});
+     *     refused before any view is invalidated, so nothing changes
+     * @throws WrongThreadException if the change would invalidate views confined to another thread
+     *     that is alive; nothing changes
      * @throws MappingLimitExceededException if it could leave the process fewer than the
      *     {@linkplain PageAllocatorBuilder#withMappingHeadroom(long) mapping headroom}; checked before any
      *     system call, nothing changes
-     * @throws KernelException if the kernel refuses
+     * @throws KernelException if the kernel refuses; views are then already invalidated if the
+     *     change narrowed access, and the range keeps its protection (see Failure above)
      * @implNote {@code mprotect} on Linux, {@code mach_vm_protect} on macOS, {@code VirtualProtect} on Windows.
      */
     void protect(long byteOffset, long byteLength, Protection protection);
@@ -138,6 +194,7 @@ public interface Region extends AutoCloseable {
      *
      * @param byteOffset a byte within {@link #committedBytes()}
      * @throws IndexOutOfBoundsException if {@code byteOffset} is outside {@code [0, committedBytes())}
+     * @throws IllegalStateException if the region is deallocated
      */
     Protection protectionAt(long byteOffset);
 
@@ -149,12 +206,20 @@ public interface Region extends AutoCloseable {
      * @param byteLength the length, in bytes; a multiple of the granule, within {@link #committedBytes()}
      * @throws IllegalArgumentException if the range is misaligned or {@code byteLength < 0}
      * @throws IndexOutOfBoundsException if the range passes {@link #committedBytes()}
+     * @throws IllegalStateException if the region is deallocated, or a JDK call holds a
+     *     {@link ViewSharing#SHARED} view (as {@link #deallocate()}); nothing changes
+     * @throws WrongThreadException if views are confined to another thread that is alive; nothing changes
      * @throws MappingLimitExceededException if it could leave the process fewer than the
      *     {@linkplain PageAllocatorBuilder#withMappingHeadroom(long) mapping headroom}; checked before any
      *     system call, nothing changes
-     * @throws KernelException if the kernel refuses
-     * @implNote {@code madvise(MADV_DONTNEED)} and {@code mprotect(PROT_NONE)} on Linux,
-     *     {@code VirtualFree(MEM_DECOMMIT)} on Windows.
+     * @throws KernelException if the kernel refuses; views are already invalidated, and the pages
+     *     keep their protection (see Failure above) and, on Linux and Windows base pages, their
+     *     contents. Where a platform drops the contents in a step before the last
+     *     (macOS replaces the pages, then takes their access; Windows large pages are zeroed, then
+     *     protected), a refusal of that last step leaves those pages reading zero.
+     * @implNote {@code mprotect(PROT_NONE)} then {@code madvise(MADV_DONTNEED)} on Linux, in that
+     *     order so that a refusal (ENOMEM at {@code vm.max_map_count}) comes before any content is
+     *     dropped; {@code VirtualFree(MEM_DECOMMIT)} on Windows, one call.
      */
     void decommit(long byteOffset, long byteLength);
 
@@ -171,6 +236,7 @@ public interface Region extends AutoCloseable {
      *     {@linkplain PageAllocatorBuilder#withMappingHeadroom(long) mapping headroom}; checked before any
      *     system call, nothing changes
      * @throws KernelException if the kernel refuses
+     * @throws IllegalStateException if the region is deallocated
      */
     void recommit(long byteOffset, long byteLength);
 
@@ -182,6 +248,8 @@ public interface Region extends AutoCloseable {
      * @param byteLength the length, in bytes; a multiple of the granule, within {@link #committedBytes()}
      * @throws IllegalArgumentException if the range is misaligned or {@code byteLength < 0}
      * @throws IndexOutOfBoundsException if the range passes {@link #committedBytes()}
+     * @throws IllegalStateException if the region is deallocated, or the range holds decommitted
+     *     pages (they hold nothing to discard); the message names the first
      * @throws KernelException if the kernel refuses
      * @implNote {@code madvise(MADV_DONTNEED)} on Linux; on macOS fresh zero-fill pages mapped over
      *     the range ({@code mach_vm_allocate(VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE)}, then each run's
@@ -208,8 +276,16 @@ public interface Region extends AutoCloseable {
      *
      * @apiNote Idempotent, unlike {@link java.lang.foreign.Arena#close()}: regions are often
      *     released both by an owner and by a cleanup path, and the second call has nothing to lose.
-     * @throws WrongThreadException if views are {@link ViewSharing#CONFINED} to another thread;
-     *     the region is then left alive and intact
+     *     A refused call ({@link WrongThreadException}, {@link IllegalStateException}) leaves the
+     *     region alive, so call it again once the cause is gone; in try-with-resources the region
+     *     then outlives the block.
+     * @throws WrongThreadException if views are {@link ViewSharing#CONFINED} to another thread
+     *     that is alive; the region is then left alive and intact (views confined to a thread that
+     *     has ended are dropped and the region is released, see <a href="#confined">confined views</a>)
+     * @throws IllegalStateException if a JDK call that holds a {@link ViewSharing#SHARED} view's
+     *     memory (an NIO transfer through {@code asByteBuffer()}, a downcall passed the view) is
+     *     running in another thread: the JDK keeps the arena open until it returns; the region is
+     *     then left alive and intact, its views valid
      * @throws KernelException if the kernel refuses to unmap
      * @throws GuardCorruptedException if software-checked guards are verified on deallocate and a
      *     canary was overwritten; the region is released all the same

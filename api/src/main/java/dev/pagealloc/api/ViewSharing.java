@@ -11,14 +11,19 @@ package dev.pagealloc.api;
  */
 public enum ViewSharing {
     /**
-     * Views are confined to the thread that first asks a region for a view; other threads get
-     * {@link WrongThreadException}. Invalidation costs well under a microsecond. Operations that
-     * invalidate views must then run on that thread too. The default.
+     * A region's live views are confined to the thread that asked for the first of them; other
+     * threads asking for a view, or for an operation that invalidates views, get
+     * {@link WrongThreadException} while that thread is alive. Once the views are invalidated or
+     * the thread has ended, the next thread to ask owns the views (see {@link Region}, "Confined
+     * views and other threads"). Invalidation costs well under a microsecond. The default.
      */
     CONFINED,
     /**
      * Any thread may use the views. Invalidation closes a shared arena, which is a handshake with
      * every Java thread: tens of microseconds on an idle JVM, milliseconds with many busy threads.
+     * While a JDK call holds a view (an NIO transfer, a downcall), the JDK keeps the arena open, so
+     * an operation that invalidates views throws {@link IllegalStateException} and changes
+     * nothing; call it again once that call has returned.
      */
     SHARED
 }

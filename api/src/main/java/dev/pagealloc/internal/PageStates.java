@@ -1,6 +1,8 @@
 package dev.pagealloc.internal;
 
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Set;
@@ -103,6 +105,28 @@ final class PageStates {
             cursor = runEnd;
         }
         return total;
+    }
+
+    /**
+     * One run of bytes in one state.
+     *
+     * @param start the first byte
+     * @param end one past the last byte
+     * @param state their state
+     */
+    record Run(long start, long end, PageState state) {}
+
+    /** {@return the runs of {@code [start, end)}, clipped to it, in order} */
+    List<Run> runsIn(long start, long end) {
+        List<Run> runs = new ArrayList<>();
+        long cursor = start;
+        while (cursor < end) {
+            Long next = this.runs.higherKey(cursor);
+            long runEnd = Math.min(end, next == null ? limit : next);
+            runs.add(new Run(cursor, runEnd, stateAt(cursor)));
+            cursor = runEnd;
+        }
+        return runs;
     }
 
     /** {@return the number of runs; each is at most one kernel mapping} */

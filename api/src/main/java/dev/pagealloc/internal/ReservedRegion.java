@@ -2,14 +2,17 @@ package dev.pagealloc.internal;
 
 import dev.pagealloc.api.AppliedOptions;
 import dev.pagealloc.api.BudgetExceededException;
+import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.api.GuardCorruptedException;
 import dev.pagealloc.api.GuardVerification;
+import dev.pagealloc.api.KernelException;
 import dev.pagealloc.api.MaximumPagesExceededException;
 import dev.pagealloc.api.MemoryBudget;
 import dev.pagealloc.api.PageAllocatorException;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.api.Units;
+import dev.pagealloc.api.UnsupportedOptionException;
 import dev.pagealloc.api.ViewSharing;
 import dev.pagealloc.spi.Backing;
 import dev.pagealloc.spi.SystemCallException;
@@ -42,6 +45,7 @@ final class ReservedRegion implements Region {
     private final PageStates states = new PageStates();
     private final GuardVerification verification;
     private final MappingGuard.Account mappings;
+    private final Capabilities capabilities;
 
     private volatile AppliedOptions applied;
     private volatile long pages;
@@ -49,6 +53,8 @@ final class ReservedRegion implements Region {
     private volatile boolean alive = true;
     /** The arena every current view belongs to; closed to invalidate them all at once. */
     private Arena views;
+    /** The thread that made {@link #views} when they are confined; null when shared or none. */
+    private Thread viewOwner;
     private volatile MemorySegment fullView;
 
     ReservedRegion(ReservingPageAllocator allocator, long reservation, long reservationBytes, long base,
@@ -67,6 +73,7 @@ final class ReservedRegion implements Region {
         this.applied = applied;
         this.verification = allocator.config().guardVerification();
         this.mappings = allocator.mappings.account();
+        this.capabilities = allocator.capabilities();
     }
 
     // ---- allocation-time helpers, called by the allocator before the region is published ----
@@ -74,7 +81,7 @@ final class ReservedRegion implements Region {
     void commitInitial(Object operation, long initialPages, long initialCommitBytes) {
         synchronized (this) {
             if (initialCommitBytes > 0) {
-                commit(operation, 0, initialCommitBytes);
+                commit(operation, 0, initialCommitBytes, true);
                 states.extend(initialCommitBytes, PageState.READ_WRITE);
             }
             mappings.update(states.runCount());
@@ -172,7 +179,8 @@ final class ReservedRegion implements Region {
     @Override
     public MemorySegment segment() {
         MemorySegment view = fullView;
-        if (view != null) {
+        // A confined view is handed only to its owner; other threads take the checked path below.
+        if (view != null && view.isAccessibleBy(Thread.currentThread())) {
             return view;
         }
         synchronized (this) {
@@ -199,15 +207,66 @@ final class ReservedRegion implements Region {
                         + "; a view of it would fault");
             }
         }
-        if (views == null) {
-            views = sharing == ViewSharing.SHARED ? Arena.ofShared() : Arena.ofConfined();
-        }
+        Arena arena = viewArena(operation);
         // SAFETY: [base + byteOffset, + byteLength) lies inside the committed prefix of a live
         // reservation and every page in it is readable; the view dies with `views`, which is closed
-        // before any page in it loses access or is unmapped.
-        MemorySegment view = memory.view(base + byteOffset, byteLength, views);
+        // (or, confined to a thread that has ended, abandoned) before any page in it loses access or is unmapped.
+        MemorySegment view = memory.view(base + byteOffset, byteLength, arena);
         boolean writable = inRange.stream().allMatch(s -> s.protection().isWritable());
         return writable ? view : view.asReadOnly();
+    }
+
+    /**
+     * {@return the arena new views belong to}: with {@link ViewSharing#CONFINED}, the views belong to
+     * the thread that made the first live one; another thread gets a new arena only once those
+     * views are invalidated or their thread has ended.
+     *
+     * @throws WrongThreadException if another thread that is still alive owns the live views
+     */
+    private Arena viewArena(Object operation) {
+        if (views != null && !ownerIsGoneOrCurrent()) {
+            throw confinedElsewhere(operation, "use views on that thread, wait until they are invalidated or that"
+                    + " thread ends");
+        }
+        if (views == null) {
+            if (sharing == ViewSharing.SHARED) {
+                views = Arena.ofShared();
+            } else {
+                views = Arena.ofConfined();
+                viewOwner = Thread.currentThread();
+            }
+        }
+        return views;
+    }
+
+    /**
+     * {@return whether the views may be invalidated or replaced by this thread}: they are shared,
+     * confined to this thread, or confined to a thread that has ended. In the last case the views
+     * are dropped without closing their arena (closing it from here would throw
+     * {@link WrongThreadException}). That is safe: a confined segment checks, before every access,
+     * that the accessing thread is its owner ({@code MemorySessionImpl.checkValidStateRaw} in
+     * {@code jdk.internal.foreign}, openjdk/jdk; the {@code Arena} Javadoc, "Confined arenas"), and
+     * a thread that has ended ({@link Thread#isAlive()} false, for platform and virtual threads
+     * alike) never runs again, so no thread can ever touch those segments.
+     */
+    private boolean ownerIsGoneOrCurrent() {
+        Thread owner = viewOwner;
+        if (owner == null || owner == Thread.currentThread()) {
+            return true;
+        }
+        if (owner.isAlive()) {
+            return false;
+        }
+        views = null;
+        viewOwner = null;
+        return true;
+    }
+
+    private WrongThreadException confinedElsewhere(Object operation, String advice) {
+        Thread owner = viewOwner;
+        return new WrongThreadException(operation + ": views of the region at " + Units.hex(base)
+                + " are confined to thread \"" + owner.getName() + "\" (#" + owner.threadId() + "), which made them and"
+                + " is alive; " + advice + ", or build the allocator withViewSharing(ViewSharing.SHARED)");
     }
 
     /** Closes the arena of every view handed out; called before any page loses access. */
@@ -216,17 +275,22 @@ final class ReservedRegion implements Region {
         if (views == null) {
             return;
         }
+        if (!ownerIsGoneOrCurrent()) {
+            throw confinedElsewhere(operation, "call from that thread (the region is left as it was)");
+        }
+        if (views == null) {
+            return; // abandoned: their thread has ended
+        }
         try {
             views.close();
-        } catch (WrongThreadException e) {
-            throw new WrongThreadException(operation + ": views of the region at " + Units.hex(base)
-                    + " are confined to the thread that made them; call from that thread, or build the allocator"
-                    + " withViewSharing(ViewSharing.SHARED)", e);
         } catch (IllegalStateException e) {
+            // A shared arena is kept open while a JDK call (an NIO transfer, a downcall) holds a view.
             throw new IllegalStateException(operation + ": a view of the region at " + Units.hex(base)
-                    + " is in use by a native call: " + e.getMessage(), e);
+                    + " is in use by a native call (" + e.getMessage() + "); the region is left as it was, its views"
+                    + " valid: call again once that call has returned", e);
         }
         views = null;
+        viewOwner = null;
     }
 
     // ---- state changes ----
@@ -261,6 +325,7 @@ final class ReservedRegion implements Region {
         long newPages = before + additionalPages;
         // Cannot overflow: newPages <= maximumPages, whose rounded byte size was checked at allocate.
         long newCommitted = (newPages * pageBytes + granuleBytes - 1) & -granuleBytes;
+        refuseSharedTailGranule(operation, before * pageBytes, Math.min(newPages * pageBytes, committedBytes));
         if (newCommitted > committedBytes) {
             try {
                 mappings.check(operation, states.runCountAfterExtend(PageState.READ_WRITE));
@@ -281,8 +346,37 @@ final class ReservedRegion implements Region {
         return before;
     }
 
-    /** Charges, commits, then populates and locks {@code [byteOffset, +byteLength)}; all or nothing. */
+    /**
+     * With a page unit smaller than the granule, new pages can start inside the last committed
+     * granule, {@code [start, end)}. They are readable, writable and zero only if that granule is
+     * {@code READ_WRITE}: its protection cannot change for the new pages alone, and the pages it
+     * already holds must keep theirs, so any other state is refused, changing nothing.
+     */
+    private void refuseSharedTailGranule(Object operation, long start, long end) {
+        if (start >= end) {
+            return;
+        }
+        for (PageState state : states.statesIn(start, end)) {
+            if (state != PageState.READ_WRITE) {
+                long granule = start & -granuleBytes;
+                throw new IllegalStateException(operation + ": the new pages would start inside the granule at"
+                        + " byteOffset=" + granule + " (" + granuleBytes + " bytes), which the region's last pages"
+                        + " share and which is " + (state == PageState.DECOMMITTED ? "decommitted" : "protected "
+                        + state.protection()) + "; make it READ_WRITE first ("
+                        + (state == PageState.DECOMMITTED ? "recommit" : "protect") + ")");
+            }
+        }
+    }
+
     private void commit(Object operation, long byteOffset, long byteLength) {
+        commit(operation, byteOffset, byteLength, false);
+    }
+
+    /**
+     * Charges, commits, then populates and locks {@code [byteOffset, +byteLength)}; all or nothing.
+     * A refused initial commit of explicit huge pages is a missing option, not a kernel error.
+     */
+    private void commit(Object operation, long byteOffset, long byteLength, boolean initial) {
         try {
             budget.ifPresent(b -> b.charge(operation.toString(), byteLength));
         } catch (BudgetExceededException e) {
@@ -295,35 +389,44 @@ final class ReservedRegion implements Region {
         } catch (SystemCallException e) {
             budget.ifPresent(b -> b.refund(byteLength));
             allocator.statistics.failures.increment();
-            String what = backing.explicitHugePageBytes() == 0 ? "" : " of " + backing.hugePages() + " huge pages";
-            throw allocator.kernelFailure(operation, "cannot commit " + byteLength + " bytes" + what + " at "
-                    + Units.hex(address), e);
+            long hugePageBytes = backing.explicitHugePageBytes();
+            String what = hugePageBytes == 0 ? "" : " of " + backing.hugePages() + " huge pages";
+            KernelException failure = allocator.kernelFailure(operation, "cannot commit " + byteLength + " bytes" + what
+                    + " at " + Units.hex(address), e);
+            if (initial && hugePageBytes != 0) {
+                throw new ReservingPageAllocator.HugePagesUnavailable(
+                        allocator.hugePagePoolShortage(hugePageBytes, byteLength, failure));
+            }
+            throw failure;
         } catch (RuntimeException | Error e) {
             // Whatever a backend throws, VirtualMemory.commit committed nothing: the charge goes back.
             budget.ifPresent(b -> b.refund(byteLength));
             allocator.statistics.failures.increment();
             throw e;
         }
+        // Capabilities gate both options at build(); a backend that still cannot do one refuses here.
+        String option = "populate";
         try {
             if (applied.populated()) {
                 memory.populate(address, byteLength);
             }
+            option = "lock";
             if (applied.locked()) {
                 memory.lock(address, byteLength);
             }
         } catch (SystemCallException | UnsupportedOperationException e) {
             undoCommit(address, byteLength);
             if (e instanceof UnsupportedOperationException unsupported && allocator.config().bestEffort()) {
-                dropPopulateAndLock(unsupported.getMessage());
-                commit(operation, byteOffset, byteLength);
+                dropOption(option, unsupported.getMessage());
+                commit(operation, byteOffset, byteLength, initial);
                 return;
             }
             allocator.statistics.failures.increment();
             if (e instanceof SystemCallException s) {
-                throw allocator.kernelFailure(operation, "cannot " + (applied.locked() ? "populate and lock " : "populate ")
-                        + byteLength + " bytes at " + Units.hex(address), s);
+                throw allocator.kernelFailure(operation, "cannot " + option + " " + byteLength + " bytes at "
+                        + Units.hex(address), s);
             }
-            throw new dev.pagealloc.api.UnsupportedOptionException(operation.toString(), "populate/lock", e.getMessage());
+            throw new UnsupportedOptionException(operation.toString(), option + "=true", e.getMessage());
         } catch (RuntimeException | Error e) {
             undoCommit(address, byteLength);
             allocator.statistics.failures.increment();
@@ -342,18 +445,26 @@ final class ReservedRegion implements Region {
         }
     }
 
-    private void dropPopulateAndLock(String reason) {
+    private void dropOption(String option, String reason) {
         AppliedOptions a = applied;
         List<String> downgrades = new ArrayList<>(a.downgrades());
-        downgrades.add("populate=" + a.populated() + ", lock=" + a.locked() + " -> false: " + reason);
-        applied = new AppliedOptions(a.hugePages(), a.numaPolicy(), false, false, a.memoryTagging(), downgrades);
+        downgrades.add(option + "=true -> false: " + reason);
+        boolean populated = a.populated() && !option.equals("populate");
+        boolean locked = a.locked() && !option.equals("lock");
+        applied = new AppliedOptions(a.hugePages(), a.numaPolicy(), populated, locked, a.memoryTagging(), downgrades);
     }
 
     @Override
     public synchronized void protect(long byteOffset, long byteLength, Protection protection) {
         Operation operation = Operation.ofRange("protect", byteOffset, byteLength, protection);
         Arguments.requireNonNull(protection, operation, "protection");
-        if (!checkRangeOperation(operation, byteOffset, byteLength)) {
+        boolean anything = checkRangeOperation(operation, byteOffset, byteLength);
+        // Refused before any view is closed: the platform is known not to have it.
+        if (!capabilities.protections().contains(protection)) {
+            throw new UnsupportedOptionException(operation.toString(), "protection=" + protection, "platform "
+                    + allocator.platform() + " offers " + capabilities.protections().stream().sorted().toList());
+        }
+        if (!anything) {
             return;
         }
         long end = byteOffset + byteLength;
@@ -368,7 +479,9 @@ final class ReservedRegion implements Region {
         try {
             memory.protect(base + byteOffset, byteLength, protection);
         } catch (SystemCallException e) {
-            throw rangeFailure(operation, "change the protection of", byteOffset, byteLength, e);
+            KernelException failure = rangeFailure(operation, "change the protection of", byteOffset, byteLength, e);
+            restoreProtections(byteOffset, end, failure);
+            throw failure;
         }
         states.set(byteOffset, end, PageState.of(protection));
         mappings.update(states.runCount());
@@ -389,7 +502,9 @@ final class ReservedRegion implements Region {
         try {
             memory.decommit(base + byteOffset, byteLength, backing);
         } catch (SystemCallException e) {
-            throw rangeFailure(operation, "decommit", byteOffset, byteLength, e);
+            KernelException failure = rangeFailure(operation, "decommit", byteOffset, byteLength, e);
+            restoreProtections(byteOffset, end, failure);
+            throw failure;
         }
         states.set(byteOffset, end, PageState.DECOMMITTED);
         mappings.update(states.runCount());
@@ -509,7 +624,34 @@ final class ReservedRegion implements Region {
         }
     }
 
-    private dev.pagealloc.api.KernelException rangeFailure(Object operation, String verb, long byteOffset,
+    /**
+     * After a refused protect or decommit, gives each run of {@code [start, end)} back the protection
+     * the region records for it. A refusal may come after part of the range changed: Linux
+     * {@code mprotect} changes one mapping (VMA) after another and stops at the first that fails,
+     * for instance on splitting one past {@code vm.max_map_count}, leaving the earlier ones changed
+     * ({@code do_mprotect_pkey} in {@code mm/mprotect.c}; {@code mprotect(2)}, ENOMEM). Where a run
+     * cannot be restored either, the region records it as {@link Protection#NONE} (no view is made
+     * of it; its contents are kept; {@code protect} makes it accessible again) and the failure
+     * carries that refusal as a suppressed exception.
+     */
+    private void restoreProtections(long start, long end, KernelException failure) {
+        for (PageStates.Run run : states.runsIn(start, end)) {
+            if (run.state() == PageState.DECOMMITTED) {
+                continue; // already inaccessible, and nothing a failed call did can make it accessible
+            }
+            try {
+                memory.protect(base + run.start(), run.end() - run.start(), run.state().protection());
+            } catch (SystemCallException e) {
+                failure.addSuppressed(allocator.kernelFailure("restore", "cannot restore " + run.state().protection()
+                        + " on " + (run.end() - run.start()) + " bytes at " + Units.hex(base + run.start())
+                        + "; recorded as NONE", e));
+                states.set(run.start(), run.end(), PageState.NONE);
+            }
+        }
+        mappings.update(states.runCount());
+    }
+
+    private KernelException rangeFailure(Object operation, String verb, long byteOffset,
             long byteLength, SystemCallException e) {
         allocator.statistics.failures.increment();
         return allocator.kernelFailure(operation, "cannot " + verb + " " + byteLength + " bytes at "

@@ -35,6 +35,8 @@ public final class ReservingPageAllocator implements PageAllocator {
     private final long guardAfterBytes;
     /** The backing every region asks for first, after build-time downgrades. */
     private final Backing plannedBacking;
+    private final boolean plannedPopulate;
+    private final boolean plannedLock;
     private final List<String> plannedDowngrades;
     final StatisticsCounters statistics = new StatisticsCounters();
     final MappingGuard mappings;
@@ -56,7 +58,8 @@ public final class ReservingPageAllocator implements PageAllocator {
      * @param platform the provider's name
      * @param memory the platform primitives
      * @param config the configuration
-     * @throws IllegalArgumentException if a guard size is misaligned or a NUMA node does not exist
+     * @throws IllegalArgumentException if a guard size is misaligned, or a NUMA node does not exist and
+     *     best effort is off
      * @throws UnsupportedOptionException if an option is unavailable and best effort is off
      */
     public ReservingPageAllocator(String platform, VirtualMemory memory, AllocatorConfig config) {
@@ -76,6 +79,12 @@ public final class ReservingPageAllocator implements PageAllocator {
                 planHugePages(config.hugePages(), downgrades),
                 planNuma(config.numaPolicy(), downgrades),
                 planTagging(config.memoryTagging(), downgrades));
+        this.plannedPopulate = config.populate() && (capabilities.prefaulting()
+                || downgrade("build()", "populate=true", false, "platform " + platform + " cannot prefault pages",
+                        downgrades));
+        this.plannedLock = config.lock() && (capabilities.pageLocking()
+                || downgrade("build()", "lock=true", false, "platform " + platform + " cannot lock pages in memory",
+                        downgrades));
         this.plannedDowngrades = List.copyOf(downgrades);
         this.mappings = MappingGuard.of(memory, config.mappingHeadroom(), statistics.failures);
     }
@@ -109,16 +118,22 @@ public final class ReservingPageAllocator implements PageAllocator {
             return downgrade("build()", "numaPolicy=" + asked, NumaPolicy.none(),
                     "platform " + platform + " has no NUMA support", downgrades);
         }
-        for (int node : asked.nodes()) {
-            if (capabilities.numaNode(node).isEmpty()) {
-                // A node that does not exist is a wrong argument, not a missing feature: never downgraded.
-                throw new IllegalArgumentException("build(numaPolicy=" + asked + "): NUMA node " + node
-                        + " does not exist; nodes: " + capabilities.numaNodes().stream().map(Capabilities.NumaNode::id).toList());
-            }
+        List<Integer> missing = asked.nodes().stream().filter(node -> capabilities.numaNode(node).isEmpty()).toList();
+        if (missing.isEmpty()) {
+            String unsupported = memory.numaPolicyUnsupported(asked).orElse(null);
+            return unsupported == null ? asked
+                    : downgrade("build()", "numaPolicy=" + asked, NumaPolicy.none(), unsupported, downgrades);
         }
-        String unsupported = memory.numaPolicyUnsupported(asked).orElse(null);
-        return unsupported == null ? asked
-                : downgrade("build()", "numaPolicy=" + asked, NumaPolicy.none(), unsupported, downgrades);
+        String reason = "NUMA node" + (missing.size() == 1 ? " " + missing.getFirst() + " does" : "s " + missing
+                + " do") + " not exist; nodes: "
+                + capabilities.numaNodes().stream().map(Capabilities.NumaNode::id).toList();
+        if (!config.bestEffort()) {
+            // Without best effort a node that does not exist is a wrong argument, as a bad page size is.
+            throw new IllegalArgumentException("build(numaPolicy=" + asked + "): " + reason);
+        }
+        // The README promises best effort downgrades it; the whole policy goes, since a policy over
+        // the remaining nodes would place pages where the caller did not ask.
+        return downgrade("build()", "numaPolicy=" + asked, NumaPolicy.none(), reason, downgrades);
     }
 
     private MemoryTagging planTagging(MemoryTagging asked, List<String> downgrades) {
@@ -142,12 +157,20 @@ public final class ReservingPageAllocator implements PageAllocator {
         if (initialPages < 0) {
             throw new IllegalArgumentException("allocate(initialPages=" + initialPages + "): initialPages must not be negative");
         }
-        long maximumPages = config.maximumPages().orElse(initialPages);
-        if (config.maximumPages().isPresent() && initialPages > maximumPages) {
+        if (config.maximumPages().isEmpty()) {
+            if (initialPages == 0) {
+                throw new IllegalArgumentException("allocate(initialPages=0): without a builder maximumPages the"
+                        + " maximum is initialPages, and maximumPages must be at least 1;"
+                        + " call allocate(0, maximumPages)");
+            }
+            return allocate(initialPages, initialPages);
+        }
+        long maximumPages = config.maximumPages().getAsLong();
+        if (initialPages > maximumPages) {
             throw new IllegalArgumentException("allocate(initialPages=" + initialPages + "): exceeds the builder's maximumPages="
                     + maximumPages);
         }
-        return allocate(initialPages, Math.max(maximumPages, 1));
+        return allocate(initialPages, maximumPages);
     }
 
     @Override
@@ -165,16 +188,64 @@ public final class ReservingPageAllocator implements PageAllocator {
         long maximumBytes = PageMath.bytes(operation, "maximumPages", maximumPages, config.pageBytes());
         try {
             return allocate(operation, initialPages, maximumPages, maximumBytes, plannedBacking, plannedDowngrades);
+        } catch (HugePagesUnavailable e) {
+            if (!config.bestEffort()) {
+                UnsupportedOptionException refused = new UnsupportedOptionException(operation.toString(),
+                        "hugePages=" + plannedBacking.hugePages(), e.reason);
+                for (Throwable releaseFailure : e.getSuppressed()) {
+                    refused.addSuppressed(releaseFailure);
+                }
+                throw refused;
+            }
+            return allocateWithoutHugePages(operation, initialPages, maximumPages, maximumBytes, e.reason);
         } catch (KernelException e) {
+            // A platform that takes huge pages at reserve (Windows large pages) refuses there.
             if (!config.bestEffort() || plannedBacking.explicitHugePageBytes() == 0) {
                 throw e;
             }
-            HugePages fallback = thpUsable() ? HugePages.transparent() : HugePages.systemDefault();
-            List<String> downgrades = new ArrayList<>(plannedDowngrades);
-            downgrades.add("hugePages=" + plannedBacking.hugePages() + " -> " + fallback + ": " + e.getMessage());
-            Backing backing = new Backing(fallback, plannedBacking.numaPolicy(), plannedBacking.memoryTagging());
-            return allocate(operation, initialPages, maximumPages, maximumBytes, backing, downgrades);
+            return allocateWithoutHugePages(operation, initialPages, maximumPages, maximumBytes, e.getMessage());
         }
+    }
+
+    private Region allocateWithoutHugePages(Operation operation, long initialPages, long maximumPages,
+            long maximumBytes, String reason) {
+        HugePages fallback = thpUsable() ? HugePages.transparent() : HugePages.systemDefault();
+        List<String> downgrades = new ArrayList<>(plannedDowngrades);
+        downgrades.add("hugePages=" + plannedBacking.hugePages() + " -> " + fallback + ": " + reason);
+        Backing backing = new Backing(fallback, plannedBacking.numaPolicy(), plannedBacking.memoryTagging());
+        return allocate(operation, initialPages, maximumPages, maximumBytes, backing, downgrades);
+    }
+
+    /**
+     * The kernel could not give the explicit huge pages a new region's initial commit needs: an
+     * option that cannot be honoured now, refused or downgraded by {@link #allocate(long, long)},
+     * never a bare kernel error. Internal: it never leaves this package.
+     */
+    static final class HugePagesUnavailable extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        /** The pool, its free count at the probe, the pages needed, and the kernel's words. */
+        final String reason;
+
+        HugePagesUnavailable(String reason) {
+            super(reason, null, true, false); // suppression on: a failed release is added to it
+            this.reason = reason;
+        }
+    }
+
+    /**
+     * {@return why the pool of {@code hugePageBytes} pages could not supply {@code byteLength} bytes}:
+     * the pool, its free count when the platform was probed (it may have changed since), the pages
+     * needed, and the kernel's refusal
+     */
+    String hugePagePoolShortage(long hugePageBytes, long byteLength, KernelException kernel) {
+        long needed = byteLength / hugePageBytes;
+        String pool = capabilities.hugePageSize(hugePageBytes)
+                .map(h -> " (" + h.freePages() + " of " + h.totalPages() + " free when probed)")
+                .orElse("");
+        SystemCallError error = kernel.systemCallError();
+        return "the pool of " + Units.bytes(hugePageBytes) + " pages" + pool + " cannot supply the " + needed
+                + " page" + (needed == 1 ? "" : "s") + " needed: " + error.call() + " -> " + error.name() + " ("
+                + error.code() + "): " + error.description();
     }
 
     private Region allocate(Operation operation, long initialPages, long maximumPages, long maximumBytes,
@@ -204,8 +275,8 @@ public final class ReservingPageAllocator implements PageAllocator {
         }
         LiveReservations.add(reservation, total);
         statistics.reserved(total, 1);
-        AppliedOptions applied = new AppliedOptions(backing.hugePages(), backing.numaPolicy(), config.populate(),
-                config.lock(), backing.memoryTagging(), downgrades);
+        AppliedOptions applied = new AppliedOptions(backing.hugePages(), backing.numaPolicy(), plannedPopulate,
+                plannedLock, backing.memoryTagging(), downgrades);
         ReservedRegion region = new ReservedRegion(this, reservation, total, reservation + before, granule,
                 maximumPages, backing, applied);
         long initialBytes = PageMath.bytes(operation, "initialPages", initialPages, config.pageBytes());

@@ -102,8 +102,13 @@ class PageAllocatorBuilderTest {
         try (Region region = builder().build().allocate(3)) {
             assertEquals(3, region.maximumPages(), "without a builder maximum the initial size is the maximum");
         }
-        try (Region region = builder().build().allocate(0)) {
-            assertEquals(1, region.maximumPages(), "a reservation holds at least one page");
+        IllegalArgumentException zero = assertThrows(IllegalArgumentException.class,
+                () -> builder().build().allocate(0));
+        assertEquals("allocate(initialPages=0): without a builder maximumPages the maximum is initialPages, and"
+                + " maximumPages must be at least 1; call allocate(0, maximumPages)", zero.getMessage(),
+                "as allocate(0, 0), the Javadoc says");
+        try (Region region = builder().withMaximumPages(2).build().allocate(0)) {
+            assertEquals(2, region.maximumPages(), "with a builder maximum, a region may start empty");
         }
     }
 }

@@ -24,7 +24,7 @@ final class FakeVirtualMemory implements VirtualMemory {
     final Capabilities capabilities;
     final List<String> calls = new ArrayList<>();
     private final Map<Long, Arena> reservations = new HashMap<>();
-    private final Map<String, SystemCallException> failNext = new HashMap<>();
+    private final Map<String, Integer> failNext = new HashMap<>();
     private boolean canPopulate = true;
     private boolean canLock = true;
 
@@ -38,7 +38,12 @@ final class FakeVirtualMemory implements VirtualMemory {
 
     /** Makes the next call of {@code primitive} (e.g. {@code commit}) fail with ENOMEM. */
     synchronized FakeVirtualMemory failNext(String primitive) {
-        failNext.put(primitive, new SystemCallException(primitive + "(...)", 12, "ENOMEM", "Cannot allocate memory"));
+        return failNext(primitive, 1);
+    }
+
+    /** Makes the next {@code calls} calls of {@code primitive} fail with ENOMEM. */
+    synchronized FakeVirtualMemory failNext(String primitive, int calls) {
+        failNext.put(primitive, calls);
         return this;
     }
 
@@ -58,9 +63,12 @@ final class FakeVirtualMemory implements VirtualMemory {
 
     private void call(String primitive, String text) throws SystemCallException {
         calls.add(text);
-        SystemCallException failure = failNext.remove(primitive);
-        if (failure != null) {
-            throw failure;
+        Integer failures = failNext.remove(primitive);
+        if (failures != null) {
+            if (failures > 1) {
+                failNext.put(primitive, failures - 1);
+            }
+            throw new SystemCallException(primitive + "(...)", 12, "ENOMEM", "Cannot allocate memory");
         }
     }
 

@@ -3,6 +3,7 @@ package dev.pagealloc.internal;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,6 +22,8 @@ import dev.pagealloc.api.Units;
 import dev.pagealloc.api.UnsupportedOptionException;
 import dev.pagealloc.spi.PlatformProvider;
 import dev.pagealloc.spi.VirtualMemory;
+import java.lang.foreign.MemorySegment;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -96,11 +99,18 @@ class ReservingPageAllocatorTest {
     }
 
     @Test
-    void shouldRefuseANumaNodeThatDoesNotExistEvenWithBestEffort() {
+    void shouldRefuseANumaNodeThatDoesNotExistOrDowngradeItWithBestEffort() {
         FakeVirtualMemory numa = fake(b -> b.numaNodes(List.of(new Capabilities.NumaNode(0, 1L << 30, 1L << 29, List.of(0, 1)))));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> builder(numa).withBestEffort(true).withNumaPolicy(NumaPolicy.bind(0, 3)).build());
+                () -> builder(numa).withNumaPolicy(NumaPolicy.bind(0, 3)).build());
         assertEquals("build(numaPolicy=" + NumaPolicy.bind(0, 3) + "): NUMA node 3 does not exist; nodes: [0]", e.getMessage());
+        try (Region region = builder(numa).withBestEffort(true).withNumaPolicy(NumaPolicy.interleave(0, 3, 5)).build()
+                .allocate(1, 1)) {
+            assertEquals(NumaPolicy.none(), region.appliedOptions().numaPolicy(), "the README's promise: downgraded");
+            assertEquals(List.of("numaPolicy=" + NumaPolicy.interleave(0, 3, 5) + " -> default: NUMA nodes [3, 5]"
+                    + " do not exist; nodes: [0]"), region.appliedOptions().downgrades());
+        }
+        assertTrue(numa.calls().getFirst().endsWith(", default)"), "the reservation is made without the policy");
         try (Region region = builder(numa).withNumaNode(0).build().allocate(1, 1)) {
             assertEquals(NumaPolicy.bind(0), region.appliedOptions().numaPolicy());
         }
@@ -195,19 +205,29 @@ class ReservingPageAllocatorTest {
         FakeVirtualMemory memory = fake(b -> b.hugePageSizes(List.of(new Capabilities.HugePageSize(HugePages.SIZE_2_MIB, 0, 0))));
         PageAllocator strict = builder(memory).withHugePages(HugePages.explicit(HugePages.SIZE_2_MIB)).build();
         memory.failNext("commit");
-        KernelException e = assertThrows(KernelException.class, () -> strict.allocate(1, 1));
-        assertTrue(e.getMessage().startsWith("allocate(initialPages=1, maximumPages=1): cannot commit 2097152 bytes of"
-                + " explicit(2 MiB) huge pages at 0x"), e.getMessage());
+        UnsupportedOptionException e = assertThrows(UnsupportedOptionException.class, () -> strict.allocate(40, 64));
+        String shortage = "the pool of 2 MiB pages (0 of 0 free when probed) cannot supply the 2 pages needed:"
+                + " commit(...) -> ENOMEM (12): Cannot allocate memory";
+        assertEquals("allocate(initialPages=40, maximumPages=64): hugePages=explicit(2 MiB) is not available: "
+                + shortage, e.getMessage());
+        assertEquals(0, memory.liveReservations(), "nothing stays reserved");
         PageAllocator lenient = builder(memory).withHugePages(HugePages.explicit(HugePages.SIZE_2_MIB))
                 .withBestEffort(true).build();
         memory.failNext("commit");
-        try (Region region = lenient.allocate(1, 1)) {
+        try (Region region = lenient.allocate(40, 64)) {
             assertEquals(HugePages.systemDefault(), region.appliedOptions().hugePages());
             assertEquals(P, region.protectionGranuleBytes());
-            assertEquals(1, region.appliedOptions().downgrades().size());
-            assertTrue(region.appliedOptions().downgrades().getFirst().startsWith("hugePages=explicit(2 MiB) -> default: "));
+            assertEquals(List.of("hugePages=explicit(2 MiB) -> default: " + shortage),
+                    region.appliedOptions().downgrades(), "the AppliedOptions example's form");
         }
         assertEquals(0, memory.liveReservations());
+        try (Region region = strict.allocate(32, 64)) {
+            memory.failNext("commit");
+            KernelException grow = assertThrows(KernelException.class, () -> region.grow(1),
+                    "a region that has its huge pages reports a later refusal as the kernel's");
+            assertTrue(grow.getMessage().startsWith("grow(additionalPages=1): cannot commit 2097152 bytes of"
+                    + " explicit(2 MiB) huge pages at 0x"), grow.getMessage());
+        }
     }
 
     @Test
@@ -215,15 +235,19 @@ class ReservingPageAllocatorTest {
         FakeVirtualMemory memory = fake(b -> b).withoutPopulateAndLock();
         PageAllocator strict = builder(memory).withPopulate(true).build();
         UnsupportedOptionException e = assertThrows(UnsupportedOptionException.class, () -> strict.allocate(1, 1));
-        assertEquals("allocate(initialPages=1, maximumPages=1): populate/lock is not available: the fake cannot populate",
-                e.getMessage());
+        assertEquals("allocate(initialPages=1, maximumPages=1): populate=true is not available: the fake cannot"
+                + " populate", e.getMessage());
         assertEquals(0, memory.liveReservations());
+        UnsupportedOptionException lock = assertThrows(UnsupportedOptionException.class,
+                () -> builder(memory).withLock(true).build().allocate(1, 1));
+        assertEquals("allocate(initialPages=1, maximumPages=1): lock=true is not available: the fake cannot lock",
+                lock.getMessage(), "only the option asked is named");
         PageAllocator lenient = builder(memory).withPopulate(true).withLock(true).withBestEffort(true).build();
         try (Region region = lenient.allocate(1, 2)) {
             assertFalse(region.appliedOptions().populated());
             assertFalse(region.appliedOptions().locked());
-            assertEquals(List.of("populate=true, lock=true -> false: the fake cannot populate"),
-                    region.appliedOptions().downgrades());
+            assertEquals(List.of("populate=true -> false: the fake cannot populate",
+                    "lock=true -> false: the fake cannot lock"), region.appliedOptions().downgrades());
             region.grow(1);
             assertEquals(2 * WASM_PAGE, lenient.statistics().committedBytes());
         }
@@ -240,5 +264,77 @@ class ReservingPageAllocatorTest {
         assertEquals(List.of("reserve(131072, 4096, default)", "commit(+65536, default)", "populate(+65536)", "lock(+65536)",
                 "commit(+65536, default)", "populate(+65536)", "lock(+65536)", "decommit(+65536)",
                 "commit(+65536, default)", "populate(+65536)", "lock(+65536)", "release(131072)"), memory.calls());
+    }
+
+    @Test
+    void shouldRefuseAtBuildOrDowngradeLockAndPopulateThePlatformSaysItCannotDo() {
+        FakeVirtualMemory memory = fake(b -> b.pageLocking(false).prefaulting(false));
+        UnsupportedOptionException lock = assertThrows(UnsupportedOptionException.class,
+                () -> builder(memory).withLock(true).build());
+        assertEquals("build(): lock=true is not available: platform fake cannot lock pages in memory",
+                lock.getMessage());
+        UnsupportedOptionException populate = assertThrows(UnsupportedOptionException.class,
+                () -> builder(memory).withPopulate(true).build());
+        assertEquals("build(): populate=true is not available: platform fake cannot prefault pages",
+                populate.getMessage());
+        try (Region region = builder(memory).withLock(true).withBestEffort(true).build().allocate(1, 2)) {
+            assertFalse(region.appliedOptions().locked(), "never claims what was not applied");
+            assertEquals(List.of("lock=true -> false: platform fake cannot lock pages in memory"),
+                    region.appliedOptions().downgrades());
+            region.grow(1);
+        }
+        assertTrue(memory.calls().stream().noneMatch(c -> c.startsWith("lock") || c.startsWith("populate")),
+                () -> memory.calls().toString());
+    }
+
+    @Test
+    void shouldRefuseAProtectionThePlatformLacksBeforeInvalidatingViews() {
+        FakeVirtualMemory memory = fake(b -> b.protections(
+                EnumSet.of(Protection.NONE, Protection.READ, Protection.READ_WRITE)));
+        try (Region region = builder(memory).build().allocate(1, 1)) {
+            MemorySegment view = region.segment();
+            view.set(JAVA_BYTE, 0, (byte) 7);
+            UnsupportedOptionException e = assertThrows(UnsupportedOptionException.class,
+                    () -> region.protect(0, P, Protection.READ_EXECUTE));
+            assertEquals("protect(byteOffset=0, byteLength=4096, protection=READ_EXECUTE): protection=READ_EXECUTE is"
+                    + " not available: platform fake offers [NONE, READ, READ_WRITE]", e.getMessage());
+            assertEquals(7, view.get(JAVA_BYTE, 0), "the view from before is still valid");
+            assertSame(view, region.segment(), "and still the cached one");
+            assertTrue(memory.calls().stream().noneMatch(c -> c.startsWith("protect")),
+                    () -> memory.calls().toString());
+            assertThrows(UnsupportedOptionException.class, () -> region.protect(0, 0, Protection.READ_EXECUTE),
+                    "even an empty range");
+        }
+    }
+
+    @Test
+    void shouldPutProtectionsBackWhenTheKernelRefusesPartWay() {
+        FakeVirtualMemory memory = fake(b -> b);
+        try (Region region = builder(memory).withPageBytes(P).build().allocate(3, 3)) {
+            region.protect(P, P, Protection.READ);
+            region.segment(0, P).set(JAVA_BYTE, 0, (byte) 5);
+            int before = memory.calls().size();
+            memory.failNext("decommit");
+            KernelException e = assertThrows(KernelException.class, () -> region.decommit(0, 3 * P));
+            assertEquals(List.of("decommit(+12288)", "protect(+4096, READ_WRITE)", "protect(+4096, READ)",
+                    "protect(+4096, READ_WRITE)"), memory.calls().subList(before, memory.calls().size()),
+                    "each run gets its own protection back");
+            assertEquals(0, e.getSuppressed().length);
+            assertEquals(Protection.READ, region.protectionAt(P));
+            assertEquals(5, region.segment(0, P).get(JAVA_BYTE, 0), "contents kept");
+
+            memory.failNext("protect", 2);
+            KernelException twice = assertThrows(KernelException.class,
+                    () -> region.protect(0, 2 * P, Protection.NONE));
+            assertEquals(1, twice.getSuppressed().length, "the refused restore is attached");
+            String restore = twice.getSuppressed()[0].getMessage();
+            assertTrue(restore.startsWith("restore: cannot restore READ_WRITE on 4096 bytes at 0x"), restore);
+            assertEquals(Protection.NONE, region.protectionAt(0),
+                    "what could not be put back is recorded inaccessible");
+            assertEquals(Protection.READ, region.protectionAt(P), "what could, has its protection");
+            assertThrows(IllegalStateException.class, () -> region.segment(0, 1), "no view of a range in doubt");
+            region.protect(0, P, Protection.READ_WRITE);
+            assertEquals(5, region.segment(0, P).get(JAVA_BYTE, 0));
+        }
     }
 }

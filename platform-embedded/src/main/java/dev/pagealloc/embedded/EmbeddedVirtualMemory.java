@@ -108,6 +108,8 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
                 .overcommit(Capabilities.OvercommitPolicy.NEVER)
                 .memoryLimitBytes(OptionalLong.of(buffer.byteSize()))
                 .totalMemoryBytes(buffer.byteSize())
+                .protections(java.util.EnumSet.of(Protection.NONE, Protection.READ, Protection.READ_WRITE))
+                .pageLocking(false)
                 .build();
         // Last, so that nothing after it can fail and leave the bytes claimed until the next GC.
         BufferClaims.claim("open(staticBuffer=" + EmbeddedBuffers.describe(buffer) + ")", this,

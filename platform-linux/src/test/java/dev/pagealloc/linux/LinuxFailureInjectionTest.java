@@ -120,4 +120,65 @@ class LinuxFailureInjectionTest {
                 "every page resident before any access");
         assertTrue(region.appliedOptions().populated());
     }
+
+    @Test
+    void shouldLoseNoContentWhenDecommitIsRefusedAtTheMappingLimit() {
+        allocator = allocator(PageAllocator.builder());
+        region = allocate4Pages();
+        long base = region.address();
+        long page = CAPABILITIES.pageBytes();
+        region.segment().fill((byte) 0x77);
+        // mprotect(PROT_NONE) of a page inside a read-write mapping splits it; at vm.max_map_count
+        // the kernel refuses with ENOMEM (mprotect(2)).
+        doReturn(-1).doAnswer(delegatesTo(FfmLinuxKernel.INSTANCE)).when(kernel)
+                .mprotect(eq(base + page), eq(page), eq(LinuxAbi.PROT_NONE));
+        doReturn(LinuxAbi.ENOMEM).doAnswer(delegatesTo(FfmLinuxKernel.INSTANCE)).when(kernel).errno();
+
+        KernelException e = assertThrows(KernelException.class, () -> region.decommit(page, page));
+
+        String at = Units.hex(base + page);
+        assertEquals("decommit(byteOffset=" + page + ", byteLength=" + page + "): cannot decommit " + page
+                + " bytes at " + at + ": mprotect(" + at + ", " + page + ", PROT_NONE) -> ENOMEM (12): Cannot allocate"
+                + " memory", e.getMessage());
+        verify(kernel, never()).madvise(anyLong(), anyLong(), eq(LinuxAbi.MADV_DONTNEED));
+        assertEquals(List.of(new KernelView.Mapping(base, base + 4 * 65536, Protection.READ_WRITE)),
+                view.mappings(base, 4 * 65536), "the kernel kept the access");
+        assertEquals(Protection.READ_WRITE, region.protectionAt(page));
+        assertEquals(0x77, region.segment().get(JAVA_BYTE, page), "the contents are still there");
+        assertEquals(4 * 65536, view.residentBytes(base, 4 * 65536).getAsLong(), "and still resident");
+        region.decommit(page, page);
+        assertEquals(0, view.residentBytes(base + page, page).getAsLong(), "the next decommit works");
+    }
+
+    @Test
+    void shouldPutTheProtectionBackWhenUnlockingForADecommitIsRefused() {
+        allocator = allocator(PageAllocator.builder().withLock(true));
+        region = allocate4Pages();
+        long base = region.address();
+        long page = CAPABILITIES.pageBytes();
+        region.segment().fill((byte) 0x78);
+        region.protect(0, page, Protection.READ);
+        // Locked pages refuse MADV_DONTNEED; munlock of part of a locked mapping splits it and can be
+        // refused at the mapping limit like mprotect, by then after the access was taken.
+        doReturn(-1).when(kernel).munlock(anyLong(), anyLong());
+        // The first errno is MADV_DONTNEED's real EINVAL; the second is munlock's.
+        doAnswer(delegatesTo(FfmLinuxKernel.INSTANCE)).doReturn(LinuxAbi.ENOMEM)
+                .doAnswer(delegatesTo(FfmLinuxKernel.INSTANCE)).when(kernel).errno();
+
+        KernelException e = assertThrows(KernelException.class, () -> region.decommit(0, 2 * page));
+
+        assertTrue(e.getMessage().endsWith(": munlock(" + Units.hex(base) + ", " + 2 * page + ") -> ENOMEM (12): Cannot"
+                + " allocate memory"), e.getMessage());
+        assertEquals(List.of(new KernelView.Mapping(base, base + page, Protection.READ),
+                new KernelView.Mapping(base + page, base + 4 * 65536, Protection.READ_WRITE)),
+                view.mappings(base, 4 * 65536), "each page got its protection back");
+        assertEquals(Protection.READ, region.protectionAt(0));
+        assertEquals(0x78, region.segment().get(JAVA_BYTE, 0), "no content lost");
+        assertEquals(0x78, region.segment().get(JAVA_BYTE, page));
+        assertEquals(4 * 65536, view.residentBytes(base, 4 * 65536).getAsLong());
+    }
+
+    private Region allocate4Pages() {
+        return allocator.allocate(4, 8);
+    }
 }

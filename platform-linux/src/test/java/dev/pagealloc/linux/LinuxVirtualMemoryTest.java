@@ -171,12 +171,20 @@ class LinuxVirtualMemoryTest {
     }
 
     @Test
-    void shouldDecommitBasePagesWithDontneedThenProtNone() throws SystemCallException {
+    void shouldDecommitBasePagesWithProtNoneThenDontneed() throws SystemCallException {
         memory.decommit(A, 2 * PAGE, Backing.DEFAULT);
         InOrder order = inOrder(kernel);
-        order.verify(kernel).madvise(A, 2 * PAGE, 4);
         order.verify(kernel).mprotect(A, 2 * PAGE, 0);
+        order.verify(kernel).madvise(A, 2 * PAGE, 4);
         verify(kernel, never()).mmap(anyLong(), anyLong(), anyInt(), anyInt(), anyInt(), anyLong());
+    }
+
+    @Test
+    void shouldDropNothingWhenProtNoneIsRefused() {
+        when(kernel.mprotect(A, PAGE, 0)).thenReturn(-1);
+        when(kernel.errno()).thenReturn(12);
+        assertThrows(SystemCallException.class, () -> memory.decommit(A, PAGE, Backing.DEFAULT));
+        verify(kernel, never()).madvise(anyLong(), anyLong(), anyInt());
     }
 
     @Test
@@ -185,10 +193,10 @@ class LinuxVirtualMemoryTest {
         when(kernel.errno()).thenReturn(22);
         memory.decommit(A, PAGE, Backing.DEFAULT);
         InOrder order = inOrder(kernel);
+        order.verify(kernel).mprotect(A, PAGE, 0);
         order.verify(kernel).madvise(A, PAGE, 4);
         order.verify(kernel).munlock(A, PAGE);
         order.verify(kernel).madvise(A, PAGE, 4);
-        order.verify(kernel).mprotect(A, PAGE, 0);
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.pagealloc.testkit;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -18,18 +19,26 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The conformance suite, part 5: threads. Readers of {@link ViewSharing#SHARED} views run while
  * another thread grows, protects and discards; allocation and deallocation run from several
  * threads at once; grows from several threads are serialized; and {@link ViewSharing#CONFINED}
- * regions refuse to be taken from another thread. Backends extend {@link PageAllocatorContract}.
+ * regions refuse to be taken from another thread while the thread that holds views lives, and pass
+ * to the next thread once it has ended or its views were invalidated. Backends extend
+ * {@link PageAllocatorContract}.
  */
 public abstract class ConcurrencyContract extends BadInputContract {
     /** Creates the suite. */
@@ -226,7 +235,8 @@ public abstract class ConcurrencyContract extends BadInputContract {
         });
         other.join(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
         String prefix = "deallocate(): views of the region at " + Units.hex(region.address())
-                + " are confined to the thread that made them";
+                + " are confined to thread \"" + Thread.currentThread().getName() + "\" (#"
+                + Thread.currentThread().threadId() + "), which made them and is alive; call from that thread";
         for (int i = 0; i < 4; i++) {
             if (!(seen.get(i) instanceof WrongThreadException)) {
                 fail("call " + i + " from another thread: expected WrongThreadException, got " + seen.get(i));
@@ -251,5 +261,87 @@ public abstract class ConcurrencyContract extends BadInputContract {
         } catch (Throwable t) {
             return t;
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"platform", "virtual", "pool"})
+    void shouldReleaseAConfinedRegionWhoseViewsBelongToAThreadThatHasEnded(String kind) throws Exception {
+        Region region = allocate(allocator(b -> b.withViewSharing(ViewSharing.CONFINED)), 2, 4);
+        long granule = region.protectionGranuleBytes();
+        AtomicReference<MemorySegment> abandoned = new AtomicReference<>();
+        Runnable owner = () -> {
+            MemorySegment view = region.segment();
+            view.fill((byte) 0x5A);
+            abandoned.set(view);
+        };
+        switch (kind) {
+            case "platform" -> Thread.ofPlatform().start(owner).join();
+            case "virtual" -> Thread.ofVirtual().start(owner).join();
+            default -> {
+                List<Thread> workers = new CopyOnWriteArrayList<>();
+                ExecutorService pool = Executors.newFixedThreadPool(1, task -> {
+                    Thread worker = Thread.ofPlatform().unstarted(task);
+                    workers.add(worker);
+                    return worker;
+                });
+                pool.submit(owner).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                pool.shutdown();
+                assertTrue(pool.awaitTermination(TIMEOUT_SECONDS, TimeUnit.SECONDS), "the pool terminated");
+                // awaitTermination returns from inside the last worker's exit, a moment before its
+                // thread ends: until then the views are still that thread's.
+                workers.getFirst().join(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
+            }
+        }
+        region.decommit(0, granule);
+        assertKernel(region.address(), granule, Protection.NONE, "page decommitted by another thread");
+        assertThrows(WrongThreadException.class, () -> abandoned.get().get(JAVA_BYTE, granule),
+                "the ended thread's view stays unusable from here, never a fault");
+        MemorySegment mine = region.segment(granule, granule);
+        assertFilled(mine, (byte) 0x5A, "the next thread to ask owns the views");
+        region.protect(granule, granule, Protection.READ);
+        assertKernel(region.address() + granule, granule, Protection.READ, "protected by the new owner");
+        long start = reservationStart(region);
+        long bytes = region.reservedBytes();
+        region.deallocate();
+        assertUnmapped(start, bytes, "region of a " + kind + " thread that ended, deallocated by another");
+        assertThrows(IllegalStateException.class, () -> mine.get(JAVA_BYTE, 0));
+    }
+
+    @Test
+    void shouldRefuseAConfinedViewToAnotherThreadAtOnceAndHandItOverOnceInvalidated() throws Exception {
+        Region region = allocate(allocator(b -> b.withViewSharing(ViewSharing.CONFINED)), 2, 4);
+        long granule = region.protectionGranuleBytes();
+        AtomicReference<MemorySegment> made = new AtomicReference<>();
+        Thread.ofVirtual().start(() -> made.set(region.segment())).join();
+        made.get(); // made on a thread that has ended: a region created on one thread and used on another
+        MemorySegment view = region.segment();
+        view.set(JAVA_BYTE, 0, (byte) 7);
+        List<Throwable> seen = new ArrayList<>();
+        Thread.ofPlatform().name("other").start(() -> {
+            seen.add(catching(region::segment));
+            seen.add(catching(() -> region.segment(0, 1)));
+        }).join();
+        String owner = "are confined to thread \"" + Thread.currentThread().getName() + "\" (#"
+                + Thread.currentThread().threadId() + "), which made them and is alive";
+        for (Throwable t : seen) {
+            if (!(t instanceof WrongThreadException)) {
+                fail("a view asked for by another thread while the owner lives: expected WrongThreadException, got "
+                        + t);
+            }
+            assertTrue(t.getMessage().contains(owner) && t.getMessage().endsWith(
+                    "or build the allocator withViewSharing(ViewSharing.SHARED)"), t.getMessage());
+        }
+        region.protect(0, granule, Protection.READ);
+        region.protect(0, granule, Protection.READ_WRITE);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread other = Thread.ofPlatform().start(() -> failure.set(catching(() -> {
+            MemorySegment theirs = region.segment();
+            assertEquals(7, theirs.get(JAVA_BYTE, 0));
+            theirs.set(JAVA_BYTE, 1, (byte) 8);
+            assertEquals(theirs, region.segment(), "the cached view, now theirs");
+        })));
+        other.join();
+        assertEquals(null, failure.get(), "once every view was invalidated another thread may take them");
+        assertEquals(8, region.segment(0, 2).get(JAVA_BYTE, 1), "and after it ended, this thread again");
     }
 }

@@ -57,8 +57,9 @@ public abstract class ContractSupport {
 
     /**
      * {@return whether {@link Protection#READ_EXECUTE} is honoured}; a backend whose memory the
-     * CPU cannot execute (the embedded buffer) returns {@code false} and must refuse it with a
-     * {@link dev.pagealloc.api.KernelException}
+     * CPU cannot execute (the embedded buffer) returns {@code false}, leaves it out of
+     * {@link dev.pagealloc.api.Capabilities#protections()}, and so has it refused with an
+     * {@link dev.pagealloc.api.UnsupportedOptionException} before any view is invalidated
      */
     protected boolean canExecute() {
         return true;

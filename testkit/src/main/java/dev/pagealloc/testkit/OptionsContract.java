@@ -62,15 +62,44 @@ public abstract class OptionsContract extends ConcurrencyContract {
     }
 
     @Test
-    void shouldRefuseANumaNodeThatDoesNotExist() {
+    void shouldRefuseANumaNodeThatDoesNotExistOrDowngradeItWithBestEffort() {
         Capabilities capabilities = allocator(b -> b).capabilities();
         Assumptions.assumeFalse(capabilities.numaNodes().isEmpty(), "the platform has no NUMA nodes");
         int missing = NumaPolicy.MAX_NODE;
         Assumptions.assumeTrue(capabilities.numaNode(missing).isEmpty(), "the machine has 1024 nodes");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> allocator(b -> b.withNumaNode(missing).withBestEffort(true)));
+                () -> allocator(b -> b.withNumaNode(missing)));
         assertTrue(e.getMessage().startsWith("build(numaPolicy=" + NumaPolicy.bind(missing) + "): NUMA node " + missing
                 + " does not exist; nodes: "), e.getMessage());
+        Region region = allocate(allocator(b -> b.withNumaNode(missing).withBestEffort(true)), 1, 1);
+        assertEquals(NumaPolicy.none(), region.appliedOptions().numaPolicy(), "downgraded, as the README promises");
+        assertEquals(1, region.appliedOptions().downgrades().size(), region.appliedOptions().downgrades()::toString);
+        assertTrue(region.appliedOptions().downgrades().getFirst().startsWith("numaPolicy=" + NumaPolicy.bind(missing)
+                + " -> " + NumaPolicy.none() + ": NUMA node " + missing + " does not exist; nodes: "),
+                region.appliedOptions().downgrades()::toString);
+        assertLayout(region, WASM_PAGE);
+    }
+
+    @Test
+    void shouldLockOrRefuseLockingAtBuildAsTheCapabilitiesSay() {
+        Capabilities capabilities = allocator(b -> b).capabilities();
+        if (capabilities.pageLocking()) {
+            Region region = allocate(allocator(b -> b.withLock(true)), 1, 2);
+            assertTrue(region.appliedOptions().locked());
+            region.grow(1);
+            assertLayout(region, 2 * WASM_PAGE);
+            return;
+        }
+        UnsupportedOptionException e = assertThrows(UnsupportedOptionException.class,
+                () -> allocator(b -> b.withLock(true)));
+        assertTrue(e.getMessage().startsWith("build(): lock=true is not available: "), e.getMessage());
+        assertFalse(e.getMessage().contains("populate"), "names only the option asked: " + e.getMessage());
+        Region region = allocate(allocator(b -> b.withLock(true).withBestEffort(true)), 1, 2);
+        assertFalse(region.appliedOptions().locked(), "never claims a lock it did not take");
+        assertTrue(region.appliedOptions().downgrades().getFirst().startsWith("lock=true -> false: "),
+                region.appliedOptions().downgrades()::toString);
+        assertEquals(1, region.grow(1), "and grows like any region");
+        assertLayout(region, 2 * WASM_PAGE);
     }
 
     @Test

@@ -104,13 +104,21 @@ public abstract class PageAllocatorContract extends OptionsContract {
                 long add = random.nextLong(Math.max(1, (model.maximumPages() - model.pages()) / 2 + 2));
                 record(log, step, "grow(" + add + ")");
                 long before = model.pages();
-                if (model.grow(add)) {
-                    assertEquals(before, random.nextBoolean() ? region.grow(add) : region.tryGrow(add));
-                } else if (random.nextBoolean()) {
+                Class<? extends Exception> outcome = model.grow(add);
+                Region r = region;
+                boolean tryGrow = random.nextBoolean();
+                if (outcome == null) {
+                    assertEquals(before, tryGrow ? region.tryGrow(add) : region.grow(add));
+                } else if (outcome == MaximumPagesExceededException.class && tryGrow) {
                     assertEquals(-1, region.tryGrow(add));
                 } else {
-                    Region r = region;
-                    assertThrows(MaximumPagesExceededException.class, () -> r.grow(add));
+                    assertThrows(outcome, () -> {
+                        if (tryGrow) {
+                            r.tryGrow(add);
+                        } else {
+                            r.grow(add);
+                        }
+                    });
                 }
             } else if (op < 30) {
                 Protection[] choices = canExecute() ? Protection.values()

@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pagealloc.api.KernelException;
 import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
+import dev.pagealloc.api.UnsupportedOptionException;
 import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -159,16 +159,51 @@ public abstract class RegionLifecycleContract extends ContractSupport {
     }
 
     @Test
-    void shouldRefuseExecuteWhereTheMemoryCannotRun() {
+    void shouldRefuseExecuteWhereTheMemoryCannotRunBeforeTouchingAnyView() {
         Assumptions.assumeFalse(canExecute(), "the backend runs code");
-        Region region = allocate(allocator(b -> b), 1, 1);
+        PageAllocator allocator = allocator(b -> b);
+        assertFalse(allocator.capabilities().protections().contains(Protection.READ_EXECUTE),
+                "the capabilities say what protect refuses");
+        Region region = allocate(allocator, 1, 1);
         long granule = region.protectionGranuleBytes();
-        KernelException e = assertThrows(KernelException.class,
+        MemorySegment view = region.segment();
+        view.set(JAVA_BYTE, 0, (byte) 9);
+        UnsupportedOptionException e = assertThrows(UnsupportedOptionException.class,
                 () -> region.protect(0, granule, Protection.READ_EXECUTE));
-        assertTrue(e.getMessage().startsWith("protect(byteOffset=0, byteLength=" + granule + ", protection=READ_EXECUTE): "),
-                e.getMessage());
+        assertTrue(e.getMessage().startsWith("protect(byteOffset=0, byteLength=" + granule
+                + ", protection=READ_EXECUTE): protection=READ_EXECUTE is not available: platform "), e.getMessage());
         assertLayout(region, region.committedBytes());
         assertEquals(Protection.READ_WRITE, region.protectionAt(0));
+        assertEquals(9, view.get(JAVA_BYTE, 0), "refused before any view was invalidated");
+    }
+
+    @Test
+    void shouldRefuseAGrowIntoAGranuleThatIsNotReadWriteAndGrowOnceItIs() {
+        PageAllocator allocator = allocator(b -> b.withPageBytes(1).withGuardPages(true));
+        long granule = allocator.capabilities().pageBytes();
+        Region region = allocate(allocator, 10, 3 * granule);
+        assertEquals(granule, region.committedBytes());
+        region.segment().fill((byte) 6);
+        long base = region.address();
+        region.protect(0, granule, Protection.READ);
+        IllegalStateException protectedGranule = assertThrows(IllegalStateException.class, () -> region.grow(1));
+        assertEquals("grow(additionalPages=1): the new pages would start inside the granule at byteOffset=0 (" + granule
+                + " bytes), which the region's last pages share and which is protected READ; make it READ_WRITE first"
+                + " (protect)", protectedGranule.getMessage());
+        assertThrows(IllegalStateException.class, () -> region.tryGrow(1));
+        assertEquals(10, region.pages(), "nothing changed");
+        assertKernel(base, granule, Protection.READ, "the shared granule keeps its protection");
+        region.decommit(0, granule);
+        IllegalStateException decommitted = assertThrows(IllegalStateException.class, () -> region.grow(granule));
+        assertTrue(decommitted.getMessage().endsWith("which is decommitted; make it READ_WRITE first (recommit)"),
+                decommitted.getMessage());
+        assertEquals(10, region.pages());
+        assertKernelRuns(base, 3 * granule, java.util.List.of(new KernelView.Mapping(base, base + 3 * granule,
+                Protection.NONE)), "decommitted granule and reserved tail");
+        region.recommit(0, granule);
+        assertEquals(10, region.grow(granule), "a READ_WRITE granule takes new pages");
+        assertKernel(base, 2 * granule, Protection.READ_WRITE, "grown pages");
+        assertZero(region.segment(), "grown and recommitted pages read zero");
     }
 
     @Test

@@ -71,10 +71,18 @@ final class RegionModel {
         return granules[(int) (byteOffset / granuleBytes)];
     }
 
-    /** {@return whether {@code additionalPages} fit; commits them if they do} */
-    boolean grow(long additionalPages) {
+    /**
+     * {@return null if the grow succeeds (and applies it), else the exception type it must throw}:
+     * past the maximum, or starting inside a last granule that is not read-write (a page unit
+     * smaller than the granule)
+     */
+    Class<? extends Exception> grow(long additionalPages) {
         if (additionalPages > maximumPages - pages) {
-            return false;
+            return dev.pagealloc.api.MaximumPagesExceededException.class;
+        }
+        long start = pages * pageBytes;
+        if (additionalPages > 0 && start < committedBytes && stateAt(start) != Protection.READ_WRITE) {
+            return IllegalStateException.class;
         }
         pages += additionalPages;
         long newCommitted = roundUp(pages * pageBytes);
@@ -82,7 +90,7 @@ final class RegionModel {
             granules[(int) g] = Protection.READ_WRITE;
         }
         committedBytes = Math.max(committedBytes, newCommitted);
-        return true;
+        return null;
     }
 
     private boolean anyDecommitted(long start, long end) {

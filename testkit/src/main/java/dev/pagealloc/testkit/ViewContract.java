@@ -2,14 +2,22 @@ package dev.pagealloc.testkit;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
+import dev.pagealloc.api.Units;
+import dev.pagealloc.api.ViewSharing;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.Pipe;
 import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -142,5 +150,55 @@ public abstract class ViewContract extends RegionLifecycleContract {
         OptionalLong resident = kernelView().residentBytes(address, byteSize);
         Assumptions.assumeTrue(resident.isPresent(), "the kernel view cannot observe residency");
         assertEquals(byteSize, resident.getAsLong(), "written pages are resident");
+    }
+
+    @Test
+    void shouldKeepARegionWhoseDeallocateMeetsAJdkCallAliveAndFreeItOnTheNextCall() throws Exception {
+        Region region = allocate(allocator(b -> b.withViewSharing(ViewSharing.SHARED)), 64, 64);
+        MemorySegment view = region.segment();
+        view.fill((byte) 0x2E);
+        long start = reservationStart(region);
+        long bytes = region.reservedBytes();
+        Pipe pipe = Pipe.open();
+        try (Pipe.SinkChannel sink = pipe.sink(); Pipe.SourceChannel source = pipe.source()) {
+            AtomicReference<Throwable> writerFailure = new AtomicReference<>();
+            // One blocking write of 4 MiB into a pipe that holds far less: the JDK keeps the view's
+            // arena acquired (IOUtil's acquireScope) until the whole buffer has gone through.
+            Thread writer = Thread.ofPlatform().start(() -> {
+                try {
+                    ByteBuffer buffer = view.asByteBuffer();
+                    while (buffer.hasRemaining()) {
+                        sink.write(buffer);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    writerFailure.set(e);
+                }
+            });
+            ByteBuffer received = ByteBuffer.allocate((int) view.byteSize());
+            source.read(received.limit(1)); // returns once the writer is inside its write, holding the view
+            // Where the pipe is a socket pair (Windows), its buffer could take the whole view at once.
+            Assumptions.assumeTrue(writer.isAlive(), "the pipe took all 4 MiB at once: no JDK call holds the view");
+            IllegalStateException e = assertThrows(IllegalStateException.class, region::deallocate);
+            assertTrue(e.getMessage().startsWith("deallocate(): a view of the region at " + Units.hex(region.address())
+                    + " is in use by a native call ("), e.getMessage());
+            assertTrue(e.getMessage().endsWith("the region is left as it was, its views valid: call again once that"
+                    + " call has returned"), e.getMessage());
+            assertTrue(region.isAlive(), "a refused deallocate leaves the region alive");
+            assertEquals(0x2E, view.get(JAVA_BYTE, view.byteSize() - 1), "and its views valid");
+            assertLayout(region, 64 * WASM_PAGE);
+            received.limit(received.capacity());
+            while (received.hasRemaining()) {
+                if (source.read(received) < 0) {
+                    throw new UncheckedIOException(new IOException("the pipe closed early"));
+                }
+            }
+            writer.join();
+            assertEquals(null, writerFailure.get(), "the JDK call finished undisturbed");
+            assertFilled(MemorySegment.ofBuffer(received.flip()), (byte) 0x2E, "bytes the JDK call carried");
+        }
+        region.deallocate();
+        assertFalse(region.isAlive());
+        assertUnmapped(start, bytes, "region released by the second call");
+        assertThrows(IllegalStateException.class, () -> view.get(JAVA_BYTE, 0));
     }
 }
