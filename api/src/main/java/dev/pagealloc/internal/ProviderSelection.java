@@ -3,6 +3,7 @@ package dev.pagealloc.internal;
 import dev.pagealloc.api.AllocatorConfig;
 import dev.pagealloc.api.PlatformUnavailableException;
 import dev.pagealloc.api.ProviderStatus;
+import dev.pagealloc.api.UnsupportedOptionException;
 import dev.pagealloc.spi.NativeAccess;
 import dev.pagealloc.spi.PlatformProvider;
 import java.util.Comparator;
@@ -14,7 +15,7 @@ import java.util.stream.Collectors;
 /**
  * Finds platform providers through {@link ServiceLoader} and picks one: the one given directly,
  * else the one named by the builder or the {@code pagealloc.platform} property, else the supported
- * one with the highest priority.
+ * one with the highest priority (among those that take a static buffer, when the configuration has one).
  *
  * <p>A provider found through {@code ServiceLoader} is used only if its class's module has native access
  * or is this module (see {@link NativeAccess#missingNativeAccess}): its {@code reserve} decides which
@@ -82,11 +83,29 @@ public final class ProviderSelection {
             }
             return provider;
         }
+        boolean needsBuffer = config.staticBuffer().isPresent();
         return found.stream()
                 .filter(p -> support(p).supported())
+                .filter(p -> !needsBuffer || p.takesStaticBuffer())
                 .findFirst()
-                .orElseThrow(() -> new PlatformUnavailableException("select()",
-                        "no supported platform provider; found: " + describe(found)));
+                .orElseThrow(() -> new PlatformUnavailableException("select()", "no supported platform provider"
+                        + (needsBuffer ? " that takes a static buffer" : "") + "; found: " + describe(found)));
+    }
+
+    /**
+     * Refuses a static buffer that {@code provider} would ignore: options are honoured or refused.
+     *
+     * @param config the allocator configuration
+     * @param provider the provider {@link #select} chose
+     * @throws UnsupportedOptionException if {@code config} has a static buffer and {@code provider}
+     *     maps its own memory
+     */
+    public static void checkStaticBuffer(AllocatorConfig config, PlatformProvider provider) {
+        if (config.staticBuffer().isPresent() && !provider.takesStaticBuffer()) {
+            throw new UnsupportedOptionException("build()", "staticBuffer=" + config.staticBuffer().get(),
+                    "provider '" + provider.name() + "' maps its own memory and would ignore the buffer; only a "
+                            + "provider that takes one (embedded: withPlatform(\"embedded\")) uses it");
+        }
     }
 
     private static String describe(List<PlatformProvider> found) {

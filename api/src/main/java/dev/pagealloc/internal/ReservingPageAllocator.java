@@ -49,6 +49,7 @@ public final class ReservingPageAllocator implements PageAllocator {
      */
     public static PageAllocator open(AllocatorConfig config) {
         PlatformProvider provider = ProviderSelection.select(config);
+        ProviderSelection.checkStaticBuffer(config, provider);
         return new ReservingPageAllocator(provider.name(), provider.open(config), config);
     }
 

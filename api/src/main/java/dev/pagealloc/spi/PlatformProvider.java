@@ -49,6 +49,17 @@ public interface PlatformProvider {
     VirtualMemory open(AllocatorConfig config);
 
     /**
+     * {@return whether {@link #open} places regions in the caller's static buffer}
+     * ({@link dev.pagealloc.api.PageAllocatorBuilder#withStaticBuffer}). A provider that maps its own
+     * memory answers false (the default), and {@code build()} then refuses a configuration that has a
+     * static buffer rather than ignoring it; with no provider named, the best supported provider that
+     * takes one is chosen.
+     */
+    default boolean takesStaticBuffer() {
+        return false;
+    }
+
+    /**
      * Whether a provider runs here.
      *
      * @param supported whether it does

@@ -3,11 +3,15 @@ package dev.pagealloc.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.PlatformUnavailableException;
 import dev.pagealloc.api.ProviderStatus;
+import dev.pagealloc.api.UnsupportedOptionException;
 import dev.pagealloc.spi.PlatformProvider;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.reflect.Proxy;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -93,5 +97,23 @@ class ProviderSelectionTest {
                 + " --enable-native-access=" + module), ProviderSelection.support(provider));
         assertEquals(PlatformProvider.Support.yes("always, in tests"),
                 ProviderSelection.support(new TestProviders.Supported()));
+    }
+
+    @Test
+    void shouldRefuseAStaticBufferThatTheProviderWouldIgnore() {
+        MemorySegment buffer = Arena.global().allocate(64 * 1024, 4096);
+        // Named: the provider maps its own memory, so the buffer is refused at build(), not dropped.
+        UnsupportedOptionException named = assertThrows(UnsupportedOptionException.class,
+                () -> PageAllocator.builder().withPlatform("test-supported").withStaticBuffer(buffer).build());
+        assertTrue(named.getMessage().startsWith("build(): staticBuffer="), named.getMessage());
+        assertTrue(named.getMessage().contains("provider 'test-supported' maps its own memory"), named.getMessage());
+        // Given directly: the same rule.
+        assertThrows(UnsupportedOptionException.class, () -> PageAllocator.builder()
+                .withProvider(new TestProviders.Supported()).withStaticBuffer(buffer).build());
+        // Not named: only a provider that takes a buffer may be chosen, and none here does.
+        PlatformUnavailableException none = assertThrows(PlatformUnavailableException.class,
+                () -> PageAllocator.builder().withStaticBuffer(buffer).build());
+        assertEquals("select(): no supported platform provider that takes a static buffer; " + FOUND,
+                none.getMessage());
     }
 }

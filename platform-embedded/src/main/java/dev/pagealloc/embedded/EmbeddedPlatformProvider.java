@@ -99,6 +99,12 @@ public final class EmbeddedPlatformProvider implements PlatformProvider {
         return Support.yes("always: regions live in a fixed buffer and no system call is made");
     }
 
+    /** {@return true: regions live in the caller's static buffer when one is given} */
+    @Override
+    public boolean takesStaticBuffer() {
+        return true;
+    }
+
     /**
      * Opens a page table over the configuration's static buffer, or over a new buffer of
      * {@value #BUFFER_BYTES_PROPERTY} bytes.
