@@ -464,6 +464,9 @@ final class ReservedRegion implements Region {
             throw new UnsupportedOptionException(operation.toString(), "protection=" + protection, "platform "
                     + allocator.platform() + " offers " + capabilities.protections().stream().sorted().toList());
         }
+        memory.protectionUnsupported(protection, backing).ifPresent(reason -> {
+            throw new UnsupportedOptionException(operation.toString(), "protection=" + protection, reason);
+        });
         if (!anything) {
             return;
         }

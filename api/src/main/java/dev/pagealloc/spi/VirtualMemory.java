@@ -51,6 +51,20 @@ public interface VirtualMemory {
     }
 
     /**
+     * {@return why pages of {@code backing} cannot be given {@code protection}, or empty if they can}:
+     * the shared layer then refuses the change before any view is invalidated, so nothing changes.
+     * For what a platform can never do, {@link Capabilities#protections()} answers; this is for what
+     * depends on the backing (Windows large pages are always read-write). The default: any protection
+     * the capabilities list.
+     *
+     * @param protection the protection asked for
+     * @param backing the reservation's backing
+     */
+    default Optional<String> protectionUnsupported(Protection protection, Backing backing) {
+        return Optional.empty();
+    }
+
+    /**
      * Reserves {@code byteSize} bytes of inaccessible address space aligned to {@code alignmentBytes},
      * committing nothing, and applies the backing's NUMA policy and huge page advice to it.
      *

@@ -104,6 +104,13 @@ final class WindowsVirtualMemory implements VirtualMemory {
     }
 
     @Override
+    public Optional<String> protectionUnsupported(Protection protection, Backing backing) {
+        return backing.explicitHugePageBytes() != 0 && protection != Protection.READ_WRITE
+                ? Optional.of(LARGE_PAGES_READ_WRITE)
+                : Optional.empty();
+    }
+
+    @Override
     public long reserve(long byteSize, long alignmentBytes, Backing backing) throws SystemCallException {
         int node = preferredNode(backing.numaPolicy());
         long largeBytes = backing.explicitHugePageBytes();

@@ -19,6 +19,7 @@ import dev.pagealloc.spi.SystemCallException;
 import dev.pagealloc.testkit.sim.Allocation;
 import dev.pagealloc.testkit.sim.SimulatedAddressSpace.PageState;
 import dev.pagealloc.testkit.sim.SimulatedWin32;
+import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -106,10 +107,13 @@ class WindowsExtrasSimulatedTest {
         try (Region region = PageAllocator.builder().withProvider(PRIVILEGED_KERNEL.provider())
                 .withHugePages(HugePages.explicit(2L << 20)).withPageBytes(2L << 20).withGuardPages(false).build()
                 .allocate(1, 1)) {
-            KernelException e = assertThrows(KernelException.class, () -> region.protect(0, 2L << 20, Protection.READ));
-            assertTrue(e.getMessage().contains("ERROR_NOT_SUPPORTED (50): not called: large pages are always"
-                    + " read/write"), e.getMessage());
+            MemorySegment view = region.segment();
+            UnsupportedOptionException e = assertThrows(UnsupportedOptionException.class,
+                    () -> region.protect(0, 2L << 20, Protection.READ));
+            assertTrue(e.getMessage().contains("large pages are always read/write"), e.getMessage());
             assertEquals(3, PRIVILEGED.addressSpace().accessAt(region.address()), "still PAGE_READWRITE");
+            view.set(JAVA_BYTE, 0, (byte) 7); // refused before any view was invalidated
+            assertEquals(Protection.READ_WRITE, region.protectionAt(0));
             try (var arena = java.lang.foreign.Arena.ofConfined()) {
                 assertEquals(0, PRIVILEGED.virtualProtect(region.address(), 4096, 0x02, arena.allocate(4)),
                         "the simulation refuses it too");
