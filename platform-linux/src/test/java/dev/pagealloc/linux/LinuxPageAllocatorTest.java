@@ -6,17 +6,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.api.Capabilities.TransparentHugePageMode;
+import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.api.HugePages;
 import dev.pagealloc.api.NumaPolicy;
 import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.PageAllocatorBuilder;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
+import dev.pagealloc.testkit.AccountingContract;
+import dev.pagealloc.testkit.BadInputContract;
 import dev.pagealloc.testkit.ChildJvm;
+import dev.pagealloc.testkit.ConcurrencyContract;
 import dev.pagealloc.testkit.KernelView;
-import dev.pagealloc.testkit.PageAllocatorContract;
+import dev.pagealloc.testkit.OptionsContract;
+import dev.pagealloc.testkit.RandomOperationsContract;
+import dev.pagealloc.testkit.RegionLifecycleContract;
+import dev.pagealloc.testkit.ViewContract;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -33,17 +39,18 @@ import org.junit.jupiter.api.condition.OS;
  */
 // Binds and calls the real Linux kernel (or reads its /proc); other OSes run their own backends.
 @EnabledOnOs(OS.LINUX)
-class LinuxPageAllocatorTest extends PageAllocatorContract {
+class LinuxPageAllocatorTest implements RegionLifecycleContract, ViewContract, AccountingContract,
+        BadInputContract, ConcurrencyContract, OptionsContract, RandomOperationsContract {
     private static final long MIB = 1 << 20;
     private final ProcKernelView view = new ProcKernelView();
 
     @Override
-    protected PageAllocatorBuilder builder() {
+    public PageAllocatorBuilder builder() {
         return PageAllocator.builder().withPlatform("linux");
     }
 
     @Override
-    protected KernelView kernelView() {
+    public KernelView kernelView() {
         return view;
     }
 

@@ -2,8 +2,14 @@ package dev.pagealloc.macos;
 
 import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.PageAllocatorBuilder;
+import dev.pagealloc.testkit.AccountingContract;
+import dev.pagealloc.testkit.BadInputContract;
+import dev.pagealloc.testkit.ConcurrencyContract;
 import dev.pagealloc.testkit.KernelView;
-import dev.pagealloc.testkit.PageAllocatorContract;
+import dev.pagealloc.testkit.OptionsContract;
+import dev.pagealloc.testkit.RandomOperationsContract;
+import dev.pagealloc.testkit.RegionLifecycleContract;
+import dev.pagealloc.testkit.ViewContract;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 
@@ -12,19 +18,20 @@ import org.junit.jupiter.api.condition.OS;
  * ({@code mach_vm_region}). Runs only on macOS (the CI's macos runner).
  */
 @EnabledOnOs(OS.MAC)
-class MacPageAllocatorTest extends PageAllocatorContract {
+class MacPageAllocatorTest implements RegionLifecycleContract, ViewContract, AccountingContract,
+        BadInputContract, ConcurrencyContract, OptionsContract, RandomOperationsContract {
     @Override
-    protected PageAllocatorBuilder builder() {
+    public PageAllocatorBuilder builder() {
         return PageAllocator.builder().withPlatform("macos");
     }
 
     @Override
-    protected KernelView kernelView() {
+    public KernelView kernelView() {
         return new MachKernelView(FfmMachKernel.INSTANCE);
     }
 
     @Override
-    protected long mappingCountSlack() {
+    public long mappingCountSlack() {
         return 64;
     }
 }

@@ -2,8 +2,14 @@ package dev.pagealloc.windows;
 
 import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.PageAllocatorBuilder;
+import dev.pagealloc.testkit.AccountingContract;
+import dev.pagealloc.testkit.BadInputContract;
+import dev.pagealloc.testkit.ConcurrencyContract;
 import dev.pagealloc.testkit.KernelView;
-import dev.pagealloc.testkit.PageAllocatorContract;
+import dev.pagealloc.testkit.OptionsContract;
+import dev.pagealloc.testkit.RandomOperationsContract;
+import dev.pagealloc.testkit.RegionLifecycleContract;
+import dev.pagealloc.testkit.ViewContract;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 
@@ -12,19 +18,20 @@ import org.junit.jupiter.api.condition.OS;
  * only on Windows (the CI's windows runner).
  */
 @EnabledOnOs(OS.WINDOWS)
-class WindowsPageAllocatorTest extends PageAllocatorContract {
+class WindowsPageAllocatorTest implements RegionLifecycleContract, ViewContract, AccountingContract,
+        BadInputContract, ConcurrencyContract, OptionsContract, RandomOperationsContract {
     @Override
-    protected PageAllocatorBuilder builder() {
+    public PageAllocatorBuilder builder() {
         return PageAllocator.builder().withPlatform("windows");
     }
 
     @Override
-    protected KernelView kernelView() {
+    public KernelView kernelView() {
         return new VirtualQueryKernelView(FfmWin32Kernel.INSTANCE);
     }
 
     @Override
-    protected long mappingCountSlack() {
+    public long mappingCountSlack() {
         return 64;
     }
 }

@@ -15,16 +15,13 @@ import org.junit.jupiter.api.Test;
 /**
  * The conformance suite, part 3: accounting. Statistics add up after every operation, budgets
  * refuse commits past their limit and leave nothing charged, and the maximum is a hard limit.
- * Backends extend {@link PageAllocatorContract}.
+ * A backend's test implements it beside the other parts.
  */
-public abstract class AccountingContract extends ViewContract {
-    /** Creates the suite. */
-    protected AccountingContract() {}
+public interface AccountingContract extends ContractSupport {
 
-    private static final long WASM_PAGE = 64 * 1024;
 
     @Test
-    void shouldKeepStatisticsThatAddUp() {
+    default void shouldKeepStatisticsThatAddUp() {
         PageAllocator allocator = allocator(b -> b);
         assertEquals(new AllocatorStatistics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), allocator.statistics());
         Region a = allocate(allocator, 2, 8);
@@ -74,7 +71,7 @@ public abstract class AccountingContract extends ViewContract {
     }
 
     @Test
-    void shouldRefuseGrowPastTheBudgetAndChargeNothing() {
+    default void shouldRefuseGrowPastTheBudgetAndChargeNothing() {
         MemoryBudget budget = MemoryBudget.of("contract", 4 * WASM_PAGE);
         PageAllocator allocator = allocator(b -> b.withBudget(budget));
         Region region = allocate(allocator, 2, 10);
@@ -101,7 +98,7 @@ public abstract class AccountingContract extends ViewContract {
     }
 
     @Test
-    void shouldRefuseAnAllocationPastTheBudgetAndReserveNothing() {
+    default void shouldRefuseAnAllocationPastTheBudgetAndReserveNothing() {
         MemoryBudget budget = MemoryBudget.of("small", 2 * WASM_PAGE);
         PageAllocator allocator = allocator(b -> b.withBudget(budget));
         BudgetExceededException e = assertThrows(BudgetExceededException.class, () -> allocator.allocate(3, 4));
@@ -116,7 +113,7 @@ public abstract class AccountingContract extends ViewContract {
     }
 
     @Test
-    void shouldShareOneBudgetBetweenAllocators() {
+    default void shouldShareOneBudgetBetweenAllocators() {
         MemoryBudget budget = MemoryBudget.of("shared", 3 * WASM_PAGE);
         Region a = allocate(allocator(b -> b.withBudget(budget)), 2, 2);
         PageAllocator other = allocator(b -> b.withBudget(budget));
@@ -129,7 +126,7 @@ public abstract class AccountingContract extends ViewContract {
     }
 
     @Test
-    void shouldTreatTheMaximumAsAHardLimit() {
+    default void shouldTreatTheMaximumAsAHardLimit() {
         PageAllocator allocator = allocator(b -> b);
         Region region = allocate(allocator, 1, 3);
         assertEquals(-1, region.tryGrow(3));

@@ -19,13 +19,10 @@ import org.junit.jupiter.api.function.Executable;
 /**
  * The conformance suite, part 4: bad input. Every wrong argument gets its exact exception type
  * and message before any system call, and the allocator and the region keep working afterwards.
- * Backends extend {@link PageAllocatorContract}.
+ * A backend's test implements it beside the other parts.
  */
-public abstract class BadInputContract extends AccountingContract {
-    /** Creates the suite. */
-    protected BadInputContract() {}
+public interface BadInputContract extends ContractSupport {
 
-    private static final long WASM_PAGE = 64 * 1024;
 
     /**
      * Asserts that {@code call} throws {@code type} with exactly {@code message}, then that the
@@ -57,7 +54,7 @@ public abstract class BadInputContract extends AccountingContract {
     }
 
     @Test
-    void shouldRefuseBadPageCounts() {
+    default void shouldRefuseBadPageCounts() {
         PageAllocator a = allocator(b -> b);
         assertRefused(IllegalArgumentException.class,
                 "allocate(initialPages=-1, maximumPages=4): initialPages must not be negative",
@@ -94,7 +91,7 @@ public abstract class BadInputContract extends AccountingContract {
     }
 
     @Test
-    void shouldRefuseSizesThatOverflow() {
+    default void shouldRefuseSizesThatOverflow() {
         PageAllocator a = allocator(b -> b);
         assertRefused(IllegalArgumentException.class,
                 "allocate(initialPages=1, maximumPages=" + Long.MAX_VALUE + "): maximumPages=" + Long.MAX_VALUE
@@ -114,7 +111,7 @@ public abstract class BadInputContract extends AccountingContract {
     }
 
     @Test
-    void shouldRefuseSizesPastTheAddressSpace() {
+    default void shouldRefuseSizesPastTheAddressSpace() {
         PageAllocator a = allocator(b -> b);
         int bits = a.capabilities().addressBits();
         Assumptions.assumeTrue(bits < 60, "the address space is as large as a long");
@@ -129,7 +126,7 @@ public abstract class BadInputContract extends AccountingContract {
     }
 
     @Test
-    void shouldRefuseMisalignedAndOutOfRangeRanges() {
+    default void shouldRefuseMisalignedAndOutOfRangeRanges() {
         PageAllocator a = allocator(b -> b);
         Region region = allocate(a, 2, 4);
         long g = region.protectionGranuleBytes();
@@ -168,7 +165,7 @@ public abstract class BadInputContract extends AccountingContract {
     }
 
     @Test
-    void shouldRefuseRangesInTheWrongState() {
+    default void shouldRefuseRangesInTheWrongState() {
         PageAllocator a = allocator(b -> b);
         Region region = allocate(a, 2, 2);
         long g = region.protectionGranuleBytes();
@@ -186,7 +183,7 @@ public abstract class BadInputContract extends AccountingContract {
     }
 
     @Test
-    void shouldRefuseGrowPastTheMaximum() {
+    default void shouldRefuseGrowPastTheMaximum() {
         PageAllocator a = allocator(b -> b);
         Region region = allocate(a, 1, 4);
         assertRefused(MaximumPagesExceededException.class,
@@ -199,7 +196,7 @@ public abstract class BadInputContract extends AccountingContract {
     }
 
     @Test
-    void shouldRefuseEveryOperationOnADeallocatedRegion() {
+    default void shouldRefuseEveryOperationOnADeallocatedRegion() {
         PageAllocator a = allocator(b -> b);
         Region region = allocate(a, 1, 2);
         long g = region.protectionGranuleBytes();
@@ -229,7 +226,7 @@ public abstract class BadInputContract extends AccountingContract {
     }
 
     @Test
-    void shouldRefuseSegmentRangesOutOfBounds() {
+    default void shouldRefuseSegmentRangesOutOfBounds() {
         PageAllocator a = allocator(b -> b);
         Region region = allocate(a, 1, 2);
         long size = region.byteSize();
@@ -246,11 +243,6 @@ public abstract class BadInputContract extends AccountingContract {
         assertThrows(IndexOutOfBoundsException.class, () -> view.get(JAVA_BYTE, 8), "the view is bounded");
         assertThrows(IndexOutOfBoundsException.class, () -> view.asSlice(0, 9));
         assertStillWorks(a, region);
-    }
-
-    @FunctionalInterface
-    private interface RangeCall {
-        void apply(long byteOffset, long byteLength);
     }
 
     private static RangeCall rangeCall(Region region, String op) {

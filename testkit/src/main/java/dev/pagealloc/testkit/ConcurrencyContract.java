@@ -40,21 +40,15 @@ import org.junit.jupiter.params.provider.ValueSource;
  * to the next thread once it has ended or its views were invalidated. Backends extend
  * {@link PageAllocatorContract}.
  */
-public abstract class ConcurrencyContract extends BadInputContract {
-    /** Creates the suite. */
-    protected ConcurrencyContract() {}
-
-    private static final long WASM_PAGE = 64 * 1024;
-    private static final byte PATTERN = 0x11;
-    private static final long TIMEOUT_SECONDS = 60;
+public interface ConcurrencyContract extends ContractSupport {
 
     @Test
-    void shouldLetSharedViewReadersRunWhileAnotherThreadChangesTheRegion() throws InterruptedException {
+    default void shouldLetSharedViewReadersRunWhileAnotherThreadChangesTheRegion() throws InterruptedException {
         PageAllocator allocator = allocator(b -> b.withViewSharing(ViewSharing.SHARED));
         int maximum = 24;
         Region region = allocate(allocator, 1, maximum);
         long granule = region.protectionGranuleBytes();
-        region.segment().fill(PATTERN);
+        region.segment().fill(pattern());
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong reads = new AtomicLong();
         AtomicLong invalidated = new AtomicLong();
@@ -71,12 +65,12 @@ public abstract class ConcurrencyContract extends BadInputContract {
                         long value = view.get(JAVA_LONG, offset);
                         for (int b = 0; b < 8; b++) {
                             byte read = (byte) (value >>> (8 * b));
-                            if (read != 0 && read != PATTERN) {
+                            if (read != 0 && read != pattern()) {
                                 throw new AssertionError("torn read at byteOffset=" + offset + ": " + Long.toHexString(value));
                             }
                         }
                         byte last = view.get(JAVA_BYTE, view.byteSize() - 1);
-                        if (last != 0 && last != PATTERN) {
+                        if (last != 0 && last != pattern()) {
                             throw new AssertionError("last byte reads " + last);
                         }
                         reads.incrementAndGet();
@@ -96,13 +90,13 @@ public abstract class ConcurrencyContract extends BadInputContract {
                     case 1 -> region.protect(0, granule, Protection.READ);
                     case 2 -> {
                         region.protect(0, granule, Protection.READ_WRITE);
-                        region.segment(0, granule).fill(PATTERN);
+                        region.segment(0, granule).fill(pattern());
                     }
                     case 3 -> region.discard(0, region.committedBytes());
                     case 4 -> region.protect(granule, granule, Protection.NONE);
                     default -> {
                         region.protect(granule, granule, Protection.READ_WRITE);
-                        region.segment().fill(PATTERN);
+                        region.segment().fill(pattern());
                     }
                 }
                 if (i % 24 == 0) {
@@ -112,7 +106,7 @@ public abstract class ConcurrencyContract extends BadInputContract {
         } finally {
             stop.set(true);
             for (Thread t : threads) {
-                t.join(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
+                t.join(TimeUnit.SECONDS.toMillis(timeoutSeconds()));
             }
         }
         failures.forEach(Throwable::printStackTrace);
@@ -124,7 +118,7 @@ public abstract class ConcurrencyContract extends BadInputContract {
     }
 
     @Test
-    void shouldAllocateAndDeallocateFromManyThreads() throws InterruptedException {
+    default void shouldAllocateAndDeallocateFromManyThreads() throws InterruptedException {
         PageAllocator allocator = allocator(b -> b);
         int threadCount = Math.max(2, concurrencyThreads());
         int iterations = 60;
@@ -166,7 +160,7 @@ public abstract class ConcurrencyContract extends BadInputContract {
         }
         start.countDown();
         for (Thread t : threads) {
-            t.join(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
+            t.join(TimeUnit.SECONDS.toMillis(timeoutSeconds()));
         }
         assertTrue(failures.isEmpty(), () -> "threads failed: " + failures);
         var s = allocator.statistics();
@@ -179,7 +173,7 @@ public abstract class ConcurrencyContract extends BadInputContract {
     }
 
     @Test
-    void shouldSerializeGrowsFromSeveralThreads() throws InterruptedException {
+    default void shouldSerializeGrowsFromSeveralThreads() throws InterruptedException {
         int threadCount = Math.max(2, concurrencyThreads());
         int growsEach = 16;
         PageAllocator allocator = allocator(b -> b.withPageBytes(1));
@@ -206,7 +200,7 @@ public abstract class ConcurrencyContract extends BadInputContract {
         }
         start.countDown();
         for (Thread t : threads) {
-            t.join(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
+            t.join(TimeUnit.SECONDS.toMillis(timeoutSeconds()));
         }
         assertTrue(failures.isEmpty(), () -> "threads failed: " + failures);
         assertEquals(region.maximumPages(), region.pages());
@@ -219,7 +213,7 @@ public abstract class ConcurrencyContract extends BadInputContract {
     }
 
     @Test
-    void shouldRefuseToTakeAConfinedRegionFromAnotherThread() throws InterruptedException {
+    default void shouldRefuseToTakeAConfinedRegionFromAnotherThread() throws InterruptedException {
         PageAllocator allocator = allocator(b -> b.withViewSharing(ViewSharing.CONFINED));
         Region region = allocate(allocator, 2, 4);
         long granule = region.protectionGranuleBytes();
@@ -233,7 +227,7 @@ public abstract class ConcurrencyContract extends BadInputContract {
             seen.add(catching(() -> view.get(JAVA_BYTE, 0)));
             seen.add(catching(() -> region.grow(1)));
         });
-        other.join(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
+        other.join(TimeUnit.SECONDS.toMillis(timeoutSeconds()));
         String prefix = "deallocate(): views of the region at " + Units.hex(region.address())
                 + " are confined to thread \"" + Thread.currentThread().getName() + "\" (#"
                 + Thread.currentThread().threadId() + "), which made them and is alive; call from that thread";
@@ -265,7 +259,7 @@ public abstract class ConcurrencyContract extends BadInputContract {
 
     @ParameterizedTest
     @ValueSource(strings = {"platform", "virtual", "pool"})
-    void shouldReleaseAConfinedRegionWhoseViewsBelongToAThreadThatHasEnded(String kind) throws Exception {
+    default void shouldReleaseAConfinedRegionWhoseViewsBelongToAThreadThatHasEnded(String kind) throws Exception {
         Region region = allocate(allocator(b -> b.withViewSharing(ViewSharing.CONFINED)), 2, 4);
         long granule = region.protectionGranuleBytes();
         AtomicReference<MemorySegment> abandoned = new AtomicReference<>();
@@ -284,12 +278,12 @@ public abstract class ConcurrencyContract extends BadInputContract {
                     workers.add(worker);
                     return worker;
                 });
-                pool.submit(owner).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                pool.submit(owner).get(timeoutSeconds(), TimeUnit.SECONDS);
                 pool.shutdown();
-                assertTrue(pool.awaitTermination(TIMEOUT_SECONDS, TimeUnit.SECONDS), "the pool terminated");
+                assertTrue(pool.awaitTermination(timeoutSeconds(), TimeUnit.SECONDS), "the pool terminated");
                 // awaitTermination returns from inside the last worker's exit, a moment before its
                 // thread ends: until then the views are still that thread's.
-                workers.getFirst().join(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
+                workers.getFirst().join(TimeUnit.SECONDS.toMillis(timeoutSeconds()));
             }
         }
         region.decommit(0, granule);
@@ -308,7 +302,7 @@ public abstract class ConcurrencyContract extends BadInputContract {
     }
 
     @Test
-    void shouldRefuseAConfinedViewToAnotherThreadAtOnceAndHandItOverOnceInvalidated() throws Exception {
+    default void shouldRefuseAConfinedViewToAnotherThreadAtOnceAndHandItOverOnceInvalidated() throws Exception {
         Region region = allocate(allocator(b -> b.withViewSharing(ViewSharing.CONFINED)), 2, 4);
         long granule = region.protectionGranuleBytes();
         AtomicReference<MemorySegment> made = new AtomicReference<>();
@@ -343,5 +337,15 @@ public abstract class ConcurrencyContract extends BadInputContract {
         other.join();
         assertEquals(null, failure.get(), "once every view was invalidated another thread may take them");
         assertEquals(8, region.segment(0, 2).get(JAVA_BYTE, 1), "and after it ended, this thread again");
+    }
+
+    /** The byte the readers expect wherever they see no zero: anything else is another owner's data. */
+    private static byte pattern() {
+        return 0x11;
+    }
+
+    /** How long a test waits for its threads, in seconds: far past any healthy run, short of a hang. */
+    private static long timeoutSeconds() {
+        return 60;
     }
 }

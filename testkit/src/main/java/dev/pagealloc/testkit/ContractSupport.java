@@ -13,47 +13,45 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
 /**
- * What every part of the conformance suite shares: the two things a backend supplies (a builder
- * and a {@link KernelView}), the hooks where backends differ, region tracking and the assertions
- * that compare a region with the kernel's own view. Backends extend {@link PageAllocatorContract},
- * never this class directly.
+ * What every part of the conformance suite shares: the {@link AllocatorFixture} a backend
+ * supplies, the hooks where backends differ, region tracking, the W^X sweep after each test and
+ * the assertions that compare a region with the kernel's own view.
  *
- * <p>Not thread-safe: JUnit creates one instance per test method; the concurrency tests only share
- * allocators and regions between their own threads.
+ * <p>Each part of the suite is an interface extending this one, with default {@code @Test}
+ * methods: {@link RegionLifecycleContract}, {@link ViewContract}, {@link AccountingContract},
+ * {@link BadInputContract}, {@link ConcurrencyContract}, {@link OptionsContract} and
+ * {@link RandomOperationsContract}. A backend's test class implements the parts it passes and the
+ * two fixture methods; a layer's own contract (JIT memory, linear memory) extends this interface
+ * and so reuses the fixture, the tracking and the kernel assertions:
+ *
+ * {@snippet :
+ * class LinuxPageAllocatorTest implements RegionLifecycleContract, ViewContract, AccountingContract,
+ *         BadInputContract, ConcurrencyContract, OptionsContract, RandomOperationsContract {
+ *     public PageAllocatorBuilder builder() { return PageAllocator.builder().withPlatform("linux"); }
+ *     public KernelView kernelView() { return new ProcSelfKernelView(); }
+ * }
+ * }
+ *
+ * <p>Every page operation is checked against the {@link KernelView}, never against the
+ * allocator's own bookkeeping; where the view cannot observe something (residency, NUMA nodes) the
+ * case is skipped through an assumption, never passed vacuously.
+ *
+ * <p>Not thread-safe: JUnit creates one instance per test method, and the tracking state belongs to
+ * that instance; the concurrency tests only share allocators and regions between their own threads.
  */
-public abstract class ContractSupport {
+public interface ContractSupport extends AllocatorFixture {
     /** The system property that makes the model-checked random test replay one seed. */
-    public static final String SEED_PROPERTY = "pagealloc.contract.seed";
+    String SEED_PROPERTY = "pagealloc.contract.seed";
     /** The system property that sets the number of steps of the model-checked random test. */
-    public static final String STEPS_PROPERTY = "pagealloc.contract.steps";
-
-    /** {@code start-end} in hex at the start of a line, the {@code /proc/self/maps} form. */
-    private static final Pattern RANGE = Pattern.compile("^\\s*(?:0x)?([0-9a-fA-F]+)-(?:0x)?([0-9a-fA-F]+)");
-
-    private final List<Region> tracked = new ArrayList<>();
-    private final List<long[]> reservations = new ArrayList<>();
-    private Set<String> writableExecutableBaseline = Set.of();
-
-    /** Creates the suite; JUnit makes one instance per test. */
-    protected ContractSupport() {}
-
-    /**
-     * {@return a fresh builder preconfigured for the backend under test}: its platform name,
-     * static buffer or simulated provider. The suite adds its own options to it; each call must
-     * return a new builder.
-     */
-    protected abstract PageAllocatorBuilder builder();
-
-    /** {@return the kernel's own view of the address space the backend maps into} */
-    protected abstract KernelView kernelView();
+    String STEPS_PROPERTY = "pagealloc.contract.steps";
+    /** A WebAssembly page, in bytes: the page size the suite's layouts are written in. */
+    long WASM_PAGE = 64 * 1024;
 
     /**
      * {@return whether {@link Protection#READ_EXECUTE} is honoured}; a backend whose memory the
@@ -61,37 +59,52 @@ public abstract class ContractSupport {
      * {@link dev.pagealloc.api.Capabilities#protections()}, and so has it refused with an
      * {@link dev.pagealloc.api.UnsupportedOptionException} before any view is invalidated
      */
-    protected boolean canExecute() {
+    default boolean canExecute() {
         return true;
     }
 
     /** {@return the threads the concurrency tests start; at least 2} */
-    protected int concurrencyThreads() {
+    default int concurrencyThreads() {
         return 4;
     }
 
     /** {@return the steps of the model-checked random test}; {@value #STEPS_PROPERTY} overrides it */
-    protected int randomSteps() {
+    default int randomSteps() {
         return Integer.getInteger(STEPS_PROPERTY, 3000);
     }
 
-    @BeforeEach
-    final void recordWritableExecutableBaseline() {
-        writableExecutableBaseline = new HashSet<>(kernelView().writableExecutableMappings());
+    /** {@return how many mappings other threads of the JVM may add while a leak test runs} */
+    default long mappingCountSlack() {
+        return 16;
     }
 
+    /** Records the writable and executable mappings present before the test, for the W^X sweep. */
+    @BeforeEach
+    default void recordWritableExecutableBaseline() {
+        ContractState.of(this).writableExecutableBaseline(new HashSet<>(kernelView().writableExecutableMappings()));
+    }
+
+    /**
+     * Deallocates the regions the test left alive, then runs the W^X sweep.
+     *
+     * @throws AssertionError if a region could not be deallocated or the sweep finds a mapping
+     */
     @AfterEach
-    final void releaseTrackedRegionsAndSweep() {
+    default void releaseTrackedRegionsAndSweep() {
+        ContractState state = ContractState.of(this);
         List<Throwable> failures = new ArrayList<>();
-        for (Region region : tracked) {
-            try {
-                region.deallocate();
-            } catch (RuntimeException e) {
-                failures.add(e);
+        try {
+            for (Region region : state.trackedRegions()) {
+                try {
+                    region.deallocate();
+                } catch (RuntimeException e) {
+                    failures.add(e);
+                }
             }
+            assertWritableExecutableFree();
+        } finally {
+            ContractState.forget(this);
         }
-        tracked.clear();
-        assertWritableExecutableFree();
         if (!failures.isEmpty()) {
             AssertionError error = new AssertionError("a region the test left alive could not be deallocated");
             failures.forEach(error::addSuppressed);
@@ -106,7 +119,7 @@ public abstract class ContractSupport {
      *
      * @param options the suite's options, added to the backend's preconfigured builder
      */
-    protected final PageAllocator allocator(UnaryOperator<PageAllocatorBuilder> options) {
+    default PageAllocator allocator(UnaryOperator<PageAllocatorBuilder> options) {
         return options.apply(builder()).build();
     }
 
@@ -119,7 +132,7 @@ public abstract class ContractSupport {
      * @param maximumPages pages reserved
      * @return the region
      */
-    protected final Region allocate(PageAllocator allocator, long initialPages, long maximumPages) {
+    default Region allocate(PageAllocator allocator, long initialPages, long maximumPages) {
         return track(allocator.allocate(initialPages, maximumPages));
     }
 
@@ -129,11 +142,8 @@ public abstract class ContractSupport {
      * @param region the region
      * @return {@code region}
      */
-    protected final Region track(Region region) {
-        synchronized (tracked) {
-            tracked.add(region);
-            reservations.add(new long[] {reservationStart(region), reservationStart(region) + region.reservedBytes()});
-        }
+    default Region track(Region region) {
+        ContractState.of(this).track(region);
         return region;
     }
 
@@ -142,7 +152,7 @@ public abstract class ContractSupport {
      *
      * @param region the region
      */
-    protected static long reservationStart(Region region) {
+    default long reservationStart(Region region) {
         return region.address() - region.guardBeforeBytes();
     }
 
@@ -152,7 +162,7 @@ public abstract class ContractSupport {
      *
      * @param region the region
      */
-    protected static long usableBytes(Region region) {
+    default long usableBytes(Region region) {
         long granule = region.protectionGranuleBytes();
         return Math.ceilDiv(region.maximumPages() * region.pageBytes(), granule) * granule;
     }
@@ -168,7 +178,7 @@ public abstract class ContractSupport {
      * @param expected the protection the kernel must report
      * @param what the range's role, for the message (e.g. {@code guard before})
      */
-    protected final void assertKernel(long address, long byteSize, Protection expected, String what) {
+    default void assertKernel(long address, long byteSize, Protection expected, String what) {
         if (byteSize == 0) {
             return;
         }
@@ -201,7 +211,7 @@ public abstract class ContractSupport {
      * @param expected the runs the kernel must report, in address order, covering the range
      * @param what the range's role, for the message
      */
-    protected final void assertKernelRuns(long address, long byteSize, List<KernelView.Mapping> expected, String what) {
+    default void assertKernelRuns(long address, long byteSize, List<KernelView.Mapping> expected, String what) {
         List<KernelView.Mapping> actual = merged(kernelView().mappings(address, byteSize));
         List<KernelView.Mapping> wanted = merged(expected);
         if (!actual.equals(wanted)) {
@@ -242,7 +252,7 @@ public abstract class ContractSupport {
      * @param byteSize the length, in bytes
      * @param what the range's role, for the message
      */
-    protected final void assertUnmapped(long address, long byteSize, String what) {
+    default void assertUnmapped(long address, long byteSize, String what) {
         List<KernelView.Mapping> mappings = kernelView().mappings(address, byteSize);
         assertTrue(mappings.isEmpty(), () -> what + " [" + Units.hex(address) + ", +" + byteSize
                 + "): still mapped: " + mappings);
@@ -255,7 +265,7 @@ public abstract class ContractSupport {
      * @param region the region, never protected or decommitted by the test so far
      * @param committedBytes the committed prefix the test expects, in bytes
      */
-    protected final void assertLayout(Region region, long committedBytes) {
+    default void assertLayout(Region region, long committedBytes) {
         long base = region.address();
         long start = reservationStart(region);
         long end = start + region.reservedBytes();
@@ -271,23 +281,20 @@ public abstract class ContractSupport {
      * {@code start-end} hex range are failures when they overlap a reservation this test made;
      * other lines are failures unless they were there before the test began.
      */
-    protected final void assertWritableExecutableFree() {
-        List<long[]> ours;
-        synchronized (tracked) {
-            ours = List.copyOf(reservations);
-        }
+    default void assertWritableExecutableFree() {
+        ContractState state = ContractState.of(this);
+        List<AddressRange> ours = state.reservations();
         for (String line : kernelView().writableExecutableMappings()) {
-            Matcher m = RANGE.matcher(line);
+            Matcher m = ContractState.RANGE.matcher(line);
             if (m.find()) {
                 long start = Long.parseUnsignedLong(m.group(1), 16);
                 long end = Long.parseUnsignedLong(m.group(2), 16);
-                for (long[] r : ours) {
-                    if (Long.compareUnsigned(start, r[1]) < 0 && Long.compareUnsigned(r[0], end) < 0) {
-                        fail("W^X: a writable and executable mapping overlaps the reservation [" + Units.hex(r[0])
-                                + ", " + Units.hex(r[1]) + "): " + line);
+                for (AddressRange r : ours) {
+                    if (r.overlaps(start, end)) {
+                        fail("W^X: a writable and executable mapping overlaps the reservation " + r + ": " + line);
                     }
                 }
-            } else if (!writableExecutableBaseline.contains(line)) {
+            } else if (!state.writableExecutableBaseline().contains(line)) {
                 fail("W^X: a writable and executable mapping appeared during the test: " + line);
             }
         }
@@ -301,7 +308,7 @@ public abstract class ContractSupport {
      * @param segment the bytes
      * @param what their role, for the message
      */
-    protected static void assertZero(MemorySegment segment, String what) {
+    default void assertZero(MemorySegment segment, String what) {
         assertFilled(segment, (byte) 0, what);
     }
 
@@ -312,7 +319,7 @@ public abstract class ContractSupport {
      * @param value the expected byte
      * @param what their role, for the message
      */
-    protected static void assertFilled(MemorySegment segment, byte value, String what) {
+    default void assertFilled(MemorySegment segment, byte value, String what) {
         MemorySegment expected = MemorySegment.ofArray(new byte[(int) Math.min(segment.byteSize(), 1 << 20)]);
         expected.fill(value);
         for (long offset = 0; offset < segment.byteSize(); offset += expected.byteSize()) {

@@ -20,16 +20,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The conformance suite, part 1: the life of a region (allocate with guards, grow in place,
  * zeroed pages, protection, release), each step checked against the {@link KernelView}.
- * Backends extend {@link PageAllocatorContract}.
+ * A backend's test implements it beside the other parts.
  */
-public abstract class RegionLifecycleContract extends ContractSupport {
-    /** Creates the suite. */
-    protected RegionLifecycleContract() {}
+public interface RegionLifecycleContract extends ContractSupport {
 
-    private static final long WASM_PAGE = 64 * 1024;
 
     @Test
-    void shouldReserveGuardsAndTailInaccessibleAndCommitThePrefix() {
+    default void shouldReserveGuardsAndTailInaccessibleAndCommitThePrefix() {
         PageAllocator allocator = allocator(b -> b.withGuardPages(true));
         long system = allocator.capabilities().pageBytes();
         Region region = allocate(allocator, 2, 8);
@@ -50,7 +47,7 @@ public abstract class RegionLifecycleContract extends ContractSupport {
     }
 
     @Test
-    void shouldPlaceExplicitGuardsOfTheAskedSize() {
+    default void shouldPlaceExplicitGuardsOfTheAskedSize() {
         PageAllocator allocator = allocator(b -> b);
         long system = allocator.capabilities().pageBytes();
         PageAllocator guarded = allocator(b -> b.withGuardBytes(2 * system, 3 * system));
@@ -65,7 +62,7 @@ public abstract class RegionLifecycleContract extends ContractSupport {
     }
 
     @Test
-    void shouldGrowInPlaceCommittingExactlyTheNewPages() {
+    default void shouldGrowInPlaceCommittingExactlyTheNewPages() {
         PageAllocator allocator = allocator(b -> b);
         Region region = allocate(allocator, 1, 8);
         long base = region.address();
@@ -95,7 +92,7 @@ public abstract class RegionLifecycleContract extends ContractSupport {
     }
 
     @Test
-    void shouldReadZeroInRecommittedPages() {
+    default void shouldReadZeroInRecommittedPages() {
         Region region = allocate(allocator(b -> b), 4, 4);
         long granule = region.protectionGranuleBytes();
         region.segment().fill((byte) 0xFF);
@@ -114,7 +111,7 @@ public abstract class RegionLifecycleContract extends ContractSupport {
     }
 
     @Test
-    void shouldChangeWhatTheKernelReportsOnProtect() {
+    default void shouldChangeWhatTheKernelReportsOnProtect() {
         Region region = allocate(allocator(b -> b), 1, 2);
         long granule = region.protectionGranuleBytes();
         long base = region.address();
@@ -141,7 +138,7 @@ public abstract class RegionLifecycleContract extends ContractSupport {
     }
 
     @Test
-    void shouldRefuseWritesThroughReadOnlyViews() {
+    default void shouldRefuseWritesThroughReadOnlyViews() {
         Region region = allocate(allocator(b -> b), 2, 2);
         long granule = region.protectionGranuleBytes();
         region.segment().fill((byte) 3);
@@ -159,7 +156,7 @@ public abstract class RegionLifecycleContract extends ContractSupport {
     }
 
     @Test
-    void shouldRefuseExecuteWhereTheMemoryCannotRunBeforeTouchingAnyView() {
+    default void shouldRefuseExecuteWhereTheMemoryCannotRunBeforeTouchingAnyView() {
         Assumptions.assumeFalse(canExecute(), "the backend runs code");
         PageAllocator allocator = allocator(b -> b);
         assertFalse(allocator.capabilities().protections().contains(Protection.READ_EXECUTE),
@@ -178,7 +175,7 @@ public abstract class RegionLifecycleContract extends ContractSupport {
     }
 
     @Test
-    void shouldRefuseAGrowIntoAGranuleThatIsNotReadWriteAndGrowOnceItIs() {
+    default void shouldRefuseAGrowIntoAGranuleThatIsNotReadWriteAndGrowOnceItIs() {
         PageAllocator allocator = allocator(b -> b.withPageBytes(1).withGuardPages(true));
         long granule = allocator.capabilities().pageBytes();
         Region region = allocate(allocator, 10, 3 * granule);
@@ -207,7 +204,7 @@ public abstract class RegionLifecycleContract extends ContractSupport {
     }
 
     @Test
-    void shouldRemoveEveryMappingOnDeallocate() {
+    default void shouldRemoveEveryMappingOnDeallocate() {
         PageAllocator allocator = allocator(b -> b.withGuardPages(true));
         Region region = allocate(allocator, 3, 16);
         region.protect(0, region.protectionGranuleBytes(), Protection.READ);
@@ -223,7 +220,7 @@ public abstract class RegionLifecycleContract extends ContractSupport {
     }
 
     @Test
-    void shouldTreatDeallocateAgainAsANoOp() {
+    default void shouldTreatDeallocateAgainAsANoOp() {
         PageAllocator allocator = allocator(b -> b);
         Region region = allocate(allocator, 1, 2);
         long start = reservationStart(region);
@@ -239,7 +236,7 @@ public abstract class RegionLifecycleContract extends ContractSupport {
     }
 
     @Test
-    void shouldGrowThroughTheAllocatorAndDeallocateOnClose() {
+    default void shouldGrowThroughTheAllocatorAndDeallocateOnClose() {
         PageAllocator allocator = allocator(b -> b.withMaximumPages(4));
         long start;
         long bytes;
@@ -261,7 +258,7 @@ public abstract class RegionLifecycleContract extends ContractSupport {
      */
     @ParameterizedTest(name = "pageBytes={0} (0 = the system page)")
     @ValueSource(longs = {64 * 1024, 0, 1})
-    void shouldHonourLogicalPageSizes(long asked) {
+    default void shouldHonourLogicalPageSizes(long asked) {
         long system = allocator(b -> b).capabilities().pageBytes();
         long pageBytes = asked == 0 ? system : asked;
         PageAllocator allocator = allocator(b -> b.withPageBytes(pageBytes));

@@ -24,16 +24,13 @@ import org.junit.jupiter.api.Test;
 /**
  * The conformance suite, part 2: views. Stale views throw instead of touching memory that lost
  * access, discard zeroes without invalidating, and (where the kernel can say) discard and decommit
- * give the memory back. Backends extend {@link PageAllocatorContract}.
+ * give the memory back. A backend's test implements it beside the other parts.
  */
-public abstract class ViewContract extends RegionLifecycleContract {
-    /** Creates the suite. */
-    protected ViewContract() {}
+public interface ViewContract extends ContractSupport {
 
-    private static final long WASM_PAGE = 64 * 1024;
 
     @Test
-    void shouldInvalidateViewsOnProtectNone() {
+    default void shouldInvalidateViewsOnProtectNone() {
         Region region = allocate(allocator(b -> b), 2, 2);
         long granule = region.protectionGranuleBytes();
         MemorySegment whole = region.segment();
@@ -54,7 +51,7 @@ public abstract class ViewContract extends RegionLifecycleContract {
     }
 
     @Test
-    void shouldInvalidateWritableViewsOnProtectRead() {
+    default void shouldInvalidateWritableViewsOnProtectRead() {
         Region region = allocate(allocator(b -> b), 1, 1);
         long granule = region.protectionGranuleBytes();
         MemorySegment writable = region.segment();
@@ -70,7 +67,7 @@ public abstract class ViewContract extends RegionLifecycleContract {
     }
 
     @Test
-    void shouldInvalidateViewsOnDecommit() {
+    default void shouldInvalidateViewsOnDecommit() {
         Region region = allocate(allocator(b -> b), 2, 2);
         MemorySegment view = region.segment();
         region.decommit(WASM_PAGE, WASM_PAGE);
@@ -82,7 +79,7 @@ public abstract class ViewContract extends RegionLifecycleContract {
     }
 
     @Test
-    void shouldInvalidateViewsOnDeallocate() {
+    default void shouldInvalidateViewsOnDeallocate() {
         Region region = allocate(allocator(b -> b), 1, 1);
         MemorySegment whole = region.segment();
         MemorySegment slice = region.segment(8, 8);
@@ -93,7 +90,7 @@ public abstract class ViewContract extends RegionLifecycleContract {
     }
 
     @Test
-    void shouldCacheTheWholeViewUntilTheSizeOrAccessChanges() {
+    default void shouldCacheTheWholeViewUntilTheSizeOrAccessChanges() {
         Region region = allocate(allocator(b -> b), 1, 2);
         MemorySegment first = region.segment();
         assertSame(first, region.segment());
@@ -102,7 +99,7 @@ public abstract class ViewContract extends RegionLifecycleContract {
     }
 
     @Test
-    void shouldZeroDiscardedPagesAndKeepViews() {
+    default void shouldZeroDiscardedPagesAndKeepViews() {
         Region region = allocate(allocator(b -> b), 4, 4);
         long granule = region.protectionGranuleBytes();
         region.segment().fill((byte) 0x6B);
@@ -121,7 +118,7 @@ public abstract class ViewContract extends RegionLifecycleContract {
     }
 
     @Test
-    void shouldDropResidencyOnDiscard() {
+    default void shouldDropResidencyOnDiscard() {
         Region region = allocate(allocator(b -> b), 4, 4);
         region.segment().fill((byte) 1);
         long address = region.address() + WASM_PAGE;
@@ -133,7 +130,7 @@ public abstract class ViewContract extends RegionLifecycleContract {
     }
 
     @Test
-    void shouldDropResidencyOnDecommit() {
+    default void shouldDropResidencyOnDecommit() {
         Region region = allocate(allocator(b -> b), 4, 4);
         region.segment().fill((byte) 1);
         long address = region.address() + WASM_PAGE;
@@ -153,7 +150,7 @@ public abstract class ViewContract extends RegionLifecycleContract {
     }
 
     @Test
-    void shouldKeepARegionWhoseDeallocateMeetsAJdkCallAliveAndFreeItOnTheNextCall() throws Exception {
+    default void shouldKeepARegionWhoseDeallocateMeetsAJdkCallAliveAndFreeItOnTheNextCall() throws Exception {
         Region region = allocate(allocator(b -> b.withViewSharing(ViewSharing.SHARED)), 64, 64);
         MemorySegment view = region.segment();
         view.fill((byte) 0x2E);

@@ -21,37 +21,14 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The conformance suite every backend's test extends: one class per backend
- * ({@code LinuxPageAllocatorTest}, {@code EmbeddedPageAllocatorTest}, ...) implements
- * {@link #builder()} and {@link #kernelView()} and inherits every case.
- *
- * {@snippet :
- * class LinuxPageAllocatorTest extends PageAllocatorContract {
- *     protected PageAllocatorBuilder builder() { return PageAllocator.builder().withPlatform("linux"); }
- *     protected KernelView kernelView() { return new ProcSelfKernelView(); }
- * }
- * }
- *
- * <p>The cases live in a chain of abstract classes, each under a few hundred lines: the life of a
- * region ({@link RegionLifecycleContract}), views ({@link ViewContract}), accounting
- * ({@link AccountingContract}), bad input ({@link BadInputContract}), threads
- * ({@link ConcurrencyContract}), options ({@link OptionsContract}), and here the model-checked
- * random operation sequences and a leak check. Every page operation is checked against the
- * {@link KernelView}, never against the allocator's own bookkeeping; where the view cannot observe
- * something (residency, NUMA nodes) the case is skipped through an assumption, never passed
- * vacuously. A backend adds its own cases to its subclass. Hooks where backends differ:
- * {@link #canExecute()}, {@link #concurrencyThreads()}, {@link #randomSteps()},
- * {@link #mappingCountSlack()}.
- *
- * <p>The random sequences print their seed on failure; {@code -Dpagealloc.contract.seed=<seed>}
- * replays one, {@code -Dpagealloc.contract.steps=<n>} sets their length.
+ * The conformance suite, part 7: model-checked random operation sequences and a leak check. The
+ * sequences print their seed on failure; {@code -Dpagealloc.contract.seed=<seed>} replays one,
+ * {@code -Dpagealloc.contract.steps=<n>} sets their length ({@link #randomSteps()}).
  */
-public abstract class PageAllocatorContract extends OptionsContract {
-    /** Creates the suite. */
-    protected PageAllocatorContract() {}
+public interface RandomOperationsContract extends ContractSupport {
 
     @Test
-    void shouldMatchASimpleModelOverSeededRandomOperations() {
+    default void shouldMatchASimpleModelOverSeededRandomOperations() {
         Long fixed = Long.getLong(SEED_PROPERTY);
         long seed = fixed != null ? fixed : new Random().nextLong();
         int steps = randomSteps();
@@ -253,16 +230,11 @@ public abstract class PageAllocatorContract extends OptionsContract {
         }
     }
 
-    /** {@return how many mappings other threads of the JVM may add while a leak test runs} */
-    protected long mappingCountSlack() {
-        return 16;
-    }
-
     @Test
-    void shouldLeaveNoMappingBehindAfterManyRegions() {
+    default void shouldLeaveNoMappingBehindAfterManyRegions() {
         PageAllocator allocator = allocator(b -> b.withGuardPages(true));
         OptionalLong mappingsBefore = kernelView().mappingCount();
-        List<long[]> released = new ArrayList<>();
+        List<AddressRange> released = new ArrayList<>();
         for (int i = 0; i < 64; i++) {
             Region region = allocate(allocator, 1 + i % 3, 4 + i % 5);
             region.segment().set(JAVA_BYTE, 0, (byte) i);
@@ -272,11 +244,11 @@ public abstract class PageAllocatorContract extends OptionsContract {
             if (i % 3 == 0) {
                 region.decommit(0, region.protectionGranuleBytes());
             }
-            released.add(new long[] {reservationStart(region), region.reservedBytes()});
+            released.add(AddressRange.reservationOf(region));
             region.deallocate();
         }
-        for (long[] r : released) {
-            assertUnmapped(r[0], r[1], "deallocated reservation");
+        for (AddressRange r : released) {
+            assertUnmapped(r.start(), r.byteSize(), "deallocated reservation");
         }
         assertEquals(0, allocator.statistics().liveRegions());
         assertEquals(0, allocator.statistics().reservedBytes());
