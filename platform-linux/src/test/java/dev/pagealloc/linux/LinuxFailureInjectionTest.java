@@ -8,8 +8,6 @@ import static org.mockito.AdditionalAnswers.delegatesTo;
 import static org.mockito.ArgumentMatchers.anyInt;
 import static org.mockito.ArgumentMatchers.anyLong;
 import static org.mockito.ArgumentMatchers.eq;
-import static org.mockito.Mockito.doAnswer;
-import static org.mockito.Mockito.doReturn;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.times;
@@ -22,6 +20,7 @@ import dev.pagealloc.api.PageAllocatorBuilder;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.api.Units;
+import dev.pagealloc.testkit.FailureInjector;
 import dev.pagealloc.testkit.KernelView;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -31,10 +30,10 @@ import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 
 /**
- * Kernel failures injected into real regions: a Mockito mock of {@link LinuxKernel} passes every
- * call to {@link FfmLinuxKernel} except the one a test makes fail, so the whole stack (shared layer
- * and backend) reports it and the kernel's own view shows what it left (a call that
- * failed made nothing, so there the mock's record of the calls is the evidence).
+ * Kernel failures injected into real regions: an {@link InjectedLinuxKernel} passes every call to
+ * {@link FfmLinuxKernel} except the ones the test's {@link FailureInjector} fails, so the whole
+ * stack (shared layer and backend) reports it and the kernel's own view shows what it left (a call
+ * that failed made nothing, so there a Mockito record of the calls is the evidence).
  */
 // Binds and calls the real Linux kernel (or reads its /proc); other OSes run their own backends.
 @EnabledOnOs(OS.LINUX)
@@ -43,13 +42,15 @@ class LinuxFailureInjectionTest {
             new LinuxPlatformProvider().open(null).capabilities();
 
     private final ProcKernelView view = new ProcKernelView();
+    private final FailureInjector failures = new FailureInjector();
+    /** Records the calls for {@code verify}; the failures come from {@link #failures} alone. */
     private LinuxKernel kernel;
     private PageAllocator allocator;
     private Region region;
 
     @BeforeEach
     void injectAKernel() {
-        kernel = mock(LinuxKernel.class, delegatesTo(FfmLinuxKernel.INSTANCE));
+        kernel = mock(LinuxKernel.class, delegatesTo(InjectedLinuxKernel.over(FfmLinuxKernel.INSTANCE, failures)));
     }
 
     @AfterEach
@@ -70,9 +71,8 @@ class LinuxFailureInjectionTest {
         region = allocator.allocate(2, 16);
         region.segment().set(JAVA_BYTE, 0, (byte) 9);
         long next = region.address() + region.committedBytes();
-        doReturn(-1).doAnswer(delegatesTo(FfmLinuxKernel.INSTANCE)).when(kernel)
-                .mprotect(anyLong(), eq(262144L), eq(LinuxAbi.PROT_READ | LinuxAbi.PROT_WRITE));
-        doReturn(LinuxAbi.ENOMEM).doAnswer(delegatesTo(FfmLinuxKernel.INSTANCE)).when(kernel).errno();
+        failures.failOnceMatching("mprotect", call -> call.longArgument(1) == 262144L
+                && call.longArgument(2) == (LinuxAbi.PROT_READ | LinuxAbi.PROT_WRITE), LinuxAbi.ENOMEM);
 
         KernelException e = assertThrows(KernelException.class, () -> region.grow(4));
 
@@ -93,9 +93,8 @@ class LinuxFailureInjectionTest {
     @Test
     void shouldReportAFailedReservationAndReserveNothing() {
         allocator = allocator(PageAllocator.builder());
-        doReturn(LinuxAbi.MAP_FAILED).when(kernel).mmap(eq(0L), anyLong(), eq(LinuxAbi.PROT_NONE),
-                eq(0x4022), eq(-1), eq(0L));
-        doReturn(LinuxAbi.ENOMEM).when(kernel).errno();
+        failures.failMatching("mmap", call -> call.longArgument(0) == 0 && call.longArgument(2) == LinuxAbi.PROT_NONE
+                && call.longArgument(3) == 0x4022 && call.longArgument(4) == -1, LinuxAbi.ENOMEM);
 
         KernelException e = assertThrows(KernelException.class, () -> allocator.allocate(1, 4));
 
@@ -110,8 +109,7 @@ class LinuxFailureInjectionTest {
 
     @Test
     void shouldTouchEveryPageWhenPopulateWriteIsUnknown() {
-        doReturn(-1).when(kernel).madvise(anyLong(), anyLong(), eq(LinuxAbi.MADV_POPULATE_WRITE));
-        doReturn(LinuxAbi.EINVAL).doAnswer(delegatesTo(FfmLinuxKernel.INSTANCE)).when(kernel).errno();
+        failures.failMatching("madvise", call -> call.longArgument(2) == LinuxAbi.MADV_POPULATE_WRITE, LinuxAbi.EINVAL);
         allocator = allocator(PageAllocator.builder().withPopulate(true));
 
         region = allocator.allocate(3, 4);
@@ -130,9 +128,8 @@ class LinuxFailureInjectionTest {
         region.segment().fill((byte) 0x77);
         // mprotect(PROT_NONE) of a page inside a read-write mapping splits it; at vm.max_map_count
         // the kernel refuses with ENOMEM (mprotect(2)).
-        doReturn(-1).doAnswer(delegatesTo(FfmLinuxKernel.INSTANCE)).when(kernel)
-                .mprotect(eq(base + page), eq(page), eq(LinuxAbi.PROT_NONE));
-        doReturn(LinuxAbi.ENOMEM).doAnswer(delegatesTo(FfmLinuxKernel.INSTANCE)).when(kernel).errno();
+        failures.failOnceMatching("mprotect", call -> call.longArgument(0) == base + page
+                && call.longArgument(1) == page && call.longArgument(2) == LinuxAbi.PROT_NONE, LinuxAbi.ENOMEM);
 
         KernelException e = assertThrows(KernelException.class, () -> region.decommit(page, page));
 
@@ -160,10 +157,8 @@ class LinuxFailureInjectionTest {
         region.protect(0, page, Protection.READ);
         // Locked pages refuse MADV_DONTNEED; munlock of part of a locked mapping splits it and can be
         // refused at the mapping limit like mprotect, by then after the access was taken.
-        doReturn(-1).when(kernel).munlock(anyLong(), anyLong());
-        // The first errno is MADV_DONTNEED's real EINVAL; the second is munlock's.
-        doAnswer(delegatesTo(FfmLinuxKernel.INSTANCE)).doReturn(LinuxAbi.ENOMEM)
-                .doAnswer(delegatesTo(FfmLinuxKernel.INSTANCE)).when(kernel).errno();
+        // MADV_DONTNEED's refusal is the real kernel's EINVAL; munlock's is injected.
+        failures.failMatching("munlock", call -> true, LinuxAbi.ENOMEM);
 
         KernelException e = assertThrows(KernelException.class, () -> region.decommit(0, 2 * page));
 

@@ -206,7 +206,7 @@ class MacExtrasSimulatedTest {
         long size = memory.pageBytes();
         long code = memory.reserve(size, size, dev.pagealloc.spi.Backing.DEFAULT);
         int before = ARM.addressSpace().allocations().size();
-        ARM.failNext("mach_vm_protect", SimulatedMach.KERN_PROTECTION_FAILURE);
+        ARM.failures().failNext("mach_vm_protect", SimulatedMach.KERN_PROTECTION_FAILURE);
         SystemCallException e = assertThrows(SystemCallException.class, () -> jit.mapAlias(code, size));
         assertTrue(e.getMessage().startsWith("mach_vm_protect("), e.getMessage());
         assertEquals(before, ARM.addressSpace().allocations().size(), "the alias is gone again");
@@ -231,7 +231,7 @@ class MacExtrasSimulatedTest {
                                     sim.machVmAllocate(SimulatedMach.TASK_SELF, at, page, 0));
                             foreign[0] = (long) args[1];
                             foreign[1] = (long) args[2];
-                            sim.failNext("mach_vm_protect", SimulatedMach.KERN_RESOURCE_SHORTAGE);
+                            sim.failures().failNext("mach_vm_protect", SimulatedMach.KERN_RESOURCE_SHORTAGE);
                         }
                         return result;
                     });
@@ -286,7 +286,7 @@ class MacExtrasSimulatedTest {
     void shouldReportAKernelRefusalWithTheMachCallInWords() {
         PageAllocator allocator = PageAllocator.builder().withProvider(ARM_KERNEL.provider()).build();
         try (Region region = allocator.allocate(1, 4)) {
-            ARM.failNext("mach_vm_protect", SimulatedMach.KERN_RESOURCE_SHORTAGE);
+            ARM.failures().failNext("mach_vm_protect", SimulatedMach.KERN_RESOURCE_SHORTAGE);
             KernelException e = assertThrows(KernelException.class, () -> region.grow(1));
             long at = region.address() + 65536;
             assertEquals("grow(additionalPages=1): cannot commit 65536 bytes at " + dev.pagealloc.api.Units.hex(at)

@@ -204,7 +204,7 @@ class WindowsExtrasSimulatedTest {
     @Test
     void shouldReportAKernelRefusalWithTheWin32CallInWords() {
         try (Region region = PageAllocator.builder().withProvider(PRIVILEGED_KERNEL.provider()).build().allocate(1, 4)) {
-            PRIVILEGED.failNext("VirtualAlloc", SimulatedWin32.ERROR_COMMITMENT_LIMIT);
+            PRIVILEGED.failures().failNext("VirtualAlloc", SimulatedWin32.ERROR_COMMITMENT_LIMIT);
             KernelException e = assertThrows(KernelException.class, () -> region.grow(1));
             long at = region.address() + 65536;
             assertEquals("grow(additionalPages=1): cannot commit 65536 bytes at " + Units.hex(at) + ": VirtualAlloc("

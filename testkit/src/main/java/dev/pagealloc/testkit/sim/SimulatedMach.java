@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import dev.pagealloc.testkit.FailureInjector;
 import dev.pagealloc.testkit.sim.Allocation.Kind;
 import dev.pagealloc.testkit.sim.SimulatedAddressSpace.PageState;
 import dev.pagealloc.testkit.sim.SimulatedAddressSpace.Run;
@@ -15,6 +16,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 
@@ -144,7 +146,7 @@ public final class SimulatedMach {
     private final boolean translated;
     private final Map<String, Object> sysctls = new HashMap<>();
     private final ThreadLocal<int[]> errno = ThreadLocal.withInitial(() -> new int[1]);
-    private final Map<String, Integer> injected = new HashMap<>();
+    private final FailureInjector failures = new FailureInjector();
     private final List<long[]> icacheInvalidations = new ArrayList<>();
     /** Shared {@code mach_vm_remap} aliases: the alias entry, and the source address of its first page. */
     private final Map<Allocation, Long> aliasSources = new HashMap<>();
@@ -235,31 +237,26 @@ public final class SimulatedMach {
     }
 
     /**
-     * Makes the next call of {@code function} on any thread fail with {@code code}: a
-     * {@code kern_return_t} for Mach calls, an errno for BSD calls (which then return -1).
-     *
-     * @param function the C name, e.g. {@code mach_vm_allocate}
-     * @param code the error to return
+     * {@return the failures injected into this kernel}: a rule keyed by a C name (e.g.
+     * {@code mach_vm_allocate}) makes that call return its error, a {@code kern_return_t} for Mach
+     * calls or an errno for BSD calls (which then return -1), before it changes anything
      */
-    public void failNext(String function, int code) {
-        synchronized (space) {
-            injected.put(function, code);
-        }
+    public FailureInjector failures() {
+        return failures;
     }
 
     /** {@return an injected failure of {@code function}, or MACH_SEND_INVALID_DEST for another task, or null} */
-    private Integer refused(String function, int task) {
-        Integer failure = injected(function);
+    private Integer refused(String function, int task, Object... arguments) {
+        Integer failure = injected(function, arguments);
         if (failure != null) {
             return failure;
         }
         return task == TASK_SELF ? null : MACH_SEND_INVALID_DEST;
     }
 
-    private Integer injected(String function) {
-        synchronized (space) {
-            return injected.remove(function);
-        }
+    Integer injected(String function, Object... arguments) {
+        OptionalInt failure = failures.check(function, arguments);
+        return failure.isPresent() ? failure.getAsInt() : null;
     }
 
     // ---- Mach VM ----
@@ -279,7 +276,7 @@ public final class SimulatedMach {
      * @return the {@code kern_return_t}
      */
     public int machVmAllocate(int task, MemorySegment address, long size, int flags) {
-        Integer refused = refused("mach_vm_allocate", task);
+        Integer refused = refused("mach_vm_allocate", task, task, address.address(), size, flags);
         if (refused != null) {
             return refused;
         }
@@ -353,7 +350,7 @@ public final class SimulatedMach {
      * @return the {@code kern_return_t}
      */
     public int machVmDeallocate(int task, long address, long size) {
-        Integer refused = refused("mach_vm_deallocate", task);
+        Integer refused = refused("mach_vm_deallocate", task, task, address, size);
         if (refused != null) {
             return refused;
         }
@@ -396,7 +393,7 @@ public final class SimulatedMach {
      * @return the {@code kern_return_t}
      */
     public int machVmProtect(int task, long address, long size, int setMaximum, int newProtection) {
-        Integer refused = refused("mach_vm_protect", task);
+        Integer refused = refused("mach_vm_protect", task, task, address, size, setMaximum, newProtection);
         if (refused != null) {
             return refused;
         }
@@ -459,7 +456,7 @@ public final class SimulatedMach {
      * @return the {@code kern_return_t}
      */
     public int machVmCopy(int task, long sourceAddress, long size, long destAddress) {
-        Integer refused = refused("mach_vm_copy", task);
+        Integer refused = refused("mach_vm_copy", task, task, sourceAddress, size, destAddress);
         if (refused != null) {
             return refused;
         }
@@ -498,7 +495,7 @@ public final class SimulatedMach {
      * @return the {@code kern_return_t}
      */
     public int machVmPurgableControl(int task, long address, int control, MemorySegment state) {
-        Integer refused = refused("mach_vm_purgable_control", task);
+        Integer refused = refused("mach_vm_purgable_control", task, task, address, control);
         if (refused != null) {
             return refused;
         }
@@ -593,7 +590,8 @@ public final class SimulatedMach {
      */
     public int machVmRemap(int targetTask, MemorySegment targetAddress, long size, long mask, int flags, int srcTask,
             long srcAddress, int copy, MemorySegment curProtection, MemorySegment maxProtection, int inheritance) {
-        Integer failure = injected("mach_vm_remap");
+        Integer failure = injected("mach_vm_remap", targetTask, targetAddress.address(), size, mask, flags, srcTask,
+                srcAddress, copy);
         if (failure != null) {
             return failure;
         }
@@ -770,7 +768,7 @@ public final class SimulatedMach {
      * @return 0, or -1 with {@link #errno()}
      */
     public int madvise(long address, long length, int advice) {
-        Integer failure = injected("madvise");
+        Integer failure = injected("madvise", address, length, advice);
         if (failure != null) {
             return fail(failure);
         }
@@ -841,7 +839,7 @@ public final class SimulatedMach {
      * @return the address, or -1 ({@code MAP_FAILED}) with {@link #errno()}
      */
     public long mmap(long address, long length, int protection, int flags, int fd, long offset) {
-        Integer failure = injected("mmap");
+        Integer failure = injected("mmap", address, length, protection, flags, fd, offset);
         if (failure != null) {
             return fail(failure);
         }
@@ -872,7 +870,7 @@ public final class SimulatedMach {
      * @return 0, or -1 with {@link #errno()} ({@code ENOMEM} for unmapped pages)
      */
     public int mlock(long address, long length) {
-        Integer failure = injected("mlock");
+        Integer failure = injected("mlock", address, length);
         if (failure != null) {
             return fail(failure);
         }
@@ -914,7 +912,7 @@ public final class SimulatedMach {
      * @return 0, or -1 with {@link #errno()}
      */
     public int sysctlbyname(String name, MemorySegment oldp, MemorySegment oldlenp, MemorySegment newp, long newlen) {
-        Integer failure = injected("sysctlbyname");
+        Integer failure = injected("sysctlbyname", name);
         if (failure != null) {
             return fail(failure);
         }

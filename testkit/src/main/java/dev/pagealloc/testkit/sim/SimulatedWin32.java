@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import dev.pagealloc.testkit.FailureInjector;
 import dev.pagealloc.testkit.sim.Allocation.Kind;
 import dev.pagealloc.testkit.sim.SimulatedAddressSpace.PageState;
 import dev.pagealloc.testkit.sim.SimulatedAddressSpace.Run;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 
 /**
  * A simulated Windows memory manager: the {@code kernel32}/{@code advapi32} calls a page allocator
@@ -129,7 +131,7 @@ public final class SimulatedWin32 {
     /** The page addresses {@code VirtualLock} locked: a set, as "there is no lock count for virtual pages". */
     private final java.util.TreeSet<Long> lockedPages = new java.util.TreeSet<>();
     private final ThreadLocal<int[]> lastError = ThreadLocal.withInitial(() -> new int[1]);
-    private final Map<String, Integer> injected = new HashMap<>();
+    private final FailureInjector failures = new FailureInjector();
     /** Open token handles and the access each was opened with. */
     private final Map<Long, Integer> tokens = new HashMap<>();
     private long closedTokens;
@@ -162,26 +164,20 @@ public final class SimulatedWin32 {
     }
 
     /**
-     * Makes the next call of {@code function} on any thread fail with {@code error} as its last error.
-     *
-     * @param function the C name, e.g. {@code VirtualAlloc}
-     * @param error the Win32 error
+     * {@return the failures injected into this kernel}: a rule keyed by a C name (e.g.
+     * {@code VirtualAlloc}) makes that call fail with the rule's error as its last error, before it
+     * changes anything
      */
-    public void failNext(String function, int error) {
-        synchronized (space) {
-            injected.put(function, error);
-        }
+    public FailureInjector failures() {
+        return failures;
     }
 
-    private boolean injectedFailure(String function) {
-        Integer error;
-        synchronized (space) {
-            error = injected.remove(function);
-        }
-        if (error == null) {
+    private boolean injectedFailure(String function, Object... arguments) {
+        OptionalInt error = failures.check(function, arguments);
+        if (error.isEmpty()) {
             return false;
         }
-        setLastError(error);
+        setLastError(error.getAsInt());
         return true;
     }
 
@@ -224,7 +220,7 @@ public final class SimulatedWin32 {
     }
 
     private long allocate(String function, long address, long size, int type, int protect, int node) {
-        if (injectedFailure(function)) {
+        if (injectedFailure(function, address, size, type, protect)) {
             return 0;
         }
         int known = MEM_COMMIT | MEM_RESERVE | MEM_RESET | MEM_TOP_DOWN | MEM_LARGE_PAGES;
@@ -304,7 +300,7 @@ public final class SimulatedWin32 {
      * @return non-zero on success, 0 with {@link #getLastError()}
      */
     public int virtualFree(long address, long size, int freeType) {
-        if (injectedFailure("VirtualFree")) {
+        if (injectedFailure("VirtualFree", address, size, freeType)) {
             return 0;
         }
         if (freeType != MEM_DECOMMIT && freeType != MEM_RELEASE) {
@@ -357,7 +353,7 @@ public final class SimulatedWin32 {
      * @return non-zero on success, 0 with {@link #getLastError()}
      */
     public int virtualProtect(long address, long size, int newProtect, MemorySegment oldProtect) {
-        if (injectedFailure("VirtualProtect")) {
+        if (injectedFailure("VirtualProtect", address, size, newProtect)) {
             return 0;
         }
         if (oldProtect.address() == 0) {
@@ -447,7 +443,7 @@ public final class SimulatedWin32 {
      * @return {@code ERROR_SUCCESS} or the error
      */
     public int discardVirtualMemory(long address, long size) {
-        if (injectedFailure("DiscardVirtualMemory")) {
+        if (injectedFailure("DiscardVirtualMemory", address, size)) {
             return getLastError();
         }
         synchronized (space) {
@@ -490,7 +486,7 @@ public final class SimulatedWin32 {
      * @return non-zero on success, 0 with {@link #getLastError()}
      */
     public int virtualLock(long address, long size) {
-        if (injectedFailure("VirtualLock")) {
+        if (injectedFailure("VirtualLock", address, size)) {
             return 0;
         }
         synchronized (space) {
