@@ -19,6 +19,7 @@ import dev.pagealloc.macos.MacPurgeableMemory.Volatility;
 import dev.pagealloc.spi.SystemCallException;
 import dev.pagealloc.testkit.KernelView;
 import dev.pagealloc.testkit.sim.Allocation;
+import dev.pagealloc.testkit.sim.InstructionCacheFlush;
 import dev.pagealloc.testkit.sim.SimulatedMach;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -174,7 +175,7 @@ class MacExtrasSimulatedTest {
         bytes(code, size).set(JAVA_BYTE, 5, (byte) 0xC3);
         long alias = jit.mapAlias(code, size);
         jit.invalidateInstructionCache(alias, size);
-        assertArrayEquals(new long[] {alias, size}, ARM.icacheInvalidations().getLast());
+        assertEquals(new InstructionCacheFlush(alias, size), ARM.icacheInvalidations().getLast());
         KernelView view = ARM.addressSpace().kernelView();
         assertEquals(List.of(new KernelView.Mapping(alias, alias + size, Protection.READ_EXECUTE)),
                 view.mappings(alias, size));

@@ -221,7 +221,7 @@ class WindowsExtrasSimulatedTest {
         memory.commit(a, 65536, dev.pagealloc.spi.Backing.DEFAULT);
         memory.discardContents(a, 65536);
         memory.flushInstructionCache(a, 100);
-        assertEquals(a, PRIVILEGED.instructionCacheFlushes().getLast()[0]);
+        assertEquals(a, PRIVILEGED.instructionCacheFlushes().getLast().address());
         memory.release(a, 65536);
         SystemCallException e = assertThrows(SystemCallException.class, () -> memory.discardContents(a, 65536));
         assertEquals("ERROR_INVALID_ADDRESS", e.error().name());

@@ -189,8 +189,8 @@ public interface RandomOperationsContract extends ContractSupport {
         long end = start + region.reservedBytes();
         List<KernelView.Mapping> expected = new ArrayList<>();
         expected.add(new KernelView.Mapping(start, base, Protection.NONE));
-        for (long[] run : model.expectedRuns()) {
-            expected.add(new KernelView.Mapping(base + run[0], base + run[1], Protection.values()[(int) run[2]]));
+        for (KernelView.Mapping run : model.expectedRuns()) {
+            expected.add(new KernelView.Mapping(base + run.start(), base + run.end(), run.protection()));
         }
         expected.add(new KernelView.Mapping(base + usableBytes(region), end, Protection.NONE));
         assertKernelRuns(start, end - start, expected, "reservation");

@@ -183,17 +183,20 @@ final class RegionModel {
         epoch++;
     }
 
-    /** {@return the runs the kernel must report over {@code [0, usable)}: [start, end, protection ordinal]} */
-    List<long[]> expectedRuns() {
-        List<long[]> runs = new ArrayList<>();
+    /**
+     * {@return the runs the kernel must report over {@code [0, usable)}, addresses as byte offsets
+     * from the region's base, adjacent runs of one protection merged}
+     */
+    List<KernelView.Mapping> expectedRuns() {
+        List<KernelView.Mapping> runs = new ArrayList<>();
         for (int g = 0; g < granules.length; g++) {
             long start = g * granuleBytes;
             Protection p = start < committedBytes && granules[g] != null ? granules[g] : Protection.NONE;
-            long[] last = runs.isEmpty() ? null : runs.get(runs.size() - 1);
-            if (last != null && last[2] == p.ordinal()) {
-                last[1] = start + granuleBytes;
+            KernelView.Mapping last = runs.isEmpty() ? null : runs.getLast();
+            if (last != null && last.protection() == p) {
+                runs.set(runs.size() - 1, new KernelView.Mapping(last.start(), start + granuleBytes, p));
             } else {
-                runs.add(new long[] {start, start + granuleBytes, p.ordinal()});
+                runs.add(new KernelView.Mapping(start, start + granuleBytes, p));
             }
         }
         return runs;

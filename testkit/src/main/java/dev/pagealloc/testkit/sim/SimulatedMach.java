@@ -147,7 +147,7 @@ public final class SimulatedMach {
     private final Map<String, Object> sysctls = new HashMap<>();
     private final ThreadLocal<int[]> errno = ThreadLocal.withInitial(() -> new int[1]);
     private final FailureInjector failures = new FailureInjector();
-    private final List<long[]> icacheInvalidations = new ArrayList<>();
+    private final List<InstructionCacheFlush> icacheInvalidations = new ArrayList<>();
     /** Shared {@code mach_vm_remap} aliases: the alias entry, and the source address of its first page. */
     private final Map<Allocation, Long> aliasSources = new HashMap<>();
     /** Aliases of {@code MAP_JIT} memory: XNU's new entry keeps {@code used_for_jit}. */
@@ -888,12 +888,12 @@ public final class SimulatedMach {
      */
     public void sysIcacheInvalidate(long start, long length) {
         synchronized (space) {
-            icacheInvalidations.add(new long[] {start, length});
+            icacheInvalidations.add(new InstructionCacheFlush(start, length));
         }
     }
 
-    /** {@return every {@code sys_icache_invalidate} call so far, as {@code {start, length}}} */
-    public List<long[]> icacheInvalidations() {
+    /** {@return every {@code sys_icache_invalidate} call so far, oldest first} */
+    public List<InstructionCacheFlush> icacheInvalidations() {
         synchronized (space) {
             return List.copyOf(icacheInvalidations);
         }

@@ -135,7 +135,7 @@ public final class SimulatedWin32 {
     /** Open token handles and the access each was opened with. */
     private final Map<Long, Integer> tokens = new HashMap<>();
     private long closedTokens;
-    private final List<long[]> flushes = new ArrayList<>();
+    private final List<InstructionCacheFlush> flushes = new ArrayList<>();
 
     /**
      * Creates a Windows x64 simulation: 4 KiB pages, 64 KiB granularity.
@@ -567,13 +567,13 @@ public final class SimulatedWin32 {
             return (int) fail(ERROR_INVALID_HANDLE);
         }
         synchronized (space) {
-            flushes.add(new long[] {address, size});
+            flushes.add(new InstructionCacheFlush(address, size));
         }
         return 1;
     }
 
-    /** {@return every {@code FlushInstructionCache} call so far, as {@code {address, size}}} */
-    public List<long[]> instructionCacheFlushes() {
+    /** {@return every {@code FlushInstructionCache} call so far, oldest first} */
+    public List<InstructionCacheFlush> instructionCacheFlushes() {
         synchronized (space) {
             return List.copyOf(flushes);
         }
