@@ -175,7 +175,7 @@ class MacExtrasSimulatedTest {
         bytes(code, size).set(JAVA_BYTE, 5, (byte) 0xC3);
         long alias = jit.mapAlias(code, size);
         jit.invalidateInstructionCache(alias, size);
-        assertEquals(new InstructionCacheFlush(alias, size), ARM.icacheInvalidations().getLast());
+        assertEquals(new InstructionCacheFlush(alias, size), ARM.bsd().icacheInvalidations().getLast());
         KernelView view = ARM.addressSpace().kernelView();
         assertEquals(List.of(new KernelView.Mapping(alias, alias + size, Protection.READ_EXECUTE)),
                 view.mappings(alias, size));
@@ -193,7 +193,7 @@ class MacExtrasSimulatedTest {
         MacVirtualMemory memory = memory(ARM_KERNEL);
         MacJitMemory jit = new MacJitMemory(memory);
         long size = memory.pageBytes();
-        long mapJit = ARM.mmap(0, size, 7, 0x1000 | 0x2 | 0x800, -1, 0);
+        long mapJit = ARM.bsd().mmap(0, size, 7, 0x1000 | 0x2 | 0x800, -1, 0);
         long alias = jit.mapAlias(mapJit, size);
         assertEquals(mapJit, ARM.sharedWith(alias).orElseThrow(), "XNU lets a task remap its own MAP_JIT memory");
         jit.release(alias, size);

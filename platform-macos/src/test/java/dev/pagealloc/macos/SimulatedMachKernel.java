@@ -16,15 +16,17 @@ record SimulatedMachKernel(SimulatedMach sim) implements MachKernel {
     @Override public int machVmRegion(int t, MemorySegment a, MemorySegment s, int f, MemorySegment i, MemorySegment c,
             MemorySegment o) { return sim.machVmRegion(t, a, s, f, i, c, o); }
     @Override public String machErrorString(int e) { return sim.machErrorString(e); }
-    @Override public int madvise(long a, long l, int adv) { return sim.madvise(a, l, adv); }
-    @Override public long mmap(long a, long l, int p, int f, int fd, long o) { return sim.mmap(a, l, p, f, fd, o); }
-    @Override public int mlock(long a, long l) { return sim.mlock(a, l); }
-    @Override public void sysIcacheInvalidate(long s, long l) { sim.sysIcacheInvalidate(s, l); }
-    @Override public int sysctlbyname(String n, MemorySegment o, MemorySegment ol, MemorySegment np, long nl) {
-        return sim.sysctlbyname(n, o, ol, np, nl);
+    @Override public int madvise(long a, long l, int adv) { return sim.bsd().madvise(a, l, adv); }
+    @Override public long mmap(long a, long l, int p, int f, int fd, long o) {
+        return sim.bsd().mmap(a, l, p, f, fd, o);
     }
-    @Override public int errno() { return sim.errno(); }
-    @Override public String strerror(int e) { return sim.strerror(e); }
+    @Override public int mlock(long a, long l) { return sim.bsd().mlock(a, l); }
+    @Override public void sysIcacheInvalidate(long s, long l) { sim.bsd().sysIcacheInvalidate(s, l); }
+    @Override public int sysctlbyname(String n, MemorySegment o, MemorySegment ol, MemorySegment np, long nl) {
+        return sim.bsd().sysctlbyname(n, o, ol, np, nl);
+    }
+    @Override public int errno() { return sim.bsd().errno(); }
+    @Override public String strerror(int e) { return sim.bsd().strerror(e); }
 
     /** {@return a provider over the simulation that believes it runs on macOS} */
     MacPlatformProvider provider() {

@@ -9,9 +9,6 @@ import dev.pagealloc.testkit.sim.Allocation.Kind;
 import dev.pagealloc.testkit.sim.SimulatedAddressSpace.PageState;
 import dev.pagealloc.testkit.sim.SimulatedAddressSpace.Run;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -21,12 +18,14 @@ import java.util.OptionalLong;
 import java.util.Set;
 
 /**
- * A simulated macOS kernel: the Mach VM calls and the few BSD calls a page allocator makes, with
- * their C signatures (pointers as {@link MemorySegment}s, results as raw {@code kern_return_t} or
- * {@code -1} plus {@link #errno()}), over a {@link SimulatedAddressSpace} of real memory.
+ * A simulated macOS kernel: the Mach VM calls of {@code <mach/mach_vm.h>} a page allocator makes,
+ * with their C signatures (pointers as {@link MemorySegment}s, results as raw
+ * {@code kern_return_t}), over a {@link SimulatedAddressSpace} of real memory. The BSD calls
+ * ({@code mmap}, {@code madvise}, {@code sysctlbyname}, ...) are its {@link #bsd()} half, over the
+ * same map.
  *
- * <p>Rules enforced, as {@code <mach/vm_map.h>}, {@code <mach/vm_statistics.h>}, {@code mmap(2)}
- * and {@code madvise(2)} document them and XNU implements them (file references are to
+ * <p>Rules enforced, as {@code <mach/vm_map.h>} and {@code <mach/vm_statistics.h>} document them
+ * and XNU implements them (file references are to
  * apple-oss-distributions/xnu at tag {@code xnu-11417.101.15}; each rule names its source where it is
  * enforced): memory from {@code mach_vm_allocate} is zero-filled and read-write with maximum
  * {@code VM_PROT_ALL}; {@code VM_FLAGS_OVERWRITE} needs {@code VM_FLAGS_FIXED}; a protection above the
@@ -38,18 +37,17 @@ import java.util.Set;
  * {@code VM_FLAGS_PURGABLE} memory, changes state only where the memory is writable, and an emptied
  * object stays empty; {@code mach_vm_remap} shares or copies any pages of the task, {@code MAP_JIT}
  * pages included, and the alias of {@code MAP_JIT} pages is itself {@code MAP_JIT} memory;
- * {@code madvise} accepts advice 0 to 11, refuses a hole with {@code EINVAL} and
- * {@code MADV_FREE_REUSABLE} on pages that are not writable with {@code EPERM};
- * {@code MADV_FREE_REUSABLE} keeps contents until {@link #simulateMemoryPressure()} reclaims them.
+ * {@link #simulateMemoryPressure()} empties volatile purgeable memory and reclaims
+ * {@code MADV_FREE_REUSABLE} pages.
  *
  * <p>Three machines: {@link #arm64} (Apple silicon, 16 KiB pages), {@link #x86_64} (an Intel Mac,
  * 4 KiB pages, superpages) and {@link #x86_64UnderRosetta} (an x86-64 process translated by
  * Rosetta 2 on Apple silicon: a 4 KiB map on 16 KiB hardware pages).
  *
- * <p>Limits: addresses outside the simulated space are outside the map ({@code KERN_INVALID_ADDRESS}
- * for Mach calls, {@code ENOMEM} for {@code madvise}); {@code mmap} maps anonymous private memory
- * only; residency is not tracked; {@code VM_FLAGS_4GB_CHUNK}, {@code VM_FLAGS_PERMANENT} and
- * {@code VM_FLAGS_TPRO} are accepted, as XNU accepts them from user space, but have no effect. A shared {@code mach_vm_remap} ({@code copy = FALSE}) is kept in
+ * <p>Limits: addresses outside the simulated space are outside the map
+ * ({@code KERN_INVALID_ADDRESS}); residency is not tracked; {@code VM_FLAGS_4GB_CHUNK},
+ * {@code VM_FLAGS_PERMANENT} and {@code VM_FLAGS_TPRO} are accepted, as XNU accepts them from user
+ * space, but have no effect. A shared {@code mach_vm_remap} ({@code copy = FALSE}) is kept in
  * the page table as XNU keeps it (its own entry, the source's protections, {@link #sharedWith}), but
  * the simulation cannot make two host addresses share memory: the alias starts with a copy of the
  * source's bytes, and later writes through one address do not appear at the other.
@@ -57,8 +55,7 @@ import java.util.Set;
  * {@code MAP_JIT} region of the process for the calling thread, the JVM's own code cache included,
  * which no simulation of pagealloc's allocations can show (see {@code MacJitMemory}).
  *
- * <p>Thread-safe: calls are serialized on the address space; {@code errno} is per thread, as on
- * macOS.
+ * <p>Thread-safe: calls are serialized on the address space.
  */
 public final class SimulatedMach {
     /** {@code KERN_SUCCESS} ({@code <mach/kern_return.h>}). */
@@ -79,19 +76,6 @@ public final class SimulatedMach {
     public static final int KERN_NOT_SUPPORTED = 46;
     /** {@code MACH_SEND_INVALID_DEST} ({@code <mach/message.h>}): a task port that is not ours. */
     public static final int MACH_SEND_INVALID_DEST = 0x10000003;
-
-    /** {@code EPERM} ({@code <sys/errno.h>}). */
-    public static final int EPERM = 1;
-    /** {@code ENOENT}. */
-    public static final int ENOENT = 2;
-    /** {@code ENOMEM}. */
-    public static final int ENOMEM = 12;
-    /** {@code EACCES}. */
-    public static final int EACCES = 13;
-    /** {@code EINVAL}. */
-    public static final int EINVAL = 22;
-    /** {@code ENOTSUP}. */
-    public static final int ENOTSUP = 45;
 
     /** The task port {@code mach_task_self_} holds in the simulation (any non-zero name does). */
     public static final int TASK_SELF = 0x203;
@@ -124,19 +108,6 @@ public final class SimulatedMach {
     static final int VM_PURGABLE_EMPTY = 2;
     static final int VM_REGION_BASIC_INFO_64 = 9;
     static final int VM_REGION_BASIC_INFO_COUNT_64 = 9;
-    static final int MAP_PRIVATE = 0x2;
-    static final int MAP_FIXED = 0x10;
-    static final int MAP_JIT = 0x800;
-    static final int MAP_ANON = 0x1000;
-    static final int MADV_NORMAL = 0;
-    static final int MADV_FREE_REUSE = 8;
-    static final int MADV_FREE_REUSABLE = 7;
-    /** {@code MADV_CAN_REUSE} ({@code bsd/sys/mman.h:222}). */
-    static final int MADV_CAN_REUSE = 9;
-    /** {@code MADV_PAGEOUT} ({@code bsd/sys/mman.h:223}): internal, {@code ENOTSUP} on release kernels. */
-    static final int MADV_PAGEOUT = 10;
-    /** {@code MADV_ZERO} ({@code bsd/sys/mman.h:224}), the highest advice XNU knows. */
-    static final int MADV_ZERO = 11;
 
     private final SimulatedAddressSpace space;
     private final String architecture;
@@ -144,10 +115,8 @@ public final class SimulatedMach {
     private final boolean arm64Kernel;
     /** An x86-64 process under Rosetta 2: its map's pages (4 KiB) are smaller than the hardware's (16 KiB). */
     private final boolean translated;
-    private final Map<String, Object> sysctls = new HashMap<>();
-    private final ThreadLocal<int[]> errno = ThreadLocal.withInitial(() -> new int[1]);
     private final FailureInjector failures = new FailureInjector();
-    private final List<InstructionCacheFlush> icacheInvalidations = new ArrayList<>();
+    private final SimulatedBsd bsd;
     /** Shared {@code mach_vm_remap} aliases: the alias entry, and the source address of its first page. */
     private final Map<Allocation, Long> aliasSources = new HashMap<>();
     /** Aliases of {@code MAP_JIT} memory: XNU's new entry keeps {@code used_for_jit}. */
@@ -190,22 +159,7 @@ public final class SimulatedMach {
         this.architecture = architecture;
         this.arm64Kernel = arm64Kernel;
         this.translated = arm64Kernel && !architecture.equals("arm64");
-        // hw.pagesize is the calling process's map page size (bsd/kern/kern_mib.c:645 sysctl_pagesize),
-        // so 4 KiB for a translated process on 16 KiB hardware.
-        sysctls.put("hw.pagesize", space.pageBytes());
-        sysctls.put("hw.memsize", 16L << 30);
-        sysctls.put("hw.logicalcpu", 8);
-        sysctls.put("hw.ncpu", 8);
-        sysctls.put("kern.osproductversion", "15.0");
-        sysctls.put("machdep.cpu.brand_string",
-                arm64Kernel ? "Apple M1 (simulated)" : "Intel(R) Core(TM) i7 (simulated)");
-        if (arm64Kernel) {
-            // hw.optional.arm64 is a plain SYSCTL_INT of arm64_flag, defined only in arm64 kernels
-            // and the same for every process (bsd/kern/kern_mib.c:1082, :1149); sysctl.proc_translated
-            // exists only with CONFIG_ROSETTA, i.e. on arm64 kernels (bsd/kern/kern_sysctl.c:4157-4169).
-            sysctls.put("hw.optional.arm64", 1);
-            sysctls.put("sysctl.proc_translated", translated ? 1 : 0);
-        }
+        this.bsd = new SimulatedBsd(this, space, arm64Kernel, translated);
     }
 
     /** Superpages: SUPERPAGE_SIZE_2MB is handled only under __x86_64__ (osfmk/vm/vm_map.c:2875-2900). */
@@ -218,12 +172,21 @@ public final class SimulatedMach {
      * "exotic" (VM_MAP_IS_EXOTIC: map pages smaller than the hardware's, as under Rosetta)
      * (osfmk/vm/vm_map.c:5824-5857 in vm_map_protect, osfmk/vm/vm_map_internal.h:724-734).
      */
-    private boolean enforcesWriteXorExecute() {
+    boolean enforcesWriteXorExecute() {
         return arm64Kernel && !translated;
     }
 
-    private boolean usedForJit(Allocation allocation) {
+    boolean usedForJit(Allocation allocation) {
         return allocation != null && (allocation.kind() == Kind.MAP_JIT || jitAliases.contains(allocation));
+    }
+
+    /**
+     * {@return the BSD half of this kernel}: {@code mmap}, {@code madvise}, {@code mlock},
+     * {@code sysctlbyname}, {@code sys_icache_invalidate} and {@code errno}, over the same map and
+     * sharing its {@link #failures()}
+     */
+    public SimulatedBsd bsd() {
+        return bsd;
     }
 
     /** {@return the page table the calls change} */
@@ -438,7 +401,7 @@ public final class SimulatedMach {
         }
     }
 
-    private boolean mapped(long start, long end) {
+    boolean mapped(long start, long end) {
         if (end < start || !space.contains(start, end - start)) {
             return false;
         }
@@ -748,243 +711,6 @@ public final class SimulatedMach {
             case MACH_SEND_INVALID_DEST -> "(ipc/send) invalid destination port";
             default -> "unknown error code";
         };
-    }
-
-    // ---- BSD calls ----
-
-    /**
-     * {@code int madvise(void *addr, size_t len, int advice)}, as {@code bsd/kern/kern_mman.c:1407}
-     * ({@code madvise}) and {@code osfmk/vm/vm_map.c:16481} ({@code vm_map_behavior_set}) treat it:
-     * advice 0 to 11 ({@code MADV_PAGEOUT}, 10, is {@code ENOTSUP} on release kernels); a range
-     * beyond the map is {@code ENOMEM}; a range with a hole is {@code EINVAL}
-     * ({@code KERN_INVALID_ADDRESS}); {@code MADV_FREE_REUSABLE} on pages that are neither writable
-     * nor {@code MAP_JIT} is {@code EPERM}; {@code MADV_ZERO} needs writable, non-executable,
-     * non-{@code MAP_JIT} pages ({@code EPERM}). Under Rosetta {@code MADV_FREE_REUSABLE} and
-     * {@code MADV_FREE_REUSE} succeed without effect and {@code MADV_ZERO} is {@code ENOTSUP}.
-     *
-     * @param address the first byte; page-aligned
-     * @param length the length, in bytes
-     * @param advice {@code MADV_*}
-     * @return 0, or -1 with {@link #errno()}
-     */
-    public int madvise(long address, long length, int advice) {
-        Integer failure = injected("madvise", address, length, advice);
-        if (failure != null) {
-            return fail(failure);
-        }
-        // The advice switch of madvise (bsd/kern/kern_mman.c:1424-1471): unknown advice is EINVAL, and
-        // MADV_PAGEOUT is ENOTSUP unless the kernel is built with MACH_ASSERT.
-        if (address % space.pageBytes() != 0 || advice < MADV_NORMAL || advice > MADV_ZERO) {
-            return fail(EINVAL);
-        }
-        if (advice == MADV_PAGEOUT) {
-            return fail(ENOTSUP);
-        }
-        if (length == 0) {
-            return 0;
-        }
-        synchronized (space) {
-            long end = space.roundPage(address + length);
-            if (end < address || !space.contains(address, end - address)) {
-                return fail(ENOMEM); // outside vm_map_min/max: KERN_NO_SPACE (vm_map.c:16490-16494)
-            }
-            if (!mapped(address, end)) {
-                return fail(EINVAL); // a hole: vm_map_range_check fails, KERN_INVALID_ADDRESS
-            }
-            List<Run> runs = space.runs(address, end - address);
-            switch (advice) {
-                case MADV_FREE_REUSABLE, MADV_FREE_REUSE -> {
-                    // vm_map_reusable_pages / vm_map_reuse_pages (vm_map.c:16838-16845, :16930-16937):
-                    // "XXX TODO4K" - a map page smaller than the hardware's makes them succeed idle.
-                    if (translated) {
-                        return 0;
-                    }
-                    // "not writable: can't discard contents" (vm_map.c:16973-16983), MAP_JIT excepted.
-                    if (advice == MADV_FREE_REUSABLE && runs.stream().anyMatch(
-                            r -> (r.access() & SimulatedAddressSpace.WRITE) == 0 && !usedForJit(r.allocation()))) {
-                        return fail(EPERM);
-                    }
-                    space.markReusable(address, end - address, advice == MADV_FREE_REUSABLE);
-                }
-                case MADV_ZERO -> {
-                    if (translated) {
-                        return fail(ENOTSUP); // KERN_NO_ACCESS for small map pages (vm_map.c:17284-17290)
-                    }
-                    // vm_map_zero_entry_preflight (vm_map.c:17223-17234).
-                    if (runs.stream().anyMatch(r -> (r.access() & SimulatedAddressSpace.WRITE) == 0
-                            || (r.access() & SimulatedAddressSpace.EXECUTE) != 0 || usedForJit(r.allocation()))) {
-                        return fail(EPERM);
-                    }
-                    space.zero(address, end - address);
-                }
-                default -> {
-                    // Behaviours and hints with no effect the simulation can show; MADV_CAN_REUSE
-                    // only checks the range (vm_map_can_reuse, vm_map.c:17078).
-                }
-            }
-            return 0;
-        }
-    }
-
-    /**
-     * {@code void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t offset)}, anonymous
-     * private mappings only ({@code MAP_ANON | MAP_PRIVATE}, optionally {@code MAP_JIT}).
-     *
-     * @param address a hint, ignored
-     * @param length the length, in bytes
-     * @param protection {@code PROT_*} bits
-     * @param flags {@code MAP_*} flags
-     * @param fd -1
-     * @param offset 0
-     * @return the address, or -1 ({@code MAP_FAILED}) with {@link #errno()}
-     */
-    public long mmap(long address, long length, int protection, int flags, int fd, long offset) {
-        Integer failure = injected("mmap", address, length, protection, flags, fd, offset);
-        if (failure != null) {
-            return fail(failure);
-        }
-        boolean jit = (flags & MAP_JIT) != 0;
-        if ((flags & (MAP_ANON | MAP_PRIVATE)) != (MAP_ANON | MAP_PRIVATE) || (flags & MAP_FIXED) != 0 || fd != -1
-                || offset != 0 || length <= 0 || (protection & ~VM_PROT_ALL) != 0) {
-            return fail(EINVAL);
-        }
-        if (enforcesWriteXorExecute() && (protection & 6) == 6 && !jit) {
-            return fail(EACCES);
-        }
-        long bytes = space.roundPage(length);
-        synchronized (space) {
-            long at = space.findFree(bytes, space.pageBytes());
-            if (at < 0) {
-                return fail(ENOMEM);
-            }
-            space.map(at, bytes, PageState.COMMITTED, protection, VM_PROT_ALL, jit ? Kind.MAP_JIT : Kind.MACH_VM_ALLOCATE);
-            return at;
-        }
-    }
-
-    /**
-     * {@code int mlock(const void *addr, size_t len)}.
-     *
-     * @param address the first byte
-     * @param length the length, in bytes
-     * @return 0, or -1 with {@link #errno()} ({@code ENOMEM} for unmapped pages)
-     */
-    public int mlock(long address, long length) {
-        Integer failure = injected("mlock", address, length);
-        if (failure != null) {
-            return fail(failure);
-        }
-        synchronized (space) {
-            long start = space.truncatePage(address);
-            return mapped(start, space.roundPage(address + length)) ? 0 : fail(ENOMEM);
-        }
-    }
-
-    /**
-     * {@code void sys_icache_invalidate(void *start, size_t len)}: recorded for tests.
-     *
-     * @param start the first byte
-     * @param length the length, in bytes
-     */
-    public void sysIcacheInvalidate(long start, long length) {
-        synchronized (space) {
-            icacheInvalidations.add(new InstructionCacheFlush(start, length));
-        }
-    }
-
-    /** {@return every {@code sys_icache_invalidate} call so far, oldest first} */
-    public List<InstructionCacheFlush> icacheInvalidations() {
-        synchronized (space) {
-            return List.copyOf(icacheInvalidations);
-        }
-    }
-
-    /**
-     * {@code int sysctlbyname(const char *name, void *oldp, size_t *oldlenp, void *newp, size_t newlen)}, read-only:
-     * {@code hw.pagesize}, {@code hw.memsize} (8 bytes), {@code hw.logicalcpu}, {@code hw.ncpu},
-     * {@code hw.optional.arm64} (arm64 only), {@code sysctl.proc_translated} (4 bytes), and strings.
-     *
-     * @param name the variable's name
-     * @param oldp where to write the value, or {@code NULL} to ask its size
-     * @param oldlenp in: the room at {@code oldp}; out: the value's size
-     * @param newp must be {@code NULL}
-     * @param newlen must be 0
-     * @return 0, or -1 with {@link #errno()}
-     */
-    public int sysctlbyname(String name, MemorySegment oldp, MemorySegment oldlenp, MemorySegment newp, long newlen) {
-        Integer failure = injected("sysctlbyname", name);
-        if (failure != null) {
-            return fail(failure);
-        }
-        Object value;
-        synchronized (space) {
-            value = sysctls.get(name);
-        }
-        if (value == null) {
-            return fail(ENOENT);
-        }
-        if (newp.address() != 0 || newlen != 0) {
-            return fail(EPERM);
-        }
-        byte[] bytes = switch (value) {
-            case Long l -> MemorySegment.ofArray(new long[] {l}).toArray(ValueLayout.JAVA_BYTE);
-            case Integer i -> MemorySegment.ofArray(new int[] {i}).toArray(ValueLayout.JAVA_BYTE);
-            default -> (value + "\0").getBytes(StandardCharsets.UTF_8);
-        };
-        if (oldp.address() == 0) {
-            oldlenp.set(JAVA_LONG, 0, bytes.length);
-            return 0;
-        }
-        if (oldlenp.get(JAVA_LONG, 0) < bytes.length) {
-            return fail(ENOMEM);
-        }
-        MemorySegment.copy(bytes, 0, oldp, ValueLayout.JAVA_BYTE, 0, bytes.length);
-        oldlenp.set(JAVA_LONG, 0, bytes.length);
-        return 0;
-    }
-
-    /**
-     * Sets a {@code sysctl} value the simulation reports (e.g. a machine without superpages).
-     *
-     * @param name the variable
-     * @param value a {@link Long} (8 bytes), an {@link Integer} (4 bytes), a {@link String}, or null to remove it
-     */
-    public void setSysctl(String name, Object value) {
-        synchronized (space) {
-            if (value == null) {
-                sysctls.remove(name);
-            } else {
-                sysctls.put(name, value);
-            }
-        }
-    }
-
-    /** {@return the calling thread's {@code errno}, as left by its last failed BSD call} */
-    public int errno() {
-        return errno.get()[0];
-    }
-
-    /**
-     * {@code char *strerror(int errnum)}.
-     *
-     * @param errnum an errno
-     * @return its text, as macOS words it
-     */
-    public String strerror(int errnum) {
-        return switch (errnum) {
-            case EPERM -> "Operation not permitted";
-            case ENOENT -> "No such file or directory";
-            case ENOMEM -> "Cannot allocate memory";
-            case EACCES -> "Permission denied";
-            case EINVAL -> "Invalid argument";
-            case ENOTSUP -> "Operation not supported";
-            default -> "Unknown error: " + errnum;
-        };
-    }
-
-    private int fail(int code) {
-        errno.get()[0] = code;
-        return -1;
     }
 
     @Override

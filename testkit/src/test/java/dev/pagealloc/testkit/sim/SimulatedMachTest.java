@@ -98,10 +98,11 @@ class SimulatedMachTest {
                 "partly unmapped");
         assertEquals(SimulatedMach.KERN_INVALID_ARGUMENT,
                 sim.machVmPurgableControl(TASK, a + 16384, 0, arena.allocate(JAVA_INT)), "not purgeable");
-        assertEquals(-1, sim.madvise(a + 1, 16384, 7));
-        assertEquals(SimulatedMach.EINVAL, sim.errno());
-        assertEquals(-1, sim.madvise(a + 4 * 16384, 16384, 7));
-        assertEquals(SimulatedMach.EINVAL, sim.errno(), "a hole is KERN_INVALID_ADDRESS, which madvise makes EINVAL");
+        assertEquals(-1, sim.bsd().madvise(a + 1, 16384, 7));
+        assertEquals(SimulatedBsd.EINVAL, sim.bsd().errno());
+        assertEquals(-1, sim.bsd().madvise(a + 4 * 16384, 16384, 7));
+        assertEquals(SimulatedBsd.EINVAL, sim.bsd().errno(),
+                "a hole is KERN_INVALID_ADDRESS, which madvise makes EINVAL");
         assertEquals("(os/kern) protection failure", sim.machErrorString(2));
         assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmDeallocate(TASK, a, 4 * 16384));
     }
@@ -123,10 +124,10 @@ class SimulatedMachTest {
     @Test
     void shouldRemapMapJitPagesWithinTheTaskAsJitMemory() {
         sim("arm64");
-        long jit = sim.mmap(0, 16384, 7, 0x1000 | 0x2 | 0x800, -1, 0);
+        long jit = sim.bsd().mmap(0, 16384, 7, 0x1000 | 0x2 | 0x800, -1, 0);
         assertTrue(jit > 0);
-        assertEquals(-1, sim.mmap(0, 16384, 7, 0x1000 | 0x2, -1, 0), "RWX without MAP_JIT on arm64");
-        assertEquals(SimulatedMach.EACCES, sim.errno());
+        assertEquals(-1, sim.bsd().mmap(0, 16384, 7, 0x1000 | 0x2, -1, 0), "RWX without MAP_JIT on arm64");
+        assertEquals(SimulatedBsd.EACCES, sim.bsd().errno());
         MemorySegment target = arena.allocate(JAVA_LONG);
         MemorySegment cur = arena.allocate(JAVA_INT);
         MemorySegment max = arena.allocate(JAVA_INT);
@@ -178,25 +179,25 @@ class SimulatedMachTest {
     void shouldAcceptEveryAdviceXnuKnowsAndRefuseReusableOnReadOnlyPages() {
         sim("arm64");
         long a = allocate(2 * 16384, 1);
-        assertEquals(0, sim.madvise(a, 2 * 16384, 9), "MADV_CAN_REUSE");
-        assertEquals(-1, sim.madvise(a, 2 * 16384, 10), "MADV_PAGEOUT is internal");
-        assertEquals(SimulatedMach.ENOTSUP, sim.errno());
+        assertEquals(0, sim.bsd().madvise(a, 2 * 16384, 9), "MADV_CAN_REUSE");
+        assertEquals(-1, sim.bsd().madvise(a, 2 * 16384, 10), "MADV_PAGEOUT is internal");
+        assertEquals(SimulatedBsd.ENOTSUP, sim.bsd().errno());
         bytes(a, 2 * 16384).fill((byte) 5);
-        assertEquals(0, sim.madvise(a, 16384, 11), "MADV_ZERO");
+        assertEquals(0, sim.bsd().madvise(a, 16384, 11), "MADV_ZERO");
         assertEquals(0, bytes(a, 16384).get(JAVA_BYTE, 77), "MADV_ZERO zeroes");
         assertEquals(5, bytes(a + 16384, 16384).get(JAVA_BYTE, 77));
-        assertEquals(-1, sim.madvise(a, 2 * 16384, 12));
-        assertEquals(SimulatedMach.EINVAL, sim.errno(), "12 is no advice");
+        assertEquals(-1, sim.bsd().madvise(a, 2 * 16384, 12));
+        assertEquals(SimulatedBsd.EINVAL, sim.bsd().errno(), "12 is no advice");
         assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmProtect(TASK, a + 16384, 16384, 0, 1));
-        assertEquals(-1, sim.madvise(a, 2 * 16384, 7), "MADV_FREE_REUSABLE over a read-only page");
-        assertEquals(SimulatedMach.EPERM, sim.errno());
+        assertEquals(-1, sim.bsd().madvise(a, 2 * 16384, 7), "MADV_FREE_REUSABLE over a read-only page");
+        assertEquals(SimulatedBsd.EPERM, sim.bsd().errno());
         assertEquals(0, sim.addressSpace().reusableBytes(), "nothing marked");
-        assertEquals(-1, sim.madvise(a + 16384, 16384, 11));
-        assertEquals(SimulatedMach.EPERM, sim.errno(), "MADV_ZERO needs writable pages");
-        assertEquals(-1, sim.madvise(sim.addressSpace().base() + sim.addressSpace().byteSize(), 16384, 7));
-        assertEquals(SimulatedMach.ENOMEM, sim.errno(), "beyond the map");
-        long jit = sim.mmap(0, 16384, 5, 0x1000 | 0x2 | 0x800, -1, 0);
-        assertEquals(0, sim.madvise(jit, 16384, 7), "MAP_JIT pages are exempt from the writable check");
+        assertEquals(-1, sim.bsd().madvise(a + 16384, 16384, 11));
+        assertEquals(SimulatedBsd.EPERM, sim.bsd().errno(), "MADV_ZERO needs writable pages");
+        assertEquals(-1, sim.bsd().madvise(sim.addressSpace().base() + sim.addressSpace().byteSize(), 16384, 7));
+        assertEquals(SimulatedBsd.ENOMEM, sim.bsd().errno(), "beyond the map");
+        long jit = sim.bsd().mmap(0, 16384, 5, 0x1000 | 0x2 | 0x800, -1, 0);
+        assertEquals(0, sim.bsd().madvise(jit, 16384, 7), "MAP_JIT pages are exempt from the writable check");
         assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmDeallocate(TASK, jit, 16384));
         assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmDeallocate(TASK, a, 2 * 16384));
     }
@@ -255,29 +256,29 @@ class SimulatedMachTest {
         MemorySegment value = arena.allocate(JAVA_LONG);
         MemorySegment length = arena.allocate(JAVA_LONG);
         length.set(JAVA_LONG, 0, 8);
-        assertEquals(0, rosetta.sysctlbyname("hw.optional.arm64", value, length, MemorySegment.NULL, 0));
+        assertEquals(0, rosetta.bsd().sysctlbyname("hw.optional.arm64", value, length, MemorySegment.NULL, 0));
         assertEquals(1, value.get(JAVA_INT, 0), "every process of an arm64 kernel reads 1");
-        assertEquals(0, rosetta.sysctlbyname("sysctl.proc_translated", value, length, MemorySegment.NULL, 0));
+        assertEquals(0, rosetta.bsd().sysctlbyname("sysctl.proc_translated", value, length, MemorySegment.NULL, 0));
         assertEquals(1, value.get(JAVA_INT, 0));
         length.set(JAVA_LONG, 0, 8);
-        assertEquals(0, rosetta.sysctlbyname("hw.pagesize", value, length, MemorySegment.NULL, 0));
+        assertEquals(0, rosetta.bsd().sysctlbyname("hw.pagesize", value, length, MemorySegment.NULL, 0));
         assertEquals(4096, value.get(JAVA_LONG, 0), "the process's map page size");
         MemorySegment out = arena.allocate(JAVA_LONG);
         assertEquals(SimulatedMach.KERN_INVALID_ARGUMENT, rosetta.machVmAllocate(TASK, out, 2L << 20, 0x1 | 0x20000),
                 "no superpages on an arm64 kernel");
         long a = allocate(4096, 1);
         bytes(a, 4096).fill((byte) 4);
-        assertEquals(0, rosetta.madvise(a, 4096, 7));
+        assertEquals(0, rosetta.bsd().madvise(a, 4096, 7));
         assertEquals(0, rosetta.addressSpace().reusableBytes(), "MADV_FREE_REUSABLE does nothing on 4 KiB map pages");
-        assertEquals(-1, rosetta.madvise(a, 4096, 11));
-        assertEquals(SimulatedMach.ENOTSUP, rosetta.errno());
+        assertEquals(-1, rosetta.bsd().madvise(a, 4096, 11));
+        assertEquals(SimulatedBsd.ENOTSUP, rosetta.bsd().errno());
         assertEquals(SimulatedMach.KERN_SUCCESS, rosetta.machVmProtect(TASK, a, 4096, 0, 7),
                 "an exotic map has no W^X rule");
         SimulatedMach intel = SimulatedMach.x86_64(2L << 20);
         try {
             length.set(JAVA_LONG, 0, 8);
-            assertEquals(-1, intel.sysctlbyname("sysctl.proc_translated", value, length, MemorySegment.NULL, 0));
-            assertEquals(SimulatedMach.ENOENT, intel.errno(), "an Intel kernel has no Rosetta");
+            assertEquals(-1, intel.bsd().sysctlbyname("sysctl.proc_translated", value, length, MemorySegment.NULL, 0));
+            assertEquals(SimulatedBsd.ENOENT, intel.bsd().errno(), "an Intel kernel has no Rosetta");
         } finally {
             intel.addressSpace().close();
         }
@@ -304,12 +305,12 @@ class SimulatedMachTest {
         MemorySegment value = arena.allocate(JAVA_LONG);
         MemorySegment length = arena.allocate(JAVA_LONG);
         length.set(JAVA_LONG, 0, 8);
-        assertEquals(0, sim.sysctlbyname("hw.pagesize", value, length, MemorySegment.NULL, 0));
+        assertEquals(0, sim.bsd().sysctlbyname("hw.pagesize", value, length, MemorySegment.NULL, 0));
         assertEquals(16384, value.get(JAVA_LONG, 0));
-        assertEquals(-1, sim.sysctlbyname("hw.nonexistent", value, length, MemorySegment.NULL, 0));
-        assertEquals(SimulatedMach.ENOENT, sim.errno());
+        assertEquals(-1, sim.bsd().sysctlbyname("hw.nonexistent", value, length, MemorySegment.NULL, 0));
+        assertEquals(SimulatedBsd.ENOENT, sim.bsd().errno());
         length.set(JAVA_LONG, 0, 2);
-        assertEquals(-1, sim.sysctlbyname("hw.memsize", value, length, MemorySegment.NULL, 0));
-        assertEquals(SimulatedMach.ENOMEM, sim.errno(), "too small a buffer");
+        assertEquals(-1, sim.bsd().sysctlbyname("hw.memsize", value, length, MemorySegment.NULL, 0));
+        assertEquals(SimulatedBsd.ENOMEM, sim.bsd().errno(), "too small a buffer");
     }
 }
