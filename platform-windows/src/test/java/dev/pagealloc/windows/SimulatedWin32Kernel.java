@@ -26,18 +26,18 @@ class SimulatedWin32Kernel implements Win32Kernel {
     @Override public long getLargePageMinimum() { return sim.getLargePageMinimum(); }
     @Override public int flushInstructionCache(long h, long a, long s) { return sim.flushInstructionCache(h, a, s); }
     @Override public long getCurrentProcess() { return sim.getCurrentProcess(); }
-    @Override public void getSystemInfo(MemorySegment i) { sim.getSystemInfo(i); }
-    @Override public int getActiveProcessorCount(short g) { return sim.getActiveProcessorCount(g); }
-    @Override public int getNumaHighestNodeNumber(MemorySegment n) { return sim.getNumaHighestNodeNumber(n); }
-    @Override public int getNumaAvailableMemoryNodeEx(short n, MemorySegment b) { return sim.getNumaAvailableMemoryNodeEx(n, b); }
-    @Override public int openProcessToken(long p, int a, MemorySegment t) { return sim.openProcessToken(p, a, t); }
+    @Override public void getSystemInfo(MemorySegment i) { sim.system().getSystemInfo(i); }
+    @Override public int getActiveProcessorCount(short g) { return sim.system().getActiveProcessorCount(g); }
+    @Override public int getNumaHighestNodeNumber(MemorySegment n) { return sim.system().getNumaHighestNodeNumber(n); }
+    @Override public int getNumaAvailableMemoryNodeEx(short n, MemorySegment b) { return sim.system().getNumaAvailableMemoryNodeEx(n, b); }
+    @Override public int openProcessToken(long p, int a, MemorySegment t) { return sim.system().openProcessToken(p, a, t); }
     @Override public int lookupPrivilegeValueW(MemorySegment s, MemorySegment n, MemorySegment l) {
-        return sim.lookupPrivilegeValueW(s, n, l);
+        return sim.system().lookupPrivilegeValueW(s, n, l);
     }
     @Override public int adjustTokenPrivileges(long t, int d, MemorySegment n, int b, MemorySegment p, MemorySegment r) {
-        return sim.adjustTokenPrivileges(t, d, n, b, p, r);
+        return sim.system().adjustTokenPrivileges(t, d, n, b, p, r);
     }
-    @Override public int closeHandle(long h) { return sim.closeHandle(h); }
+    @Override public int closeHandle(long h) { return sim.system().closeHandle(h); }
     @Override public int formatMessageW(int f, long s, int m, int l, MemorySegment b, int n, long a) {
         return sim.formatMessageW(f, s, m, l, b, n, a);
     }

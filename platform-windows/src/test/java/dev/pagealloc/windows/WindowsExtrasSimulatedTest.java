@@ -55,7 +55,7 @@ class WindowsExtrasSimulatedTest {
     @Test
     void shouldCountTheProcessorsOfEveryProcessorGroup() {
         SimulatedWin32 big = new SimulatedWin32(2L << 20, 0, 0, false);
-        big.setProcessorGroups(64, 64, 16);
+        big.system().setProcessorGroups(64, 64, 16);
         try {
             WindowsPlatformProvider provider = new WindowsPlatformProvider(new SimulatedWin32Kernel(big),
                     java.util.Optional::empty, "Windows Server 2025");
@@ -74,8 +74,8 @@ class WindowsExtrasSimulatedTest {
         try (Region region = allocator.allocate(1, 2)) {
             Allocation a = PRIVILEGED.addressSpace().allocationAt(region.address()).orElseThrow();
             assertTrue(a.largePages());
-            assertTrue(PRIVILEGED.lockMemoryPrivilegeEnabled());
-            assertEquals(0, PRIVILEGED.openTokenHandles(), "the token opened to enable the privilege is closed");
+            assertTrue(PRIVILEGED.system().lockMemoryPrivilegeEnabled());
+            assertEquals(0, PRIVILEGED.system().openTokenHandles(), "the token opened to enable the privilege is closed");
             assertEquals(0, a.byteSize() % (2L << 20), "the reservation is rounded up to whole large pages");
             assertEquals(PageState.COMMITTED, PRIVILEGED.addressSpace().stateAt(region.address() + (2L << 20)),
                     "large pages are committed when reserved");

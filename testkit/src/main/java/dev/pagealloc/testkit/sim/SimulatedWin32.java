@@ -10,16 +10,17 @@ import dev.pagealloc.testkit.sim.SimulatedAddressSpace.PageState;
 import dev.pagealloc.testkit.sim.SimulatedAddressSpace.Run;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalInt;
 
 /**
- * A simulated Windows memory manager: the {@code kernel32}/{@code advapi32} calls a page allocator
- * makes, with their C signatures (pointers as {@link MemorySegment}s or {@code long} addresses,
- * {@code BOOL} as {@code int}) and the thread's last error behind {@link #getLastError()}, over a
- * {@link SimulatedAddressSpace} of real memory with 4 KiB pages.
+ * A simulated Windows memory manager: the {@code memoryapi.h} calls a page allocator makes
+ * ({@code VirtualAlloc}, {@code VirtualProtect}, {@code VirtualFree}, {@code VirtualQuery},
+ * {@code DiscardVirtualMemory}, {@code VirtualLock}, ...), with their C signatures (pointers as
+ * {@link MemorySegment}s or {@code long} addresses, {@code BOOL} as {@code int}) and the thread's
+ * last error behind {@link #getLastError()} and {@link #formatMessageW}, over a
+ * {@link SimulatedAddressSpace} of real memory with 4 KiB pages. Tokens, privileges, processor
+ * groups and system information are its {@link #system()} half.
  *
  * <p>Rules enforced, as the Win32 documentation of each call states them: reservations start on
  * the 64 KiB allocation granularity; a protection is exactly one {@code PAGE_*} constant
@@ -29,8 +30,7 @@ import java.util.OptionalInt;
  * ({@code ERROR_INVALID_PARAMETER}) and the reservation's base ({@code ERROR_INVALID_ADDRESS});
  * {@code MEM_DECOMMIT} and {@code MEM_RELEASE} may not be combined; {@code MEM_LARGE_PAGES} needs
  * {@code MEM_RESERVE | MEM_COMMIT}, multiples of {@code GetLargePageMinimum()} and an enabled
- * {@code SeLockMemoryPrivilege} ({@code ERROR_PRIVILEGE_NOT_HELD}); {@code AdjustTokenPrivileges}
- * succeeds with {@code ERROR_NOT_ALL_ASSIGNED} when the account lacks the privilege;
+ * {@code SeLockMemoryPrivilege} ({@code ERROR_PRIVILEGE_NOT_HELD}, enabled through {@link #system()});
  * {@code VirtualLock} is limited by the minimum working set ({@code ERROR_WORKING_SET_QUOTA}), with no
  * lock count; {@code DiscardVirtualMemory} needs {@code PAGE_READWRITE} pages; {@code MEM_RESET} and
  * {@code DiscardVirtualMemory} keep contents (they are undefined, and in practice often kept) and
@@ -110,11 +110,6 @@ public final class SimulatedWin32 {
     static final int PAGE_MODIFIERS = 0x100 | 0x200 | 0x400;
     static final long GRANULARITY = 64 * 1024;
     static final int MEMORY_BASIC_INFORMATION_BYTES = 48;
-    static final long TOKEN = 0x5A5AL;
-    /** {@code TOKEN_QUERY} = 0x0008 ({@code winnt.h}). */
-    static final int TOKEN_QUERY = 0x0008;
-    /** {@code TOKEN_ADJUST_PRIVILEGES} = 0x0020 ({@code winnt.h}). */
-    static final int TOKEN_ADJUST_PRIVILEGES = 0x0020;
     /** {@code lpMinimumApplicationAddress} of x64 Windows. */
     static final long MINIMUM_ADDRESS = 0x10000L;
     /** One past {@code lpMaximumApplicationAddress} (0x7FFFFFFEFFFF) of x64 Windows. */
@@ -122,19 +117,13 @@ public final class SimulatedWin32 {
 
     private final SimulatedAddressSpace space;
     private final long largePageBytes;
-    private final int highestNumaNode;
-    private volatile boolean privilegeHeld;
-    private volatile boolean privilegeEnabled;
-    private volatile int[] processorGroups = {8};
     /** The process's minimum working set, in bytes; {@code VirtualLock}'s limit derives from it. */
     private long minimumWorkingSetBytes = DEFAULT_MINIMUM_WORKING_SET_PAGES * 4096L;
     /** The page addresses {@code VirtualLock} locked: a set, as "there is no lock count for virtual pages". */
     private final java.util.TreeSet<Long> lockedPages = new java.util.TreeSet<>();
     private final ThreadLocal<int[]> lastError = ThreadLocal.withInitial(() -> new int[1]);
     private final FailureInjector failures = new FailureInjector();
-    /** Open token handles and the access each was opened with. */
-    private final Map<Long, Integer> tokens = new HashMap<>();
-    private long closedTokens;
+    private final SimulatedWin32System system;
     private final List<InstructionCacheFlush> flushes = new ArrayList<>();
 
     /**
@@ -149,18 +138,20 @@ public final class SimulatedWin32 {
             boolean lockMemoryPrivilegeHeld) {
         this.space = new SimulatedAddressSpace(4096, addressSpaceBytes);
         this.largePageBytes = largePageBytes;
-        this.highestNumaNode = highestNumaNode;
-        this.privilegeHeld = lockMemoryPrivilegeHeld;
+        this.system = new SimulatedWin32System(this, space, highestNumaNode, lockMemoryPrivilegeHeld);
+    }
+
+    /**
+     * {@return the process and system half of this kernel}: tokens and privileges, processor groups,
+     * {@code GetSystemInfo} and the NUMA topology, sharing this kernel's last error
+     */
+    public SimulatedWin32System system() {
+        return system;
     }
 
     /** {@return the page table the calls change} */
     public SimulatedAddressSpace addressSpace() {
         return space;
-    }
-
-    /** {@return whether {@code SeLockMemoryPrivilege} has been enabled in the process token} */
-    public boolean lockMemoryPrivilegeEnabled() {
-        return privilegeEnabled;
     }
 
     /**
@@ -213,7 +204,7 @@ public final class SimulatedWin32 {
         if (process != CURRENT_PROCESS) {
             return fail(ERROR_INVALID_HANDLE);
         }
-        if (preferredNode < 0 || preferredNode > highestNumaNode) {
+        if (preferredNode < 0 || preferredNode > system.highestNumaNode()) {
             return fail(ERROR_INVALID_PARAMETER);
         }
         return allocate("VirtualAllocExNuma", address, size, allocationType, protect, preferredNode);
@@ -233,7 +224,7 @@ public final class SimulatedWin32 {
                 || access(protect) < 0 || (protect & 0xFF) == PAGE_WRITECOPY || (protect & 0xFF) == PAGE_EXECUTE_WRITECOPY) {
             return fail(ERROR_INVALID_PARAMETER);
         }
-        if (large && !privilegeEnabled) {
+        if (large && !system.lockMemoryPrivilegeEnabled()) {
             return fail(ERROR_PRIVILEGE_NOT_HELD);
         }
         if (large && (largePageBytes == 0 || size % largePageBytes != 0 || address % largePageBytes != 0)) {
@@ -584,212 +575,6 @@ public final class SimulatedWin32 {
         return CURRENT_PROCESS;
     }
 
-    /**
-     * Sets the machine's processor groups, as firmware and Windows form them (at most 64 logical
-     * processors each); 8 processors in one group unless set.
-     *
-     * @param processorsPerGroup the active processors of group 0, 1, ...; each from 1 to 64
-     * @throws IllegalArgumentException if there is no group or a count is out of range
-     */
-    public void setProcessorGroups(int... processorsPerGroup) {
-        if (processorsPerGroup.length == 0
-                || java.util.Arrays.stream(processorsPerGroup).anyMatch(n -> n < 1 || n > 64)) {
-            throw new IllegalArgumentException("setProcessorGroups(processorsPerGroup="
-                    + java.util.Arrays.toString(processorsPerGroup) + "): 1 to 64 processors in each of at least one"
-                    + " group");
-        }
-        this.processorGroups = processorsPerGroup.clone();
-    }
-
-    /**
-     * {@code DWORD GetActiveProcessorCount(WORD GroupNumber)}: "If this parameter is
-     * ALL_PROCESSOR_GROUPS, the function returns the number of active processors in the system"; 0
-     * on failure (sdk-api {@code nf-winbase-getactiveprocessorcount.md}), here for a group that does
-     * not exist ({@code ERROR_INVALID_PARAMETER}).
-     *
-     * @param group a group number, or {@code ALL_PROCESSOR_GROUPS} (0xFFFF)
-     * @return the active processors, or 0 with {@link #getLastError()}
-     */
-    public int getActiveProcessorCount(short group) {
-        int[] groups = processorGroups;
-        if (Short.toUnsignedInt(group) == 0xFFFF) {
-            return java.util.Arrays.stream(groups).sum();
-        }
-        if (group < 0 || group >= groups.length) {
-            return (int) fail(ERROR_INVALID_PARAMETER);
-        }
-        return groups[group];
-    }
-
-    /**
-     * {@code void GetSystemInfo(LPSYSTEM_INFO lpSystemInfo)}: x64 ({@code PROCESSOR_ARCHITECTURE_AMD64}
-     * 9), 4 KiB pages, 64 KiB granularity, user space up to {@code 0x7FFFFFFEFFFF}, and the processors
-     * of group 0 only: {@code dwNumberOfProcessors} is "The number of logical processors in the current
-     * group" (sdk-api {@code ns-sysinfoapi-system_info.md}); the calling thread is taken to run there.
-     *
-     * @param systemInfo out: a {@code SYSTEM_INFO} (48 bytes)
-     */
-    public void getSystemInfo(MemorySegment systemInfo) {
-        systemInfo.set(JAVA_SHORT, 0, (short) 9);
-        systemInfo.set(JAVA_SHORT, 2, (short) 0);
-        systemInfo.set(JAVA_INT, 4, (int) space.pageBytes());
-        systemInfo.set(JAVA_LONG, 8, MINIMUM_ADDRESS);
-        systemInfo.set(JAVA_LONG, 16, MAXIMUM_ADDRESS - 1);
-        int[] groups = processorGroups;
-        systemInfo.set(JAVA_INT, 32, groups[0]);
-        systemInfo.set(JAVA_LONG, 24, groups[0] == 64 ? -1L : (1L << groups[0]) - 1);
-        systemInfo.set(JAVA_INT, 36, 8664);
-        systemInfo.set(JAVA_INT, 40, (int) GRANULARITY);
-        systemInfo.set(JAVA_SHORT, 44, (short) 6);
-        systemInfo.set(JAVA_SHORT, 46, (short) 0);
-    }
-
-    /**
-     * {@code BOOL GetNumaHighestNodeNumber(PULONG HighestNodeNumber)}.
-     *
-     * @param highestNode out: the highest node number
-     * @return non-zero
-     */
-    public int getNumaHighestNodeNumber(MemorySegment highestNode) {
-        highestNode.set(JAVA_INT, 0, highestNumaNode);
-        return 1;
-    }
-
-    /**
-     * {@code BOOL GetNumaAvailableMemoryNodeEx(USHORT Node, PULONGLONG AvailableBytes)}: 4 GiB per node.
-     *
-     * @param node the node
-     * @param availableBytes out: free memory on the node, in bytes
-     * @return non-zero on success, 0 with {@link #getLastError()}
-     */
-    public int getNumaAvailableMemoryNodeEx(short node, MemorySegment availableBytes) {
-        if (node < 0 || node > highestNumaNode) {
-            return (int) fail(ERROR_INVALID_PARAMETER);
-        }
-        availableBytes.set(JAVA_LONG, 0, 4L << 30);
-        return 1;
-    }
-
-    // ---- privileges ----
-
-    /**
-     * {@code BOOL OpenProcessToken(HANDLE ProcessHandle, DWORD DesiredAccess, PHANDLE TokenHandle)}: a
-     * new handle with the rights asked for, which {@link #adjustTokenPrivileges} checks.
-     *
-     * @param process {@link #CURRENT_PROCESS}
-     * @param desiredAccess {@code TOKEN_*} rights
-     * @param tokenHandle out: the token
-     * @return non-zero on success, 0 with {@link #getLastError()}
-     */
-    public int openProcessToken(long process, int desiredAccess, MemorySegment tokenHandle) {
-        if (process != CURRENT_PROCESS) {
-            return (int) fail(ERROR_INVALID_HANDLE);
-        }
-        synchronized (space) {
-            long handle = TOKEN + 4L * tokens.size() + 4L * closedTokens;
-            tokens.put(handle, desiredAccess);
-            tokenHandle.set(JAVA_LONG, 0, handle);
-        }
-        return 1;
-    }
-
-    /** {@return the token handles {@link #openProcessToken} opened and {@link #closeHandle} has not closed} */
-    public int openTokenHandles() {
-        synchronized (space) {
-            return tokens.size();
-        }
-    }
-
-    /**
-     * {@code BOOL LookupPrivilegeValueW(LPCWSTR lpSystemName, LPCWSTR lpName, PLUID lpLuid)}; knows
-     * {@code SeLockMemoryPrivilege} (LUID 4).
-     *
-     * @param systemName {@code NULL} for the local system
-     * @param name the privilege's name, UTF-16LE, NUL-terminated
-     * @param luid out: its LUID (8 bytes)
-     * @return non-zero on success, 0 with {@link #getLastError()}
-     */
-    public int lookupPrivilegeValueW(MemorySegment systemName, MemorySegment name, MemorySegment luid) {
-        String privilege = name.reinterpret(512).getString(0, java.nio.charset.StandardCharsets.UTF_16LE);
-        if (!privilege.equals("SeLockMemoryPrivilege")) {
-            return (int) fail(ERROR_NO_SUCH_PRIVILEGE);
-        }
-        luid.set(JAVA_INT, 0, 4);
-        luid.set(JAVA_INT, 4, 0);
-        return 1;
-    }
-
-    /**
-     * {@code BOOL AdjustTokenPrivileges(HANDLE TokenHandle, BOOL DisableAllPrivileges, PTOKEN_PRIVILEGES NewState,
-     * DWORD BufferLength, PTOKEN_PRIVILEGES PreviousState, PDWORD ReturnLength)}: succeeds, with last
-     * error {@code ERROR_NOT_ALL_ASSIGNED} when the account lacks the privilege.
-     *
-     * @param token the token from {@link #openProcessToken}
-     * @param disableAllPrivileges non-zero to disable all
-     * @param newState a {@code TOKEN_PRIVILEGES} with one privilege (16 bytes)
-     * @param bufferLength room in {@code previousState}
-     * @param previousState {@code NULL}
-     * @param returnLength {@code NULL}
-     * @return non-zero on success, 0 with {@link #getLastError()}
-     */
-    public int adjustTokenPrivileges(long token, int disableAllPrivileges, MemorySegment newState, int bufferLength,
-            MemorySegment previousState, MemorySegment returnLength) {
-        Integer granted;
-        synchronized (space) {
-            granted = tokens.get(token);
-        }
-        if (granted == null) {
-            return (int) fail(ERROR_INVALID_HANDLE);
-        }
-        // sdk-api nf-securitybaseapi-adjusttokenprivileges.md, TokenHandle: "The handle must have
-        // TOKEN_ADJUST_PRIVILEGES access to the token. If the PreviousState parameter is not NULL, the
-        // handle must also have TOKEN_QUERY access." A handle without the right is refused as access
-        // checks are: ERROR_ACCESS_DENIED.
-        if ((granted & TOKEN_ADJUST_PRIVILEGES) == 0 || previousState.address() != 0 && (granted & TOKEN_QUERY) == 0) {
-            return (int) fail(ERROR_ACCESS_DENIED);
-        }
-        int count = newState.get(JAVA_INT, 0);
-        int luid = newState.get(JAVA_INT, 4);
-        int attributes = newState.get(JAVA_INT, 12);
-        if (count != 1 || luid != 4) {
-            return (int) fail(ERROR_INVALID_PARAMETER);
-        }
-        if (!privilegeHeld) {
-            setLastError(ERROR_NOT_ALL_ASSIGNED);
-            return 1;
-        }
-        privilegeEnabled = disableAllPrivileges == 0 && (attributes & 2) != 0;
-        setLastError(ERROR_SUCCESS);
-        return 1;
-    }
-
-    /**
-     * {@code BOOL CloseHandle(HANDLE hObject)}: closes a token handle; any other handle is invalid here.
-     *
-     * @param handle a handle from {@link #openProcessToken}
-     * @return non-zero on success, 0 with {@code ERROR_INVALID_HANDLE}
-     */
-    public int closeHandle(long handle) {
-        synchronized (space) {
-            if (tokens.remove(handle) == null) {
-                return (int) fail(ERROR_INVALID_HANDLE);
-            }
-            closedTokens++;
-        }
-        return 1;
-    }
-
-    /**
-     * Grants or removes {@code SeLockMemoryPrivilege}, as an administrator would in the local
-     * security policy; removing it also disables it.
-     *
-     * @param held whether the account holds it
-     */
-    public void setLockMemoryPrivilegeHeld(boolean held) {
-        privilegeHeld = held;
-        privilegeEnabled &= held;
-    }
-
     // ---- errors ----
 
     /**
@@ -842,11 +627,11 @@ public final class SimulatedWin32 {
         return lastError.get()[0];
     }
 
-    private void setLastError(int error) {
+    void setLastError(int error) {
         lastError.get()[0] = error;
     }
 
-    private long fail(int error) {
+    long fail(int error) {
         setLastError(error);
         return 0;
     }
@@ -884,6 +669,7 @@ public final class SimulatedWin32 {
 
     @Override
     public String toString() {
-        return "SimulatedWin32[" + space + ", largePageBytes=" + largePageBytes + ", highestNumaNode=" + highestNumaNode + "]";
+        return "SimulatedWin32[" + space + ", largePageBytes=" + largePageBytes + ", highestNumaNode="
+                + system.highestNumaNode() + "]";
     }
 }

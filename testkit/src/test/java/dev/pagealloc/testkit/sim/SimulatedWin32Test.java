@@ -102,11 +102,11 @@ class SimulatedWin32Test {
         state.set(JAVA_INT, 4, 4);
         state.set(JAVA_INT, 12, 2);
         MemorySegment token = arena.allocate(JAVA_LONG);
-        sim.openProcessToken(-1, 0x28, token);
-        assertEquals(1, sim.adjustTokenPrivileges(token.get(JAVA_LONG, 0), 0, state, 0, MemorySegment.NULL, MemorySegment.NULL));
+        sim.system().openProcessToken(-1, 0x28, token);
+        assertEquals(1, sim.system().adjustTokenPrivileges(token.get(JAVA_LONG, 0), 0, state, 0, MemorySegment.NULL, MemorySegment.NULL));
         assertEquals(SimulatedWin32.ERROR_NOT_ALL_ASSIGNED, sim.getLastError(), "succeeds, yet the account lacks it");
-        sim.setLockMemoryPrivilegeHeld(true);
-        sim.adjustTokenPrivileges(token.get(JAVA_LONG, 0), 0, state, 0, MemorySegment.NULL, MemorySegment.NULL);
+        sim.system().setLockMemoryPrivilegeHeld(true);
+        sim.system().adjustTokenPrivileges(token.get(JAVA_LONG, 0), 0, state, 0, MemorySegment.NULL, MemorySegment.NULL);
         assertEquals(SimulatedWin32.ERROR_SUCCESS, sim.getLastError());
         assertFails(sim.virtualAlloc(0, 3L << 20, large, READWRITE), SimulatedWin32.ERROR_INVALID_PARAMETER, "not whole pages");
         assertFails(sim.virtualAlloc(0, 2L << 20, RESERVE | 0x20000000, READWRITE), SimulatedWin32.ERROR_INVALID_PARAMETER,
@@ -168,34 +168,34 @@ class SimulatedWin32Test {
         state.set(JAVA_INT, 4, 4);
         state.set(JAVA_INT, 12, 2);
         MemorySegment token = arena.allocate(JAVA_LONG);
-        assertEquals(1, sim.openProcessToken(-1, 0x08, token), "TOKEN_QUERY only");
+        assertEquals(1, sim.system().openProcessToken(-1, 0x08, token), "TOKEN_QUERY only");
         long queryOnly = token.get(JAVA_LONG, 0);
-        assertFails(sim.adjustTokenPrivileges(queryOnly, 0, state, 0, MemorySegment.NULL, MemorySegment.NULL),
+        assertFails(sim.system().adjustTokenPrivileges(queryOnly, 0, state, 0, MemorySegment.NULL, MemorySegment.NULL),
                 SimulatedWin32.ERROR_ACCESS_DENIED, "no TOKEN_ADJUST_PRIVILEGES");
-        assertEquals(1, sim.openProcessToken(-1, 0x20, token), "TOKEN_ADJUST_PRIVILEGES only");
+        assertEquals(1, sim.system().openProcessToken(-1, 0x20, token), "TOKEN_ADJUST_PRIVILEGES only");
         long adjustOnly = token.get(JAVA_LONG, 0);
         assertTrue(adjustOnly != queryOnly);
         MemorySegment previous = arena.allocate(16, 4);
-        assertFails(sim.adjustTokenPrivileges(adjustOnly, 0, state, 16, previous, arena.allocate(JAVA_INT)),
+        assertFails(sim.system().adjustTokenPrivileges(adjustOnly, 0, state, 16, previous, arena.allocate(JAVA_INT)),
                 SimulatedWin32.ERROR_ACCESS_DENIED, "PreviousState needs TOKEN_QUERY too");
-        assertEquals(1, sim.adjustTokenPrivileges(adjustOnly, 0, state, 0, MemorySegment.NULL, MemorySegment.NULL));
-        assertEquals(2, sim.openTokenHandles());
-        assertEquals(1, sim.closeHandle(queryOnly));
-        assertEquals(1, sim.closeHandle(adjustOnly));
-        assertFails(sim.closeHandle(adjustOnly), SimulatedWin32.ERROR_INVALID_HANDLE, "closed twice");
-        assertFails(sim.adjustTokenPrivileges(adjustOnly, 0, state, 0, MemorySegment.NULL, MemorySegment.NULL),
+        assertEquals(1, sim.system().adjustTokenPrivileges(adjustOnly, 0, state, 0, MemorySegment.NULL, MemorySegment.NULL));
+        assertEquals(2, sim.system().openTokenHandles());
+        assertEquals(1, sim.system().closeHandle(queryOnly));
+        assertEquals(1, sim.system().closeHandle(adjustOnly));
+        assertFails(sim.system().closeHandle(adjustOnly), SimulatedWin32.ERROR_INVALID_HANDLE, "closed twice");
+        assertFails(sim.system().adjustTokenPrivileges(adjustOnly, 0, state, 0, MemorySegment.NULL, MemorySegment.NULL),
                 SimulatedWin32.ERROR_INVALID_HANDLE, "a closed token");
     }
 
     @Test
     void shouldCountProcessorsPerGroupInSystemInfoAndAllGroupsInGetActiveProcessorCount() {
-        sim.setProcessorGroups(64, 8);
+        sim.system().setProcessorGroups(64, 8);
         MemorySegment info = arena.allocate(48, 8);
-        sim.getSystemInfo(info);
+        sim.system().getSystemInfo(info);
         assertEquals(64, info.get(JAVA_INT, 32), "dwNumberOfProcessors: the current group");
-        assertEquals(72, sim.getActiveProcessorCount((short) 0xFFFF), "ALL_PROCESSOR_GROUPS");
-        assertEquals(8, sim.getActiveProcessorCount((short) 1));
-        assertFails(sim.getActiveProcessorCount((short) 2), SimulatedWin32.ERROR_INVALID_PARAMETER, "no group 2");
+        assertEquals(72, sim.system().getActiveProcessorCount((short) 0xFFFF), "ALL_PROCESSOR_GROUPS");
+        assertEquals(8, sim.system().getActiveProcessorCount((short) 1));
+        assertFails(sim.system().getActiveProcessorCount((short) 2), SimulatedWin32.ERROR_INVALID_PARAMETER, "no group 2");
     }
 
     @Test
