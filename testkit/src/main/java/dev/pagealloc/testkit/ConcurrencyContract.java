@@ -37,8 +37,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * another thread grows, protects and discards; allocation and deallocation run from several
  * threads at once; grows from several threads are serialized; and {@link ViewSharing#CONFINED}
  * regions refuse to be taken from another thread while the thread that holds views lives, and pass
- * to the next thread once it has ended or its views were invalidated. Backends extend
- * {@link PageAllocatorContract}.
+ * to the next thread once it has ended or its views were invalidated. A backend's test implements
+ * it beside the other parts.
  */
 public interface ConcurrencyContract extends ContractSupport {
 
