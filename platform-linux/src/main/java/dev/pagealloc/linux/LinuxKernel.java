@@ -7,7 +7,8 @@ package dev.pagealloc.linux;
  * for C out-parameters. Constants are in {@link LinuxAbi}.
  *
  * <p>{@link LinuxVirtualMemory} is written against this interface so that tests can inject kernel
- * failures (Mockito over the real {@link FfmLinuxKernel}) and check the exact calls made.
+ * failures (the test kit's {@code FailureInjector} over the real {@link FfmLinuxKernel}) and check
+ * the exact calls made (Mockito).
  *
  * @implSpec Implementations are thread-safe; {@link #errno()} is per thread, as in C.
  */
