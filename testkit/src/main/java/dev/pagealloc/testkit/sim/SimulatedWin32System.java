@@ -79,7 +79,7 @@ public final class SimulatedWin32System {
      * {@code DWORD GetActiveProcessorCount(WORD GroupNumber)}: "If this parameter is
      * ALL_PROCESSOR_GROUPS, the function returns the number of active processors in the system"; 0
      * on failure (sdk-api {@code nf-winbase-getactiveprocessorcount.md}), here for a group that does
-     * not exist ({@code SimulatedWin32.ERROR_INVALID_PARAMETER}).
+     * not exist ({@code ERROR_INVALID_PARAMETER}).
      *
      * @param group a group number, or {@code ALL_PROCESSOR_GROUPS} (0xFFFF)
      * @return the active processors, or 0 with {@link SimulatedWin32#getLastError()}
@@ -194,7 +194,7 @@ public final class SimulatedWin32System {
     /**
      * {@code BOOL AdjustTokenPrivileges(HANDLE TokenHandle, BOOL DisableAllPrivileges, PTOKEN_PRIVILEGES NewState,
      * DWORD BufferLength, PTOKEN_PRIVILEGES PreviousState, PDWORD ReturnLength)}: succeeds, with last
-     * error {@code SimulatedWin32.ERROR_NOT_ALL_ASSIGNED} when the account lacks the privilege.
+     * error {@code ERROR_NOT_ALL_ASSIGNED} when the account lacks the privilege.
      *
      * @param token the token from {@link #openProcessToken}
      * @param disableAllPrivileges non-zero to disable all
@@ -216,7 +216,7 @@ public final class SimulatedWin32System {
         // sdk-api nf-securitybaseapi-adjusttokenprivileges.md, TokenHandle: "The handle must have
         // TOKEN_ADJUST_PRIVILEGES access to the token. If the PreviousState parameter is not NULL, the
         // handle must also have TOKEN_QUERY access." A handle without the right is refused as access
-        // checks are: SimulatedWin32.ERROR_ACCESS_DENIED.
+        // checks are: ERROR_ACCESS_DENIED.
         if ((granted & TOKEN_ADJUST_PRIVILEGES) == 0 || previousState.address() != 0 && (granted & TOKEN_QUERY) == 0) {
             return (int) win32.fail(SimulatedWin32.ERROR_ACCESS_DENIED);
         }
@@ -239,7 +239,7 @@ public final class SimulatedWin32System {
      * {@code BOOL CloseHandle(HANDLE hObject)}: closes a token handle; any other handle is invalid here.
      *
      * @param handle a handle from {@link #openProcessToken}
-     * @return non-zero on success, 0 with {@code SimulatedWin32.ERROR_INVALID_HANDLE}
+     * @return non-zero on success, 0 with {@code ERROR_INVALID_HANDLE}
      */
     public int closeHandle(long handle) {
         synchronized (space) {
