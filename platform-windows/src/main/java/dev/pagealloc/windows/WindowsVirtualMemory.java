@@ -285,7 +285,8 @@ final class WindowsVirtualMemory implements VirtualMemory {
         }
         if (type == MemoryImages.class) {
             return FeatureAnswer.absent(type, "copy-on-write views (MapViewOfFile3 FILE_MAP_COPY) need placeholder"
-                    + " reservations (VirtualAlloc2 MEM_RESERVE_PLACEHOLDER), and this backend reserves with VirtualAlloc");
+                    + " reservations (VirtualAlloc2 MEM_RESERVE_PLACEHOLDER), and this backend reserves with"
+                    + " VirtualAlloc");
         }
         if (type == PurgeableMemory.class) {
             return FeatureAnswer.absent(type, "Windows has no purgeable allocations; OfferVirtualMemory, the nearest,"
