@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /** The embedded provider's feature answers: advice in software, every other feature absent with its reason. */
 class EmbeddedFeaturesTest {
-    private final PageAllocator allocator = PageAllocator.builder().withPlatform("embedded").withPageBytes(4096).build();
+    private final PageAllocator allocator =
+            PageAllocator.builder().withPlatform("embedded").withPageBytes(4096).build();
 
     @Test
     void shouldAnswerEveryFeatureWithAReason() {
