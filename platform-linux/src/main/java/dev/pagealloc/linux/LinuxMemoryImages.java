@@ -22,10 +22,13 @@ import java.lang.foreign.MemorySegment;
  * shrinking ({@code F_SEAL_WRITE} is refused while a writable shared mapping exists, memfd_create(2), so
  * the temporary mapping is gone first); a range maps it {@code MAP_PRIVATE|MAP_FIXED} read-write, so
  * writes go to private copies; {@code madvise(MADV_DONTNEED)} drops those copies and the file's pages
- * show again (madvise(2), MADV_DONTNEED: "private mappings ... will result in ... repopulating the
- * memory contents from the up-to-date contents of the underlying mapped file" for file mappings; zero
- * fill only for anonymous private mappings). Sealing keeps the file, and so every reset, equal to the
- * image.
+ * show again. madvise(2), MADV_DONTNEED: later accesses "will result in either repopulating the memory
+ * contents from the up-to-date contents of the underlying mapped file ... or zero-fill-on-demand pages
+ * for anonymous private mappings"; a private file mapping is not anonymous, so its dropped copies read
+ * the file again (zap_page_range frees the private anonymous pages; the next fault maps the file's
+ * page-cache page, mm/memory.c do_read_fault). wasmtime resets its images the same way
+ * ({@code MemoryImageSlot}, {@code cow.rs}); {@code LinuxFeaturesTest} checks it against the kernel.
+ * Sealing keeps the file, and so every reset, equal to the image.
  *
  * <p>Stateless apart from the kernel: thread-safe.
  */
