@@ -7,6 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.Mockito.doNothing;
+import static org.mockito.Mockito.doThrow;
+import static org.mockito.Mockito.inOrder;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
 
 import dev.pagealloc.api.Advice;
 import dev.pagealloc.api.FeatureSupport;
@@ -35,6 +41,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.mockito.InOrder;
 
 /** The Linux platform features, each judged by the kernel's view: /proc/self/maps, smaps, mincore. */
 class LinuxFeaturesTest {
@@ -176,5 +183,42 @@ class LinuxFeaturesTest {
             assertTrue(features.get(0).available(), features.toString());
         }
         assertFalse(memory.feature(PurgeableMemory.class).available());
+    }
+
+    @Test
+    void shouldAnswerExecutableMemoryAbsentOnArm64WithoutLibgccAndFlushThroughItWhereFound() {
+        LinuxKernel kernel = mock(LinuxKernel.class);
+        when(kernel.sysconf(LinuxAbi.SC_PAGESIZE)).thenReturn(4096L);
+        LinuxVirtualMemory arm = new LinuxVirtualMemory(kernel, () -> null);
+        doThrow(new UnsupportedOperationException("missing")).when(kernel).clearCache(0, 0);
+        FeatureAnswer<ExecutableMemory> missing = new LinuxFeatures(arm, "aarch64").answer(ExecutableMemory.class);
+        assertFalse(missing.available());
+        assertTrue(missing.reason().contains("__clear_cache"), missing.reason());
+
+        doNothing().when(kernel).clearCache(0, 0);
+        ExecutableMemory found = new LinuxFeatures(arm, "aarch64").answer(ExecutableMemory.class).orElseThrow();
+        found.flushInstructionCache(0x10000, 64);
+        verify(kernel).clearCache(0x10000, 0x10040);
+    }
+
+    @Test
+    void shouldUnmapTheWritableViewAndCloseTheMemfdWhenTheExecutableViewIsRefused() {
+        LinuxKernel kernel = mock(LinuxKernel.class);
+        when(kernel.sysconf(LinuxAbi.SC_PAGESIZE)).thenReturn(4096L);
+        when(kernel.memfd_create("pagealloc-code", LinuxAbi.MFD_CLOEXEC)).thenReturn(7);
+        when(kernel.mmap(0, 4096, LinuxAbi.PROT_READ | LinuxAbi.PROT_WRITE, LinuxAbi.MAP_SHARED, 7, 0))
+                .thenReturn(0x10000L);
+        when(kernel.mmap(0, 4096, LinuxAbi.PROT_READ | LinuxAbi.PROT_EXEC, LinuxAbi.MAP_SHARED, 7, 0))
+                .thenReturn(LinuxAbi.MAP_FAILED);
+        when(kernel.errno()).thenReturn(LinuxAbi.EPERM);
+        when(kernel.strerror(LinuxAbi.EPERM)).thenReturn("Operation not permitted");
+        ExecutableMemory executable = new LinuxFeatures(new LinuxVirtualMemory(kernel, () -> null), "amd64")
+                .answer(ExecutableMemory.class).orElseThrow();
+        SystemCallException e = assertThrows(SystemCallException.class, () -> executable.map(4096));
+        assertEquals("mmap(0x0, 4096, PROT_READ|PROT_EXEC, MAP_SHARED, 7, 0) -> EPERM (1): Operation not permitted",
+                e.getMessage());
+        InOrder order = inOrder(kernel);
+        order.verify(kernel).munmap(0x10000, 4096);
+        order.verify(kernel).close(7);
     }
 }
