@@ -1,5 +1,6 @@
 package dev.pagealloc.spi;
 
+import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -54,10 +55,10 @@ public record FeatureAnswer<F extends PlatformFeature>(Class<F> type, Optional<F
     /**
      * {@return the feature}
      *
-     * @throws java.util.NoSuchElementException if the feature is absent; the message gives the reason
+     * @throws NoSuchElementException if the feature is absent; the message gives the reason
      */
     public F orElseThrow() {
-        return implementation.orElseThrow(() -> new java.util.NoSuchElementException(
+        return implementation.orElseThrow(() -> new NoSuchElementException(
                 type.getSimpleName() + " is not available here: " + reason));
     }
 }
