@@ -1,6 +1,8 @@
 package dev.pagealloc.api;
 
 import dev.pagealloc.internal.ProviderSelection;
+import dev.pagealloc.spi.FeatureAnswer;
+import dev.pagealloc.spi.PlatformFeature;
 import java.util.List;
 
 /**
@@ -138,4 +140,30 @@ public interface PageAllocator {
 
     /** {@return a snapshot of this allocator's counters} */
     AllocatorStatistics statistics();
+
+    /**
+     * {@return whether the platform offers each optional feature, and why or why not}, one entry per
+     * {@link PlatformFeature} type in {@link PlatformFeature#TYPES} order. Safe: it names features and
+     * hands none out. {@link Region#advise} is the safe way to use {@code PageAdvice}; the other features
+     * act on raw addresses and are reached through {@link #platformFeature(Class)}.
+     */
+    List<FeatureSupport> features();
+
+    /**
+     * {@return the platform's {@code type} feature, or why it has none}: executable memory by dual
+     * mapping, copy-on-write memory images, page advice, purgeable memory, hardware memory tagging, on
+     * raw addresses. Absence is an answer, never an exception.
+     *
+     * <p><b>Restricted.</b> This method is restricted. Restricted methods are unsafe, and, if used
+     * incorrectly, might crash the JVM or result in memory corruption: a feature maps, unmaps and
+     * executes whatever addresses it is given. It runs only for a caller whose module has native access
+     * (see {@link dev.pagealloc.spi.NativeAccess}).
+     *
+     * @param type a {@link PlatformFeature} type, e.g. {@code ExecutableMemory.class}
+     * @param <F> the feature type
+     * @throws IllegalCallerException if the caller's module has no native access; the message names the
+     *     {@code --enable-native-access} value that grants it
+     * @throws NullPointerException if {@code type} is null
+     */
+    <F extends PlatformFeature> FeatureAnswer<F> platformFeature(Class<F> type);
 }

@@ -263,6 +263,29 @@ public interface Region extends AutoCloseable {
     void discard(long byteOffset, long byteLength);
 
     /**
+     * Gives the platform advice about how committed pages will be used ({@link Advice}). Protections,
+     * commitment and views do not change; contents change only as the advice says
+     * ({@link Advice#DONT_NEED}). Thread-safe, as every state change of a region.
+     *
+     * @param byteOffset the first byte; a multiple of {@link #protectionGranuleBytes()}
+     * @param byteLength the length, in bytes; a multiple of the granule, within {@link #committedBytes()};
+     *     0 does nothing
+     * @param advice the advice
+     * @throws NullPointerException if {@code advice} is null
+     * @throws IllegalArgumentException if the range is misaligned or {@code byteLength < 0}
+     * @throws IndexOutOfBoundsException if the range passes {@link #committedBytes()}
+     * @throws IllegalStateException if the region is deallocated
+     * @throws UnsupportedOperationException if the platform cannot follow this advice (the message says
+     *     why; {@link PageAllocator#features()} lists which platforms give advice at all); nothing changed
+     * @throws KernelException if the kernel refuses (e.g. macOS {@code MADV_FREE_REUSABLE} on pages that
+     *     are not writable); contents are kept unless the advice drops them
+     * @implNote Linux {@code madvise}; macOS {@code madvise} ({@code MADV_FREE_REUSABLE} and
+     *     {@code MADV_FREE_REUSE} for {@code DONT_NEED}/{@code REUSE}); Windows {@code DiscardVirtualMemory}
+     *     for {@code DONT_NEED}; the embedded buffer follows what it can in software.
+     */
+    void advise(long byteOffset, long byteLength, Advice advice);
+
+    /**
      * Checks the software-checked guards and inaccessible pages of this region now. A no-op where
      * the hardware enforces them.
      *

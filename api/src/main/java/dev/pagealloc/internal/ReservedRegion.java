@@ -1,5 +1,6 @@
 package dev.pagealloc.internal;
 
+import dev.pagealloc.api.Advice;
 import dev.pagealloc.api.AppliedOptions;
 import dev.pagealloc.api.BudgetExceededException;
 import dev.pagealloc.api.Capabilities;
@@ -547,6 +548,20 @@ final class ReservedRegion implements Region {
             throw rangeFailure(operation, "discard", byteOffset, byteLength, e);
         }
         allocator.statistics.discards.increment();
+    }
+
+    @Override
+    public synchronized void advise(long byteOffset, long byteLength, Advice advice) {
+        // The advice is named in each message below: Operation has no slot for it.
+        Operation operation = Operation.ofRange("advise", byteOffset, byteLength);
+        if (advice == null) {
+            throw new NullPointerException(operation + ": advice must not be null");
+        }
+        if (!checkRangeOperation(operation, byteOffset, byteLength)) {
+            return;
+        }
+        RegionAdvice.advise(memory, operation, base + byteOffset, byteLength, advice,
+                e -> rangeFailure(operation, "advise " + advice + " for", byteOffset, byteLength, e));
     }
 
     @Override

@@ -18,6 +18,10 @@ import dev.pagealloc.spi.Backing;
 import dev.pagealloc.spi.PlatformProvider;
 import dev.pagealloc.spi.SystemCallException;
 import dev.pagealloc.spi.VirtualMemory;
+import dev.pagealloc.api.FeatureSupport;
+import dev.pagealloc.spi.FeatureAnswer;
+import dev.pagealloc.spi.NativeAccess;
+import dev.pagealloc.spi.PlatformFeature;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -323,6 +327,25 @@ public final class ReservingPageAllocator implements PageAllocator {
     @Override
     public AllocatorStatistics statistics() {
         return statistics.snapshot();
+    }
+
+    @Override
+    public List<FeatureSupport> features() {
+        List<FeatureSupport> features = new ArrayList<>();
+        for (Class<? extends PlatformFeature> type : PlatformFeature.TYPES) {
+            FeatureAnswer<? extends PlatformFeature> answer = memory.feature(type);
+            features.add(new FeatureSupport(type.getSimpleName(), answer.available(), answer.reason()));
+        }
+        return List.copyOf(features);
+    }
+
+    @Override
+    public <F extends PlatformFeature> FeatureAnswer<F> platformFeature(Class<F> type) {
+        NativeAccess.ensureCallerHasNativeAccess("PageAllocator.platformFeature");
+        if (type == null) {
+            throw new NullPointerException("platformFeature(type=null): type must not be null");
+        }
+        return memory.feature(type);
     }
 
     @Override

@@ -212,4 +212,20 @@ public interface VirtualMemory {
     default long mappingCount() {
         throw new UnsupportedOperationException("mappingCount(): this platform has no mapping limit");
     }
+
+    /**
+     * {@return this platform's {@code type} feature, or why it has none}, answered in-band: absence is
+     * an answer with a reason, never an exception. The default answers every type absent.
+     *
+     * <p>The feature acts on raw addresses, as this interface does, and is reached the same way: by
+     * pagealloc's shared layer, and by callers with native access through the restricted
+     * {@link dev.pagealloc.api.PageAllocator#platformFeature(Class)}.
+     *
+     * @param type a {@link PlatformFeature} type, e.g. {@code ExecutableMemory.class}
+     * @param <F> the feature type
+     * @throws NullPointerException if {@code type} is null
+     */
+    default <F extends PlatformFeature> FeatureAnswer<F> feature(Class<F> type) {
+        return FeatureAnswer.absent(type, getClass().getSimpleName() + " offers no " + type.getSimpleName());
+    }
 }

@@ -1,6 +1,7 @@
 package dev.pagealloc.cli;
 
 import dev.pagealloc.api.Capabilities;
+import dev.pagealloc.api.FeatureSupport;
 import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.ProviderStatus;
 import dev.pagealloc.api.Units;
@@ -25,10 +26,24 @@ final class InfoCommand {
         List<ProviderStatus> providers = PageAllocator.providers();
         PageAllocator allocator = PageAllocator.builder().build();
         Capabilities caps = allocator.capabilities();
+        List<FeatureSupport> features = allocator.features();
         if (json) {
-            out.println(Json.write(report(allocator.platform(), providers, caps)));
+            Map<String, Object> report = report(allocator.platform(), providers, caps);
+            Map<String, Object> byName = new LinkedHashMap<>();
+            for (FeatureSupport f : features) {
+                Map<String, Object> answer = new LinkedHashMap<>();
+                answer.put("available", f.available());
+                answer.put("reason", f.reason());
+                byName.put(f.feature(), answer);
+            }
+            report.put("features", byName);
+            out.println(Json.write(report));
         } else {
             text(allocator.platform(), providers, caps, out);
+            out.println();
+            out.println("platform features:");
+            features.forEach(f -> out.printf("  %-22s %-4s %s%n", f.feature(), f.available() ? "yes" : "no",
+                    f.reason()));
         }
         return 0;
     }

@@ -7,6 +7,7 @@ import dev.pagealloc.api.PageAllocatorBuilder;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.ProviderStatus;
 import dev.pagealloc.spi.Backing;
+import dev.pagealloc.spi.ExecutableMemory;
 import dev.pagealloc.spi.PlatformProvider;
 import dev.pagealloc.spi.VirtualMemory;
 import java.lang.foreign.Arena;
@@ -79,6 +80,8 @@ public final class NoNativeAccessAttacks {
                     .withGuardPages(false).build();
             return "read " + read(allocator.allocate(1, 1).segment());
         });
+        attack("platformFeature", () -> "obtained " + PageAllocator.builder().withPageBytes(PAGE)
+                .withGuardPages(false).build().platformFeature(ExecutableMemory.class).reason());
         selection();
         System.out.flush();
     }

@@ -58,6 +58,16 @@ class MainTest {
     }
 
     @Test
+    @EnabledOnOs(OS.LINUX)
+    void shouldListThePlatformFeaturesWithTheirAnswers() {
+        assertEquals(0, run("info", "--json"));
+        String json = out.toString(StandardCharsets.UTF_8);
+        assertTrue(json.contains("\"features\":{\"ExecutableMemory\":{\"available\":"), json);
+        assertTrue(json.contains("\"PageAdvice\":{\"available\":true,\"reason\":\"madvise("), json);
+        assertTrue(json.contains("\"PurgeableMemory\":{\"available\":false,"), json);
+    }
+
+    @Test
     void shouldPrintHelp() {
         assertEquals(0, run("help"));
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("tour"));

@@ -92,7 +92,11 @@ class RestrictedMethodsTest {
                 + " --enable-native-access=jdk\\.proxy\\d+"), lines.get("view-default-proxy"));
         assertEquals("NOT-SELECTED platform=" + expectedPlatform() + "; evil: not used: " + from + " has no"
                 + " native access; run with " + flag, lines.get("selection"), result.describe());
-        assertEquals(12, lines.size(), "one line per attack\n" + result.describe());
+        assertEquals("REFUSED PageAllocator.platformFeature(caller=" + NoNativeAccessAttacks.class.getName()
+                + "): illegal native access from " + from + ": this restricted method trusts its caller with raw"
+                + " memory, so the caller's module needs native access; run with " + flag, lines.get("platformFeature"),
+                result.describe());
+        assertEquals(13, lines.size(), "one line per attack\n" + result.describe());
     }
 
     /** Compiles the attacker, unchanged, into a named module that nobody grants native access. */
@@ -122,7 +126,7 @@ class RestrictedMethodsTest {
         assertEquals(0, result.exitCode(), result.describe());
         Map<String, String> lines = lines(result);
         for (String attack : List.of("control-reinterpret", "open(embedded)", "open-method-reference",
-                "withStaticBuffer", "withStaticBuffer-reflection", "view-default", "withProvider")) {
+                "withStaticBuffer", "withStaticBuffer-reflection", "view-default", "withProvider", "platformFeature")) {
             assertTrue(lines.get(attack).startsWith("ALLOWED "), attack + ": " + lines.get(attack));
         }
         assertEquals("ALLOWED read 0", lines.get("view-default"));

@@ -4,6 +4,13 @@ import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Units;
 import dev.pagealloc.spi.Backing;
+import dev.pagealloc.spi.ExecutableMemory;
+import dev.pagealloc.spi.FeatureAnswer;
+import dev.pagealloc.spi.HardwareMemoryTagging;
+import dev.pagealloc.spi.MemoryImages;
+import dev.pagealloc.spi.PageAdvice;
+import dev.pagealloc.spi.PlatformFeature;
+import dev.pagealloc.spi.PurgeableMemory;
 import dev.pagealloc.spi.SystemCallException;
 import dev.pagealloc.spi.VirtualMemory;
 import java.lang.foreign.Arena;
@@ -282,6 +289,33 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
      * on the buffer, reachable while {@code arena} lives: a view that outlives its allocator never
      * points into a buffer the provider has freed, nor into one another allocator has claimed.
      */
+    /**
+     * {@inheritDoc}
+     *
+     * @implNote The embedded buffer gives {@link PageAdvice} in software ({@link EmbeddedPageAdvice}) and
+     *     answers every other feature absent, with the reason: it makes no system call, so it can neither make
+     *     memory executable nor map a copy-on-write image, and it has no tags.
+     */
+    @Override
+    public <F extends PlatformFeature> FeatureAnswer<F> feature(Class<F> type) {
+        if (type == PageAdvice.class) {
+            return FeatureAnswer.of(type, type.cast(new EmbeddedPageAdvice()));
+        }
+        String reason;
+        if (type == ExecutableMemory.class) {
+            reason = "the embedded buffer is data memory, and making it executable needs a system call";
+        } else if (type == MemoryImages.class) {
+            reason = "copy-on-write needs an operating system's page tables; copy the image with MemorySegment.copy";
+        } else if (type == PurgeableMemory.class) {
+            reason = "no kernel can empty the caller's buffer under memory pressure";
+        } else if (type == HardwareMemoryTagging.class) {
+            reason = "hardware tags need PROT_MTE mappings from a kernel; a software tagger is the tagging work's";
+        } else {
+            return VirtualMemory.super.feature(type);
+        }
+        return FeatureAnswer.absent(type, reason);
+    }
+
     @Override
     public MemorySegment view(long address, long byteSize, Arena arena) {
         if (pinning.putIfAbsent(arena, Boolean.TRUE) == null) {

@@ -12,6 +12,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 
 /**
@@ -66,6 +67,11 @@ final class FfmLinuxKernel implements LinuxKernel {
     private static final MethodHandle MEMFD_CREATE =
             LIBC.bindCapturing("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle CLOSE = LIBC.bindCapturing("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle FTRUNCATE =
+            LIBC.bindCapturing("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+    /** {@code fcntl(fd, cmd, ...)}: variadic after the command. */
+    private static final MethodHandle FCNTL = LIBC.bindCapturing("fcntl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle SYSCONF = LIBC.bind("sysconf", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
     private static final MethodHandle GETAUXVAL = LIBC.bind("getauxval", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG));
     private static final MethodHandle STRERROR = LIBC.bind("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
@@ -213,6 +219,56 @@ final class FfmLinuxKernel implements LinuxKernel {
             return text.reinterpret(Long.MAX_VALUE).getString(0);
         } catch (Throwable t) {
             throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int ftruncate(int fd, long length) {
+        try {
+            return (int) FTRUNCATE.invokeExact(callState(), fd, length);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int fcntl(int fd, int cmd, int arg) {
+        try {
+            return (int) FCNTL.invokeExact(callState(), fd, cmd, arg);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public void clearCache(long begin, long end) {
+        MethodHandle clearCache = Libgcc.CLEAR_CACHE;
+        if (clearCache == null) {
+            throw new UnsupportedOperationException(
+                    "__clear_cache: libgcc_s.so.1 or its __clear_cache symbol is missing");
+        }
+        try {
+            clearCache.invokeExact(begin, end);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** libgcc, loaded on first use (only arm64 needs it): not run on the x86-64 machines that built this. */
+    private static final class Libgcc {
+        static final MethodHandle CLEAR_CACHE = find();
+
+        @SuppressWarnings("restricted") // see the SAFETY line
+        private static MethodHandle find() {
+            try {
+                // SAFETY: libgcc_s is already loaded into every glibc process that unwinds; its
+                // __clear_cache(void *, void *) returns nothing and only runs cache maintenance instructions.
+                SymbolLookup libgcc = SymbolLookup.libraryLookup("libgcc_s.so.1", Arena.global());
+                return libgcc.find("__clear_cache").map(symbol -> Linker.nativeLinker().downcallHandle(symbol,
+                        FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG))).orElse(null);
+            } catch (IllegalArgumentException missing) {
+                return null;
+            }
         }
     }
 

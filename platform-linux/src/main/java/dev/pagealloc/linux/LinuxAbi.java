@@ -24,6 +24,8 @@ final class LinuxAbi {
     /** {@code PROT_EXEC 0x4}, {@code <bits/mman-linux.h>}. */
     static final int PROT_EXEC = 0x4;
 
+    /** {@code MAP_SHARED 0x01}, {@code <bits/mman-linux.h>}. */
+    static final int MAP_SHARED = 0x01;
     /** {@code MAP_PRIVATE 0x02}, {@code <bits/mman-linux.h>}. */
     static final int MAP_PRIVATE = 0x02;
     /** {@code MAP_FIXED 0x10}, {@code <bits/mman-linux.h>}. */
@@ -43,12 +45,18 @@ final class LinuxAbi {
     /** {@code MAP_FAILED ((void *) -1)}, {@code <sys/mman.h>}. */
     static final long MAP_FAILED = -1L;
 
+    /** {@code MADV_WILLNEED 3}, {@code <bits/mman-linux.h>}. */
+    static final int MADV_WILLNEED = 3;
     /** {@code MADV_DONTNEED 4}, {@code <bits/mman-linux.h>}. */
     static final int MADV_DONTNEED = 4;
     /** {@code MADV_HUGEPAGE 14}, {@code <bits/mman-linux.h>}. */
     static final int MADV_HUGEPAGE = 14;
     /** {@code MADV_NOHUGEPAGE 15}, {@code <bits/mman-linux.h>}. */
     static final int MADV_NOHUGEPAGE = 15;
+    /** {@code MADV_DONTDUMP 16}, {@code <bits/mman-linux.h>}: smaps shows {@code dd}. */
+    static final int MADV_DONTDUMP = 16;
+    /** {@code MADV_DODUMP 17}, {@code <bits/mman-linux.h>}. */
+    static final int MADV_DODUMP = 17;
     /** {@code MADV_POPULATE_WRITE 23}, {@code <bits/mman-linux.h>} (Linux 5.14). */
     static final int MADV_POPULATE_WRITE = 23;
     /** {@code MADV_DONTNEED_LOCKED 24}, {@code <bits/mman-linux.h>} (Linux 5.18). */
@@ -74,6 +82,18 @@ final class LinuxAbi {
     static final long HWCAP2_MTE = 1L << 18;
     /** {@code MFD_CLOEXEC 0x0001}, {@code <linux/memfd.h>}. */
     static final int MFD_CLOEXEC = 0x1;
+    /** {@code MFD_ALLOW_SEALING 0x0002}, {@code <linux/memfd.h>}. */
+    static final int MFD_ALLOW_SEALING = 0x2;
+    /** {@code F_ADD_SEALS (F_LINUX_SPECIFIC_BASE + 9)} = 1033, {@code <linux/fcntl.h>}. */
+    static final int F_ADD_SEALS = 1033;
+    /** {@code F_SEAL_SEAL 0x0001}, {@code <linux/fcntl.h>}: no further seals. */
+    static final int F_SEAL_SEAL = 0x1;
+    /** {@code F_SEAL_SHRINK 0x0002}, {@code <linux/fcntl.h>}. */
+    static final int F_SEAL_SHRINK = 0x2;
+    /** {@code F_SEAL_GROW 0x0004}, {@code <linux/fcntl.h>}. */
+    static final int F_SEAL_GROW = 0x4;
+    /** {@code F_SEAL_WRITE 0x0008}, {@code <linux/fcntl.h>}: refused while a writable shared mapping exists. */
+    static final int F_SEAL_WRITE = 0x8;
 
     // <asm-generic/errno-base.h> and <asm-generic/errno.h>
     /** {@code EPERM 1}. */
@@ -132,9 +152,10 @@ final class LinuxAbi {
     static String mapFlagsName(int flags) {
         int hugeShift = (flags >>> MAP_HUGE_SHIFT) & MAP_HUGE_MASK;
         String named = flags(flags & ~(MAP_HUGE_MASK << MAP_HUGE_SHIFT),
-                new int[] {MAP_PRIVATE, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_ANONYMOUS, MAP_NORESERVE, MAP_HUGETLB},
-                new String[] {"MAP_PRIVATE", "MAP_FIXED", "MAP_FIXED_NOREPLACE", "MAP_ANONYMOUS", "MAP_NORESERVE",
-                    "MAP_HUGETLB"});
+                new int[] {MAP_SHARED, MAP_PRIVATE, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_ANONYMOUS, MAP_NORESERVE,
+                    MAP_HUGETLB},
+                new String[] {"MAP_SHARED", "MAP_PRIVATE", "MAP_FIXED", "MAP_FIXED_NOREPLACE", "MAP_ANONYMOUS",
+                    "MAP_NORESERVE", "MAP_HUGETLB"});
         return hugeShift == 0 ? named : named + "|" + hugeShift + "<<MAP_HUGE_SHIFT";
     }
 
@@ -145,7 +166,10 @@ final class LinuxAbi {
      */
     static String adviceName(int advice) {
         return switch (advice) {
+            case MADV_WILLNEED -> "MADV_WILLNEED";
             case MADV_DONTNEED -> "MADV_DONTNEED";
+            case MADV_DONTDUMP -> "MADV_DONTDUMP";
+            case MADV_DODUMP -> "MADV_DODUMP";
             case MADV_HUGEPAGE -> "MADV_HUGEPAGE";
             case MADV_NOHUGEPAGE -> "MADV_NOHUGEPAGE";
             case MADV_POPULATE_WRITE -> "MADV_POPULATE_WRITE";

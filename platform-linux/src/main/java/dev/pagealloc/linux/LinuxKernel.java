@@ -154,6 +154,37 @@ interface LinuxKernel {
     String strerror(int errnum);
 
     /**
+     * {@code int ftruncate(int fd, off_t length)}.
+     *
+     * @param fd a file descriptor
+     * @param length the new size, in bytes
+     * @return 0, or -1 with {@link #errno()} set
+     */
+    int ftruncate(int fd, long length);
+
+    /**
+     * {@code int fcntl(int fd, int cmd, int arg)}: the integer-argument form ({@code F_ADD_SEALS}).
+     *
+     * @param fd a file descriptor
+     * @param cmd an {@code F_*} command
+     * @param arg its argument
+     * @return the command's result, or -1 with {@link #errno()} set
+     */
+    int fcntl(int fd, int cmd, int arg);
+
+    /**
+     * {@code void __clear_cache(void *begin, void *end)} from libgcc ({@code libgcc_s.so.1}): on arm64
+     * the {@code dc cvau; dsb ish; ic ivau; dsb ish; isb} sequence over the range
+     * ({@code libgcc/config/aarch64/sync-cache.c}). {@code __builtin___clear_cache} is a compiler
+     * builtin that compiles to the same code; it has no symbol, so a JVM calls libgcc's function.
+     *
+     * @param begin the first byte
+     * @param end one past the last byte
+     * @throws UnsupportedOperationException if libgcc_s or the symbol is missing
+     */
+    void clearCache(long begin, long end);
+
+    /**
      * {@return the {@code errno} the calling thread's last failed call of this kernel left}; only
      * meaningful right after a call returned its failure value
      */

@@ -104,7 +104,7 @@ final class LinuxProbe {
                 .transparentHugePages(transparentHugePages())
                 .numaNodes(numaNodes())
                 // The backend does not map PROT_MTE memory, so tagging is never offered; see
-                // hardwareMemoryTagging() for what the CPU has.
+                // LinuxFeatures.taggingReason for what the CPU has (the HardwareMemoryTagging answer).
                 .memoryTagging(false)
                 .protectionKeys(protectionKeys())
                 .wxStrategies(wxStrategies())
@@ -163,11 +163,6 @@ final class LinuxProbe {
         }
         nodes.sort(Comparator.comparingInt(NumaNode::id));
         return nodes;
-    }
-
-    /** {@return whether the CPU has MTE: {@code getauxval(AT_HWCAP2) & HWCAP2_MTE} on arm64, false elsewhere} */
-    boolean hardwareMemoryTagging() {
-        return "aarch64".equals(architecture) && (kernel.getauxval(LinuxAbi.AT_HWCAP2) & LinuxAbi.HWCAP2_MTE) != 0;
     }
 
     /** {@return whether x86 protection keys are usable: {@code pku} and {@code ospke} in the CPU flags} */

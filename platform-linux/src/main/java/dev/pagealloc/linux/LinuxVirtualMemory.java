@@ -29,6 +29,13 @@ import dev.pagealloc.api.NumaPolicy;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Units;
 import dev.pagealloc.spi.Backing;
+import dev.pagealloc.spi.ExecutableMemory;
+import dev.pagealloc.spi.FeatureAnswer;
+import dev.pagealloc.spi.HardwareMemoryTagging;
+import dev.pagealloc.spi.MemoryImages;
+import dev.pagealloc.spi.PageAdvice;
+import dev.pagealloc.spi.PlatformFeature;
+import dev.pagealloc.spi.PurgeableMemory;
 import dev.pagealloc.spi.SystemCallException;
 import dev.pagealloc.spi.VirtualMemory;
 import java.lang.foreign.MemorySegment;
@@ -73,6 +80,7 @@ final class LinuxVirtualMemory implements VirtualMemory {
     private final long pageBytes;
     private final Supplier<Capabilities> probe;
     private volatile Capabilities capabilities;
+    private volatile LinuxFeatures features;
 
     /**
      * Creates the primitives.
@@ -296,7 +304,7 @@ final class LinuxVirtualMemory implements VirtualMemory {
     }
 
     /** Drops the pages' contents; locked pages refuse MADV_DONTNEED and need MADV_DONTNEED_LOCKED. */
-    private void dontNeed(long address, long byteSize) throws SystemCallException {
+    void dontNeed(long address, long byteSize) throws SystemCallException {
         if (kernel.madvise(address, byteSize, MADV_DONTNEED) == 0) {
             return;
         }
@@ -369,6 +377,38 @@ final class LinuxVirtualMemory implements VirtualMemory {
         kernel.munmap(address, byteSize);
     }
 
+    /** {@return the system calls} */
+    LinuxKernel kernel() {
+        return kernel;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @implNote Linux offers {@link ExecutableMemory} (a {@code memfd} mapped twice; absent on arm64
+     *     where libgcc's {@code __clear_cache} cannot be found), {@link MemoryImages} (sealed {@code memfd}s
+     *     mapped private) and {@link PageAdvice} ({@code madvise}). {@link PurgeableMemory} is macOS's;
+     *     {@link HardwareMemoryTagging} is answered absent with what {@code getauxval(AT_HWCAP2)} says.
+     */
+    @Override
+    public <F extends PlatformFeature> FeatureAnswer<F> feature(Class<F> type) {
+        return features().answer(type);
+    }
+
+    private LinuxFeatures features() {
+        LinuxFeatures f = features;
+        if (f == null) {
+            synchronized (this) {
+                f = features;
+                if (f == null) {
+                    f = new LinuxFeatures(this, System.getProperty("os.arch"));
+                    features = f;
+                }
+            }
+        }
+        return f;
+    }
+
     private static int prot(Protection protection) {
         return switch (protection) {
             case NONE -> PROT_NONE;
@@ -378,7 +418,7 @@ final class LinuxVirtualMemory implements VirtualMemory {
         };
     }
 
-    private SystemCallException failure(String call) {
+    SystemCallException failure(String call) {
         return failure(call, kernel.errno());
     }
 
@@ -390,11 +430,11 @@ final class LinuxVirtualMemory implements VirtualMemory {
         return function + "(" + Units.hex(address) + ", " + byteSize + ")";
     }
 
-    private static String adviseCall(long address, long byteSize, int advice) {
+    static String adviseCall(long address, long byteSize, int advice) {
         return "madvise(" + Units.hex(address) + ", " + byteSize + ", " + LinuxAbi.adviceName(advice) + ")";
     }
 
-    private static String mmapCall(long address, long byteSize, int prot, int flags) {
+    static String mmapCall(long address, long byteSize, int prot, int flags) {
         return "mmap(" + Units.hex(address) + ", " + byteSize + ", " + LinuxAbi.protName(prot) + ", "
                 + LinuxAbi.mapFlagsName(flags) + ", -1, 0)";
     }

@@ -185,10 +185,12 @@ class LinuxProbeTest {
         when(kernel.getauxval(LinuxAbi.AT_HWCAP2)).thenReturn(1L << 18);
         LinuxProbe arm = probe("aarch64");
         assertEquals(47, arm.addressBits(), "from the top of the stack: a 47-bit address");
-        assertTrue(arm.hardwareMemoryTagging());
+        assertTrue(LinuxFeatures.taggingReason(kernel, "aarch64").startsWith("the CPU has MTE"));
         assertFalse(arm.probe().memoryTagging(), "MTE hardware, but the backend maps no PROT_MTE memory");
         assertFalse(arm.protectionKeys());
-        assertFalse(probe("amd64").hardwareMemoryTagging());
+        assertEquals("no MTE on amd64: ARM MTE is an arm64 extension", LinuxFeatures.taggingReason(kernel, "amd64"));
+        when(kernel.getauxval(LinuxAbi.AT_HWCAP2)).thenReturn(0L);
+        assertTrue(LinuxFeatures.taggingReason(kernel, "aarch64").contains("lacks HWCAP2_MTE"));
     }
 
     @Test

@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Units;
+import dev.pagealloc.spi.ExecutableMemory;
 import dev.pagealloc.spi.SystemCallException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -53,11 +54,13 @@ import java.lang.foreign.MemorySegment;
  *       a Mac. Only the simulated kernel has exercised {@link #mapAlias}.</li>
  * </ul>
  *
- * <p>Package-level until the {@code jit} layer's API asks for it.
+ * <p>The {@link ExecutableMemory} feature of macOS: {@link #map} allocates ordinary read-write memory
+ * and aliases it read-execute with {@link #mapAlias}; {@link #flushInstructionCache} is
+ * {@code sys_icache_invalidate}. Run only against the simulated kernel here.
  *
  * <p>Thread-safe and stateless.
  */
-final class MacJitMemory {
+final class MacJitMemory implements ExecutableMemory {
     private final MacVirtualMemory memory;
 
     /**
@@ -67,6 +70,46 @@ final class MacJitMemory {
      */
     MacJitMemory(MacVirtualMemory memory) {
         this.memory = memory;
+    }
+
+    @Override
+    public String describe() {
+        return "mach_vm_allocate read-write + mach_vm_remap read-execute alias; sys_icache_invalidate";
+    }
+
+    @Override
+    public DualMapping map(long byteSize) throws SystemCallException {
+        long writable = memory.allocateAnywhere(byteSize);
+        try {
+            return new DualMapping(writable, mapAlias(writable, byteSize), byteSize, 0);
+        } catch (SystemCallException e) {
+            int undo = memory.kernel().machVmDeallocate(memory.task(), writable, byteSize);
+            if (undo != KERN_SUCCESS) {
+                e.addSuppressed(memory.kern("mach_vm_deallocate(mach_task_self(), " + Units.hex(writable) + ", "
+                        + byteSize + ")", undo));
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void unmap(DualMapping mapping) throws SystemCallException {
+        SystemCallException first = null;
+        for (long address : new long[] {mapping.executableAddress(), mapping.writableAddress()}) {
+            try {
+                memory.release(address, mapping.byteSize());
+            } catch (SystemCallException e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    @Override
+    public void flushInstructionCache(long address, long byteSize) {
+        invalidateInstructionCache(address, byteSize);
     }
 
     /**

@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.pagealloc.api.Units;
+import dev.pagealloc.spi.PurgeableMemory;
 import dev.pagealloc.spi.SystemCallException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -16,11 +17,11 @@ import java.lang.foreign.MemorySegment;
  * Caches of data that can be recomputed are the use. This is macOS's answer to the WRT seed's
  * {@code mark_purgeable(offset, size, Volatility)}; the state applies to the whole allocation.
  *
- * <p>Package-level: no public API reaches it yet (see the module's report).
+ * <p>The {@link PurgeableMemory} feature of macOS. Run only against the simulated kernel here.
  *
  * <p>Thread-safe and stateless.
  */
-final class MacPurgeableMemory {
+final class MacPurgeableMemory implements PurgeableMemory {
     /** The states of a purgeable allocation ({@code <mach/vm_purgable.h>}). */
     enum Volatility {
         /** {@code VM_PURGABLE_NONVOLATILE} (0): contents are kept. */
@@ -65,7 +66,27 @@ final class MacPurgeableMemory {
      * @throws IllegalArgumentException if {@code byteSize} is not a positive multiple of the page size
      * @throws SystemCallException if the kernel refuses
      */
-    long allocate(long byteSize) throws SystemCallException {
+    @Override
+    public String describe() {
+        return "mach_vm_allocate(VM_FLAGS_PURGABLE) + mach_vm_purgable_control";
+    }
+
+    @Override
+    public State setState(long address, State state) throws SystemCallException {
+        Volatility before = setState(address, switch (state) {
+            case NON_VOLATILE -> Volatility.NON_VOLATILE;
+            case VOLATILE -> Volatility.VOLATILE;
+            case EMPTY -> Volatility.EMPTY;
+        });
+        return switch (before) {
+            case NON_VOLATILE -> State.NON_VOLATILE;
+            case VOLATILE -> State.VOLATILE;
+            case EMPTY -> State.EMPTY;
+        };
+    }
+
+    @Override
+    public long allocate(long byteSize) throws SystemCallException {
         if (byteSize <= 0 || byteSize % memory.pageBytes() != 0) {
             throw new IllegalArgumentException("allocatePurgeable(byteSize=" + byteSize + "): not a positive multiple of the page size "
                     + memory.pageBytes());
@@ -130,7 +151,8 @@ final class MacPurgeableMemory {
      * @param byteSize its size, in bytes
      * @throws SystemCallException if the kernel refuses
      */
-    void release(long address, long byteSize) throws SystemCallException {
+    @Override
+    public void release(long address, long byteSize) throws SystemCallException {
         memory.release(address, byteSize);
     }
 }

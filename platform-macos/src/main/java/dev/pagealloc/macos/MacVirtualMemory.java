@@ -21,6 +21,13 @@ import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Units;
 import dev.pagealloc.spi.Backing;
+import dev.pagealloc.spi.ExecutableMemory;
+import dev.pagealloc.spi.FeatureAnswer;
+import dev.pagealloc.spi.HardwareMemoryTagging;
+import dev.pagealloc.spi.MemoryImages;
+import dev.pagealloc.spi.PageAdvice;
+import dev.pagealloc.spi.PlatformFeature;
+import dev.pagealloc.spi.PurgeableMemory;
 import dev.pagealloc.spi.SystemCallException;
 import dev.pagealloc.spi.VirtualMemory;
 import java.lang.foreign.Arena;
@@ -44,7 +51,8 @@ import java.util.List;
  * each run's protection as {@code mach_vm_region} reported it). The replacement is atomic in the
  * VM map, so a thread reading a view during a discard sees old bytes or zeros, never a fault.
  * {@link #markReusable} and {@link #markReused} offer the cheaper {@code MADV_FREE_REUSABLE} /
- * {@code MADV_FREE_REUSE} pair for callers that do not need zeros.
+ * {@code MADV_FREE_REUSE} pair for callers that do not need zeros ({@link MacPageAdvice}:
+ * {@code DONT_NEED} and {@code REUSE}).
  *
  * <p>Superpages ({@link dev.pagealloc.api.HugePages.Explicit} of 2 MiB, where {@link MacProbe}
  * found them): the reservation is base pages; commit and discard map
@@ -145,8 +153,26 @@ final class MacVirtualMemory implements VirtualMemory {
         protect(address, byteSize, vmProt(protection));
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @implNote Protect first, then replace, then protect the fresh pages: a refusal loses nothing up
+     *     to the replacement. {@code mach_vm_protect} checks the whole range before changing any entry
+     *     ({@code vm_map_protect}, {@code osfmk/vm/vm_map.c}: a first pass over the entries returns
+     *     {@code KERN_INVALID_ADDRESS} or {@code KERN_PROTECTION_FAILURE} with nothing changed), so a
+     *     refused first protect leaves the pages and their contents as they were. The replacement with
+     *     {@code VM_FLAGS_OVERWRITE} is atomic: the old entries are removed only if the new mapping is
+     *     made ({@code bsd/kern/kern_mman.c}, {@code mmap}: "VM_FLAGS_OVERWRITE to let Mach VM know that it
+     *     has to deallocate the existing mappings and establish the new ones atomically"), so a refused
+     *     replacement leaves the contents too, behind {@code VM_PROT_NONE}. The fresh pages are
+     *     read-write ({@code mach_vm_allocate} takes no protection); only a refusal of the last protect,
+     *     of pages just mapped, can leave the range zeroed and accessible: the failure is reported, and the
+     *     shared layer restores the protections it records. {@code mach_vm_map} with {@code cur_protection}
+     *     {@code VM_PROT_NONE} would do the last two steps in one call; it is not bound yet.
+     */
     @Override
     public void decommit(long address, long byteSize, Backing backing) throws SystemCallException {
+        protect(address, byteSize, VM_PROT_NONE);
         // Base pages, also for superpage regions: decommitted superpages go back to the system.
         replace(address, byteSize, Backing.DEFAULT);
         protect(address, byteSize, VM_PROT_NONE);
@@ -183,6 +209,71 @@ final class MacVirtualMemory implements VirtualMemory {
         if (kernel.mlock(address, byteSize) != 0) {
             throw errno("mlock(" + Units.hex(address) + ", " + byteSize + ")");
         }
+    }
+
+    // ---- platform features ----
+
+    /**
+     * {@inheritDoc}
+     *
+     * @implNote macOS offers {@link ExecutableMemory} ({@link MacJitMemory}: {@code mach_vm_remap}),
+     *     {@link MemoryImages} ({@link MacMemoryImages}: {@code mach_vm_copy}), {@link PageAdvice}
+     *     ({@link MacPageAdvice}) and {@link PurgeableMemory} ({@link MacPurgeableMemory}); no hardware
+     *     memory tagging.
+     */
+    @Override
+    @SuppressWarnings("unchecked") // each branch answers for the very type asked for
+    public <F extends PlatformFeature> FeatureAnswer<F> feature(Class<F> type) {
+        if (type == ExecutableMemory.class) {
+            return (FeatureAnswer<F>) FeatureAnswer.of(ExecutableMemory.class, new MacJitMemory(this));
+        }
+        if (type == MemoryImages.class) {
+            return (FeatureAnswer<F>) FeatureAnswer.of(MemoryImages.class, new MacMemoryImages(this));
+        }
+        if (type == PageAdvice.class) {
+            return (FeatureAnswer<F>) FeatureAnswer.of(PageAdvice.class, new MacPageAdvice(this));
+        }
+        if (type == PurgeableMemory.class) {
+            return (FeatureAnswer<F>) FeatureAnswer.of(PurgeableMemory.class, new MacPurgeableMemory(this));
+        }
+        if (type == HardwareMemoryTagging.class) {
+            return FeatureAnswer.absent(type, "macOS offers user space no memory tagging interface (no PROT_MTE,"
+                    + " no HWCAP2_MTE)");
+        }
+        return VirtualMemory.super.feature(type);
+    }
+
+    /**
+     * {@return fresh read-write zero memory of {@code byteSize} bytes, anywhere, with this allocator's tag}
+     *
+     * @param byteSize the size, in bytes; a multiple of the page size
+     * @throws SystemCallException if the kernel refuses
+     */
+    long allocateAnywhere(long byteSize) throws SystemCallException {
+        return allocate(0, byteSize, VM_FLAGS_ANYWHERE | MachAbi.vmMakeTag(tag));
+    }
+
+    /**
+     * Makes pages inaccessible or opens them again, by {@code VM_PROT_*} bits.
+     *
+     * @param address the first page
+     * @param byteSize the length, in bytes
+     * @param protection {@code VM_PROT_*} bits
+     * @throws SystemCallException if the kernel refuses
+     */
+    void protectBits(long address, long byteSize, int protection) throws SystemCallException {
+        protect(address, byteSize, protection);
+    }
+
+    /**
+     * Maps fresh zero-fill base pages over the range, read-write, in one atomic call.
+     *
+     * @param address the first page
+     * @param byteSize the length, in bytes
+     * @throws SystemCallException if the kernel refuses; the old pages are then still there
+     */
+    void replaceWithZeroPages(long address, long byteSize) throws SystemCallException {
+        replace(address, byteSize, Backing.DEFAULT);
     }
 
     // ---- macOS extras, package-level ----
@@ -238,7 +329,7 @@ final class MacVirtualMemory implements VirtualMemory {
         madvise(address, byteSize, MADV_FREE_REUSE, "MADV_FREE_REUSE");
     }
 
-    private void madvise(long address, long byteSize, int advice, String name) throws SystemCallException {
+    void madvise(long address, long byteSize, int advice, String name) throws SystemCallException {
         if (kernel.madvise(address, byteSize, advice) != 0) {
             throw errno("madvise(" + Units.hex(address) + ", " + byteSize + ", " + name + ")");
         }

@@ -103,6 +103,8 @@ final class MachAbi {
     static final int MAP_ANON = 0x1000;
     /** {@code MAP_FAILED} = {@code (void *) -1}. */
     static final long MAP_FAILED = -1;
+    /** {@code MADV_WILLNEED} = 3 ({@code bsd/sys/mman.h}): a hint, contents kept. */
+    static final int MADV_WILLNEED = 3;
     /** {@code MADV_FREE_REUSABLE} = 7: contents may be dropped; not counted in the footprint. */
     static final int MADV_FREE_REUSABLE = 7;
     /** {@code MADV_FREE_REUSE} = 8: the pages are in use again; counted again. */

@@ -94,6 +94,7 @@ class MacVirtualMemoryMockTest {
         memory.decommit(BASE, 4L << 20, superpages);
         InOrder order = inOrder(kernel);
         order.verify(kernel).machVmAllocate(eq(TASK), any(), eq(4L << 20), eq(OVERWRITE_TAGGED | 0x20000));
+        order.verify(kernel).machVmProtect(TASK, BASE, 4L << 20, 0, 0);
         order.verify(kernel).machVmAllocate(eq(TASK), any(), eq(4L << 20), eq(OVERWRITE_TAGGED));
         order.verify(kernel).machVmProtect(TASK, BASE, 4L << 20, 0, 0);
         verifyNoMoreInteractions(kernel);
@@ -161,10 +162,12 @@ class MacVirtualMemoryMockTest {
     }
 
     @Test
-    void shouldDecommitByOverwritingWithFreshMemoryThenClosingIt() throws SystemCallException {
+    void shouldDecommitByClosingThenOverwritingWithFreshMemoryThenClosingIt() throws SystemCallException {
         allocateReturns(BASE + PAGE);
         memory.decommit(BASE + PAGE, 2 * PAGE, Backing.DEFAULT);
         InOrder order = inOrder(kernel);
+        // Closed first: a refusal there has replaced nothing.
+        order.verify(kernel).machVmProtect(TASK, BASE + PAGE, 2 * PAGE, 0, 0);
         order.verify(kernel).machVmAllocate(eq(TASK), any(), eq(2 * PAGE), eq(OVERWRITE_TAGGED));
         order.verify(kernel).machVmProtect(TASK, BASE + PAGE, 2 * PAGE, 0, 0);
         verifyNoMoreInteractions(kernel);

@@ -63,6 +63,12 @@ final class FfmWin32Kernel implements Win32Kernel {
             FunctionDescriptor.of(JAVA_LONG));
     private static final MethodHandle FLUSH_INSTRUCTION_CACHE = KERNEL32.bindCapturing("FlushInstructionCache",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle CREATE_FILE_MAPPING_W = KERNEL32.bindCapturing("CreateFileMappingW",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle MAP_VIEW_OF_FILE_EX = KERNEL32.bindCapturing("MapViewOfFileEx",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle UNMAP_VIEW_OF_FILE = KERNEL32.bindCapturing("UnmapViewOfFile",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
     private static final MethodHandle GET_CURRENT_PROCESS = KERNEL32.bind("GetCurrentProcess",
             FunctionDescriptor.of(JAVA_LONG));
     private static final MethodHandle GET_SYSTEM_INFO = KERNEL32.bind("GetSystemInfo",
@@ -174,6 +180,37 @@ final class FfmWin32Kernel implements Win32Kernel {
     public int flushInstructionCache(long hProcess, long lpBaseAddress, long dwSize) {
         try {
             return (int) FLUSH_INSTRUCTION_CACHE.invokeExact(callState(), hProcess, lpBaseAddress, dwSize);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public long createFileMappingW(long hFile, long lpFileMappingAttributes, int flProtect, int dwMaximumSizeHigh,
+            int dwMaximumSizeLow, long lpName) {
+        try {
+            return (long) CREATE_FILE_MAPPING_W.invokeExact(callState(), hFile, lpFileMappingAttributes, flProtect,
+                    dwMaximumSizeHigh, dwMaximumSizeLow, lpName);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public long mapViewOfFileEx(long hFileMappingObject, int dwDesiredAccess, int dwFileOffsetHigh, int dwFileOffsetLow,
+            long dwNumberOfBytesToMap, long lpBaseAddress) {
+        try {
+            return (long) MAP_VIEW_OF_FILE_EX.invokeExact(callState(), hFileMappingObject, dwDesiredAccess,
+                    dwFileOffsetHigh, dwFileOffsetLow, dwNumberOfBytesToMap, lpBaseAddress);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int unmapViewOfFile(long lpBaseAddress) {
+        try {
+            return (int) UNMAP_VIEW_OF_FILE.invokeExact(callState(), lpBaseAddress);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -39,11 +39,22 @@ final class Win32Abi {
     static final int PAGE_EXECUTE = 0x10;
     /** {@code PAGE_EXECUTE_READ} = 0x20. */
     static final int PAGE_EXECUTE_READ = 0x20;
-    /** {@code PAGE_EXECUTE_READWRITE} = 0x40: never used by pagealloc (W^X). */
+    /**
+     * {@code PAGE_EXECUTE_READWRITE} = 0x40: never a page's protection in pagealloc (W^X); only the
+     * maximum protection of a code section, whose views are each either writable or executable.
+     */
     static final int PAGE_EXECUTE_READWRITE = 0x40;
 
     // winnt.h: processor groups
     /** {@code ALL_PROCESSOR_GROUPS} = 0xffff ({@code winnt.h}): every group, for {@code GetActiveProcessorCount}. */
+    /** {@code FILE_MAP_WRITE} = {@code SECTION_MAP_WRITE} = 0x0002, {@code um/memoryapi.h}, {@code um/winnt.h}. */
+    static final int FILE_MAP_WRITE = 0x0002;
+    /** {@code FILE_MAP_READ} = {@code SECTION_MAP_READ} = 0x0004, {@code um/memoryapi.h}. */
+    static final int FILE_MAP_READ = 0x0004;
+    /** {@code FILE_MAP_EXECUTE} = {@code SECTION_MAP_EXECUTE_EXPLICIT} = 0x0020, {@code um/memoryapi.h}. */
+    static final int FILE_MAP_EXECUTE = 0x0020;
+    /** {@code INVALID_HANDLE_VALUE ((HANDLE)(LONG_PTR)-1)}: a section backed by the paging file. */
+    static final long INVALID_HANDLE_VALUE = -1L;
     static final short ALL_PROCESSOR_GROUPS = (short) 0xffff;
 
     // winnt.h: tokens and privileges

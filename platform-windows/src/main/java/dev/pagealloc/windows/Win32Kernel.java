@@ -102,6 +102,44 @@ interface Win32Kernel {
      */
     int flushInstructionCache(long hProcess, long lpBaseAddress, long dwSize);
 
+    /**
+     * {@code HANDLE CreateFileMappingW(HANDLE hFile, LPSECURITY_ATTRIBUTES lpFileMappingAttributes, DWORD
+     * flProtect, DWORD dwMaximumSizeHigh, DWORD dwMaximumSizeLow, LPCWSTR lpName)}.
+     *
+     * @param hFile a file, or {@code INVALID_HANDLE_VALUE} for a section backed by the paging file
+     * @param lpFileMappingAttributes 0 for the defaults
+     * @param flProtect the section's maximum {@code PAGE_*} protection
+     * @param dwMaximumSizeHigh the size's high 32 bits
+     * @param dwMaximumSizeLow the size's low 32 bits
+     * @param lpName 0 for an unnamed section
+     * @return the section handle, or 0 with {@link #getLastError()} set
+     */
+    long createFileMappingW(long hFile, long lpFileMappingAttributes, int flProtect, int dwMaximumSizeHigh,
+            int dwMaximumSizeLow, long lpName);
+
+    /**
+     * {@code LPVOID MapViewOfFileEx(HANDLE hFileMappingObject, DWORD dwDesiredAccess, DWORD dwFileOffsetHigh,
+     * DWORD dwFileOffsetLow, SIZE_T dwNumberOfBytesToMap, LPVOID lpBaseAddress)}.
+     *
+     * @param hFileMappingObject the section
+     * @param dwDesiredAccess {@code FILE_MAP_*} access
+     * @param dwFileOffsetHigh the offset's high 32 bits
+     * @param dwFileOffsetLow the offset's low 32 bits
+     * @param dwNumberOfBytesToMap the view's size, in bytes
+     * @param lpBaseAddress 0 to let the system choose
+     * @return the view's address, or 0 with {@link #getLastError()} set
+     */
+    long mapViewOfFileEx(long hFileMappingObject, int dwDesiredAccess, int dwFileOffsetHigh, int dwFileOffsetLow,
+            long dwNumberOfBytesToMap, long lpBaseAddress);
+
+    /**
+     * {@code BOOL UnmapViewOfFile(LPCVOID lpBaseAddress)}.
+     *
+     * @param lpBaseAddress a view's address
+     * @return non-zero on success
+     */
+    int unmapViewOfFile(long lpBaseAddress);
+
     /** {@return {@code HANDLE GetCurrentProcess(void)}: the pseudo-handle -1} */
     long getCurrentProcess();
 

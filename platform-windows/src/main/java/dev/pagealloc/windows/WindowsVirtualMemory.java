@@ -17,6 +17,13 @@ import dev.pagealloc.api.NumaPolicy;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Units;
 import dev.pagealloc.spi.Backing;
+import dev.pagealloc.spi.ExecutableMemory;
+import dev.pagealloc.spi.FeatureAnswer;
+import dev.pagealloc.spi.HardwareMemoryTagging;
+import dev.pagealloc.spi.MemoryImages;
+import dev.pagealloc.spi.PageAdvice;
+import dev.pagealloc.spi.PlatformFeature;
+import dev.pagealloc.spi.PurgeableMemory;
 import dev.pagealloc.spi.SystemCallException;
 import dev.pagealloc.spi.VirtualMemory;
 import java.lang.foreign.Arena;
@@ -253,6 +260,42 @@ final class WindowsVirtualMemory implements VirtualMemory {
         }
         return Optional.of("Windows places a reservation on one node (VirtualAllocExNuma nndPreferred);"
                 + " it cannot spread pages over a node set or interleave them");
+    }
+
+    // ---- platform features ----
+
+    /**
+     * {@inheritDoc}
+     *
+     * @implNote Windows offers {@link ExecutableMemory} ({@link WindowsDualMapping}, a section with two
+     *     views) and {@link PageAdvice} ({@link WindowsPageAdvice}). {@link MemoryImages} would be a section
+     *     holding the image mapped {@code FILE_MAP_COPY} into a placeholder ({@code MapViewOfFile3} with
+     *     {@code MEM_REPLACE_PLACEHOLDER}, reservations made with {@code VirtualAlloc2(MEM_RESERVE_PLACEHOLDER)});
+     *     this backend reserves with {@code VirtualAlloc}, which cannot take a view inside, so it answers absent.
+     */
+    @Override
+    @SuppressWarnings("unchecked") // each branch answers for the very type asked for
+    public <F extends PlatformFeature> FeatureAnswer<F> feature(Class<F> type) {
+        if (type == ExecutableMemory.class) {
+            return (FeatureAnswer<F>) FeatureAnswer.of(ExecutableMemory.class,
+                    new WindowsDualMapping(kernel, errors, this));
+        }
+        if (type == PageAdvice.class) {
+            return (FeatureAnswer<F>) FeatureAnswer.of(PageAdvice.class, new WindowsPageAdvice(this));
+        }
+        if (type == MemoryImages.class) {
+            return FeatureAnswer.absent(type, "copy-on-write views (MapViewOfFile3 FILE_MAP_COPY) need placeholder"
+                    + " reservations (VirtualAlloc2 MEM_RESERVE_PLACEHOLDER), and this backend reserves with"
+                    + " VirtualAlloc");
+        }
+        if (type == PurgeableMemory.class) {
+            return FeatureAnswer.absent(type, "Windows has no purgeable allocations; OfferVirtualMemory, the nearest,"
+                    + " is not bound");
+        }
+        if (type == HardwareMemoryTagging.class) {
+            return FeatureAnswer.absent(type, "Windows offers user space no memory tagging interface");
+        }
+        return VirtualMemory.super.feature(type);
     }
 
     // ---- Windows extras, package-level ----

@@ -25,6 +25,14 @@ class SimulatedWin32Kernel implements Win32Kernel {
     @Override public int virtualLock(long a, long s) { return sim.virtualLock(a, s); }
     @Override public long getLargePageMinimum() { return sim.getLargePageMinimum(); }
     @Override public int flushInstructionCache(long h, long a, long s) { return sim.flushInstructionCache(h, a, s); }
+    // The simulation models no sections: the dual mapping is tested over a mocked kernel instead.
+    @Override public long createFileMappingW(long f, long a, int p, int h, int l, long n) { return noSections(); }
+    @Override public long mapViewOfFileEx(long s, int a, int h, int l, long b, long at) { return noSections(); }
+    @Override public int unmapViewOfFile(long a) { return (int) noSections(); }
+
+    private static long noSections() {
+        throw new UnsupportedOperationException("SimulatedWin32 models no sections");
+    }
     @Override public long getCurrentProcess() { return sim.getCurrentProcess(); }
     @Override public void getSystemInfo(MemorySegment i) { sim.system().getSystemInfo(i); }
     @Override public int getActiveProcessorCount(short g) { return sim.system().getActiveProcessorCount(g); }

@@ -33,6 +33,9 @@ class WindowsPlatformTest {
             Map.entry("SE_PRIVILEGE_ENABLED", 0x2), Map.entry("SE_LOCK_MEMORY_NAME", "SeLockMemoryPrivilege"),
             Map.entry("MEMORY_BASIC_INFORMATION_BYTES", 48), Map.entry("TOKEN_PRIVILEGES_BYTES", 16),
             Map.entry("ALL_PROCESSOR_GROUPS", (short) 0xffff),
+            // um/memoryapi.h, um/handleapi.h
+            Map.entry("FILE_MAP_WRITE", 0x2), Map.entry("FILE_MAP_READ", 0x4), Map.entry("FILE_MAP_EXECUTE", 0x20),
+            Map.entry("INVALID_HANDLE_VALUE", -1L),
             // um/WinBase.h, um/sysinfoapi.h
             Map.entry("FORMAT_MESSAGE_IGNORE_INSERTS", 0x200), Map.entry("FORMAT_MESSAGE_FROM_SYSTEM", 0x1000),
             Map.entry("SYSTEM_INFO_BYTES", 48),

@@ -1,0 +1,31 @@
+package dev.pagealloc.spi;
+
+import dev.pagealloc.api.Advice;
+import java.util.Optional;
+
+/**
+ * Advice on committed pages ({@link Advice}): {@code madvise} and its counterparts.
+ *
+ * @implSpec Implementations are thread-safe.
+ */
+public non-sealed interface PageAdvice extends PlatformFeature {
+
+    /**
+     * {@return why this platform cannot follow {@code advice}, or empty if it can}
+     *
+     * @param advice the advice
+     */
+    Optional<String> unsupported(Advice advice);
+
+    /**
+     * Gives {@code advice} for committed pages.
+     *
+     * @param address the first page
+     * @param byteSize the length, in bytes; a multiple of the page size
+     * @param advice advice for which {@link #unsupported} is empty
+     * @throws SystemCallException if the OS refuses; the pages keep their contents unless the advice
+     *     drops them
+     * @throws UnsupportedOperationException if {@link #unsupported} names a reason
+     */
+    void advise(long address, long byteSize, Advice advice) throws SystemCallException;
+}

@@ -1,0 +1,36 @@
+package dev.pagealloc.embedded;
+
+import dev.pagealloc.api.Advice;
+import dev.pagealloc.spi.PageAdvice;
+import java.util.Optional;
+
+/**
+ * {@link PageAdvice} over the embedded buffer, in software: the buffer is the caller's memory, always
+ * resident, and nothing can go back to a system, so {@code WILL_NEED}, {@code DONT_NEED} (whose contract
+ * allows the old bytes to stay) and {@code REUSE} do nothing; advice about core dumps and huge pages has
+ * no meaning for a buffer and is refused with that reason.
+ *
+ * <p>Stateless: thread-safe.
+ */
+final class EmbeddedPageAdvice implements PageAdvice {
+    @Override
+    public String describe() {
+        return "in software: WILL_NEED, DONT_NEED and REUSE accepted and nothing to do (the buffer stays resident)";
+    }
+
+    @Override
+    public Optional<String> unsupported(Advice advice) {
+        return switch (advice) {
+            case WILL_NEED, DONT_NEED, REUSE -> Optional.empty();
+            case DONT_DUMP, DO_DUMP, HUGE_PAGES, NO_HUGE_PAGES -> Optional.of("the embedded buffer is one block of"
+                    + " the caller's memory: core dump and huge page advice needs an operating system's mappings");
+        };
+    }
+
+    @Override
+    public void advise(long address, long byteSize, Advice advice) {
+        unsupported(advice).ifPresent(reason -> {
+            throw new UnsupportedOperationException("advise(" + advice + "): " + reason);
+        });
+    }
+}
