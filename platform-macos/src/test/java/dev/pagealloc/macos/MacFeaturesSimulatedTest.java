@@ -1,7 +1,6 @@
 package dev.pagealloc.macos;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -19,6 +18,7 @@ import dev.pagealloc.spi.MemoryImages;
 import dev.pagealloc.spi.PurgeableMemory;
 import dev.pagealloc.spi.SystemCallException;
 import dev.pagealloc.testkit.KernelView;
+import dev.pagealloc.testkit.sim.InstructionCacheFlush;
 import dev.pagealloc.testkit.sim.SimulatedMach;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -56,7 +56,7 @@ class MacFeaturesSimulatedTest {
         try (Region region = allocator().allocate(2, 4)) {
             long granule = region.protectionGranuleBytes();
             region.segment().fill((byte) 9);
-            ARM.failNext("mach_vm_protect", SimulatedMach.KERN_PROTECTION_FAILURE);
+            ARM.failures().failNext("mach_vm_protect", SimulatedMach.KERN_PROTECTION_FAILURE);
             KernelException e = assertThrows(KernelException.class, () -> region.decommit(0, granule));
             assertTrue(e.getMessage().contains("mach_vm_protect("), e.getMessage());
             assertEquals(9, region.segment().get(JAVA_BYTE, 0), "protect first: nothing was replaced");
@@ -85,7 +85,7 @@ class MacFeaturesSimulatedTest {
             // The simulation records the sharing (above) but backs the alias with its own host bytes, so
             // a write through one view is not read through the other here; on XNU both are one object.
             executable.flushInstructionCache(mapping.executableAddress(), 1);
-            assertArrayEquals(new long[] {mapping.executableAddress(), 1}, ARM.icacheInvalidations().getLast());
+            assertEquals(new InstructionCacheFlush(mapping.executableAddress(), 1), ARM.bsd().icacheInvalidations().getLast());
             assertTrue(VIEW.writableExecutableMappings().isEmpty(), "W^X");
         } finally {
             executable.unmap(mapping);
