@@ -10,16 +10,20 @@ import dev.pagealloc.api.KernelException;
 import dev.pagealloc.api.MemoryTagging;
 import dev.pagealloc.api.NumaPolicy;
 import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.api.SystemCallError;
 import dev.pagealloc.api.UnsupportedOptionException;
 import dev.pagealloc.api.Units;
 import dev.pagealloc.spi.Backing;
 import dev.pagealloc.spi.PlatformProvider;
+import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.spi.SystemCallException;
 import dev.pagealloc.spi.VirtualMemory;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The one {@link PageAllocator}: argument checks, layout, best-effort downgrades and statistics
@@ -42,15 +46,20 @@ public final class ReservingPageAllocator implements PageAllocator {
     final MappingGuard mappings;
 
     /**
-     * Selects and opens the provider {@code config} asks for.
+     * Selects and opens the provider {@code config} asks for. The provider and the buffer are kept out
+     * of {@code config}, which any holder of the allocator can read: only the backend sees them.
      *
      * @param config the checked configuration
+     * @param given the provider given directly ({@code withProvider}), if any
+     * @param staticBuffer the caller's static buffer, if any
      * @return the allocator
      */
-    public static PageAllocator open(AllocatorConfig config) {
-        PlatformProvider provider = ProviderSelection.select(config);
+    public static PageAllocator open(AllocatorConfig config, Optional<PlatformProvider> given,
+            Optional<MemorySegment> staticBuffer) {
+        PlatformProvider provider = ProviderSelection.select(config, given);
         ProviderSelection.checkStaticBuffer(config, provider);
-        return new ReservingPageAllocator(provider.name(), provider.open(config), config);
+        PlatformRequest request = staticBuffer.map(PlatformRequest::withStaticBuffer).orElse(PlatformRequest.NONE);
+        return new ReservingPageAllocator(provider.name(), provider.open(request), config);
     }
 
     /**
@@ -100,10 +109,27 @@ public final class ReservingPageAllocator implements PageAllocator {
             default -> null;
         };
         if (problem == null) {
-            return asked;
+            return guardable(asked, downgrades);
         }
         HugePages fallback = asked instanceof HugePages.Explicit && thpUsable() ? HugePages.transparent() : HugePages.systemDefault();
         return downgrade("build()", "hugePages=" + asked, fallback, problem, downgrades);
+    }
+
+    /**
+     * Keeps {@code asked} only if its pages can be guarded: guards are reserved inaccessible, which some
+     * backings cannot be (Windows large pages are always read-write). Decided here, from the backend's
+     * {@link VirtualMemory#protectionUnsupported} answer, so no backend refuses an option while it opens.
+     */
+    private HugePages guardable(HugePages asked, List<String> downgrades) {
+        if (guardBeforeBytes + guardAfterBytes == 0) {
+            return asked;
+        }
+        Backing backing = new Backing(asked, NumaPolicy.none(), MemoryTagging.NONE);
+        return memory.protectionUnsupported(Protection.NONE, backing)
+                .map(reason -> downgrade("build()", "hugePages=" + asked + " with guardPages=true",
+                        HugePages.systemDefault(), "guard pages cannot be made inaccessible: " + reason
+                                + "; turn guard pages off to use these pages", downgrades))
+                .orElse(asked);
     }
 
     private boolean thpUsable() {

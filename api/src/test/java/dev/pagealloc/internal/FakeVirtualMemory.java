@@ -27,6 +27,8 @@ final class FakeVirtualMemory implements VirtualMemory {
     private final Map<String, Integer> failNext = new HashMap<>();
     private boolean canPopulate = true;
     private boolean canLock = true;
+    /** Why explicit huge pages take no protection but read-write, or null where they take any. */
+    private String hugePagesReadWriteOnly;
 
     FakeVirtualMemory(UnaryOperator<Capabilities.Builder> capabilities) {
         this.capabilities = capabilities.apply(Capabilities.builder().platform("fake").pageBytes(4096)).build();
@@ -51,6 +53,19 @@ final class FakeVirtualMemory implements VirtualMemory {
         canPopulate = false;
         canLock = false;
         return this;
+    }
+
+    /** Makes explicit huge pages read-write only, as Windows large pages are, for {@code reason}. */
+    synchronized FakeVirtualMemory withReadWriteOnlyHugePages(String reason) {
+        hugePagesReadWriteOnly = reason;
+        return this;
+    }
+
+    @Override
+    public synchronized java.util.Optional<String> protectionUnsupported(Protection protection, Backing backing) {
+        return backing.explicitHugePageBytes() != 0 && protection != Protection.READ_WRITE
+                ? java.util.Optional.ofNullable(hugePagesReadWriteOnly)
+                : java.util.Optional.empty();
     }
 
     synchronized List<String> calls() {

@@ -1,8 +1,8 @@
 package dev.pagealloc.linux;
 
-import dev.pagealloc.api.AllocatorConfig;
 import dev.pagealloc.spi.NativeAccess;
 import dev.pagealloc.spi.PlatformProvider;
+import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.spi.VirtualMemory;
 import java.util.function.Supplier;
 
@@ -79,12 +79,12 @@ public final class LinuxPlatformProvider implements PlatformProvider {
      * <p><b>Restricted</b> (see {@link PlatformProvider#open}): the primitives make raw {@code mmap},
      * {@code mprotect} and {@code munmap} calls on any address they are given.
      *
-     * @param config unused: Linux needs nothing from the configuration to open
+     * @param request unused: Linux needs nothing from the allocator to open
      * @throws IllegalCallerException if the caller's module has no native access (see {@link NativeAccess})
      * @throws UnsupportedOperationException if this is not Linux on amd64 or aarch64
      */
     @Override
-    public VirtualMemory open(AllocatorConfig config) {
+    public VirtualMemory open(PlatformRequest request) {
         NativeAccess.ensureCallerHasNativeAccess("PlatformProvider.open");
         Support support = support();
         if (!support.supported()) {

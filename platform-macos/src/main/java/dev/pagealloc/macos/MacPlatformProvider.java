@@ -1,8 +1,8 @@
 package dev.pagealloc.macos;
 
-import dev.pagealloc.api.AllocatorConfig;
 import dev.pagealloc.spi.NativeAccess;
 import dev.pagealloc.spi.PlatformProvider;
+import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.spi.VirtualMemory;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -63,13 +63,13 @@ public final class MacPlatformProvider implements PlatformProvider {
      * <p><b>Restricted</b> (see {@link PlatformProvider#open}): the primitives make raw Mach VM calls on
      * any address they are given.
      *
-     * @param config the allocator's configuration (nothing in it is macOS-specific)
+     * @param request unused: macOS needs nothing from the allocator to open
      * @return the primitives
      * @throws IllegalCallerException if the caller's module has no native access (see {@link NativeAccess})
      * @throws UnsupportedOperationException if this is not macOS
      */
     @Override
-    public VirtualMemory open(AllocatorConfig config) {
+    public VirtualMemory open(PlatformRequest request) {
         NativeAccess.ensureCallerHasNativeAccess("PlatformProvider.open");
         Support support = support();
         if (!support.supported()) {

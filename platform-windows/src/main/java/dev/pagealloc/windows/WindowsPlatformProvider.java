@@ -1,12 +1,9 @@
 package dev.pagealloc.windows;
 
-import dev.pagealloc.api.AllocatorConfig;
-import dev.pagealloc.api.Capabilities;
-import dev.pagealloc.api.HugePages;
 import dev.pagealloc.api.NumaPolicy;
-import dev.pagealloc.api.UnsupportedOptionException;
 import dev.pagealloc.spi.NativeAccess;
 import dev.pagealloc.spi.PlatformProvider;
+import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.spi.VirtualMemory;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -26,8 +23,9 @@ import java.util.function.Supplier;
  *
  * <h2>Large pages</h2>
  * Large-page memory is "always read/write and nonpageable" (Large-Page Support), so it cannot have
- * inaccessible guard pages: {@link #open} refuses explicit huge pages with guard pages unless best
- * effort is on, and then regions fall back to base pages and report why.
+ * inaccessible guard pages: the primitives say so ({@code protectionUnsupported}), and the allocator
+ * refuses explicit huge pages with guard pages at build unless best effort is on, and then regions
+ * fall back to base pages and report why.
  *
  * <p>Thread-safe; makes no system call before {@link #open}.
  */
@@ -73,37 +71,25 @@ public final class WindowsPlatformProvider implements PlatformProvider {
     }
 
     /**
-     * Probes this machine and opens its primitives.
+     * Opens this machine's primitives; they probe it when first asked for their capabilities.
      *
      * <p><b>Restricted</b> (see {@link PlatformProvider#open}): the primitives make raw
      * {@code VirtualAlloc}, {@code VirtualProtect} and {@code VirtualFree} calls on any address they are
      * given.
      *
-     * @param config the allocator's configuration; its NUMA policy is checked here
+     * @param request unused: Windows needs nothing from the allocator to open
      * @return the primitives
      * @throws IllegalCallerException if the caller's module has no native access (see {@link NativeAccess})
      * @throws UnsupportedOperationException if this is not Windows
-     * @throws UnsupportedOptionException if explicit huge pages are asked with guard pages and best
-     *     effort is off
      */
     @Override
-    public VirtualMemory open(AllocatorConfig config) {
+    public VirtualMemory open(PlatformRequest request) {
         NativeAccess.ensureCallerHasNativeAccess("PlatformProvider.open");
         Support support = support();
         if (!support.supported()) {
             throw new UnsupportedOperationException("open(): " + support.reason());
         }
-        Capabilities capabilities = new WindowsProbe(kernel, host).probe();
-        boolean guards = config.guardPages()
-                && (config.guardBeforeBytes().orElse(1) > 0 || config.guardAfterBytes().orElse(1) > 0);
-        // A size the machine lacks is the shared layer's refusal; a size it has cannot come with guards.
-        if (guards && config.hugePages() instanceof HugePages.Explicit(long pageBytes)
-                && capabilities.hugePageSize(pageBytes).isPresent() && !config.bestEffort()) {
-            throw new UnsupportedOptionException("build()", "hugePages=" + config.hugePages() + " with guardPages=true",
-                    "guard pages cannot be made inaccessible: " + WindowsVirtualMemory.LARGE_PAGES_READ_WRITE
-                            + "; turn guard pages off to use large pages");
-        }
-        return new WindowsVirtualMemory(kernel, capabilities, guards);
+        return new WindowsVirtualMemory(kernel, new WindowsProbe(kernel, host).probe());
     }
 
     @Override

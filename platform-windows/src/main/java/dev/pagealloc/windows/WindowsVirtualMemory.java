@@ -75,7 +75,6 @@ final class WindowsVirtualMemory implements VirtualMemory {
     private final Capabilities capabilities;
     private final LockMemoryPrivilege privilege;
     private final Win32Errors errors;
-    private final boolean guards;
     /** Live large-page reservations: base address to size, in bytes. */
     private final ConcurrentSkipListMap<Long, Long> largeReservations = new ConcurrentSkipListMap<>();
 
@@ -84,14 +83,12 @@ final class WindowsVirtualMemory implements VirtualMemory {
      *
      * @param kernel the Win32 kernel
      * @param capabilities the probe's result
-     * @param guards whether the allocator puts guard pages around regions, which large pages cannot be
      */
-    WindowsVirtualMemory(Win32Kernel kernel, Capabilities capabilities, boolean guards) {
+    WindowsVirtualMemory(Win32Kernel kernel, Capabilities capabilities) {
         this.kernel = kernel;
         this.capabilities = capabilities;
         this.errors = new Win32Errors(kernel);
         this.privilege = new LockMemoryPrivilege(kernel, errors);
-        this.guards = guards;
     }
 
     /** The reason large pages cannot be guarded or protected, for refusals. */
@@ -140,13 +137,6 @@ final class WindowsVirtualMemory implements VirtualMemory {
     private long reserveLargePages(long byteSize, long largeBytes, int node) throws SystemCallException {
         long bytes = (byteSize + largeBytes - 1) / largeBytes * largeBytes;
         int type = MEM_RESERVE | MEM_COMMIT | MEM_LARGE_PAGES;
-        if (guards) {
-            // Refused before any call: the guards would be read-write memory that any stray access reaches.
-            throw new SystemCallException(allocationCall(0, bytes, type, PAGE_READWRITE, node),
-                    Win32Abi.ERROR_NOT_SUPPORTED, Win32Abi.errorName(Win32Abi.ERROR_NOT_SUPPORTED),
-                    "guard pages cannot be made inaccessible: " + LARGE_PAGES_READ_WRITE
-                            + "; turn guard pages off to use large pages");
-        }
         privilege.enable();
         long address = allocate(0, bytes, type, PAGE_READWRITE, node);
         largeReservations.put(address, bytes);
