@@ -33,7 +33,6 @@ public final class ReservingPageAllocator implements PageAllocator {
     private final String platform;
     private final VirtualMemory memory;
     private final AllocatorConfig config;
-    private final Capabilities capabilities;
     private final long basePageBytes;
     private final long guardBeforeBytes;
     private final long guardAfterBytes;
@@ -76,7 +75,6 @@ public final class ReservingPageAllocator implements PageAllocator {
         this.platform = platform;
         this.memory = memory;
         this.config = config;
-        this.capabilities = memory.capabilities();
         this.basePageBytes = memory.pageBytes();
         this.guardBeforeBytes = config.guardPages() ? config.guardBeforeBytes().orElse(basePageBytes) : 0;
         this.guardAfterBytes = config.guardPages() ? config.guardAfterBytes().orElse(basePageBytes) : 0;
@@ -89,10 +87,10 @@ public final class ReservingPageAllocator implements PageAllocator {
                 planHugePages(config.hugePages(), downgrades),
                 planNuma(config.numaPolicy(), downgrades),
                 planTagging(config.memoryTagging(), downgrades));
-        this.plannedPopulate = config.populate() && (capabilities.prefaulting()
+        this.plannedPopulate = config.populate() && (capabilities().prefaulting()
                 || downgrade("build()", "populate=true", false, "platform " + platform + " cannot prefault pages",
                         downgrades));
-        this.plannedLock = config.lock() && (capabilities.pageLocking()
+        this.plannedLock = config.lock() && (capabilities().pageLocking()
                 || downgrade("build()", "lock=true", false, "platform " + platform + " cannot lock pages in memory",
                         downgrades));
         this.plannedDowngrades = List.copyOf(downgrades);
@@ -101,11 +99,11 @@ public final class ReservingPageAllocator implements PageAllocator {
 
     private HugePages planHugePages(HugePages asked, List<String> downgrades) {
         String problem = switch (asked) {
-            case HugePages.Explicit(long pageBytes) when capabilities.hugePageSize(pageBytes).isEmpty() ->
-                    "this platform offers huge page sizes " + capabilities.hugePageSizes().stream()
+            case HugePages.Explicit(long pageBytes) when capabilities().hugePageSize(pageBytes).isEmpty() ->
+                    "this platform offers huge page sizes " + capabilities().hugePageSizes().stream()
                             .map(h -> Units.bytes(h.pageBytes())).toList();
             case HugePages.Transparent t when !thpUsable() ->
-                    "transparent huge pages are " + capabilities.transparentHugePages();
+                    "transparent huge pages are " + capabilities().transparentHugePages();
             default -> null;
         };
         if (problem == null) {
@@ -133,7 +131,7 @@ public final class ReservingPageAllocator implements PageAllocator {
     }
 
     private boolean thpUsable() {
-        TransparentHugePageMode mode = capabilities.transparentHugePages();
+        TransparentHugePageMode mode = capabilities().transparentHugePages();
         return mode == TransparentHugePageMode.ALWAYS || mode == TransparentHugePageMode.MADVISE;
     }
 
@@ -141,11 +139,11 @@ public final class ReservingPageAllocator implements PageAllocator {
         if (asked.nodes().isEmpty()) {
             return asked;
         }
-        if (capabilities.numaNodes().isEmpty()) {
+        if (capabilities().numaNodes().isEmpty()) {
             return downgrade("build()", "numaPolicy=" + asked, NumaPolicy.none(),
                     "platform " + platform + " has no NUMA support", downgrades);
         }
-        List<Integer> missing = asked.nodes().stream().filter(node -> capabilities.numaNode(node).isEmpty()).toList();
+        List<Integer> missing = asked.nodes().stream().filter(node -> capabilities().numaNode(node).isEmpty()).toList();
         if (missing.isEmpty()) {
             String unsupported = memory.numaPolicyUnsupported(asked).orElse(null);
             return unsupported == null ? asked
@@ -153,7 +151,7 @@ public final class ReservingPageAllocator implements PageAllocator {
         }
         String reason = "NUMA node" + (missing.size() == 1 ? " " + missing.getFirst() + " does" : "s " + missing
                 + " do") + " not exist; nodes: "
-                + capabilities.numaNodes().stream().map(Capabilities.NumaNode::id).toList();
+                + capabilities().numaNodes().stream().map(Capabilities.NumaNode::id).toList();
         if (!config.bestEffort()) {
             // Without best effort a node that does not exist is a wrong argument, as a bad page size is.
             throw new IllegalArgumentException("build(numaPolicy=" + asked + "): " + reason);
@@ -164,11 +162,11 @@ public final class ReservingPageAllocator implements PageAllocator {
     }
 
     private MemoryTagging planTagging(MemoryTagging asked, List<String> downgrades) {
-        if (!asked.enabled() || capabilities.memoryTagging()) {
+        if (!asked.enabled() || capabilities().memoryTagging()) {
             return asked;
         }
         return downgrade("build()", "memoryTagging=" + asked, MemoryTagging.NONE,
-                "the CPU has no memory tagging (" + capabilities.architecture() + ")", downgrades);
+                "the CPU has no memory tagging (" + capabilities().architecture() + ")", downgrades);
     }
 
     private <T> T downgrade(String operation, String option, T fallback, String reason, List<String> downgrades) {
@@ -266,7 +264,7 @@ public final class ReservingPageAllocator implements PageAllocator {
      */
     String hugePagePoolShortage(long hugePageBytes, long byteLength, KernelException kernel) {
         long needed = byteLength / hugePageBytes;
-        String pool = capabilities.hugePageSize(hugePageBytes)
+        String pool = capabilities().hugePageSize(hugePageBytes)
                 .map(h -> " (" + h.freePages() + " of " + h.totalPages() + " free when probed)")
                 .orElse("");
         SystemCallError error = kernel.systemCallError();
@@ -287,7 +285,7 @@ public final class ReservingPageAllocator implements PageAllocator {
         long total = PageMath.add(operation, "reservation bytes", PageMath.add(operation, "reservation bytes", before, usableBytes),
                 after);
         total = PageMath.roundUp(operation, total, memory.allocationGranularityBytes());
-        int addressBits = capabilities.addressBits();
+        int addressBits = capabilities().addressBits();
         if (addressBits < 63 && total > (1L << addressBits)) {
             throw new IllegalArgumentException(operation + ": reservation of " + total + " bytes exceeds the "
                     + addressBits + "-bit address space (" + (1L << addressBits) + " bytes)");
@@ -343,7 +341,9 @@ public final class ReservingPageAllocator implements PageAllocator {
 
     @Override
     public Capabilities capabilities() {
-        return capabilities;
+        // Asked of the backend each time (it probes once, on first use), so a build that needs no
+        // capability for its options probes nothing: the first build() stays cheap.
+        return memory.capabilities();
     }
 
     @Override

@@ -87,8 +87,23 @@ final class FakeVirtualMemory implements VirtualMemory {
         }
     }
 
+    /** The page size without a probe, as every real backend knows it. */
     @Override
-    public Capabilities capabilities() {
+    public long pageBytes() {
+        return capabilities.pageBytes();
+    }
+
+    @Override
+    public long allocationGranularityBytes() {
+        return capabilities.allocationGranularityBytes();
+    }
+
+    /** How often {@link #capabilities()} was asked: a probe, for a real backend. */
+    int capabilitiesAsked;
+
+    @Override
+    public synchronized Capabilities capabilities() {
+        capabilitiesAsked++;
         return capabilities;
     }
 

@@ -67,6 +67,19 @@ class ReservingPageAllocatorTest {
     }
 
     @Test
+    void shouldProbeNothingToBuildWithDefaultOptions() {
+        // A backend's probe (OSHI on macOS and Windows, procfs and system calls on Linux) made the first
+        // build() of a JVM cost 0.1-0.3 s; options that need no capability must not ask for them.
+        FakeVirtualMemory memory = fake(b -> b);
+        PageAllocator allocator = builder(memory).withMaximumPages(4).withPageBytes(WASM_PAGE).build();
+        assertEquals(0, memory.capabilitiesAsked);
+        allocator.capabilities();
+        assertEquals(1, memory.capabilitiesAsked);
+        builder(memory).withPopulate(true).withBestEffort(true).build();
+        assertEquals(2, memory.capabilitiesAsked, "an option that needs a capability asks");
+    }
+
+    @Test
     void shouldDecideAboveTheBackendThatHugePagesWhichCannotBeInaccessibleTakeNoGuards() {
         // Windows refused this inside PlatformProvider.open; the backend now only answers
         // protectionUnsupported, and every backend gets the same refusal or downgrade from here.

@@ -4,6 +4,7 @@ import dev.pagealloc.spi.NativeAccess;
 import dev.pagealloc.spi.PlatformProvider;
 import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.spi.VirtualMemory;
+import java.nio.file.Path;
 import java.util.function.Supplier;
 
 /**
@@ -95,7 +96,9 @@ public final class LinuxPlatformProvider implements PlatformProvider {
 
     /** Created on first {@link #open}, so loading the provider links nothing. */
     private static final class Shared {
-        static final LinuxVirtualMemory MEMORY =
-                new LinuxVirtualMemory(FfmLinuxKernel.INSTANCE, () -> LinuxProbe.ofSystem(FfmLinuxKernel.INSTANCE).probe());
+        static final LinuxVirtualMemory MEMORY = new LinuxVirtualMemory(FfmLinuxKernel.INSTANCE,
+                LinuxProbe.auxvPageBytes(Path.of("/proc/self/auxv"))
+                        .orElseGet(() -> FfmLinuxKernel.INSTANCE.sysconf(LinuxAbi.SC_PAGESIZE)),
+                () -> LinuxProbe.ofSystem(FfmLinuxKernel.INSTANCE).probe());
     }
 }

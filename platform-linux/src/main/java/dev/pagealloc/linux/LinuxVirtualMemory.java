@@ -81,8 +81,20 @@ final class LinuxVirtualMemory implements VirtualMemory {
      * @param probe computes the capabilities, called once on first use
      */
     LinuxVirtualMemory(LinuxKernel kernel, Supplier<Capabilities> probe) {
+        this(kernel, kernel.sysconf(SC_PAGESIZE), probe);
+    }
+
+    /**
+     * Creates the primitives over a page size already known ({@link LinuxProbe#auxvPageBytes}), so
+     * opening them makes no system call.
+     *
+     * @param kernel the system calls
+     * @param pageBytes the base page size, in bytes
+     * @param probe computes the capabilities, called once on first use
+     */
+    LinuxVirtualMemory(LinuxKernel kernel, long pageBytes, Supplier<Capabilities> probe) {
         this.kernel = kernel;
-        this.pageBytes = kernel.sysconf(SC_PAGESIZE);
+        this.pageBytes = pageBytes;
         this.probe = probe;
     }
 

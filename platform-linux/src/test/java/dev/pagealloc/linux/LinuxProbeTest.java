@@ -192,6 +192,20 @@ class LinuxProbeTest {
     }
 
     @Test
+    void shouldReadThePageSizeFromTheAuxiliaryVectorAsSysconfDoes(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws IOException {
+        assertEquals(java.util.OptionalLong.of(FfmLinuxKernel.INSTANCE.sysconf(LinuxAbi.SC_PAGESIZE)),
+                LinuxProbe.auxvPageBytes(Path.of("/proc/self/auxv")));
+        java.nio.ByteBuffer vector = java.nio.ByteBuffer.allocate(6 * Long.BYTES).order(java.nio.ByteOrder.nativeOrder());
+        vector.putLong(LinuxAbi.AT_HWCAP2).putLong(2).putLong(LinuxAbi.AT_PAGESZ).putLong(16384).putLong(0).putLong(0);
+        Path arm = Files.write(dir.resolve("auxv"), vector.array());
+        assertEquals(java.util.OptionalLong.of(16384), LinuxProbe.auxvPageBytes(arm));
+        Path ended = Files.write(dir.resolve("ended"), java.util.Arrays.copyOfRange(vector.array(), 32, 48));
+        assertEquals(java.util.OptionalLong.empty(), LinuxProbe.auxvPageBytes(ended));
+        assertEquals(java.util.OptionalLong.empty(), LinuxProbe.auxvPageBytes(dir.resolve("missing")));
+    }
+
+    @Test
     void shouldMatchTheKernelFilesOnThisMachine() throws IOException {
         Capabilities c = LinuxProbe.ofSystem(FfmLinuxKernel.INSTANCE).probe();
         assertEquals(FfmLinuxKernel.INSTANCE.sysconf(LinuxAbi.SC_PAGESIZE), c.pageBytes());
