@@ -28,8 +28,9 @@ class NativeAccessModulesTest {
 
         Set<String> granted = NativeAccessModules.of(path);
 
-        assertEquals(Set.of("com.sun.jna", "dev.pagealloc.api", "dev.pagealloc.embedded", "dev.pagealloc.linux",
-                "dev.pagealloc.macos", "dev.pagealloc.windows"), granted, Arrays.toString(path));
+        assertEquals(Set.of("com.sun.jna", "dev.pagealloc.api", "dev.pagealloc.platform.support",
+                "dev.pagealloc.embedded", "dev.pagealloc.linux", "dev.pagealloc.macos", "dev.pagealloc.windows"),
+                granted, Arrays.toString(path));
     }
 
     @Test

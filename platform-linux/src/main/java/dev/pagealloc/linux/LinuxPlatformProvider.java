@@ -13,8 +13,8 @@ import java.util.function.Supplier;
  * under the name {@code linux}.
  *
  * <p>The module makes restricted calls (it links C functions), so applications run it with
- * {@code --enable-native-access=dev.pagealloc.api,dev.pagealloc.linux} (or {@code ALL-UNNAMED} on the class
- * path); on the module path without it, pagealloc does not use the provider (see
+ * {@code --enable-native-access=dev.pagealloc.api,dev.pagealloc.platform.support,dev.pagealloc.linux}
+ * (or {@code ALL-UNNAMED} on the class path); on the module path without it, pagealloc does not use the provider (see
  * {@link dev.pagealloc.spi.PlatformProvider}).
  *
  * <p>Thread-safe. Makes no system call before {@link #open}; every allocator shares one
