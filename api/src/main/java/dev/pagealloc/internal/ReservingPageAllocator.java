@@ -285,7 +285,7 @@ public final class ReservingPageAllocator implements PageAllocator {
         long total = PageMath.add(operation, "reservation bytes", PageMath.add(operation, "reservation bytes", before, usableBytes),
                 after);
         total = PageMath.roundUp(operation, total, memory.allocationGranularityBytes());
-        int addressBits = capabilities().addressBits();
+        int addressBits = memory.addressBits();
         if (addressBits < 63 && total > (1L << addressBits)) {
             throw new IllegalArgumentException(operation + ": reservation of " + total + " bytes exceeds the "
                     + addressBits + "-bit address space (" + (1L << addressBits) + " bytes)");

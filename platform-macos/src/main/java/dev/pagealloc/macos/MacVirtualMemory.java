@@ -20,6 +20,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Units;
+import dev.pagealloc.platform.support.Lazy;
 import dev.pagealloc.spi.Backing;
 import dev.pagealloc.spi.SystemCallException;
 import dev.pagealloc.spi.VirtualMemory;
@@ -27,6 +28,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The page primitives on Mach VM, written against {@link MachKernel} so that they run unchanged on
@@ -62,10 +64,11 @@ final class MacVirtualMemory implements VirtualMemory {
     private final MachKernel kernel;
     private final int task;
     private final int tag;
-    private final Capabilities capabilities;
+    private final long pageBytes;
+    private final Supplier<Capabilities> capabilities;
 
     /**
-     * Creates the primitives.
+     * Creates the primitives over capabilities already probed (tests).
      *
      * @param kernel the Mach kernel
      * @param capabilities the probe's result
@@ -73,18 +76,48 @@ final class MacVirtualMemory implements VirtualMemory {
      * @throws IllegalArgumentException if {@code tag} is outside 1 to 255
      */
     MacVirtualMemory(MachKernel kernel, Capabilities capabilities, int tag) {
+        this(kernel, capabilities.pageBytes(), () -> capabilities, tag);
+    }
+
+    /**
+     * Creates the primitives; the capabilities are probed when first asked for.
+     *
+     * @param kernel the Mach kernel
+     * @param pageBytes the page size ({@code hw.pagesize}), in bytes
+     * @param probe computes the capabilities, called once on first use
+     * @param tag the VM tag of every allocation, 1 to 255 ({@link MachAbi#VM_MEMORY_APPLICATION_SPECIFIC_1} by default)
+     * @throws IllegalArgumentException if {@code tag} is outside 1 to 255
+     */
+    MacVirtualMemory(MachKernel kernel, long pageBytes, Supplier<Capabilities> probe, int tag) {
         if (tag < 1 || tag > 255) {
             throw new IllegalArgumentException("MacVirtualMemory(tag=" + tag + "): a VM tag is 1 to 255");
         }
         this.kernel = kernel;
         this.task = kernel.machTaskSelf();
         this.tag = tag;
-        this.capabilities = capabilities;
+        this.pageBytes = pageBytes;
+        this.capabilities = Lazy.of(probe);
     }
 
     @Override
     public Capabilities capabilities() {
-        return capabilities;
+        return capabilities.get();
+    }
+
+    @Override
+    public long pageBytes() {
+        return pageBytes;
+    }
+
+    @Override
+    public long allocationGranularityBytes() {
+        return pageBytes;
+    }
+
+    /** {@return {@link MacProbe#ADDRESS_BITS}: the same on every Mac, so no probe} */
+    @Override
+    public int addressBits() {
+        return MacProbe.ADDRESS_BITS;
     }
 
     /** {@return the VM tag of every allocation} */

@@ -1,6 +1,7 @@
 package dev.pagealloc.windows;
 
 import dev.pagealloc.api.NumaPolicy;
+import dev.pagealloc.platform.support.Lazy;
 import dev.pagealloc.spi.NativeAccess;
 import dev.pagealloc.spi.PlatformProvider;
 import dev.pagealloc.spi.PlatformRequest;
@@ -33,17 +34,26 @@ public final class WindowsPlatformProvider implements PlatformProvider {
     /** This provider's priority: above the embedded fallback. */
     public static final int PRIORITY = 100;
 
-    private final Win32Kernel kernel;
+    /** OSHI's facts, asked once per JVM and only when capabilities are: OSHI and JNA take 0.2-0.3 s to load. */
+    private static final Lazy<Optional<WindowsProbe.HostFacts>> OSHI = Lazy.of(WindowsProbe::oshiFacts);
+
+    /** The kernel, reached on first {@link #open}: loading the provider links nothing, on any OS. */
+    private final Supplier<? extends Win32Kernel> kernel;
     private final Supplier<Optional<WindowsProbe.HostFacts>> host;
     private final String osName;
 
     /** Creates the provider for this JVM's platform; found through {@link java.util.ServiceLoader}. */
     public WindowsPlatformProvider() {
-        this(FfmWin32Kernel.INSTANCE, WindowsProbe::oshiFacts, System.getProperty("os.name", ""));
+        this(() -> FfmWin32Kernel.INSTANCE, OSHI, System.getProperty("os.name", ""));
     }
 
     /** Creates a provider over another kernel (a simulation), as if {@code os.name} were {@code osName}. */
     WindowsPlatformProvider(Win32Kernel kernel, Supplier<Optional<WindowsProbe.HostFacts>> host, String osName) {
+        this(() -> kernel, host, osName);
+    }
+
+    private WindowsPlatformProvider(Supplier<? extends Win32Kernel> kernel,
+            Supplier<Optional<WindowsProbe.HostFacts>> host, String osName) {
         this.kernel = kernel;
         this.host = host;
         this.osName = osName;
@@ -89,7 +99,9 @@ public final class WindowsPlatformProvider implements PlatformProvider {
         if (!support.supported()) {
             throw new UnsupportedOperationException("open(): " + support.reason());
         }
-        return new WindowsVirtualMemory(kernel, new WindowsProbe(kernel, host).probe());
+        Win32Kernel win32 = kernel.get();
+        WindowsProbe probe = new WindowsProbe(win32, host);
+        return new WindowsVirtualMemory(win32, probe.granularity(), probe::probe);
     }
 
     @Override

@@ -16,6 +16,7 @@ import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.api.NumaPolicy;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Units;
+import dev.pagealloc.platform.support.Lazy;
 import dev.pagealloc.spi.Backing;
 import dev.pagealloc.spi.SystemCallException;
 import dev.pagealloc.spi.VirtualMemory;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Supplier;
 
 /**
  * The page primitives on the Win32 memory manager, written against {@link Win32Kernel} so that they
@@ -72,21 +74,36 @@ import java.util.concurrent.ConcurrentSkipListMap;
  */
 final class WindowsVirtualMemory implements VirtualMemory {
     private final Win32Kernel kernel;
-    private final Capabilities capabilities;
     private final LockMemoryPrivilege privilege;
     private final Win32Errors errors;
     /** Live large-page reservations: base address to size, in bytes. */
     private final ConcurrentSkipListMap<Long, Long> largeReservations = new ConcurrentSkipListMap<>();
 
+    private final WindowsProbe.Granularity sizes;
+    private final Supplier<Capabilities> capabilities;
+
     /**
-     * Creates the primitives.
+     * Creates the primitives over capabilities already probed (tests).
      *
      * @param kernel the Win32 kernel
      * @param capabilities the probe's result
      */
     WindowsVirtualMemory(Win32Kernel kernel, Capabilities capabilities) {
+        this(kernel, new WindowsProbe.Granularity(capabilities.pageBytes(), capabilities.allocationGranularityBytes(),
+                capabilities.addressBits()), () -> capabilities);
+    }
+
+    /**
+     * Creates the primitives; the capabilities are probed when first asked for.
+     *
+     * @param kernel the Win32 kernel
+     * @param sizes the page size, allocation granularity and address width, from {@code GetSystemInfo}
+     * @param probe computes the capabilities, called once on first use
+     */
+    WindowsVirtualMemory(Win32Kernel kernel, WindowsProbe.Granularity sizes, Supplier<Capabilities> probe) {
         this.kernel = kernel;
-        this.capabilities = capabilities;
+        this.sizes = sizes;
+        this.capabilities = Lazy.of(probe);
         this.errors = new Win32Errors(kernel);
         this.privilege = new LockMemoryPrivilege(kernel, errors);
     }
@@ -97,7 +114,22 @@ final class WindowsVirtualMemory implements VirtualMemory {
 
     @Override
     public Capabilities capabilities() {
-        return capabilities;
+        return capabilities.get();
+    }
+
+    @Override
+    public long pageBytes() {
+        return sizes.pageBytes();
+    }
+
+    @Override
+    public long allocationGranularityBytes() {
+        return sizes.allocationGranularityBytes();
+    }
+
+    @Override
+    public int addressBits() {
+        return sizes.addressBits();
     }
 
     @Override
