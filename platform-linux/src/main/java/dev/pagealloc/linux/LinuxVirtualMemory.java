@@ -27,6 +27,8 @@ import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.api.HugePages;
 import dev.pagealloc.api.NumaPolicy;
 import dev.pagealloc.api.Protection;
+import dev.pagealloc.platform.support.AlignedReservation;
+import dev.pagealloc.platform.support.Lazy;
 import dev.pagealloc.api.Units;
 import dev.pagealloc.spi.Backing;
 import dev.pagealloc.spi.SystemCallException;
@@ -71,8 +73,7 @@ final class LinuxVirtualMemory implements VirtualMemory {
 
     private final LinuxKernel kernel;
     private final long pageBytes;
-    private final Supplier<Capabilities> probe;
-    private volatile Capabilities capabilities;
+    private final Lazy<Capabilities> capabilities;
 
     /**
      * Creates the primitives.
@@ -95,22 +96,12 @@ final class LinuxVirtualMemory implements VirtualMemory {
     LinuxVirtualMemory(LinuxKernel kernel, long pageBytes, Supplier<Capabilities> probe) {
         this.kernel = kernel;
         this.pageBytes = pageBytes;
-        this.probe = probe;
+        this.capabilities = Lazy.of(probe);
     }
 
     @Override
     public Capabilities capabilities() {
-        Capabilities probed = capabilities;
-        if (probed == null) {
-            synchronized (this) {
-                probed = capabilities;
-                if (probed == null) {
-                    probed = probe.get();
-                    capabilities = probed;
-                }
-            }
-        }
-        return probed;
+        return capabilities.get();
     }
 
     @Override
@@ -134,26 +125,18 @@ final class LinuxVirtualMemory implements VirtualMemory {
         if (backing.memoryTagging().enabled()) {
             throw new UnsupportedOperationException("memory tagging (PROT_MTE) is not implemented by the Linux backend");
         }
-        long slack = alignmentBytes > pageBytes ? alignmentBytes - pageBytes : 0;
-        long mapBytes = Math.addExact(byteSize, slack);
-        long raw = kernel.mmap(0, mapBytes, PROT_NONE, RESERVE_FLAGS, -1, 0);
-        if (raw == MAP_FAILED) {
-            throw failure(mmapCall(0, mapBytes, PROT_NONE, RESERVE_FLAGS));
-        }
-        long address = (raw + alignmentBytes - 1) & -alignmentBytes;
-        long end = address + byteSize;
-        long rawEnd = raw + mapBytes;
-        // SAFETY: the slack before `address` and after `end` is ours, mapped by the call above.
-        if (address > raw && kernel.munmap(raw, address - raw) != 0) {
-            SystemCallException e = failure(call("munmap", raw, address - raw));
-            unmapQuietly(raw, mapBytes);
-            throw e;
-        }
-        if (rawEnd > end && kernel.munmap(end, rawEnd - end) != 0) {
-            SystemCallException e = failure(call("munmap", end, rawEnd - end));
-            unmapQuietly(address, rawEnd - address);
-            throw e;
-        }
+        long address = AlignedReservation.reserve(byteSize, alignmentBytes, pageBytes, mapBytes -> {
+            long raw = kernel.mmap(0, mapBytes, PROT_NONE, RESERVE_FLAGS, -1, 0);
+            if (raw == MAP_FAILED) {
+                throw failure(mmapCall(0, mapBytes, PROT_NONE, RESERVE_FLAGS));
+            }
+            return raw;
+        }, (trimmed, trimmedBytes) -> {
+            // SAFETY: the slack before and after the aligned range is ours, mapped by the call above.
+            if (kernel.munmap(trimmed, trimmedBytes) != 0) {
+                throw failure(call("munmap", trimmed, trimmedBytes));
+            }
+        }, (owned, ownedBytes, failure) -> unmapQuietly(owned, ownedBytes));
         try {
             advise(address, byteSize, backing.hugePages());
             bind(address, byteSize, backing.numaPolicy());

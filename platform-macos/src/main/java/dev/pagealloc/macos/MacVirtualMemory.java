@@ -20,6 +20,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Units;
+import dev.pagealloc.platform.support.AlignedReservation;
 import dev.pagealloc.platform.support.Lazy;
 import dev.pagealloc.spi.Backing;
 import dev.pagealloc.spi.SystemCallException;
@@ -130,32 +131,12 @@ final class MacVirtualMemory implements VirtualMemory {
         // Base pages even for superpage regions: guards stay ordinary inaccessible pages, and only
         // committed ranges (multiples of 2 MiB there) become superpages.
         int flags = VM_FLAGS_ANYWHERE | MachAbi.vmMakeTag(tag);
-        long extra = alignmentBytes <= pageBytes() ? 0 : alignmentBytes - pageBytes();
-        long allocated = allocate(0, byteSize + extra, flags);
-        long aligned = (allocated + alignmentBytes - 1) & -alignmentBytes;
-        // What this call still owns. A trimmed head or tail is no longer ours: another thread (the
-        // JVM, malloc) may map it at once, and mach_vm_deallocate removes whatever lies in its range
-        // (vm_map_remove_guard -> vm_map_delete, osfmk/vm/vm_user.c:201-226, osfmk/vm/vm_map.c:8090),
-        // so a rollback over the original range could unmap someone else's memory.
-        long ownedStart = allocated;
-        long ownedEnd = allocated + byteSize + extra;
+        long aligned = AlignedReservation.reserve(byteSize, alignmentBytes, pageBytes,
+                mapBytes -> allocate(0, mapBytes, flags), this::deallocate, this::deallocateAfter);
         try {
-            if (aligned > allocated) {
-                deallocate(allocated, aligned - allocated);
-                ownedStart = aligned;
-            }
-            long tail = ownedEnd - (aligned + byteSize);
-            if (tail > 0) {
-                deallocate(aligned + byteSize, tail);
-                ownedEnd = aligned + byteSize;
-            }
             protect(aligned, byteSize, VM_PROT_NONE);
         } catch (SystemCallException e) {
-            int kr = kernel.machVmDeallocate(task, ownedStart, ownedEnd - ownedStart);
-            if (kr != KERN_SUCCESS) {
-                e.addSuppressed(kern("mach_vm_deallocate(mach_task_self(), " + Units.hex(ownedStart) + ", "
-                        + (ownedEnd - ownedStart) + ")", kr));
-            }
+            deallocateAfter(aligned, byteSize, e);
             throw e;
         }
         return aligned;
@@ -300,6 +281,15 @@ final class MacVirtualMemory implements VirtualMemory {
                         + MachAbi.allocateFlagsName(flags) + ")", kr);
             }
             return out.get(JAVA_LONG, 0);
+        }
+    }
+
+    /** Gives back what a failed reserve still owns; a refusal is added to {@code failure}, which is reported. */
+    private void deallocateAfter(long address, long byteSize, SystemCallException failure) {
+        int kr = kernel.machVmDeallocate(task, address, byteSize);
+        if (kr != KERN_SUCCESS) {
+            failure.addSuppressed(kern("mach_vm_deallocate(mach_task_self(), " + Units.hex(address) + ", " + byteSize
+                    + ")", kr));
         }
     }
 
