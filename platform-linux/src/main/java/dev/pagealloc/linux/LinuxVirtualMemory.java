@@ -69,7 +69,6 @@ import java.util.function.Supplier;
  */
 final class LinuxVirtualMemory implements VirtualMemory {
     private static final int RESERVE_FLAGS = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
-    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 
     private final LinuxKernel kernel;
     private final long pageBytes;
@@ -271,7 +270,7 @@ final class LinuxVirtualMemory implements VirtualMemory {
         // already writes there.
         MemorySegment pages = MemorySegment.ofAddress(address).reinterpret(byteSize);
         for (long offset = 0; offset < byteSize; offset += pageBytes) {
-            INT.getAndAdd(pages, offset, 0);
+            Touch.INT.getAndAdd(pages, offset, 0);
         }
     }
 
@@ -412,5 +411,10 @@ final class LinuxVirtualMemory implements VirtualMemory {
     @Override
     public long mappingCount() {
         return LinuxProbe.ofSystem(kernel).mappingCount();
+    }
+
+    /** Made on the first populate by touch, not when the class loads (it costs the first build()). */
+    private static final class Touch {
+        static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     }
 }

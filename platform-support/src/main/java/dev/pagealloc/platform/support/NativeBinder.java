@@ -11,7 +11,6 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.lang.invoke.MutableCallSite;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -47,18 +46,6 @@ public final class NativeBinder {
      */
     private static final ThreadLocal<MemorySegment> CALL_STATE =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CALL_STATE_LAYOUT));
-    /** {@link #link(MutableCallSite, MemorySegment, FunctionDescriptor, Linker.Option[])}. */
-    private static final MethodHandle LINK;
-
-    static {
-        try {
-            LINK = MethodHandles.lookup().findStatic(NativeBinder.class, "link", MethodType.methodType(
-                    MethodHandle.class, MutableCallSite.class, MemorySegment.class, FunctionDescriptor.class,
-                    Linker.Option[].class));
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     private final String owner;
     private final String libraryName;
@@ -171,14 +158,11 @@ public final class NativeBinder {
         return link(name, symbol, descriptor, true, options);
     }
 
+    @SuppressWarnings("restricted") // linking the OS's libraries is this class's job; callers give the C prototypes
     private MethodHandle link(String name, String symbol, FunctionDescriptor descriptor, boolean capture,
             Linker.Option... options) {
         if (declared.putIfAbsent(name, descriptor) != null) {
             throw new IllegalStateException(owner + ": " + name + " is declared twice");
-        }
-        MethodType type = descriptor.toMethodType();
-        if (capture) {
-            type = type.insertParameterTypes(0, MemorySegment.class);
         }
         Optional<MemorySegment> address = library.find(symbol);
         if (address.isPresent()) {
@@ -189,39 +173,20 @@ public final class NativeBinder {
                 all[0] = captureState == null ? Linker.Option.captureCallState(stateName) : captureState;
                 System.arraycopy(options, 0, all, 1, options.length);
             }
-            return lazily(type, address.get(), descriptor, all);
+            // SAFETY: the descriptor is the caller's transcription of the C prototype (each platform's
+            // tests pin it against its kernel interface); a wrong one crashes the JVM on the first call.
+            return LINKER.downcallHandle(address.get(), descriptor, all);
         }
         if (advice == null) {
             throw new UnsatisfiedLinkError(libraryName + " has no function " + symbol);
         }
+        MethodType type = descriptor.toMethodType();
+        if (capture) {
+            type = type.insertParameterTypes(0, MemorySegment.class);
+        }
         MethodHandle thrower = MethodHandles.throwException(type.returnType(), UnsupportedOperationException.class)
                 .bindTo(missing(symbol));
         return MethodHandles.dropArguments(thrower, 0, type.parameterList());
-    }
-
-    /**
-     * {@return a handle of {@code type} that links the downcall on its first invocation} Linking costs
-     * the linker a generated stub per function (about a millisecond each, tens for the first), which an
-     * eager static initializer made every JVM pay for every function at its first allocator. The handle
-     * is a {@link MutableCallSite}'s invoker: the first call (on any thread; a race links twice,
-     * harmlessly) points the site at the downcall, and the JIT then inlines it as it would a constant.
-     */
-    private static MethodHandle lazily(MethodType type, MemorySegment address, FunctionDescriptor descriptor,
-            Linker.Option[] options) {
-        MutableCallSite site = new MutableCallSite(type);
-        MethodHandle linkFirst = MethodHandles.insertArguments(LINK, 0, site, address, descriptor, options);
-        site.setTarget(MethodHandles.foldArguments(MethodHandles.exactInvoker(type), linkFirst));
-        return site.dynamicInvoker();
-    }
-
-    @SuppressWarnings("restricted") // linking the OS's libraries is this class's job; callers give the C prototypes
-    private static MethodHandle link(MutableCallSite site, MemorySegment address, FunctionDescriptor descriptor,
-            Linker.Option[] options) {
-        // SAFETY: the descriptor is the caller's transcription of the C prototype (each platform's
-        // tests pin it against its kernel interface); a wrong one crashes the JVM on the first call.
-        MethodHandle downcall = LINKER.downcallHandle(address, descriptor, options);
-        site.setTarget(downcall);
-        return downcall;
     }
 
     private UnsupportedOperationException missing(String name) {
