@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
  */
 class ReservingPageAllocatorTest {
     private static final long P = 4096;
-    private static final long WASM_PAGE = 64 * 1024;
+    private static final long WASM_PAGE = PageAllocatorBuilder.WASM_PAGE_BYTES;
 
     private static PageAllocatorBuilder builder(VirtualMemory memory) {
         return PageAllocator.builder().withProvider(new PlatformProvider() {

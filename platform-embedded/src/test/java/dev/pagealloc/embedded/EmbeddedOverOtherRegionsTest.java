@@ -35,6 +35,7 @@ class EmbeddedOverOtherRegionsTest {
                 .allocationGranularityBytes(PAGE).addressBits(48).build());
         when(os.pageBytes()).thenReturn(PAGE);
         when(os.allocationGranularityBytes()).thenReturn(PAGE);
+        when(os.addressBits()).thenReturn(48);
         when(os.reserve(anyLong(), anyLong(), any())).thenReturn(reservation);
         Region region = PageAllocator.builder().withProvider(new FixedProvider("os", os)).withPageBytes(PAGE)
                 .withGuardPages(false).build().allocate(0, 4);

@@ -168,11 +168,11 @@ final class MacVirtualMemory implements VirtualMemory {
 
     @Override
     public void discard(long address, long byteSize, Backing backing) throws SystemCallException {
-        List<long[]> runs = protections(address, byteSize);
+        List<Run> runs = protections(address, byteSize);
         replace(address, byteSize, backing);
-        for (long[] run : runs) {
-            if (run[2] != (VM_PROT_READ | VM_PROT_WRITE)) {
-                protect(run[0], run[1] - run[0], (int) run[2]);
+        for (Run run : runs) {
+            if (run.protection() != (VM_PROT_READ | VM_PROT_WRITE)) {
+                protect(run.start(), run.end() - run.start(), run.protection());
             }
         }
     }
@@ -308,9 +308,18 @@ final class MacVirtualMemory implements VirtualMemory {
         }
     }
 
-    /** {@return the runs of {@code [address, +byteSize)} as {@code {start, end, protection}}, from the kernel's map} */
-    private List<long[]> protections(long address, long byteSize) throws SystemCallException {
-        List<long[]> runs = new ArrayList<>();
+    /**
+     * A run of pages with one protection, as {@code mach_vm_region} reports it.
+     *
+     * @param start the first address
+     * @param end one past the last address
+     * @param protection the {@code VM_PROT_*} bits
+     */
+    private record Run(long start, long end, int protection) {}
+
+    /** {@return the runs of {@code [address, +byteSize)}, from the kernel's map} */
+    private List<Run> protections(long address, long byteSize) throws SystemCallException {
+        List<Run> runs = new ArrayList<>();
         long end = address + byteSize;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment where = arena.allocate(JAVA_LONG);
@@ -329,7 +338,7 @@ final class MacVirtualMemory implements VirtualMemory {
                             kr != KERN_SUCCESS ? kr : MachAbi.KERN_INVALID_ADDRESS);
                 }
                 long runEnd = Math.min(end, start + size.get(JAVA_LONG, 0));
-                runs.add(new long[] {cursor, runEnd, info.get(JAVA_INT, 0)});
+                runs.add(new Run(cursor, runEnd, info.get(JAVA_INT, 0)));
                 cursor = runEnd;
             }
         }

@@ -220,10 +220,10 @@ final class WindowsVirtualMemory implements VirtualMemory {
             zero(address, byteSize);
             return;
         }
-        for (long[] run : protections(address, byteSize)) {
-            long start = run[0];
-            long length = run[1] - run[0];
-            int protect = (int) run[2];
+        for (Run run : protections(address, byteSize)) {
+            long start = run.start();
+            long length = run.byteSize();
+            int protect = run.protect();
             if (protect == PAGE_NOACCESS) {
                 free(start, length, MEM_DECOMMIT);
                 allocate(start, length, MEM_COMMIT, PAGE_NOACCESS, -1);
@@ -290,13 +290,13 @@ final class WindowsVirtualMemory implements VirtualMemory {
      *     the call, which would fail: DiscardVirtualMemory docs), or the kernel refuses
      */
     void discardContents(long address, long byteSize) throws SystemCallException {
-        for (long[] run : protections(address, byteSize)) {
+        for (Run run : protections(address, byteSize)) {
             // Pages that are not committed are left to the kernel's own error.
-            if (run[3] == MEM_COMMIT && run[2] != PAGE_READWRITE) {
+            if (run.state() == MEM_COMMIT && run.protect() != PAGE_READWRITE) {
                 throw new SystemCallException("DiscardVirtualMemory(" + Units.hex(address) + ", " + byteSize + ")",
                         Win32Abi.ERROR_INVALID_PARAMETER, Win32Abi.errorName(Win32Abi.ERROR_INVALID_PARAMETER),
-                        "not called: the pages at " + Units.hex(run[0]) + " are "
-                                + Win32Abi.protectionName((int) run[2])
+                        "not called: the pages at " + Units.hex(run.start()) + " are "
+                                + Win32Abi.protectionName(run.protect())
                                 + ", and DiscardVirtualMemory fails unless the memory protection is PAGE_READWRITE");
             }
         }
@@ -371,9 +371,23 @@ final class WindowsVirtualMemory implements VirtualMemory {
         }
     }
 
-    /** {@return the runs of {@code [address, +byteSize)} as {@code {start, end, PAGE_*, MEM_*}}, by VirtualQuery} */
-    private List<long[]> protections(long address, long byteSize) throws SystemCallException {
-        List<long[]> runs = new ArrayList<>();
+    /**
+     * A run of pages with one protection and state, as {@code VirtualQuery} reports it.
+     *
+     * @param start the first address
+     * @param end one past the last address
+     * @param protect the {@code PAGE_*} protection
+     * @param state the {@code MEM_*} state
+     */
+    private record Run(long start, long end, int protect, int state) {
+        long byteSize() {
+            return end - start;
+        }
+    }
+
+    /** {@return the runs of {@code [address, +byteSize)}, by VirtualQuery} */
+    private List<Run> protections(long address, long byteSize) throws SystemCallException {
+        List<Run> runs = new ArrayList<>();
         long end = address + byteSize;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment info = arena.allocate(Win32Abi.MEMORY_BASIC_INFORMATION_BYTES, 8);
@@ -383,7 +397,7 @@ final class WindowsVirtualMemory implements VirtualMemory {
                     throw errors.failure("VirtualQuery(" + Units.hex(cursor) + ", &info, " + info.byteSize() + ")");
                 }
                 long regionEnd = Math.min(end, info.get(JAVA_LONG, 0) + info.get(JAVA_LONG, 24));
-                runs.add(new long[] {cursor, regionEnd, info.get(JAVA_INT, 36), info.get(JAVA_INT, 32)});
+                runs.add(new Run(cursor, regionEnd, info.get(JAVA_INT, 36), info.get(JAVA_INT, 32)));
                 cursor = regionEnd;
             }
         }
