@@ -156,7 +156,7 @@ final class FfmLinuxKernel implements LinuxKernel {
     }
 
     @Override
-    public long get_mempolicy(int[] mode, long[] nodemask, long maxnode, long addr, int flags) {
+    public long getMempolicy(int[] mode, long[] nodemask, long maxnode, long addr, int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment modeOut = arena.allocate(JAVA_INT);
             MemorySegment maskOut = nodemask == null ? MemorySegment.NULL : arena.allocate(JAVA_LONG, nodemask.length);
@@ -173,7 +173,7 @@ final class FfmLinuxKernel implements LinuxKernel {
     }
 
     @Override
-    public int memfd_create(String name, int flags) {
+    public int memfdCreate(String name, int flags) {
         try (Arena arena = Arena.ofConfined()) {
             return (int) Handles.MEMFD_CREATE.invokeExact(callState(), arena.allocateFrom(name), flags);
         } catch (Throwable t) {

@@ -184,7 +184,7 @@ final class LinuxProbe {
     /** {@return protection flips always; dual mapping when {@code memfd_create} works} */
     Set<WxStrategy> wxStrategies() {
         Set<WxStrategy> strategies = EnumSet.of(WxStrategy.PROTECTION_FLIP);
-        int fd = kernel.memfd_create("pagealloc-probe", LinuxAbi.MFD_CLOEXEC);
+        int fd = kernel.memfdCreate("pagealloc-probe", LinuxAbi.MFD_CLOEXEC);
         if (fd >= 0) {
             kernel.close(fd);
             strategies.add(WxStrategy.DUAL_MAPPING);

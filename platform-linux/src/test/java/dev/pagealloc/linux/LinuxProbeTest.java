@@ -47,7 +47,7 @@ class LinuxProbeTest {
     void mockTheKernel() {
         kernel = mock(LinuxKernel.class);
         when(kernel.sysconf(LinuxAbi.SC_PAGESIZE)).thenReturn(4096L);
-        when(kernel.memfd_create(anyString(), anyInt())).thenReturn(7);
+        when(kernel.memfdCreate(anyString(), anyInt())).thenReturn(7);
     }
 
     private void write(String relative, String text) throws IOException {
@@ -117,7 +117,7 @@ class LinuxProbeTest {
 
     @Test
     void shouldDegradeToAbsentFactsWhenNoFileExists() {
-        when(kernel.memfd_create(anyString(), anyInt())).thenReturn(-1);
+        when(kernel.memfdCreate(anyString(), anyInt())).thenReturn(-1);
 
         LinuxProbe probe = new LinuxProbe(root, kernel, "amd64", Optional::empty);
         Capabilities c = probe.probe();
