@@ -29,13 +29,11 @@ import dev.pagealloc.api.NumaPolicy;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.platform.support.AlignedReservation;
 import dev.pagealloc.platform.support.Lazy;
+import dev.pagealloc.platform.support.PageTouch;
 import dev.pagealloc.api.Units;
 import dev.pagealloc.spi.Backing;
 import dev.pagealloc.spi.SystemCallException;
 import dev.pagealloc.spi.VirtualMemory;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
 import java.util.OptionalLong;
 import java.util.SortedSet;
 import java.util.function.Supplier;
@@ -265,13 +263,7 @@ final class LinuxVirtualMemory implements VirtualMemory {
             throw failure(adviseCall(address, byteSize, MADV_POPULATE_WRITE), errno);
         }
         // Before Linux 5.14 the advice is unknown (EINVAL): fault each page in by writing to it.
-        // SAFETY: the shared layer populates only pages it has just committed read-write; the
-        // atomic add of zero dirties each page without changing a byte, even if another thread
-        // already writes there.
-        MemorySegment pages = MemorySegment.ofAddress(address).reinterpret(byteSize);
-        for (long offset = 0; offset < byteSize; offset += pageBytes) {
-            Touch.INT.getAndAdd(pages, offset, 0);
-        }
+        PageTouch.populate(address, byteSize, pageBytes);
     }
 
     @Override
@@ -411,10 +403,5 @@ final class LinuxVirtualMemory implements VirtualMemory {
     @Override
     public long mappingCount() {
         return LinuxProbe.ofSystem(kernel).mappingCount();
-    }
-
-    /** Made on the first populate by touch, not when the class loads (it costs the first build()). */
-    private static final class Touch {
-        static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     }
 }

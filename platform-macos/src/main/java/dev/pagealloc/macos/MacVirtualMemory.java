@@ -13,7 +13,6 @@ import static dev.pagealloc.macos.MachAbi.VM_PROT_READ;
 import static dev.pagealloc.macos.MachAbi.VM_PROT_WRITE;
 import static dev.pagealloc.macos.MachAbi.VM_REGION_BASIC_INFO_64;
 import static dev.pagealloc.macos.MachAbi.VM_REGION_BASIC_INFO_COUNT_64;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -22,6 +21,7 @@ import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Units;
 import dev.pagealloc.platform.support.AlignedReservation;
 import dev.pagealloc.platform.support.Lazy;
+import dev.pagealloc.platform.support.PageTouch;
 import dev.pagealloc.spi.Backing;
 import dev.pagealloc.spi.SystemCallException;
 import dev.pagealloc.spi.VirtualMemory;
@@ -184,12 +184,8 @@ final class MacVirtualMemory implements VirtualMemory {
 
     @Override
     public void populate(long address, long byteSize) {
-        // macOS has no prefault call; writing one byte per page makes the kernel back each page now.
-        // SAFETY: the caller guarantees the range was just committed read-write and no view of it exists yet.
-        MemorySegment pages = MemorySegment.ofAddress(address).reinterpret(byteSize);
-        for (long offset = 0; offset < byteSize; offset += pageBytes()) {
-            pages.set(JAVA_BYTE, offset, (byte) 0);
-        }
+        // macOS has no prefault call; a write per page makes the kernel back each page now.
+        PageTouch.populate(address, byteSize, pageBytes);
     }
 
     @Override

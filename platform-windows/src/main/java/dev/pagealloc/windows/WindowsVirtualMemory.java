@@ -8,7 +8,6 @@ import static dev.pagealloc.windows.Win32Abi.MEM_RESERVE;
 import static dev.pagealloc.windows.Win32Abi.MEM_RESET;
 import static dev.pagealloc.windows.Win32Abi.PAGE_NOACCESS;
 import static dev.pagealloc.windows.Win32Abi.PAGE_READWRITE;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -17,6 +16,7 @@ import dev.pagealloc.api.NumaPolicy;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Units;
 import dev.pagealloc.platform.support.Lazy;
+import dev.pagealloc.platform.support.PageTouch;
 import dev.pagealloc.spi.Backing;
 import dev.pagealloc.spi.SystemCallException;
 import dev.pagealloc.spi.VirtualMemory;
@@ -254,7 +254,7 @@ final class WindowsVirtualMemory implements VirtualMemory {
     public void populate(long address, long byteSize) {
         // Windows has no prefault call (PrefetchVirtualMemory only reads into the cache); writing
         // one byte per page makes the memory manager back each page now.
-        zeroFirstByteOfEachPage(address, byteSize);
+        PageTouch.populate(address, byteSize, pageBytes());
     }
 
     @Override
@@ -408,14 +408,6 @@ final class WindowsVirtualMemory implements VirtualMemory {
         // SAFETY: the caller made [address, +byteSize) committed and PAGE_READWRITE just before, or it
         // is large-page memory, committed read-write from reserve to release.
         MemorySegment.ofAddress(address).reinterpret(byteSize).fill((byte) 0);
-    }
-
-    private void zeroFirstByteOfEachPage(long address, long byteSize) {
-        // SAFETY: the caller guarantees the range was just committed read-write and no view of it exists yet.
-        MemorySegment pages = MemorySegment.ofAddress(address).reinterpret(byteSize);
-        for (long offset = 0; offset < byteSize; offset += pageBytes()) {
-            pages.set(JAVA_BYTE, offset, (byte) 0);
-        }
     }
 
     Win32Kernel kernel() {
