@@ -1,7 +1,8 @@
 /**
  * pagealloc's public API: {@link dev.pagealloc.api.PageAllocator} and its values, the
- * {@link dev.pagealloc.spi.PlatformProvider} SPI that platform modules implement, and (for
- * pagealloc's own modules only) the shared logic that sits above every platform.
+ * {@link dev.pagealloc.spi.PlatformProvider} SPI that platform modules implement, and the shared logic
+ * that sits above every platform (in a package it exports to no one: it names none of its plugins).
+ * What platform modules share below the SPI (FFM binding) lives in {@code dev.pagealloc.platform.support}.
  *
  * <p>The module makes restricted FFM calls (it builds bounded segments over reserved address
  * space), so applications run it with {@code --enable-native-access=dev.pagealloc.api} plus the
@@ -10,12 +11,6 @@
 module dev.pagealloc.api {
     exports dev.pagealloc.api;
     exports dev.pagealloc.spi;
-    exports dev.pagealloc.internal to
-            dev.pagealloc.linux,
-            dev.pagealloc.macos,
-            dev.pagealloc.windows,
-            dev.pagealloc.embedded,
-            dev.pagealloc.cli;
 
     uses dev.pagealloc.spi.PlatformProvider;
 }

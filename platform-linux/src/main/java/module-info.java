@@ -5,6 +5,7 @@
  */
 module dev.pagealloc.linux {
     requires dev.pagealloc.api;
+    requires dev.pagealloc.platform.support;
 
     provides dev.pagealloc.spi.PlatformProvider with dev.pagealloc.linux.LinuxPlatformProvider;
 }

@@ -5,6 +5,7 @@
  */
 module dev.pagealloc.macos {
     requires dev.pagealloc.api;
+    requires dev.pagealloc.platform.support;
     requires com.github.oshi;
     // OSHI, an automatic module, logs through slf4j-api, an explicit module: nothing else requires it, so
     // without this line it is never resolved on the module path and OSHI fails to link there.

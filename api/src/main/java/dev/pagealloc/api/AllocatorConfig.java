@@ -1,15 +1,17 @@
 package dev.pagealloc.api;
 
-import dev.pagealloc.spi.PlatformProvider;
-import java.lang.foreign.MemorySegment;
 import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * An allocator's configuration as the builder checked it. Immutable and thread-safe.
+ * An allocator's configuration as the builder checked it: options only. Immutable and thread-safe.
  *
- * @param platform the provider asked for by name, if any (else the best supported one)
- * @param provider a provider instance given directly, if any (tests, simulated kernels)
+ * <p>It holds no capability: a provider given with {@link PageAllocatorBuilder#withProvider} and the
+ * static buffer's segment stay inside the allocator, so whoever is handed {@link PageAllocator#config()}
+ * gets neither raw primitives nor a segment over the buffer (both restricted to obtain).
+ *
+ * @param platform the provider asked for by name, if any (else the best supported one, or the one
+ *     given with {@link PageAllocatorBuilder#withProvider}, whose name this then is)
  * @param pageBytes the logical page unit of page counts, in bytes; a power of two
  * @param maximumPages the maximum {@link PageAllocator#allocate(long)} reserves, if set
  * @param guardPages whether regions get guard regions
@@ -23,14 +25,14 @@ import java.util.OptionalLong;
  * @param budget the budget commits are charged to, if any
  * @param bestEffort whether options the platform lacks are downgraded instead of refused
  * @param viewSharing which threads may use region views
- * @param staticBuffer the caller's buffer for the embedded provider, if any
+ * @param staticBufferBytes the size of the caller's buffer for the embedded provider, in bytes, if one
+ *     was given ({@link PageAllocatorBuilder#withStaticBuffer})
  * @param guardVerification when software-checked guards are verified
  * @param mappingHeadroom the memory mappings to keep free for the JVM, if set (else an eighth of the
  *     platform's limit); see {@link PageAllocatorBuilder#withMappingHeadroom(long)}
  */
 public record AllocatorConfig(
         Optional<String> platform,
-        Optional<PlatformProvider> provider,
         long pageBytes,
         OptionalLong maximumPages,
         boolean guardPages,
@@ -44,6 +46,6 @@ public record AllocatorConfig(
         Optional<MemoryBudget> budget,
         boolean bestEffort,
         ViewSharing viewSharing,
-        Optional<MemorySegment> staticBuffer,
+        OptionalLong staticBufferBytes,
         GuardVerification guardVerification,
         OptionalLong mappingHeadroom) {}

@@ -135,7 +135,13 @@ public interface PageAllocator {
     /** {@return the configuration as built} */
     AllocatorConfig config();
 
-    /** {@return the platform's capabilities, probed when the allocator was built} */
+    /**
+     * {@return the platform's capabilities}
+     *
+     * <p>Probed once per backend, when first asked: by this call, by {@code build()} checking an option
+     * that needs them, or by the first region operation that does. A build with default options probes
+     * nothing, so the first allocator of a JVM starts cheaply.
+     */
     Capabilities capabilities();
 
     /** {@return a snapshot of this allocator's counters} */

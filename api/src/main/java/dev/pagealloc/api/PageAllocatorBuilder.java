@@ -333,8 +333,7 @@ public final class PageAllocatorBuilder {
                     + guardAfterBytes.orElse(0) + "): guard sizes must not be negative");
         }
         AllocatorConfig config = new AllocatorConfig(
-                Optional.ofNullable(platform),
-                Optional.ofNullable(provider),
+                Optional.ofNullable(provider).map(PlatformProvider::name).or(() -> Optional.ofNullable(platform)),
                 pageBytes,
                 maximumPages,
                 guardPages,
@@ -348,9 +347,9 @@ public final class PageAllocatorBuilder {
                 Optional.ofNullable(budget),
                 bestEffort,
                 viewSharing,
-                Optional.ofNullable(staticBuffer),
+                staticBuffer == null ? OptionalLong.empty() : OptionalLong.of(staticBuffer.byteSize()),
                 guardVerification,
                 mappingHeadroom);
-        return ReservingPageAllocator.open(config);
+        return ReservingPageAllocator.open(config, Optional.ofNullable(provider), Optional.ofNullable(staticBuffer));
     }
 }

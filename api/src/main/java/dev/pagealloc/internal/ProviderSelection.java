@@ -55,15 +55,16 @@ public final class ProviderSelection {
     }
 
     /**
-     * {@return the provider {@code config} asks for}
+     * {@return the provider {@code config} asks for: {@code given}, if present}
      *
      * @param config the allocator configuration
+     * @param given the provider given directly ({@code withProvider}), if any
      * @throws PlatformUnavailableException if the named provider is absent or unsupported, or none
      *     is supported; the message lists what was found
      */
-    public static PlatformProvider select(AllocatorConfig config) {
-        if (config.provider().isPresent()) {
-            return config.provider().get();
+    public static PlatformProvider select(AllocatorConfig config, Optional<PlatformProvider> given) {
+        if (given.isPresent()) {
+            return given.get();
         }
         List<PlatformProvider> found = providers();
         Optional<String> named = config.platform().or(() -> Optional.ofNullable(System.getProperty(PLATFORM_PROPERTY)));
@@ -83,7 +84,7 @@ public final class ProviderSelection {
             }
             return provider;
         }
-        boolean needsBuffer = config.staticBuffer().isPresent();
+        boolean needsBuffer = config.staticBufferBytes().isPresent();
         return found.stream()
                 .filter(p -> support(p).supported())
                 .filter(p -> !needsBuffer || p.takesStaticBuffer())
@@ -101,8 +102,9 @@ public final class ProviderSelection {
      *     maps its own memory
      */
     public static void checkStaticBuffer(AllocatorConfig config, PlatformProvider provider) {
-        if (config.staticBuffer().isPresent() && !provider.takesStaticBuffer()) {
-            throw new UnsupportedOptionException("build()", "staticBuffer=" + config.staticBuffer().get(),
+        if (config.staticBufferBytes().isPresent() && !provider.takesStaticBuffer()) {
+            throw new UnsupportedOptionException("build()", "staticBuffer=" + config.staticBufferBytes().getAsLong()
+                    + " bytes",
                     "provider '" + provider.name() + "' maps its own memory and would ignore the buffer; only a "
                             + "provider that takes one (embedded: withPlatform(\"embedded\")) uses it");
         }

@@ -46,7 +46,6 @@ final class ReservedRegion implements Region {
     private final PageStates states = new PageStates();
     private final GuardVerification verification;
     private final MappingGuard.Account mappings;
-    private final Capabilities capabilities;
 
     private volatile AppliedOptions applied;
     private volatile long pages;
@@ -74,7 +73,6 @@ final class ReservedRegion implements Region {
         this.applied = applied;
         this.verification = allocator.config().guardVerification();
         this.mappings = allocator.mappings.account();
-        this.capabilities = allocator.capabilities();
     }
 
     // ---- allocation-time helpers, called by the allocator before the region is published ----
@@ -461,9 +459,10 @@ final class ReservedRegion implements Region {
         Arguments.requireNonNull(protection, operation, "protection");
         boolean anything = checkRangeOperation(operation, byteOffset, byteLength);
         // Refused before any view is closed: the platform is known not to have it.
-        if (!capabilities.protections().contains(protection)) {
+        Set<Protection> offered = allocator.capabilities().protections();
+        if (!offered.contains(protection)) {
             throw new UnsupportedOptionException(operation.toString(), "protection=" + protection, "platform "
-                    + allocator.platform() + " offers " + capabilities.protections().stream().sorted().toList());
+                    + allocator.platform() + " offers " + offered.stream().sorted().toList());
         }
         memory.protectionUnsupported(protection, backing).ifPresent(reason -> {
             throw new UnsupportedOptionException(operation.toString(), "protection=" + protection, reason);

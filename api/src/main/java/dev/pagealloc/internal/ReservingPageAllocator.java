@@ -10,20 +10,24 @@ import dev.pagealloc.api.KernelException;
 import dev.pagealloc.api.MemoryTagging;
 import dev.pagealloc.api.NumaPolicy;
 import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.api.SystemCallError;
 import dev.pagealloc.api.UnsupportedOptionException;
 import dev.pagealloc.api.Units;
 import dev.pagealloc.spi.Backing;
 import dev.pagealloc.spi.PlatformProvider;
+import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.spi.SystemCallException;
 import dev.pagealloc.spi.VirtualMemory;
 import dev.pagealloc.api.FeatureSupport;
 import dev.pagealloc.spi.FeatureAnswer;
 import dev.pagealloc.spi.NativeAccess;
 import dev.pagealloc.spi.PlatformFeature;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The one {@link PageAllocator}: argument checks, layout, best-effort downgrades and statistics
@@ -33,7 +37,6 @@ public final class ReservingPageAllocator implements PageAllocator {
     private final String platform;
     private final VirtualMemory memory;
     private final AllocatorConfig config;
-    private final Capabilities capabilities;
     private final long basePageBytes;
     private final long guardBeforeBytes;
     private final long guardAfterBytes;
@@ -46,15 +49,20 @@ public final class ReservingPageAllocator implements PageAllocator {
     final MappingGuard mappings;
 
     /**
-     * Selects and opens the provider {@code config} asks for.
+     * Selects and opens the provider {@code config} asks for. The provider and the buffer are kept out
+     * of {@code config}, which any holder of the allocator can read: only the backend sees them.
      *
      * @param config the checked configuration
+     * @param given the provider given directly ({@code withProvider}), if any
+     * @param staticBuffer the caller's static buffer, if any
      * @return the allocator
      */
-    public static PageAllocator open(AllocatorConfig config) {
-        PlatformProvider provider = ProviderSelection.select(config);
+    public static PageAllocator open(AllocatorConfig config, Optional<PlatformProvider> given,
+            Optional<MemorySegment> staticBuffer) {
+        PlatformProvider provider = ProviderSelection.select(config, given);
         ProviderSelection.checkStaticBuffer(config, provider);
-        return new ReservingPageAllocator(provider.name(), provider.open(config), config);
+        PlatformRequest request = staticBuffer.map(PlatformRequest::withStaticBuffer).orElse(PlatformRequest.NONE);
+        return new ReservingPageAllocator(provider.name(), provider.open(request), config);
     }
 
     /**
@@ -71,7 +79,6 @@ public final class ReservingPageAllocator implements PageAllocator {
         this.platform = platform;
         this.memory = memory;
         this.config = config;
-        this.capabilities = memory.capabilities();
         this.basePageBytes = memory.pageBytes();
         this.guardBeforeBytes = config.guardPages() ? config.guardBeforeBytes().orElse(basePageBytes) : 0;
         this.guardAfterBytes = config.guardPages() ? config.guardAfterBytes().orElse(basePageBytes) : 0;
@@ -84,10 +91,10 @@ public final class ReservingPageAllocator implements PageAllocator {
                 planHugePages(config.hugePages(), downgrades),
                 planNuma(config.numaPolicy(), downgrades),
                 planTagging(config.memoryTagging(), downgrades));
-        this.plannedPopulate = config.populate() && (capabilities.prefaulting()
+        this.plannedPopulate = config.populate() && (capabilities().prefaulting()
                 || downgrade("build()", "populate=true", false, "platform " + platform + " cannot prefault pages",
                         downgrades));
-        this.plannedLock = config.lock() && (capabilities.pageLocking()
+        this.plannedLock = config.lock() && (capabilities().pageLocking()
                 || downgrade("build()", "lock=true", false, "platform " + platform + " cannot lock pages in memory",
                         downgrades));
         this.plannedDowngrades = List.copyOf(downgrades);
@@ -96,22 +103,39 @@ public final class ReservingPageAllocator implements PageAllocator {
 
     private HugePages planHugePages(HugePages asked, List<String> downgrades) {
         String problem = switch (asked) {
-            case HugePages.Explicit(long pageBytes) when capabilities.hugePageSize(pageBytes).isEmpty() ->
-                    "this platform offers huge page sizes " + capabilities.hugePageSizes().stream()
+            case HugePages.Explicit(long pageBytes) when capabilities().hugePageSize(pageBytes).isEmpty() ->
+                    "this platform offers huge page sizes " + capabilities().hugePageSizes().stream()
                             .map(h -> Units.bytes(h.pageBytes())).toList();
             case HugePages.Transparent t when !thpUsable() ->
-                    "transparent huge pages are " + capabilities.transparentHugePages();
+                    "transparent huge pages are " + capabilities().transparentHugePages();
             default -> null;
         };
         if (problem == null) {
-            return asked;
+            return guardable(asked, downgrades);
         }
         HugePages fallback = asked instanceof HugePages.Explicit && thpUsable() ? HugePages.transparent() : HugePages.systemDefault();
         return downgrade("build()", "hugePages=" + asked, fallback, problem, downgrades);
     }
 
+    /**
+     * Keeps {@code asked} only if its pages can be guarded: guards are reserved inaccessible, which some
+     * backings cannot be (Windows large pages are always read-write). Decided here, from the backend's
+     * {@link VirtualMemory#protectionUnsupported} answer, so no backend refuses an option while it opens.
+     */
+    private HugePages guardable(HugePages asked, List<String> downgrades) {
+        if (guardBeforeBytes + guardAfterBytes == 0) {
+            return asked;
+        }
+        Backing backing = new Backing(asked, NumaPolicy.none(), MemoryTagging.NONE);
+        return memory.protectionUnsupported(Protection.NONE, backing)
+                .map(reason -> downgrade("build()", "hugePages=" + asked + " with guardPages=true",
+                        HugePages.systemDefault(), "guard pages cannot be made inaccessible: " + reason
+                                + "; turn guard pages off to use these pages", downgrades))
+                .orElse(asked);
+    }
+
     private boolean thpUsable() {
-        TransparentHugePageMode mode = capabilities.transparentHugePages();
+        TransparentHugePageMode mode = capabilities().transparentHugePages();
         return mode == TransparentHugePageMode.ALWAYS || mode == TransparentHugePageMode.MADVISE;
     }
 
@@ -119,11 +143,11 @@ public final class ReservingPageAllocator implements PageAllocator {
         if (asked.nodes().isEmpty()) {
             return asked;
         }
-        if (capabilities.numaNodes().isEmpty()) {
+        if (capabilities().numaNodes().isEmpty()) {
             return downgrade("build()", "numaPolicy=" + asked, NumaPolicy.none(),
                     "platform " + platform + " has no NUMA support", downgrades);
         }
-        List<Integer> missing = asked.nodes().stream().filter(node -> capabilities.numaNode(node).isEmpty()).toList();
+        List<Integer> missing = asked.nodes().stream().filter(node -> capabilities().numaNode(node).isEmpty()).toList();
         if (missing.isEmpty()) {
             String unsupported = memory.numaPolicyUnsupported(asked).orElse(null);
             return unsupported == null ? asked
@@ -131,7 +155,7 @@ public final class ReservingPageAllocator implements PageAllocator {
         }
         String reason = "NUMA node" + (missing.size() == 1 ? " " + missing.getFirst() + " does" : "s " + missing
                 + " do") + " not exist; nodes: "
-                + capabilities.numaNodes().stream().map(Capabilities.NumaNode::id).toList();
+                + capabilities().numaNodes().stream().map(Capabilities.NumaNode::id).toList();
         if (!config.bestEffort()) {
             // Without best effort a node that does not exist is a wrong argument, as a bad page size is.
             throw new IllegalArgumentException("build(numaPolicy=" + asked + "): " + reason);
@@ -142,11 +166,11 @@ public final class ReservingPageAllocator implements PageAllocator {
     }
 
     private MemoryTagging planTagging(MemoryTagging asked, List<String> downgrades) {
-        if (!asked.enabled() || capabilities.memoryTagging()) {
+        if (!asked.enabled() || capabilities().memoryTagging()) {
             return asked;
         }
         return downgrade("build()", "memoryTagging=" + asked, MemoryTagging.NONE,
-                "the CPU has no memory tagging (" + capabilities.architecture() + ")", downgrades);
+                "the CPU has no memory tagging (" + capabilities().architecture() + ")", downgrades);
     }
 
     private <T> T downgrade(String operation, String option, T fallback, String reason, List<String> downgrades) {
@@ -244,7 +268,7 @@ public final class ReservingPageAllocator implements PageAllocator {
      */
     String hugePagePoolShortage(long hugePageBytes, long byteLength, KernelException kernel) {
         long needed = byteLength / hugePageBytes;
-        String pool = capabilities.hugePageSize(hugePageBytes)
+        String pool = capabilities().hugePageSize(hugePageBytes)
                 .map(h -> " (" + h.freePages() + " of " + h.totalPages() + " free when probed)")
                 .orElse("");
         SystemCallError error = kernel.systemCallError();
@@ -265,7 +289,7 @@ public final class ReservingPageAllocator implements PageAllocator {
         long total = PageMath.add(operation, "reservation bytes", PageMath.add(operation, "reservation bytes", before, usableBytes),
                 after);
         total = PageMath.roundUp(operation, total, memory.allocationGranularityBytes());
-        int addressBits = capabilities.addressBits();
+        int addressBits = memory.addressBits();
         if (addressBits < 63 && total > (1L << addressBits)) {
             throw new IllegalArgumentException(operation + ": reservation of " + total + " bytes exceeds the "
                     + addressBits + "-bit address space (" + (1L << addressBits) + " bytes)");
@@ -321,7 +345,9 @@ public final class ReservingPageAllocator implements PageAllocator {
 
     @Override
     public Capabilities capabilities() {
-        return capabilities;
+        // Asked of the backend each time (it probes once, on first use), so a build that needs no
+        // capability for its options probes nothing: the first build() stays cheap.
+        return memory.capabilities();
     }
 
     @Override

@@ -27,7 +27,7 @@ import java.util.stream.Collectors;
  * <li>a method reference such as {@code provider::open} runs in a hidden class; its
  *     {@linkplain Class#getNestHost() nest host} is the class that wrote the reference, and that is the
  *     caller, wherever the reference is invoked from. This is the binding the JDK gives its own
- *     caller-sensitive methods, and it matters: {@code Optional.of(config).map(provider::open)} would
+ *     caller-sensitive methods, and it matters: {@code Optional.of(request).map(provider::open)} would
  *     otherwise be called by {@code java.util.Optional}, in {@code java.base}, which has native access;
  * <li>when no frame qualifies, the caller is taken to be the system class loader's unnamed module, as the
  *     JDK does ({@code jdk.internal.reflect.Reflection.ensureNativeAccess}).
@@ -67,7 +67,7 @@ public final class NativeAccess {
      * in the class comment. A restricted method calls it first, before looking at its arguments.
      *
      * {@snippet :
-     * public VirtualMemory open(AllocatorConfig config) {
+     * public VirtualMemory open(PlatformRequest request) {
      *     NativeAccess.ensureCallerHasNativeAccess("PlatformProvider.open");
      *     // ...
      * }

@@ -1,7 +1,5 @@
 package dev.pagealloc.spi;
 
-import dev.pagealloc.api.AllocatorConfig;
-
 /**
  * A platform module's entry point, found through {@link java.util.ServiceLoader}. The supported
  * provider with the highest {@link #priority()} is used unless the system property
@@ -36,17 +34,23 @@ public interface PlatformProvider {
      * <p><b>Restricted.</b> This method is restricted. Restricted methods are unsafe, and, if used
      * incorrectly, might crash the JVM or result in memory corruption: the primitives it returns change
      * the protection of, or unmap, whatever address they are given, and the embedded provider trusts the
-     * configuration's static buffer to stay alive. It runs only for a caller whose module has native
+     * request's static buffer to stay alive. It runs only for a caller whose module has native
      * access, by the rule of {@link NativeAccess}; pagealloc's own layer is such a caller. Applications
      * do not call it: {@link dev.pagealloc.api.PageAllocatorBuilder#build()} does.
      *
-     * @param config the allocator's configuration (the embedded provider reads its static buffer)
+     * <p>A provider decides no option here: options are checked above it, against what the returned
+     * primitives report ({@link VirtualMemory#capabilities()}, {@link VirtualMemory#numaPolicyUnsupported},
+     * {@link VirtualMemory#protectionUnsupported}). Opening should be cheap: facts that cost a probe are
+     * computed when {@link VirtualMemory#capabilities()} is first asked.
+     *
+     * @param request what the allocator hands every backend (only the embedded provider reads it: its
+     *     static buffer)
      * @return the primitives
      * @throws IllegalCallerException if the caller's module has no native access (see {@link NativeAccess})
      * @throws UnsupportedOperationException if the provider is not supported here
-     * @throws IllegalArgumentException if the configuration lacks what the provider needs
+     * @throws IllegalArgumentException if the request's static buffer is not one the provider can use
      */
-    VirtualMemory open(AllocatorConfig config);
+    VirtualMemory open(PlatformRequest request);
 
     /**
      * {@return whether {@link #open} places regions in the caller's static buffer}

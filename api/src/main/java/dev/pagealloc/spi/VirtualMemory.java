@@ -40,6 +40,15 @@ public interface VirtualMemory {
     }
 
     /**
+     * {@return the width of a user virtual address, in bits}: the shared layer refuses a reservation
+     * larger than the address space before asking the kernel. A backend that knows it without its probe
+     * overrides this, so that allocating costs no probe.
+     */
+    default int addressBits() {
+        return capabilities().addressBits();
+    }
+
+    /**
      * {@return why this platform cannot apply {@code policy}, or empty if it can}: the shared layer
      * then refuses the policy at build, or under best effort builds without it and reports the
      * reason. The default can apply every policy.

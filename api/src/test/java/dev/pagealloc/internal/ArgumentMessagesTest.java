@@ -11,6 +11,7 @@ import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.spi.PlatformProvider;
+import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.spi.VirtualMemory;
 import java.util.SortedSet;
 import java.util.function.Function;
@@ -46,7 +47,7 @@ class ArgumentMessagesTest {
             }
 
             @Override
-            public VirtualMemory open(AllocatorConfig config) {
+            public VirtualMemory open(PlatformRequest request) {
                 return memory;
             }
         }).build();

@@ -18,6 +18,7 @@ import dev.pagealloc.api.PageAllocatorException;
 import dev.pagealloc.api.PlatformUnavailableException;
 import dev.pagealloc.api.UnsupportedOptionException;
 import dev.pagealloc.spi.PlatformProvider;
+import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.spi.VirtualMemory;
 import java.util.Arrays;
 import java.util.Set;
@@ -48,7 +49,7 @@ class FailureHierarchyTest {
             }
 
             @Override
-            public VirtualMemory open(AllocatorConfig config) {
+            public VirtualMemory open(PlatformRequest request) {
                 return memory;
             }
         });

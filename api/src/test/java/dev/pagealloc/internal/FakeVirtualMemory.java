@@ -27,6 +27,8 @@ final class FakeVirtualMemory implements VirtualMemory {
     private final Map<String, Integer> failNext = new HashMap<>();
     private boolean canPopulate = true;
     private boolean canLock = true;
+    /** Why explicit huge pages take no protection but read-write, or null where they take any. */
+    private String hugePagesReadWriteOnly;
 
     FakeVirtualMemory(UnaryOperator<Capabilities.Builder> capabilities) {
         this.capabilities = capabilities.apply(Capabilities.builder().platform("fake").pageBytes(4096)).build();
@@ -53,6 +55,19 @@ final class FakeVirtualMemory implements VirtualMemory {
         return this;
     }
 
+    /** Makes explicit huge pages read-write only, as Windows large pages are, for {@code reason}. */
+    synchronized FakeVirtualMemory withReadWriteOnlyHugePages(String reason) {
+        hugePagesReadWriteOnly = reason;
+        return this;
+    }
+
+    @Override
+    public synchronized java.util.Optional<String> protectionUnsupported(Protection protection, Backing backing) {
+        return backing.explicitHugePageBytes() != 0 && protection != Protection.READ_WRITE
+                ? java.util.Optional.ofNullable(hugePagesReadWriteOnly)
+                : java.util.Optional.empty();
+    }
+
     synchronized List<String> calls() {
         return List.copyOf(calls);
     }
@@ -72,8 +87,23 @@ final class FakeVirtualMemory implements VirtualMemory {
         }
     }
 
+    /** The page size without a probe, as every real backend knows it. */
     @Override
-    public Capabilities capabilities() {
+    public long pageBytes() {
+        return capabilities.pageBytes();
+    }
+
+    @Override
+    public long allocationGranularityBytes() {
+        return capabilities.allocationGranularityBytes();
+    }
+
+    /** How often {@link #capabilities()} was asked: a probe, for a real backend. */
+    int capabilitiesAsked;
+
+    @Override
+    public synchronized Capabilities capabilities() {
+        capabilitiesAsked++;
         return capabilities;
     }
 

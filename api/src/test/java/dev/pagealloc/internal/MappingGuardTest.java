@@ -16,6 +16,7 @@ import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.spi.Backing;
 import dev.pagealloc.spi.PlatformProvider;
+import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.spi.SystemCallException;
 import dev.pagealloc.spi.VirtualMemory;
 import java.lang.foreign.MemorySegment;
@@ -122,7 +123,7 @@ class MappingGuardTest {
             }
 
             @Override
-            public VirtualMemory open(AllocatorConfig config) {
+            public VirtualMemory open(PlatformRequest request) {
                 return memory;
             }
         });

@@ -1,19 +1,25 @@
 package dev.pagealloc.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pagealloc.api.AllocatorConfig;
 import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.PlatformUnavailableException;
 import dev.pagealloc.api.ProviderStatus;
 import dev.pagealloc.api.UnsupportedOptionException;
 import dev.pagealloc.spi.PlatformProvider;
+import dev.pagealloc.spi.PlatformRequest;
+import dev.pagealloc.spi.VirtualMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.reflect.Proxy;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -79,7 +85,55 @@ class ProviderSelectionTest {
         TestProviders.Supported given = new TestProviders.Supported();
         PageAllocator allocator = PageAllocator.builder().withProvider(given).build();
         assertEquals("test-supported", allocator.platform());
-        assertSame(given, allocator.config().provider().orElseThrow());
+        assertEquals(Optional.of("test-supported"), allocator.config().platform());
+    }
+
+    @Test
+    void shouldKeepTheProviderAndTheStaticBufferOutOfThePublicConfig() {
+        // Whoever is handed an allocator reads its config; a provider's primitives or the buffer's segment
+        // there would hand restricted capabilities to code that never passed the native-access check.
+        for (var component : AllocatorConfig.class.getRecordComponents()) {
+            assertFalse(PlatformProvider.class.isAssignableFrom(component.getType())
+                    || component.getGenericType().getTypeName().contains(PlatformProvider.class.getName())
+                    || component.getGenericType().getTypeName().contains(MemorySegment.class.getName()),
+                    component::toString);
+        }
+        MemorySegment buffer = Arena.global().allocate(8 * 4096, 4096);
+        List<PlatformRequest> received = new ArrayList<>();
+        PlatformProvider takesBuffer = new PlatformProvider() {
+            @Override
+            public String name() {
+                return "test-buffer";
+            }
+
+            @Override
+            public int priority() {
+                return 0;
+            }
+
+            @Override
+            public Support support() {
+                return Support.yes("in tests");
+            }
+
+            @Override
+            public boolean takesStaticBuffer() {
+                return true;
+            }
+
+            @Override
+            public VirtualMemory open(PlatformRequest request) {
+                received.add(request);
+                return new TestProviders.Supported().open(request);
+            }
+        };
+        AllocatorConfig config = PageAllocator.builder().withProvider(takesBuffer).withStaticBuffer(buffer).build()
+                .config();
+        assertEquals(OptionalLong.of(8 * 4096), config.staticBufferBytes());
+        assertEquals(Optional.of("test-buffer"), config.platform());
+        assertEquals(List.of(PlatformRequest.withStaticBuffer(buffer)), received, "only the backend gets the buffer");
+        PageAllocator.builder().withProvider(takesBuffer).build();
+        assertEquals(PlatformRequest.NONE, received.getLast());
     }
 
     @Test

@@ -21,6 +21,7 @@ import dev.pagealloc.api.Region;
 import dev.pagealloc.api.Units;
 import dev.pagealloc.api.UnsupportedOptionException;
 import dev.pagealloc.spi.PlatformProvider;
+import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.spi.VirtualMemory;
 import java.lang.foreign.MemorySegment;
 import java.util.EnumSet;
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.Test;
  */
 class ReservingPageAllocatorTest {
     private static final long P = 4096;
-    private static final long WASM_PAGE = 64 * 1024;
+    private static final long WASM_PAGE = PageAllocatorBuilder.WASM_PAGE_BYTES;
 
     private static PageAllocatorBuilder builder(VirtualMemory memory) {
         return PageAllocator.builder().withProvider(new PlatformProvider() {
@@ -55,7 +56,7 @@ class ReservingPageAllocatorTest {
             }
 
             @Override
-            public VirtualMemory open(dev.pagealloc.api.AllocatorConfig config) {
+            public VirtualMemory open(dev.pagealloc.spi.PlatformRequest request) {
                 return memory;
             }
         });
@@ -63,6 +64,41 @@ class ReservingPageAllocatorTest {
 
     private static FakeVirtualMemory fake(UnaryOperator<Capabilities.Builder> capabilities) {
         return new FakeVirtualMemory(capabilities);
+    }
+
+    @Test
+    void shouldProbeNothingToBuildWithDefaultOptions() {
+        // A backend's probe (OSHI on macOS and Windows, procfs and system calls on Linux) made the first
+        // build() of a JVM cost 0.1-0.3 s; options that need no capability must not ask for them.
+        FakeVirtualMemory memory = fake(b -> b);
+        PageAllocator allocator = builder(memory).withMaximumPages(4).withPageBytes(WASM_PAGE).build();
+        assertEquals(0, memory.capabilitiesAsked);
+        allocator.capabilities();
+        assertEquals(1, memory.capabilitiesAsked);
+        builder(memory).withPopulate(true).withBestEffort(true).build();
+        assertEquals(2, memory.capabilitiesAsked, "an option that needs a capability asks");
+    }
+
+    @Test
+    void shouldDecideAboveTheBackendThatHugePagesWhichCannotBeInaccessibleTakeNoGuards() {
+        // Windows refused this inside PlatformProvider.open; the backend now only answers
+        // protectionUnsupported, and every backend gets the same refusal or downgrade from here.
+        FakeVirtualMemory memory = fake(b -> b.hugePageSizes(List.of(new Capabilities.HugePageSize(HugePages.SIZE_2_MIB,
+                0, 0)))).withReadWriteOnlyHugePages("always read-write");
+        assertEquals("build(): hugePages=explicit(2 MiB) with guardPages=true is not available: guard pages cannot be"
+                + " made inaccessible: always read-write; turn guard pages off to use these pages",
+                assertThrows(UnsupportedOptionException.class, () -> builder(memory)
+                        .withHugePages(HugePages.explicit(HugePages.SIZE_2_MIB)).build()).getMessage());
+        try (Region region = builder(memory).withHugePages(HugePages.explicit(HugePages.SIZE_2_MIB))
+                .withBestEffort(true).build().allocate(1, 1)) {
+            assertEquals(HugePages.systemDefault(), region.appliedOptions().hugePages());
+            assertTrue(region.appliedOptions().downgrades().getFirst().contains("guard pages cannot be made"),
+                    region.appliedOptions().downgrades()::toString);
+        }
+        try (Region region = builder(memory).withHugePages(HugePages.explicit(HugePages.SIZE_2_MIB))
+                .withPageBytes(HugePages.SIZE_2_MIB).withGuardPages(false).build().allocate(1, 1)) {
+            assertEquals(HugePages.explicit(HugePages.SIZE_2_MIB), region.appliedOptions().hugePages());
+        }
     }
 
     @Test

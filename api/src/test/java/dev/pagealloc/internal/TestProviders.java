@@ -2,6 +2,7 @@ package dev.pagealloc.internal;
 
 import dev.pagealloc.api.AllocatorConfig;
 import dev.pagealloc.spi.PlatformProvider;
+import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.spi.VirtualMemory;
 
 /**
@@ -32,7 +33,7 @@ public final class TestProviders {
         }
 
         @Override
-        public VirtualMemory open(AllocatorConfig config) {
+        public VirtualMemory open(PlatformRequest request) {
             return new FakeVirtualMemory();
         }
     }
@@ -58,7 +59,7 @@ public final class TestProviders {
         }
 
         @Override
-        public VirtualMemory open(AllocatorConfig config) {
+        public VirtualMemory open(PlatformRequest request) {
             throw new UnsupportedOperationException("test-unsupported is never supported");
         }
     }

@@ -3,6 +3,7 @@ package dev.pagealloc.cli;
 import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.api.HugePages;
 import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.PageAllocatorBuilder;
 import dev.pagealloc.api.PageAllocatorException;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
@@ -17,7 +18,7 @@ import java.util.List;
  * kernel's own view after each step. Every figure printed is read back, never assumed.
  */
 final class TourCommand {
-    private static final long WASM_PAGE = 64 * 1024;
+    private static final long WASM_PAGE = PageAllocatorBuilder.WASM_PAGE_BYTES;
     private static final long TWO_MIB = HugePages.SIZE_2_MIB;
 
     private final PrintStream out;

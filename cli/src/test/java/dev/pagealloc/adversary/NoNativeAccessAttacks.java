@@ -1,6 +1,5 @@
 package dev.pagealloc.adversary;
 
-import dev.pagealloc.api.AllocatorConfig;
 import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.PageAllocatorBuilder;
@@ -9,6 +8,7 @@ import dev.pagealloc.api.ProviderStatus;
 import dev.pagealloc.spi.Backing;
 import dev.pagealloc.spi.ExecutableMemory;
 import dev.pagealloc.spi.PlatformProvider;
+import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.spi.VirtualMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -48,17 +48,17 @@ public final class NoNativeAccessAttacks {
     public static void main(String[] args) {
         long target = "wild".equals(args[0]) ? 0x1000 : Arena.global().allocate(4 * PAGE, PAGE).address();
         EvilProvider.target = target;
-        // A configuration any code may obtain: pagealloc opens the embedded provider on its own behalf.
-        AllocatorConfig config = PageAllocator.builder().withPlatform("embedded").build().config();
+        // A request any code may build: pagealloc opens the embedded provider on its own behalf.
+        PlatformRequest request = PlatformRequest.NONE;
 
         attack("control-reinterpret", () -> "read " + read(MemorySegment.ofAddress(target).reinterpret(8)));
         for (PlatformProvider provider : pageallocProviders()) {
-            attack("open(" + provider.name() + ")", () -> "obtained " + provider.open(config).getClass().getName());
+            attack("open(" + provider.name() + ")", () -> "obtained " + provider.open(request).getClass().getName());
         }
         PlatformProvider embedded = pageallocProviders().stream().filter(p -> p.name().equals("embedded")).findFirst()
                 .orElseThrow();
         // Through a JDK method, Optional.map in java.base (which has native access) calls open.
-        attack("open-method-reference", () -> "obtained " + Optional.of(config).map(embedded::open).orElseThrow()
+        attack("open-method-reference", () -> "obtained " + Optional.of(request).map(embedded::open).orElseThrow()
                 .getClass().getName());
         attack("withStaticBuffer", () -> {
             // The embedded provider takes only buffers no arena can free (a global one); before the
@@ -208,7 +208,7 @@ public final class NoNativeAccessAttacks {
         }
 
         @Override
-        public VirtualMemory open(AllocatorConfig config) {
+        public VirtualMemory open(PlatformRequest request) {
             return new EvilMemory();
         }
     }

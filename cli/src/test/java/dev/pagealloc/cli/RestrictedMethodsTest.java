@@ -35,10 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RestrictedMethodsTest {
     /** pagealloc's modules, as the {@code pagealloc} launcher grants them. */
-    private static final String PAGEALLOC_MODULES =
-            "dev.pagealloc.api,dev.pagealloc.linux,dev.pagealloc.macos,dev.pagealloc.windows,dev.pagealloc.embedded";
-    private static final Set<String> MODULE_PATH_MODULES = Set.of("dev.pagealloc.api", "dev.pagealloc.linux",
-            "dev.pagealloc.macos", "dev.pagealloc.windows", "dev.pagealloc.embedded");
+    private static final String PAGEALLOC_MODULES = "dev.pagealloc.api,dev.pagealloc.platform.support,"
+            + "dev.pagealloc.linux,dev.pagealloc.macos,dev.pagealloc.windows,dev.pagealloc.embedded";
+    private static final Set<String> MODULE_PATH_MODULES = Set.of("dev.pagealloc.api", "dev.pagealloc.platform.support",
+            "dev.pagealloc.linux", "dev.pagealloc.macos", "dev.pagealloc.windows", "dev.pagealloc.embedded");
     /** The named module the attacker is compiled into for the module-path case. */
     private static final String ADVERSARY = "example.adversary";
 

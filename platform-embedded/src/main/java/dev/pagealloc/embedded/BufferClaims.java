@@ -1,7 +1,7 @@
 package dev.pagealloc.embedded;
 
 import dev.pagealloc.api.Units;
-import dev.pagealloc.internal.LiveReservations;
+import dev.pagealloc.spi.LiveRegions;
 import java.lang.ref.PhantomReference;
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
@@ -15,7 +15,7 @@ import java.util.Set;
  * the other, and a decommit in one would write canaries into the other's live page), so a range
  * is claimed when a page table is created and a claim that overlaps a live one is refused. So is
  * a claim on bytes in the reservation of a live region of any pagealloc allocator
- * ({@link LiveReservations}): pagealloc may protect or release those pages under the views.
+ * ({@link LiveRegions}): pagealloc may protect or release those pages under the views.
  *
  * <p>There is no allocator {@code close()}, so a claim ends when its page table is garbage: the
  * page table is held by its allocator, that allocator's regions, and (through a cleanup action of
@@ -71,9 +71,9 @@ final class BufferClaims {
                         + " regions and their views are unreachable and garbage-collected");
             }
         }
-        Optional<LiveReservations.Range> region = LiveReservations.overlapping(address, byteSize);
+        Optional<LiveRegions.Range> region = LiveRegions.overlapping(address, byteSize);
         if (region.isPresent()) {
-            LiveReservations.Range r = region.get();
+            LiveRegions.Range r = region.get();
             throw new IllegalArgumentException(operation + ": bytes [" + Units.hex(Math.max(address, r.start())) + ", "
                     + Units.hex(Math.min(end, r.end())) + ") lie in the reservation of a live pagealloc region, "
                     + Units.hex(r.start()) + "+" + (r.end() - r.start()) + "; pagealloc may protect or release those"
@@ -94,14 +94,14 @@ final class BufferClaims {
         endUnreachableClaims();
         long end = address + byteSize;
         CLAIMS.removeIf(claim -> claim.start >= address && claim.end <= end);
-        LiveReservations.forgetWithin(address, byteSize);
+        LiveRegions.forgetWithin(address, byteSize);
     }
 
     private static void endUnreachableClaims() {
         for (Reference<?> ended; (ended = ENDED.poll()) != null; ) {
             Claim claim = (Claim) ended;
             if (CLAIMS.remove(claim)) {
-                LiveReservations.forgetWithin(claim.start, claim.end - claim.start);
+                LiveRegions.forgetWithin(claim.start, claim.end - claim.start);
             }
         }
     }

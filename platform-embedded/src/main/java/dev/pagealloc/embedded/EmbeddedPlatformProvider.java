@@ -1,8 +1,8 @@
 package dev.pagealloc.embedded;
 
-import dev.pagealloc.api.AllocatorConfig;
 import dev.pagealloc.spi.NativeAccess;
 import dev.pagealloc.spi.PlatformProvider;
+import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.spi.VirtualMemory;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
@@ -106,13 +106,13 @@ public final class EmbeddedPlatformProvider implements PlatformProvider {
     }
 
     /**
-     * Opens a page table over the configuration's static buffer, or over a new buffer of
+     * Opens a page table over the request's static buffer, or over a new buffer of
      * {@value #BUFFER_BYTES_PROPERTY} bytes.
      *
      * <p><b>Restricted</b> (see {@link PlatformProvider#open}): the page table hands out views over the raw
-     * addresses of the configuration's static buffer, trusting the caller about its lifetime.
+     * addresses of the request's static buffer, trusting the caller about its lifetime.
      *
-     * @param config the allocator's configuration
+     * @param request the allocator's request: its static buffer, if the caller gave one
      * @return the primitives
      * @throws IllegalCallerException if the caller's module has no native access (see {@link NativeAccess})
      * @throws IllegalArgumentException if the static buffer is a heap segment, read-only,
@@ -123,9 +123,9 @@ public final class EmbeddedPlatformProvider implements PlatformProvider {
      * @throws OutOfMemoryError if the buffer cannot be allocated
      */
     @Override
-    public VirtualMemory open(AllocatorConfig config) {
+    public VirtualMemory open(PlatformRequest request) {
         NativeAccess.ensureCallerHasNativeAccess("PlatformProvider.open");
-        EmbeddedVirtualMemory memory = config.staticBuffer()
+        EmbeddedVirtualMemory memory = request.staticBuffer()
                 .map(buffer -> new EmbeddedVirtualMemory(EmbeddedBuffers.checkStatic(buffer), false))
                 .orElseGet(() -> new EmbeddedVirtualMemory(EmbeddedBuffers.allocate(EmbeddedBuffers.configuredBytes()), true));
         onOpen.accept(memory);

@@ -4,12 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
-import dev.pagealloc.api.AllocatorConfig;
 import dev.pagealloc.api.MemoryBudget;
 import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
-import dev.pagealloc.internal.ReservingPageAllocator;
 import dev.pagealloc.spi.Backing;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -102,9 +100,8 @@ class EmbeddedFailureRollbackTest {
     @Test
     void shouldRefundTheBudgetAndFreeTheReservationWhateverTheBackendThrows() throws Exception {
         MemoryBudget budget = MemoryBudget.of("rollback", 16 * PAGE);
-        AllocatorConfig config = PageAllocator.builder().withPlatform("embedded").withPageBytes(PAGE)
-                .withGuardPages(false).withBudget(budget).build().config();
-        PageAllocator allocator = new ReservingPageAllocator("embedded", memory, config);
+        PageAllocator allocator = PageAllocator.builder().withProvider(new FixedProvider("embedded", memory))
+                .withPageBytes(PAGE).withGuardPages(false).withBudget(budget).build();
         Region region = allocator.allocate(1, 4);
         assertEquals(PAGE, budget.usedBytes());
 

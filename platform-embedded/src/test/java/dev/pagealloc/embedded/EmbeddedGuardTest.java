@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.pagealloc.api.GuardCorruptedException;
 import dev.pagealloc.api.GuardVerification;
 import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.PageAllocatorBuilder;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.api.Units;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * the first changed address.
  */
 class EmbeddedGuardTest {
-    private static final long WASM_PAGE = 64 * 1024;
+    private static final long WASM_PAGE = PageAllocatorBuilder.WASM_PAGE_BYTES;
     private static final long PAGE = EmbeddedVirtualMemory.PAGE_BYTES;
 
     private final List<EmbeddedVirtualMemory> tables = new CopyOnWriteArrayList<>();

@@ -7,12 +7,10 @@ import static org.mockito.Mockito.when;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.pagealloc.api.AllocatorConfig;
 import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.api.Units;
-import dev.pagealloc.internal.ReservingPageAllocator;
 import dev.pagealloc.spi.VirtualMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -37,10 +35,10 @@ class EmbeddedOverOtherRegionsTest {
                 .allocationGranularityBytes(PAGE).addressBits(48).build());
         when(os.pageBytes()).thenReturn(PAGE);
         when(os.allocationGranularityBytes()).thenReturn(PAGE);
+        when(os.addressBits()).thenReturn(48);
         when(os.reserve(anyLong(), anyLong(), any())).thenReturn(reservation);
-        AllocatorConfig config = PageAllocator.builder().withPlatform("embedded").withPageBytes(PAGE)
-                .withGuardPages(false).build().config();
-        Region region = new ReservingPageAllocator("os", os, config).allocate(0, 4);
+        Region region = PageAllocator.builder().withProvider(new FixedProvider("os", os)).withPageBytes(PAGE)
+                .withGuardPages(false).build().allocate(0, 4);
         assertEquals(reservation, region.address());
 
         MemorySegment buffer = memory.asSlice(0, 32 * PAGE);

@@ -11,6 +11,7 @@ import dev.pagealloc.api.HugePages;
 import dev.pagealloc.api.KernelException;
 import dev.pagealloc.api.NumaPolicy;
 import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.PageAllocatorBuilder;
 import dev.pagealloc.api.PlatformUnavailableException;
 import dev.pagealloc.api.ProviderStatus;
 import dev.pagealloc.api.Region;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.Test;
 /** The embedded provider's selection, buffers, capabilities and exhaustion. */
 class EmbeddedProviderTest {
     private static final long PAGE = EmbeddedVirtualMemory.PAGE_BYTES;
-    private static final long WASM_PAGE = 64 * 1024;
+    private static final long WASM_PAGE = PageAllocatorBuilder.WASM_PAGE_BYTES;
 
     @Test
     void shouldBeFoundThroughTheServiceLoaderWithTheLowestPriority() {

@@ -76,6 +76,8 @@ final class LinuxAbi {
 
     /** {@code _SC_PAGESIZE 30}, {@code <bits/confname.h>}. */
     static final int SC_PAGESIZE = 30;
+    /** {@code AT_PAGESZ 6}, {@code <uapi/linux/auxvec.h>}: the system page size the kernel passes every process. */
+    static final long AT_PAGESZ = 6;
     /** {@code AT_HWCAP2 26}, {@code <linux/auxvec.h>}. */
     static final long AT_HWCAP2 = 26;
     /** {@code HWCAP2_MTE (1 << 18)}, arm64 {@code <asm/hwcap.h>}. */

@@ -41,7 +41,7 @@ final class LinuxDualMapping implements ExecutableMemory {
     @Override
     public DualMapping map(long byteSize) throws SystemCallException {
         LinuxKernel kernel = memory.kernel();
-        int fd = kernel.memfd_create("pagealloc-code", LinuxAbi.MFD_CLOEXEC);
+        int fd = kernel.memfdCreate("pagealloc-code", LinuxAbi.MFD_CLOEXEC);
         if (fd < 0) {
             throw memory.failure("memfd_create(\"pagealloc-code\", MFD_CLOEXEC)");
         }

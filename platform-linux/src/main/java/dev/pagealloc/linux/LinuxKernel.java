@@ -10,6 +10,10 @@ package dev.pagealloc.linux;
  * failures (the test kit's {@code FailureInjector} over the real {@link FfmLinuxKernel}) and check
  * the exact calls made (Mockito).
  *
+ * <p>Each method is the C function of the same name in camel case ({@code memfd_create} is
+ * {@code memfdCreate}, {@code mach_vm_allocate} {@code machVmAllocate}, {@code VirtualAlloc}
+ * {@code virtualAlloc}), the one naming rule of the three {@code <Os>Kernel} interfaces.
+ *
  * @implSpec Implementations are thread-safe; {@link #errno()} is per thread, as in C.
  */
 interface LinuxKernel {
@@ -110,7 +114,7 @@ interface LinuxKernel {
      * @param flags {@code MPOL_F_*} flags
      * @return 0, or -1 with {@link #errno()} set
      */
-    long get_mempolicy(int[] mode, long[] nodemask, long maxnode, long addr, int flags);
+    long getMempolicy(int[] mode, long[] nodemask, long maxnode, long addr, int flags);
 
     /**
      * {@code int memfd_create(const char *name, unsigned int flags)}.
@@ -119,7 +123,7 @@ interface LinuxKernel {
      * @param flags {@code MFD_*} flags
      * @return a file descriptor, or -1 with {@link #errno()} set
      */
-    int memfd_create(String name, int flags);
+    int memfdCreate(String name, int flags);
 
     /**
      * {@code int close(int fd)}.

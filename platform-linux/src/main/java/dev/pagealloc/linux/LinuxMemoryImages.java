@@ -55,7 +55,7 @@ final class LinuxMemoryImages implements MemoryImages {
         long byteSize = Math.multiplyExact(Math.ceilDiv(contentBytes, pageBytes), pageBytes);
         LinuxKernel kernel = memory.kernel();
         int flags = LinuxAbi.MFD_CLOEXEC | LinuxAbi.MFD_ALLOW_SEALING;
-        int fd = kernel.memfd_create("pagealloc-image", flags);
+        int fd = kernel.memfdCreate("pagealloc-image", flags);
         if (fd < 0) {
             throw memory.failure("memfd_create(\"pagealloc-image\", MFD_CLOEXEC|MFD_ALLOW_SEALING)");
         }

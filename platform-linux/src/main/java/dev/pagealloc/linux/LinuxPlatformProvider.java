@@ -1,9 +1,10 @@
 package dev.pagealloc.linux;
 
-import dev.pagealloc.api.AllocatorConfig;
 import dev.pagealloc.spi.NativeAccess;
 import dev.pagealloc.spi.PlatformProvider;
+import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.spi.VirtualMemory;
+import java.nio.file.Path;
 import java.util.function.Supplier;
 
 /**
@@ -12,8 +13,8 @@ import java.util.function.Supplier;
  * under the name {@code linux}.
  *
  * <p>The module makes restricted calls (it links C functions), so applications run it with
- * {@code --enable-native-access=dev.pagealloc.api,dev.pagealloc.linux} (or {@code ALL-UNNAMED} on the class
- * path); on the module path without it, pagealloc does not use the provider (see
+ * {@code --enable-native-access=dev.pagealloc.api,dev.pagealloc.platform.support,dev.pagealloc.linux}
+ * (or {@code ALL-UNNAMED} on the class path); on the module path without it, pagealloc does not use the provider (see
  * {@link dev.pagealloc.spi.PlatformProvider}).
  *
  * <p>Thread-safe. Makes no system call before {@link #open}; every allocator shares one
@@ -79,12 +80,12 @@ public final class LinuxPlatformProvider implements PlatformProvider {
      * <p><b>Restricted</b> (see {@link PlatformProvider#open}): the primitives make raw {@code mmap},
      * {@code mprotect} and {@code munmap} calls on any address they are given.
      *
-     * @param config unused: Linux needs nothing from the configuration to open
+     * @param request unused: Linux needs nothing from the allocator to open
      * @throws IllegalCallerException if the caller's module has no native access (see {@link NativeAccess})
      * @throws UnsupportedOperationException if this is not Linux on amd64 or aarch64
      */
     @Override
-    public VirtualMemory open(AllocatorConfig config) {
+    public VirtualMemory open(PlatformRequest request) {
         NativeAccess.ensureCallerHasNativeAccess("PlatformProvider.open");
         Support support = support();
         if (!support.supported()) {
@@ -95,7 +96,9 @@ public final class LinuxPlatformProvider implements PlatformProvider {
 
     /** Created on first {@link #open}, so loading the provider links nothing. */
     private static final class Shared {
-        static final LinuxVirtualMemory MEMORY =
-                new LinuxVirtualMemory(FfmLinuxKernel.INSTANCE, () -> LinuxProbe.ofSystem(FfmLinuxKernel.INSTANCE).probe());
+        static final LinuxVirtualMemory MEMORY = new LinuxVirtualMemory(FfmLinuxKernel.INSTANCE,
+                LinuxProbe.auxvPageBytes(Path.of("/proc/self/auxv"))
+                        .orElseGet(() -> FfmLinuxKernel.INSTANCE.sysconf(LinuxAbi.SC_PAGESIZE)),
+                () -> LinuxProbe.ofSystem(FfmLinuxKernel.INSTANCE).probe());
     }
 }

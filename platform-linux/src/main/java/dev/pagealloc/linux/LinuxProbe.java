@@ -9,6 +9,8 @@ import dev.pagealloc.api.Capabilities.WxStrategy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -177,7 +179,7 @@ final class LinuxProbe {
     /** {@return protection flips always; dual mapping when {@code memfd_create} works} */
     Set<WxStrategy> wxStrategies() {
         Set<WxStrategy> strategies = EnumSet.of(WxStrategy.PROTECTION_FLIP);
-        int fd = kernel.memfd_create("pagealloc-probe", LinuxAbi.MFD_CLOEXEC);
+        int fd = kernel.memfdCreate("pagealloc-probe", LinuxAbi.MFD_CLOEXEC);
         if (fd >= 0) {
             kernel.close(fd);
             strategies.add(WxStrategy.DUAL_MAPPING);
@@ -326,6 +328,37 @@ final class LinuxProbe {
                 .filter(l -> l.startsWith(key) && l.indexOf(':') > 0 && l.substring(0, l.indexOf(':')).strip().equals(key))
                 .map(l -> l.substring(l.indexOf(':') + 1).strip())
                 .findFirst());
+    }
+
+    /**
+     * {@return the page size in the process's auxiliary vector, or empty if {@code auxv} cannot be read
+     * or lacks it} The vector is pairs of native-endian {@code unsigned long}s, type then value, ended by
+     * {@code AT_NULL} (proc(5), {@code /proc/pid/auxv}); {@code AT_PAGESZ} is what glibc's
+     * {@code sysconf(_SC_PAGESIZE)} returns ({@code GLRO(dl_pagesize)}, set from it in
+     * {@code _dl_aux_init}, {@code elf/dl-support.c}). Read as a file, it costs the first allocator no
+     * downcall, whose linking dominated the first {@code build()}.
+     *
+     * @param auxv the file, {@code /proc/self/auxv} on a real system
+     */
+    static OptionalLong auxvPageBytes(Path auxv) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(auxv);
+        } catch (IOException | SecurityException e) {
+            return OptionalLong.empty();
+        }
+        ByteBuffer vector = ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder());
+        while (vector.remaining() >= 2 * Long.BYTES) {
+            long type = vector.getLong();
+            long value = vector.getLong();
+            if (type == 0) {
+                break;
+            }
+            if (type == LinuxAbi.AT_PAGESZ && value > 0 && Long.bitCount(value) == 1) {
+                return OptionalLong.of(value);
+            }
+        }
+        return OptionalLong.empty();
     }
 
     /**

@@ -27,6 +27,9 @@ import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.api.HugePages;
 import dev.pagealloc.api.NumaPolicy;
 import dev.pagealloc.api.Protection;
+import dev.pagealloc.platform.support.AlignedReservation;
+import dev.pagealloc.platform.support.Lazy;
+import dev.pagealloc.platform.support.PageTouch;
 import dev.pagealloc.api.Units;
 import dev.pagealloc.spi.Backing;
 import dev.pagealloc.spi.ExecutableMemory;
@@ -38,9 +41,6 @@ import dev.pagealloc.spi.PlatformFeature;
 import dev.pagealloc.spi.PurgeableMemory;
 import dev.pagealloc.spi.SystemCallException;
 import dev.pagealloc.spi.VirtualMemory;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
 import java.util.OptionalLong;
 import java.util.SortedSet;
 import java.util.function.Supplier;
@@ -74,12 +74,10 @@ import java.util.function.Supplier;
  */
 final class LinuxVirtualMemory implements VirtualMemory {
     private static final int RESERVE_FLAGS = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
-    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 
     private final LinuxKernel kernel;
     private final long pageBytes;
-    private final Supplier<Capabilities> probe;
-    private volatile Capabilities capabilities;
+    private final Lazy<Capabilities> capabilities;
     private volatile LinuxFeatures features;
 
     /**
@@ -89,24 +87,26 @@ final class LinuxVirtualMemory implements VirtualMemory {
      * @param probe computes the capabilities, called once on first use
      */
     LinuxVirtualMemory(LinuxKernel kernel, Supplier<Capabilities> probe) {
+        this(kernel, kernel.sysconf(SC_PAGESIZE), probe);
+    }
+
+    /**
+     * Creates the primitives over a page size already known ({@link LinuxProbe#auxvPageBytes}), so
+     * opening them makes no system call.
+     *
+     * @param kernel the system calls
+     * @param pageBytes the base page size, in bytes
+     * @param probe computes the capabilities, called once on first use
+     */
+    LinuxVirtualMemory(LinuxKernel kernel, long pageBytes, Supplier<Capabilities> probe) {
         this.kernel = kernel;
-        this.pageBytes = kernel.sysconf(SC_PAGESIZE);
-        this.probe = probe;
+        this.pageBytes = pageBytes;
+        this.capabilities = Lazy.of(probe);
     }
 
     @Override
     public Capabilities capabilities() {
-        Capabilities probed = capabilities;
-        if (probed == null) {
-            synchronized (this) {
-                probed = capabilities;
-                if (probed == null) {
-                    probed = probe.get();
-                    capabilities = probed;
-                }
-            }
-        }
-        return probed;
+        return capabilities.get();
     }
 
     @Override
@@ -130,26 +130,18 @@ final class LinuxVirtualMemory implements VirtualMemory {
         if (backing.memoryTagging().enabled()) {
             throw new UnsupportedOperationException("memory tagging (PROT_MTE) is not implemented by the Linux backend");
         }
-        long slack = alignmentBytes > pageBytes ? alignmentBytes - pageBytes : 0;
-        long mapBytes = Math.addExact(byteSize, slack);
-        long raw = kernel.mmap(0, mapBytes, PROT_NONE, RESERVE_FLAGS, -1, 0);
-        if (raw == MAP_FAILED) {
-            throw failure(mmapCall(0, mapBytes, PROT_NONE, RESERVE_FLAGS));
-        }
-        long address = (raw + alignmentBytes - 1) & -alignmentBytes;
-        long end = address + byteSize;
-        long rawEnd = raw + mapBytes;
-        // SAFETY: the slack before `address` and after `end` is ours, mapped by the call above.
-        if (address > raw && kernel.munmap(raw, address - raw) != 0) {
-            SystemCallException e = failure(call("munmap", raw, address - raw));
-            unmapQuietly(raw, mapBytes);
-            throw e;
-        }
-        if (rawEnd > end && kernel.munmap(end, rawEnd - end) != 0) {
-            SystemCallException e = failure(call("munmap", end, rawEnd - end));
-            unmapQuietly(address, rawEnd - address);
-            throw e;
-        }
+        long address = AlignedReservation.reserve(byteSize, alignmentBytes, pageBytes, mapBytes -> {
+            long raw = kernel.mmap(0, mapBytes, PROT_NONE, RESERVE_FLAGS, -1, 0);
+            if (raw == MAP_FAILED) {
+                throw failure(mmapCall(0, mapBytes, PROT_NONE, RESERVE_FLAGS));
+            }
+            return raw;
+        }, (trimmed, trimmedBytes) -> {
+            // SAFETY: the slack before and after the aligned range is ours, mapped by the call above.
+            if (kernel.munmap(trimmed, trimmedBytes) != 0) {
+                throw failure(call("munmap", trimmed, trimmedBytes));
+            }
+        }, (owned, ownedBytes, failure) -> unmapQuietly(owned, ownedBytes));
         try {
             advise(address, byteSize, backing.hugePages());
             bind(address, byteSize, backing.numaPolicy());
@@ -279,13 +271,7 @@ final class LinuxVirtualMemory implements VirtualMemory {
             throw failure(adviseCall(address, byteSize, MADV_POPULATE_WRITE), errno);
         }
         // Before Linux 5.14 the advice is unknown (EINVAL): fault each page in by writing to it.
-        // SAFETY: the shared layer populates only pages it has just committed read-write; the
-        // atomic add of zero dirties each page without changing a byte, even if another thread
-        // already writes there.
-        MemorySegment pages = MemorySegment.ofAddress(address).reinterpret(byteSize);
-        for (long offset = 0; offset < byteSize; offset += pageBytes) {
-            INT.getAndAdd(pages, offset, 0);
-        }
+        PageTouch.populate(address, byteSize, pageBytes);
     }
 
     @Override

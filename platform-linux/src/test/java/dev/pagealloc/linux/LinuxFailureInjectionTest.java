@@ -20,6 +20,7 @@ import dev.pagealloc.api.PageAllocatorBuilder;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.api.Units;
+import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.testkit.FailureInjector;
 import dev.pagealloc.testkit.KernelView;
 import java.util.List;
@@ -39,7 +40,7 @@ import org.junit.jupiter.api.condition.OS;
 @EnabledOnOs(OS.LINUX)
 class LinuxFailureInjectionTest {
     private static final Capabilities CAPABILITIES =
-            new LinuxPlatformProvider().open(null).capabilities();
+            new LinuxPlatformProvider().open(PlatformRequest.NONE).capabilities();
 
     private final ProcKernelView view = new ProcKernelView();
     private final FailureInjector failures = new FailureInjector();

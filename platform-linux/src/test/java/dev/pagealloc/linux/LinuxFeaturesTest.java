@@ -205,7 +205,7 @@ class LinuxFeaturesTest {
     void shouldUnmapTheWritableViewAndCloseTheMemfdWhenTheExecutableViewIsRefused() {
         LinuxKernel kernel = mock(LinuxKernel.class);
         when(kernel.sysconf(LinuxAbi.SC_PAGESIZE)).thenReturn(4096L);
-        when(kernel.memfd_create("pagealloc-code", LinuxAbi.MFD_CLOEXEC)).thenReturn(7);
+        when(kernel.memfdCreate("pagealloc-code", LinuxAbi.MFD_CLOEXEC)).thenReturn(7);
         when(kernel.mmap(0, 4096, LinuxAbi.PROT_READ | LinuxAbi.PROT_WRITE, LinuxAbi.MAP_SHARED, 7, 0))
                 .thenReturn(0x10000L);
         when(kernel.mmap(0, 4096, LinuxAbi.PROT_READ | LinuxAbi.PROT_EXEC, LinuxAbi.MAP_SHARED, 7, 0))

@@ -122,6 +122,8 @@ class LinuxHugeTlbTest {
         Assumptions.assumeTrue(emptied.isPresent(), "the 2 MiB pool has free pages and cannot be emptied here");
         try (HugePagePool pool = emptied.get()) {
             PageAllocator allocator = explicit(MIB2, NumaPolicy.none(), false);
+            // The downcalls link on the first system call, and the linker's stubs may map code: link first.
+            FfmLinuxKernel.INSTANCE.sysconf(LinuxAbi.SC_PAGESIZE);
             long mappings = view.mappingCount().orElseThrow();
 
             UnsupportedOptionException e = assertThrows(UnsupportedOptionException.class,

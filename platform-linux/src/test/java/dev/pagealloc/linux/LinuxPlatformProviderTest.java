@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.spi.PlatformProvider;
 import dev.pagealloc.spi.PlatformProvider.Support;
+import dev.pagealloc.spi.PlatformRequest;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -40,8 +41,8 @@ class LinuxPlatformProviderTest {
     @Test
     void shouldOpenOneSharedVirtualMemory() {
         LinuxPlatformProvider provider = new LinuxPlatformProvider();
-        assertSame(provider.open(null), new LinuxPlatformProvider().open(null));
-        assertEquals("linux", provider.open(null).capabilities().platform());
-        assertFalse(provider.open(null).capabilities().memoryTagging());
+        assertSame(provider.open(PlatformRequest.NONE), new LinuxPlatformProvider().open(PlatformRequest.NONE));
+        assertEquals("linux", provider.open(PlatformRequest.NONE).capabilities().platform());
+        assertFalse(provider.open(PlatformRequest.NONE).capabilities().memoryTagging());
     }
 }

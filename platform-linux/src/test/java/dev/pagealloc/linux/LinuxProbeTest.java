@@ -47,7 +47,7 @@ class LinuxProbeTest {
     void mockTheKernel() {
         kernel = mock(LinuxKernel.class);
         when(kernel.sysconf(LinuxAbi.SC_PAGESIZE)).thenReturn(4096L);
-        when(kernel.memfd_create(anyString(), anyInt())).thenReturn(7);
+        when(kernel.memfdCreate(anyString(), anyInt())).thenReturn(7);
     }
 
     private void write(String relative, String text) throws IOException {
@@ -117,7 +117,7 @@ class LinuxProbeTest {
 
     @Test
     void shouldDegradeToAbsentFactsWhenNoFileExists() {
-        when(kernel.memfd_create(anyString(), anyInt())).thenReturn(-1);
+        when(kernel.memfdCreate(anyString(), anyInt())).thenReturn(-1);
 
         LinuxProbe probe = new LinuxProbe(root, kernel, "amd64", Optional::empty);
         Capabilities c = probe.probe();
@@ -191,6 +191,20 @@ class LinuxProbeTest {
         assertEquals("no MTE on amd64: ARM MTE is an arm64 extension", LinuxFeatures.taggingReason(kernel, "amd64"));
         when(kernel.getauxval(LinuxAbi.AT_HWCAP2)).thenReturn(0L);
         assertTrue(LinuxFeatures.taggingReason(kernel, "aarch64").contains("lacks HWCAP2_MTE"));
+    }
+
+    @Test
+    void shouldReadThePageSizeFromTheAuxiliaryVectorAsSysconfDoes(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws IOException {
+        assertEquals(java.util.OptionalLong.of(FfmLinuxKernel.INSTANCE.sysconf(LinuxAbi.SC_PAGESIZE)),
+                LinuxProbe.auxvPageBytes(Path.of("/proc/self/auxv")));
+        java.nio.ByteBuffer vector = java.nio.ByteBuffer.allocate(6 * Long.BYTES).order(java.nio.ByteOrder.nativeOrder());
+        vector.putLong(LinuxAbi.AT_HWCAP2).putLong(2).putLong(LinuxAbi.AT_PAGESZ).putLong(16384).putLong(0).putLong(0);
+        Path arm = Files.write(dir.resolve("auxv"), vector.array());
+        assertEquals(java.util.OptionalLong.of(16384), LinuxProbe.auxvPageBytes(arm));
+        Path ended = Files.write(dir.resolve("ended"), java.util.Arrays.copyOfRange(vector.array(), 32, 48));
+        assertEquals(java.util.OptionalLong.empty(), LinuxProbe.auxvPageBytes(ended));
+        assertEquals(java.util.OptionalLong.empty(), LinuxProbe.auxvPageBytes(dir.resolve("missing")));
     }
 
     @Test

@@ -41,10 +41,10 @@ class LinuxQuietProbeTest {
     /** {@return the class-path entries that hold the api and linux modules: this build's classes or jars} */
     private static String pageallocModules() {
         List<String> entries = Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(e -> e.matches(".*(api|platform-linux)[/\\\\]target[/\\\\]classes[/\\\\]?")
-                        || e.matches(".*pagealloc-(api|platform-linux)-[^/\\\\]*\\.jar"))
+                .filter(e -> e.matches(".*(api|platform-linux|platform-support)[/\\\\]target[/\\\\]classes[/\\\\]?")
+                        || e.matches(".*pagealloc-(api|platform-linux|platform-support)-[^/\\\\]*\\.jar"))
                 .toList();
-        assertEquals(2, entries.size(), () -> "api and linux on the class path: " + entries);
+        assertEquals(3, entries.size(), () -> "api, support and linux on the class path: " + entries);
         return entries.stream().collect(Collectors.joining(File.pathSeparator));
     }
 
@@ -54,7 +54,7 @@ class LinuxQuietProbeTest {
         ChildJvm.Result modulePath = ChildJvm.of(CapabilitiesChild.class)
                 .jvmOption("--module-path").jvmOption(pageallocModules())
                 .jvmOption("--add-modules").jvmOption("dev.pagealloc.api,dev.pagealloc.linux")
-                .jvmOption("--enable-native-access=dev.pagealloc.api,dev.pagealloc.linux")
+                .jvmOption("--enable-native-access=dev.pagealloc.api,dev.pagealloc.platform.support,dev.pagealloc.linux")
                 .run();
         assertEquals(0, classPath.exitCode(), classPath::describe);
         assertEquals(0, modulePath.exitCode(), modulePath::describe);

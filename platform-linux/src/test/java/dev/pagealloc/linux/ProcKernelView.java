@@ -133,7 +133,7 @@ final class ProcKernelView implements KernelView {
             return OptionalInt.empty();
         }
         int[] node = new int[1];
-        if (kernel.get_mempolicy(node, null, 0, page, LinuxAbi.MPOL_F_NODE | LinuxAbi.MPOL_F_ADDR) != 0) {
+        if (kernel.getMempolicy(node, null, 0, page, LinuxAbi.MPOL_F_NODE | LinuxAbi.MPOL_F_ADDR) != 0) {
             return OptionalInt.empty();
         }
         return OptionalInt.of(node[0]);
@@ -148,7 +148,7 @@ final class ProcKernelView implements KernelView {
     long[] policyOf(long address) {
         int[] mode = new int[1];
         long[] nodemask = new long[16];
-        if (kernel.get_mempolicy(mode, nodemask, nodemask.length * 64L + 1, address, LinuxAbi.MPOL_F_ADDR) != 0) {
+        if (kernel.getMempolicy(mode, nodemask, nodemask.length * 64L + 1, address, LinuxAbi.MPOL_F_ADDR) != 0) {
             int errno = kernel.errno();
             throw new IllegalStateException("get_mempolicy(MPOL_F_ADDR, " + Units.hex(address) + ") -> "
                     + LinuxAbi.errnoName(errno));

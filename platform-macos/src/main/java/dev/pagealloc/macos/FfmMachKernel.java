@@ -1,12 +1,12 @@
 package dev.pagealloc.macos;
 
-import static dev.pagealloc.internal.NativeBinder.callState;
-import static dev.pagealloc.internal.NativeBinder.rethrow;
+import static dev.pagealloc.platform.support.NativeBinder.callState;
+import static dev.pagealloc.platform.support.NativeBinder.rethrow;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import dev.pagealloc.internal.NativeBinder;
+import dev.pagealloc.platform.support.NativeBinder;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;

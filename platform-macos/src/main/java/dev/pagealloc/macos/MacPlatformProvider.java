@@ -1,8 +1,9 @@
 package dev.pagealloc.macos;
 
-import dev.pagealloc.api.AllocatorConfig;
+import dev.pagealloc.platform.support.Lazy;
 import dev.pagealloc.spi.NativeAccess;
 import dev.pagealloc.spi.PlatformProvider;
+import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.spi.VirtualMemory;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -20,17 +21,26 @@ public final class MacPlatformProvider implements PlatformProvider {
     /** This provider's priority: above the embedded fallback. */
     public static final int PRIORITY = 100;
 
-    private final MachKernel kernel;
+    /** OSHI's facts, asked once per JVM and only when capabilities are: OSHI and JNA take 0.2-0.3 s to load. */
+    private static final Lazy<Optional<MacProbe.HostFacts>> OSHI = Lazy.of(MacProbe::oshiFacts);
+
+    /** The kernel, reached on first {@link #open}: loading the provider links nothing, on any OS. */
+    private final Supplier<? extends MachKernel> kernel;
     private final Supplier<Optional<MacProbe.HostFacts>> host;
     private final String osName;
 
     /** Creates the provider for this JVM's platform; found through {@link java.util.ServiceLoader}. */
     public MacPlatformProvider() {
-        this(FfmMachKernel.INSTANCE, MacProbe::oshiFacts, System.getProperty("os.name", ""));
+        this(() -> FfmMachKernel.INSTANCE, OSHI, System.getProperty("os.name", ""));
     }
 
     /** Creates a provider over another kernel (a simulation), as if {@code os.name} were {@code osName}. */
     MacPlatformProvider(MachKernel kernel, Supplier<Optional<MacProbe.HostFacts>> host, String osName) {
+        this(() -> kernel, host, osName);
+    }
+
+    private MacPlatformProvider(Supplier<? extends MachKernel> kernel, Supplier<Optional<MacProbe.HostFacts>> host,
+            String osName) {
         this.kernel = kernel;
         this.host = host;
         this.osName = osName;
@@ -58,25 +68,27 @@ public final class MacPlatformProvider implements PlatformProvider {
     }
 
     /**
-     * Probes this Mac and opens its primitives.
+     * Opens this Mac's primitives; they probe it when their capabilities are first asked for.
      *
      * <p><b>Restricted</b> (see {@link PlatformProvider#open}): the primitives make raw Mach VM calls on
      * any address they are given.
      *
-     * @param config the allocator's configuration (nothing in it is macOS-specific)
+     * @param request unused: macOS needs nothing from the allocator to open
      * @return the primitives
      * @throws IllegalCallerException if the caller's module has no native access (see {@link NativeAccess})
      * @throws UnsupportedOperationException if this is not macOS
      */
     @Override
-    public VirtualMemory open(AllocatorConfig config) {
+    public VirtualMemory open(PlatformRequest request) {
         NativeAccess.ensureCallerHasNativeAccess("PlatformProvider.open");
         Support support = support();
         if (!support.supported()) {
             throw new UnsupportedOperationException("open(): " + support.reason());
         }
         int tag = MachAbi.VM_MEMORY_APPLICATION_SPECIFIC_1;
-        return new MacVirtualMemory(kernel, new MacProbe(kernel, tag, host).probe(), tag);
+        MachKernel mach = kernel.get();
+        MacProbe probe = new MacProbe(mach, tag, host);
+        return new MacVirtualMemory(mach, probe.pageBytes(), probe::probe, tag);
     }
 
     @Override

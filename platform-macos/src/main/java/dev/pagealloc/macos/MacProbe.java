@@ -37,7 +37,7 @@ import oshi.SystemInfo;
  * protection keys, and no superpage pool: a superpage size is listed with pool counts 0 (unknown)
  * when the trial allocation worked.
  *
- * <p>Not thread-safe; {@link MacPlatformProvider} probes once per allocator.
+ * <p>Not thread-safe; {@link MacVirtualMemory} probes once, when its capabilities are first asked for.
  */
 final class MacProbe {
     /** A 64-bit user address on macOS (arm64 and x86-64): {@code MACH_VM_MAX_ADDRESS} is below 2^47. */
@@ -70,8 +70,7 @@ final class MacProbe {
 
     /** {@return every capability, asked now} @throws IllegalStateException if {@code hw.pagesize} cannot be read */
     Capabilities probe() {
-        long pageBytes = number("hw.pagesize").orElseThrow(() -> new IllegalStateException(
-                "probe(): sysctlbyname(\"hw.pagesize\") failed: errno " + kernel.errno() + ": " + kernel.strerror(kernel.errno())));
+        long pageBytes = pageBytes();
         long memoryBytes = number("hw.memsize").orElse(0);
         int processors = (int) number("hw.logicalcpu").orElse(number("hw.ncpu").orElse(1));
         boolean translated = number("sysctl.proc_translated").orElse(0) == 1;
@@ -103,6 +102,16 @@ final class MacProbe {
                 .totalMemoryBytes(memoryBytes)
                 .processors(processors)
                 .build();
+    }
+
+    /**
+     * {@return the page size, {@code hw.pagesize}: one sysctl, all that opening the primitives asks}
+     *
+     * @throws IllegalStateException if {@code hw.pagesize} cannot be read
+     */
+    long pageBytes() {
+        return number("hw.pagesize").orElseThrow(() -> new IllegalStateException(
+                "probe(): sysctlbyname(\"hw.pagesize\") failed: errno " + kernel.errno() + ": " + kernel.strerror(kernel.errno())));
     }
 
     /** Allocates one 2 MiB superpage and releases it: the only reliable test. */

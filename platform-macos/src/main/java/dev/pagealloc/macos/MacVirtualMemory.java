@@ -13,13 +13,15 @@ import static dev.pagealloc.macos.MachAbi.VM_PROT_READ;
 import static dev.pagealloc.macos.MachAbi.VM_PROT_WRITE;
 import static dev.pagealloc.macos.MachAbi.VM_REGION_BASIC_INFO_64;
 import static dev.pagealloc.macos.MachAbi.VM_REGION_BASIC_INFO_COUNT_64;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Units;
+import dev.pagealloc.platform.support.AlignedReservation;
+import dev.pagealloc.platform.support.Lazy;
+import dev.pagealloc.platform.support.PageTouch;
 import dev.pagealloc.spi.Backing;
 import dev.pagealloc.spi.ExecutableMemory;
 import dev.pagealloc.spi.FeatureAnswer;
@@ -34,6 +36,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The page primitives on Mach VM, written against {@link MachKernel} so that they run unchanged on
@@ -70,10 +73,11 @@ final class MacVirtualMemory implements VirtualMemory {
     private final MachKernel kernel;
     private final int task;
     private final int tag;
-    private final Capabilities capabilities;
+    private final long pageBytes;
+    private final Supplier<Capabilities> capabilities;
 
     /**
-     * Creates the primitives.
+     * Creates the primitives over capabilities already probed (tests).
      *
      * @param kernel the Mach kernel
      * @param capabilities the probe's result
@@ -81,18 +85,48 @@ final class MacVirtualMemory implements VirtualMemory {
      * @throws IllegalArgumentException if {@code tag} is outside 1 to 255
      */
     MacVirtualMemory(MachKernel kernel, Capabilities capabilities, int tag) {
+        this(kernel, capabilities.pageBytes(), () -> capabilities, tag);
+    }
+
+    /**
+     * Creates the primitives; the capabilities are probed when first asked for.
+     *
+     * @param kernel the Mach kernel
+     * @param pageBytes the page size ({@code hw.pagesize}), in bytes
+     * @param probe computes the capabilities, called once on first use
+     * @param tag the VM tag of every allocation, 1 to 255 ({@link MachAbi#VM_MEMORY_APPLICATION_SPECIFIC_1} by default)
+     * @throws IllegalArgumentException if {@code tag} is outside 1 to 255
+     */
+    MacVirtualMemory(MachKernel kernel, long pageBytes, Supplier<Capabilities> probe, int tag) {
         if (tag < 1 || tag > 255) {
             throw new IllegalArgumentException("MacVirtualMemory(tag=" + tag + "): a VM tag is 1 to 255");
         }
         this.kernel = kernel;
         this.task = kernel.machTaskSelf();
         this.tag = tag;
-        this.capabilities = capabilities;
+        this.pageBytes = pageBytes;
+        this.capabilities = Lazy.of(probe);
     }
 
     @Override
     public Capabilities capabilities() {
-        return capabilities;
+        return capabilities.get();
+    }
+
+    @Override
+    public long pageBytes() {
+        return pageBytes;
+    }
+
+    @Override
+    public long allocationGranularityBytes() {
+        return pageBytes;
+    }
+
+    /** {@return {@link MacProbe#ADDRESS_BITS}: the same on every Mac, so no probe} */
+    @Override
+    public int addressBits() {
+        return MacProbe.ADDRESS_BITS;
     }
 
     /** {@return the VM tag of every allocation} */
@@ -105,32 +139,12 @@ final class MacVirtualMemory implements VirtualMemory {
         // Base pages even for superpage regions: guards stay ordinary inaccessible pages, and only
         // committed ranges (multiples of 2 MiB there) become superpages.
         int flags = VM_FLAGS_ANYWHERE | MachAbi.vmMakeTag(tag);
-        long extra = alignmentBytes <= pageBytes() ? 0 : alignmentBytes - pageBytes();
-        long allocated = allocate(0, byteSize + extra, flags);
-        long aligned = (allocated + alignmentBytes - 1) & -alignmentBytes;
-        // What this call still owns. A trimmed head or tail is no longer ours: another thread (the
-        // JVM, malloc) may map it at once, and mach_vm_deallocate removes whatever lies in its range
-        // (vm_map_remove_guard -> vm_map_delete, osfmk/vm/vm_user.c:201-226, osfmk/vm/vm_map.c:8090),
-        // so a rollback over the original range could unmap someone else's memory.
-        long ownedStart = allocated;
-        long ownedEnd = allocated + byteSize + extra;
+        long aligned = AlignedReservation.reserve(byteSize, alignmentBytes, pageBytes,
+                mapBytes -> allocate(0, mapBytes, flags), this::deallocate, this::deallocateAfter);
         try {
-            if (aligned > allocated) {
-                deallocate(allocated, aligned - allocated);
-                ownedStart = aligned;
-            }
-            long tail = ownedEnd - (aligned + byteSize);
-            if (tail > 0) {
-                deallocate(aligned + byteSize, tail);
-                ownedEnd = aligned + byteSize;
-            }
             protect(aligned, byteSize, VM_PROT_NONE);
         } catch (SystemCallException e) {
-            int kr = kernel.machVmDeallocate(task, ownedStart, ownedEnd - ownedStart);
-            if (kr != KERN_SUCCESS) {
-                e.addSuppressed(kern("mach_vm_deallocate(mach_task_self(), " + Units.hex(ownedStart) + ", "
-                        + (ownedEnd - ownedStart) + ")", kr));
-            }
+            deallocateAfter(aligned, byteSize, e);
             throw e;
         }
         return aligned;
@@ -180,11 +194,11 @@ final class MacVirtualMemory implements VirtualMemory {
 
     @Override
     public void discard(long address, long byteSize, Backing backing) throws SystemCallException {
-        List<long[]> runs = protections(address, byteSize);
+        List<Run> runs = protections(address, byteSize);
         replace(address, byteSize, backing);
-        for (long[] run : runs) {
-            if (run[2] != (VM_PROT_READ | VM_PROT_WRITE)) {
-                protect(run[0], run[1] - run[0], (int) run[2]);
+        for (Run run : runs) {
+            if (run.protection() != (VM_PROT_READ | VM_PROT_WRITE)) {
+                protect(run.start(), run.end() - run.start(), run.protection());
             }
         }
     }
@@ -196,12 +210,8 @@ final class MacVirtualMemory implements VirtualMemory {
 
     @Override
     public void populate(long address, long byteSize) {
-        // macOS has no prefault call; writing one byte per page makes the kernel back each page now.
-        // SAFETY: the caller guarantees the range was just committed read-write and no view of it exists yet.
-        MemorySegment pages = MemorySegment.ofAddress(address).reinterpret(byteSize);
-        for (long offset = 0; offset < byteSize; offset += pageBytes()) {
-            pages.set(JAVA_BYTE, offset, (byte) 0);
-        }
+        // macOS has no prefault call; a write per page makes the kernel back each page now.
+        PageTouch.populate(address, byteSize, pageBytes);
     }
 
     @Override
@@ -361,6 +371,15 @@ final class MacVirtualMemory implements VirtualMemory {
         }
     }
 
+    /** Gives back what a failed reserve still owns; a refusal is added to {@code failure}, which is reported. */
+    private void deallocateAfter(long address, long byteSize, SystemCallException failure) {
+        int kr = kernel.machVmDeallocate(task, address, byteSize);
+        if (kr != KERN_SUCCESS) {
+            failure.addSuppressed(kern("mach_vm_deallocate(mach_task_self(), " + Units.hex(address) + ", " + byteSize
+                    + ")", kr));
+        }
+    }
+
     private void deallocate(long address, long byteSize) throws SystemCallException {
         int kr = kernel.machVmDeallocate(task, address, byteSize);
         if (kr != KERN_SUCCESS) {
@@ -376,9 +395,18 @@ final class MacVirtualMemory implements VirtualMemory {
         }
     }
 
-    /** {@return the runs of {@code [address, +byteSize)} as {@code {start, end, protection}}, from the kernel's map} */
-    private List<long[]> protections(long address, long byteSize) throws SystemCallException {
-        List<long[]> runs = new ArrayList<>();
+    /**
+     * A run of pages with one protection, as {@code mach_vm_region} reports it.
+     *
+     * @param start the first address
+     * @param end one past the last address
+     * @param protection the {@code VM_PROT_*} bits
+     */
+    private record Run(long start, long end, int protection) {}
+
+    /** {@return the runs of {@code [address, +byteSize)}, from the kernel's map} */
+    private List<Run> protections(long address, long byteSize) throws SystemCallException {
+        List<Run> runs = new ArrayList<>();
         long end = address + byteSize;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment where = arena.allocate(JAVA_LONG);
@@ -397,7 +425,7 @@ final class MacVirtualMemory implements VirtualMemory {
                             kr != KERN_SUCCESS ? kr : MachAbi.KERN_INVALID_ADDRESS);
                 }
                 long runEnd = Math.min(end, start + size.get(JAVA_LONG, 0));
-                runs.add(new long[] {cursor, runEnd, info.get(JAVA_INT, 0)});
+                runs.add(new Run(cursor, runEnd, info.get(JAVA_INT, 0)));
                 cursor = runEnd;
             }
         }

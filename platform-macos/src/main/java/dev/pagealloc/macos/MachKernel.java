@@ -13,6 +13,10 @@ import java.lang.foreign.MemorySegment;
  * <p>{@code pthread_jit_write_protect_np} is deliberately absent: called from Java under HotSpot it
  * crashes the JVM (see {@link MacJitMemory}), so pagealloc does not bind it at all.
  *
+ * <p>Each method is the C function of the same name in camel case ({@code memfd_create} is
+ * {@code memfdCreate}, {@code mach_vm_allocate} {@code machVmAllocate}, {@code VirtualAlloc}
+ * {@code virtualAlloc}), the one naming rule of the three {@code <Os>Kernel} interfaces.
+ *
  * @implSpec Implementations are thread-safe; {@link #errno()} is the calling thread's.
  */
 interface MachKernel {

@@ -16,6 +16,7 @@ import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.api.UnsupportedOptionException;
 import dev.pagealloc.macos.MacPurgeableMemory.Volatility;
+import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.spi.SystemCallException;
 import dev.pagealloc.testkit.KernelView;
 import dev.pagealloc.testkit.sim.Allocation;
@@ -43,11 +44,7 @@ class MacExtrasSimulatedTest {
     }
 
     private static MacVirtualMemory memory(SimulatedMachKernel kernel) {
-        return (MacVirtualMemory) kernel.provider().open(config(kernel));
-    }
-
-    private static dev.pagealloc.api.AllocatorConfig config(SimulatedMachKernel kernel) {
-        return PageAllocator.builder().withProvider(kernel.provider()).build().config();
+        return (MacVirtualMemory) kernel.provider().open(PlatformRequest.NONE);
     }
 
     private static MemorySegment bytes(long address, long byteSize) {
@@ -302,6 +299,6 @@ class MacExtrasSimulatedTest {
     void shouldOpenOnlyWhenTheProviderBelievesItIsOnMacOs() {
         MacPlatformProvider elsewhere = new MacPlatformProvider(ARM_KERNEL, Optional::empty, "Linux");
         assertFalse(elsewhere.support().supported());
-        assertThrows(UnsupportedOperationException.class, () -> elsewhere.open(config(ARM_KERNEL)));
+        assertThrows(UnsupportedOperationException.class, () -> elsewhere.open(PlatformRequest.NONE));
     }
 }

@@ -15,6 +15,7 @@ import dev.pagealloc.api.Region;
 import dev.pagealloc.spi.Backing;
 import dev.pagealloc.spi.ExecutableMemory;
 import dev.pagealloc.spi.MemoryImages;
+import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.spi.PurgeableMemory;
 import dev.pagealloc.spi.SystemCallException;
 import dev.pagealloc.testkit.KernelView;
@@ -43,7 +44,7 @@ class MacFeaturesSimulatedTest {
     }
 
     private static MacVirtualMemory memory() {
-        return (MacVirtualMemory) KERNEL.provider().open(allocator().config());
+        return (MacVirtualMemory) KERNEL.provider().open(PlatformRequest.NONE);
     }
 
     private static MemorySegment bytes(long address, long byteSize) {

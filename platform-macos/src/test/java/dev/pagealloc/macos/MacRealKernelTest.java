@@ -9,6 +9,7 @@ import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.macos.MacPurgeableMemory.Volatility;
 import dev.pagealloc.spi.Backing;
+import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.spi.SystemCallException;
 import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.Test;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.condition.OS;
 @EnabledOnOs(OS.MAC)
 class MacRealKernelTest {
     private final MacVirtualMemory memory = (MacVirtualMemory) new MacPlatformProvider()
-            .open(PageAllocator.builder().withPlatform("macos").build().config());
+            .open(PlatformRequest.NONE);
 
     private static MemorySegment bytes(long address, long byteSize) {
         // SAFETY: the test maps these pages read-write and unmaps them after.

@@ -1,13 +1,13 @@
 package dev.pagealloc.windows;
 
-import static dev.pagealloc.internal.NativeBinder.callState;
-import static dev.pagealloc.internal.NativeBinder.rethrow;
+import static dev.pagealloc.platform.support.NativeBinder.callState;
+import static dev.pagealloc.platform.support.NativeBinder.rethrow;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
-import dev.pagealloc.internal.NativeBinder;
+import dev.pagealloc.platform.support.NativeBinder;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;

@@ -10,6 +10,10 @@ import java.lang.foreign.MemorySegment;
  * the caller allocates; handles and addresses the kernel only reads are {@code long}s.
  * {@link FfmWin32Kernel} is the real one; tests adapt a simulated kernel or a mock.
  *
+ * <p>Each method is the C function of the same name in camel case ({@code memfd_create} is
+ * {@code memfdCreate}, {@code mach_vm_allocate} {@code machVmAllocate}, {@code VirtualAlloc}
+ * {@code virtualAlloc}), the one naming rule of the three {@code <Os>Kernel} interfaces.
+ *
  * @implSpec Implementations are thread-safe; {@link #getLastError()} is the calling thread's.
  */
 interface Win32Kernel {

@@ -1,12 +1,10 @@
 package dev.pagealloc.windows;
 
-import dev.pagealloc.api.AllocatorConfig;
-import dev.pagealloc.api.Capabilities;
-import dev.pagealloc.api.HugePages;
 import dev.pagealloc.api.NumaPolicy;
-import dev.pagealloc.api.UnsupportedOptionException;
+import dev.pagealloc.platform.support.Lazy;
 import dev.pagealloc.spi.NativeAccess;
 import dev.pagealloc.spi.PlatformProvider;
+import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.spi.VirtualMemory;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -26,8 +24,9 @@ import java.util.function.Supplier;
  *
  * <h2>Large pages</h2>
  * Large-page memory is "always read/write and nonpageable" (Large-Page Support), so it cannot have
- * inaccessible guard pages: {@link #open} refuses explicit huge pages with guard pages unless best
- * effort is on, and then regions fall back to base pages and report why.
+ * inaccessible guard pages: the primitives say so ({@code protectionUnsupported}), and the allocator
+ * refuses explicit huge pages with guard pages at build unless best effort is on, and then regions
+ * fall back to base pages and report why.
  *
  * <p>Thread-safe; makes no system call before {@link #open}.
  */
@@ -35,17 +34,26 @@ public final class WindowsPlatformProvider implements PlatformProvider {
     /** This provider's priority: above the embedded fallback. */
     public static final int PRIORITY = 100;
 
-    private final Win32Kernel kernel;
+    /** OSHI's facts, asked once per JVM and only when capabilities are: OSHI and JNA take 0.2-0.3 s to load. */
+    private static final Lazy<Optional<WindowsProbe.HostFacts>> OSHI = Lazy.of(WindowsProbe::oshiFacts);
+
+    /** The kernel, reached on first {@link #open}: loading the provider links nothing, on any OS. */
+    private final Supplier<? extends Win32Kernel> kernel;
     private final Supplier<Optional<WindowsProbe.HostFacts>> host;
     private final String osName;
 
     /** Creates the provider for this JVM's platform; found through {@link java.util.ServiceLoader}. */
     public WindowsPlatformProvider() {
-        this(FfmWin32Kernel.INSTANCE, WindowsProbe::oshiFacts, System.getProperty("os.name", ""));
+        this(() -> FfmWin32Kernel.INSTANCE, OSHI, System.getProperty("os.name", ""));
     }
 
     /** Creates a provider over another kernel (a simulation), as if {@code os.name} were {@code osName}. */
     WindowsPlatformProvider(Win32Kernel kernel, Supplier<Optional<WindowsProbe.HostFacts>> host, String osName) {
+        this(() -> kernel, host, osName);
+    }
+
+    private WindowsPlatformProvider(Supplier<? extends Win32Kernel> kernel,
+            Supplier<Optional<WindowsProbe.HostFacts>> host, String osName) {
         this.kernel = kernel;
         this.host = host;
         this.osName = osName;
@@ -73,37 +81,27 @@ public final class WindowsPlatformProvider implements PlatformProvider {
     }
 
     /**
-     * Probes this machine and opens its primitives.
+     * Opens this machine's primitives; they probe it when first asked for their capabilities.
      *
      * <p><b>Restricted</b> (see {@link PlatformProvider#open}): the primitives make raw
      * {@code VirtualAlloc}, {@code VirtualProtect} and {@code VirtualFree} calls on any address they are
      * given.
      *
-     * @param config the allocator's configuration; its NUMA policy is checked here
+     * @param request unused: Windows needs nothing from the allocator to open
      * @return the primitives
      * @throws IllegalCallerException if the caller's module has no native access (see {@link NativeAccess})
      * @throws UnsupportedOperationException if this is not Windows
-     * @throws UnsupportedOptionException if explicit huge pages are asked with guard pages and best
-     *     effort is off
      */
     @Override
-    public VirtualMemory open(AllocatorConfig config) {
+    public VirtualMemory open(PlatformRequest request) {
         NativeAccess.ensureCallerHasNativeAccess("PlatformProvider.open");
         Support support = support();
         if (!support.supported()) {
             throw new UnsupportedOperationException("open(): " + support.reason());
         }
-        Capabilities capabilities = new WindowsProbe(kernel, host).probe();
-        boolean guards = config.guardPages()
-                && (config.guardBeforeBytes().orElse(1) > 0 || config.guardAfterBytes().orElse(1) > 0);
-        // A size the machine lacks is the shared layer's refusal; a size it has cannot come with guards.
-        if (guards && config.hugePages() instanceof HugePages.Explicit(long pageBytes)
-                && capabilities.hugePageSize(pageBytes).isPresent() && !config.bestEffort()) {
-            throw new UnsupportedOptionException("build()", "hugePages=" + config.hugePages() + " with guardPages=true",
-                    "guard pages cannot be made inaccessible: " + WindowsVirtualMemory.LARGE_PAGES_READ_WRITE
-                            + "; turn guard pages off to use large pages");
-        }
-        return new WindowsVirtualMemory(kernel, capabilities, guards);
+        Win32Kernel win32 = kernel.get();
+        WindowsProbe probe = new WindowsProbe(win32, host);
+        return new WindowsVirtualMemory(win32, probe.granularity(), probe::probe);
     }
 
     @Override

@@ -33,7 +33,7 @@ import oshi.hardware.CentralProcessor;
  * page size is listed with pool counts 0 (unknown). Commit is charged at commit time
  * ({@link Capabilities.OvercommitPolicy#COMMIT_CHARGE}).
  *
- * <p>Not thread-safe; {@link WindowsPlatformProvider} probes once per allocator.
+ * <p>Not thread-safe; {@link WindowsVirtualMemory} probes once, when its capabilities are first asked for.
  */
 final class WindowsProbe {
     /** {@code PROCESSOR_ARCHITECTURE_AMD64} = 9, {@code PROCESSOR_ARCHITECTURE_ARM64} = 12 ({@code winnt.h}). */
@@ -60,6 +60,25 @@ final class WindowsProbe {
     WindowsProbe(Win32Kernel kernel, Supplier<Optional<HostFacts>> host) {
         this.kernel = kernel;
         this.host = host;
+    }
+
+    /**
+     * The sizes opening the primitives needs, from one {@code GetSystemInfo}.
+     *
+     * @param pageBytes {@code dwPageSize}, in bytes
+     * @param allocationGranularityBytes {@code dwAllocationGranularity}, in bytes
+     * @param addressBits the width of {@code lpMaximumApplicationAddress}, in bits
+     */
+    record Granularity(long pageBytes, long allocationGranularityBytes, int addressBits) {}
+
+    /** {@return the page size and allocation granularity: all that opening the primitives asks} */
+    Granularity granularity() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(Win32Abi.SYSTEM_INFO_BYTES, 8);
+            kernel.getSystemInfo(info);
+            return new Granularity(Integer.toUnsignedLong(info.get(JAVA_INT, 4)),
+                    Integer.toUnsignedLong(info.get(JAVA_INT, 40)), 64 - Long.numberOfLeadingZeros(info.get(JAVA_LONG, 16)));
+        }
     }
 
     /** {@return every capability, asked now} */

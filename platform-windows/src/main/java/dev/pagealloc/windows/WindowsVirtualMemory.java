@@ -8,7 +8,6 @@ import static dev.pagealloc.windows.Win32Abi.MEM_RESERVE;
 import static dev.pagealloc.windows.Win32Abi.MEM_RESET;
 import static dev.pagealloc.windows.Win32Abi.PAGE_NOACCESS;
 import static dev.pagealloc.windows.Win32Abi.PAGE_READWRITE;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -16,6 +15,8 @@ import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.api.NumaPolicy;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Units;
+import dev.pagealloc.platform.support.Lazy;
+import dev.pagealloc.platform.support.PageTouch;
 import dev.pagealloc.spi.Backing;
 import dev.pagealloc.spi.ExecutableMemory;
 import dev.pagealloc.spi.FeatureAnswer;
@@ -32,6 +33,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Supplier;
 
 /**
  * The page primitives on the Win32 memory manager, written against {@link Win32Kernel} so that they
@@ -79,26 +81,38 @@ import java.util.concurrent.ConcurrentSkipListMap;
  */
 final class WindowsVirtualMemory implements VirtualMemory {
     private final Win32Kernel kernel;
-    private final Capabilities capabilities;
     private final LockMemoryPrivilege privilege;
     private final Win32Errors errors;
-    private final boolean guards;
     /** Live large-page reservations: base address to size, in bytes. */
     private final ConcurrentSkipListMap<Long, Long> largeReservations = new ConcurrentSkipListMap<>();
 
+    private final WindowsProbe.Granularity sizes;
+    private final Supplier<Capabilities> capabilities;
+
     /**
-     * Creates the primitives.
+     * Creates the primitives over capabilities already probed (tests).
      *
      * @param kernel the Win32 kernel
      * @param capabilities the probe's result
-     * @param guards whether the allocator puts guard pages around regions, which large pages cannot be
      */
-    WindowsVirtualMemory(Win32Kernel kernel, Capabilities capabilities, boolean guards) {
+    WindowsVirtualMemory(Win32Kernel kernel, Capabilities capabilities) {
+        this(kernel, new WindowsProbe.Granularity(capabilities.pageBytes(), capabilities.allocationGranularityBytes(),
+                capabilities.addressBits()), () -> capabilities);
+    }
+
+    /**
+     * Creates the primitives; the capabilities are probed when first asked for.
+     *
+     * @param kernel the Win32 kernel
+     * @param sizes the page size, allocation granularity and address width, from {@code GetSystemInfo}
+     * @param probe computes the capabilities, called once on first use
+     */
+    WindowsVirtualMemory(Win32Kernel kernel, WindowsProbe.Granularity sizes, Supplier<Capabilities> probe) {
         this.kernel = kernel;
-        this.capabilities = capabilities;
+        this.sizes = sizes;
+        this.capabilities = Lazy.of(probe);
         this.errors = new Win32Errors(kernel);
         this.privilege = new LockMemoryPrivilege(kernel, errors);
-        this.guards = guards;
     }
 
     /** The reason large pages cannot be guarded or protected, for refusals. */
@@ -107,7 +121,22 @@ final class WindowsVirtualMemory implements VirtualMemory {
 
     @Override
     public Capabilities capabilities() {
-        return capabilities;
+        return capabilities.get();
+    }
+
+    @Override
+    public long pageBytes() {
+        return sizes.pageBytes();
+    }
+
+    @Override
+    public long allocationGranularityBytes() {
+        return sizes.allocationGranularityBytes();
+    }
+
+    @Override
+    public int addressBits() {
+        return sizes.addressBits();
     }
 
     @Override
@@ -147,13 +176,6 @@ final class WindowsVirtualMemory implements VirtualMemory {
     private long reserveLargePages(long byteSize, long largeBytes, int node) throws SystemCallException {
         long bytes = (byteSize + largeBytes - 1) / largeBytes * largeBytes;
         int type = MEM_RESERVE | MEM_COMMIT | MEM_LARGE_PAGES;
-        if (guards) {
-            // Refused before any call: the guards would be read-write memory that any stray access reaches.
-            throw new SystemCallException(allocationCall(0, bytes, type, PAGE_READWRITE, node),
-                    Win32Abi.ERROR_NOT_SUPPORTED, Win32Abi.errorName(Win32Abi.ERROR_NOT_SUPPORTED),
-                    "guard pages cannot be made inaccessible: " + LARGE_PAGES_READ_WRITE
-                            + "; turn guard pages off to use large pages");
-        }
         privilege.enable();
         long address = allocate(0, bytes, type, PAGE_READWRITE, node);
         largeReservations.put(address, bytes);
@@ -205,10 +227,10 @@ final class WindowsVirtualMemory implements VirtualMemory {
             zero(address, byteSize);
             return;
         }
-        for (long[] run : protections(address, byteSize)) {
-            long start = run[0];
-            long length = run[1] - run[0];
-            int protect = (int) run[2];
+        for (Run run : protections(address, byteSize)) {
+            long start = run.start();
+            long length = run.byteSize();
+            int protect = run.protect();
             if (protect == PAGE_NOACCESS) {
                 free(start, length, MEM_DECOMMIT);
                 allocate(start, length, MEM_COMMIT, PAGE_NOACCESS, -1);
@@ -239,7 +261,7 @@ final class WindowsVirtualMemory implements VirtualMemory {
     public void populate(long address, long byteSize) {
         // Windows has no prefault call (PrefetchVirtualMemory only reads into the cache); writing
         // one byte per page makes the memory manager back each page now.
-        zeroFirstByteOfEachPage(address, byteSize);
+        PageTouch.populate(address, byteSize, pageBytes());
     }
 
     @Override
@@ -311,13 +333,13 @@ final class WindowsVirtualMemory implements VirtualMemory {
      *     the call, which would fail: DiscardVirtualMemory docs), or the kernel refuses
      */
     void discardContents(long address, long byteSize) throws SystemCallException {
-        for (long[] run : protections(address, byteSize)) {
+        for (Run run : protections(address, byteSize)) {
             // Pages that are not committed are left to the kernel's own error.
-            if (run[3] == MEM_COMMIT && run[2] != PAGE_READWRITE) {
+            if (run.state() == MEM_COMMIT && run.protect() != PAGE_READWRITE) {
                 throw new SystemCallException("DiscardVirtualMemory(" + Units.hex(address) + ", " + byteSize + ")",
                         Win32Abi.ERROR_INVALID_PARAMETER, Win32Abi.errorName(Win32Abi.ERROR_INVALID_PARAMETER),
-                        "not called: the pages at " + Units.hex(run[0]) + " are "
-                                + Win32Abi.protectionName((int) run[2])
+                        "not called: the pages at " + Units.hex(run.start()) + " are "
+                                + Win32Abi.protectionName(run.protect())
                                 + ", and DiscardVirtualMemory fails unless the memory protection is PAGE_READWRITE");
             }
         }
@@ -392,9 +414,23 @@ final class WindowsVirtualMemory implements VirtualMemory {
         }
     }
 
-    /** {@return the runs of {@code [address, +byteSize)} as {@code {start, end, PAGE_*, MEM_*}}, by VirtualQuery} */
-    private List<long[]> protections(long address, long byteSize) throws SystemCallException {
-        List<long[]> runs = new ArrayList<>();
+    /**
+     * A run of pages with one protection and state, as {@code VirtualQuery} reports it.
+     *
+     * @param start the first address
+     * @param end one past the last address
+     * @param protect the {@code PAGE_*} protection
+     * @param state the {@code MEM_*} state
+     */
+    private record Run(long start, long end, int protect, int state) {
+        long byteSize() {
+            return end - start;
+        }
+    }
+
+    /** {@return the runs of {@code [address, +byteSize)}, by VirtualQuery} */
+    private List<Run> protections(long address, long byteSize) throws SystemCallException {
+        List<Run> runs = new ArrayList<>();
         long end = address + byteSize;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment info = arena.allocate(Win32Abi.MEMORY_BASIC_INFORMATION_BYTES, 8);
@@ -404,7 +440,7 @@ final class WindowsVirtualMemory implements VirtualMemory {
                     throw errors.failure("VirtualQuery(" + Units.hex(cursor) + ", &info, " + info.byteSize() + ")");
                 }
                 long regionEnd = Math.min(end, info.get(JAVA_LONG, 0) + info.get(JAVA_LONG, 24));
-                runs.add(new long[] {cursor, regionEnd, info.get(JAVA_INT, 36), info.get(JAVA_INT, 32)});
+                runs.add(new Run(cursor, regionEnd, info.get(JAVA_INT, 36), info.get(JAVA_INT, 32)));
                 cursor = regionEnd;
             }
         }
@@ -415,14 +451,6 @@ final class WindowsVirtualMemory implements VirtualMemory {
         // SAFETY: the caller made [address, +byteSize) committed and PAGE_READWRITE just before, or it
         // is large-page memory, committed read-write from reserve to release.
         MemorySegment.ofAddress(address).reinterpret(byteSize).fill((byte) 0);
-    }
-
-    private void zeroFirstByteOfEachPage(long address, long byteSize) {
-        // SAFETY: the caller guarantees the range was just committed read-write and no view of it exists yet.
-        MemorySegment pages = MemorySegment.ofAddress(address).reinterpret(byteSize);
-        for (long offset = 0; offset < byteSize; offset += pageBytes()) {
-            pages.set(JAVA_BYTE, offset, (byte) 0);
-        }
     }
 
     Win32Kernel kernel() {

@@ -15,6 +15,7 @@ import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.api.UnsupportedOptionException;
 import dev.pagealloc.api.Units;
+import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.spi.SystemCallException;
 import dev.pagealloc.testkit.sim.Allocation;
 import dev.pagealloc.testkit.sim.SimulatedAddressSpace.PageState;
@@ -216,7 +217,7 @@ class WindowsExtrasSimulatedTest {
     @Test
     void shouldDiscardContentsAndFlushTheInstructionCache() throws SystemCallException {
         WindowsVirtualMemory memory = (WindowsVirtualMemory) PRIVILEGED_KERNEL.provider()
-                .open(PageAllocator.builder().withProvider(PRIVILEGED_KERNEL.provider()).build().config());
+                .open(PlatformRequest.NONE);
         long a = memory.reserve(65536, 65536, dev.pagealloc.spi.Backing.DEFAULT);
         memory.commit(a, 65536, dev.pagealloc.spi.Backing.DEFAULT);
         memory.discardContents(a, 65536);

@@ -59,7 +59,7 @@ class WindowsFeaturesTest {
 
     private static WindowsVirtualMemory memory(Win32Kernel kernel) {
         return new WindowsVirtualMemory(kernel, Capabilities.builder().platform("windows").pageBytes(4096)
-                .allocationGranularityBytes(65536).build(), false);
+                .allocationGranularityBytes(65536).build());
     }
 
     @Test

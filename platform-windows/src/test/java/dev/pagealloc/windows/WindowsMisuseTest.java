@@ -17,6 +17,7 @@ import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.api.Units;
 import dev.pagealloc.spi.Backing;
+import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.spi.SystemCallException;
 import dev.pagealloc.testkit.sim.SimulatedWin32;
 import org.junit.jupiter.api.AfterAll;
@@ -42,6 +43,7 @@ class WindowsMisuseTest {
         PageAllocator allocator = PageAllocator.builder()
                 .withProvider(new WindowsPlatformProvider(kernel, java.util.Optional::empty, "Windows 11")).build();
         region = allocator.allocate(2, 8);
+        allocator.capabilities(); // the probe, run on first use, is set-up too
         clearInvocations(kernel);
     }
 
@@ -89,7 +91,7 @@ class WindowsMisuseTest {
         region.deallocate();
         WindowsPlatformProvider provider = new SimulatedWin32Kernel(SIM).provider();
         WindowsVirtualMemory memory = (WindowsVirtualMemory) provider
-                .open(PageAllocator.builder().withProvider(provider).build().config());
+                .open(PlatformRequest.NONE);
         releaseInsideAReservationIsNamedInWords(memory);
     }
 

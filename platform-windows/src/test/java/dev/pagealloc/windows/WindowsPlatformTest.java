@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.ProviderStatus;
+import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.testkit.sim.SimulatedWin32;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.reflect.Field;
@@ -107,8 +108,7 @@ class WindowsPlatformTest {
         assertEquals("os.name=" + System.getProperty("os.name")
                 + ": the windows provider needs Windows (VirtualAlloc in kernel32.dll)", provider.support().reason());
         SimulatedWin32 sim = new SimulatedWin32(2L << 20, 0, 0, false);
-        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> provider.open(
-                PageAllocator.builder().withProvider(new SimulatedWin32Kernel(sim).provider()).build().config()));
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> provider.open(PlatformRequest.NONE));
         assertEquals("open(): " + provider.support().reason(), e.getMessage());
         ProviderStatus status = PageAllocator.providers().stream().filter(s -> s.name().equals("windows")).findFirst()
                 .orElseThrow(() -> new AssertionError("ServiceLoader does not find windows: " + PageAllocator.providers()));

@@ -12,6 +12,7 @@ import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.spi.Backing;
+import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.spi.SystemCallException;
 import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.Test;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.condition.OS;
 @EnabledOnOs(OS.WINDOWS)
 class WindowsRealKernelTest {
     private final WindowsVirtualMemory memory = (WindowsVirtualMemory) new WindowsPlatformProvider()
-            .open(PageAllocator.builder().withPlatform("windows").build().config());
+            .open(PlatformRequest.NONE);
 
     @Test
     void shouldProbeTheRealMachine() {

@@ -49,7 +49,7 @@ class WindowsVirtualMemoryMockTest {
             return ("text of " + i.getArgument(2) + "\r\n").length();
         }).when(kernel).formatMessageW(anyInt(), anyLong(), anyInt(), anyInt(), any(), anyInt(), anyLong());
         memory = new WindowsVirtualMemory(kernel, Capabilities.builder().platform("windows").pageBytes(PAGE)
-                .allocationGranularityBytes(GRANULE).build(), false);
+                .allocationGranularityBytes(GRANULE).build());
     }
 
     @Test
@@ -161,19 +161,6 @@ class WindowsVirtualMemoryMockTest {
         memory.release(BASE, 2L << 20);
         memory.protect(BASE, PAGE, Protection.READ);
         verify(kernel).virtualProtect(eq(BASE), eq(PAGE), eq(0x02), any());
-    }
-
-    @Test
-    void shouldRefuseLargePagesWithGuardsBeforeAnyCall() {
-        WindowsVirtualMemory guarded = new WindowsVirtualMemory(kernel, memory.capabilities(), true);
-        Backing large = new Backing(HugePages.explicit(2L << 20), NumaPolicy.none(), MemoryTagging.NONE);
-        SystemCallException e = assertThrows(SystemCallException.class,
-                () -> guarded.reserve(4L << 20, 2L << 20, large));
-        assertEquals("VirtualAlloc(NULL, 4194304, MEM_RESERVE|MEM_COMMIT|MEM_LARGE_PAGES, PAGE_READWRITE) -> "
-                + "ERROR_NOT_SUPPORTED (50): guard pages cannot be made inaccessible: large pages are always read/write"
-                + " (Large-Page Support: \"The memory is always read/write and nonpageable\"); turn guard pages off"
-                + " to use large pages", e.getMessage());
-        verifyNoMoreInteractions(kernel);
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.pagealloc.internal;
+package dev.pagealloc.platform.support;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;

@@ -1,4 +1,4 @@
-package dev.pagealloc.internal;
+package dev.pagealloc.platform.support;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
