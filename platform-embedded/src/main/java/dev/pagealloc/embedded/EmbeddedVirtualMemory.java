@@ -283,6 +283,7 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
      * points into a buffer the provider has freed, nor into one another allocator has claimed.
      */
     @Override
+    @SuppressWarnings("restricted") // see the two SAFETY lines
     public MemorySegment view(long address, long byteSize, Arena arena) {
         if (pinning.putIfAbsent(arena, Boolean.TRUE) == null) {
             EmbeddedVirtualMemory keep = this;

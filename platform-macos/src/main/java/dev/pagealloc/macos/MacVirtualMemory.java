@@ -172,6 +172,7 @@ final class MacVirtualMemory implements VirtualMemory {
     public void populate(long address, long byteSize) {
         // macOS has no prefault call; writing one byte per page makes the kernel back each page now.
         // SAFETY: the caller guarantees the range was just committed read-write and no view of it exists yet.
+        @SuppressWarnings("restricted") // see the SAFETY line
         MemorySegment pages = MemorySegment.ofAddress(address).reinterpret(byteSize);
         for (long offset = 0; offset < byteSize; offset += pageBytes()) {
             pages.set(JAVA_BYTE, offset, (byte) 0);

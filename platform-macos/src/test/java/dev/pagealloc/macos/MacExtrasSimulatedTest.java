@@ -49,6 +49,7 @@ class MacExtrasSimulatedTest {
         return PageAllocator.builder().withProvider(kernel.provider()).build().config();
     }
 
+    @SuppressWarnings("restricted") // see the SAFETY line
     private static MemorySegment bytes(long address, long byteSize) {
         // SAFETY: the simulation's pages are real host memory it owns until closed.
         return MemorySegment.ofAddress(address).reinterpret(byteSize);

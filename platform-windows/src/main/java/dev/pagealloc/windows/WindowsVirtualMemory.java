@@ -368,6 +368,7 @@ final class WindowsVirtualMemory implements VirtualMemory {
         return runs;
     }
 
+    @SuppressWarnings("restricted") // see the SAFETY line
     private static void zero(long address, long byteSize) {
         // SAFETY: the caller made [address, +byteSize) committed and PAGE_READWRITE just before, or it
         // is large-page memory, committed read-write from reserve to release.
@@ -376,6 +377,7 @@ final class WindowsVirtualMemory implements VirtualMemory {
 
     private void zeroFirstByteOfEachPage(long address, long byteSize) {
         // SAFETY: the caller guarantees the range was just committed read-write and no view of it exists yet.
+        @SuppressWarnings("restricted") // see the SAFETY line
         MemorySegment pages = MemorySegment.ofAddress(address).reinterpret(byteSize);
         for (long offset = 0; offset < byteSize; offset += pageBytes()) {
             pages.set(JAVA_BYTE, offset, (byte) 0);

@@ -195,6 +195,7 @@ class WindowsExtrasSimulatedTest {
                 .withGuardPages(false).build();
         for (int round = 0; round < 8; round++) {
             try (Region region = allocator.allocate(2, 2)) {
+                assertEquals(2 * 65536, region.byteSize(), "round " + round);
                 assertEquals(2 * 65536, PRIVILEGED.lockedBytes(), "round " + round);
             }
             assertEquals(0, PRIVILEGED.lockedBytes(), "released pages are not locked any more");

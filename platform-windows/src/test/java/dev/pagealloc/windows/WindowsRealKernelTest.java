@@ -38,6 +38,7 @@ class WindowsRealKernelTest {
         long a = memory.reserve(4 * 65536, 65536, Backing.DEFAULT);
         memory.commit(a, 2 * 65536, Backing.DEFAULT);
         // SAFETY: [a, +2 * 65536) was just committed read-write.
+        @SuppressWarnings("restricted") // see the SAFETY line
         MemorySegment pages = MemorySegment.ofAddress(a).reinterpret(2 * 65536);
         pages.fill((byte) 1);
         memory.protect(a + 65536, 65536, Protection.READ);

@@ -29,6 +29,7 @@ class ChildJvmTest {
 
     /** Prints a marker, then stores to an unmapped low address: HotSpot crashes with SIGSEGV. */
     static final class Faults {
+        @SuppressWarnings("restricted") // see the SAFETY line
         public static void main(String[] args) {
             System.out.println("about to fault");
             System.out.flush();

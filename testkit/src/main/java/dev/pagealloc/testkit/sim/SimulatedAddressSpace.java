@@ -137,12 +137,16 @@ public final class SimulatedAddressSpace implements AutoCloseable {
         if (symbol.isEmpty()) {
             return null;
         }
+        // SAFETY: the descriptor is calloc's prototype (C11 7.22.3.2) on LP64: size_t is 64 bits.
+        @SuppressWarnings("restricted")
         MethodHandle calloc = linker.downcallHandle(symbol.get(),
                 FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
         try {
             MemorySegment block = (MemorySegment) calloc.invokeExact(bytes, 1L);
             // SAFETY: calloc returned `bytes` bytes owned by this object until close() frees them.
-            return block.address() == 0 ? null : block.reinterpret(bytes);
+            @SuppressWarnings("restricted")
+            MemorySegment owned = block.address() == 0 ? null : block.reinterpret(bytes);
+            return owned;
         } catch (Throwable e) {
             throw new IllegalStateException("SimulatedAddressSpace: calloc(" + bytes + ", 1) failed", e);
         }
@@ -549,6 +553,8 @@ public final class SimulatedAddressSpace implements AutoCloseable {
         closed = true;
         if (rawFromCalloc) {
             Linker linker = Linker.nativeLinker();
+            // SAFETY: the descriptor is free's prototype (C11 7.22.3.3); it frees only the block calloc gave.
+            @SuppressWarnings("restricted")
             MethodHandle free = linker.downcallHandle(linker.defaultLookup().find("free").orElseThrow(),
                     FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
             try {

@@ -40,7 +40,9 @@ class SimulatedMachTest {
         return out.get(JAVA_LONG, 0);
     }
 
+    @SuppressWarnings("restricted") // see the SAFETY line
     private MemorySegment bytes(long address, long size) {
+        // SAFETY: the simulation's pages are real host memory it owns until closed.
         return MemorySegment.ofAddress(address).reinterpret(size);
     }
 

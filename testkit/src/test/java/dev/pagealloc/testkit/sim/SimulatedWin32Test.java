@@ -77,6 +77,8 @@ class SimulatedWin32Test {
     @Test
     void shouldZeroDecommittedPagesAndKeepResetOnes() {
         long a = sim.virtualAlloc(0, GRANULE, RESERVE | COMMIT, READWRITE);
+        // SAFETY: the simulation's pages are real host memory, and this one was just committed.
+        @SuppressWarnings("restricted")
         MemorySegment page = MemorySegment.ofAddress(a).reinterpret(4096);
         page.fill((byte) 6);
         assertEquals(a, sim.virtualAlloc(a, 4096, 0x80000, NOACCESS), "MEM_RESET");
