@@ -46,7 +46,8 @@ final class FfmLibc implements AutoCloseable {
     // and pointers are 64 bits), and every caller passes a range it mapped itself.
     @SuppressWarnings("restricted")
     private static final MethodHandle MMAP = LINKER.downcallHandle(LIBC.findOrThrow("mmap"),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG),
+            CAPTURE_ERRNO);
     /** {@code int mprotect(void *addr, size_t length, int prot)}. */
     @SuppressWarnings("restricted") // see the SAFETY line above MMAP
     private static final MethodHandle MPROTECT = LINKER.downcallHandle(LIBC.findOrThrow("mprotect"),

@@ -120,7 +120,8 @@ final class LinuxVirtualMemory implements VirtualMemory {
     @Override
     public long reserve(long byteSize, long alignmentBytes, Backing backing) throws SystemCallException {
         if (backing.memoryTagging().enabled()) {
-            throw new UnsupportedOperationException("memory tagging (PROT_MTE) is not implemented by the Linux backend");
+            throw new UnsupportedOperationException("memory tagging (PROT_MTE) is not implemented by the Linux "
+                    + "backend");
         }
         long slack = alignmentBytes > pageBytes ? alignmentBytes - pageBytes : 0;
         long mapBytes = Math.addExact(byteSize, slack);
@@ -338,7 +339,8 @@ final class LinuxVirtualMemory implements VirtualMemory {
         }
         long maxnode = (long) nodemask.length * Long.SIZE + 1;
         if (kernel.mbind(address, byteSize, mode, nodemask, maxnode, 0) != 0) {
-            throw failure("mbind(" + Units.hex(address) + ", " + byteSize + ", " + LinuxAbi.policyName(mode) + ", nodes="
+            throw failure("mbind(" + Units.hex(address) + ", " + byteSize + ", " + LinuxAbi.policyName(mode)
+                    + ", nodes="
                     + nodes + ", " + maxnode + ", 0)");
         }
     }

@@ -303,7 +303,8 @@ final class WindowsVirtualMemory implements VirtualMemory {
      */
     void flushInstructionCache(long address, long byteSize) throws SystemCallException {
         if (kernel.flushInstructionCache(kernel.getCurrentProcess(), address, byteSize) == 0) {
-            throw errors.failure("FlushInstructionCache(GetCurrentProcess(), " + Units.hex(address) + ", " + byteSize + ")");
+            throw errors.failure("FlushInstructionCache(GetCurrentProcess(), " + Units.hex(address) + ", " + byteSize
+                    + ")");
         }
     }
 
@@ -330,7 +331,8 @@ final class WindowsVirtualMemory implements VirtualMemory {
     private static String allocationCall(long address, long byteSize, int type, int protect, int node) {
         String where = (address == 0 ? "NULL" : Units.hex(address)) + ", " + byteSize + ", "
                 + Win32Abi.allocationTypeName(type) + ", " + Win32Abi.protectionName(protect);
-        return node < 0 ? "VirtualAlloc(" + where + ")" : "VirtualAllocExNuma(GetCurrentProcess(), " + where + ", " + node + ")";
+        return node < 0 ? "VirtualAlloc(" + where + ")" : "VirtualAllocExNuma(GetCurrentProcess(), " + where + ", "
+                + node + ")";
     }
 
     private void free(long address, long byteSize, int type) throws SystemCallException {

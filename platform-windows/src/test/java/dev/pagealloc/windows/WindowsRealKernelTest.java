@@ -2,7 +2,6 @@ package dev.pagealloc.windows;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagealloc.api.Capabilities;
@@ -60,12 +59,14 @@ class WindowsRealKernelTest {
 
     @Test
     void shouldUseLargePagesOrNameTheMissingPrivilege() {
-        long large = memory.capabilities().hugePageSizes().isEmpty() ? 0 : memory.capabilities().hugePageSizes().getFirst().pageBytes();
+        long large = memory.capabilities().hugePageSizes().isEmpty() ? 0
+                : memory.capabilities().hugePageSizes().getFirst().pageBytes();
         if (large == 0) {
             return;
         }
         // Large pages are always read/write, so they come without guard pages (refused at build otherwise).
-        PageAllocator allocator = PageAllocator.builder().withPlatform("windows").withHugePages(HugePages.explicit(large))
+        PageAllocator allocator =
+                PageAllocator.builder().withPlatform("windows").withHugePages(HugePages.explicit(large))
                 .withPageBytes(large).withGuardPages(false).build();
         try (Region region = allocator.allocate(1, 1)) {
             region.segment().set(JAVA_BYTE, 0, (byte) 1);

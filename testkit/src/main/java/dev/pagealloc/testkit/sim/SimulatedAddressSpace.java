@@ -103,7 +103,8 @@ public final class SimulatedAddressSpace implements AutoCloseable {
                     + "): not a power of two from 4096 to 65536");
         }
         if (byteSize <= 0 || byteSize % BASE_ALIGNMENT_BYTES != 0 || byteSize / pageBytes > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("SimulatedAddressSpace(byteSize=" + byteSize + "): not a positive multiple of "
+            throw new IllegalArgumentException("SimulatedAddressSpace(byteSize=" + byteSize
+                    + "): not a positive multiple of "
                     + BASE_ALIGNMENT_BYTES + " with at most " + Integer.MAX_VALUE + " pages");
         }
         this.pageBytes = pageBytes;
@@ -560,7 +561,8 @@ public final class SimulatedAddressSpace implements AutoCloseable {
             try {
                 free.invokeExact(raw);
             } catch (Throwable e) {
-                throw new IllegalStateException("SimulatedAddressSpace.close(): free(" + Units.hex(raw.address()) + ")", e);
+                throw new IllegalStateException("SimulatedAddressSpace.close(): free(" + Units.hex(raw.address()) + ")",
+                        e);
             }
         } else {
             fallbackArena.close();
@@ -569,6 +571,7 @@ public final class SimulatedAddressSpace implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "SimulatedAddressSpace[base=" + Units.hex(base) + ", byteSize=" + byteSize + ", pageBytes=" + pageBytes + "]";
+        return "SimulatedAddressSpace[base=" + Units.hex(base) + ", byteSize=" + byteSize + ", pageBytes=" + pageBytes
+                + "]";
     }
 }
