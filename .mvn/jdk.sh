@@ -1,6 +1,6 @@
-# Sourced by ./mvnw, ./pagealloc and .ci/run: points JAVA_HOME at a JDK >= 25, or stops with a
-# clear message. JAVA_HOME wins when it is one; otherwise the system's JVM folders are searched,
-# newest first.
+# Sourced by ./pagealloc and .ci/run: points JAVA_HOME at a JDK >= 25, or stops with a clear
+# message. JAVA_HOME wins when it is one; otherwise the system's JVM folders are searched, newest
+# first. (./mvnw is the stock wrapper: Maven finds the same JDK as a toolchain, see pom.xml.)
 pagealloc_jdk_major() {
   # The JDK's own `release` file names its version without starting a JVM.
   sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" 2>/dev/null

@@ -190,46 +190,224 @@ public record Capabilities(
 
         private Builder() {}
 
-        /** @param v the provider name @return this */
-        public Builder platform(String v) { platform = v; return this; }
-        /** @param v OS name and version @return this */
-        public Builder operatingSystem(String v) { operatingSystem = v; return this; }
-        /** @param v CPU architecture @return this */
-        public Builder architecture(String v) { architecture = v; return this; }
-        /** @param v base page size, bytes @return this */
-        public Builder pageBytes(long v) { pageBytes = v; return this; }
-        /** @param v reservation alignment, bytes @return this */
-        public Builder allocationGranularityBytes(long v) { allocationGranularityBytes = v; return this; }
-        /** @param v huge page pools @return this */
-        public Builder hugePageSizes(List<HugePageSize> v) { hugePageSizes = v; return this; }
-        /** @param v THP mode @return this */
-        public Builder transparentHugePages(TransparentHugePageMode v) { transparentHugePages = v; return this; }
-        /** @param v NUMA nodes @return this */
-        public Builder numaNodes(List<NumaNode> v) { numaNodes = v; return this; }
-        /** @param v MTE present @return this */
-        public Builder memoryTagging(boolean v) { memoryTagging = v; return this; }
-        /** @param v protection keys present @return this */
-        public Builder protectionKeys(boolean v) { protectionKeys = v; return this; }
-        /** @param v W^X strategies @return this */
-        public Builder wxStrategies(Set<WxStrategy> v) { wxStrategies = v; return this; }
-        /** @param v user address width, bits @return this */
-        public Builder addressBits(int v) { addressBits = v; return this; }
-        /** @param v overcommit policy @return this */
-        public Builder overcommit(OvercommitPolicy v) { overcommit = v; return this; }
-        /** @param v container limit, bytes @return this */
-        public Builder memoryLimitBytes(OptionalLong v) { memoryLimitBytes = v; return this; }
-        /** @param v physical memory, bytes @return this */
-        public Builder totalMemoryBytes(long v) { totalMemoryBytes = v; return this; }
-        /** @param v logical processors @return this */
-        public Builder processors(int v) { processors = v; return this; }
-        /** @param v protections pages can have (default: all) @return this */
-        public Builder protections(Set<Protection> v) { protections = v; return this; }
-        /** @param v whether pages can be locked (default: true) @return this */
-        public Builder pageLocking(boolean v) { pageLocking = v; return this; }
-        /** @param v whether pages can be prefaulted (default: true) @return this */
-        public Builder prefaulting(boolean v) { prefaulting = v; return this; }
+        /**
+         * Sets the provider's name.
+         *
+         * @param platform the provider's name, e.g. {@code linux}
+         * @return this builder
+         */
+        public Builder platform(String platform) {
+            this.platform = platform;
+            return this;
+        }
 
-        /** {@return the capabilities} @throws IllegalArgumentException if sizes are inconsistent */
+        /**
+         * Sets the operating system's name and version (default: the {@code os.name} and {@code os.version}
+         * properties).
+         *
+         * @param operatingSystem the OS name and version as the OS reports them
+         * @return this builder
+         */
+        public Builder operatingSystem(String operatingSystem) {
+            this.operatingSystem = operatingSystem;
+            return this;
+        }
+
+        /**
+         * Sets the CPU architecture (default: the {@code os.arch} property).
+         *
+         * @param architecture the CPU architecture, e.g. {@code amd64}
+         * @return this builder
+         */
+        public Builder architecture(String architecture) {
+            this.architecture = architecture;
+            return this;
+        }
+
+        /**
+         * Sets the base page size.
+         *
+         * @param pageBytes the base page size, in bytes; a power of two
+         * @return this builder
+         */
+        public Builder pageBytes(long pageBytes) {
+            this.pageBytes = pageBytes;
+            return this;
+        }
+
+        /**
+         * Sets the alignment of reservations (default: the page size).
+         *
+         * @param allocationGranularityBytes the alignment, in bytes (64 KiB on Windows); 0 for the page size
+         * @return this builder
+         */
+        public Builder allocationGranularityBytes(long allocationGranularityBytes) {
+            this.allocationGranularityBytes = allocationGranularityBytes;
+            return this;
+        }
+
+        /**
+         * Sets the explicit huge page sizes (default: none).
+         *
+         * @param hugePageSizes each size with its pool, smallest first
+         * @return this builder
+         */
+        public Builder hugePageSizes(List<HugePageSize> hugePageSizes) {
+            this.hugePageSizes = hugePageSizes;
+            return this;
+        }
+
+        /**
+         * Sets the transparent huge page mode (default: unsupported).
+         *
+         * @param transparentHugePages the mode
+         * @return this builder
+         */
+        public Builder transparentHugePages(TransparentHugePageMode transparentHugePages) {
+            this.transparentHugePages = transparentHugePages;
+            return this;
+        }
+
+        /**
+         * Sets the NUMA nodes (default: none listed).
+         *
+         * @param numaNodes the nodes with memory; one node on a uniform machine
+         * @return this builder
+         */
+        public Builder numaNodes(List<NumaNode> numaNodes) {
+            this.numaNodes = numaNodes;
+            return this;
+        }
+
+        /**
+         * Sets whether hardware memory tagging (ARM MTE) is available (default: no).
+         *
+         * @param memoryTagging {@code true} if it is
+         * @return this builder
+         */
+        public Builder memoryTagging(boolean memoryTagging) {
+            this.memoryTagging = memoryTagging;
+            return this;
+        }
+
+        /**
+         * Sets whether memory protection keys (x86 PKU, ARM POE) are available (default: no).
+         *
+         * @param protectionKeys {@code true} if they are
+         * @return this builder
+         */
+        public Builder protectionKeys(boolean protectionKeys) {
+            this.protectionKeys = protectionKeys;
+            return this;
+        }
+
+        /**
+         * Sets the ways executable memory can be written here (default: none).
+         *
+         * @param wxStrategies the strategies
+         * @return this builder
+         */
+        public Builder wxStrategies(Set<WxStrategy> wxStrategies) {
+            this.wxStrategies = wxStrategies;
+            return this;
+        }
+
+        /**
+         * Sets the width of a user virtual address (default: 48).
+         *
+         * @param addressBits the width, in bits
+         * @return this builder
+         */
+        public Builder addressBits(int addressBits) {
+            this.addressBits = addressBits;
+            return this;
+        }
+
+        /**
+         * Sets the kernel's overcommit policy (default: unknown).
+         *
+         * @param overcommit the policy
+         * @return this builder
+         */
+        public Builder overcommit(OvercommitPolicy overcommit) {
+            this.overcommit = overcommit;
+            return this;
+        }
+
+        /**
+         * Sets the container (cgroup) memory limit (default: none).
+         *
+         * @param memoryLimitBytes the limit, in bytes, if one is set
+         * @return this builder
+         */
+        public Builder memoryLimitBytes(OptionalLong memoryLimitBytes) {
+            this.memoryLimitBytes = memoryLimitBytes;
+            return this;
+        }
+
+        /**
+         * Sets the physical memory size.
+         *
+         * @param totalMemoryBytes physical memory, in bytes
+         * @return this builder
+         */
+        public Builder totalMemoryBytes(long totalMemoryBytes) {
+            this.totalMemoryBytes = totalMemoryBytes;
+            return this;
+        }
+
+        /**
+         * Sets the number of logical processors (default: {@link Runtime#availableProcessors()}).
+         *
+         * @param processors logical processors
+         * @return this builder
+         */
+        public Builder processors(int processors) {
+            this.processors = processors;
+            return this;
+        }
+
+        /**
+         * Sets the protections pages can have (default: all).
+         *
+         * @param protections the protections {@link Region#protect} can give
+         * @return this builder
+         */
+        public Builder protections(Set<Protection> protections) {
+            this.protections = protections;
+            return this;
+        }
+
+        /**
+         * Sets whether committed pages can be locked in memory (default: yes).
+         *
+         * @param pageLocking {@code true} if they can
+         * @return this builder
+         */
+        public Builder pageLocking(boolean pageLocking) {
+            this.pageLocking = pageLocking;
+            return this;
+        }
+
+        /**
+         * Sets whether committed pages can be prefaulted (default: yes).
+         *
+         * @param prefaulting {@code true} if they can
+         * @return this builder
+         */
+        public Builder prefaulting(boolean prefaulting) {
+            this.prefaulting = prefaulting;
+            return this;
+        }
+
+        /**
+         * Builds the capabilities.
+         *
+         * @return the capabilities
+         * @throws NullPointerException if no platform name was set
+         * @throws IllegalArgumentException if the page size is not a power of two, or the allocation
+         *     granularity is smaller than the page size or not a multiple of it
+         */
         public Capabilities build() {
             return new Capabilities(platform, operatingSystem, architecture, pageBytes,
                     allocationGranularityBytes == 0 ? pageBytes : allocationGranularityBytes,

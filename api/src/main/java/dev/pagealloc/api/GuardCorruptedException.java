@@ -9,6 +9,7 @@ package dev.pagealloc.api;
 public final class GuardCorruptedException extends PageAllocatorException {
     private static final long serialVersionUID = 1L;
 
+    /** The address of the first guard byte found changed. */
     private final long corruptedAddress;
 
     /**

@@ -9,6 +9,7 @@ package dev.pagealloc.api;
 public final class KernelException extends PageAllocatorException {
     private static final long serialVersionUID = 1L;
 
+    /** The refused system call and its error. */
     private final SystemCallError systemCallError;
 
     /**

@@ -14,9 +14,13 @@ package dev.pagealloc.api;
 public final class MappingLimitExceededException extends PageAllocatorException {
     private static final long serialVersionUID = 1L;
 
+    /** The mappings the process had when the operation was refused. */
     private final long processMappings;
+    /** The mappings the operation could have added, at most. */
     private final long additionalMappings;
+    /** The kernel's limit on one process's mappings ({@code vm.max_map_count}). */
     private final long limit;
+    /** The mappings pagealloc keeps free under the limit for the JVM and other code. */
     private final long headroom;
 
     /**

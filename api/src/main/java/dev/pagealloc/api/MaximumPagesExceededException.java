@@ -8,8 +8,11 @@ package dev.pagealloc.api;
 public final class MaximumPagesExceededException extends PageAllocatorException {
     private static final long serialVersionUID = 1L;
 
+    /** The region's size before the call, in pages. */
     private final long pages;
+    /** The pages asked for. */
     private final long additionalPages;
+    /** The region's maximum, in pages. */
     private final long maximumPages;
 
     /**

@@ -322,14 +322,16 @@ public final class PageAllocatorBuilder {
             throw new IllegalArgumentException("build(pageBytes=" + pageBytes + "): not a positive power of two");
         }
         if (maximumPages.isPresent() && maximumPages.getAsLong() < 1) {
-            throw new IllegalArgumentException("build(maximumPages=" + maximumPages.getAsLong() + "): must be at least 1");
+            throw new IllegalArgumentException("build(maximumPages=" + maximumPages.getAsLong()
+                    + "): must be at least 1");
         }
         if (mappingHeadroom.orElse(0) < 0) {
             throw new IllegalArgumentException("build(mappingHeadroom=" + mappingHeadroom.getAsLong()
                     + "): must not be negative");
         }
         if (guardBeforeBytes.orElse(0) < 0 || guardAfterBytes.orElse(0) < 0) {
-            throw new IllegalArgumentException("build(guardBeforeBytes=" + guardBeforeBytes.orElse(0) + ", guardAfterBytes="
+            throw new IllegalArgumentException("build(guardBeforeBytes=" + guardBeforeBytes.orElse(0)
+                    + ", guardAfterBytes="
                     + guardAfterBytes.orElse(0) + "): guard sizes must not be negative");
         }
         AllocatorConfig config = new AllocatorConfig(

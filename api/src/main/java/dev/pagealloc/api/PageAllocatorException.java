@@ -27,6 +27,7 @@ public abstract sealed class PageAllocatorException extends RuntimeException
                 BudgetExceededException, MappingLimitExceededException, KernelException, GuardCorruptedException {
     private static final long serialVersionUID = 1L;
 
+    /** The operation with its arguments, as the message begins. */
     private final String operation;
 
     /**

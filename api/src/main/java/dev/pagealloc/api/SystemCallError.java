@@ -1,5 +1,7 @@
 package dev.pagealloc.api;
 
+import java.io.Serializable;
+
 /**
  * One failed system call: what was called and the error it returned.
  *
@@ -8,7 +10,9 @@ package dev.pagealloc.api;
  * @param name the symbolic name of {@code code}, e.g. {@code ENOMEM} or {@code ERROR_INVALID_ADDRESS}
  * @param description the platform's text for {@code code}, e.g. {@code Cannot allocate memory}
  */
-public record SystemCallError(String call, int code, String name, String description) {
+// Serializable because the exceptions that carry it are (Throwable is): a serialized KernelException
+// or SystemCallException keeps the call and its error.
+public record SystemCallError(String call, int code, String name, String description) implements Serializable {
     /** {@return {@code call -> NAME (code): description}} */
     @Override
     public String toString() {

@@ -15,6 +15,7 @@ package dev.pagealloc.api;
 public final class UnsupportedOptionException extends PageAllocatorException {
     private static final long serialVersionUID = 1L;
 
+    /** The option refused, as the builder names it. */
     private final String option;
 
     /**

@@ -13,8 +13,8 @@ import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.api.SystemCallError;
-import dev.pagealloc.api.UnsupportedOptionException;
 import dev.pagealloc.api.Units;
+import dev.pagealloc.api.UnsupportedOptionException;
 import dev.pagealloc.spi.Backing;
 import dev.pagealloc.spi.PlatformProvider;
 import dev.pagealloc.spi.PlatformRequest;
@@ -82,7 +82,8 @@ public final class ReservingPageAllocator implements PageAllocator {
         this.basePageBytes = memory.pageBytes();
         this.guardBeforeBytes = config.guardPages() ? config.guardBeforeBytes().orElse(basePageBytes) : 0;
         this.guardAfterBytes = config.guardPages() ? config.guardAfterBytes().orElse(basePageBytes) : 0;
-        if (!PageMath.isAligned(guardBeforeBytes, basePageBytes) || !PageMath.isAligned(guardAfterBytes, basePageBytes)) {
+        if (!PageMath.isAligned(guardBeforeBytes, basePageBytes)
+                || !PageMath.isAligned(guardAfterBytes, basePageBytes)) {
             throw new IllegalArgumentException("build(guardBeforeBytes=" + guardBeforeBytes + ", guardAfterBytes="
                     + guardAfterBytes + "): guard sizes must be multiples of the page size " + basePageBytes);
         }
@@ -113,7 +114,8 @@ public final class ReservingPageAllocator implements PageAllocator {
         if (problem == null) {
             return guardable(asked, downgrades);
         }
-        HugePages fallback = asked instanceof HugePages.Explicit && thpUsable() ? HugePages.transparent() : HugePages.systemDefault();
+        HugePages fallback = asked instanceof HugePages.Explicit && thpUsable() ? HugePages.transparent()
+                : HugePages.systemDefault();
         return downgrade("build()", "hugePages=" + asked, fallback, problem, downgrades);
     }
 
@@ -184,7 +186,8 @@ public final class ReservingPageAllocator implements PageAllocator {
     @Override
     public Region allocate(long initialPages) {
         if (initialPages < 0) {
-            throw new IllegalArgumentException("allocate(initialPages=" + initialPages + "): initialPages must not be negative");
+            throw new IllegalArgumentException("allocate(initialPages=" + initialPages
+                    + "): initialPages must not be negative");
         }
         if (config.maximumPages().isEmpty()) {
             if (initialPages == 0) {
@@ -196,7 +199,8 @@ public final class ReservingPageAllocator implements PageAllocator {
         }
         long maximumPages = config.maximumPages().getAsLong();
         if (initialPages > maximumPages) {
-            throw new IllegalArgumentException("allocate(initialPages=" + initialPages + "): exceeds the builder's maximumPages="
+            throw new IllegalArgumentException("allocate(initialPages=" + initialPages
+                    + "): exceeds the builder's maximumPages="
                     + maximumPages);
         }
         return allocate(initialPages, maximumPages);
@@ -286,8 +290,8 @@ public final class ReservingPageAllocator implements PageAllocator {
         // whole number of them (Windows reserves large pages only in whole pages).
         long before = PageMath.roundUp(operation, guardBeforeBytes, granule);
         long after = PageMath.roundUp(operation, guardAfterBytes, granule);
-        long total = PageMath.add(operation, "reservation bytes", PageMath.add(operation, "reservation bytes", before, usableBytes),
-                after);
+        long usableAndBefore = PageMath.add(operation, "reservation bytes", before, usableBytes);
+        long total = PageMath.add(operation, "reservation bytes", usableAndBefore, after);
         total = PageMath.roundUp(operation, total, memory.allocationGranularityBytes());
         int addressBits = memory.addressBits();
         if (addressBits < 63 && total > (1L << addressBits)) {

@@ -10,6 +10,7 @@ import dev.pagealloc.api.SystemCallError;
 public final class SystemCallException extends Exception {
     private static final long serialVersionUID = 1L;
 
+    /** The failed call and its error. */
     private final SystemCallError error;
 
     /**

@@ -177,6 +177,7 @@ public interface VirtualMemory {
      *     not pagealloc's API module; the message names the module and the {@code --enable-native-access}
      *     value that grants it
      */
+    @SuppressWarnings("restricted") // see the SAFETY line
     default MemorySegment view(long address, long byteSize, Arena arena) {
         Module implementation = getClass().getModule();
         NativeAccess.missingNativeAccess(implementation).ifPresent(reason -> {

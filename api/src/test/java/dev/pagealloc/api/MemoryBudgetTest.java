@@ -32,7 +32,8 @@ class MemoryBudgetTest {
         assertEquals(100, budget.usedBytes());
         BudgetExceededException e = assertThrows(BudgetExceededException.class,
                 () -> budget.charge("grow(additionalPages=1)", 1));
-        assertEquals("grow(additionalPages=1): budget 'wasm' cannot take requestedBytes=1: usedBytes=100, limitBytes=100",
+        assertEquals("grow(additionalPages=1): budget 'wasm' cannot take requestedBytes=1: usedBytes=100, "
+                + "limitBytes=100",
                 e.getMessage());
         assertEquals("grow(additionalPages=1)", e.operation());
         assertSame(budget, e.budget());

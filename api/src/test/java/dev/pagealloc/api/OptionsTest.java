@@ -35,7 +35,8 @@ class OptionsTest {
                 assertThrows(IllegalArgumentException.class, () -> NumaPolicy.preferred(4096)).getMessage(),
                 "one node, named as the caller passed it, not as a node set");
         assertThrows(IllegalArgumentException.class, () -> new NumaPolicy.Bind(new TreeSet<>()));
-        assertThrows(UnsupportedOperationException.class, () -> NumaPolicy.bind(1).nodes().add(2), "node sets are immutable");
+        assertThrows(UnsupportedOperationException.class, () -> NumaPolicy.bind(1).nodes().add(2),
+                "node sets are immutable");
         assertEquals(NumaPolicy.bind(1, 2), new NumaPolicy.Bind(new TreeSet<>(Set.of(2, 1))));
     }
 

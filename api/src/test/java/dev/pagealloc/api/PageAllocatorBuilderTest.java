@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagealloc.internal.TestProviders;
 import java.util.OptionalLong;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class PageAllocatorBuilderTest {
 
@@ -60,9 +60,11 @@ class PageAllocatorBuilderTest {
     void shouldRefuseNegativeGuards() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> builder().withGuardBytes(-1, 4096).build());
-        assertEquals("build(guardBeforeBytes=-1, guardAfterBytes=4096): guard sizes must not be negative", e.getMessage());
+        assertEquals("build(guardBeforeBytes=-1, guardAfterBytes=4096): guard sizes must not be negative",
+                e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> builder().withGuardBytes(0, -8192).build());
-        assertEquals("build(guardBeforeBytes=0, guardAfterBytes=-8192): guard sizes must not be negative", e.getMessage());
+        assertEquals("build(guardBeforeBytes=0, guardAfterBytes=-8192): guard sizes must not be negative",
+                e.getMessage());
     }
 
     @Test

@@ -65,7 +65,8 @@ class ArgumentMessagesTest {
     @Test
     void shouldNameTheOperationOfANullRegion() {
         PageAllocator allocator = allocator();
-        assertEquals("grow(region=null, additionalPages=1): region must not be null", npe(() -> allocator.grow(null, 1)));
+        assertEquals("grow(region=null, additionalPages=1): region must not be null",
+                npe(() -> allocator.grow(null, 1)));
         assertEquals("protect(region=null, byteOffset=0, byteLength=4096, protection=READ): region must not be null",
                 npe(() -> allocator.protect(null, 0, 4096, Protection.READ)));
         assertEquals("deallocate(region=null): region must not be null", npe(() -> allocator.deallocate(null)));

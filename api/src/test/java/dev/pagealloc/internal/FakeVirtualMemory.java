@@ -117,6 +117,7 @@ final class FakeVirtualMemory implements VirtualMemory {
     }
 
     @Override
+    @SuppressWarnings("restricted") // see the SAFETY line
     public synchronized void commit(long address, long byteSize, Backing backing) throws SystemCallException {
         call("commit", "commit(+" + byteSize + ", " + backing.hugePages() + ")");
         // SAFETY: the range lies inside a reservation this fake allocated and has not freed.
@@ -134,6 +135,7 @@ final class FakeVirtualMemory implements VirtualMemory {
     }
 
     @Override
+    @SuppressWarnings("restricted") // see the SAFETY line
     public synchronized void discard(long address, long byteSize, Backing backing) throws SystemCallException {
         call("discard", "discard(+" + byteSize + ")");
         // SAFETY: as in commit.

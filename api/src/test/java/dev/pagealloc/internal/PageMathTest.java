@@ -30,7 +30,8 @@ class PageMathTest {
         assertEquals(Long.MAX_VALUE - 4095, PageMath.roundUp("op()", Long.MAX_VALUE - 4095, 4096));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> PageMath.roundUp("allocate()", Long.MAX_VALUE - 4094, 4096));
-        assertEquals("allocate(): " + (Long.MAX_VALUE - 4094) + " bytes rounded up to 4096 overflows a long", e.getMessage());
+        assertEquals("allocate(): " + (Long.MAX_VALUE - 4094) + " bytes rounded up to 4096 overflows a long",
+                e.getMessage());
     }
 
     @Test

@@ -53,12 +53,14 @@ class PageStatesTest {
         states.set(5 * P, 7 * P, PageState.DECOMMITTED);
         states.set(3 * P, 4 * P, PageState.NONE);
         assertEquals(Set.of(PageState.READ_WRITE), states.statesIn(0, 2 * P));
-        assertEquals(EnumSet.of(PageState.READ_WRITE, PageState.DECOMMITTED, PageState.NONE), states.statesIn(P, 6 * P));
+        assertEquals(EnumSet.of(PageState.READ_WRITE, PageState.DECOMMITTED, PageState.NONE),
+                states.statesIn(P, 6 * P));
         assertEquals(Set.of(PageState.DECOMMITTED), states.statesIn(2 * P + 1, 2 * P + 2));
         assertEquals(Set.of(), states.statesIn(4 * P, 4 * P));
         assertEquals(2 * P, states.firstIn(0, 8 * P, PageState.DECOMMITTED));
         assertEquals(5 * P, states.firstIn(3 * P, 8 * P, PageState.DECOMMITTED));
-        assertEquals(5 * P + 1, states.firstIn(5 * P + 1, 8 * P, PageState.DECOMMITTED), "a range starting inside a run");
+        assertEquals(5 * P + 1, states.firstIn(5 * P + 1, 8 * P, PageState.DECOMMITTED),
+                "a range starting inside a run");
         assertEquals(-1, states.firstIn(0, 2 * P, PageState.DECOMMITTED));
         assertEquals(-1, states.firstIn(0, 8 * P, PageState.READ));
         assertEquals(-1, states.firstIn(3 * P, 3 * P, PageState.NONE));

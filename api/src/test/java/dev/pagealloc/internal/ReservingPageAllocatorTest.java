@@ -106,16 +106,19 @@ class ReservingPageAllocatorTest {
         FakeVirtualMemory plain = fake(b -> b);
         assertEquals("build(): hugePages=explicit(2 MiB) is not available: this platform offers huge page sizes []",
                 assertThrows(UnsupportedOptionException.class,
-                        () -> builder(plain).withHugePages(HugePages.explicit(HugePages.SIZE_2_MIB)).build()).getMessage());
+                        () -> builder(plain).withHugePages(HugePages.explicit(HugePages.SIZE_2_MIB)).build())
+                        .getMessage());
         assertEquals("build(): hugePages=transparent is not available: transparent huge pages are UNSUPPORTED",
                 assertThrows(UnsupportedOptionException.class,
                         () -> builder(plain).withHugePages(HugePages.transparent()).build()).getMessage());
-        assertEquals("build(): numaPolicy=" + NumaPolicy.interleave(0, 1) + " is not available: platform fake has no NUMA"
+        assertEquals("build(): numaPolicy=" + NumaPolicy.interleave(0, 1)
+                + " is not available: platform fake has no NUMA"
                 + " support", assertThrows(UnsupportedOptionException.class,
                         () -> builder(plain).withNumaPolicy(NumaPolicy.interleave(0, 1)).build()).getMessage());
         UnsupportedOptionException e = assertThrows(UnsupportedOptionException.class,
                 () -> builder(plain).withMemoryTagging(MemoryTagging.of(MemoryTagging.TagCheckMode.SYNC)).build());
-        assertTrue(e.getMessage().startsWith("build(): memoryTagging=" + MemoryTagging.of(MemoryTagging.TagCheckMode.SYNC)
+        assertTrue(e.getMessage().startsWith("build(): memoryTagging="
+                + MemoryTagging.of(MemoryTagging.TagCheckMode.SYNC)
                 + " is not available: the CPU has no memory tagging ("), e.getMessage());
         assertEquals("memoryTagging=" + MemoryTagging.of(MemoryTagging.TagCheckMode.SYNC), e.option());
     }
@@ -123,7 +126,8 @@ class ReservingPageAllocatorTest {
     @Test
     void shouldDowngradeWithBestEffortAndReportIt() {
         FakeVirtualMemory thp = fake(b -> b.transparentHugePages(Capabilities.TransparentHugePageMode.MADVISE));
-        PageAllocator allocator = builder(thp).withBestEffort(true).withHugePages(HugePages.explicit(HugePages.SIZE_1_GIB))
+        PageAllocator allocator =
+                builder(thp).withBestEffort(true).withHugePages(HugePages.explicit(HugePages.SIZE_1_GIB))
                 .withNumaNode(0).build();
         try (Region region = allocator.allocate(1, 1)) {
             assertEquals(HugePages.transparent(), region.appliedOptions().hugePages());
@@ -136,10 +140,12 @@ class ReservingPageAllocatorTest {
 
     @Test
     void shouldRefuseANumaNodeThatDoesNotExistOrDowngradeItWithBestEffort() {
-        FakeVirtualMemory numa = fake(b -> b.numaNodes(List.of(new Capabilities.NumaNode(0, 1L << 30, 1L << 29, List.of(0, 1)))));
+        FakeVirtualMemory numa =
+                fake(b -> b.numaNodes(List.of(new Capabilities.NumaNode(0, 1L << 30, 1L << 29, List.of(0, 1)))));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> builder(numa).withNumaPolicy(NumaPolicy.bind(0, 3)).build());
-        assertEquals("build(numaPolicy=" + NumaPolicy.bind(0, 3) + "): NUMA node 3 does not exist; nodes: [0]", e.getMessage());
+        assertEquals("build(numaPolicy=" + NumaPolicy.bind(0, 3) + "): NUMA node 3 does not exist; nodes: [0]",
+                e.getMessage());
         try (Region region = builder(numa).withBestEffort(true).withNumaPolicy(NumaPolicy.interleave(0, 3, 5)).build()
                 .allocate(1, 1)) {
             assertEquals(NumaPolicy.none(), region.appliedOptions().numaPolicy(), "the README's promise: downgraded");
@@ -166,7 +172,8 @@ class ReservingPageAllocatorTest {
         PageAllocator allocator = builder(memory).build();
         memory.failNext("commit");
         KernelException e = assertThrows(KernelException.class, () -> allocator.allocate(2, 4));
-        assertTrue(e.getMessage().startsWith("allocate(initialPages=2, maximumPages=4): cannot commit 131072 bytes at 0x"),
+        assertTrue(e.getMessage().startsWith("allocate(initialPages=2, maximumPages=4): cannot commit 131072 bytes "
+                + "at 0x"),
                 e.getMessage());
         assertTrue(e.getMessage().endsWith(": commit(...) -> ENOMEM (12): Cannot allocate memory"), e.getMessage());
         assertEquals("ENOMEM", e.errorName());
@@ -214,7 +221,8 @@ class ReservingPageAllocatorTest {
         assertThrows(KernelException.class, () -> region.discard(0, P));
         memory.failNext("release");
         KernelException release = assertThrows(KernelException.class, region::deallocate);
-        assertTrue(release.getMessage().startsWith("deallocate(): cannot release " + region.reservedBytes() + " bytes at 0x"),
+        assertTrue(release.getMessage().startsWith("deallocate(): cannot release " + region.reservedBytes()
+                + " bytes at 0x"),
                 release.getMessage());
         assertTrue(region.isAlive(), "a refused release leaves the region alive");
         region.segment().set(JAVA_BYTE, 0, (byte) 1);
@@ -238,7 +246,8 @@ class ReservingPageAllocatorTest {
 
     @Test
     void shouldFallBackFromExplicitHugePagesWhenTheCommitFailsWithBestEffort() {
-        FakeVirtualMemory memory = fake(b -> b.hugePageSizes(List.of(new Capabilities.HugePageSize(HugePages.SIZE_2_MIB, 0, 0))));
+        FakeVirtualMemory memory =
+                fake(b -> b.hugePageSizes(List.of(new Capabilities.HugePageSize(HugePages.SIZE_2_MIB, 0, 0))));
         PageAllocator strict = builder(memory).withHugePages(HugePages.explicit(HugePages.SIZE_2_MIB)).build();
         memory.failNext("commit");
         UnsupportedOptionException e = assertThrows(UnsupportedOptionException.class, () -> strict.allocate(40, 64));
@@ -292,12 +301,14 @@ class ReservingPageAllocatorTest {
     @Test
     void shouldPopulateAndLockEveryCommit() {
         FakeVirtualMemory memory = fake(b -> b);
-        try (Region region = builder(memory).withPopulate(true).withLock(true).withGuardPages(false).build().allocate(1, 2)) {
+        try (Region region =
+                builder(memory).withPopulate(true).withLock(true).withGuardPages(false).build().allocate(1, 2)) {
             region.grow(1);
             region.decommit(0, WASM_PAGE);
             region.recommit(0, WASM_PAGE);
         }
-        assertEquals(List.of("reserve(131072, 4096, default)", "commit(+65536, default)", "populate(+65536)", "lock(+65536)",
+        assertEquals(List.of("reserve(131072, 4096, default)", "commit(+65536, default)", "populate(+65536)",
+                "lock(+65536)",
                 "commit(+65536, default)", "populate(+65536)", "lock(+65536)", "decommit(+65536)",
                 "commit(+65536, default)", "populate(+65536)", "lock(+65536)", "release(131072)"), memory.calls());
     }

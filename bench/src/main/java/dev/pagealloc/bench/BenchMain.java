@@ -172,7 +172,8 @@ public final class BenchMain {
                 System.getProperty("os.name"), System.getProperty("os.version"), System.getProperty("os.arch"),
                 Runtime.getRuntime().availableProcessors(), Native.VERSION, c.compiler().orElse("no C compiler used")));
         report.append("Ours: provider \"").append(Allocators.PLATFORM).append("\", ")
-                .append(Allocators.SYSTEM_PAGE_BYTES).append("-byte logical pages, no guard pages (like for like with raw"
+                .append(Allocators.SYSTEM_PAGE_BYTES).append("-byte logical pages, no guard pages (like for like "
+                + "with raw"
                 + " mmap). Medians of every measured iteration (JMH) or repetition (C), in ns/op.\n\n");
         report.append(ReportTable.render(results));
         for (String note : notes) {

@@ -39,12 +39,25 @@ final class BusyThreads implements AutoCloseable {
         sink = x;
     }
 
-    /** Stops the threads and waits for them to end. */
+    /**
+     * Stops the threads and waits for them to end. An interrupt does not cut the wait short (a
+     * spinning thread left behind would skew the next trial); it is kept as the thread's status.
+     */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         running = false;
+        boolean interrupted = false;
         for (Thread thread : threads) {
-            thread.join();
+            while (thread.isAlive()) {
+                try {
+                    thread.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -88,7 +88,8 @@ final class CBaseline {
             Path binary = dir.resolve("pagealloc_bench");
             exec(List.of(gcc.get().toString(), "-O2", "-fno-builtin", "-pthread", "-o", binary.toString(),
                     source.toString()), dir, COMPILE_TIMEOUT_SECONDS);
-            String output = exec(List.of(binary.toString(), Integer.toString(repetitions), Integer.toString(scalePercent)),
+            String output =
+                    exec(List.of(binary.toString(), Integer.toString(repetitions), Integer.toString(scalePercent)),
                     dir, RUN_TIMEOUT_SECONDS);
             return new Outcome(parse(output), Optional.of(version), Optional.empty());
         } catch (IOException | IllegalStateException e) {
@@ -116,14 +117,16 @@ final class CBaseline {
             }
             String[] fields = line.split("\\s+");
             if (fields.length < 2) {
-                throw new IllegalStateException("unexpected C baseline line \"" + line + "\": expected a name and samples");
+                throw new IllegalStateException("unexpected C baseline line \"" + line
+                        + "\": expected a name and samples");
             }
             double[] values = new double[fields.length - 1];
             for (int i = 1; i < fields.length; i++) {
                 try {
                     values[i - 1] = Double.parseDouble(fields[i]);
                 } catch (NumberFormatException e) {
-                    throw new IllegalStateException("unexpected C baseline line \"" + line + "\": " + e.getMessage(), e);
+                    throw new IllegalStateException("unexpected C baseline line \"" + line + "\": " + e.getMessage(),
+                            e);
                 }
             }
             samples.put(fields[0], values);
@@ -131,7 +134,8 @@ final class CBaseline {
         return samples;
     }
 
-    private static String exec(List<String> command, Path dir, long timeoutSeconds) throws IOException, InterruptedException {
+    private static String exec(List<String> command, Path dir, long timeoutSeconds) throws IOException,
+            InterruptedException {
         Path out = dir.resolve("stdout.txt");
         Path err = dir.resolve("stderr.txt");
         Process process = new ProcessBuilder(command).directory(dir.toFile())

@@ -42,22 +42,33 @@ final class FfmLibc implements AutoCloseable {
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
     /** {@code void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)}. */
+    // SAFETY: this descriptor and the next two transcribe <sys/mman.h> on LP64 Linux (size_t, off_t
+    // and pointers are 64 bits), and every caller passes a range it mapped itself.
+    @SuppressWarnings("restricted")
     private static final MethodHandle MMAP = LINKER.downcallHandle(LIBC.findOrThrow("mmap"),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG),
+            CAPTURE_ERRNO);
     /** {@code int mprotect(void *addr, size_t length, int prot)}. */
+    @SuppressWarnings("restricted") // see the SAFETY line above MMAP
     private static final MethodHandle MPROTECT = LINKER.downcallHandle(LIBC.findOrThrow("mprotect"),
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
     /** {@code int munmap(void *addr, size_t length)}. */
+    @SuppressWarnings("restricted") // see the SAFETY line above MMAP
     private static final MethodHandle MUNMAP = LINKER.downcallHandle(LIBC.findOrThrow("munmap"),
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
 
     private static final FunctionDescriptor LABS_DESCRIPTOR = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG);
     /** {@code long labs(long)}: a libc call that makes no system call. */
+    // SAFETY: this descriptor and the next two are labs's prototype in <stdlib.h> (long: 64 bits on
+    // LP64); labs touches no memory.
+    @SuppressWarnings("restricted")
     static final MethodHandle LABS = LINKER.downcallHandle(LIBC.findOrThrow("labs"), LABS_DESCRIPTOR);
     /** The same, as a critical call: no thread-state transition, no safepoint during the call. */
+    @SuppressWarnings("restricted") // see the SAFETY line above LABS
     static final MethodHandle LABS_CRITICAL = LINKER.downcallHandle(LIBC.findOrThrow("labs"), LABS_DESCRIPTOR,
             Linker.Option.critical(false));
     /** The same with errno captured, as every system call of the backend is bound. */
+    @SuppressWarnings("restricted") // see the SAFETY line above LABS
     static final MethodHandle LABS_CAPTURE_ERRNO = LINKER.downcallHandle(LIBC.findOrThrow("labs"), LABS_DESCRIPTOR,
             CAPTURE_ERRNO);
 
@@ -117,6 +128,7 @@ final class FfmLibc implements AutoCloseable {
      * @param address the first byte; mapped readable and writable
      * @param byteSize the length, in bytes
      */
+    @SuppressWarnings("restricted") // see the SAFETY line
     static MemorySegment rawView(long address, long byteSize) {
         // SAFETY: callers pass a range they mapped read-write and use the view only until they
         // unmap it themselves; nothing else holds it.

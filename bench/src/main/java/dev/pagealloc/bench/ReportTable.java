@@ -52,7 +52,8 @@ final class ReportTable {
             growRow("1GiB", "1 GiB", new Target("ours <= 1.2 x ours at 1 MiB",
                     r -> ratio(r, GROW_1GIB_OURS, GROW_1MIB_OURS), 1.2)),
             new Row("protect flip, 1 written page", key(ProtectBenchmark.class, "ours"),
-                    key(ProtectBenchmark.class, "rawFfm"), key(ProtectBenchmark.class, "jna"), cKey("protect_flip"), null),
+                    key(ProtectBenchmark.class, "rawFfm"), key(ProtectBenchmark.class, "jna"), cKey("protect_flip"),
+                    null),
             new Row("labs() call, no system call: FFM downcall", LABS_OURS, null, LABS_JNA, LABS_C,
                     bindingTarget(LABS_OURS)),
             new Row("labs() call: FFM critical(false)", key(BindingBenchmark.class, "ffmCritical"), null, LABS_JNA,
@@ -67,7 +68,8 @@ final class ReportTable {
     private static Row growRow(String param, String label, Target target) {
         String p = "regionBytes=" + param;
         return new Row("grow by 1 page, " + label + " region", key(GrowBenchmark.class, "ours", p),
-                key(GrowBenchmark.class, "rawFfm", p), key(GrowBenchmark.class, "jna", p), cKey("grow_" + param), target);
+                key(GrowBenchmark.class, "rawFfm", p), key(GrowBenchmark.class, "jna", p), cKey("grow_" + param),
+                target);
     }
 
     private static Target bindingTarget(String oursKey) {
@@ -112,7 +114,8 @@ final class ReportTable {
             lines.add("");
             lines.add("C floor of a writable page in one call, mmap(RW) + write + munmap: "
                     + nanos(mmapReadWrite.getAsDouble()) + " ns/op"
-                    + (cycle.isPresent() ? "; ours/that = " + ratio(cycle.getAsDouble() / mmapReadWrite.getAsDouble()) : ""));
+                    + (cycle.isPresent() ? "; ours/that = " + ratio(cycle.getAsDouble() / mmapReadWrite.getAsDouble())
+                    : ""));
         }
         return String.join("\n", lines) + "\n";
     }

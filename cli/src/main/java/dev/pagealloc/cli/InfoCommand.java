@@ -87,7 +87,8 @@ final class InfoCommand {
         report.put("wxStrategies", caps.wxStrategies().stream().map(Enum::name).sorted().toList());
         report.put("addressBits", caps.addressBits());
         report.put("overcommit", caps.overcommit().name().toLowerCase());
-        report.put("memoryLimitBytes", caps.memoryLimitBytes().isPresent() ? caps.memoryLimitBytes().getAsLong() : null);
+        report.put("memoryLimitBytes", caps.memoryLimitBytes().isPresent() ? caps.memoryLimitBytes().getAsLong()
+                : null);
         report.put("totalMemoryBytes", caps.totalMemoryBytes());
         report.put("processors", caps.processors());
         return report;
@@ -120,7 +121,8 @@ final class InfoCommand {
                 : caps.wxStrategies().stream().map(Enum::name).sorted().collect(Collectors.joining(", ")));
         row(out, "user address bits", Integer.toString(caps.addressBits()));
         row(out, "overcommit", caps.overcommit().name().toLowerCase());
-        row(out, "memory limit (cgroup)", caps.memoryLimitBytes().isPresent() ? gib(caps.memoryLimitBytes().getAsLong()) : "none");
+        row(out, "memory limit (cgroup)", caps.memoryLimitBytes().isPresent() ? gib(caps.memoryLimitBytes().getAsLong())
+                : "none");
         row(out, "memory", gib(caps.totalMemoryBytes()) + ", " + caps.processors() + " processors");
     }
 

@@ -65,7 +65,8 @@ final class TourCommand {
         long before = region.grow(3);
         say("grow returned " + before + " (the old size); base " + Units.hex(region.address())
                 + (region.address() == base ? " unchanged" : " MOVED") + "; the old view still reads "
-                + view.get(ValueLayout.JAVA_INT, 0) + "; fresh page reads " + region.segment().get(ValueLayout.JAVA_INT, WASM_PAGE));
+                + view.get(ValueLayout.JAVA_INT, 0) + "; fresh page reads "
+                + region.segment().get(ValueLayout.JAVA_INT, WASM_PAGE));
         kernel(start, end, "now 256 KiB rw-p");
 
         heading("protect(0, 64 KiB, READ): the kernel makes it read-only and every older view is invalidated");
@@ -77,7 +78,8 @@ final class TourCommand {
             say("stale view -> IllegalStateException: " + e.getMessage());
         }
         MemorySegment readOnly = region.segment(0, WASM_PAGE);
-        say("a new view is read-only: isReadOnly()=" + readOnly.isReadOnly() + ", reads " + readOnly.get(ValueLayout.JAVA_INT, 0));
+        say("a new view is read-only: isReadOnly()=" + readOnly.isReadOnly() + ", reads "
+                + readOnly.get(ValueLayout.JAVA_INT, 0));
         try {
             readOnly.set(ValueLayout.JAVA_INT, 0, 7);
             say("UNEXPECTED: the read-only view accepted a write");
@@ -124,8 +126,9 @@ final class TourCommand {
             try (Region region = thp.allocate(2, 2)) {
                 say("region at " + Units.hex(region.address()) + ", applied " + region.appliedOptions().hugePages());
                 if (ProcView.available()) {
-                    say("smaps AnonHugePages: " + ProcView.smapsKb(region.address(), region.address() + region.byteSize(),
-                            "AnonHugePages") + " kB (THP mode " + caps.transparentHugePages().name().toLowerCase() + ")");
+                    long end = region.address() + region.byteSize();
+                    say("smaps AnonHugePages: " + ProcView.smapsKb(region.address(), end, "AnonHugePages")
+                            + " kB (THP mode " + caps.transparentHugePages().name().toLowerCase() + ")");
                 }
             }
         } catch (PageAllocatorException e) {
@@ -137,13 +140,14 @@ final class TourCommand {
         long free = caps.hugePageSize(TWO_MIB).map(Capabilities.HugePageSize::freePages).orElse(0L);
         say("pool of 2 MiB pages: " + free + " free");
         try {
-            PageAllocator explicit = PageAllocator.builder().withPageBytes(TWO_MIB).withHugePages(HugePages.explicit(TWO_MIB)).build();
+            PageAllocator explicit =
+                    PageAllocator.builder().withPageBytes(TWO_MIB).withHugePages(HugePages.explicit(TWO_MIB)).build();
             try (Region region = explicit.allocate(1, 1)) {
                 region.segment().set(ValueLayout.JAVA_LONG, 0, 1);
                 say("allocated at " + Units.hex(region.address()));
                 if (ProcView.available()) {
-                    say("smaps KernelPageSize: " + ProcView.smapsKb(region.address(), region.address() + region.byteSize(),
-                            "KernelPageSize") + " kB");
+                    long end = region.address() + region.byteSize();
+                    say("smaps KernelPageSize: " + ProcView.smapsKb(region.address(), end, "KernelPageSize") + " kB");
                 }
             }
         } catch (PageAllocatorException e) {

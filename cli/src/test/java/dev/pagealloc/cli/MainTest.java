@@ -39,7 +39,8 @@ class MainTest {
         String json = out.toString(StandardCharsets.UTF_8).strip();
         assertTrue(json.startsWith("{") && json.endsWith("}") && json.lines().count() == 1, json);
         for (String key : List.of("provider", "providers", "pageSize", "allocationGranularity", "hugePageSizes",
-                "hugePagesFree", "transparentHugePages", "numaNodes", "memoryTagging", "protectionKeys", "addressBits")) {
+                "hugePagesFree", "transparentHugePages", "numaNodes", "memoryTagging", "protectionKeys",
+                "addressBits")) {
             assertTrue(json.contains("\"" + key + "\":"), () -> key + " missing from " + json);
         }
     }

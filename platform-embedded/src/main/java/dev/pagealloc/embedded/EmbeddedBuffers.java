@@ -35,6 +35,7 @@ final class EmbeddedBuffers {
     /** {@code void free(void *pointer)}, if the C library has it. */
     private static final Optional<MethodHandle> FREE = function("free", FunctionDescriptor.ofVoid(ADDRESS));
 
+    @SuppressWarnings("restricted") // see the SAFETY line
     private static Optional<MethodHandle> function(String name, FunctionDescriptor descriptor) {
         Linker linker = Linker.nativeLinker();
         // SAFETY: calloc and free are the C standard's (C11 7.22.3), and each descriptor is their
@@ -100,6 +101,7 @@ final class EmbeddedBuffers {
         // and the reservations of its regions never deallocated, are dropped first: the registry
         // may not have processed that page table's end yet, while the C library may hand the same
         // bytes to the next buffer at once.
+        @SuppressWarnings("restricted") // see the SAFETY line
         MemorySegment whole = block.reinterpret(blockBytes, Arena.ofAuto(),
                 unbounded -> call(() -> {
                     BufferClaims.forget(blockAddress, blockBytes);

@@ -153,7 +153,8 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
         if (first < 0) {
             long free = pageCount - used.cardinality();
             throw new SystemCallException(call, 12, "ENOMEM", "no free run of " + wanted + " pages aligned to "
-                    + alignmentBytes + " bytes in the embedded buffer of " + buffer.byteSize() + " bytes (" + free * PAGE_BYTES
+                    + alignmentBytes + " bytes in the embedded buffer of " + buffer.byteSize() + " bytes ("
+                    + free * PAGE_BYTES
                     + " bytes free, largest free run " + largestFreeRun() * PAGE_BYTES + " bytes); raise "
                     + EmbeddedPlatformProvider.BUFFER_BYTES_PROPERTY + " or pass a larger static buffer");
         }
@@ -210,7 +211,8 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
     @Override
     public synchronized void protect(long address, long byteSize, Protection protection) throws SystemCallException {
         if (protection == Protection.READ_EXECUTE) {
-            throw new SystemCallException("embedded.protect(" + Units.hex(address) + ", " + byteSize + ", READ_EXECUTE)",
+            throw new SystemCallException("embedded.protect(" + Units.hex(address) + ", " + byteSize
+                    + ", READ_EXECUTE)",
                     95, "ENOTSUP", "the embedded buffer is ordinary data memory that the CPU does not execute");
         }
         int first = page(address);
@@ -258,7 +260,8 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
         Integer pages = reservations.get(first);
         if (pages == null || pages != pageCount(byteSize)) {
             String reserved = pages == null ? "none" : pages * PAGE_BYTES + " bytes";
-            throw new SystemCallException("embedded.release(" + Units.hex(address) + ", " + byteSize + ")", 22, "EINVAL",
+            throw new SystemCallException("embedded.release(" + Units.hex(address) + ", " + byteSize + ")", 22,
+                    "EINVAL",
                     "not a reservation of the embedded buffer (reserved here: " + reserved + ")");
         }
         reservations.remove(first);
@@ -279,7 +282,8 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
      */
     @Override
     public void lock(long address, long byteSize) {
-        throw new UnsupportedOperationException("the embedded provider makes no system call and cannot lock pages in memory");
+        throw new UnsupportedOperationException("the embedded provider makes no system call and cannot lock pages "
+                + "in memory");
     }
 
     /**
@@ -317,6 +321,7 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
     }
 
     @Override
+    @SuppressWarnings("restricted") // see the two SAFETY lines
     public MemorySegment view(long address, long byteSize, Arena arena) {
         if (pinning.putIfAbsent(arena, Boolean.TRUE) == null) {
             EmbeddedVirtualMemory keep = this;

@@ -39,6 +39,7 @@ class EmbeddedGuardTest {
     /** Writes one byte where no view reaches, as stray native code would, and returns what was there. */
     private static byte strayWrite(long address, byte value) {
         // SAFETY: the address lies inside the embedded buffer, which is ordinary allocated memory.
+        @SuppressWarnings("restricted") // see the SAFETY line
         MemorySegment raw = MemorySegment.ofAddress(address).reinterpret(1);
         byte before = raw.get(JAVA_BYTE, 0);
         raw.set(JAVA_BYTE, 0, value);
@@ -135,6 +136,7 @@ class EmbeddedGuardTest {
         long start = region.address() - region.guardBeforeBytes();
         long end = start + region.reservedBytes();
         // SAFETY: the whole reservation lies inside the embedded buffer.
+        @SuppressWarnings("restricted") // see the SAFETY line
         MemorySegment raw = MemorySegment.ofAddress(start).reinterpret(end - start);
         for (long offset = 0; offset < raw.byteSize(); offset++) {
             long address = start + offset;

@@ -75,7 +75,8 @@ class EmbeddedProviderTest {
                     () -> PageAllocator.builder().withPlatform("embedded").build());
             assertEquals("open(pagealloc.embedded.bufferBytes=lots): not a number of bytes", e.getMessage());
             System.setProperty(EmbeddedPlatformProvider.BUFFER_BYTES_PROPERTY, "0");
-            e = assertThrows(IllegalArgumentException.class, () -> PageAllocator.builder().withPlatform("embedded").build());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> PageAllocator.builder().withPlatform("embedded").build());
             assertEquals("open(pagealloc.embedded.bufferBytes=0): must be a positive number of bytes", e.getMessage());
             System.clearProperty(EmbeddedPlatformProvider.BUFFER_BYTES_PROPERTY);
             assertEquals(EmbeddedPlatformProvider.DEFAULT_BUFFER_BYTES,
@@ -111,7 +112,8 @@ class EmbeddedProviderTest {
         try (Region region = lenient.allocate(1, 1)) {
             assertEquals(NumaPolicy.none(), region.appliedOptions().numaPolicy());
             assertFalse(region.appliedOptions().locked());
-            assertEquals(2, region.appliedOptions().downgrades().size(), region.appliedOptions().downgrades()::toString);
+            assertEquals(2, region.appliedOptions().downgrades().size(),
+                    region.appliedOptions().downgrades()::toString);
         }
     }
 
@@ -165,7 +167,8 @@ class EmbeddedProviderTest {
             long wanted = 16 * WASM_PAGE + 2 * PAGE;
             assertEquals("allocate(initialPages=0, maximumPages=16): cannot reserve " + wanted + " bytes: "
                     + "embedded.reserve(byteSize=" + wanted + ", alignmentBytes=4096) -> ENOMEM (12): no free run of "
-                    + wanted / PAGE + " pages aligned to 4096 bytes in the embedded buffer of 1048576 bytes (1048576 bytes"
+                    + wanted / PAGE
+                    + " pages aligned to 4096 bytes in the embedded buffer of 1048576 bytes (1048576 bytes"
                     + " free, largest free run 1048576 bytes); raise pagealloc.embedded.bufferBytes or pass a larger"
                     + " static buffer", e.getMessage());
             assertEquals("ENOMEM", e.errorName());

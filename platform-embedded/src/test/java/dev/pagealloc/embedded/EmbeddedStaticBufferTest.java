@@ -71,6 +71,7 @@ class EmbeddedStaticBufferTest {
         try (Region region = owner.allocate(1, 2)) {
             // SAFETY: the region's first page is committed and outlives this segment, which is only
             // handed to the builder (and refused).
+            @SuppressWarnings("restricted") // see the SAFETY line
             MemorySegment alias = MemorySegment.ofAddress(region.address()).reinterpret(region.byteSize());
             IllegalArgumentException e = refused(alias);
             assertTrue(e.getMessage().contains("are already managed by another embedded allocator"), e.getMessage());
@@ -156,6 +157,7 @@ class EmbeddedStaticBufferTest {
     void shouldAcceptAGlobalBufferMadeFromAnAddress() {
         MemorySegment memory = Arena.global().allocate(MIB, PAGE);
         // SAFETY: the global arena never frees `memory`, so this alias stays valid for the whole run.
+        @SuppressWarnings("restricted") // see the SAFETY line
         MemorySegment alias = MemorySegment.ofAddress(memory.address()).reinterpret(MIB);
         PageAllocator allocator = over(alias);
         try (Region region = allocator.allocate(1, 2)) {
@@ -168,6 +170,7 @@ class EmbeddedStaticBufferTest {
     void shouldRefuseABufferLargerThanThePageTableWithIllegalArgumentException() {
         long nineTebibytes = 9L << 40;
         // SAFETY: never accessed: the provider must refuse it before touching a byte.
+        @SuppressWarnings("restricted") // see the SAFETY line
         MemorySegment huge = MemorySegment.ofAddress(1L << 32).reinterpret(nineTebibytes);
         IllegalArgumentException e = refused(huge);
         assertEquals(operation(huge) + "the buffer holds 2415919104 pages of 4096 bytes; the embedded page table"

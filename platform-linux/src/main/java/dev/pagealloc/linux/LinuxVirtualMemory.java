@@ -128,7 +128,8 @@ final class LinuxVirtualMemory implements VirtualMemory {
     @Override
     public long reserve(long byteSize, long alignmentBytes, Backing backing) throws SystemCallException {
         if (backing.memoryTagging().enabled()) {
-            throw new UnsupportedOperationException("memory tagging (PROT_MTE) is not implemented by the Linux backend");
+            throw new UnsupportedOperationException("memory tagging (PROT_MTE) is not implemented by the Linux "
+                    + "backend");
         }
         long address = AlignedReservation.reserve(byteSize, alignmentBytes, pageBytes, mapBytes -> {
             long raw = kernel.mmap(0, mapBytes, PROT_NONE, RESERVE_FLAGS, -1, 0);
@@ -332,7 +333,8 @@ final class LinuxVirtualMemory implements VirtualMemory {
         }
         long maxnode = (long) nodemask.length * Long.SIZE + 1;
         if (kernel.mbind(address, byteSize, mode, nodemask, maxnode, 0) != 0) {
-            throw failure("mbind(" + Units.hex(address) + ", " + byteSize + ", " + LinuxAbi.policyName(mode) + ", nodes="
+            throw failure("mbind(" + Units.hex(address) + ", " + byteSize + ", " + LinuxAbi.policyName(mode)
+                    + ", nodes="
                     + nodes + ", " + maxnode + ", 0)");
         }
     }

@@ -32,8 +32,10 @@ public final class CycleChild {
         cycle(allocator, cycles);
         long millis = (System.nanoTime() - start) / 1_000_000;
         System.gc();
-        System.out.println("mappings=" + mappingsBefore + "," + view.mappingCount().orElseThrow() + " rss=" + rssBefore + ","
-                + view.residentSetBytes().orElseThrow() + " millis=" + millis + " live=" + allocator.statistics().liveRegions()
+        System.out.println("mappings=" + mappingsBefore + "," + view.mappingCount().orElseThrow() + " rss=" + rssBefore
+                + ","
+                + view.residentSetBytes().orElseThrow() + " millis=" + millis + " live="
+                + allocator.statistics().liveRegions()
                 + " committed=" + allocator.statistics().committedBytes());
     }
 

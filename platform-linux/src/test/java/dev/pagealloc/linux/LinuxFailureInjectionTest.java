@@ -78,7 +78,8 @@ class LinuxFailureInjectionTest {
         KernelException e = assertThrows(KernelException.class, () -> region.grow(4));
 
         assertEquals("grow(additionalPages=4): cannot commit 262144 bytes at " + Units.hex(next) + ": mprotect("
-                + Units.hex(next) + ", 262144, PROT_READ|PROT_WRITE) -> ENOMEM (12): Cannot allocate memory", e.getMessage());
+                + Units.hex(next) + ", 262144, PROT_READ|PROT_WRITE) -> ENOMEM (12): Cannot allocate memory",
+                e.getMessage());
         assertEquals("ENOMEM", e.errorName());
         assertEquals(2, region.pages(), "the failed grow added no page");
         assertEquals(List.of(new KernelView.Mapping(next, next + 262144, Protection.NONE)),

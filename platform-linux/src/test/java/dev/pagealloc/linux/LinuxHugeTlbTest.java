@@ -67,7 +67,8 @@ class LinuxHugeTlbTest {
 
     private long kernelPageKilobytes(long address, long byteSize) {
         List<ProcKernelView.Smaps> smaps = view.smaps(address, byteSize);
-        assertEquals(1, smaps.stream().mapToLong(s -> s.kilobytes("KernelPageSize")).distinct().count(), smaps::toString);
+        assertEquals(1, smaps.stream().mapToLong(s -> s.kilobytes("KernelPageSize")).distinct().count(),
+                smaps::toString);
         return smaps.getFirst().kilobytes("KernelPageSize");
     }
 

@@ -90,13 +90,16 @@ class LinuxPageAllocatorTest implements RegionLifecycleContract, ViewContract, A
             assertEquals(c.policy(), region.appliedOptions().numaPolicy());
             for (long offset = 0; offset < region.byteSize(); offset += capabilities.pageBytes()) {
                 long address = region.address() + offset;
-                assertArrayEquals(new long[] {c.mode(), 1}, view.policyOf(address), c.policy() + ": mode and mask at +" + offset);
-                assertEquals(0, view.numaNodeOf(address).orElseThrow(), c.policy() + ": node of the page at +" + offset);
+                assertArrayEquals(new long[] {c.mode(), 1}, view.policyOf(address), c.policy() + ": mode and mask at +"
+                        + offset);
+                assertEquals(0, view.numaNodeOf(address).orElseThrow(), c.policy() + ": node of the page at +"
+                        + offset);
             }
             region.grow(4);
             region.segment().fill((byte) 1);
             long last = region.address() + region.byteSize() - capabilities.pageBytes();
-            assertArrayEquals(new long[] {c.mode(), 1}, view.policyOf(last), c.policy() + ": grown pages keep the policy");
+            assertArrayEquals(new long[] {c.mode(), 1}, view.policyOf(last), c.policy()
+                    + ": grown pages keep the policy");
             assertEquals(0, view.numaNodeOf(last).orElseThrow());
             region.deallocate();
         }
@@ -110,7 +113,8 @@ class LinuxPageAllocatorTest implements RegionLifecycleContract, ViewContract, A
         List<Integer> nodes = capabilities.numaNodes().stream().map(Capabilities.NumaNode::id).toList();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> builder().withNumaPolicy(NumaPolicy.bind(missing)).build());
-        assertEquals("build(numaPolicy=Bind[nodes=[" + missing + "]]): NUMA node " + missing + " does not exist; nodes: "
+        assertEquals("build(numaPolicy=Bind[nodes=[" + missing + "]]): NUMA node " + missing
+                + " does not exist; nodes: "
                 + nodes, e.getMessage());
         Region region = allocate(allocator(b -> b), 1, 1);
         region.segment().set(JAVA_BYTE, 0, (byte) 1);
@@ -125,7 +129,8 @@ class LinuxPageAllocatorTest implements RegionLifecycleContract, ViewContract, A
         region.grow(4);
         assertEquals(region.committedBytes(), view.residentBytes(region.address(), region.committedBytes()).getAsLong(),
                 "resident right after grow");
-        long tail = region.reservedBytes() - region.guardBeforeBytes() - region.committedBytes() - region.guardAfterBytes();
+        long tail = region.reservedBytes() - region.guardBeforeBytes() - region.committedBytes()
+                - region.guardAfterBytes();
         assertEquals(0, view.residentBytes(region.address() + region.committedBytes(), tail).getAsLong(),
                 "nothing resident in the reserved tail");
     }
@@ -136,13 +141,15 @@ class LinuxPageAllocatorTest implements RegionLifecycleContract, ViewContract, A
         Region region = allocate(allocator(b -> b.withLock(true)), 4, 8);
         long half = region.committedBytes() / 2;
         assertEquals(before + region.committedBytes(), view.lockedBytes().orElseThrow(), "VmLck after allocate");
-        assertEquals(region.committedBytes(), view.residentBytes(region.address(), region.committedBytes()).getAsLong());
+        assertEquals(region.committedBytes(),
+                view.residentBytes(region.address(), region.committedBytes()).getAsLong());
         region.segment().fill((byte) 7);
         region.discard(0, half);
         assertEquals(0, region.segment().get(JAVA_BYTE, 0), "discarded locked pages read zero");
         assertEquals(7, region.segment().get(JAVA_BYTE, half));
         region.decommit(0, half);
-        assertEquals(0, view.residentBytes(region.address(), half).getAsLong(), "decommitted locked pages leave memory");
+        assertEquals(0, view.residentBytes(region.address(), half).getAsLong(),
+                "decommitted locked pages leave memory");
         assertEquals(before + half, view.lockedBytes().orElseThrow(), "VmLck after decommitting half");
         region.recommit(0, half);
         assertEquals(before + region.committedBytes(), view.lockedBytes().orElseThrow(), "VmLck after recommit");
@@ -205,7 +212,8 @@ class LinuxPageAllocatorTest implements RegionLifecycleContract, ViewContract, A
         long rssBefore = Long.parseLong(m.group(3));
         long rssAfter = Long.parseLong(m.group(4));
         System.out.println("100000 allocate(1 page)+write+deallocate cycles: " + m.group(5) + " ms; mappings "
-                + mappingsBefore + " -> " + mappingsAfter + "; RSS " + rssBefore / 1024 + " -> " + rssAfter / 1024 + " KiB");
+                + mappingsBefore + " -> " + mappingsAfter + "; RSS " + rssBefore / 1024 + " -> " + rssAfter / 1024
+                + " KiB");
         assertTrue(mappingsAfter <= mappingsBefore + mappingCountSlack(),
                 () -> "mappings grew from " + mappingsBefore + " to " + mappingsAfter);
         // One leaked page per cycle would be 390 MiB; the code cache and metaspace move by a few MiB.

@@ -25,9 +25,9 @@ import java.util.OptionalLong;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link LinuxProbe} over fake {@code /proc} and {@code /sys} trees (every file it parses, and
@@ -78,7 +78,8 @@ class LinuxProbeTest {
         write("proc/self/cgroup", "0::/user.slice/app.scope\n");
         write("sys/fs/cgroup/user.slice/memory.max", "1073741824\n");
         write("sys/fs/cgroup/user.slice/app.scope/memory.max", "max\n");
-        write("proc/cpuinfo", "processor\t: 0\nflags\t\t: fpu sse2 pku ospke avx2\naddress sizes\t: 46 bits physical, 48 bits virtual\n");
+        write("proc/cpuinfo", "processor\t: 0\nflags\t\t: fpu sse2 pku ospke avx2\naddress sizes\t: 46 bits "
+                + "physical, 48 bits virtual\n");
 
         Capabilities c = probe("amd64").probe();
 

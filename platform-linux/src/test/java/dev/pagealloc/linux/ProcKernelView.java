@@ -181,7 +181,8 @@ final class ProcKernelView implements KernelView {
         List<Smaps> entries = new ArrayList<>();
         Smaps current = null;
         for (String line : lines("/proc/self/smaps")) {
-            if (Character.digit(line.charAt(0), 16) >= 0 && line.indexOf('-') > 0 && line.indexOf('-') < line.indexOf(' ')) {
+            if (Character.digit(line.charAt(0), 16) >= 0 && line.indexOf('-') > 0
+                    && line.indexOf('-') < line.indexOf(' ')) {
                 long[] range = range(line);
                 boolean overlaps = Long.compareUnsigned(range[1], address) > 0
                         && Long.compareUnsigned(range[0], address + byteSize) < 0;
@@ -206,7 +207,8 @@ final class ProcKernelView implements KernelView {
     private OptionalLong statusKilobytes(String field) {
         for (String line : lines("/proc/self/status")) {
             if (line.startsWith(field + ":")) {
-                return OptionalLong.of(Long.parseLong(line.substring(field.length() + 1).replace("kB", "").strip()) * 1024);
+                String kilobytes = line.substring(field.length() + 1).replace("kB", "").strip();
+                return OptionalLong.of(Long.parseLong(kilobytes) * 1024);
             }
         }
         return OptionalLong.empty();
@@ -232,7 +234,8 @@ final class ProcKernelView implements KernelView {
     private static long[] range(String line) {
         int dash = line.indexOf('-');
         int space = line.indexOf(' ');
-        return new long[] {Long.parseUnsignedLong(line, 0, dash, 16), Long.parseUnsignedLong(line, dash + 1, space, 16)};
+        return new long[] {Long.parseUnsignedLong(line, 0, dash, 16),
+                Long.parseUnsignedLong(line, dash + 1, space, 16)};
     }
 
     private static String permissions(String line) {

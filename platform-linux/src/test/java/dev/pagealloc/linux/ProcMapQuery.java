@@ -82,7 +82,8 @@ final class ProcMapQuery {
             if (result != 0) {
                 return Optional.empty(); // ENOENT: nothing at or above; ENOTTY: no such ioctl
             }
-            return Optional.of(new long[] {query.get(JAVA_LONG, 24), query.get(JAVA_LONG, 32), query.get(JAVA_LONG, 40)});
+            return Optional.of(new long[] {query.get(JAVA_LONG, 24), query.get(JAVA_LONG, 32),
+                    query.get(JAVA_LONG, 40)});
         } catch (Throwable t) {
             throw new AssertionError("ioctl downcall failed", t);
         }

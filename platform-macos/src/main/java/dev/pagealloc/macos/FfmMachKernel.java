@@ -85,6 +85,7 @@ final class FfmMachKernel implements MachKernel {
     }
 
     @Override
+    @SuppressWarnings("restricted") // see the SAFETY line
     public int machTaskSelf() {
         MemorySegment variable = LIBSYSTEM.find("mach_task_self_").orElseThrow(() -> new UnsupportedOperationException(
                 "mach_task_self_: no such variable here (os.name=" + System.getProperty("os.name") + ")"));
@@ -226,6 +227,7 @@ final class FfmMachKernel implements MachKernel {
         }
     }
 
+    @SuppressWarnings("restricted") // see the SAFETY line
     private static String cString(MemorySegment pointer) {
         // SAFETY: mach_error_string and strerror return NUL-terminated static strings shorter than 1 KiB.
         return pointer.address() == 0 ? "" : pointer.reinterpret(1024).getString(0);

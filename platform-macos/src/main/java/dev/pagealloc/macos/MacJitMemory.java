@@ -142,7 +142,8 @@ final class MacJitMemory implements ExecutableMemory {
             int kr = memory.kernel().machVmRemap(memory.task(), target, byteSize, 0, flags, memory.task(), address, 0,
                     current, maximum, MachAbi.VM_INHERIT_NONE);
             if (kr != KERN_SUCCESS) {
-                throw memory.kern("mach_vm_remap(mach_task_self(), &0x0, " + byteSize + ", 0, " + MachAbi.allocateFlagsName(flags)
+                throw memory.kern("mach_vm_remap(mach_task_self(), &0x0, " + byteSize + ", 0, "
+                        + MachAbi.allocateFlagsName(flags)
                         + ", mach_task_self(), " + Units.hex(address) + ", FALSE, VM_INHERIT_NONE)", kr);
             }
             long alias = target.get(JAVA_LONG, 0);
@@ -151,7 +152,8 @@ final class MacJitMemory implements ExecutableMemory {
             } catch (SystemCallException e) {
                 int undo = memory.kernel().machVmDeallocate(memory.task(), alias, byteSize);
                 if (undo != KERN_SUCCESS) {
-                    e.addSuppressed(memory.kern("mach_vm_deallocate(mach_task_self(), " + Units.hex(alias) + ", " + byteSize + ")", undo));
+                    e.addSuppressed(memory.kern("mach_vm_deallocate(mach_task_self(), " + Units.hex(alias) + ", "
+                            + byteSize + ")", undo));
                 }
                 throw e;
             }

@@ -88,7 +88,8 @@ final class MacPurgeableMemory implements PurgeableMemory {
     @Override
     public long allocate(long byteSize) throws SystemCallException {
         if (byteSize <= 0 || byteSize % memory.pageBytes() != 0) {
-            throw new IllegalArgumentException("allocatePurgeable(byteSize=" + byteSize + "): not a positive multiple of the page size "
+            throw new IllegalArgumentException("allocatePurgeable(byteSize=" + byteSize
+                    + "): not a positive multiple of the page size "
                     + memory.pageBytes());
         }
         int flags = MachAbi.VM_FLAGS_ANYWHERE | MachAbi.VM_FLAGS_PURGABLE | MachAbi.vmMakeTag(memory.tag());
@@ -137,7 +138,8 @@ final class MacPurgeableMemory implements PurgeableMemory {
             int kr = memory.kernel().machVmPurgableControl(memory.task(), address, control, inOut);
             if (kr != KERN_SUCCESS) {
                 throw memory.kern("mach_vm_purgable_control(mach_task_self(), " + Units.hex(address) + ", "
-                        + (control == MachAbi.VM_PURGABLE_SET_STATE ? "VM_PURGABLE_SET_STATE, &" + state : "VM_PURGABLE_GET_STATE")
+                        + (control == MachAbi.VM_PURGABLE_SET_STATE ? "VM_PURGABLE_SET_STATE, &" + state
+                        : "VM_PURGABLE_GET_STATE")
                         + ")", kr);
             }
             return Volatility.of(inOut.get(JAVA_INT, 0));

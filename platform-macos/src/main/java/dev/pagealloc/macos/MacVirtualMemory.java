@@ -154,7 +154,8 @@ final class MacVirtualMemory implements VirtualMemory {
     public void commit(long address, long byteSize, Backing backing) throws SystemCallException {
         if (superpages(backing)) {
             // Fresh superpages, read-write and zero, in place of the reserved base pages.
-            allocate(address, byteSize, VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE | VM_FLAGS_SUPERPAGE_SIZE_2MB | MachAbi.vmMakeTag(tag));
+            allocate(address, byteSize,
+                    VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE | VM_FLAGS_SUPERPAGE_SIZE_2MB | MachAbi.vmMakeTag(tag));
             return;
         }
         // Reserved pages are fresh zero-fill memory (reserve and decommit make them so): opening
@@ -301,13 +302,15 @@ final class MacVirtualMemory implements VirtualMemory {
     void copyPages(long sourceAddress, long destinationAddress, long byteSize) throws SystemCallException {
         long mask = pageBytes() - 1;
         if (((sourceAddress | destinationAddress | byteSize) & mask) != 0 || byteSize < 0) {
-            throw new IllegalArgumentException("copyPages(sourceAddress=" + Units.hex(sourceAddress) + ", destinationAddress="
+            throw new IllegalArgumentException("copyPages(sourceAddress=" + Units.hex(sourceAddress)
+                    + ", destinationAddress="
                     + Units.hex(destinationAddress) + ", byteSize=" + byteSize + "): not multiples of the page size "
                     + pageBytes());
         }
         int kr = kernel.machVmCopy(task, sourceAddress, byteSize, destinationAddress);
         if (kr != KERN_SUCCESS) {
-            throw kern("mach_vm_copy(" + Units.hex(sourceAddress) + ", " + byteSize + ", " + Units.hex(destinationAddress) + ")", kr);
+            throw kern("mach_vm_copy(" + Units.hex(sourceAddress) + ", " + byteSize + ", "
+                    + Units.hex(destinationAddress) + ")", kr);
         }
     }
 

@@ -83,7 +83,10 @@ final class MachAbi {
     // <mach/vm_region.h>, <mach/vm_inherit.h>
     /** {@code VM_REGION_BASIC_INFO_64} = 9 ({@code <mach/vm_region.h>}). */
     static final int VM_REGION_BASIC_INFO_64 = 9;
-    /** {@code VM_REGION_BASIC_INFO_COUNT_64} = 9: {@code sizeof(vm_region_basic_info_data_64_t) / sizeof(int)}, 36 bytes. */
+    /**
+     * {@code VM_REGION_BASIC_INFO_COUNT_64} = 9: {@code sizeof(vm_region_basic_info_data_64_t) / sizeof(int)}, 36
+     * bytes.
+     */
     static final int VM_REGION_BASIC_INFO_COUNT_64 = 9;
     /** {@code VM_INHERIT_NONE} = 2 ({@code <mach/vm_inherit.h>}). */
     static final int VM_INHERIT_NONE = 2;

@@ -47,6 +47,7 @@ class MacExtrasSimulatedTest {
         return (MacVirtualMemory) kernel.provider().open(PlatformRequest.NONE);
     }
 
+    @SuppressWarnings("restricted") // see the SAFETY line
     private static MemorySegment bytes(long address, long byteSize) {
         // SAFETY: the simulation's pages are real host memory it owns until closed.
         return MemorySegment.ofAddress(address).reinterpret(byteSize);
@@ -139,9 +140,11 @@ class MacExtrasSimulatedTest {
 
         long plain = memory.reserve(size, memory.pageBytes(), dev.pagealloc.spi.Backing.DEFAULT);
         memory.commit(plain, size, dev.pagealloc.spi.Backing.DEFAULT);
-        SystemCallException e = assertThrows(SystemCallException.class, () -> purgeable.setState(plain, Volatility.VOLATILE));
+        SystemCallException e =
+                assertThrows(SystemCallException.class, () -> purgeable.setState(plain, Volatility.VOLATILE));
         assertEquals("mach_vm_purgable_control(mach_task_self(), " + dev.pagealloc.api.Units.hex(plain)
-                + ", VM_PURGABLE_SET_STATE, &VOLATILE) -> KERN_INVALID_ARGUMENT (4): (os/kern) invalid argument", e.getMessage());
+                + ", VM_PURGABLE_SET_STATE, &VOLATILE) -> KERN_INVALID_ARGUMENT (4): (os/kern) invalid argument",
+                e.getMessage());
         memory.release(plain, size);
     }
 
@@ -289,7 +292,8 @@ class MacExtrasSimulatedTest {
             long at = region.address() + 65536;
             assertEquals("grow(additionalPages=1): cannot commit 65536 bytes at " + dev.pagealloc.api.Units.hex(at)
                     + ": mach_vm_protect(mach_task_self(), " + dev.pagealloc.api.Units.hex(at)
-                    + ", 65536, FALSE, VM_PROT_READ|VM_PROT_WRITE) -> KERN_RESOURCE_SHORTAGE (6): (os/kern) resource shortage",
+                    + ", 65536, FALSE, VM_PROT_READ|VM_PROT_WRITE) -> KERN_RESOURCE_SHORTAGE (6): (os/kern) "
+                    + "resource shortage",
                     e.getMessage());
             assertEquals(1, region.pages(), "a failed grow leaves the region as it was");
         }

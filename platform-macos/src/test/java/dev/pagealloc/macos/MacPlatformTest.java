@@ -28,7 +28,8 @@ class MacPlatformTest {
     /** Each constant's value as the MacOSX SDK headers define it (header in the comment). */
     private static final Map<String, Long> HEADER_VALUES = new TreeMap<>(Map.ofEntries(
             // <mach/kern_return.h>
-            Map.entry("KERN_SUCCESS", 0L), Map.entry("KERN_INVALID_ADDRESS", 1L), Map.entry("KERN_PROTECTION_FAILURE", 2L),
+            Map.entry("KERN_SUCCESS", 0L), Map.entry("KERN_INVALID_ADDRESS", 1L),
+                    Map.entry("KERN_PROTECTION_FAILURE", 2L),
             Map.entry("KERN_NO_SPACE", 3L), Map.entry("KERN_INVALID_ARGUMENT", 4L), Map.entry("KERN_FAILURE", 5L),
             Map.entry("KERN_RESOURCE_SHORTAGE", 6L), Map.entry("KERN_NOT_SUPPORTED", 46L),
             // <mach/vm_prot.h>
@@ -40,12 +41,14 @@ class MacPlatformTest {
             Map.entry("VM_MEMORY_APPLICATION_SPECIFIC_1", 240L), Map.entry("SUPERPAGE_2MB_BYTES", 2L << 20),
             // <mach/vm_purgable.h>
             Map.entry("VM_PURGABLE_SET_STATE", 0L), Map.entry("VM_PURGABLE_GET_STATE", 1L),
-            Map.entry("VM_PURGABLE_NONVOLATILE", 0L), Map.entry("VM_PURGABLE_VOLATILE", 1L), Map.entry("VM_PURGABLE_EMPTY", 2L),
+            Map.entry("VM_PURGABLE_NONVOLATILE", 0L), Map.entry("VM_PURGABLE_VOLATILE", 1L),
+            Map.entry("VM_PURGABLE_EMPTY", 2L),
             // <mach/vm_region.h>, <mach/vm_inherit.h>
             Map.entry("VM_REGION_BASIC_INFO_64", 9L), Map.entry("VM_REGION_BASIC_INFO_COUNT_64", 9L),
             Map.entry("VM_INHERIT_NONE", 2L),
             // <sys/mman.h>
-            Map.entry("PROT_READ", 1L), Map.entry("PROT_WRITE", 2L), Map.entry("PROT_EXEC", 4L), Map.entry("MAP_PRIVATE", 2L),
+            Map.entry("PROT_READ", 1L), Map.entry("PROT_WRITE", 2L), Map.entry("PROT_EXEC", 4L),
+                    Map.entry("MAP_PRIVATE", 2L),
             Map.entry("MAP_JIT", 0x800L), Map.entry("MAP_ANON", 0x1000L), Map.entry("MAP_FAILED", -1L),
             Map.entry("MADV_WILLNEED", 3L), Map.entry("MADV_FREE_REUSABLE", 7L), Map.entry("MADV_FREE_REUSE", 8L),
             // <sys/errno.h>
@@ -86,7 +89,8 @@ class MacPlatformTest {
             assertEquals(m.getParameterCount(), d.argumentLayouts().size(), c + " arity");
             assertEquals(m.getReturnType() == void.class, d.returnLayout().isEmpty(), c + " returns");
         }
-        assertEquals(MachKernel.class.getDeclaredMethods().length - 2, declared.size(), "one declaration per method: " + declared.keySet());
+        assertEquals(MachKernel.class.getDeclaredMethods().length - 2, declared.size(), "one declaration per method: "
+                + declared.keySet());
     }
 
     private static String cName(String javaName) {
@@ -114,13 +118,15 @@ class MacPlatformTest {
         assertEquals("macos", provider.name());
         assertEquals(100, provider.priority());
         assertFalse(provider.support().supported());
-        assertEquals("os.name=" + System.getProperty("os.name") + ": the macos provider needs macOS (Mach VM calls in libSystem)",
+        assertEquals("os.name=" + System.getProperty("os.name")
+                + ": the macos provider needs macOS (Mach VM calls in libSystem)",
                 provider.support().reason());
         UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
                 () -> provider.open(PlatformRequest.NONE));
         assertEquals("open(): " + provider.support().reason(), e.getMessage());
         ProviderStatus status = PageAllocator.providers().stream().filter(s -> s.name().equals("macos")).findFirst()
-                .orElseThrow(() -> new AssertionError("ServiceLoader does not find macos: " + PageAllocator.providers()));
+                .orElseThrow(() -> new AssertionError(
+                        "ServiceLoader does not find macos: " + PageAllocator.providers()));
         assertFalse(status.supported());
         PlatformUnavailableException forced = assertThrows(PlatformUnavailableException.class,
                 () -> PageAllocator.builder().withPlatform("macos").build());
@@ -135,7 +141,8 @@ class MacPlatformTest {
         assertEquals("VM_PROT_READ|VM_PROT_EXECUTE", MachAbi.protectionName(5));
         assertEquals("VM_PROT_NONE", MachAbi.protectionName(0));
         assertEquals("MACH_SEND_INVALID_DEST", MachAbi.kernName(0x10000003));
-        assertEquals(Arrays.asList("KERN_4", "E99"), Arrays.asList(MachAbi.kernName(4).equals("KERN_INVALID_ARGUMENT") ? "KERN_4" : "",
+        assertEquals(Arrays.asList("KERN_4", "E99"),
+                Arrays.asList(MachAbi.kernName(4).equals("KERN_INVALID_ARGUMENT") ? "KERN_4" : "",
                 MachAbi.errnoName(99)));
     }
 }

@@ -22,6 +22,7 @@ class MacRealKernelTest {
     private final MacVirtualMemory memory = (MacVirtualMemory) new MacPlatformProvider()
             .open(PlatformRequest.NONE);
 
+    @SuppressWarnings("restricted") // see the SAFETY line
     private static MemorySegment bytes(long address, long byteSize) {
         // SAFETY: the test maps these pages read-write and unmaps them after.
         return MemorySegment.ofAddress(address).reinterpret(byteSize);

@@ -105,7 +105,8 @@ class MacVirtualMemoryMockTest {
     void shouldReleaseTheAllocationWhenMakingItInaccessibleFails() {
         allocateReturns(BASE);
         when(kernel.machVmProtect(TASK, BASE, PAGE, 0, 0)).thenReturn(MachAbi.KERN_PROTECTION_FAILURE);
-        SystemCallException e = assertThrows(SystemCallException.class, () -> memory.reserve(PAGE, PAGE, Backing.DEFAULT));
+        SystemCallException e =
+                assertThrows(SystemCallException.class, () -> memory.reserve(PAGE, PAGE, Backing.DEFAULT));
         assertEquals("mach_vm_protect(mach_task_self(), 0x120000000, 16384, FALSE, VM_PROT_NONE) -> "
                 + "KERN_PROTECTION_FAILURE (2): text of 2", e.getMessage());
         verify(kernel).machVmDeallocate(TASK, BASE, PAGE);
@@ -141,7 +142,8 @@ class MacVirtualMemoryMockTest {
     @Test
     void shouldNameTheCallAndTheKernReturnWhenReservingFails() {
         when(kernel.machVmAllocate(eq(TASK), any(), anyLong(), anyInt())).thenReturn(MachAbi.KERN_NO_SPACE);
-        SystemCallException e = assertThrows(SystemCallException.class, () -> memory.reserve(PAGE, PAGE, Backing.DEFAULT));
+        SystemCallException e =
+                assertThrows(SystemCallException.class, () -> memory.reserve(PAGE, PAGE, Backing.DEFAULT));
         assertEquals("mach_vm_allocate(mach_task_self(), &0x0, 16384, VM_FLAGS_ANYWHERE|VM_MAKE_TAG(240)) -> "
                 + "KERN_NO_SPACE (3): text of 3", e.getMessage());
         assertEquals(3, e.error().code());
@@ -189,7 +191,8 @@ class MacVirtualMemoryMockTest {
         allocateReturns(BASE);
         memory.discard(BASE, 3 * PAGE, Backing.DEFAULT);
         InOrder order = inOrder(kernel);
-        order.verify(kernel, org.mockito.Mockito.times(2)).machVmRegion(eq(TASK), any(), any(), eq(9), any(), any(), any());
+        order.verify(kernel, org.mockito.Mockito.times(2)).machVmRegion(eq(TASK), any(), any(), eq(9), any(), any(),
+                any());
         order.verify(kernel).machVmAllocate(eq(TASK), any(), eq(3 * PAGE), eq(OVERWRITE_TAGGED));
         order.verify(kernel).machVmProtect(TASK, BASE + PAGE, 2 * PAGE, 0, 1);
         verifyNoMoreInteractions(kernel);
@@ -214,8 +217,10 @@ class MacVirtualMemoryMockTest {
     void shouldCopyPagesWithMachVmCopyAndRefuseMisalignedRanges() throws SystemCallException {
         memory.copyPages(BASE, BASE + 4 * PAGE, 2 * PAGE);
         verify(kernel).machVmCopy(TASK, BASE, 2 * PAGE, BASE + 4 * PAGE);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> memory.copyPages(BASE + 1, BASE, PAGE));
-        assertEquals("copyPages(sourceAddress=0x120000001, destinationAddress=0x120000000, byteSize=16384): not multiples "
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> memory.copyPages(BASE + 1, BASE, PAGE));
+        assertEquals("copyPages(sourceAddress=0x120000001, destinationAddress=0x120000000, byteSize=16384): not "
+                + "multiples "
                 + "of the page size 16384", e.getMessage());
         verifyNoMoreInteractions(kernel);
     }

@@ -24,7 +24,8 @@ class MachKernelViewSimulatedTest {
             long start = region.address() - region.guardBeforeBytes();
             assertEquals(sim.addressSpace().kernelView().mappings(start, region.reservedBytes()),
                     view.mappings(start, region.reservedBytes()));
-            assertEquals(4, view.mappings(start, region.reservedBytes()).size(), view.mappings(start, region.reservedBytes())::toString);
+            assertEquals(4, view.mappings(start, region.reservedBytes()).size(),
+                    view.mappings(start, region.reservedBytes())::toString);
             assertEquals(java.util.List.of(), view.writableExecutableMappings());
         }
         assertEquals(0, view.mappingCount().orElseThrow());

@@ -92,8 +92,10 @@ final class FfmWin32Kernel implements Win32Kernel {
 
     private FfmWin32Kernel() {}
 
+    @SuppressWarnings("restricted") // see the SAFETY line
     private static SymbolLookup library(String name) {
-        // Both libraries are loaded in every Windows process; the global arena keeps them for the JVM's life.
+        // SAFETY: kernel32 and advapi32 are loaded in every Windows process, so loading runs no foreign
+        // initialiser; the global arena keeps them for the JVM's life, as the bound handles need.
         return ON_WINDOWS ? SymbolLookup.libraryLookup(name, Arena.global()) : symbol -> Optional.empty();
     }
 

@@ -39,23 +39,28 @@ final class LockMemoryPrivilege {
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment token = arena.allocate(JAVA_LONG);
-            if (kernel.openProcessToken(kernel.getCurrentProcess(), Win32Abi.TOKEN_ADJUST_PRIVILEGES | Win32Abi.TOKEN_QUERY,
+            if (kernel.openProcessToken(kernel.getCurrentProcess(),
+                    Win32Abi.TOKEN_ADJUST_PRIVILEGES | Win32Abi.TOKEN_QUERY,
                     token) == 0) {
-                throw errors.failure("OpenProcessToken(GetCurrentProcess(), TOKEN_ADJUST_PRIVILEGES|TOKEN_QUERY, &token)");
+                throw errors.failure("OpenProcessToken(GetCurrentProcess(), TOKEN_ADJUST_PRIVILEGES|TOKEN_QUERY, "
+                        + "&token)");
             }
             long handle = token.get(JAVA_LONG, 0);
             try {
                 MemorySegment privileges = arena.allocate(Win32Abi.TOKEN_PRIVILEGES_BYTES, 4);
                 MemorySegment name = arena.allocateFrom(Win32Abi.SE_LOCK_MEMORY_NAME, StandardCharsets.UTF_16LE);
-                // TOKEN_PRIVILEGES { DWORD PrivilegeCount; LUID_AND_ATTRIBUTES Privileges[1] { LUID Luid; DWORD Attributes } }
+                // TOKEN_PRIVILEGES { DWORD PrivilegeCount; LUID_AND_ATTRIBUTES Privileges[1] { LUID Luid; DWORD
+                // Attributes } }
                 if (kernel.lookupPrivilegeValueW(MemorySegment.NULL, name, privileges.asSlice(4, 8)) == 0) {
-                    throw errors.failure("LookupPrivilegeValueW(NULL, \"" + Win32Abi.SE_LOCK_MEMORY_NAME + "\", &luid)");
+                    throw errors.failure("LookupPrivilegeValueW(NULL, \"" + Win32Abi.SE_LOCK_MEMORY_NAME
+                            + "\", &luid)");
                 }
                 privileges.set(JAVA_INT, 0, 1);
                 privileges.set(JAVA_INT, 12, Win32Abi.SE_PRIVILEGE_ENABLED);
                 String call = "AdjustTokenPrivileges(token, FALSE, {" + Win32Abi.SE_LOCK_MEMORY_NAME
                         + ", SE_PRIVILEGE_ENABLED}, 0, NULL, NULL)";
-                if (kernel.adjustTokenPrivileges(handle, 0, privileges, 0, MemorySegment.NULL, MemorySegment.NULL) == 0) {
+                if (kernel.adjustTokenPrivileges(handle, 0, privileges, 0, MemorySegment.NULL,
+                        MemorySegment.NULL) == 0) {
                     throw errors.failure(call);
                 }
                 int error = kernel.getLastError();

@@ -1,9 +1,9 @@
 package dev.pagealloc.windows;
 
+import dev.pagealloc.spi.SystemCallException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
-import dev.pagealloc.spi.SystemCallException;
 
 /**
  * Turns a failed Win32 call into a {@link SystemCallException}: the call with its arguments, the
@@ -46,12 +46,13 @@ final class Win32Errors {
     String text(int error) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buffer = arena.allocate(2L * MESSAGE_CHARS, 2);
-            int chars = kernel.formatMessageW(Win32Abi.FORMAT_MESSAGE_FROM_SYSTEM | Win32Abi.FORMAT_MESSAGE_IGNORE_INSERTS,
-                    0, error, 0, buffer, MESSAGE_CHARS, 0);
+            int flags = Win32Abi.FORMAT_MESSAGE_FROM_SYSTEM | Win32Abi.FORMAT_MESSAGE_IGNORE_INSERTS;
+            int chars = kernel.formatMessageW(flags, 0, error, 0, buffer, MESSAGE_CHARS, 0);
             if (chars <= 0) {
                 return "Win32 error " + error;
             }
-            byte[] utf16 = buffer.asSlice(0, 2L * Math.min(chars, MESSAGE_CHARS)).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+            byte[] utf16 = buffer.asSlice(0, 2L * Math.min(chars, MESSAGE_CHARS))
+                    .toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
             return new String(utf16, StandardCharsets.UTF_16LE).strip();
         }
     }

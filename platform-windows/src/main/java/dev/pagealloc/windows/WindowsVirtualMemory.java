@@ -368,7 +368,8 @@ final class WindowsVirtualMemory implements VirtualMemory {
      */
     void flushInstructionCache(long address, long byteSize) throws SystemCallException {
         if (kernel.flushInstructionCache(kernel.getCurrentProcess(), address, byteSize) == 0) {
-            throw errors.failure("FlushInstructionCache(GetCurrentProcess(), " + Units.hex(address) + ", " + byteSize + ")");
+            throw errors.failure("FlushInstructionCache(GetCurrentProcess(), " + Units.hex(address) + ", " + byteSize
+                    + ")");
         }
     }
 
@@ -395,7 +396,8 @@ final class WindowsVirtualMemory implements VirtualMemory {
     private static String allocationCall(long address, long byteSize, int type, int protect, int node) {
         String where = (address == 0 ? "NULL" : Units.hex(address)) + ", " + byteSize + ", "
                 + Win32Abi.allocationTypeName(type) + ", " + Win32Abi.protectionName(protect);
-        return node < 0 ? "VirtualAlloc(" + where + ")" : "VirtualAllocExNuma(GetCurrentProcess(), " + where + ", " + node + ")";
+        return node < 0 ? "VirtualAlloc(" + where + ")" : "VirtualAllocExNuma(GetCurrentProcess(), " + where + ", "
+                + node + ")";
     }
 
     private void free(long address, long byteSize, int type) throws SystemCallException {
@@ -447,6 +449,7 @@ final class WindowsVirtualMemory implements VirtualMemory {
         return runs;
     }
 
+    @SuppressWarnings("restricted") // see the SAFETY line
     private static void zero(long address, long byteSize) {
         // SAFETY: the caller made [address, +byteSize) committed and PAGE_READWRITE just before, or it
         // is large-page memory, committed read-write from reserve to release.

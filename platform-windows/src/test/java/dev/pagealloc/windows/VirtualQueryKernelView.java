@@ -96,7 +96,8 @@ final class VirtualQueryKernelView implements KernelView {
         List<String> lines = new ArrayList<>();
         for (long[] r : all()) {
             if (r[2] == Win32Abi.MEM_COMMIT && writableExecutable(r[3])) {
-                lines.add(Long.toHexString(r[0]) + "-" + Long.toHexString(r[1]) + " " + Win32Abi.protectionName((int) r[3]));
+                lines.add(Long.toHexString(r[0]) + "-" + Long.toHexString(r[1]) + " "
+                        + Win32Abi.protectionName((int) r[3]));
             }
         }
         return lines;
@@ -107,7 +108,8 @@ final class VirtualQueryKernelView implements KernelView {
     /** {@return the number of allocations (distinct {@code AllocationBase}s) of the process} */
     @Override
     public OptionalLong mappingCount() {
-        return OptionalLong.of(all().stream().filter(r -> r[2] != Win32Abi.MEM_FREE).mapToLong(r -> r[4]).distinct().count());
+        return OptionalLong.of(all().stream().filter(r -> r[2] != Win32Abi.MEM_FREE).mapToLong(r -> r[4])
+                .distinct().count());
     }
 
 }

@@ -13,8 +13,8 @@ import dev.pagealloc.api.NumaPolicy;
 import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
-import dev.pagealloc.api.UnsupportedOptionException;
 import dev.pagealloc.api.Units;
+import dev.pagealloc.api.UnsupportedOptionException;
 import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.spi.SystemCallException;
 import dev.pagealloc.testkit.sim.Allocation;
@@ -33,8 +33,10 @@ class WindowsExtrasSimulatedTest {
 
     @AfterAll
     static void checkNothingLeaked() {
-        assertTrue(PRIVILEGED.addressSpace().allocations().isEmpty(), PRIVILEGED.addressSpace().allocations()::toString);
-        assertTrue(UNPRIVILEGED.addressSpace().allocations().isEmpty(), UNPRIVILEGED.addressSpace().allocations()::toString);
+        assertTrue(PRIVILEGED.addressSpace().allocations().isEmpty(),
+                PRIVILEGED.addressSpace().allocations()::toString);
+        assertTrue(UNPRIVILEGED.addressSpace().allocations().isEmpty(),
+                UNPRIVILEGED.addressSpace().allocations()::toString);
         PRIVILEGED.addressSpace().close();
         UNPRIVILEGED.addressSpace().close();
     }
@@ -128,8 +130,10 @@ class WindowsExtrasSimulatedTest {
                 .withHugePages(HugePages.explicit(2L << 20)).withPageBytes(2L << 20).withGuardPages(false).build();
         KernelException e = assertThrows(KernelException.class, () -> allocator.allocate(1, 1));
         assertEquals("ERROR_NOT_ALL_ASSIGNED", e.errorName());
-        assertTrue(e.getMessage().contains("AdjustTokenPrivileges(token, FALSE, {SeLockMemoryPrivilege, SE_PRIVILEGE_ENABLED},"
-                + " 0, NULL, NULL) -> ERROR_NOT_ALL_ASSIGNED (1300): Not all privileges or groups referenced are assigned to "
+        assertTrue(e.getMessage().contains("AdjustTokenPrivileges(token, FALSE, {SeLockMemoryPrivilege, "
+                + "SE_PRIVILEGE_ENABLED},"
+                + " 0, NULL, NULL) -> ERROR_NOT_ALL_ASSIGNED (1300): Not all privileges or groups referenced are "
+                + "assigned to "
                 + "the caller. (large pages need SeLockMemoryPrivilege, 'Lock pages in memory'"), e.getMessage());
         Region downgraded = PageAllocator.builder().withProvider(UNPRIVILEGED_KERNEL.provider())
                 .withHugePages(HugePages.explicit(2L << 20)).withGuardPages(false).withBestEffort(true).build()
@@ -147,7 +151,8 @@ class WindowsExtrasSimulatedTest {
         }
         UnsupportedOptionException e = assertThrows(UnsupportedOptionException.class, () -> PageAllocator.builder()
                 .withProvider(PRIVILEGED_KERNEL.provider()).withNumaPolicy(NumaPolicy.interleave(0, 1)).build());
-        assertEquals("build(): numaPolicy=Interleave[nodes=[0, 1]] is not available: Windows places a reservation on one"
+        assertEquals("build(): numaPolicy=Interleave[nodes=[0, 1]] is not available: Windows places a reservation "
+                + "on one"
                 + " node (VirtualAllocExNuma nndPreferred); it cannot spread pages over a node set or interleave them",
                 e.getMessage());
     }
@@ -165,7 +170,8 @@ class WindowsExtrasSimulatedTest {
 
     @Test
     void shouldZeroDiscardedPagesGiveThemBackAndKeepTheirProtection() {
-        try (Region region = PageAllocator.builder().withProvider(PRIVILEGED_KERNEL.provider()).build().allocate(3, 3)) {
+        try (Region region =
+                PageAllocator.builder().withProvider(PRIVILEGED_KERNEL.provider()).build().allocate(3, 3)) {
             region.segment().fill((byte) 9);
             region.protect(65536, 65536, Protection.READ);
             region.protect(2 * 65536, 65536, Protection.NONE);
@@ -183,9 +189,11 @@ class WindowsExtrasSimulatedTest {
 
     @Test
     void shouldReportALockBeyondTheWorkingSetWithItsRemedy() {
-        PageAllocator allocator = PageAllocator.builder().withProvider(PRIVILEGED_KERNEL.provider()).withLock(true).build();
+        PageAllocator allocator =
+                PageAllocator.builder().withProvider(PRIVILEGED_KERNEL.provider()).withLock(true).build();
         KernelException e = assertThrows(KernelException.class, () -> allocator.allocate(8, 8));
-        assertTrue(e.getMessage().endsWith("-> ERROR_WORKING_SET_QUOTA (1453): Insufficient quota to complete the requested "
+        assertTrue(e.getMessage().endsWith("-> ERROR_WORKING_SET_QUOTA (1453): Insufficient quota to complete the "
+                + "requested "
                 + "service. (VirtualLock is limited by the process's minimum working set; raise it with "
                 + "SetProcessWorkingSetSize)"), e.getMessage());
     }
@@ -196,6 +204,7 @@ class WindowsExtrasSimulatedTest {
                 .withGuardPages(false).build();
         for (int round = 0; round < 8; round++) {
             try (Region region = allocator.allocate(2, 2)) {
+                assertEquals(2 * 65536, region.byteSize(), "round " + round);
                 assertEquals(2 * 65536, PRIVILEGED.lockedBytes(), "round " + round);
             }
             assertEquals(0, PRIVILEGED.lockedBytes(), "released pages are not locked any more");
@@ -204,12 +213,14 @@ class WindowsExtrasSimulatedTest {
 
     @Test
     void shouldReportAKernelRefusalWithTheWin32CallInWords() {
-        try (Region region = PageAllocator.builder().withProvider(PRIVILEGED_KERNEL.provider()).build().allocate(1, 4)) {
+        try (Region region =
+                PageAllocator.builder().withProvider(PRIVILEGED_KERNEL.provider()).build().allocate(1, 4)) {
             PRIVILEGED.failures().failNext("VirtualAlloc", SimulatedWin32.ERROR_COMMITMENT_LIMIT);
             KernelException e = assertThrows(KernelException.class, () -> region.grow(1));
             long at = region.address() + 65536;
             assertEquals("grow(additionalPages=1): cannot commit 65536 bytes at " + Units.hex(at) + ": VirtualAlloc("
-                    + Units.hex(at) + ", 65536, MEM_COMMIT, PAGE_READWRITE) -> ERROR_COMMITMENT_LIMIT (1455): The paging "
+                    + Units.hex(at)
+                    + ", 65536, MEM_COMMIT, PAGE_READWRITE) -> ERROR_COMMITMENT_LIMIT (1455): The paging "
                     + "file is too small for this operation to complete.", e.getMessage());
         }
     }

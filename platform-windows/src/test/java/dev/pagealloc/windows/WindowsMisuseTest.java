@@ -58,7 +58,8 @@ class WindowsMisuseTest {
         assertThrows(IndexOutOfBoundsException.class, () -> region.protect(2 * PAGE, PAGE, Protection.READ));
         region.decommit(PAGE, PAGE);
         clearInvocations(kernel);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> region.protect(0, 2 * PAGE, Protection.READ));
+        IllegalStateException e =
+                assertThrows(IllegalStateException.class, () -> region.protect(0, 2 * PAGE, Protection.READ));
         assertEquals("protect(byteOffset=0, byteLength=131072, protection=READ): the page at byteOffset=65536 is "
                 + "decommitted; recommit it first", e.getMessage());
         verify(kernel, never()).virtualProtect(anyLong(), anyLong(), anyInt(), any());

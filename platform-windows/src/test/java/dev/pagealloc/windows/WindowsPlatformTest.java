@@ -29,7 +29,8 @@ class WindowsPlatformTest {
             Map.entry("MEM_RELEASE", 0x8000), Map.entry("MEM_FREE", 0x10000), Map.entry("MEM_RESET", 0x80000),
             Map.entry("MEM_LARGE_PAGES", 0x20000000),
             Map.entry("PAGE_NOACCESS", 0x01), Map.entry("PAGE_READONLY", 0x02), Map.entry("PAGE_READWRITE", 0x04),
-            Map.entry("PAGE_EXECUTE", 0x10), Map.entry("PAGE_EXECUTE_READ", 0x20), Map.entry("PAGE_EXECUTE_READWRITE", 0x40),
+            Map.entry("PAGE_EXECUTE", 0x10), Map.entry("PAGE_EXECUTE_READ", 0x20),
+            Map.entry("PAGE_EXECUTE_READWRITE", 0x40),
             Map.entry("TOKEN_QUERY", 0x0008), Map.entry("TOKEN_ADJUST_PRIVILEGES", 0x0020),
             Map.entry("SE_PRIVILEGE_ENABLED", 0x2), Map.entry("SE_LOCK_MEMORY_NAME", "SeLockMemoryPrivilege"),
             Map.entry("MEMORY_BASIC_INFORMATION_BYTES", 48), Map.entry("TOKEN_PRIVILEGES_BYTES", 16),
@@ -42,9 +43,11 @@ class WindowsPlatformTest {
             Map.entry("SYSTEM_INFO_BYTES", 48),
             // shared/winerror.h
             Map.entry("ERROR_SUCCESS", 0), Map.entry("ERROR_ACCESS_DENIED", 5), Map.entry("ERROR_INVALID_HANDLE", 6),
-            Map.entry("ERROR_NOT_ENOUGH_MEMORY", 8), Map.entry("ERROR_OUTOFMEMORY", 14), Map.entry("ERROR_NOT_SUPPORTED", 50),
+            Map.entry("ERROR_NOT_ENOUGH_MEMORY", 8), Map.entry("ERROR_OUTOFMEMORY", 14),
+            Map.entry("ERROR_NOT_SUPPORTED", 50),
             Map.entry("ERROR_INVALID_PARAMETER", 87), Map.entry("ERROR_INSUFFICIENT_BUFFER", 122),
-            Map.entry("ERROR_INVALID_ADDRESS", 487), Map.entry("ERROR_NOACCESS", 998), Map.entry("ERROR_NOT_ALL_ASSIGNED", 1300),
+            Map.entry("ERROR_INVALID_ADDRESS", 487), Map.entry("ERROR_NOACCESS", 998),
+            Map.entry("ERROR_NOT_ALL_ASSIGNED", 1300),
             Map.entry("ERROR_NO_SUCH_PRIVILEGE", 1313), Map.entry("ERROR_PRIVILEGE_NOT_HELD", 1314),
             Map.entry("ERROR_NO_SYSTEM_RESOURCES", 1450), Map.entry("ERROR_WORKING_SET_QUOTA", 1453),
             Map.entry("ERROR_COMMITMENT_LIMIT", 1455)));
@@ -111,7 +114,8 @@ class WindowsPlatformTest {
         UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> provider.open(PlatformRequest.NONE));
         assertEquals("open(): " + provider.support().reason(), e.getMessage());
         ProviderStatus status = PageAllocator.providers().stream().filter(s -> s.name().equals("windows")).findFirst()
-                .orElseThrow(() -> new AssertionError("ServiceLoader does not find windows: " + PageAllocator.providers()));
+                .orElseThrow(() -> new AssertionError(
+                        "ServiceLoader does not find windows: " + PageAllocator.providers()));
         assertFalse(status.supported());
         sim.addressSpace().close();
     }

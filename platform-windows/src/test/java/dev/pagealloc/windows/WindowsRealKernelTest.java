@@ -2,7 +2,6 @@ package dev.pagealloc.windows;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagealloc.api.Capabilities;
@@ -39,6 +38,7 @@ class WindowsRealKernelTest {
         long a = memory.reserve(4 * 65536, 65536, Backing.DEFAULT);
         memory.commit(a, 2 * 65536, Backing.DEFAULT);
         // SAFETY: [a, +2 * 65536) was just committed read-write.
+        @SuppressWarnings("restricted") // see the SAFETY line
         MemorySegment pages = MemorySegment.ofAddress(a).reinterpret(2 * 65536);
         pages.fill((byte) 1);
         memory.protect(a + 65536, 65536, Protection.READ);
@@ -60,12 +60,14 @@ class WindowsRealKernelTest {
 
     @Test
     void shouldUseLargePagesOrNameTheMissingPrivilege() {
-        long large = memory.capabilities().hugePageSizes().isEmpty() ? 0 : memory.capabilities().hugePageSizes().getFirst().pageBytes();
+        long large = memory.capabilities().hugePageSizes().isEmpty() ? 0
+                : memory.capabilities().hugePageSizes().getFirst().pageBytes();
         if (large == 0) {
             return;
         }
         // Large pages are always read/write, so they come without guard pages (refused at build otherwise).
-        PageAllocator allocator = PageAllocator.builder().withPlatform("windows").withHugePages(HugePages.explicit(large))
+        PageAllocator allocator =
+                PageAllocator.builder().withPlatform("windows").withHugePages(HugePages.explicit(large))
                 .withPageBytes(large).withGuardPages(false).build();
         try (Region region = allocator.allocate(1, 1)) {
             region.segment().set(JAVA_BYTE, 0, (byte) 1);

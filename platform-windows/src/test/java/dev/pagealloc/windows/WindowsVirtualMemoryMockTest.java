@@ -135,7 +135,8 @@ class WindowsVirtualMemoryMockTest {
         order.verify(kernel).adjustTokenPrivileges(eq(0x77L), eq(0), any(), eq(0), any(), any());
         order.verify(kernel).getLastError();
         order.verify(kernel).closeHandle(0x77L);
-        order.verify(kernel).virtualAlloc(0, 6L << 20, Win32Abi.MEM_RESERVE | Win32Abi.MEM_COMMIT | Win32Abi.MEM_LARGE_PAGES,
+        order.verify(kernel).virtualAlloc(0, 6L << 20,
+                Win32Abi.MEM_RESERVE | Win32Abi.MEM_COMMIT | Win32Abi.MEM_LARGE_PAGES,
                 Win32Abi.PAGE_READWRITE);
         // "The memory is always read/write" (Large-Page Support): nothing depends on VirtualProtect.
         verify(kernel, never()).virtualProtect(anyLong(), anyLong(), anyInt(), any());
@@ -238,7 +239,8 @@ class WindowsVirtualMemoryMockTest {
             info.set(JAVA_INT, 36, Win32Abi.PAGE_READWRITE);
             return 48L;
         }).when(kernel).virtualQuery(anyLong(), any(), anyLong());
-        when(kernel.discardVirtualMemory(BASE, PAGE)).thenThrow(new UnsupportedOperationException("DiscardVirtualMemory"));
+        when(kernel.discardVirtualMemory(BASE, PAGE))
+                .thenThrow(new UnsupportedOperationException("DiscardVirtualMemory"));
         when(kernel.virtualAlloc(BASE, PAGE, 0x80000, 0x01)).thenReturn(BASE);
         memory.discardContents(BASE, PAGE);
         verify(kernel).virtualAlloc(BASE, PAGE, Win32Abi.MEM_RESET, Win32Abi.PAGE_NOACCESS);

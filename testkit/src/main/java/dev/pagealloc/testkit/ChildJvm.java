@@ -190,7 +190,8 @@ public final class ChildJvm {
             if (!finished) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
-            return new Result(finished ? process.exitValue() : -1, !finished, read(out), read(err), errorReport(directory));
+            return new Result(finished ? process.exitValue() : -1, !finished, read(out), read(err),
+                    errorReport(directory));
         } catch (IOException e) {
             throw new UncheckedIOException("run(mainClass=" + mainClass.getName() + "): " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -288,7 +289,8 @@ public final class ChildJvm {
         public String describe() {
             return "exitCode=" + exitCode + (timedOut ? " (killed at the timeout)" : "")
                     + signalName().map(s -> ", " + s + signalCodeName().map(c -> "/" + c).orElse("")
-                            + faultAddress().stream().mapToObj(a -> " at 0x" + Long.toHexString(a)).findFirst().orElse(""))
+                            + faultAddress().stream().mapToObj(a -> " at 0x" + Long.toHexString(a))
+                                    .findFirst().orElse(""))
                             .orElse("")
                     + "\n--- stdout ---\n" + stdout + "--- stderr ---\n" + stderr;
         }

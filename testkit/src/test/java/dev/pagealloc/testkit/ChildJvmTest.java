@@ -20,7 +20,8 @@ class ChildJvmTest {
     /** Prints its case and arguments, then exits with status 3. */
     static final class Exits {
         public static void main(String[] args) {
-            System.out.println("case=" + System.getenv("CHILD_CASE") + " property=" + System.getProperty("child.property")
+            System.out.println("case=" + System.getenv("CHILD_CASE") + " property="
+                    + System.getProperty("child.property")
                     + " args=" + String.join(",", args));
             System.err.println("to stderr");
             System.exit(3);
@@ -29,6 +30,7 @@ class ChildJvmTest {
 
     /** Prints a marker, then stores to an unmapped low address: HotSpot crashes with SIGSEGV. */
     static final class Faults {
+        @SuppressWarnings("restricted") // see the SAFETY line
         public static void main(String[] args) {
             System.out.println("about to fault");
             System.out.flush();
@@ -128,7 +130,8 @@ class ChildJvmTest {
         assertEquals(Optional.of("SEGV_ACCERR"), result.signalCodeName());
         assertEquals(OptionalInt.of(2), result.signalCode());
         assertEquals(OptionalLong.of(0x7f1c00001000L), result.faultAddress());
-        assertTrue(result.describe().startsWith("exitCode=1, SIGSEGV/SEGV_ACCERR at 0x7f1c00001000"), result.describe());
+        assertTrue(result.describe().startsWith("exitCode=1, SIGSEGV/SEGV_ACCERR at 0x7f1c00001000"),
+                result.describe());
     }
 
     @Test

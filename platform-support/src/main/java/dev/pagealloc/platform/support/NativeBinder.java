@@ -70,7 +70,8 @@ public final class NativeBinder {
         boolean captured = CALL_STATE_LAYOUT.memberLayouts().stream()
                 .anyMatch(m -> m.name().equals(Optional.of(stateName)) && m instanceof ValueLayout.OfInt);
         this.captureState = captured ? Linker.Option.captureCallState(stateName) : null;
-        this.stateOffset = captured ? CALL_STATE_LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement(stateName)) : -1;
+        this.stateOffset = captured ? CALL_STATE_LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement(stateName))
+                : -1;
     }
 
     /**

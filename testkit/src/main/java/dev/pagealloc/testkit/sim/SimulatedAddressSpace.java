@@ -103,7 +103,8 @@ public final class SimulatedAddressSpace implements AutoCloseable {
                     + "): not a power of two from 4096 to 65536");
         }
         if (byteSize <= 0 || byteSize % BASE_ALIGNMENT_BYTES != 0 || byteSize / pageBytes > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("SimulatedAddressSpace(byteSize=" + byteSize + "): not a positive multiple of "
+            throw new IllegalArgumentException("SimulatedAddressSpace(byteSize=" + byteSize
+                    + "): not a positive multiple of "
                     + BASE_ALIGNMENT_BYTES + " with at most " + Integer.MAX_VALUE + " pages");
         }
         this.pageBytes = pageBytes;
@@ -137,12 +138,16 @@ public final class SimulatedAddressSpace implements AutoCloseable {
         if (symbol.isEmpty()) {
             return null;
         }
+        // SAFETY: the descriptor is calloc's prototype (C11 7.22.3.2) on LP64: size_t is 64 bits.
+        @SuppressWarnings("restricted")
         MethodHandle calloc = linker.downcallHandle(symbol.get(),
                 FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
         try {
             MemorySegment block = (MemorySegment) calloc.invokeExact(bytes, 1L);
             // SAFETY: calloc returned `bytes` bytes owned by this object until close() frees them.
-            return block.address() == 0 ? null : block.reinterpret(bytes);
+            @SuppressWarnings("restricted")
+            MemorySegment owned = block.address() == 0 ? null : block.reinterpret(bytes);
+            return owned;
         } catch (Throwable e) {
             throw new IllegalStateException("SimulatedAddressSpace: calloc(" + bytes + ", 1) failed", e);
         }
@@ -549,12 +554,15 @@ public final class SimulatedAddressSpace implements AutoCloseable {
         closed = true;
         if (rawFromCalloc) {
             Linker linker = Linker.nativeLinker();
+            // SAFETY: the descriptor is free's prototype (C11 7.22.3.3); it frees only the block calloc gave.
+            @SuppressWarnings("restricted")
             MethodHandle free = linker.downcallHandle(linker.defaultLookup().find("free").orElseThrow(),
                     FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
             try {
                 free.invokeExact(raw);
             } catch (Throwable e) {
-                throw new IllegalStateException("SimulatedAddressSpace.close(): free(" + Units.hex(raw.address()) + ")", e);
+                throw new IllegalStateException("SimulatedAddressSpace.close(): free(" + Units.hex(raw.address()) + ")",
+                        e);
             }
         } else {
             fallbackArena.close();
@@ -563,6 +571,7 @@ public final class SimulatedAddressSpace implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "SimulatedAddressSpace[base=" + Units.hex(base) + ", byteSize=" + byteSize + ", pageBytes=" + pageBytes + "]";
+        return "SimulatedAddressSpace[base=" + Units.hex(base) + ", byteSize=" + byteSize + ", pageBytes=" + pageBytes
+                + "]";
     }
 }

@@ -182,6 +182,9 @@ public final class SimulatedWin32System {
      * @return non-zero on success, 0 with {@link SimulatedWin32#getLastError()}
      */
     public int lookupPrivilegeValueW(MemorySegment systemName, MemorySegment name, MemorySegment luid) {
+        // SAFETY: callers pass a NUL-terminated UTF-16 name, as the real call requires; 512 bytes bound
+        // the read, and every privilege name of winnt.h is far shorter.
+        @SuppressWarnings("restricted")
         String privilege = name.reinterpret(512).getString(0, java.nio.charset.StandardCharsets.UTF_16LE);
         if (!privilege.equals("SeLockMemoryPrivilege")) {
             return (int) win32.fail(SimulatedWin32.ERROR_NO_SUCH_PRIVILEGE);

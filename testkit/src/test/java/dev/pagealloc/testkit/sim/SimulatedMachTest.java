@@ -40,7 +40,9 @@ class SimulatedMachTest {
         return out.get(JAVA_LONG, 0);
     }
 
+    @SuppressWarnings("restricted") // see the SAFETY line
     private MemorySegment bytes(long address, long size) {
+        // SAFETY: the simulation's pages are real host memory it owns until closed.
         return MemorySegment.ofAddress(address).reinterpret(size);
     }
 
@@ -93,7 +95,8 @@ class SimulatedMachTest {
         assertEquals(SimulatedMach.KERN_PROTECTION_FAILURE, sim.machVmProtect(TASK, a, 16384, 0, 7),
                 "writable and executable outside MAP_JIT on arm64");
         assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmProtect(TASK, a, 16384, 1, 1), "lower the maximum to read");
-        assertEquals(SimulatedMach.KERN_PROTECTION_FAILURE, sim.machVmProtect(TASK, a, 16384, 0, 3), "above the maximum");
+        assertEquals(SimulatedMach.KERN_PROTECTION_FAILURE, sim.machVmProtect(TASK, a, 16384, 0, 3),
+                "above the maximum");
         assertEquals(SimulatedMach.KERN_INVALID_ADDRESS, sim.machVmProtect(TASK, a + 3 * 16384, 2 * 16384, 0, 1),
                 "partly unmapped");
         assertEquals(SimulatedMach.KERN_INVALID_ARGUMENT,
@@ -132,7 +135,8 @@ class SimulatedMachTest {
         MemorySegment cur = arena.allocate(JAVA_INT);
         MemorySegment max = arena.allocate(JAVA_INT);
         assertEquals(SimulatedMach.KERN_INVALID_ARGUMENT,
-                sim.machVmRemap(TASK, target, 16384, 0, 1 | 0xF0000000, TASK, jit, 0, cur, max, 2), "no tag in remap flags");
+                sim.machVmRemap(TASK, target, 16384, 0, 1 | 0xF0000000, TASK, jit, 0, cur, max, 2),
+                "no tag in remap flags");
         assertEquals(SimulatedMach.KERN_SUCCESS, sim.machVmRemap(TASK, target, 16384, 0, 1, TASK, jit, 0, cur, max, 2),
                 "vm_map_remap_extract shares used_for_jit entries within the same map");
         long alias = target.get(JAVA_LONG, 0);

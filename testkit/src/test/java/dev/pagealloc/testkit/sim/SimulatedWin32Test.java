@@ -51,7 +51,8 @@ class SimulatedWin32Test {
         assertFails(sim.virtualAlloc(0, 0, RESERVE, NOACCESS), SimulatedWin32.ERROR_INVALID_PARAMETER, "size 0");
         assertFails(sim.virtualAlloc(0, 4096, RESERVE, READONLY | READWRITE), SimulatedWin32.ERROR_INVALID_PARAMETER,
                 "protections that may not be combined");
-        assertFails(sim.virtualAlloc(0, 1L << 30, RESERVE, NOACCESS), SimulatedWin32.ERROR_NOT_ENOUGH_MEMORY, "no room");
+        assertFails(sim.virtualAlloc(0, 1L << 30, RESERVE, NOACCESS), SimulatedWin32.ERROR_NOT_ENOUGH_MEMORY,
+                "no room");
         assertEquals(1, sim.virtualFree(a, 0, RELEASE));
         assertEquals(1, sim.virtualFree(b, 0, RELEASE));
     }
@@ -67,9 +68,12 @@ class SimulatedWin32Test {
         assertEquals(READWRITE, old.get(JAVA_INT, 0));
         assertFails(sim.virtualProtect(a, 4096, READONLY, MemorySegment.NULL), SimulatedWin32.ERROR_NOACCESS,
                 "lpflOldProtect may not be NULL");
-        assertFails(sim.virtualFree(a, 4096, RELEASE), SimulatedWin32.ERROR_INVALID_PARAMETER, "MEM_RELEASE with a size");
-        assertFails(sim.virtualFree(a + 4096, 0, RELEASE), SimulatedWin32.ERROR_INVALID_ADDRESS, "MEM_RELEASE past the base");
-        assertFails(sim.virtualFree(a, 0, RELEASE | DECOMMIT), SimulatedWin32.ERROR_INVALID_PARAMETER, "both free types");
+        assertFails(sim.virtualFree(a, 4096, RELEASE), SimulatedWin32.ERROR_INVALID_PARAMETER,
+                "MEM_RELEASE with a size");
+        assertFails(sim.virtualFree(a + 4096, 0, RELEASE), SimulatedWin32.ERROR_INVALID_ADDRESS,
+                "MEM_RELEASE past the base");
+        assertFails(sim.virtualFree(a, 0, RELEASE | DECOMMIT), SimulatedWin32.ERROR_INVALID_PARAMETER,
+                "both free types");
         assertEquals(1, sim.virtualFree(a, 0, RELEASE));
         assertTrue(sim.addressSpace().allocations().isEmpty());
     }
@@ -77,6 +81,8 @@ class SimulatedWin32Test {
     @Test
     void shouldZeroDecommittedPagesAndKeepResetOnes() {
         long a = sim.virtualAlloc(0, GRANULE, RESERVE | COMMIT, READWRITE);
+        // SAFETY: the simulation's pages are real host memory, and this one was just committed.
+        @SuppressWarnings("restricted")
         MemorySegment page = MemorySegment.ofAddress(a).reinterpret(4096);
         page.fill((byte) 6);
         assertEquals(a, sim.virtualAlloc(a, 4096, 0x80000, NOACCESS), "MEM_RESET");
@@ -96,20 +102,24 @@ class SimulatedWin32Test {
     @Test
     void shouldGuardLargePagesBehindTheLockMemoryPrivilege() {
         int large = RESERVE | COMMIT | 0x20000000;
-        assertFails(sim.virtualAlloc(0, 2L << 20, large, READWRITE), SimulatedWin32.ERROR_PRIVILEGE_NOT_HELD, "not enabled");
+        assertFails(sim.virtualAlloc(0, 2L << 20, large, READWRITE), SimulatedWin32.ERROR_PRIVILEGE_NOT_HELD,
+                "not enabled");
         MemorySegment state = arena.allocate(16, 4);
         state.set(JAVA_INT, 0, 1);
         state.set(JAVA_INT, 4, 4);
         state.set(JAVA_INT, 12, 2);
         MemorySegment token = arena.allocate(JAVA_LONG);
         sim.system().openProcessToken(-1, 0x28, token);
-        assertEquals(1, sim.system().adjustTokenPrivileges(token.get(JAVA_LONG, 0), 0, state, 0, MemorySegment.NULL, MemorySegment.NULL));
+        assertEquals(1, sim.system().adjustTokenPrivileges(token.get(JAVA_LONG, 0), 0, state, 0, MemorySegment.NULL,
+                MemorySegment.NULL));
         assertEquals(SimulatedWin32.ERROR_NOT_ALL_ASSIGNED, sim.getLastError(), "succeeds, yet the account lacks it");
         sim.system().setLockMemoryPrivilegeHeld(true);
         sim.system().adjustTokenPrivileges(token.get(JAVA_LONG, 0), 0, state, 0, MemorySegment.NULL, MemorySegment.NULL);
         assertEquals(SimulatedWin32.ERROR_SUCCESS, sim.getLastError());
-        assertFails(sim.virtualAlloc(0, 3L << 20, large, READWRITE), SimulatedWin32.ERROR_INVALID_PARAMETER, "not whole pages");
-        assertFails(sim.virtualAlloc(0, 2L << 20, RESERVE | 0x20000000, READWRITE), SimulatedWin32.ERROR_INVALID_PARAMETER,
+        assertFails(sim.virtualAlloc(0, 3L << 20, large, READWRITE), SimulatedWin32.ERROR_INVALID_PARAMETER,
+                "not whole pages");
+        assertFails(sim.virtualAlloc(0, 2L << 20, RESERVE | 0x20000000, READWRITE),
+                SimulatedWin32.ERROR_INVALID_PARAMETER,
                 "large pages are reserved and committed at once");
         long a = sim.virtualAlloc(0, 2L << 20, large, READWRITE);
         assertEquals(0, a % (2L << 20));
@@ -117,7 +127,8 @@ class SimulatedWin32Test {
         assertFails(sim.virtualProtect(a, 4096, NOACCESS, old), SimulatedWin32.ERROR_INVALID_PARAMETER,
                 "large pages are always read/write");
         assertEquals(1, sim.virtualProtect(a, 4096, READWRITE, old));
-        assertFails(sim.virtualAllocExNuma(-1, 0, GRANULE, RESERVE, NOACCESS, 2), SimulatedWin32.ERROR_INVALID_PARAMETER,
+        assertFails(sim.virtualAllocExNuma(-1, 0, GRANULE, RESERVE, NOACCESS, 2),
+                SimulatedWin32.ERROR_INVALID_PARAMETER,
                 "no node 2");
         sim.virtualFree(a, 0, RELEASE);
     }
@@ -204,6 +215,7 @@ class SimulatedWin32Test {
         int chars = sim.formatMessageW(0x1200, 0, SimulatedWin32.ERROR_INVALID_ADDRESS, 0, buffer, 512, 0);
         assertEquals("Attempt to access invalid address.\r\n", buffer.getString(0, StandardCharsets.UTF_16LE));
         assertEquals(36, chars);
-        assertFails(sim.formatMessageW(0x1200, 0, 99999, 0, buffer, 512, 0), SimulatedWin32.ERROR_MR_MID_NOT_FOUND, "unknown");
+        assertFails(sim.formatMessageW(0x1200, 0, 99999, 0, buffer, 512, 0), SimulatedWin32.ERROR_MR_MID_NOT_FOUND,
+                "unknown");
     }
 }
