@@ -114,7 +114,7 @@ final class MappingGuard {
      * @param additional the mappings the operation could add, at most
      * @throws MappingLimitExceededException if the process would keep fewer than the headroom free
      */
-    void check(Object operation, long additional) {
+    void check(Operation operation, long additional) {
         if (additional <= 0 || limit == Long.MAX_VALUE) {
             return;
         }
@@ -172,7 +172,7 @@ final class MappingGuard {
          * @param runsAfter the region's runs after the change
          * @throws MappingLimitExceededException as {@link MappingGuard#check}
          */
-        void check(Object operation, long runsAfter) {
+        void check(Operation operation, long runsAfter) {
             MappingGuard.this.check(operation, runsAfter + REGION_OVERHEAD - mappings);
         }
 

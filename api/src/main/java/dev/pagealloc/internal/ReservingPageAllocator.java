@@ -40,6 +40,8 @@ public final class ReservingPageAllocator implements PageAllocator {
     private final List<String> plannedDowngrades;
     final StatisticsCounters statistics = new StatisticsCounters();
     final MappingGuard mappings;
+    /** The shared view arenas of this allocator's regions, and the quarantine of dead ones. */
+    final ViewArenas viewArenas;
 
     /**
      * Selects and opens the provider {@code config} asks for.
@@ -88,6 +90,7 @@ public final class ReservingPageAllocator implements PageAllocator {
                         downgrades));
         this.plannedDowngrades = List.copyOf(downgrades);
         this.mappings = MappingGuard.of(memory, config.mappingHeadroom(), statistics.failures);
+        this.viewArenas = new ViewArenas(config.viewQuarantine(), statistics);
     }
 
     private HugePages planHugePages(HugePages asked, List<String> downgrades) {
@@ -266,6 +269,7 @@ public final class ReservingPageAllocator implements PageAllocator {
             throw new IllegalArgumentException(operation + ": reservation of " + total + " bytes exceeds the "
                     + addressBits + "-bit address space (" + (1L << addressBits) + " bytes)");
         }
+        viewArenas.retireExpired(); // a quarantine that aged while nothing was deallocated is released here
         mappings.check(operation, MappingGuard.REGION_OVERHEAD + (initialPages > 0 ? 1 : 0));
         long reservation;
         try {
@@ -291,7 +295,7 @@ public final class ReservingPageAllocator implements PageAllocator {
         return region;
     }
 
-    KernelException kernelFailure(Object operation, String failure, SystemCallException e) {
+    KernelException kernelFailure(Operation operation, String failure, SystemCallException e) {
         SystemCallError error = e.error();
         return new KernelException(operation.toString(), mappings.explain(failure, error), error);
     }
