@@ -246,7 +246,8 @@ final class ReservedRegion implements Region, ViewArenas.Quarantined {
         long newPages = before + additionalPages;
         // Cannot overflow: newPages <= maximumPages, whose rounded byte size was checked at allocate.
         long newCommitted = (newPages * pageBytes + granuleBytes - 1) & -granuleBytes;
-        refuseSharedTailGranule(operation, before * pageBytes, Math.min(newPages * pageBytes, committedBytes));
+        RegionArguments.refuseSharedTailGranule(operation, states, granuleBytes, before * pageBytes,
+                Math.min(newPages * pageBytes, committedBytes));
         if (newCommitted > committedBytes) {
             mappings.check(operation, states.runCountAfterExtend(PageState.READ_WRITE));
             commits.commit(operation, base + committedBytes, newCommitted - committedBytes);
@@ -258,28 +259,6 @@ final class ReservedRegion implements Region, ViewArenas.Quarantined {
         views.forgetCached();
         allocator.statistics.grows.increment();
         return before;
-    }
-
-    /**
-     * With a page unit smaller than the granule, new pages can start inside the last committed
-     * granule, {@code [start, end)}. They are readable, writable and zero only if that granule is
-     * {@code READ_WRITE}: its protection cannot change for the new pages alone, and the pages it
-     * already holds must keep theirs, so any other state is refused, changing nothing.
-     */
-    private void refuseSharedTailGranule(Operation operation, long start, long end) {
-        if (start >= end) {
-            return;
-        }
-        for (PageState state : states.statesIn(start, end)) {
-            if (state != PageState.READ_WRITE) {
-                long granule = start & -granuleBytes;
-                throw new IllegalStateException(operation + ": the new pages would start inside the granule at"
-                        + " byteOffset=" + granule + " (" + granuleBytes + " bytes), which the region's last pages"
-                        + " share and which is " + (state == PageState.DECOMMITTED ? "decommitted" : "protected "
-                        + state.protection()) + "; make it READ_WRITE first ("
-                        + (state == PageState.DECOMMITTED ? "recommit" : "protect") + ")");
-            }
-        }
     }
 
     @Override
@@ -299,7 +278,7 @@ final class ReservedRegion implements Region, ViewArenas.Quarantined {
             return;
         }
         long end = byteOffset + byteLength;
-        refuseDecommitted(operation, byteOffset, end, "recommit it first");
+        RegionArguments.refuseDecommitted(operation, states, byteOffset, end, "recommit it first");
         mappings.check(operation, states.runCountAfterSet(byteOffset, end, PageState.of(protection)));
         for (PageState state : states.statesIn(byteOffset, end)) {
             if (!state.protection().isWithin(protection)) {
@@ -368,7 +347,8 @@ final class ReservedRegion implements Region, ViewArenas.Quarantined {
         if (!checkRangeOperation(operation, byteOffset, byteLength)) {
             return;
         }
-        refuseDecommitted(operation, byteOffset, byteOffset + byteLength, "it holds nothing to discard");
+        RegionArguments.refuseDecommitted(operation, states, byteOffset, byteOffset + byteLength,
+                "it holds nothing to discard");
         try {
             memory.discard(base + byteOffset, byteLength, backing);
         } catch (SystemCallException e) {
@@ -494,16 +474,8 @@ final class ReservedRegion implements Region, ViewArenas.Quarantined {
     /** Checks a protect/decommit/recommit/discard call; {@return whether there is anything to do} */
     private boolean checkRangeOperation(Operation operation, long byteOffset, long byteLength) {
         checkAlive(operation);
-        checkRange(operation, byteOffset, byteLength);
+        RegionArguments.checkRange(operation, byteOffset, byteLength, granuleBytes, committedBytes);
         return byteLength != 0;
-    }
-
-    private void refuseDecommitted(Operation operation, long start, long end, String advice) {
-        long decommitted = states.firstIn(start, end, PageState.DECOMMITTED);
-        if (decommitted >= 0) {
-            throw new IllegalStateException(operation + ": the page at byteOffset=" + decommitted
-                    + " is decommitted; " + advice);
-        }
     }
 
     /**
@@ -538,21 +510,6 @@ final class ReservedRegion implements Region, ViewArenas.Quarantined {
         allocator.statistics.failures.increment();
         return allocator.kernelFailure(operation, "cannot " + verb + " " + byteLength + " bytes at "
                 + Units.hex(base + byteOffset), e);
-    }
-
-    private void checkRange(Operation operation, long byteOffset, long byteLength) {
-        if (byteLength < 0) {
-            throw new IllegalArgumentException(operation + ": byteLength must not be negative");
-        }
-        if (!PageMath.isAligned(byteOffset, granuleBytes) || !PageMath.isAligned(byteLength, granuleBytes)) {
-            throw new IllegalArgumentException(operation + ": byteOffset and byteLength must be multiples of the "
-                    + "protection granule " + granuleBytes + " bytes");
-        }
-        long committed = committedBytes;
-        if (byteOffset < 0 || byteOffset > committed || byteLength > committed - byteOffset) {
-            throw new IndexOutOfBoundsException(operation + ": outside the committed range [0, committedBytes="
-                    + committed + ")");
-        }
     }
 
     @Override
