@@ -21,7 +21,10 @@ import java.util.Objects;
  *   <li>the arena is closed, and the reservations of every dead region whose views it held are
  *       released, once it serves no live region and it holds {@link #regions()} dead regions, or
  *       {@link #bytes()} of their reservations, or its oldest dead region is older than
- *       {@link #age()} (checked whenever the allocator allocates, deallocates or makes an arena).
+ *       {@link #age()} (checked by a timer, one daemon thread for the JVM named
+ *       {@code pagealloc-view-quarantine}, and whenever the allocator allocates, deallocates or makes
+ *       an arena). The close is a handshake; a batch that fills is closed by the deallocation that
+ *       filled it, one that ages by the timer's thread.
  * </ol>
  *
  * <h2 id="stale">What a stale view does</h2>

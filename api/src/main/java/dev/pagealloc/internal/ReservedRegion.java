@@ -27,7 +27,7 @@ import java.util.Set;
  * All mutations hold the region's monitor; the page count and committed size are also published
  * through volatiles so that readers need no lock.
  */
-final class ReservedRegion implements Region, ViewArenas.Quarantined {
+final class ReservedRegion implements Region {
     private final ReservingPageAllocator allocator;
     private final VirtualMemory memory;
     private final long reservation;
@@ -371,7 +371,8 @@ final class ReservedRegion implements Region, ViewArenas.Quarantined {
         if (views.quarantinable() && dropContents()) {
             // The reservation stays mapped, its views open, until its batch closes (ViewQuarantine).
             died();
-            views.quarantine(this);
+            views.quarantine(new QuarantinedReservation(memory, reservation, reservationBytes, mappings,
+                    allocator.statistics));
         } else {
             views.invalidate(operation);
             LiveReservations.remove(reservation);
@@ -423,21 +424,6 @@ final class ReservedRegion implements Region, ViewArenas.Quarantined {
         } catch (SystemCallException e) {
             return false; // the views are then closed and the whole reservation released, as without a quarantine
         }
-    }
-
-    @Override
-    public void releaseQuarantined() {
-        LiveReservations.remove(reservation);
-        try {
-            memory.release(reservation, reservationBytes);
-        } catch (SystemCallException e) {
-            // No caller to tell: the range stays reserved and is never reused; the failure is counted.
-            LiveReservations.add(reservation, reservationBytes);
-            allocator.statistics.failures.increment();
-            return;
-        }
-        mappings.close();
-        allocator.statistics.reserved(-reservationBytes, 0);
     }
 
     @Override

@@ -5,6 +5,8 @@ import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One allocator's shared view arenas and the quarantine of dead regions that wait for them to close
@@ -25,13 +27,32 @@ import java.util.List;
  * one; this one never calls into a live region.
  */
 final class ViewArenas {
-    /** A deallocated region's reservation, contents discarded, waiting for its views to die. */
+    /**
+     * A deallocated region's reservation, contents discarded, waiting for its views to die. It holds
+     * no reference to the region or its allocator, so an allocator nobody uses any more can be
+     * collected while its quarantine waits for the timer.
+     */
     interface Quarantined {
         /** {@return the reservation, guards included, in bytes} */
         long reservedBytes();
 
         /** Releases the reservation; called once, after the arena of its views is closed. */
         void releaseQuarantined();
+    }
+
+    /**
+     * Runs the age checks, so that a quarantine is released after {@link ViewQuarantine#age()} even
+     * when its allocator is not used again: one daemon thread for the JVM, started on first use.
+     */
+    private static final class Timer {
+        static final ScheduledThreadPoolExecutor EXECUTOR = executor();
+
+        private static ScheduledThreadPoolExecutor executor() {
+            ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1,
+                    Thread.ofPlatform().daemon().name("pagealloc-view-quarantine").factory());
+            executor.setRemoveOnCancelPolicy(true);
+            return executor;
+        }
     }
 
     /** One shared arena: the views of at most one live region, and the stale views of dead ones. */
@@ -96,6 +117,8 @@ final class ViewArenas {
     synchronized void quarantine(Batch batch, Quarantined region) {
         if (batch.dead.isEmpty()) {
             batch.oldestNanos = System.nanoTime();
+            // Checks this allocator's free arenas once this one is due; cheap when it has been closed since.
+            Timer.EXECUTOR.schedule(this::retireExpired, ageNanos, TimeUnit.NANOSECONDS);
         }
         batch.dead.add(region);
         batch.deadBytes += region.reservedBytes();
