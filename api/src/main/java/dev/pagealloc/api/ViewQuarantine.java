@@ -41,7 +41,11 @@ import java.util.Objects;
  * <p>A dead region whose arena was taken over by a live region waits for that region: its range is
  * released when that region is deallocated and its batch closes, or when that region's protect or
  * decommit closes the arena. An arena that holds {@link #regions()} dead regions is never taken
- * over, so a live region holds fewer than that many dead ones.
+ * over, so a live region holds fewer than that many dead ones. When the dead regions of all arenas
+ * reach 16 times {@link #regions()}, or an allocation would otherwise be refused for the
+ * {@linkplain PageAllocatorBuilder#withMappingHeadroom(long) mapping headroom}, every arena that
+ * serves no live region is closed at once and its dead regions released (quarantined regions keep
+ * their memory mappings until then, and count against the limit).
  *
  * @param regions dead regions an arena collects before it is closed; {@code >= 1} (1 closes each
  *     region's arena on its deallocation, as without a quarantine)

@@ -68,9 +68,14 @@ final class ViewArenas {
         }
     }
 
+    /** Dead regions, over all arenas, past which every free arena is closed: {@value} batches' worth. */
+    static final int BATCHES_IN_ALL = 16;
+
     private final ViewQuarantine policy;
     private final StatisticsCounters statistics;
     private final long ageNanos;
+    /** Dead regions waiting in all arenas, free or serving a live region. */
+    private long quarantined;
     /** Open arenas that serve no live region, oldest first. */
     private final List<Batch> free = new ArrayList<>();
 
@@ -122,9 +127,22 @@ final class ViewArenas {
         }
         batch.dead.add(region);
         batch.deadBytes += region.reservedBytes();
+        quarantined++;
         statistics.quarantined(1, region.reservedBytes());
         free.add(batch);
-        retireExpired();
+        if (quarantined >= BATCHES_IN_ALL * policy.regions()) {
+            retireFree(); // many live regions at once each fill an arena slowly: bound the total, and the mappings
+        } else {
+            retireExpired();
+        }
+    }
+
+    /**
+     * Closes every free arena that holds dead regions and releases them: when the quarantine as a
+     * whole grew too large, or when the process nears its mapping limit.
+     */
+    synchronized void retireFree() {
+        free.removeIf(batch -> !batch.dead.isEmpty() && tryClose(batch));
     }
 
     /**
@@ -160,6 +178,7 @@ final class ViewArenas {
 
     private void releaseDead(Batch batch) {
         for (Quarantined region : batch.dead) {
+            quarantined--;
             statistics.quarantined(-1, -region.reservedBytes());
             region.releaseQuarantined();
         }

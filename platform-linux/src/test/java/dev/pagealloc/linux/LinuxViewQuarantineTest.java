@@ -151,6 +151,29 @@ class LinuxViewQuarantineTest {
     }
 
     @Test
+    void shouldReleaseEveryFreeArenaWhenTheQuarantineAsAWholeReachesSixteenBatches() {
+        PageAllocator allocator = allocator(new ViewQuarantine(2, 1L << 40, Duration.ofHours(1)));
+        List<Region> live = new java.util.ArrayList<>();
+        for (int i = 0; i < 32; i++) { // all alive at once: 32 arenas, each to collect one dead region
+            Region region = allocator.allocate(1, 1);
+            writtenView(region);
+            live.add(region);
+        }
+        for (int i = 0; i < 31; i++) {
+            live.get(i).deallocate();
+        }
+        assertEquals(31, allocator.statistics().quarantinedRegions(), "no arena is full, none aged");
+        assertEquals(1, kernel.mappings(live.getFirst().address(), PAGE).size(), "still mapped");
+
+        live.get(31).deallocate(); // the 32nd dead region: 16 batches of 2 in all
+
+        assertEquals(0, allocator.statistics().quarantinedRegions());
+        for (Region region : live) {
+            assertUnmapped(region, "released with every free arena");
+        }
+    }
+
+    @Test
     void shouldReleaseAtOnceWithoutAQuarantine() {
         PageAllocator allocator = allocator(ViewQuarantine.NONE);
         Region region = allocator.allocate(1, 1);
