@@ -482,7 +482,8 @@ final class ReservedRegion implements Region {
             try {
                 memory.protect(base + run.start(), run.end() - run.start(), run.state().protection());
             } catch (SystemCallException e) {
-                failure.addSuppressed(allocator.kernelFailure(Operation.step("restore"), "cannot restore " + run.state().protection()
+                failure.addSuppressed(allocator.kernelFailure(
+                        Operation.step("restore"), "cannot restore " + run.state().protection()
                         + " on " + (run.end() - run.start()) + " bytes at " + Units.hex(base + run.start())
                         + "; recorded as NONE", e));
                 states.set(run.start(), run.end(), PageState.NONE);

@@ -83,7 +83,9 @@ final class ReportTable {
         return new Row("deallocate " + sharing + " region with a view vs munmap, " + busyThreads + " busy threads",
                 key(DeallocateBenchmark.class, method, p), key(DeallocateBenchmark.class, "rawFfm", p),
                 key(DeallocateBenchmark.class, "jna", p), cKey("munmap_busy" + busyThreads),
-                method.equals("oursShared") ? munmapTarget(key(DeallocateBenchmark.class, method, p), busyThreads) : null);
+                method.equals("oursShared")
+                        ? munmapTarget(key(DeallocateBenchmark.class, method, p), busyThreads)
+                        : null);
     }
 
     /** Issue 7's target for shared views: invalidation, amortized, at most twice a bare {@code munmap}. */
@@ -93,8 +95,8 @@ final class ReportTable {
 
     private static Row burstRow(int busyThreads) {
         String p = "busyThreads=" + busyThreads;
-        return new Row("deallocate " + DeallocateBenchmark.BURST + " live SHARED regions in a burst, per region, vs munmap, "
-                + busyThreads + " busy threads", key(DeallocateBenchmark.class, "oursSharedBurst", p),
+        return new Row("deallocate " + DeallocateBenchmark.BURST
+                + " live SHARED regions in a burst, per region, vs munmap, " + busyThreads + " busy threads", key(DeallocateBenchmark.class, "oursSharedBurst", p),
                 key(DeallocateBenchmark.class, "rawFfmBurst", p), null, cKey("munmap_busy" + busyThreads),
                 munmapTarget(key(DeallocateBenchmark.class, "oursSharedBurst", p), busyThreads));
     }

@@ -70,7 +70,8 @@ class LinuxViewQuarantineTest {
                 "the contents went back to the kernel at once");
         assertEquals(0, stale.get(JAVA_LONG, 0), "a stale view reads zero, never faults");
         assertEquals(0, stale.get(JAVA_LONG, 4 * PAGE - Long.BYTES));
-        assertEquals(List.of(new KernelView.Mapping(first.address(), first.address() + 4 * PAGE, Protection.READ_WRITE)),
+        assertEquals(
+                List.of(new KernelView.Mapping(first.address(), first.address() + 4 * PAGE, Protection.READ_WRITE)),
                 kernel.mappings(first.address(), 4 * PAGE), "still mapped with the protection its views were made for");
         AllocatorStatistics one = allocator.statistics();
         assertEquals(1, one.quarantinedRegions());
@@ -85,7 +86,8 @@ class LinuxViewQuarantineTest {
         Region third = allocator.allocate(1, 1);
         for (Region next : List.of(second, third)) {
             assertTrue(reservation(next) >= reservation(first) + first.reservedBytes()
-                    || reservation(next) + next.reservedBytes() <= reservation(first), "a quarantined range is not reused");
+                    || reservation(next) + next.reservedBytes() <= reservation(first),
+                    "a quarantined range is not reused");
             writtenView(next);
             next.deallocate();
         }
