@@ -7,7 +7,6 @@ import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.api.Capabilities.TransparentHugePageMode;
 import dev.pagealloc.api.HugePages;
 import dev.pagealloc.api.KernelException;
-import dev.pagealloc.api.MappingLimitExceededException;
 import dev.pagealloc.api.MemoryTagging;
 import dev.pagealloc.api.NumaPolicy;
 import dev.pagealloc.api.PageAllocator;
@@ -271,12 +270,11 @@ public final class ReservingPageAllocator implements PageAllocator {
                     + addressBits + "-bit address space (" + (1L << addressBits) + " bytes)");
         }
         viewArenas.retireExpired(); // a quarantine that aged while nothing was deallocated is released here
-        try {
-            mappings.check(operation, MappingGuard.REGION_OVERHEAD + (initialPages > 0 ? 1 : 0));
-        } catch (MappingLimitExceededException nearTheLimit) {
-            viewArenas.retireFree(); // quarantined regions hold mappings that can go first
-            mappings.check(operation, MappingGuard.REGION_OVERHEAD + (initialPages > 0 ? 1 : 0));
+        long newMappings = MappingGuard.REGION_OVERHEAD + (initialPages > 0 ? 1 : 0);
+        if (!mappings.fits(newMappings)) {
+            viewArenas.retireFree(); // quarantined regions hold mappings that can go before a refusal
         }
+        mappings.check(operation, newMappings);
         long reservation;
         try {
             reservation = memory.reserve(total, alignment, backing);
