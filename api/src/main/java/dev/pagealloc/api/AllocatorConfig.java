@@ -30,6 +30,7 @@ import java.util.OptionalLong;
  * @param guardVerification when software-checked guards are verified
  * @param mappingHeadroom the memory mappings to keep free for the JVM, if set (else an eighth of the
  *     platform's limit); see {@link PageAllocatorBuilder#withMappingHeadroom(long)}
+ * @param viewQuarantine how shared views of deallocated regions are retired in batches
  */
 public record AllocatorConfig(
         Optional<String> platform,
@@ -48,4 +49,5 @@ public record AllocatorConfig(
         ViewSharing viewSharing,
         OptionalLong staticBufferBytes,
         GuardVerification guardVerification,
-        OptionalLong mappingHeadroom) {}
+        OptionalLong mappingHeadroom,
+        ViewQuarantine viewQuarantine) {}

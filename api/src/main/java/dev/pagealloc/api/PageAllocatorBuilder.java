@@ -34,6 +34,7 @@ public final class PageAllocatorBuilder {
     private MemoryBudget budget;
     private boolean bestEffort;
     private ViewSharing viewSharing = ViewSharing.CONFINED;
+    private ViewQuarantine viewQuarantine = ViewQuarantine.DEFAULT;
     private MemorySegment staticBuffer;
     private GuardVerification guardVerification = GuardVerification.ON_DEALLOCATE;
     private OptionalLong mappingHeadroom = OptionalLong.empty();
@@ -232,6 +233,20 @@ public final class PageAllocatorBuilder {
     }
 
     /**
+     * Chooses how {@link ViewSharing#SHARED} views of deallocated regions are retired: in batches,
+     * one shared arena close for many deallocations (see {@link ViewQuarantine}, which also says what
+     * a stale view reads meanwhile), or at once with {@link ViewQuarantine#NONE}.
+     *
+     * @param viewQuarantine the policy; {@link ViewQuarantine#DEFAULT} unless set
+     * @return this builder
+     * @throws NullPointerException if {@code viewQuarantine} is null
+     */
+    public PageAllocatorBuilder withViewQuarantine(ViewQuarantine viewQuarantine) {
+        this.viewQuarantine = Arguments.requireNonNullArgument(viewQuarantine, "withViewQuarantine", "viewQuarantine");
+        return this;
+    }
+
+    /**
      * Gives the embedded provider the buffer it manages: all its regions live inside it.
      *
      * <p>The embedded provider accepts, at {@link #build()}, only a native, writable segment aligned
@@ -351,7 +366,8 @@ public final class PageAllocatorBuilder {
                 viewSharing,
                 staticBuffer == null ? OptionalLong.empty() : OptionalLong.of(staticBuffer.byteSize()),
                 guardVerification,
-                mappingHeadroom);
+                mappingHeadroom,
+                viewQuarantine);
         return ReservingPageAllocator.open(config, Optional.ofNullable(provider), Optional.ofNullable(staticBuffer));
     }
 }

@@ -18,7 +18,9 @@ import java.lang.foreign.MemorySegment;
  * {@link #decommit(long, long)}, and {@link #protect(long, long, Protection)} to a protection that
  * is not {@linkplain Protection#isWithin(Protection) wider}. Ask for a new view afterwards. Views of
  * a read-only range are read-only segments. Growing and discarding leave views valid. Whether other
- * threads may use views is the allocator's {@link ViewSharing}.
+ * threads may use views is the allocator's {@link ViewSharing}. With {@link ViewSharing#SHARED}
+ * views, deallocation invalidates them in batches: until its batch closes, a stale view reads zero
+ * and never faults (see {@link ViewQuarantine}).
  *
  * <h2 id="confined">Confined views and other threads</h2>
  * With {@link ViewSharing#CONFINED} (the default) the live views of a region belong to one thread,
@@ -295,7 +297,11 @@ public interface Region extends AutoCloseable {
     void verifyGuards();
 
     /**
-     * Releases the whole reservation, guards included, and invalidates every view.
+     * Releases the whole reservation, guards included, and invalidates every view. With
+     * {@link ViewSharing#SHARED} views (when the region handed out any) and a
+     * {@linkplain PageAllocatorBuilder#withViewQuarantine quarantine}, the contents are discarded at
+     * once and the release and the invalidation happen later, with a batch (see {@link ViewQuarantine}:
+     * meanwhile a stale view reads zero, never another region's data, and never faults).
      *
      * @apiNote Idempotent, unlike {@link java.lang.foreign.Arena#close()}: regions are often
      *     released both by an owner and by a cleanup path, and the second call has nothing to lose.
@@ -305,11 +311,14 @@ public interface Region extends AutoCloseable {
      * @throws WrongThreadException if views are {@link ViewSharing#CONFINED} to another thread
      *     that is alive; the region is then left alive and intact (views confined to a thread that
      *     has ended are dropped and the region is released, see <a href="#confined">confined views</a>)
-     * @throws IllegalStateException if a JDK call that holds a {@link ViewSharing#SHARED} view's
-     *     memory (an NIO transfer through {@code asByteBuffer()}, a downcall passed the view) is
-     *     running in another thread: the JDK keeps the arena open until it returns; the region is
-     *     then left alive and intact, its views valid
-     * @throws KernelException if the kernel refuses to unmap
+     * @throws IllegalStateException without a quarantine ({@link ViewQuarantine#NONE}), if a JDK call
+     *     that holds a {@link ViewSharing#SHARED} view's memory (an NIO transfer through
+     *     {@code asByteBuffer()}, a downcall passed the view) is running in another thread: the JDK
+     *     keeps the arena open until it returns; the region is then left alive and intact, its views
+     *     valid. With a quarantine the call goes on over zeroed pages instead.
+     * @throws KernelException if the kernel refuses to unmap (a quarantined region's later release
+     *     has no caller to refuse: a refusal there is counted in {@link AllocatorStatistics#failures()}
+     *     and the range stays reserved)
      * @throws GuardCorruptedException if software-checked guards are verified on deallocate and a
      *     canary was overwritten; the region is released all the same
      */

@@ -114,23 +114,34 @@ final class MappingGuard {
      * @param additional the mappings the operation could add, at most
      * @throws MappingLimitExceededException if the process would keep fewer than the headroom free
      */
-    void check(Object operation, long additional) {
+    void check(Operation operation, long additional) {
+        long process = processCountIfRefused(additional);
+        if (process >= 0) {
+            failures.increment();
+            throw new MappingLimitExceededException(operation.toString(), process, additional, limit, headroom);
+        }
+    }
+
+    /** {@return whether {@link #check} would let {@code additional} mappings pass}, counting no failure */
+    boolean fits(long additional) {
+        return processCountIfRefused(additional) < 0;
+    }
+
+    /** {@return the process's mapping count if {@code additional} more would pass the headroom, else -1} */
+    private long processCountIfRefused(long additional) {
         if (additional <= 0 || limit == Long.MAX_VALUE) {
-            return;
+            return -1;
         }
         long now = ours.get();
         long last = readAt;
         boolean stale = last < 0 || Math.abs(now - last) > headroom / 4;
         if (!stale && now + others + additional <= limit - headroom) {
-            return;
+            return -1;
         }
         long process = memory.mappingCount();
         others = process - now;
         readAt = now;
-        if (process + additional > limit - headroom) {
-            failures.increment();
-            throw new MappingLimitExceededException(operation.toString(), process, additional, limit, headroom);
-        }
+        return process + additional > limit - headroom ? process : -1;
     }
 
     /**
@@ -172,7 +183,7 @@ final class MappingGuard {
          * @param runsAfter the region's runs after the change
          * @throws MappingLimitExceededException as {@link MappingGuard#check}
          */
-        void check(Object operation, long runsAfter) {
+        void check(Operation operation, long runsAfter) {
             MappingGuard.this.check(operation, runsAfter + REGION_OVERHEAD - mappings);
         }
 

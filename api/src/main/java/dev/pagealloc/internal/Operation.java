@@ -28,6 +28,16 @@ final class Operation {
         this.hasThird = hasThird;
     }
 
+    /** {@return {@code name()}} */
+    static Operation of(String name) {
+        return new Operation(name, null, 0, null, 0, null, false);
+    }
+
+    /** {@return a step inside another operation, rendered as {@code name} alone}, e.g. {@code restore} */
+    static Operation step(String name) {
+        return new Operation(name, null, 0, null, 0, STEP, false);
+    }
+
     /** {@return {@code name(argName=value)}} */
     static Operation of(String name, String argName, long value) {
         return new Operation(name, argName, value, null, 0, null, false);
@@ -48,8 +58,14 @@ final class Operation {
         return new Operation(name, "byteOffset", byteOffset, "byteLength", byteLength, protection, true);
     }
 
+    /** Marks a {@link #step}: no argument list. */
+    private static final Object STEP = new Object();
+
     @Override
     public String toString() {
+        if (third == STEP) {
+            return name;
+        }
         StringBuilder text = new StringBuilder(name).append('(');
         if (firstName != null) {
             text.append(firstName).append('=').append(first);

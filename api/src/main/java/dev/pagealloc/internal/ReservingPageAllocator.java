@@ -47,6 +47,8 @@ public final class ReservingPageAllocator implements PageAllocator {
     private final List<String> plannedDowngrades;
     final StatisticsCounters statistics = new StatisticsCounters();
     final MappingGuard mappings;
+    /** The shared view arenas of this allocator's regions, and the quarantine of dead ones. */
+    final ViewArenas viewArenas;
 
     /**
      * Selects and opens the provider {@code config} asks for. The provider and the buffer are kept out
@@ -100,6 +102,7 @@ public final class ReservingPageAllocator implements PageAllocator {
                         downgrades));
         this.plannedDowngrades = List.copyOf(downgrades);
         this.mappings = MappingGuard.of(memory, config.mappingHeadroom(), statistics.failures);
+        this.viewArenas = new ViewArenas(config.viewQuarantine(), statistics);
     }
 
     private HugePages planHugePages(HugePages asked, List<String> downgrades) {
@@ -298,7 +301,12 @@ public final class ReservingPageAllocator implements PageAllocator {
             throw new IllegalArgumentException(operation + ": reservation of " + total + " bytes exceeds the "
                     + addressBits + "-bit address space (" + (1L << addressBits) + " bytes)");
         }
-        mappings.check(operation, MappingGuard.REGION_OVERHEAD + (initialPages > 0 ? 1 : 0));
+        viewArenas.retireExpired(); // a quarantine that aged while nothing was deallocated is released here
+        long newMappings = MappingGuard.REGION_OVERHEAD + (initialPages > 0 ? 1 : 0);
+        if (!mappings.fits(newMappings)) {
+            viewArenas.retireFree(); // quarantined regions hold mappings that can go before a refusal
+        }
+        mappings.check(operation, newMappings);
         long reservation;
         try {
             reservation = memory.reserve(total, alignment, backing);
@@ -323,7 +331,7 @@ public final class ReservingPageAllocator implements PageAllocator {
         return region;
     }
 
-    KernelException kernelFailure(Object operation, String failure, SystemCallException e) {
+    KernelException kernelFailure(Operation operation, String failure, SystemCallException e) {
         SystemCallError error = e.error();
         return new KernelException(operation.toString(), mappings.explain(failure, error), error);
     }

@@ -10,6 +10,8 @@ final class StatisticsCounters {
     private final AtomicLong committedBytes = new AtomicLong();
     private final AtomicLong peakCommittedBytes = new AtomicLong();
     private final AtomicLong liveRegions = new AtomicLong();
+    private final AtomicLong quarantinedRegions = new AtomicLong();
+    private final AtomicLong quarantinedBytes = new AtomicLong();
     final LongAdder allocations = new LongAdder();
     final LongAdder deallocations = new LongAdder();
     final LongAdder grows = new LongAdder();
@@ -21,6 +23,12 @@ final class StatisticsCounters {
     void reserved(long byteDelta, int regionDelta) {
         reservedBytes.addAndGet(byteDelta);
         liveRegions.addAndGet(regionDelta);
+    }
+
+    /** A deallocated region enters ({@code +1}) or leaves ({@code -1}) the quarantine. */
+    void quarantined(int regionDelta, long byteDelta) {
+        quarantinedRegions.addAndGet(regionDelta);
+        quarantinedBytes.addAndGet(byteDelta);
     }
 
     void committed(long byteDelta) {
@@ -42,6 +50,8 @@ final class StatisticsCounters {
                 protects.sum(),
                 decommits.sum(),
                 discards.sum(),
-                failures.sum());
+                failures.sum(),
+                quarantinedRegions.get(),
+                quarantinedBytes.get());
     }
 }

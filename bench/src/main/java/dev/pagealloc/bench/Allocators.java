@@ -1,6 +1,7 @@
 package dev.pagealloc.bench;
 
 import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.ViewQuarantine;
 import dev.pagealloc.api.ViewSharing;
 
 /** Our allocator, configured to be compared like for like with raw system calls. */
@@ -20,11 +21,23 @@ final class Allocators {
      * @throws IllegalStateException if the Linux provider is absent (see {@code PageAllocator.providers()})
      */
     static PageAllocator systemPages(ViewSharing viewSharing) {
+        return systemPages(viewSharing, ViewQuarantine.DEFAULT);
+    }
+
+    /**
+     * {@return an allocator as {@link #systemPages(ViewSharing)}, with the given retirement of shared views}
+     *
+     * @param viewSharing the sharing of region views
+     * @param viewQuarantine how shared views of deallocated regions are retired
+     * @throws IllegalStateException if the Linux provider is absent
+     */
+    static PageAllocator systemPages(ViewSharing viewSharing, ViewQuarantine viewQuarantine) {
         return PageAllocator.builder()
                 .withPlatform(PLATFORM)
                 .withPageBytes(SYSTEM_PAGE_BYTES)
                 .withGuardPages(false)
                 .withViewSharing(viewSharing)
+                .withViewQuarantine(viewQuarantine)
                 .build();
     }
 

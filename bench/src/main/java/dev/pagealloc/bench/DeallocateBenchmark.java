@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.Region;
+import dev.pagealloc.api.ViewQuarantine;
 import dev.pagealloc.api.ViewSharing;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -13,6 +14,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -23,9 +25,11 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What DESIGN.md invariant 1 costs: deallocating a one-page region whose views must be invalidated
- * (one {@link Region#segment()} call made an arena to close), with {@link ViewSharing#CONFINED} and
- * {@link ViewSharing#SHARED} views, against a bare {@code munmap} of a written page, with 0 and 2
- * busy Java threads in the process.
+ * (one {@link Region#segment()} call made an arena to close), with {@link ViewSharing#CONFINED} views,
+ * {@link ViewSharing#SHARED} views retired in batches ({@link ViewQuarantine#DEFAULT}) and shared views
+ * closed at once ({@link ViewQuarantine#NONE}), against a bare {@code munmap} of a written page, with
+ * 0 and 2 busy Java threads in the process; and {@value #BURST} shared regions, all alive at once,
+ * deallocated in a burst, against {@value #BURST} bare {@code munmap}s (scores per region).
  *
  * <p>Only the deallocation is timed: each page is mapped, written and (for ours) given a view in a
  * per-invocation setup. Per-invocation timing adds two clock reads (tens of ns) to every score,
@@ -37,6 +41,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 5, time = 500, timeUnit = TimeUnit.MILLISECONDS)
 @Measurement(iterations = 4, time = 500, timeUnit = TimeUnit.MILLISECONDS)
 public class DeallocateBenchmark {
+    /** Regions deallocated, or pages unmapped, in one burst. */
+    static final int BURST = 64;
 
     /** The busy threads, shared by the whole trial. */
     @State(Scope.Benchmark)
@@ -71,10 +77,14 @@ public class DeallocateBenchmark {
 
         abstract ViewSharing viewSharing();
 
+        ViewQuarantine viewQuarantine() {
+            return ViewQuarantine.DEFAULT;
+        }
+
         /** Builds the allocator. */
         @Setup(Level.Trial)
         public void build() {
-            allocator = Allocators.systemPages(viewSharing());
+            allocator = Allocators.systemPages(viewSharing(), viewQuarantine());
         }
 
         /** Allocates a page, takes a view (its arena is what deallocate must close) and writes. */
@@ -100,6 +110,75 @@ public class DeallocateBenchmark {
         @Override
         ViewSharing viewSharing() {
             return ViewSharing.SHARED;
+        }
+    }
+
+    /** A region whose views any thread may use, closed at every deallocation (no quarantine). */
+    @State(Scope.Thread)
+    public static class SharedRegionClosedAtOnce extends OurRegion {
+        @Override
+        ViewSharing viewSharing() {
+            return ViewSharing.SHARED;
+        }
+
+        @Override
+        ViewQuarantine viewQuarantine() {
+            return ViewQuarantine.NONE;
+        }
+    }
+
+    /** {@value #BURST} fresh one-page shared regions, each with a written view, all alive at once. */
+    @State(Scope.Thread)
+    public static class SharedBurst {
+        private PageAllocator allocator;
+        final Region[] regions = new Region[BURST];
+
+        /** Builds the allocator. */
+        @Setup(Level.Trial)
+        public void build() {
+            allocator = Allocators.systemPages(ViewSharing.SHARED);
+        }
+
+        /** Allocates the regions, gives each a view and writes. */
+        @Setup(Level.Invocation)
+        public void allocate() {
+            for (int i = 0; i < BURST; i++) {
+                regions[i] = allocator.allocate(1, 1);
+                regions[i].segment().set(JAVA_LONG, 0, i);
+            }
+        }
+    }
+
+    /** {@value #BURST} fresh written pages mapped with plain FFM calls. */
+    @State(Scope.Thread)
+    public static class MappingBurst {
+        private FfmLibc ffm;
+        final long[] addresses = new long[BURST];
+
+        /** Allocates the errno capture buffer. */
+        @Setup(Level.Trial)
+        public void open() {
+            ffm = new FfmLibc();
+        }
+
+        /** Frees the errno capture buffer. */
+        @TearDown(Level.Trial)
+        public void close() {
+            ffm.close();
+        }
+
+        /**
+         * Reserves, commits and writes the pages.
+         *
+         * @throws Throwable never in practice (downcall handles declare it)
+         */
+        @Setup(Level.Invocation)
+        public void map() throws Throwable {
+            for (int i = 0; i < BURST; i++) {
+                addresses[i] = ffm.reserve(SYSTEM_PAGE_BYTES);
+                ffm.mprotect(addresses[i], SYSTEM_PAGE_BYTES, FfmLibc.PROT_READ | FfmLibc.PROT_WRITE);
+                FfmLibc.rawView(addresses[i], SYSTEM_PAGE_BYTES).set(JAVA_LONG, 0, i);
+            }
         }
     }
 
@@ -146,8 +225,9 @@ public class DeallocateBenchmark {
     }
 
     /**
-     * Deallocates a region with shared views: closes a shared arena (a handshake with every
-     * thread), then unmaps.
+     * Deallocates a region with shared views retired in batches: discards the page and quarantines
+     * the region; every 64th deallocation closes the batch's shared arena (one handshake with every
+     * thread) and unmaps the 64 regions.
      *
      * @param background the busy threads
      * @param state the region
@@ -155,6 +235,47 @@ public class DeallocateBenchmark {
     @Benchmark
     public void oursShared(Background background, SharedRegion state) {
         state.region.deallocate();
+    }
+
+    /**
+     * Deallocates a region with shared views and no quarantine: closes a shared arena (a handshake
+     * with every thread), then unmaps.
+     *
+     * @param background the busy threads
+     * @param state the region
+     */
+    @Benchmark
+    public void oursSharedClosedAtOnce(Background background, SharedRegionClosedAtOnce state) {
+        state.region.deallocate();
+    }
+
+    /**
+     * Deallocates {@value #BURST} live shared regions in a row; scored per region.
+     *
+     * @param background the busy threads
+     * @param state the regions
+     */
+    @Benchmark
+    @OperationsPerInvocation(BURST)
+    public void oursSharedBurst(Background background, SharedBurst state) {
+        for (Region region : state.regions) {
+            region.deallocate();
+        }
+    }
+
+    /**
+     * Unmaps {@value #BURST} pages in a row through a plain FFM downcall handle; scored per page.
+     *
+     * @param background the busy threads
+     * @param state the pages
+     * @throws Throwable never in practice (downcall handles declare it)
+     */
+    @Benchmark
+    @OperationsPerInvocation(BURST)
+    public void rawFfmBurst(Background background, MappingBurst state) throws Throwable {
+        for (long address : state.addresses) {
+            state.ffm.munmap(address, SYSTEM_PAGE_BYTES);
+        }
     }
 
     /**

@@ -61,9 +61,13 @@ final class ReportTable {
             new Row("labs() call: FFM capturing errno per thread (as our system calls)", LABS_OURS_ERRNO, null,
                     LABS_JNA, LABS_C, bindingTarget(LABS_OURS_ERRNO)),
             deallocateRow("oursConfined", "CONFINED", 0),
-            deallocateRow("oursShared", "SHARED", 0),
+            deallocateRow("oursShared", "SHARED (batches of 64)", 0),
+            deallocateRow("oursSharedClosedAtOnce", "SHARED (closed at once)", 0),
+            burstRow(0),
             deallocateRow("oursConfined", "CONFINED", 2),
-            deallocateRow("oursShared", "SHARED", 2));
+            deallocateRow("oursShared", "SHARED (batches of 64)", 2),
+            deallocateRow("oursSharedClosedAtOnce", "SHARED (closed at once)", 2),
+            burstRow(2));
 
     private static Row growRow(String param, String label, Target target) {
         String p = "regionBytes=" + param;
@@ -80,7 +84,23 @@ final class ReportTable {
         String p = "busyThreads=" + busyThreads;
         return new Row("deallocate " + sharing + " region with a view vs munmap, " + busyThreads + " busy threads",
                 key(DeallocateBenchmark.class, method, p), key(DeallocateBenchmark.class, "rawFfm", p),
-                key(DeallocateBenchmark.class, "jna", p), cKey("munmap_busy" + busyThreads), null);
+                key(DeallocateBenchmark.class, "jna", p), cKey("munmap_busy" + busyThreads),
+                method.equals("oursShared")
+                        ? munmapTarget(key(DeallocateBenchmark.class, method, p), busyThreads)
+                        : null);
+    }
+
+    /** Issue 7's target for shared views: invalidation, amortized, at most twice a bare {@code munmap}. */
+    private static Target munmapTarget(String oursKey, int busyThreads) {
+        return new Target("ours/C <= 2", r -> ratio(r, oursKey, cKey("munmap_busy" + busyThreads)), 2);
+    }
+
+    private static Row burstRow(int busyThreads) {
+        String p = "busyThreads=" + busyThreads;
+        return new Row("deallocate " + DeallocateBenchmark.BURST
+                + " live SHARED regions in a burst, per region, vs munmap, " + busyThreads + " busy threads", key(DeallocateBenchmark.class, "oursSharedBurst", p),
+                key(DeallocateBenchmark.class, "rawFfmBurst", p), null, cKey("munmap_busy" + busyThreads),
+                munmapTarget(key(DeallocateBenchmark.class, "oursSharedBurst", p), busyThreads));
     }
 
     private ReportTable() {}

@@ -23,7 +23,7 @@ public interface AccountingContract extends ContractSupport {
     @Test
     default void shouldKeepStatisticsThatAddUp() {
         PageAllocator allocator = allocator(b -> b);
-        assertEquals(new AllocatorStatistics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), allocator.statistics());
+        assertEquals(new AllocatorStatistics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), allocator.statistics());
         Region a = allocate(allocator, 2, 8);
         Region b = allocate(allocator, 1, 4);
         AllocatorStatistics s = allocator.statistics();

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.api.Units;
+import dev.pagealloc.api.ViewQuarantine;
 import dev.pagealloc.api.ViewSharing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -151,7 +152,9 @@ public interface ViewContract extends ContractSupport {
 
     @Test
     default void shouldKeepARegionWhoseDeallocateMeetsAJdkCallAliveAndFreeItOnTheNextCall() throws Exception {
-        Region region = allocate(allocator(b -> b.withViewSharing(ViewSharing.SHARED)), 64, 64);
+        // Without a quarantine: a quarantined deallocation does not close the arena (ViewQuarantine).
+        Region region = allocate(allocator(b -> b.withViewSharing(ViewSharing.SHARED)
+                .withViewQuarantine(ViewQuarantine.NONE)), 64, 64);
         MemorySegment view = region.segment();
         view.fill((byte) 0x2E);
         long start = reservationStart(region);

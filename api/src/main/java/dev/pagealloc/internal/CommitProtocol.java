@@ -1,0 +1,168 @@
+package dev.pagealloc.internal;
+
+import dev.pagealloc.api.AppliedOptions;
+import dev.pagealloc.api.BudgetExceededException;
+import dev.pagealloc.api.KernelException;
+import dev.pagealloc.api.MemoryBudget;
+import dev.pagealloc.api.Units;
+import dev.pagealloc.api.UnsupportedOptionException;
+import dev.pagealloc.spi.Backing;
+import dev.pagealloc.spi.SystemCallException;
+import dev.pagealloc.spi.VirtualMemory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * How a region commits pages, all or nothing: charge the budget, commit, then populate and lock as
+ * the region's options say; on a refusal, undo what was done. Under best effort an option the
+ * platform cannot apply is dropped from the region's {@link AppliedOptions} and the commit tried
+ * again without it (at most once per option, so the loop ends).
+ *
+ * <p>Not thread-safe: the region's monitor guards it; {@link #applied()} reads a volatile.
+ */
+final class CommitProtocol {
+    /** An option applied after the commit, in the order it is applied. */
+    private enum Option {
+        POPULATE("populate"),
+        LOCK("lock");
+
+        private final String text;
+
+        Option(String text) {
+            this.text = text;
+        }
+    }
+
+    private final ReservingPageAllocator allocator;
+    private final VirtualMemory memory;
+    private final Backing backing;
+    private final Optional<MemoryBudget> budget;
+    private final boolean bestEffort;
+    private volatile AppliedOptions applied;
+
+    CommitProtocol(ReservingPageAllocator allocator, Backing backing, AppliedOptions applied) {
+        this.allocator = allocator;
+        this.memory = allocator.memory();
+        this.backing = backing;
+        this.budget = allocator.config().budget();
+        this.bestEffort = allocator.config().bestEffort();
+        this.applied = applied;
+    }
+
+    /** {@return the options the region's pages really get} */
+    AppliedOptions applied() {
+        return applied;
+    }
+
+    /**
+     * Commits {@code [address, +byteLength)} of a live region.
+     *
+     * @throws BudgetExceededException if the budget cannot take the bytes
+     * @throws KernelException if the kernel refuses the commit, populate or lock
+     * @throws UnsupportedOptionException if the platform cannot populate or lock and best effort is off
+     */
+    void commit(Operation operation, long address, long byteLength) {
+        commit(operation, address, byteLength, refused -> refused);
+    }
+
+    /**
+     * Commits a new region's initial pages: as {@link #commit}, except that a kernel refusal of
+     * explicit huge pages is a missing option, which the allocator refuses or downgrades.
+     *
+     * @throws ReservingPageAllocator.HugePagesUnavailable if the kernel refuses explicit huge pages
+     */
+    void commitInitial(Operation operation, long address, long byteLength) {
+        long hugePageBytes = backing.explicitHugePageBytes();
+        commit(operation, address, byteLength, refused -> hugePageBytes == 0 ? refused
+                : new ReservingPageAllocator.HugePagesUnavailable(
+                        allocator.hugePagePoolShortage(hugePageBytes, byteLength, refused)));
+    }
+
+    /** Gives back the budget of pages that are no longer committed. */
+    void refund(long byteLength) {
+        budget.ifPresent(b -> b.refund(byteLength));
+    }
+
+    private void commit(Operation operation, long address, long byteLength,
+            Function<KernelException, RuntimeException> commitRefusal) {
+        while (true) {
+            commitPages(operation, address, byteLength, commitRefusal);
+            Option option = null;
+            try {
+                AppliedOptions options = applied;
+                option = Option.POPULATE;
+                if (options.populated()) {
+                    memory.populate(address, byteLength);
+                }
+                option = Option.LOCK;
+                if (options.locked()) {
+                    memory.lock(address, byteLength);
+                }
+                allocator.statistics.committed(byteLength);
+                return;
+            } catch (UnsupportedOperationException e) {
+                undo(address, byteLength);
+                if (!bestEffort) {
+                    allocator.statistics.failures.increment();
+                    throw new UnsupportedOptionException(operation.toString(), option.text + "=true", e.getMessage());
+                }
+                drop(option, e.getMessage()); // and go round again without it
+            } catch (SystemCallException e) {
+                undo(address, byteLength);
+                allocator.statistics.failures.increment();
+                throw allocator.kernelFailure(operation, "cannot " + option.text + " " + byteLength + " bytes at "
+                        + Units.hex(address), e);
+            } catch (RuntimeException | Error e) {
+                undo(address, byteLength);
+                allocator.statistics.failures.increment();
+                throw e;
+            }
+        }
+    }
+
+    /** Charges and commits; on a refusal, the charge goes back and nothing is committed. */
+    private void commitPages(Operation operation, long address, long byteLength,
+            Function<KernelException, RuntimeException> commitRefusal) {
+        try {
+            budget.ifPresent(b -> b.charge(operation.toString(), byteLength));
+        } catch (BudgetExceededException e) {
+            allocator.statistics.failures.increment(); // AllocatorStatistics.failures counts budget refusals too
+            throw e;
+        }
+        try {
+            memory.commit(address, byteLength, backing);
+        } catch (SystemCallException e) {
+            refund(byteLength);
+            allocator.statistics.failures.increment();
+            String what = backing.explicitHugePageBytes() == 0 ? "" : " of " + backing.hugePages() + " huge pages";
+            throw commitRefusal.apply(allocator.kernelFailure(operation, "cannot commit " + byteLength + " bytes"
+                    + what + " at " + Units.hex(address), e));
+        } catch (RuntimeException | Error e) {
+            // Whatever a backend throws, VirtualMemory.commit committed nothing: the charge goes back.
+            refund(byteLength);
+            allocator.statistics.failures.increment();
+            throw e;
+        }
+    }
+
+    private void undo(long address, long byteLength) {
+        refund(byteLength);
+        try {
+            memory.decommit(address, byteLength, backing);
+        } catch (SystemCallException ignored) {
+            // The pages stay committed but unreachable from Java: the range is not in the region's
+            // page states, so no view covers it, and release() unmaps it with the rest of the reservation.
+        }
+    }
+
+    private void drop(Option option, String reason) {
+        AppliedOptions a = applied;
+        List<String> downgrades = new ArrayList<>(a.downgrades());
+        downgrades.add(option.text + "=true -> false: " + reason);
+        boolean populated = a.populated() && option != Option.POPULATE;
+        boolean locked = a.locked() && option != Option.LOCK;
+        applied = new AppliedOptions(a.hugePages(), a.numaPolicy(), populated, locked, a.memoryTagging(), downgrades);
+    }
+}
