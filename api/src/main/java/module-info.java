@@ -17,5 +17,8 @@ module dev.pagealloc.api {
             dev.pagealloc.embedded,
             dev.pagealloc.cli;
 
+    // Flight Recorder events of region operations (dev.pagealloc.internal.observe).
+    requires jdk.jfr;
+
     uses dev.pagealloc.spi.PlatformProvider;
 }

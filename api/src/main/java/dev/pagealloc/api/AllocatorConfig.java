@@ -27,6 +27,7 @@ import java.util.OptionalLong;
  * @param guardVerification when software-checked guards are verified
  * @param mappingHeadroom the memory mappings to keep free for the JVM, if set (else an eighth of the
  *     platform's limit); see {@link PageAllocatorBuilder#withMappingHeadroom(long)}
+ * @param leakDetection how regions dropped without {@code deallocate()} are watched and reported
  */
 public record AllocatorConfig(
         Optional<String> platform,
@@ -46,4 +47,5 @@ public record AllocatorConfig(
         ViewSharing viewSharing,
         Optional<MemorySegment> staticBuffer,
         GuardVerification guardVerification,
-        OptionalLong mappingHeadroom) {}
+        OptionalLong mappingHeadroom,
+        LeakDetection leakDetection) {}

@@ -14,6 +14,15 @@ import dev.pagealloc.api.Region;
 import dev.pagealloc.api.Units;
 import dev.pagealloc.api.UnsupportedOptionException;
 import dev.pagealloc.api.ViewSharing;
+import dev.pagealloc.internal.observe.DeallocateEvent;
+import dev.pagealloc.internal.observe.DecommitEvent;
+import dev.pagealloc.internal.observe.DiscardEvent;
+import dev.pagealloc.internal.observe.GrowEvent;
+import dev.pagealloc.internal.observe.LeakDetector;
+import dev.pagealloc.internal.observe.Log;
+import dev.pagealloc.internal.observe.ProtectEvent;
+import dev.pagealloc.internal.observe.RecommitEvent;
+import dev.pagealloc.internal.observe.RegionEvents;
 import dev.pagealloc.spi.Backing;
 import dev.pagealloc.spi.SystemCallException;
 import dev.pagealloc.spi.VirtualMemory;
@@ -46,6 +55,7 @@ final class ReservedRegion implements Region {
     private final GuardVerification verification;
     private final MappingGuard.Account mappings;
     private final Capabilities capabilities;
+    private final LeakDetector.Watch leakWatch;
 
     private volatile AppliedOptions applied;
     private volatile long pages;
@@ -74,6 +84,8 @@ final class ReservedRegion implements Region {
         this.verification = allocator.config().guardVerification();
         this.mappings = allocator.mappings.account();
         this.capabilities = allocator.capabilities();
+        this.leakWatch = LeakDetector.watch(this, allocator.config().leakDetection(), allocator.platform(), base,
+                reservationBytes);
     }
 
     // ---- allocation-time helpers, called by the allocator before the region is published ----
@@ -98,6 +110,7 @@ final class ReservedRegion implements Region {
             failure.addSuppressed(allocator.kernelFailure("allocate()", "cannot release the failed reservation", e));
         }
         alive = false;
+        leakWatch.release(this);
         mappings.close();
         allocator.statistics.reserved(-reservationBytes, -1);
     }
@@ -306,6 +319,7 @@ final class ReservedRegion implements Region {
     }
 
     private synchronized long grow(long additionalPages, boolean reportAsMinusOne) {
+        GrowEvent event = RegionEvents.beginGrow();
         Operation operation = Operation.of(reportAsMinusOne ? "tryGrow" : "grow", "additionalPages", additionalPages);
         checkAlive(operation);
         if (additionalPages < 0) {
@@ -343,6 +357,7 @@ final class ReservedRegion implements Region {
         pages = newPages;
         fullView = null;
         allocator.statistics.grows.increment();
+        RegionEvents.grown(event, allocator.platform(), this, before);
         return before;
     }
 
@@ -415,7 +430,7 @@ final class ReservedRegion implements Region {
                 memory.lock(address, byteLength);
             }
         } catch (SystemCallException | UnsupportedOperationException e) {
-            undoCommit(address, byteLength);
+            undoCommit(operation, address, byteLength);
             if (e instanceof UnsupportedOperationException unsupported && allocator.config().bestEffort()) {
                 dropOption(option, unsupported.getMessage());
                 commit(operation, byteOffset, byteLength, initial);
@@ -428,20 +443,21 @@ final class ReservedRegion implements Region {
             }
             throw new UnsupportedOptionException(operation.toString(), option + "=true", e.getMessage());
         } catch (RuntimeException | Error e) {
-            undoCommit(address, byteLength);
+            undoCommit(operation, address, byteLength);
             allocator.statistics.failures.increment();
             throw e;
         }
         allocator.statistics.committed(byteLength);
     }
 
-    private void undoCommit(long address, long byteLength) {
+    private void undoCommit(Object operation, long address, long byteLength) {
         budget.ifPresent(b -> b.refund(byteLength));
         try {
             memory.decommit(address, byteLength, backing);
-        } catch (SystemCallException ignored) {
+        } catch (SystemCallException e) {
             // The pages stay committed but unreachable from Java: the range is not in `states`, so
             // no view covers it, and release() unmaps it with the rest of the reservation.
+            Log.undoCommitFailed(operation, address, byteLength, e);
         }
     }
 
@@ -456,6 +472,7 @@ final class ReservedRegion implements Region {
 
     @Override
     public synchronized void protect(long byteOffset, long byteLength, Protection protection) {
+        ProtectEvent event = RegionEvents.beginProtect();
         Operation operation = Operation.ofRange("protect", byteOffset, byteLength, protection);
         Arguments.requireNonNull(protection, operation, "protection");
         boolean anything = checkRangeOperation(operation, byteOffset, byteLength);
@@ -490,10 +507,12 @@ final class ReservedRegion implements Region {
         mappings.update(states.runCount());
         fullView = null;
         allocator.statistics.protects.increment();
+        RegionEvents.protectedRange(event, allocator.platform(), base, byteOffset, byteLength, protection);
     }
 
     @Override
     public synchronized void decommit(long byteOffset, long byteLength) {
+        DecommitEvent event = RegionEvents.beginDecommit();
         Operation operation = Operation.ofRange("decommit", byteOffset, byteLength);
         if (!checkRangeOperation(operation, byteOffset, byteLength)) {
             return;
@@ -514,10 +533,12 @@ final class ReservedRegion implements Region {
         budget.ifPresent(b -> b.refund(newlyDecommitted));
         allocator.statistics.committed(-newlyDecommitted);
         allocator.statistics.decommits.increment();
+        RegionEvents.ranged(event, allocator.platform(), base, byteOffset, byteLength);
     }
 
     @Override
     public synchronized void recommit(long byteOffset, long byteLength) {
+        RecommitEvent event = RegionEvents.beginRecommit();
         Operation operation = Operation.ofRange("recommit", byteOffset, byteLength);
         if (!checkRangeOperation(operation, byteOffset, byteLength)) {
             return;
@@ -532,10 +553,12 @@ final class ReservedRegion implements Region {
         states.set(byteOffset, end, PageState.READ_WRITE);
         mappings.update(states.runCount());
         fullView = null;
+        RegionEvents.ranged(event, allocator.platform(), base, byteOffset, byteLength);
     }
 
     @Override
     public synchronized void discard(long byteOffset, long byteLength) {
+        DiscardEvent event = RegionEvents.beginDiscard();
         Operation operation = Operation.ofRange("discard", byteOffset, byteLength);
         if (!checkRangeOperation(operation, byteOffset, byteLength)) {
             return;
@@ -547,6 +570,7 @@ final class ReservedRegion implements Region {
             throw rangeFailure(operation, "discard", byteOffset, byteLength, e);
         }
         allocator.statistics.discards.increment();
+        RegionEvents.ranged(event, allocator.platform(), base, byteOffset, byteLength);
     }
 
     @Override
@@ -554,6 +578,7 @@ final class ReservedRegion implements Region {
         if (!alive) {
             return;
         }
+        DeallocateEvent event = RegionEvents.beginDeallocate();
         // A corrupted guard must not make the region impossible to free: check first, release
         // anyway, then report what was found.
         OptionalLong corrupted = verification == GuardVerification.ON_DEMAND
@@ -570,12 +595,14 @@ final class ReservedRegion implements Region {
                     + Units.hex(reservation), e);
         }
         alive = false;
+        leakWatch.release(this);
         mappings.close();
         long stillCommitted = committedBytes - states.bytesIn(0, committedBytes, PageState.DECOMMITTED);
         budget.ifPresent(b -> b.refund(stillCommitted));
         allocator.statistics.committed(-stillCommitted);
         allocator.statistics.reserved(-reservationBytes, -1);
         allocator.statistics.deallocations.increment();
+        RegionEvents.deallocated(event, allocator.platform(), base, reservationBytes, stillCommitted);
         if (corrupted.isPresent()) {
             throw new GuardCorruptedException("deallocate()", base, corrupted.getAsLong());
         }
