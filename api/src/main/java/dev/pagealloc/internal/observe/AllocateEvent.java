@@ -4,8 +4,10 @@ import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
+import jdk.jfr.Registered;
 
 /** A region was reserved and its initial pages committed. */
+@Registered(false) // registered by RegionEvents once Flight Recorder runs: see there
 @Name("dev.pagealloc.Allocate")
 @Label("Region Allocate")
 @Description("A region reserved (guards included) and its initial pages committed")

@@ -4,8 +4,10 @@ import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
+import jdk.jfr.Registered;
 
 /** A region's whole reservation was released. */
+@Registered(false) // registered by RegionEvents once Flight Recorder runs: see there
 @Name("dev.pagealloc.Deallocate")
 @Label("Region Deallocate")
 @Description("A region's views invalidated and its whole reservation, guards included, released")

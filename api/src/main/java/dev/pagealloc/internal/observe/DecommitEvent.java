@@ -3,8 +3,10 @@ package dev.pagealloc.internal.observe;
 import jdk.jfr.Description;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
+import jdk.jfr.Registered;
 
 /** A range of a region was decommitted. */
+@Registered(false) // registered by RegionEvents once Flight Recorder runs: see there
 @Name("dev.pagealloc.Decommit")
 @Label("Region Decommit")
 @Description("A range of a region decommitted: contents dropped, pages inaccessible, memory returned")

@@ -3,8 +3,10 @@ package dev.pagealloc.internal.observe;
 import jdk.jfr.Description;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
+import jdk.jfr.Registered;
 
 /** A range of a region was discarded. */
+@Registered(false) // registered by RegionEvents once Flight Recorder runs: see there
 @Name("dev.pagealloc.Discard")
 @Label("Region Discard")
 @Description("The contents of a range of a region dropped, mapping and protection kept")

@@ -4,8 +4,10 @@ import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
+import jdk.jfr.Registered;
 
 /** A region grew in place. */
+@Registered(false) // registered by RegionEvents once Flight Recorder runs: see there
 @Name("dev.pagealloc.Grow")
 @Label("Region Grow")
 @Description("Pages committed in place after a region's last page; the base address does not move")

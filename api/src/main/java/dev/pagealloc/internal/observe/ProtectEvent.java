@@ -3,8 +3,10 @@ package dev.pagealloc.internal.observe;
 import jdk.jfr.Description;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
+import jdk.jfr.Registered;
 
 /** A range of a region changed protection. */
+@Registered(false) // registered by RegionEvents once Flight Recorder runs: see there
 @Name("dev.pagealloc.Protect")
 @Label("Region Protect")
 @Description("A page-aligned range of a region given a new protection")

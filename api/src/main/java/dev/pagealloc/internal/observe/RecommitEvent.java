@@ -3,8 +3,10 @@ package dev.pagealloc.internal.observe;
 import jdk.jfr.Description;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
+import jdk.jfr.Registered;
 
 /** A range of a region was committed again. */
+@Registered(false) // registered by RegionEvents once Flight Recorder runs: see there
 @Name("dev.pagealloc.Recommit")
 @Label("Region Recommit")
 @Description("A decommitted range of a region committed again, read-write and zero")

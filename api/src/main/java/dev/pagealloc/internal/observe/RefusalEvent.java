@@ -4,8 +4,10 @@ import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
+import jdk.jfr.Registered;
 
 /** A {@code PageAllocatorException} was made: a kernel refusal, a limit, a missing option. */
+@Registered(false) // registered by RegionEvents once Flight Recorder runs: see there
 @Name("dev.pagealloc.Refusal")
 @Label("Refused Operation")
 @Description("A pagealloc operation refused: the kernel, a budget, a limit, or an option the platform lacks")

@@ -5,6 +5,9 @@ import dev.pagealloc.api.PageAllocatorException;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.api.SystemCallError;
+import java.util.List;
+import jdk.jfr.Event;
+import jdk.jfr.FlightRecorder;
 
 /**
  * The JDK Flight Recorder events of region operations: {@code begin…} before an operation starts its
@@ -14,18 +17,53 @@ import dev.pagealloc.api.SystemCallError;
  * <p>Cost when no recording asks for an event: JFR leaves an event class's {@code begin()},
  * {@code shouldCommit()} and {@code commit()} empty (returning false) until a recording enables it, and
  * instruments the class only then (the {@code jdk.jfr.Event} class comment: "Gathering data to store in
- * an event can be expensive. The {@code Event.shouldCommit()} method can be used..."; JEP 328,
- * "Performance": disabled events have no measurable cost). Once inlined, the event object does not
- * escape, so the JIT removes its allocation; the fields are filled only when {@code shouldCommit()}
- * is true. {@code bench}'s {@code EventCostBenchmark} measures it.
+ * an event can be expensive. The {@code Event.shouldCommit()} method can be used..."). Once inlined,
+ * the event object does not escape, so the JIT removes its allocation; the fields are filled only when
+ * {@code shouldCommit()} is true. {@code bench}'s {@code EventCostBenchmark} measures it.
+ *
+ * <p>Cost at start-up: an event class registered the default way (at its first use) initializes Flight
+ * Recorder's metadata, about 115 classes, whether or not a recording runs: 0.4 to 1.4 s on a busy
+ * two-core machine, paid by the first {@code allocate()} of every cold JVM. So the events are
+ * {@code @Registered(false)}, and each operation registers them here only once Flight Recorder has been
+ * initialized (by {@code -XX:StartFlightRecording}, {@code jcmd JFR.start} or the {@code Recording}
+ * API), which {@link FlightRecorder#isInitialized()} tells with one static read. An operation that
+ * starts in the instant a recording starts may go unrecorded; every later one is recorded.
  *
  * <p>Thread-safe: each event object belongs to the thread running the operation.
  */
 public final class RegionEvents {
     private RegionEvents() {}
 
+    /** Whether the events are registered (or registration failed and will not be tried again). */
+    private static volatile boolean registered;
+
+    /** Registers the events once Flight Recorder is initialized; a static read or two until then. */
+    private static void register() {
+        if (!registered && FlightRecorder.isInitialized()) {
+            registerAll();
+        }
+    }
+
+    private static synchronized void registerAll() {
+        if (registered) {
+            return;
+        }
+        registered = true;
+        try {
+            for (Class<? extends Event> event : List.of(AllocateEvent.class, DeallocateEvent.class, GrowEvent.class,
+                    ProtectEvent.class, DecommitEvent.class, RecommitEvent.class, DiscardEvent.class,
+                    RefusalEvent.class, LeakEvent.class)) {
+                FlightRecorder.register(event);
+            }
+        } catch (RuntimeException e) {
+            // Observing must never fail an operation: without events, pagealloc still works.
+            Log.warning(() -> "cannot register pagealloc's Flight Recorder events; they will not be recorded: " + e);
+        }
+    }
+
     /** {@return a started allocate event} */
     public static AllocateEvent beginAllocate() {
+        register();
         AllocateEvent event = new AllocateEvent();
         event.begin();
         return event;
@@ -47,6 +85,7 @@ public final class RegionEvents {
 
     /** {@return a started deallocate event} */
     public static DeallocateEvent beginDeallocate() {
+        register();
         DeallocateEvent event = new DeallocateEvent();
         event.begin();
         return event;
@@ -72,6 +111,7 @@ public final class RegionEvents {
 
     /** {@return a started grow event} */
     public static GrowEvent beginGrow() {
+        register();
         GrowEvent event = new GrowEvent();
         event.begin();
         return event;
@@ -91,6 +131,7 @@ public final class RegionEvents {
 
     /** {@return a started protect event} */
     public static ProtectEvent beginProtect() {
+        register();
         ProtectEvent event = new ProtectEvent();
         event.begin();
         return event;
@@ -98,6 +139,7 @@ public final class RegionEvents {
 
     /** {@return a started decommit event} */
     public static DecommitEvent beginDecommit() {
+        register();
         DecommitEvent event = new DecommitEvent();
         event.begin();
         return event;
@@ -105,6 +147,7 @@ public final class RegionEvents {
 
     /** {@return a started recommit event} */
     public static RecommitEvent beginRecommit() {
+        register();
         RecommitEvent event = new RecommitEvent();
         event.begin();
         return event;
@@ -112,6 +155,7 @@ public final class RegionEvents {
 
     /** {@return a started discard event} */
     public static DiscardEvent beginDiscard() {
+        register();
         DiscardEvent event = new DiscardEvent();
         event.begin();
         return event;
@@ -163,6 +207,7 @@ public final class RegionEvents {
      * @param refusal the exception, fully constructed
      */
     public static void refused(PageAllocatorException refusal) {
+        register();
         RefusalEvent event = new RefusalEvent();
         if (event.shouldCommit()) {
             event.operation = refusal.operation();
@@ -186,6 +231,7 @@ public final class RegionEvents {
      * @param allocationSite the stack trace of its allocation, or empty
      */
     static void leaked(String platform, long address, long reservedBytes, String allocationSite) {
+        register();
         LeakEvent event = new LeakEvent();
         if (event.shouldCommit()) {
             event.platform = platform;
