@@ -5,9 +5,11 @@ import jdk.jfr.Description;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.Registered;
+import jdk.jfr.StackTrace;
 
 /** A region's whole reservation was released. */
 @Registered(false) // registered by RegionEvents once Flight Recorder runs: see there
+@StackTrace(false) // per-page operations can be frequent: see RegionEvents
 @Name("dev.pagealloc.Deallocate")
 @Label("Region Deallocate")
 @Description("A region's views invalidated and its whole reservation, guards included, released")

@@ -5,9 +5,11 @@ import jdk.jfr.Description;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.Registered;
+import jdk.jfr.StackTrace;
 
 /** A region grew in place. */
 @Registered(false) // registered by RegionEvents once Flight Recorder runs: see there
+@StackTrace(false) // per-page operations can be frequent: see RegionEvents
 @Name("dev.pagealloc.Grow")
 @Label("Region Grow")
 @Description("Pages committed in place after a region's last page; the base address does not move")
