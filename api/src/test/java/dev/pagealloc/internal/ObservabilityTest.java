@@ -230,7 +230,7 @@ class ObservabilityTest {
             kept.deallocate();
             kept = null;
             leaked = allocateAndDrop(allocator);
-            reports = reportsOf(leaked[0], Duration.ofSeconds(20));
+            reports = reportsOf(leaked[0], Duration.ofSeconds(60));
             recording.stop();
             events = read(recording, folder);
         }

@@ -29,6 +29,15 @@ import jdk.jfr.FlightRecorder;
  * API), which {@link FlightRecorder#isInitialized()} tells with one static read. An operation that
  * starts in the instant a recording starts may go unrecorded; every later one is recorded.
  *
+ * <p>Settings, as a recording without a {@code .jfc} entry for them gets them (JDK events ship theirs in
+ * {@code default.jfc}; ours cannot): every event is enabled, so {@code -XX:StartFlightRecording} alone
+ * shows a region's life in JDK Mission Control. Stack traces are on only for {@code Allocate} and
+ * {@code Refusal}, which say who allocated and who was refused: deallocate and the per-page operations
+ * can be as frequent as the host's page operations, and a stack trace made an enabled event cost 1 to
+ * 9 µs instead of 0.2 µs on a busy two-core machine ({@code EventCostBenchmark}), more than the
+ * {@code mprotect} it would describe. {@code +dev.pagealloc.Protect#stackTrace=true} or
+ * {@code +dev.pagealloc.Protect#enabled=false} in {@code -XX:StartFlightRecording} changes them.
+ *
  * <p>Thread-safe: each event object belongs to the thread running the operation.
  */
 public final class RegionEvents {
