@@ -20,17 +20,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Function;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
@@ -97,11 +95,17 @@ class ObservabilityTest {
         });
     }
 
-    private static List<RecordedEvent> read(Recording recording, Path folder) throws IOException {
+    /**
+     * {@return the recording's events named in {@code names}, in time order}: a recording holds every
+     * enabled event, and ours are enabled by default, so a region another test leaked may be reported
+     * during it
+     */
+    private static List<RecordedEvent> read(Recording recording, Path folder, List<String> names) throws IOException {
         Path file = folder.resolve("pagealloc.jfr");
         recording.dump(file);
         return RecordingFile.readAllEvents(file).stream()
-                .filter(e -> e.getEventType().getName().startsWith("dev.pagealloc."))
+                .filter(e -> names.contains(e.getEventType().getName()))
+                .sorted(Comparator.comparing(RecordedEvent::getStartTime))
                 .toList();
     }
 
@@ -113,15 +117,10 @@ class ObservabilityTest {
         List<RecordedEvent> events;
         long address;
         long reservedBytes;
+        List<String> names = Stream.of("Allocate", "Grow", "Protect", "Decommit", "Recommit", "Discard", "Deallocate",
+                "Refusal").map(n -> "dev.pagealloc." + n).toList();
         try (Recording recording = new Recording()) {
-            recording.enable("dev.pagealloc.Allocate");
-            recording.enable("dev.pagealloc.Grow");
-            recording.enable("dev.pagealloc.Protect");
-            recording.enable("dev.pagealloc.Decommit");
-            recording.enable("dev.pagealloc.Recommit");
-            recording.enable("dev.pagealloc.Discard");
-            recording.enable("dev.pagealloc.Deallocate");
-            recording.enable("dev.pagealloc.Refusal");
+            names.forEach(recording::enable);
             recording.start();
             Region region = allocator.allocate(2, 16);
             address = region.address();
@@ -136,7 +135,7 @@ class ObservabilityTest {
             KernelException refused = assertThrows(KernelException.class, () -> region.grow(1));
             region.deallocate();
             recording.stop();
-            events = read(recording, folder);
+            events = read(recording, folder, names);
             assertEquals(refused.getMessage(), only(events, "dev.pagealloc.Refusal").getString("message"));
         }
         assertEquals(List.of("Allocate", "Grow", "Protect", "Protect", "Decommit", "Recommit", "Discard", "Refusal",
@@ -232,7 +231,7 @@ class ObservabilityTest {
             leaked = allocateAndDrop(allocator);
             reports = reportsOf(leaked[0], Duration.ofSeconds(60));
             recording.stop();
-            events = read(recording, folder);
+            events = read(recording, folder, List.of("dev.pagealloc.RegionLeak"));
         }
         assertEquals(1, reports.size(), () -> "reports: " + reports + ", log: " + logged);
         String report = reports.getFirst();
@@ -255,6 +254,24 @@ class ObservabilityTest {
         assertEquals("fake", leak.getString("platform"));
         assertTrue(leak.getString("allocationSite").contains("ObservabilityTest.allocateAndDrop("),
                 leak.getString("allocationSite"));
+    }
+
+    @Test
+    void shouldWarnWhenPagesOfAFailedPopulateCannotBeGivenBack() {
+        FakeVirtualMemory fake = new FakeVirtualMemory();
+        PageAllocator allocator = builder(fake).withPopulate(true).withLeakDetection(LeakDetection.DISABLED).build();
+        try (Region region = allocator.allocate(1, 8)) {
+            fake.failNext("populate").failNext("decommit");
+            KernelException refused = assertThrows(KernelException.class, () -> region.grow(1));
+            String expected = "grow(additionalPages=1): after a failed populate or lock, 4096 bytes at 0x"
+                    + Long.toHexString(region.address() + P) + " could not be decommitted and stay committed,"
+                    + " unreachable from Java, until the region is deallocated: decommit(...) -> ENOMEM (12):"
+                    + " Cannot allocate memory";
+            List<LogRecord> warnings = logged.stream().filter(r -> r.getMessage().startsWith("grow(")).toList();
+            assertEquals(1, warnings.size(), () -> "log: " + logged + ", refusal: " + refused);
+            assertEquals(expected, warnings.getFirst().getMessage());
+            assertEquals(Level.WARNING, warnings.getFirst().getLevel());
+        }
     }
 
     @Test

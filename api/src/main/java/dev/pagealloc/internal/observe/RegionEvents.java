@@ -78,7 +78,13 @@ public final class RegionEvents {
         return event;
     }
 
-    /** Commits {@code event} for the newly allocated {@code region}, if a recording wants it. */
+    /**
+     * Commits {@code event} for the newly allocated {@code region}, if a recording wants it.
+     *
+     * @param event the event {@link #beginAllocate()} started
+     * @param platform the provider's name
+     * @param region the new region
+     */
     public static void allocated(AllocateEvent event, String platform, Region region) {
         if (event.shouldCommit()) {
             event.platform = platform;
@@ -103,6 +109,8 @@ public final class RegionEvents {
     /**
      * Commits {@code event}, if a recording wants it.
      *
+     * @param event the event {@link #beginDeallocate()} started
+     * @param platform the provider's name
      * @param address the region's base address
      * @param reservedBytes the whole reservation, in bytes
      * @param committedBytes the bytes that were committed, in bytes
@@ -126,7 +134,14 @@ public final class RegionEvents {
         return event;
     }
 
-    /** Commits {@code event} for a grow of {@code region} from {@code previousPages}, if a recording wants it. */
+    /**
+     * Commits {@code event} for a grow of {@code region} from {@code previousPages}, if a recording wants it.
+     *
+     * @param event the event {@link #beginGrow()} started
+     * @param platform the provider's name
+     * @param region the region, grown
+     * @param previousPages its page count before the grow
+     */
     public static void grown(GrowEvent event, String platform, Region region, long previousPages) {
         if (event.shouldCommit()) {
             event.platform = platform;
@@ -173,6 +188,8 @@ public final class RegionEvents {
     /**
      * Commits a protect event, if a recording wants it.
      *
+     * @param event the event {@link #beginProtect()} started
+     * @param platform the provider's name
      * @param address the region's base address
      * @param byteOffset the range's offset in the region, in bytes
      * @param byteLength the range's length, in bytes
@@ -189,6 +206,8 @@ public final class RegionEvents {
     /**
      * Commits a decommit, recommit or discard event, if a recording wants it.
      *
+     * @param event the event {@code beginDecommit()}, {@code beginRecommit()} or {@code beginDiscard()} started
+     * @param platform the provider's name
      * @param address the region's base address
      * @param byteOffset the range's offset in the region, in bytes
      * @param byteLength the range's length, in bytes
@@ -235,6 +254,7 @@ public final class RegionEvents {
     /**
      * Records a leaked region, if a recording wants it.
      *
+     * @param platform the provider's name
      * @param address the region's base address
      * @param reservedBytes its reservation, in bytes
      * @param allocationSite the stack trace of its allocation, or empty
