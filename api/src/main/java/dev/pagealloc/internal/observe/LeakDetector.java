@@ -135,10 +135,11 @@ public final class LeakDetector {
          *     collector cannot find it unreachable in between and report a leak that is not one
          */
         public void release(Object region) {
-            released = true;
-            if (cleanable != null) {
-                cleanable.clean(); // unregisters; run() then sees the region released
+            if (cleanable == null) {
+                return; // NONE, shared by every unwatched region: no write, so no contended cache line
             }
+            released = true;
+            cleanable.clean(); // unregisters at once; run() then sees the region released
             Reference.reachabilityFence(region);
         }
 
