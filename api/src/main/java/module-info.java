@@ -12,5 +12,8 @@ module dev.pagealloc.api {
     exports dev.pagealloc.api;
     exports dev.pagealloc.spi;
 
+    // Flight Recorder events of region operations (dev.pagealloc.internal.observe).
+    requires jdk.jfr;
+
     uses dev.pagealloc.spi.PlatformProvider;
 }

@@ -31,6 +31,7 @@ import java.util.OptionalLong;
  * @param mappingHeadroom the memory mappings to keep free for the JVM, if set (else an eighth of the
  *     platform's limit); see {@link PageAllocatorBuilder#withMappingHeadroom(long)}
  * @param viewQuarantine how shared views of deallocated regions are retired in batches
+ * @param leakDetection how regions dropped without {@code deallocate()} are watched and reported
  */
 public record AllocatorConfig(
         Optional<String> platform,
@@ -50,4 +51,5 @@ public record AllocatorConfig(
         OptionalLong staticBufferBytes,
         GuardVerification guardVerification,
         OptionalLong mappingHeadroom,
-        ViewQuarantine viewQuarantine) {}
+        ViewQuarantine viewQuarantine,
+        LeakDetection leakDetection) {}

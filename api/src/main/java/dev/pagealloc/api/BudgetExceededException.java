@@ -1,5 +1,7 @@
 package dev.pagealloc.api;
 
+import dev.pagealloc.internal.observe.RegionEvents;
+
 /** A commit that would pass a {@link MemoryBudget}'s limit. Nothing is committed or charged. */
 public final class BudgetExceededException extends PageAllocatorException {
     private static final long serialVersionUID = 1L;
@@ -18,6 +20,7 @@ public final class BudgetExceededException extends PageAllocatorException {
         super(operation, "budget '" + budget.name() + "' cannot take requestedBytes=" + requestedBytes
                 + ": usedBytes=" + usedBytes + ", limitBytes=" + budget.limitBytes(), null);
         this.budget = budget;
+        RegionEvents.refused(this); // last: a JFR event reads the finished exception
     }
 
     /** {@return the budget that refused} */

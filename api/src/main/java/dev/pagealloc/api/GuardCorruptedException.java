@@ -1,5 +1,7 @@
 package dev.pagealloc.api;
 
+import dev.pagealloc.internal.observe.RegionEvents;
+
 /**
  * A software-checked guard or inaccessible page was written: the canary pattern the embedded
  * provider keeps in pages no code may touch has changed. Something wrote out of bounds. Thrown by
@@ -24,6 +26,7 @@ public final class GuardCorruptedException extends PageAllocatorException {
                 + (corruptedAddress - regionAddress) + " from the base " + Units.hex(regionAddress)
                 + ") was overwritten: an out-of-bounds write hit an inaccessible page", null);
         this.corruptedAddress = corruptedAddress;
+        RegionEvents.refused(this); // last: a JFR event reads the finished exception
     }
 
     /** {@return the first address whose canary changed} */

@@ -1,5 +1,7 @@
 package dev.pagealloc.api;
 
+import dev.pagealloc.internal.observe.RegionEvents;
+
 /**
  * The operating system refused a page operation. The message names the operation and its
  * arguments, what pagealloc was doing, the system call with its arguments and the error in words:
@@ -22,6 +24,7 @@ public final class KernelException extends PageAllocatorException {
     public KernelException(String operation, String failure, SystemCallError systemCallError) {
         super(operation, failure + ": " + systemCallError, null);
         this.systemCallError = systemCallError;
+        RegionEvents.refused(this); // last: a JFR event reads the finished exception
     }
 
     /** {@return the failed system call and its error} */

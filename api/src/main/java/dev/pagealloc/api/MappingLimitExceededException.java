@@ -1,5 +1,7 @@
 package dev.pagealloc.api;
 
+import dev.pagealloc.internal.observe.RegionEvents;
+
 /**
  * An operation that would leave the process too few memory mappings. Linux refuses a process more
  * than {@code vm.max_map_count} mappings (65530 by default), and the JVM aborts when it then cannot
@@ -42,6 +44,7 @@ public final class MappingLimitExceededException extends PageAllocatorException 
         this.additionalMappings = additionalMappings;
         this.limit = limit;
         this.headroom = headroom;
+        RegionEvents.refused(this); // last: a JFR event reads the finished exception
     }
 
     /** {@return the mappings the process had when the operation was refused} */

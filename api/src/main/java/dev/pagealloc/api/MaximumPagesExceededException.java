@@ -1,5 +1,7 @@
 package dev.pagealloc.api;
 
+import dev.pagealloc.internal.observe.RegionEvents;
+
 /**
  * A grow that would pass the region's maximum. Nothing is committed; the region is unchanged.
  * {@link Region#tryGrow(long)} reports the same case as {@code -1}, as WebAssembly's
@@ -29,6 +31,7 @@ public final class MaximumPagesExceededException extends PageAllocatorException 
         this.pages = pages;
         this.additionalPages = additionalPages;
         this.maximumPages = maximumPages;
+        RegionEvents.refused(this); // last: a JFR event reads the finished exception
     }
 
     /** {@return the region's pages before the call} */

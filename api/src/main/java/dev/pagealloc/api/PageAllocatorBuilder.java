@@ -2,6 +2,7 @@ package dev.pagealloc.api;
 
 import dev.pagealloc.internal.Arguments;
 import dev.pagealloc.internal.ReservingPageAllocator;
+import dev.pagealloc.internal.observe.LeakDetector;
 import dev.pagealloc.spi.NativeAccess;
 import dev.pagealloc.spi.PlatformProvider;
 import java.lang.foreign.MemorySegment;
@@ -38,6 +39,7 @@ public final class PageAllocatorBuilder {
     private MemorySegment staticBuffer;
     private GuardVerification guardVerification = GuardVerification.ON_DEALLOCATE;
     private OptionalLong mappingHeadroom = OptionalLong.empty();
+    private LeakDetection leakDetection;
 
     PageAllocatorBuilder() {}
 
@@ -309,6 +311,19 @@ public final class PageAllocatorBuilder {
     }
 
     /**
+     * Chooses how regions that become unreachable without {@link Region#deallocate()} are watched and
+     * reported; see {@link LeakDetection}. Overrides the {@value LeakDetection#PROPERTY} system property.
+     *
+     * @param leakDetection disabled, sampled (the default) or paranoid
+     * @return this builder
+     * @throws NullPointerException if {@code leakDetection} is null
+     */
+    public PageAllocatorBuilder withLeakDetection(LeakDetection leakDetection) {
+        this.leakDetection = Arguments.requireNonNullArgument(leakDetection, "withLeakDetection", "leakDetection");
+        return this;
+    }
+
+    /**
      * Checks the configuration, selects and opens the platform provider, and checks the options
      * against what the platform can do.
      *
@@ -324,7 +339,8 @@ public final class PageAllocatorBuilder {
      * refusal.
      *
      * @return the allocator
-     * @throws IllegalArgumentException if a value is out of range, with the argument and its limit,
+     * @throws IllegalArgumentException if a value is out of range, with the argument and its limit, the
+     *     {@value LeakDetection#PROPERTY} system property names no level,
      *     or a NUMA node does not exist and best effort was not asked for (with it, the NUMA policy
      *     is downgraded to none and the region reports why)
      * @throws PlatformUnavailableException if the named provider is missing or unsupported, or none is
@@ -367,7 +383,8 @@ public final class PageAllocatorBuilder {
                 staticBuffer == null ? OptionalLong.empty() : OptionalLong.of(staticBuffer.byteSize()),
                 guardVerification,
                 mappingHeadroom,
-                viewQuarantine);
+                viewQuarantine,
+                LeakDetector.level(Optional.ofNullable(leakDetection)));
         return ReservingPageAllocator.open(config, Optional.ofNullable(provider), Optional.ofNullable(staticBuffer));
     }
 }

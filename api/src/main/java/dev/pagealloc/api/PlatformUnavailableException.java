@@ -1,5 +1,7 @@
 package dev.pagealloc.api;
 
+import dev.pagealloc.internal.observe.RegionEvents;
+
 /**
  * No platform provider can serve a {@link PageAllocatorBuilder#build()}: the one named (by
  * {@link PageAllocatorBuilder#withPlatform(String)} or the {@code pagealloc.platform} property) is
@@ -17,5 +19,6 @@ public final class PlatformUnavailableException extends PageAllocatorException {
      */
     public PlatformUnavailableException(String operation, String failure) {
         super(operation, failure, null);
+        RegionEvents.refused(this); // last: a JFR event reads the finished exception
     }
 }

@@ -1,5 +1,7 @@
 package dev.pagealloc.api;
 
+import dev.pagealloc.internal.observe.RegionEvents;
+
 /**
  * An option the platform cannot honour (huge pages with an empty pool, memory tagging without the
  * hardware, NUMA on a platform without it). Thrown instead of silently dropping the option; asking
@@ -28,6 +30,7 @@ public final class UnsupportedOptionException extends PageAllocatorException {
     public UnsupportedOptionException(String operation, String option, String reason) {
         super(operation, option + " is not available: " + reason, null);
         this.option = option;
+        RegionEvents.refused(this); // last: a JFR event reads the finished exception
     }
 
     /** {@return the option refused, e.g. {@code hugePages=explicit(2 MiB)}} */

@@ -6,6 +6,7 @@ import dev.pagealloc.api.KernelException;
 import dev.pagealloc.api.MemoryBudget;
 import dev.pagealloc.api.Units;
 import dev.pagealloc.api.UnsupportedOptionException;
+import dev.pagealloc.internal.observe.Log;
 import dev.pagealloc.spi.Backing;
 import dev.pagealloc.spi.SystemCallException;
 import dev.pagealloc.spi.VirtualMemory;
@@ -103,19 +104,19 @@ final class CommitProtocol {
                 allocator.statistics.committed(byteLength);
                 return;
             } catch (UnsupportedOperationException e) {
-                undo(address, byteLength);
+                undo(operation, address, byteLength);
                 if (!bestEffort) {
                     allocator.statistics.failures.increment();
                     throw new UnsupportedOptionException(operation.toString(), option.text + "=true", e.getMessage());
                 }
                 drop(option, e.getMessage()); // and go round again without it
             } catch (SystemCallException e) {
-                undo(address, byteLength);
+                undo(operation, address, byteLength);
                 allocator.statistics.failures.increment();
                 throw allocator.kernelFailure(operation, "cannot " + option.text + " " + byteLength + " bytes at "
                         + Units.hex(address), e);
             } catch (RuntimeException | Error e) {
-                undo(address, byteLength);
+                undo(operation, address, byteLength);
                 allocator.statistics.failures.increment();
                 throw e;
             }
@@ -147,13 +148,14 @@ final class CommitProtocol {
         }
     }
 
-    private void undo(long address, long byteLength) {
+    private void undo(Operation operation, long address, long byteLength) {
         refund(byteLength);
         try {
             memory.decommit(address, byteLength, backing);
-        } catch (SystemCallException ignored) {
+        } catch (SystemCallException e) {
             // The pages stay committed but unreachable from Java: the range is not in the region's
             // page states, so no view covers it, and release() unmaps it with the rest of the reservation.
+            Log.undoCommitFailed(operation, address, byteLength, e);
         }
     }
 

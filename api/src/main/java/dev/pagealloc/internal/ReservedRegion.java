@@ -12,6 +12,15 @@ import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.api.Units;
 import dev.pagealloc.api.UnsupportedOptionException;
+import dev.pagealloc.internal.observe.DeallocateEvent;
+import dev.pagealloc.internal.observe.DecommitEvent;
+import dev.pagealloc.internal.observe.DiscardEvent;
+import dev.pagealloc.internal.observe.GrowEvent;
+import dev.pagealloc.internal.observe.LeakDetector;
+import dev.pagealloc.internal.observe.Log;
+import dev.pagealloc.internal.observe.ProtectEvent;
+import dev.pagealloc.internal.observe.RecommitEvent;
+import dev.pagealloc.internal.observe.RegionEvents;
 import dev.pagealloc.spi.Backing;
 import dev.pagealloc.spi.SystemCallException;
 import dev.pagealloc.spi.VirtualMemory;
@@ -43,6 +52,7 @@ final class ReservedRegion implements Region {
     private final MappingGuard.Account mappings;
     private final RegionViews views;
     private final CommitProtocol commits;
+    private final LeakDetector.Watch leakWatch;
 
     private volatile long pages;
     private volatile long committedBytes;
@@ -63,6 +73,8 @@ final class ReservedRegion implements Region {
         this.mappings = allocator.mappings.account();
         this.views = new RegionViews(allocator.config().viewSharing(), allocator.viewArenas, base);
         this.commits = new CommitProtocol(allocator, backing, applied);
+        this.leakWatch = LeakDetector.watch(this, allocator.config().leakDetection(), allocator.platform(), base,
+                reservationBytes);
     }
 
     // ---- allocation-time helpers, called by the allocator before the region is published ----
@@ -88,6 +100,7 @@ final class ReservedRegion implements Region {
                     "cannot release the failed reservation", e));
         }
         alive = false;
+        leakWatch.release(this);
         mappings.close();
         allocator.statistics.reserved(-reservationBytes, -1);
     }
@@ -234,6 +247,7 @@ final class ReservedRegion implements Region {
     }
 
     private long growChecked(Operation operation, long additionalPages) {
+        GrowEvent event = RegionEvents.beginGrow();
         long before = pages;
         if (additionalPages == 0) {
             return before;
@@ -257,11 +271,13 @@ final class ReservedRegion implements Region {
         pages = newPages;
         views.forgetCached();
         allocator.statistics.grows.increment();
+        RegionEvents.grown(event, allocator.platform(), this, before);
         return before;
     }
 
     @Override
     public synchronized void protect(long byteOffset, long byteLength, Protection protection) {
+        ProtectEvent event = RegionEvents.beginProtect();
         Operation operation = Operation.ofRange("protect", byteOffset, byteLength, protection);
         Arguments.requireNonNull(protection, operation, "protection");
         boolean anything = checkRangeOperation(operation, byteOffset, byteLength);
@@ -297,10 +313,12 @@ final class ReservedRegion implements Region {
         mappings.update(states.runCount());
         views.forgetCached();
         allocator.statistics.protects.increment();
+        RegionEvents.protectedRange(event, allocator.platform(), base, byteOffset, byteLength, protection);
     }
 
     @Override
     public synchronized void decommit(long byteOffset, long byteLength) {
+        DecommitEvent event = RegionEvents.beginDecommit();
         Operation operation = Operation.ofRange("decommit", byteOffset, byteLength);
         if (!checkRangeOperation(operation, byteOffset, byteLength)) {
             return;
@@ -321,10 +339,12 @@ final class ReservedRegion implements Region {
         commits.refund(newlyDecommitted);
         allocator.statistics.committed(-newlyDecommitted);
         allocator.statistics.decommits.increment();
+        RegionEvents.ranged(event, allocator.platform(), base, byteOffset, byteLength);
     }
 
     @Override
     public synchronized void recommit(long byteOffset, long byteLength) {
+        RecommitEvent event = RegionEvents.beginRecommit();
         Operation operation = Operation.ofRange("recommit", byteOffset, byteLength);
         if (!checkRangeOperation(operation, byteOffset, byteLength)) {
             return;
@@ -339,10 +359,12 @@ final class ReservedRegion implements Region {
         states.set(byteOffset, end, PageState.READ_WRITE);
         mappings.update(states.runCount());
         views.forgetCached();
+        RegionEvents.ranged(event, allocator.platform(), base, byteOffset, byteLength);
     }
 
     @Override
     public synchronized void discard(long byteOffset, long byteLength) {
+        DiscardEvent event = RegionEvents.beginDiscard();
         Operation operation = Operation.ofRange("discard", byteOffset, byteLength);
         if (!checkRangeOperation(operation, byteOffset, byteLength)) {
             return;
@@ -355,6 +377,7 @@ final class ReservedRegion implements Region {
             throw rangeFailure(operation, "discard", byteOffset, byteLength, e);
         }
         allocator.statistics.discards.increment();
+        RegionEvents.ranged(event, allocator.platform(), base, byteOffset, byteLength);
     }
 
     @Override
@@ -376,15 +399,17 @@ final class ReservedRegion implements Region {
         if (!alive) {
             return;
         }
+        DeallocateEvent event = RegionEvents.beginDeallocate();
         Operation operation = Operation.of("deallocate");
         // A corrupted guard must not make the region impossible to free: check first, release
         // anyway, then report what was found.
         OptionalLong corrupted = verification == GuardVerification.ON_DEMAND
                 ? OptionalLong.empty()
                 : memory.verifyGuards(reservation, reservationBytes);
+        long stillCommitted;
         if (views.quarantinable() && dropContents()) {
             // The reservation stays mapped, its views open, until its batch closes (ViewQuarantine).
-            died();
+            stillCommitted = died();
             views.quarantine(new QuarantinedReservation(memory, reservation, reservationBytes, mappings,
                     allocator.statistics));
         } else {
@@ -398,23 +423,30 @@ final class ReservedRegion implements Region {
                 throw allocator.kernelFailure(operation, "cannot release " + reservationBytes + " bytes at "
                         + Units.hex(reservation), e);
             }
-            died();
+            stillCommitted = died();
             mappings.close();
             allocator.statistics.reserved(-reservationBytes, 0);
         }
+        RegionEvents.deallocated(event, allocator.platform(), base, reservationBytes, stillCommitted);
         if (corrupted.isPresent()) {
             throw new GuardCorruptedException(operation.toString(), base, corrupted.getAsLong());
         }
     }
 
-    /** The accounting of a deallocation, whether the reservation is released now or quarantined. */
-    private void died() {
+    /**
+     * The accounting of a deallocation, whether the reservation is released now or quarantined.
+     *
+     * {@return the bytes that were still committed}
+     */
+    private long died() {
         alive = false;
+        leakWatch.release(this);
         long stillCommitted = committedBytes - states.bytesIn(0, committedBytes, PageState.DECOMMITTED);
         commits.refund(stillCommitted);
         allocator.statistics.committed(-stillCommitted);
         allocator.statistics.reserved(0, -1);
         allocator.statistics.deallocations.increment();
+        return stillCommitted;
     }
 
     /**

@@ -15,6 +15,8 @@ import dev.pagealloc.api.Region;
 import dev.pagealloc.api.SystemCallError;
 import dev.pagealloc.api.Units;
 import dev.pagealloc.api.UnsupportedOptionException;
+import dev.pagealloc.internal.observe.AllocateEvent;
+import dev.pagealloc.internal.observe.RegionEvents;
 import dev.pagealloc.spi.Backing;
 import dev.pagealloc.spi.PlatformProvider;
 import dev.pagealloc.spi.PlatformRequest;
@@ -286,6 +288,7 @@ public final class ReservingPageAllocator implements PageAllocator {
 
     private Region allocate(Operation operation, long initialPages, long maximumPages, long maximumBytes,
             Backing backing, List<String> downgrades) {
+        AllocateEvent event = RegionEvents.beginAllocate();
         long granule = Math.max(basePageBytes, backing.explicitHugePageBytes());
         long alignment = Math.max(granule, memory.allocationGranularityBytes());
         long usableBytes = PageMath.roundUp(operation, maximumBytes, granule);
@@ -328,6 +331,7 @@ public final class ReservingPageAllocator implements PageAllocator {
             throw e;
         }
         statistics.allocations.increment();
+        RegionEvents.allocated(event, platform, region);
         return region;
     }
 

@@ -30,27 +30,7 @@ class ArgumentMessagesTest {
 
     private static PageAllocator allocator() {
         FakeVirtualMemory memory = new FakeVirtualMemory();
-        return PageAllocator.builder().withPageBytes(4096).withProvider(new PlatformProvider() {
-            @Override
-            public String name() {
-                return "fake";
-            }
-
-            @Override
-            public int priority() {
-                return 1;
-            }
-
-            @Override
-            public Support support() {
-                return Support.yes("test");
-            }
-
-            @Override
-            public VirtualMemory open(PlatformRequest request) {
-                return memory;
-            }
-        }).build();
+        return PageAllocator.builder().withPageBytes(4096).withProvider(TestProviders.of("fake", memory)).build();
     }
 
     @Test

@@ -32,27 +32,7 @@ import org.junit.jupiter.api.Test;
 class FailureHierarchyTest {
 
     private static PageAllocatorBuilder builder(VirtualMemory memory) {
-        return PageAllocator.builder().withPageBytes(4096).withProvider(new PlatformProvider() {
-            @Override
-            public String name() {
-                return "fake";
-            }
-
-            @Override
-            public int priority() {
-                return 1;
-            }
-
-            @Override
-            public Support support() {
-                return Support.yes("test");
-            }
-
-            @Override
-            public VirtualMemory open(PlatformRequest request) {
-                return memory;
-            }
-        });
+        return PageAllocator.builder().withPageBytes(4096).withProvider(TestProviders.of("fake", memory));
     }
 
     @Test

@@ -109,27 +109,8 @@ class MappingGuardTest {
     }
 
     private static PageAllocatorBuilder builder(LimitedMemory memory) {
-        return PageAllocator.builder().withPageBytes(P).withGuardPages(true).withProvider(new PlatformProvider() {
-            @Override
-            public String name() {
-                return "limited";
-            }
-
-            @Override
-            public int priority() {
-                return 1;
-            }
-
-            @Override
-            public Support support() {
-                return Support.yes("test");
-            }
-
-            @Override
-            public VirtualMemory open(PlatformRequest request) {
-                return memory;
-            }
-        });
+        return PageAllocator.builder().withPageBytes(P).withGuardPages(true)
+                .withProvider(TestProviders.of("limited", memory));
     }
 
     private static ReservingPageAllocator allocator(LimitedMemory memory, long headroom) {

@@ -39,27 +39,7 @@ class ReservingPageAllocatorTest {
     private static final long WASM_PAGE = PageAllocatorBuilder.WASM_PAGE_BYTES;
 
     private static PageAllocatorBuilder builder(VirtualMemory memory) {
-        return PageAllocator.builder().withProvider(new PlatformProvider() {
-            @Override
-            public String name() {
-                return "fake";
-            }
-
-            @Override
-            public int priority() {
-                return 1;
-            }
-
-            @Override
-            public Support support() {
-                return Support.yes("test");
-            }
-
-            @Override
-            public VirtualMemory open(dev.pagealloc.spi.PlatformRequest request) {
-                return memory;
-            }
-        });
+        return PageAllocator.builder().withProvider(TestProviders.of("fake", memory));
     }
 
     private static FakeVirtualMemory fake(UnaryOperator<Capabilities.Builder> capabilities) {

@@ -12,6 +12,37 @@ import dev.pagealloc.spi.VirtualMemory;
 public final class TestProviders {
     private TestProviders() {}
 
+    /**
+     * {@return a provider that is always supported and opens {@code memory}}, for tests that give it to
+     * {@code withProvider}
+     *
+     * @param name the provider's name
+     * @param memory what {@code open} returns
+     */
+    public static PlatformProvider of(String name, VirtualMemory memory) {
+        return new PlatformProvider() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public int priority() {
+                return 1;
+            }
+
+            @Override
+            public Support support() {
+                return Support.yes("test");
+            }
+
+            @Override
+            public VirtualMemory open(PlatformRequest request) {
+                return memory;
+            }
+        };
+    }
+
     /** Supported, priority 50, opens a {@link FakeVirtualMemory}. */
     public static final class Supported implements PlatformProvider {
         /** Creates it; the service loader calls this. */
