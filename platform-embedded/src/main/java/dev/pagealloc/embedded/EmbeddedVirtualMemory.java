@@ -289,13 +289,6 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
     /**
      * {@inheritDoc}
      *
-     * <p>The view also keeps this page table, and so its buffer and its {@link BufferClaims claim}
-     * on the buffer, reachable while {@code arena} lives: a view that outlives its allocator never
-     * points into a buffer the provider has freed, nor into one another allocator has claimed.
-     */
-    /**
-     * {@inheritDoc}
-     *
      * @implNote The embedded buffer gives {@link PageAdvice} in software ({@link EmbeddedPageAdvice}) and
      *     answers every other feature absent, with the reason: it makes no system call, so it can neither make
      *     memory executable nor map a copy-on-write image, and it has no tags.
@@ -320,6 +313,13 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
         return FeatureAnswer.absent(type, reason);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The view also keeps this page table, and so its buffer and its {@link BufferClaims claim}
+     * on the buffer, reachable while {@code arena} lives: a view that outlives its allocator never
+     * points into a buffer the provider has freed, nor into one another allocator has claimed.
+     */
     @Override
     @SuppressWarnings("restricted") // see the two SAFETY lines
     public MemorySegment view(long address, long byteSize, Arena arena) {

@@ -79,9 +79,15 @@ class LinuxFeaturesTest {
 
             // mov eax, 42; ret
             byte[] code = {(byte) 0xB8, 0x2A, 0x00, 0x00, 0x00, (byte) 0xC3};
-            MemorySegment.copy(code, 0, MemorySegment.ofAddress(mapping.writableAddress()).reinterpret(pageBytes),
-                    JAVA_BYTE, 0, code.length);
+            // SAFETY: map(pageBytes) gave a read-write view of one whole page at writableAddress,
+            // mapped until the unmap in finally.
+            @SuppressWarnings("restricted") // see the SAFETY line
+            MemorySegment writableView = MemorySegment.ofAddress(mapping.writableAddress()).reinterpret(pageBytes);
+            MemorySegment.copy(code, 0, writableView, JAVA_BYTE, 0, code.length);
             executable.flushInstructionCache(mapping.executableAddress(), code.length);
+            // SAFETY: the executable view holds exactly the code above, an x86-64 function of no
+            // arguments returning an int in eax (the descriptor), and stays mapped while it is called.
+            @SuppressWarnings("restricted") // see the SAFETY line
             MethodHandle function = Linker.nativeLinker().downcallHandle(
                     MemorySegment.ofAddress(mapping.executableAddress()), FunctionDescriptor.of(JAVA_INT));
             assertEquals(42, (int) function.invokeExact());
@@ -112,6 +118,9 @@ class LinuxFeaturesTest {
             images.map(reservation + pageBytes, image);
             String line = mapsLine(reservation + pageBytes);
             assertTrue(line.contains(" rw-p ") && line.contains("/memfd:pagealloc-image"), line);
+            // SAFETY: map placed the whole image, read-write, at reservation + pageBytes, inside the
+            // four-page reservation; it stays mapped until images.unmap, after the last access.
+            @SuppressWarnings("restricted") // see the SAFETY line
             MemorySegment pages = MemorySegment.ofAddress(reservation + pageBytes).reinterpret(image.byteSize());
             assertArrayEquals(text, pages.asSlice(0, text.length).toArray(JAVA_BYTE));
             assertArrayEquals(text, pages.asSlice(pageBytes, text.length).toArray(JAVA_BYTE));

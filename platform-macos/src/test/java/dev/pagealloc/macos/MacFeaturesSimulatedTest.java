@@ -47,8 +47,10 @@ class MacFeaturesSimulatedTest {
         return (MacVirtualMemory) KERNEL.provider().open(PlatformRequest.NONE);
     }
 
+    @SuppressWarnings("restricted") // see the SAFETY line
     private static MemorySegment bytes(long address, long byteSize) {
-        // SAFETY: the simulation's pages are real host memory it owns until closed.
+        // SAFETY: callers pass a mapped, readable and writable range of the simulation, whose pages are
+        // real host memory it owns until closed, and use the segment before they unmap the range.
         return MemorySegment.ofAddress(address).reinterpret(byteSize);
     }
 

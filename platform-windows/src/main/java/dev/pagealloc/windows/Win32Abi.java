@@ -47,6 +47,9 @@ final class Win32Abi {
 
     // winnt.h: processor groups
     /** {@code ALL_PROCESSOR_GROUPS} = 0xffff ({@code winnt.h}): every group, for {@code GetActiveProcessorCount}. */
+    static final short ALL_PROCESSOR_GROUPS = (short) 0xffff;
+
+    // memoryapi.h: sections and their views
     /** {@code FILE_MAP_WRITE} = {@code SECTION_MAP_WRITE} = 0x0002, {@code um/memoryapi.h}, {@code um/winnt.h}. */
     static final int FILE_MAP_WRITE = 0x0002;
     /** {@code FILE_MAP_READ} = {@code SECTION_MAP_READ} = 0x0004, {@code um/memoryapi.h}. */
@@ -55,7 +58,6 @@ final class Win32Abi {
     static final int FILE_MAP_EXECUTE = 0x0020;
     /** {@code INVALID_HANDLE_VALUE ((HANDLE)(LONG_PTR)-1)}: a section backed by the paging file. */
     static final long INVALID_HANDLE_VALUE = -1L;
-    static final short ALL_PROCESSOR_GROUPS = (short) 0xffff;
 
     // winnt.h: tokens and privileges
     /** {@code TOKEN_QUERY} = 0x0008 ({@code winnt.h}). */
