@@ -32,4 +32,12 @@ public final class AllocateEvent extends RegionEvent {
     @Description("The allocator's page unit")
     @DataAmount
     long pageBytes;
+
+    /**
+     * An empty event, filled, timed and committed by {@link RegionEvents} on the thread that
+     * created it; the instance is not thread-safe.
+     */
+    public AllocateEvent() {
+        // the fields are set only when a recording enables the event
+    }
 }

@@ -22,4 +22,12 @@ public final class DeallocateEvent extends RegionEvent {
     @Description("Committed when released, decommitted pages excluded")
     @DataAmount
     long committedBytes;
+
+    /**
+     * An empty event, filled, timed and committed by {@link RegionEvents} on the thread that
+     * created it; the instance is not thread-safe.
+     */
+    public DeallocateEvent() {
+        // the fields are set only when a recording enables the event
+    }
 }

@@ -12,4 +12,12 @@ import jdk.jfr.StackTrace;
 @Name("dev.pagealloc.Decommit")
 @Label("Region Decommit")
 @Description("A range of a region decommitted: contents dropped, pages inaccessible, memory returned")
-public final class DecommitEvent extends RangeEvent {}
+public final class DecommitEvent extends RangeEvent {
+    /**
+     * An empty event, filled, timed and committed by {@link RegionEvents} on the thread that
+     * created it; the instance is not thread-safe.
+     */
+    public DecommitEvent() {
+        // the fields are set only when a recording enables the event
+    }
+}

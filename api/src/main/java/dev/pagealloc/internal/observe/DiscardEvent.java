@@ -12,4 +12,12 @@ import jdk.jfr.StackTrace;
 @Name("dev.pagealloc.Discard")
 @Label("Region Discard")
 @Description("The contents of a range of a region dropped, mapping and protection kept")
-public final class DiscardEvent extends RangeEvent {}
+public final class DiscardEvent extends RangeEvent {
+    /**
+     * An empty event, filled, timed and committed by {@link RegionEvents} on the thread that
+     * created it; the instance is not thread-safe.
+     */
+    public DiscardEvent() {
+        // the fields are set only when a recording enables the event
+    }
+}

@@ -24,4 +24,12 @@ public final class GrowEvent extends RegionEvent {
     @Description("The region's committed bytes after the grow")
     @DataAmount
     long committedBytes;
+
+    /**
+     * An empty event, filled, timed and committed by {@link RegionEvents} on the thread that
+     * created it; the instance is not thread-safe.
+     */
+    public GrowEvent() {
+        // the fields are set only when a recording enables the event
+    }
 }

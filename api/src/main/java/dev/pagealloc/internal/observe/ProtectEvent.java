@@ -15,4 +15,12 @@ import jdk.jfr.StackTrace;
 public final class ProtectEvent extends RangeEvent {
     @Label("Protection")
     String protection;
+
+    /**
+     * An empty event, filled, timed and committed by {@link RegionEvents} on the thread that
+     * created it; the instance is not thread-safe.
+     */
+    public ProtectEvent() {
+        // the fields are set only when a recording enables the event
+    }
 }

@@ -12,4 +12,8 @@ public abstract class RangeEvent extends RegionEvent {
     @Label("Byte Length")
     @DataAmount
     long byteLength;
+
+    /** For the concrete events of this package; subclasses are not thread-safe either. */
+    protected RangeEvent() {
+    }
 }

@@ -12,4 +12,12 @@ import jdk.jfr.StackTrace;
 @Name("dev.pagealloc.Recommit")
 @Label("Region Recommit")
 @Description("A decommitted range of a region committed again, read-write and zero")
-public final class RecommitEvent extends RangeEvent {}
+public final class RecommitEvent extends RangeEvent {
+    /**
+     * An empty event, filled, timed and committed by {@link RegionEvents} on the thread that
+     * created it; the instance is not thread-safe.
+     */
+    public RecommitEvent() {
+        // the fields are set only when a recording enables the event
+    }
+}

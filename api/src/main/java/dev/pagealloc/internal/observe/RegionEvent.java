@@ -16,4 +16,8 @@ public abstract class RegionEvent extends jdk.jfr.Event {
     @Label("Region Address")
     @MemoryAddress
     long address;
+
+    /** For the concrete events of this package; subclasses are not thread-safe either. */
+    protected RegionEvent() {
+    }
 }
