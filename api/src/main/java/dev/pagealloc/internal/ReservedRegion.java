@@ -2,7 +2,6 @@ package dev.pagealloc.internal;
 
 import dev.pagealloc.api.Advice;
 import dev.pagealloc.api.AppliedOptions;
-import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.api.GuardCorruptedException;
 import dev.pagealloc.api.GuardVerification;
 import dev.pagealloc.api.KernelException;
@@ -17,7 +16,6 @@ import dev.pagealloc.internal.observe.DecommitEvent;
 import dev.pagealloc.internal.observe.DiscardEvent;
 import dev.pagealloc.internal.observe.GrowEvent;
 import dev.pagealloc.internal.observe.LeakDetector;
-import dev.pagealloc.internal.observe.Log;
 import dev.pagealloc.internal.observe.ProtectEvent;
 import dev.pagealloc.internal.observe.RecommitEvent;
 import dev.pagealloc.internal.observe.RegionEvents;

@@ -3,16 +3,12 @@ package dev.pagealloc.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.pagealloc.api.AllocatorConfig;
 import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.api.MemoryTagging;
 import dev.pagealloc.api.NumaPolicy;
 import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
-import dev.pagealloc.spi.PlatformProvider;
-import dev.pagealloc.spi.PlatformRequest;
-import dev.pagealloc.spi.VirtualMemory;
 import java.util.SortedSet;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.pagealloc.api.AllocatorConfig;
 import dev.pagealloc.api.BudgetExceededException;
 import dev.pagealloc.api.GuardCorruptedException;
 import dev.pagealloc.api.KernelException;
@@ -17,8 +16,6 @@ import dev.pagealloc.api.PageAllocatorBuilder;
 import dev.pagealloc.api.PageAllocatorException;
 import dev.pagealloc.api.PlatformUnavailableException;
 import dev.pagealloc.api.UnsupportedOptionException;
-import dev.pagealloc.spi.PlatformProvider;
-import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.spi.VirtualMemory;
 import java.util.Arrays;
 import java.util.Set;

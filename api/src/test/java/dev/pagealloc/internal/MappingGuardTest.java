@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pagealloc.api.AllocatorConfig;
 import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.api.KernelException;
 import dev.pagealloc.api.MappingLimitExceededException;
@@ -17,8 +16,6 @@ import dev.pagealloc.api.Region;
 import dev.pagealloc.api.ViewQuarantine;
 import dev.pagealloc.api.ViewSharing;
 import dev.pagealloc.spi.Backing;
-import dev.pagealloc.spi.PlatformProvider;
-import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.spi.SystemCallException;
 import dev.pagealloc.spi.VirtualMemory;
 import java.lang.foreign.MemorySegment;

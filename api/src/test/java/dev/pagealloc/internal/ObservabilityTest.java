@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pagealloc.api.AllocatorConfig;
 import dev.pagealloc.api.KernelException;
 import dev.pagealloc.api.LeakDetection;
 import dev.pagealloc.api.PageAllocator;
@@ -14,10 +13,8 @@ import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.internal.observe.LeakDetector;
 import dev.pagealloc.internal.observe.Log;
-import dev.pagealloc.spi.PlatformProvider;
 import dev.pagealloc.spi.VirtualMemory;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;

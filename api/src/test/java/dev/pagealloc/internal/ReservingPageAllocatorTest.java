@@ -20,8 +20,6 @@ import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.api.Units;
 import dev.pagealloc.api.UnsupportedOptionException;
-import dev.pagealloc.spi.PlatformProvider;
-import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.spi.VirtualMemory;
 import java.lang.foreign.MemorySegment;
 import java.util.EnumSet;

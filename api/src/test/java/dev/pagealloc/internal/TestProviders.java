@@ -1,6 +1,5 @@
 package dev.pagealloc.internal;
 
-import dev.pagealloc.api.AllocatorConfig;
 import dev.pagealloc.spi.PlatformProvider;
 import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.spi.VirtualMemory;

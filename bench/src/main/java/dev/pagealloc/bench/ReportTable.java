@@ -98,7 +98,8 @@ final class ReportTable {
     private static Row burstRow(int busyThreads) {
         String p = "busyThreads=" + busyThreads;
         return new Row("deallocate " + DeallocateBenchmark.BURST
-                + " live SHARED regions in a burst, per region, vs munmap, " + busyThreads + " busy threads", key(DeallocateBenchmark.class, "oursSharedBurst", p),
+                + " live SHARED regions in a burst, per region, vs munmap, " + busyThreads + " busy threads",
+                key(DeallocateBenchmark.class, "oursSharedBurst", p),
                 key(DeallocateBenchmark.class, "rawFfmBurst", p), null, cKey("munmap_busy" + busyThreads),
                 munmapTarget(key(DeallocateBenchmark.class, "oursSharedBurst", p), busyThreads));
     }

@@ -127,7 +127,8 @@ public final class EmbeddedPlatformProvider implements PlatformProvider {
         NativeAccess.ensureCallerHasNativeAccess("PlatformProvider.open");
         EmbeddedVirtualMemory memory = request.staticBuffer()
                 .map(buffer -> new EmbeddedVirtualMemory(EmbeddedBuffers.checkStatic(buffer), false))
-                .orElseGet(() -> new EmbeddedVirtualMemory(EmbeddedBuffers.allocate(EmbeddedBuffers.configuredBytes()), true));
+                .orElseGet(() -> new EmbeddedVirtualMemory(
+                        EmbeddedBuffers.allocate(EmbeddedBuffers.configuredBytes()), true));
         onOpen.accept(memory);
         return memory;
     }

@@ -44,7 +44,10 @@ final class FfmLinuxKernel implements LinuxKernel {
      * ~15 stubs cost the first build of a JVM 0.1-0.2 s of CPU.
      */
     private static final class Handles {
-        /** Calls that set {@code errno} capture it; {@code sysconf}, {@code getauxval}, {@code strerror} cannot fail. */
+        /**
+         * Calls that set {@code errno} capture it; {@code sysconf}, {@code getauxval}, {@code strerror}
+         * cannot fail.
+         */
         static final NativeBinder LIBC =
                 NativeBinder.requiring("FfmLinuxKernel", "libc", Linker.nativeLinker().defaultLookup(), "errno");
         static final MethodHandle MMAP = LIBC.bindCapturing("mmap",
@@ -63,7 +66,8 @@ final class FfmLinuxKernel implements LinuxKernel {
                 LIBC.bindCapturing("mincore", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS));
         /** {@code syscall(SYS_mbind, addr, len, mode, nodemask, maxnode, flags)}: variadic after the number. */
         static final MethodHandle SYSCALL_MBIND = LIBC.bindCapturing("syscall(SYS_mbind)", "syscall",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG),
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG,
+                        JAVA_LONG),
                 Linker.Option.firstVariadicArg(1));
         /** {@code syscall(SYS_get_mempolicy, mode, nodemask, maxnode, addr, flags)}. */
         static final MethodHandle SYSCALL_GET_MEMPOLICY = LIBC.bindCapturing("syscall(SYS_get_mempolicy)", "syscall",
@@ -154,8 +158,8 @@ final class FfmLinuxKernel implements LinuxKernel {
     public long mbind(long addr, long len, int mode, long[] nodemask, long maxnode, int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment mask = arena.allocateFrom(JAVA_LONG, nodemask);
-            return (long) Handles.SYSCALL_MBIND.invokeExact(callState(), SYS_MBIND, addr, len, (long) mode, mask, maxnode,
-                    (long) flags);
+            return (long) Handles.SYSCALL_MBIND.invokeExact(callState(), SYS_MBIND, addr, len, (long) mode, mask,
+                    maxnode, (long) flags);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -166,8 +170,8 @@ final class FfmLinuxKernel implements LinuxKernel {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment modeOut = arena.allocate(JAVA_INT);
             MemorySegment maskOut = nodemask == null ? MemorySegment.NULL : arena.allocate(JAVA_LONG, nodemask.length);
-            long result = (long) Handles.SYSCALL_GET_MEMPOLICY.invokeExact(callState(), SYS_GET_MEMPOLICY, modeOut, maskOut,
-                    maxnode, addr, (long) flags);
+            long result = (long) Handles.SYSCALL_GET_MEMPOLICY.invokeExact(callState(), SYS_GET_MEMPOLICY, modeOut,
+                    maskOut, maxnode, addr, (long) flags);
             mode[0] = modeOut.get(JAVA_INT, 0);
             if (nodemask != null) {
                 MemorySegment.copy(maskOut, JAVA_LONG, 0, nodemask, 0, nodemask.length);

@@ -282,7 +282,8 @@ final class LinuxProbe {
         long tightest = Long.MAX_VALUE;
         for (Path dir = Path.of(cgroup.startsWith("/") ? cgroup : "/" + cgroup); dir != null; dir = dir.getParent()) {
             String relative = dir.toString().substring(1);
-            Optional<String> value = read(mount + (relative.isEmpty() ? "" : "/" + relative) + "/" + file).map(String::strip);
+            Optional<String> value = read(mount + (relative.isEmpty() ? "" : "/" + relative) + "/" + file)
+                    .map(String::strip);
             if (value.isPresent() && !value.get().equals("max")) {
                 try {
                     long limit = Long.parseLong(value.get());
@@ -325,7 +326,8 @@ final class LinuxProbe {
     /** {@return the value of the first {@code key: value} line of {@code /proc/cpuinfo} with that key} */
     private Optional<String> cpuinfoField(String key) {
         return read("proc/cpuinfo").flatMap(text -> text.lines()
-                .filter(l -> l.startsWith(key) && l.indexOf(':') > 0 && l.substring(0, l.indexOf(':')).strip().equals(key))
+                .filter(l -> l.startsWith(key) && l.indexOf(':') > 0
+                        && l.substring(0, l.indexOf(':')).strip().equals(key))
                 .map(l -> l.substring(l.indexOf(':') + 1).strip())
                 .findFirst());
     }

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pagealloc.api.Capabilities.TransparentHugePageMode;
 import dev.pagealloc.api.Capabilities;
+import dev.pagealloc.api.Capabilities.TransparentHugePageMode;
 import dev.pagealloc.api.HugePages;
 import dev.pagealloc.api.NumaPolicy;
 import dev.pagealloc.api.PageAllocator;

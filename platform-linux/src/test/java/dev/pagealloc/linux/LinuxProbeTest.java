@@ -199,7 +199,8 @@ class LinuxProbeTest {
             throws IOException {
         assertEquals(java.util.OptionalLong.of(FfmLinuxKernel.INSTANCE.sysconf(LinuxAbi.SC_PAGESIZE)),
                 LinuxProbe.auxvPageBytes(Path.of("/proc/self/auxv")));
-        java.nio.ByteBuffer vector = java.nio.ByteBuffer.allocate(6 * Long.BYTES).order(java.nio.ByteOrder.nativeOrder());
+        java.nio.ByteBuffer vector = java.nio.ByteBuffer.allocate(6 * Long.BYTES)
+                .order(java.nio.ByteOrder.nativeOrder());
         vector.putLong(LinuxAbi.AT_HWCAP2).putLong(2).putLong(LinuxAbi.AT_PAGESZ).putLong(16384).putLong(0).putLong(0);
         Path arm = Files.write(dir.resolve("auxv"), vector.array());
         assertEquals(java.util.OptionalLong.of(16384), LinuxProbe.auxvPageBytes(arm));

@@ -54,7 +54,8 @@ class LinuxQuietProbeTest {
         ChildJvm.Result modulePath = ChildJvm.of(CapabilitiesChild.class)
                 .jvmOption("--module-path").jvmOption(pageallocModules())
                 .jvmOption("--add-modules").jvmOption("dev.pagealloc.api,dev.pagealloc.linux")
-                .jvmOption("--enable-native-access=dev.pagealloc.api,dev.pagealloc.platform.support,dev.pagealloc.linux")
+                .jvmOption("--enable-native-access="
+                        + "dev.pagealloc.api,dev.pagealloc.platform.support,dev.pagealloc.linux")
                 .run();
         assertEquals(0, classPath.exitCode(), classPath::describe);
         assertEquals(0, modulePath.exitCode(), modulePath::describe);

@@ -142,8 +142,8 @@ final class FfmMachKernel implements MachKernel {
     public int machVmRemap(int targetTask, MemorySegment targetAddress, long size, long mask, int flags, int srcTask,
             long srcAddress, int copy, MemorySegment curProtection, MemorySegment maxProtection, int inheritance) {
         try {
-            return (int) MACH_VM_REMAP.invokeExact(targetTask, targetAddress, size, mask, flags, srcTask, srcAddress, copy,
-                    curProtection, maxProtection, inheritance);
+            return (int) MACH_VM_REMAP.invokeExact(targetTask, targetAddress, size, mask, flags, srcTask, srcAddress,
+                    copy, curProtection, maxProtection, inheritance);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -111,7 +111,8 @@ final class MacProbe {
      */
     long pageBytes() {
         return number("hw.pagesize").orElseThrow(() -> new IllegalStateException(
-                "probe(): sysctlbyname(\"hw.pagesize\") failed: errno " + kernel.errno() + ": " + kernel.strerror(kernel.errno())));
+                "probe(): sysctlbyname(\"hw.pagesize\") failed: errno " + kernel.errno() + ": "
+                        + kernel.strerror(kernel.errno())));
     }
 
     /** Allocates one 2 MiB superpage and releases it: the only reliable test. */
@@ -119,10 +120,12 @@ final class MacProbe {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment address = arena.allocate(JAVA_LONG);
             int flags = MachAbi.VM_FLAGS_ANYWHERE | MachAbi.VM_FLAGS_SUPERPAGE_SIZE_2MB | MachAbi.vmMakeTag(tag);
-            if (kernel.machVmAllocate(kernel.machTaskSelf(), address, MachAbi.SUPERPAGE_2MB_BYTES, flags) != MachAbi.KERN_SUCCESS) {
+            if (kernel.machVmAllocate(kernel.machTaskSelf(), address, MachAbi.SUPERPAGE_2MB_BYTES, flags)
+                    != MachAbi.KERN_SUCCESS) {
                 return false;
             }
-            int kr = kernel.machVmDeallocate(kernel.machTaskSelf(), address.get(JAVA_LONG, 0), MachAbi.SUPERPAGE_2MB_BYTES);
+            int kr = kernel.machVmDeallocate(kernel.machTaskSelf(), address.get(JAVA_LONG, 0),
+                    MachAbi.SUPERPAGE_2MB_BYTES);
             if (kr != MachAbi.KERN_SUCCESS) {
                 throw new IllegalStateException("probe(): cannot release the trial superpage: mach_vm_deallocate -> "
                         + MachAbi.kernName(kr) + " (" + kr + "): " + kernel.machErrorString(kr));

@@ -25,7 +25,8 @@ interface MachKernel {
     int machTaskSelf();
 
     /**
-     * {@code kern_return_t mach_vm_allocate(vm_map_t target, mach_vm_address_t *address, mach_vm_size_t size, int flags)}.
+     * {@code kern_return_t mach_vm_allocate(vm_map_t target, mach_vm_address_t *address,
+     * mach_vm_size_t size, int flags)}.
      *
      * @param target the task port
      * @param address in: the address for {@code VM_FLAGS_FIXED}; out: the allocation (8 bytes)

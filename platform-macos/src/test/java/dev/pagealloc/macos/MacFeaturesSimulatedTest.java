@@ -88,7 +88,8 @@ class MacFeaturesSimulatedTest {
             // The simulation records the sharing (above) but backs the alias with its own host bytes, so
             // a write through one view is not read through the other here; on XNU both are one object.
             executable.flushInstructionCache(mapping.executableAddress(), 1);
-            assertEquals(new InstructionCacheFlush(mapping.executableAddress(), 1), ARM.bsd().icacheInvalidations().getLast());
+            assertEquals(new InstructionCacheFlush(mapping.executableAddress(), 1),
+                    ARM.bsd().icacheInvalidations().getLast());
             assertTrue(VIEW.writableExecutableMappings().isEmpty(), "W^X");
         } finally {
             executable.unmap(mapping);

@@ -9,7 +9,6 @@ import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.PlatformUnavailableException;
 import dev.pagealloc.api.ProviderStatus;
 import dev.pagealloc.spi.PlatformRequest;
-import dev.pagealloc.testkit.sim.SimulatedMach;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.reflect.Field;

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagealloc.api.Capabilities;
-import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.macos.MacPurgeableMemory.Volatility;
 import dev.pagealloc.spi.Backing;
 import dev.pagealloc.spi.PlatformRequest;

@@ -6,13 +6,19 @@ import java.lang.foreign.MemorySegment;
 /** {@link MachKernel} over a {@link SimulatedMach}: each call forwarded as it is. */
 record SimulatedMachKernel(SimulatedMach sim) implements MachKernel {
     @Override public int machTaskSelf() { return sim.machTaskSelf(); }
-    @Override public int machVmAllocate(int t, MemorySegment a, long s, int f) { return sim.machVmAllocate(t, a, s, f); }
+    @Override public int machVmAllocate(int t, MemorySegment a, long s, int f) {
+        return sim.machVmAllocate(t, a, s, f);
+    }
     @Override public int machVmDeallocate(int t, long a, long s) { return sim.machVmDeallocate(t, a, s); }
     @Override public int machVmProtect(int t, long a, long s, int m, int p) { return sim.machVmProtect(t, a, s, m, p); }
     @Override public int machVmCopy(int t, long src, long s, long dst) { return sim.machVmCopy(t, src, s, dst); }
-    @Override public int machVmPurgableControl(int t, long a, int c, MemorySegment s) { return sim.machVmPurgableControl(t, a, c, s); }
-    @Override public int machVmRemap(int t, MemorySegment ta, long s, long m, int f, int st, long sa, int c, MemorySegment cp,
-            MemorySegment mp, int i) { return sim.machVmRemap(t, ta, s, m, f, st, sa, c, cp, mp, i); }
+    @Override public int machVmPurgableControl(int t, long a, int c, MemorySegment s) {
+        return sim.machVmPurgableControl(t, a, c, s);
+    }
+    @Override public int machVmRemap(int t, MemorySegment ta, long s, long m, int f, int st, long sa, int c,
+            MemorySegment cp, MemorySegment mp, int i) {
+        return sim.machVmRemap(t, ta, s, m, f, st, sa, c, cp, mp, i);
+    }
     @Override public int machVmRegion(int t, MemorySegment a, MemorySegment s, int f, MemorySegment i, MemorySegment c,
             MemorySegment o) { return sim.machVmRegion(t, a, s, f, i, c, o); }
     @Override public String machErrorString(int e) { return sim.machErrorString(e); }

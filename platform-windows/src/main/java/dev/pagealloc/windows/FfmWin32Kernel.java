@@ -282,8 +282,8 @@ final class FfmWin32Kernel implements Win32Kernel {
     }
 
     @Override
-    public int adjustTokenPrivileges(long tokenHandle, int disableAllPrivileges, MemorySegment newState, int bufferLength,
-            MemorySegment previousState, MemorySegment returnLength) {
+    public int adjustTokenPrivileges(long tokenHandle, int disableAllPrivileges, MemorySegment newState,
+            int bufferLength, MemorySegment previousState, MemorySegment returnLength) {
         try {
             return (int) ADJUST_TOKEN_PRIVILEGES.invokeExact(callState(), tokenHandle, disableAllPrivileges, newState,
                     bufferLength, previousState, returnLength);

@@ -77,7 +77,8 @@ final class WindowsProbe {
             MemorySegment info = arena.allocate(Win32Abi.SYSTEM_INFO_BYTES, 8);
             kernel.getSystemInfo(info);
             return new Granularity(Integer.toUnsignedLong(info.get(JAVA_INT, 4)),
-                    Integer.toUnsignedLong(info.get(JAVA_INT, 40)), 64 - Long.numberOfLeadingZeros(info.get(JAVA_LONG, 16)));
+                    Integer.toUnsignedLong(info.get(JAVA_INT, 40)),
+                    64 - Long.numberOfLeadingZeros(info.get(JAVA_LONG, 16)));
         }
     }
 
@@ -121,14 +122,16 @@ final class WindowsProbe {
         }
     }
 
-    private List<Capabilities.NumaNode> numaNodes(Arena arena, int processors, long totalMemory, Optional<HostFacts> facts) {
+    private List<Capabilities.NumaNode> numaNodes(Arena arena, int processors, long totalMemory,
+            Optional<HostFacts> facts) {
         MemorySegment highest = arena.allocate(JAVA_INT);
         int last = kernel.getNumaHighestNodeNumber(highest) != 0 ? highest.get(JAVA_INT, 0) : 0;
         MemorySegment available = arena.allocate(JAVA_LONG);
         Map<Integer, List<Integer>> cpus = facts.map(HostFacts::cpusByNode).orElse(Map.of());
         List<Capabilities.NumaNode> nodes = new ArrayList<>();
         for (int node = 0; node <= last; node++) {
-            long free = kernel.getNumaAvailableMemoryNodeEx((short) node, available) != 0 ? available.get(JAVA_LONG, 0) : 0;
+            long free = kernel.getNumaAvailableMemoryNodeEx((short) node, available) != 0
+                    ? available.get(JAVA_LONG, 0) : 0;
             List<Integer> nodeCpus = cpus.getOrDefault(node,
                     last == 0 ? java.util.stream.IntStream.range(0, processors).boxed().toList() : List.of());
             // Windows reports free memory per node, not its size: the size is known only for a single node.
@@ -145,7 +148,8 @@ final class WindowsProbe {
             for (CentralProcessor.LogicalProcessor p : info.getHardware().getProcessor().getLogicalProcessors()) {
                 cpus.computeIfAbsent(p.getNumaNode(), n -> new ArrayList<>()).add(p.getProcessorNumber());
             }
-            return Optional.of(new HostFacts(info.getOperatingSystem().toString(), info.getHardware().getMemory().getTotal(), cpus));
+            return Optional.of(new HostFacts(info.getOperatingSystem().toString(),
+                    info.getHardware().getMemory().getTotal(), cpus));
         } catch (RuntimeException | LinkageError e) {
             return Optional.empty();
         }

@@ -19,7 +19,9 @@ class SimulatedWin32Kernel implements Win32Kernel {
         return sim.virtualAllocExNuma(h, a, s, t, p, n);
     }
     @Override public int virtualFree(long a, long s, int t) { return sim.virtualFree(a, s, t); }
-    @Override public int virtualProtect(long a, long s, int p, MemorySegment o) { return sim.virtualProtect(a, s, p, o); }
+    @Override public int virtualProtect(long a, long s, int p, MemorySegment o) {
+        return sim.virtualProtect(a, s, p, o);
+    }
     @Override public long virtualQuery(long a, MemorySegment b, long l) { return sim.virtualQuery(a, b, l); }
     @Override public int discardVirtualMemory(long a, long s) { return sim.discardVirtualMemory(a, s); }
     @Override public int virtualLock(long a, long s) { return sim.virtualLock(a, s); }
@@ -36,13 +38,20 @@ class SimulatedWin32Kernel implements Win32Kernel {
     @Override public long getCurrentProcess() { return sim.getCurrentProcess(); }
     @Override public void getSystemInfo(MemorySegment i) { sim.system().getSystemInfo(i); }
     @Override public int getActiveProcessorCount(short g) { return sim.system().getActiveProcessorCount(g); }
-    @Override public int getNumaHighestNodeNumber(MemorySegment n) { return sim.system().getNumaHighestNodeNumber(n); }
-    @Override public int getNumaAvailableMemoryNodeEx(short n, MemorySegment b) { return sim.system().getNumaAvailableMemoryNodeEx(n, b); }
-    @Override public int openProcessToken(long p, int a, MemorySegment t) { return sim.system().openProcessToken(p, a, t); }
+    @Override public int getNumaHighestNodeNumber(MemorySegment n) {
+        return sim.system().getNumaHighestNodeNumber(n);
+    }
+    @Override public int getNumaAvailableMemoryNodeEx(short n, MemorySegment b) {
+        return sim.system().getNumaAvailableMemoryNodeEx(n, b);
+    }
+    @Override public int openProcessToken(long p, int a, MemorySegment t) {
+        return sim.system().openProcessToken(p, a, t);
+    }
     @Override public int lookupPrivilegeValueW(MemorySegment s, MemorySegment n, MemorySegment l) {
         return sim.system().lookupPrivilegeValueW(s, n, l);
     }
-    @Override public int adjustTokenPrivileges(long t, int d, MemorySegment n, int b, MemorySegment p, MemorySegment r) {
+    @Override public int adjustTokenPrivileges(long t, int d, MemorySegment n, int b, MemorySegment p,
+            MemorySegment r) {
         return sim.system().adjustTokenPrivileges(t, d, n, b, p, r);
     }
     @Override public int closeHandle(long h) { return sim.system().closeHandle(h); }

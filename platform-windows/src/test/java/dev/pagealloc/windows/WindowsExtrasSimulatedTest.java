@@ -78,7 +78,8 @@ class WindowsExtrasSimulatedTest {
             Allocation a = PRIVILEGED.addressSpace().allocationAt(region.address()).orElseThrow();
             assertTrue(a.largePages());
             assertTrue(PRIVILEGED.system().lockMemoryPrivilegeEnabled());
-            assertEquals(0, PRIVILEGED.system().openTokenHandles(), "the token opened to enable the privilege is closed");
+            assertEquals(0, PRIVILEGED.system().openTokenHandles(),
+                    "the token opened to enable the privilege is closed");
             assertEquals(0, a.byteSize() % (2L << 20), "the reservation is rounded up to whole large pages");
             assertEquals(PageState.COMMITTED, PRIVILEGED.addressSpace().stateAt(region.address() + (2L << 20)),
                     "large pages are committed when reserved");

@@ -111,7 +111,8 @@ class WindowsPlatformTest {
         assertEquals("os.name=" + System.getProperty("os.name")
                 + ": the windows provider needs Windows (VirtualAlloc in kernel32.dll)", provider.support().reason());
         SimulatedWin32 sim = new SimulatedWin32(2L << 20, 0, 0, false);
-        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> provider.open(PlatformRequest.NONE));
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                () -> provider.open(PlatformRequest.NONE));
         assertEquals("open(): " + provider.support().reason(), e.getMessage());
         ProviderStatus status = PageAllocator.providers().stream().filter(s -> s.name().equals("windows")).findFirst()
                 .orElseThrow(() -> new AssertionError(

@@ -23,7 +23,8 @@ class AlignedReservationTest {
             if (failOn.equals(Long.toHexString(address))) {
                 throw new SystemCallException("munmap", 12, "ENOMEM", "Cannot allocate memory");
             }
-        }, (address, bytes, failure) -> calls.add("rollback " + Long.toHexString(address) + "+" + Long.toHexString(bytes)));
+        }, (address, bytes, failure) -> calls.add("rollback " + Long.toHexString(address) + "+"
+                + Long.toHexString(bytes)));
     }
 
     @Test
