@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 public interface AccountingContract extends ContractSupport {
 
 
+    /** Statistics count every operation, refund a decommitted page once, and keep the peak after deallocation. */
     @Test
     default void shouldKeepStatisticsThatAddUp() {
         PageAllocator allocator = allocator(b -> b);
@@ -70,6 +71,10 @@ public interface AccountingContract extends ContractSupport {
         assertEquals(2, s.deallocations());
     }
 
+    /**
+     * A grow the budget cannot take throws (or {@code tryGrow} returns -1) and charges nothing; decommit and
+     * deallocate refund.
+     */
     @Test
     default void shouldRefuseGrowPastTheBudgetAndChargeNothing() {
         MemoryBudget budget = MemoryBudget.of("contract", 4 * WASM_PAGE);
@@ -97,6 +102,7 @@ public interface AccountingContract extends ContractSupport {
         assertEquals(0, budget.usedBytes(), "deallocate refunds everything still committed");
     }
 
+    /** An allocation the budget cannot take throws and leaves nothing reserved or charged. */
     @Test
     default void shouldRefuseAnAllocationPastTheBudgetAndReserveNothing() {
         MemoryBudget budget = MemoryBudget.of("small", 2 * WASM_PAGE);
@@ -112,6 +118,7 @@ public interface AccountingContract extends ContractSupport {
         assertLayout(region, 2 * WASM_PAGE);
     }
 
+    /** Two allocators with one budget draw on the same limit. */
     @Test
     default void shouldShareOneBudgetBetweenAllocators() {
         MemoryBudget budget = MemoryBudget.of("shared", 3 * WASM_PAGE);
@@ -125,6 +132,10 @@ public interface AccountingContract extends ContractSupport {
         assertEquals(0, budget.usedBytes());
     }
 
+    /**
+     * No grow passes the region's maximum pages, however large the request; the region is unchanged by a
+     * refusal.
+     */
     @Test
     default void shouldTreatTheMaximumAsAHardLimit() {
         PageAllocator allocator = allocator(b -> b);

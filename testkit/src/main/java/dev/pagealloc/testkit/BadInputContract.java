@@ -40,7 +40,8 @@ public interface BadInputContract extends ContractSupport {
             MemorySegment view = region.segment(0, 1);
             view.set(JAVA_BYTE, 0, (byte) 0x2C);
             assertEquals(0x2C, region.segment(0, 1).get(JAVA_BYTE, 0));
-            assertKernel(region.address(), region.protectionGranuleBytes(), Protection.READ_WRITE, "region after refusal");
+            assertKernel(region.address(), region.protectionGranuleBytes(), Protection.READ_WRITE,
+                    "region after refusal");
         }
         Region probe = allocate(allocator, 1, 2);
         MemorySegment view = probe.segment();
@@ -53,6 +54,10 @@ public interface BadInputContract extends ContractSupport {
         assertUnmapped(start, bytes, "probe region");
     }
 
+    /**
+     * Negative or inconsistent page counts and page sizes are refused with their message, and the allocator
+     * still works.
+     */
     @Test
     default void shouldRefuseBadPageCounts() {
         PageAllocator a = allocator(b -> b);
@@ -86,10 +91,12 @@ public interface BadInputContract extends ContractSupport {
         assertLayout(zero, WASM_PAGE);
         assertRefused(IllegalArgumentException.class, "grow(additionalPages=-1): additionalPages must not be negative",
                 () -> zero.grow(-1), a, zero);
-        assertRefused(IllegalArgumentException.class, "tryGrow(additionalPages=-2): additionalPages must not be negative",
+        assertRefused(IllegalArgumentException.class,
+                "tryGrow(additionalPages=-2): additionalPages must not be negative",
                 () -> zero.tryGrow(-2), a, zero);
     }
 
+    /** Sizes whose byte count overflows a {@code long} are refused before anything is reserved. */
     @Test
     default void shouldRefuseSizesThatOverflow() {
         PageAllocator a = allocator(b -> b);
@@ -103,13 +110,15 @@ public interface BadInputContract extends ContractSupport {
                         + " pages of 65536 bytes overflows a long (max " + Long.MAX_VALUE + " bytes)",
                 () -> a.allocate(1, tooMany), a, null);
         PageAllocator bytes = allocator(b -> b.withPageBytes(1));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> bytes.allocate(1, Long.MAX_VALUE));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> bytes.allocate(1, Long.MAX_VALUE));
         assertTrue(e.getMessage().startsWith("allocate(initialPages=1, maximumPages=" + Long.MAX_VALUE + "): "
                 + Long.MAX_VALUE + " bytes rounded up to "), e.getMessage());
         assertTrue(e.getMessage().endsWith(" overflows a long"), e.getMessage());
         assertStillWorks(bytes, null);
     }
 
+    /** A reservation larger than the address space is refused before the kernel is asked. */
     @Test
     default void shouldRefuseSizesPastTheAddressSpace() {
         PageAllocator a = allocator(b -> b);
@@ -125,6 +134,10 @@ public interface BadInputContract extends ContractSupport {
         assertStillWorks(a, null);
     }
 
+    /**
+     * Every range operation refuses misaligned, negative and out-of-range ranges, as argument errors, not
+     * kernel failures.
+     */
     @Test
     default void shouldRefuseMisalignedAndOutOfRangeRanges() {
         PageAllocator a = allocator(b -> b);
@@ -148,7 +161,8 @@ public interface BadInputContract extends ContractSupport {
                     () -> call.apply(-g, g), a, region);
             assertRefused(IndexOutOfBoundsException.class, prefix + committed + ", byteLength=" + g + suffix + outside,
                     () -> call.apply(committed, g), a, region);
-            assertRefused(IndexOutOfBoundsException.class, prefix + "0, byteLength=" + (committed + g) + suffix + outside,
+            assertRefused(IndexOutOfBoundsException.class,
+                    prefix + "0, byteLength=" + (committed + g) + suffix + outside,
                     () -> call.apply(0, committed + g), a, region);
             long huge = Long.MAX_VALUE & -g;
             assertRefused(IndexOutOfBoundsException.class, prefix + g + ", byteLength=" + huge + suffix + outside,
@@ -164,6 +178,7 @@ public interface BadInputContract extends ContractSupport {
         assertEquals(0, a.statistics().failures(), "argument errors are not kernel failures");
     }
 
+    /** Protect and discard refuse decommitted pages, and recommit refuses pages that are not decommitted. */
     @Test
     default void shouldRefuseRangesInTheWrongState() {
         PageAllocator a = allocator(b -> b);
@@ -182,6 +197,7 @@ public interface BadInputContract extends ContractSupport {
         assertKernel(region.address() + WASM_PAGE, WASM_PAGE, Protection.NONE, "decommitted page");
     }
 
+    /** Grow past the maximum throws {@code MaximumPagesExceededException} and leaves the layout as it was. */
     @Test
     default void shouldRefuseGrowPastTheMaximum() {
         PageAllocator a = allocator(b -> b);
@@ -195,6 +211,7 @@ public interface BadInputContract extends ContractSupport {
         assertLayout(region, WASM_PAGE);
     }
 
+    /** Every operation on a deallocated region throws {@code IllegalStateException}, except deallocate again. */
     @Test
     default void shouldRefuseEveryOperationOnADeallocatedRegion() {
         PageAllocator a = allocator(b -> b);
@@ -203,10 +220,12 @@ public interface BadInputContract extends ContractSupport {
         MemorySegment view = region.segment();
         region.deallocate();
         String gone = ": the region at " + Units.hex(region.address()) + " was deallocated";
-        assertRefused(IllegalStateException.class, "protect(byteOffset=0, byteLength=" + g + ", protection=READ)" + gone,
+        assertRefused(IllegalStateException.class,
+                "protect(byteOffset=0, byteLength=" + g + ", protection=READ)" + gone,
                 () -> region.protect(0, g, Protection.READ), a, null);
         assertRefused(IllegalStateException.class, "grow(additionalPages=1)" + gone, () -> region.grow(1), a, null);
-        assertRefused(IllegalStateException.class, "tryGrow(additionalPages=1)" + gone, () -> region.tryGrow(1), a, null);
+        assertRefused(IllegalStateException.class, "tryGrow(additionalPages=1)" + gone, () -> region.tryGrow(1), a,
+                null);
         assertRefused(IllegalStateException.class, "decommit(byteOffset=0, byteLength=" + g + ")" + gone,
                 () -> region.decommit(0, g), a, null);
         assertRefused(IllegalStateException.class, "recommit(byteOffset=0, byteLength=" + g + ")" + gone,
@@ -217,7 +236,8 @@ public interface BadInputContract extends ContractSupport {
                 region::segment, a, null);
         assertRefused(IllegalStateException.class, "segment(byteOffset=0, byteLength=1)" + gone,
                 () -> region.segment(0, 1), a, null);
-        assertRefused(IllegalStateException.class, "protectionAt(byteOffset=0)" + gone, () -> region.protectionAt(0), a, null);
+        assertRefused(IllegalStateException.class, "protectionAt(byteOffset=0)" + gone,
+                () -> region.protectionAt(0), a, null);
         assertRefused(IllegalStateException.class, "verifyGuards()" + gone, region::verifyGuards, a, null);
         assertThrows(IllegalStateException.class, () -> view.get(JAVA_BYTE, 0), "use of a segment after deallocate");
         region.deallocate();
@@ -225,6 +245,7 @@ public interface BadInputContract extends ContractSupport {
         assertStillWorks(a, null);
     }
 
+    /** Views outside the region are refused, and a view is bounded to the range it was asked for. */
     @Test
     default void shouldRefuseSegmentRangesOutOfBounds() {
         PageAllocator a = allocator(b -> b);

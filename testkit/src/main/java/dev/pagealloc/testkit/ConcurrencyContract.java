@@ -43,6 +43,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 public interface ConcurrencyContract extends ContractSupport {
 
+    /**
+     * Readers of shared views see only the region's own bytes or zero, never a torn value, while another
+     * thread grows, protects and discards the region; a view invalidated under them throws {@code
+     * IllegalStateException}.
+     *
+     * @throws InterruptedException if interrupted while waiting for the readers to stop
+     */
     @Test
     default void shouldLetSharedViewReadersRunWhileAnotherThreadChangesTheRegion() throws InterruptedException {
         // Released at once: a quarantine's timer would unmap it later, under another test's mapping count.
@@ -69,7 +76,8 @@ public interface ConcurrencyContract extends ContractSupport {
                         for (int b = 0; b < 8; b++) {
                             byte read = (byte) (value >>> (8 * b));
                             if (read != 0 && read != pattern()) {
-                                throw new AssertionError("torn read at byteOffset=" + offset + ": " + Long.toHexString(value));
+                                throw new AssertionError("torn read at byteOffset=" + offset + ": "
+                                        + Long.toHexString(value));
                             }
                         }
                         byte last = view.get(JAVA_BYTE, view.byteSize() - 1);
@@ -120,6 +128,12 @@ public interface ConcurrencyContract extends ContractSupport {
         assertWritableExecutableFree();
     }
 
+    /**
+     * Threads allocating, growing and deallocating at once get regions at distinct addresses that no other
+     * thread writes, and the statistics balance to zero.
+     *
+     * @throws InterruptedException if interrupted while waiting for the threads
+     */
     @Test
     default void shouldAllocateAndDeallocateFromManyThreads() throws InterruptedException {
         PageAllocator allocator = allocator(b -> b);
@@ -175,6 +189,12 @@ public interface ConcurrencyContract extends ContractSupport {
         assertEquals((long) threadCount * iterations, s.grows());
     }
 
+    /**
+     * Concurrent grows of one region are serialized: each returns a distinct previous size, and the grown
+     * pages read zero.
+     *
+     * @throws InterruptedException if interrupted while waiting for the threads
+     */
     @Test
     default void shouldSerializeGrowsFromSeveralThreads() throws InterruptedException {
         int threadCount = Math.max(2, concurrencyThreads());
@@ -215,6 +235,12 @@ public interface ConcurrencyContract extends ContractSupport {
         assertZero(region.segment(), "grown pages");
     }
 
+    /**
+     * Another thread's deallocate, protect, decommit and view access of a confined region throw {@code
+     * WrongThreadException} and change nothing; its grow, which takes no access away, succeeds.
+     *
+     * @throws InterruptedException if interrupted while waiting for the other thread
+     */
     @Test
     default void shouldRefuseToTakeAConfinedRegionFromAnotherThread() throws InterruptedException {
         PageAllocator allocator = allocator(b -> b.withViewSharing(ViewSharing.CONFINED));
@@ -260,6 +286,13 @@ public interface ConcurrencyContract extends ContractSupport {
         }
     }
 
+    /**
+     * Once the thread that made a confined region's views has ended, another thread may change, take over and
+     * deallocate the region; the ended thread's view throws instead of faulting.
+     *
+     * @param kind the kind of thread that makes the views: {@code platform}, {@code virtual} or {@code pool}
+     * @throws Exception if the wait for the owner thread is interrupted, or the pool's task fails or times out
+     */
     @ParameterizedTest
     @ValueSource(strings = {"platform", "virtual", "pool"})
     default void shouldReleaseAConfinedRegionWhoseViewsBelongToAThreadThatHasEnded(String kind) throws Exception {
@@ -304,6 +337,12 @@ public interface ConcurrencyContract extends ContractSupport {
         assertThrows(IllegalStateException.class, () -> mine.get(JAVA_BYTE, 0));
     }
 
+    /**
+     * Another thread is refused a confined region's views while their owner lives, and may take them once
+     * every view was invalidated.
+     *
+     * @throws Exception if interrupted while waiting for the other threads
+     */
     @Test
     default void shouldRefuseAConfinedViewToAnotherThreadAtOnceAndHandItOverOnceInvalidated() throws Exception {
         Region region = allocate(allocator(b -> b.withViewSharing(ViewSharing.CONFINED)), 2, 4);

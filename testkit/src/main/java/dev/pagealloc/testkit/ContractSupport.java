@@ -239,8 +239,8 @@ public interface ContractSupport extends AllocatorFixture {
     private static String describe(List<KernelView.Mapping> runs) {
         StringBuilder text = new StringBuilder("[");
         for (KernelView.Mapping m : runs) {
-            text.append(text.length() > 1 ? ", " : "").append(Units.hex(m.start())).append('-').append(Units.hex(m.end()))
-                    .append(' ').append(m.protection());
+            text.append(text.length() > 1 ? ", " : "").append(Units.hex(m.start())).append('-')
+                    .append(Units.hex(m.end())).append(' ').append(m.protection());
         }
         return text.append(']').toString();
     }

@@ -113,11 +113,12 @@ public final class FailureInjector {
     }
 
     /**
-     * Counts a call and {@return the error it must fail with, or empty if it proceeds}. Fake kernels
-     * call it first thing in each call they simulate.
+     * Counts a call and answers whether it must fail. Fake kernels call it first thing in each call
+     * they simulate.
      *
      * @param name the C name of the call
      * @param arguments the C arguments in order; pointers as their {@code long} address
+     * @return the error the call must fail with, or empty if it proceeds
      */
     public synchronized OptionalInt check(String name, Object... arguments) {
         int ordinal = calls.merge(name, 1, Integer::sum) - 1;

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 public interface OptionsContract extends ContractSupport {
 
 
+    /** Pages of a region bound to a NUMA node are placed on that node. */
     @Test
     default void shouldPlacePagesOnTheBoundNode() {
         Capabilities capabilities = allocator(b -> b).capabilities();
@@ -44,6 +45,7 @@ public interface OptionsContract extends ContractSupport {
         assertEquals(node, kernelView().numaNodeOf(region.address()).orElseThrow());
     }
 
+    /** Without NUMA nodes, a node binding is refused, or downgraded and reported with best effort. */
     @Test
     default void shouldRefuseOrDowngradeNumaWhereThereIsNone() {
         Capabilities capabilities = allocator(b -> b).capabilities();
@@ -54,9 +56,11 @@ public interface OptionsContract extends ContractSupport {
         Region region = allocate(allocator(b -> b.withNumaNode(0).withBestEffort(true)), 1, 1);
         assertEquals(NumaPolicy.none(), region.appliedOptions().numaPolicy());
         assertEquals(1, region.appliedOptions().downgrades().size(), region.appliedOptions().downgrades()::toString);
-        assertTrue(region.appliedOptions().downgrades().getFirst().startsWith("numaPolicy=" + NumaPolicy.bind(0) + " -> "));
+        assertTrue(region.appliedOptions().downgrades().getFirst()
+                .startsWith("numaPolicy=" + NumaPolicy.bind(0) + " -> "));
     }
 
+    /** A binding to a node that does not exist is refused, or downgraded and reported with best effort. */
     @Test
     default void shouldRefuseANumaNodeThatDoesNotExistOrDowngradeItWithBestEffort() {
         Capabilities capabilities = allocator(b -> b).capabilities();
@@ -76,6 +80,10 @@ public interface OptionsContract extends ContractSupport {
         assertLayout(region, WASM_PAGE);
     }
 
+    /**
+     * Page locking works where the capabilities promise it; where they do not, it is refused at build, or
+     * downgraded and reported with best effort.
+     */
     @Test
     default void shouldLockOrRefuseLockingAtBuildAsTheCapabilitiesSay() {
         Capabilities capabilities = allocator(b -> b).capabilities();
@@ -98,6 +106,7 @@ public interface OptionsContract extends ContractSupport {
         assertLayout(region, 2 * WASM_PAGE);
     }
 
+    /** A huge page size the platform lacks is refused at build, or downgraded and reported with best effort. */
     @Test
     default void shouldRefuseOrDowngradeAHugePageSizeThePlatformLacks() {
         HugePages absent = HugePages.explicit(1L << 40);
@@ -112,6 +121,7 @@ public interface OptionsContract extends ContractSupport {
         assertLayout(region, WASM_PAGE);
     }
 
+    /** Memory tagging without the hardware is refused at build, or downgraded and reported with best effort. */
     @Test
     default void shouldRefuseOrDowngradeMemoryTaggingWithoutTheHardware() {
         Assumptions.assumeFalse(allocator(b -> b).capabilities().memoryTagging(), "the CPU has memory tagging");
@@ -122,6 +132,7 @@ public interface OptionsContract extends ContractSupport {
         assertTrue(region.appliedOptions().downgrades().getFirst().startsWith("memoryTagging="));
     }
 
+    /** Populate prefaults the pages where the platform can, and is refused or downgraded where it cannot. */
     @Test
     default void shouldPrefaultWhenAskedToPopulate() {
         if (!allocator(b -> b).capabilities().prefaulting()) {

@@ -27,6 +27,10 @@ import org.junit.jupiter.api.Test;
  */
 public interface RandomOperationsContract extends ContractSupport {
 
+    /**
+     * Seeded random operations leave the region as a simple model says; a failure names the seed that replays
+     * it.
+     */
     @Test
     default void shouldMatchASimpleModelOverSeededRandomOperations() {
         Long fixed = Long.getLong(SEED_PROPERTY);
@@ -222,7 +226,8 @@ public interface RandomOperationsContract extends ContractSupport {
 
     private static void assertContents(MemorySegment view, RegionModel model, long byteOffset) {
         MemorySegment expected = MemorySegment.ofArray(model.contents());
-        long mismatch = MemorySegment.mismatch(view, 0, view.byteSize(), expected, byteOffset, byteOffset + view.byteSize());
+        long mismatch = MemorySegment.mismatch(view, 0, view.byteSize(), expected, byteOffset,
+                byteOffset + view.byteSize());
         if (mismatch != -1) {
             fail("contents at byteOffset=" + (byteOffset + mismatch) + " (" + Units.hex(view.address() + mismatch)
                     + "): read " + view.get(JAVA_BYTE, mismatch) + ", model holds "
@@ -230,6 +235,7 @@ public interface RandomOperationsContract extends ContractSupport {
         }
     }
 
+    /** Many regions, allocated, changed and deallocated, leave the kernel's mapping count as it was. */
     @Test
     default void shouldLeaveNoMappingBehindAfterManyRegions() {
         PageAllocator allocator = allocator(b -> b.withGuardPages(true));

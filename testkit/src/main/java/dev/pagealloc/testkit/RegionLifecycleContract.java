@@ -25,6 +25,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 public interface RegionLifecycleContract extends ContractSupport {
 
 
+    /** A region reserves its guards and uncommitted tail inaccessible and commits only its initial pages. */
     @Test
     default void shouldReserveGuardsAndTailInaccessibleAndCommitThePrefix() {
         PageAllocator allocator = allocator(b -> b.withGuardPages(true));
@@ -46,6 +47,10 @@ public interface RegionLifecycleContract extends ContractSupport {
         assertWritableExecutableFree();
     }
 
+    /**
+     * Guards asked for explicitly are at least the asked size, and a region without guards starts where
+     * its reservation does.
+     */
     @Test
     default void shouldPlaceExplicitGuardsOfTheAskedSize() {
         PageAllocator allocator = allocator(b -> b);
@@ -61,6 +66,7 @@ public interface RegionLifecycleContract extends ContractSupport {
         assertLayout(unguarded, WASM_PAGE);
     }
 
+    /** Grow keeps the base address and the contents and commits exactly the new pages, which read zero. */
     @Test
     default void shouldGrowInPlaceCommittingExactlyTheNewPages() {
         PageAllocator allocator = allocator(b -> b);
@@ -91,6 +97,7 @@ public interface RegionLifecycleContract extends ContractSupport {
         assertWritableExecutableFree();
     }
 
+    /** Recommitted pages read zero, and pages around them keep their contents. */
     @Test
     default void shouldReadZeroInRecommittedPages() {
         Region region = allocate(allocator(b -> b), 4, 4);
@@ -110,6 +117,7 @@ public interface RegionLifecycleContract extends ContractSupport {
         assertFilled(region.segment(3 * WASM_PAGE, WASM_PAGE), (byte) 0xFF, "pages never decommitted");
     }
 
+    /** Every protection the backend offers is what the kernel then reports for the page. */
     @Test
     default void shouldChangeWhatTheKernelReportsOnProtect() {
         Region region = allocate(allocator(b -> b), 1, 2);
@@ -137,6 +145,7 @@ public interface RegionLifecycleContract extends ContractSupport {
         assertLayout(region, region.committedBytes());
     }
 
+    /** A view of read-only pages is read-only; writes through it throw instead of faulting. */
     @Test
     default void shouldRefuseWritesThroughReadOnlyViews() {
         Region region = allocate(allocator(b -> b), 2, 2);
@@ -155,6 +164,10 @@ public interface RegionLifecycleContract extends ContractSupport {
         assertKernel(region.address(), granule, Protection.READ, "read-only page");
     }
 
+    /**
+     * Where memory cannot run code, the capabilities leave out {@code READ_EXECUTE}, and protect refuses it
+     * before any view is invalidated.
+     */
     @Test
     default void shouldRefuseExecuteWhereTheMemoryCannotRunBeforeTouchingAnyView() {
         Assumptions.assumeFalse(canExecute(), "the backend runs code");
@@ -174,6 +187,7 @@ public interface RegionLifecycleContract extends ContractSupport {
         assertEquals(9, view.get(JAVA_BYTE, 0), "refused before any view was invalidated");
     }
 
+    /** A grow into a protection granule that is not read-write is refused, and succeeds once the granule is. */
     @Test
     default void shouldRefuseAGrowIntoAGranuleThatIsNotReadWriteAndGrowOnceItIs() {
         PageAllocator allocator = allocator(b -> b.withPageBytes(1).withGuardPages(true));
@@ -203,6 +217,7 @@ public interface RegionLifecycleContract extends ContractSupport {
         assertZero(region.segment(), "grown and recommitted pages read zero");
     }
 
+    /** Deallocate unmaps the whole reservation, guards included, and invalidates its views. */
     @Test
     default void shouldRemoveEveryMappingOnDeallocate() {
         PageAllocator allocator = allocator(b -> b.withGuardPages(true));
@@ -219,6 +234,7 @@ public interface RegionLifecycleContract extends ContractSupport {
         assertWritableExecutableFree();
     }
 
+    /** Deallocating a region again, closing it or handing it to the allocator again does nothing. */
     @Test
     default void shouldTreatDeallocateAgainAsANoOp() {
         PageAllocator allocator = allocator(b -> b);
@@ -235,6 +251,10 @@ public interface RegionLifecycleContract extends ContractSupport {
         assertEquals(0, allocator.statistics().reservedBytes());
     }
 
+    /**
+     * The allocator's {@code grow} and {@code protect} act on the region, the builder's maximum pages applies,
+     * and closing the region deallocates it.
+     */
     @Test
     default void shouldGrowThroughTheAllocatorAndDeallocateOnClose() {
         PageAllocator allocator = allocator(b -> b.withMaximumPages(4));

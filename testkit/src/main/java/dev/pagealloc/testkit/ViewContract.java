@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 public interface ViewContract extends ContractSupport {
 
 
+    /** Protect NONE invalidates every view of the region, and the contents survive a return to read-write. */
     @Test
     default void shouldInvalidateViewsOnProtectNone() {
         Region region = allocate(allocator(b -> b), 2, 2);
@@ -51,6 +52,7 @@ public interface ViewContract extends ContractSupport {
         assertEquals(1, region.segment().get(JAVA_BYTE, 0), "contents survive protect NONE and back");
     }
 
+    /** Protect READ invalidates writable views; read-only views made after it stay valid when access widens. */
     @Test
     default void shouldInvalidateWritableViewsOnProtectRead() {
         Region region = allocate(allocator(b -> b), 1, 1);
@@ -67,6 +69,7 @@ public interface ViewContract extends ContractSupport {
         assertEquals(6, readOnly.get(JAVA_BYTE, 0));
     }
 
+    /** Decommit invalidates views of the region, and a view of the decommitted pages is refused. */
     @Test
     default void shouldInvalidateViewsOnDecommit() {
         Region region = allocate(allocator(b -> b), 2, 2);
@@ -79,6 +82,7 @@ public interface ViewContract extends ContractSupport {
         region.segment(0, WASM_PAGE).set(JAVA_BYTE, 0, (byte) 1);
     }
 
+    /** Deallocate invalidates every view of the region. */
     @Test
     default void shouldInvalidateViewsOnDeallocate() {
         Region region = allocate(allocator(b -> b), 1, 1);
@@ -87,9 +91,11 @@ public interface ViewContract extends ContractSupport {
         region.deallocate();
         assertThrows(IllegalStateException.class, () -> whole.get(JAVA_BYTE, 0));
         assertThrows(IllegalStateException.class, () -> slice.set(JAVA_BYTE, 0, (byte) 1));
-        assertThrows(IllegalStateException.class, () -> MemorySegment.copy(whole, 0, MemorySegment.ofArray(new byte[1]), 0, 1));
+        assertThrows(IllegalStateException.class,
+                () -> MemorySegment.copy(whole, 0, MemorySegment.ofArray(new byte[1]), 0, 1));
     }
 
+    /** The whole view is cached until the region's size or access changes. */
     @Test
     default void shouldCacheTheWholeViewUntilTheSizeOrAccessChanges() {
         Region region = allocate(allocator(b -> b), 1, 2);
@@ -99,6 +105,7 @@ public interface ViewContract extends ContractSupport {
         assertEquals(2 * WASM_PAGE, region.segment().byteSize(), "the whole view follows grow");
     }
 
+    /** Discarded pages read zero, and views over them stay valid. */
     @Test
     default void shouldZeroDiscardedPagesAndKeepViews() {
         Region region = allocate(allocator(b -> b), 4, 4);
@@ -118,6 +125,7 @@ public interface ViewContract extends ContractSupport {
         assertEquals(1, region.segment(WASM_PAGE, 1).get(JAVA_BYTE, 0), "discarded pages are writable at once");
     }
 
+    /** Discarded pages are no longer resident, where the kernel can say; the others stay resident. */
     @Test
     default void shouldDropResidencyOnDiscard() {
         Region region = allocate(allocator(b -> b), 4, 4);
@@ -130,6 +138,7 @@ public interface ViewContract extends ContractSupport {
                 "pages not discarded stay resident");
     }
 
+    /** Decommitted pages are no longer resident, and recommitted ones become resident only when touched. */
     @Test
     default void shouldDropResidencyOnDecommit() {
         Region region = allocate(allocator(b -> b), 4, 4);
@@ -150,6 +159,12 @@ public interface ViewContract extends ContractSupport {
         assertEquals(byteSize, resident.getAsLong(), "written pages are resident");
     }
 
+    /**
+     * A deallocate while a JDK call holds a shared view is refused, leaving the region and its views as they
+     * were; the next deallocate, once the call has returned, releases it.
+     *
+     * @throws Exception if the pipe cannot be opened or read, or the wait for the writer is interrupted
+     */
     @Test
     default void shouldKeepARegionWhoseDeallocateMeetsAJdkCallAliveAndFreeItOnTheNextCall() throws Exception {
         // Without a quarantine: a quarantined deallocation does not close the arena (ViewQuarantine).

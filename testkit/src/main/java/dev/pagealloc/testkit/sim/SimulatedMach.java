@@ -93,9 +93,9 @@ public final class SimulatedMach {
     static final int VM_FLAGS_PERMANENT = 0x80;
     static final int VM_FLAGS_TPRO = 0x1000;
     /** {@code VM_FLAGS_USER_ALLOCATE} ({@code osfmk/mach/vm_statistics.h:324-334}; FIXED is 0). */
-    static final int VM_FLAGS_ALLOCATE = VM_FLAGS_ANYWHERE | VM_FLAGS_PURGABLE | VM_FLAGS_4GB_CHUNK | VM_FLAGS_RANDOM_ADDR
-            | VM_FLAGS_NO_CACHE | VM_FLAGS_PERMANENT | VM_FLAGS_OVERWRITE | VM_FLAGS_SUPERPAGE_MASK | VM_FLAGS_TPRO
-            | VM_FLAGS_ALIAS_MASK;
+    static final int VM_FLAGS_ALLOCATE = VM_FLAGS_ANYWHERE | VM_FLAGS_PURGABLE | VM_FLAGS_4GB_CHUNK
+            | VM_FLAGS_RANDOM_ADDR | VM_FLAGS_NO_CACHE | VM_FLAGS_PERMANENT | VM_FLAGS_OVERWRITE
+            | VM_FLAGS_SUPERPAGE_MASK | VM_FLAGS_TPRO | VM_FLAGS_ALIAS_MASK;
     /** {@code SUPERPAGE_SIZE_ANY} ({@code <mach/vm_statistics.h>}): x86-64 rounds it up to 2 MiB. */
     static final int SUPERPAGE_SIZE_ANY = 1;
     /** {@code SUPERPAGE_SIZE_2MB}. */
@@ -137,6 +137,9 @@ public final class SimulatedMach {
      *
      * @param addressSpaceBytes the simulated address space, in bytes; a multiple of 2 MiB
      */
+    // Named as arm64 is, for the architecture's own name (hw.machine, uname -m, os.arch on macOS),
+    // which the tests and the probe's architecture() compare against; x8664 would name nothing.
+    @SuppressWarnings("checkstyle:MethodName")
     public static SimulatedMach x86_64(long addressSpaceBytes) {
         return new SimulatedMach(new SimulatedAddressSpace(4096, addressSpaceBytes), "x86_64", false);
     }
@@ -150,6 +153,9 @@ public final class SimulatedMach {
      *
      * @param addressSpaceBytes the simulated address space, in bytes; a multiple of 2 MiB
      */
+    // Named as arm64 is, for the architecture's own name (hw.machine, uname -m, os.arch on macOS),
+    // which the tests and the probe's architecture() compare against; x8664 would name nothing.
+    @SuppressWarnings("checkstyle:MethodName")
     public static SimulatedMach x86_64UnderRosetta(long addressSpaceBytes) {
         return new SimulatedMach(new SimulatedAddressSpace(4096, addressSpaceBytes), "x86_64", true);
     }
@@ -230,7 +236,8 @@ public final class SimulatedMach {
     }
 
     /**
-     * {@code kern_return_t mach_vm_allocate(vm_map_t target, mach_vm_address_t *address, mach_vm_size_t size, int flags)}.
+     * {@code kern_return_t mach_vm_allocate(vm_map_t target, mach_vm_address_t *address,
+     * mach_vm_size_t size, int flags)}.
      *
      * @param task the task port
      * @param address in: the address for {@code VM_FLAGS_FIXED}; out: the allocation
@@ -292,7 +299,8 @@ public final class SimulatedMach {
                 }
                 space.unmap(at, bytes);
             }
-            Allocation allocation = space.map(at, bytes, PageState.COMMITTED, VM_PROT_DEFAULT, VM_PROT_ALL, Kind.MACH_VM_ALLOCATE);
+            Allocation allocation = space.map(at, bytes, PageState.COMMITTED, VM_PROT_DEFAULT, VM_PROT_ALL,
+                    Kind.MACH_VM_ALLOCATE);
             allocation.tag = flags >>> 24;
             allocation.superpageBytes = superpage != 0 ? SUPERPAGE_BYTES : 0;
             if ((flags & VM_FLAGS_PURGABLE) != 0) {
@@ -434,7 +442,8 @@ public final class SimulatedMach {
             if (!mapped(srcStart, srcEnd) || !mapped(dstStart, dstEnd)) {
                 return KERN_INVALID_ADDRESS;
             }
-            if (!allHave(srcStart, srcEnd, SimulatedAddressSpace.READ) || !allHave(dstStart, dstEnd, SimulatedAddressSpace.WRITE)) {
+            if (!allHave(srcStart, srcEnd, SimulatedAddressSpace.READ)
+                    || !allHave(dstStart, dstEnd, SimulatedAddressSpace.WRITE)) {
                 return KERN_PROTECTION_FAILURE;
             }
             MemorySegment.copy(space.bytes(sourceAddress, size), 0, space.bytes(destAddress, size), 0, size);

@@ -221,7 +221,8 @@ public final class SimulatedWin32 {
         boolean large = (type & MEM_LARGE_PAGES) != 0;
         if ((type & ~known) != 0 || size == 0 || (reset ? type != MEM_RESET : !commit && !reserve)
                 || large && (type & (MEM_RESERVE | MEM_COMMIT)) != (MEM_RESERVE | MEM_COMMIT)
-                || access(protect) < 0 || (protect & 0xFF) == PAGE_WRITECOPY || (protect & 0xFF) == PAGE_EXECUTE_WRITECOPY) {
+                || access(protect) < 0 || (protect & 0xFF) == PAGE_WRITECOPY
+                || (protect & 0xFF) == PAGE_EXECUTE_WRITECOPY) {
             return fail(ERROR_INVALID_PARAMETER);
         }
         if (large && !system.lockMemoryPrivilegeEnabled()) {
@@ -483,7 +484,8 @@ public final class SimulatedWin32 {
         synchronized (space) {
             long start = space.truncatePage(address);
             long end = space.roundPage(address + size);
-            if (!inOneAllocation(start, end, true) || space.runs(start, end - start).stream().anyMatch(r -> r.access() == 0)) {
+            if (!inOneAllocation(start, end, true)
+                    || space.runs(start, end - start).stream().anyMatch(r -> r.access() == 0)) {
                 return (int) fail(ERROR_NOACCESS);
             }
             long newPages = 0;

@@ -114,7 +114,8 @@ class SimulatedWin32Test {
                 MemorySegment.NULL));
         assertEquals(SimulatedWin32.ERROR_NOT_ALL_ASSIGNED, sim.getLastError(), "succeeds, yet the account lacks it");
         sim.system().setLockMemoryPrivilegeHeld(true);
-        sim.system().adjustTokenPrivileges(token.get(JAVA_LONG, 0), 0, state, 0, MemorySegment.NULL, MemorySegment.NULL);
+        sim.system().adjustTokenPrivileges(token.get(JAVA_LONG, 0), 0, state, 0, MemorySegment.NULL,
+                MemorySegment.NULL);
         assertEquals(SimulatedWin32.ERROR_SUCCESS, sim.getLastError());
         assertFails(sim.virtualAlloc(0, 3L << 20, large, READWRITE), SimulatedWin32.ERROR_INVALID_PARAMETER,
                 "not whole pages");
@@ -189,7 +190,8 @@ class SimulatedWin32Test {
         MemorySegment previous = arena.allocate(16, 4);
         assertFails(sim.system().adjustTokenPrivileges(adjustOnly, 0, state, 16, previous, arena.allocate(JAVA_INT)),
                 SimulatedWin32.ERROR_ACCESS_DENIED, "PreviousState needs TOKEN_QUERY too");
-        assertEquals(1, sim.system().adjustTokenPrivileges(adjustOnly, 0, state, 0, MemorySegment.NULL, MemorySegment.NULL));
+        assertEquals(1, sim.system().adjustTokenPrivileges(adjustOnly, 0, state, 0, MemorySegment.NULL,
+                MemorySegment.NULL));
         assertEquals(2, sim.system().openTokenHandles());
         assertEquals(1, sim.system().closeHandle(queryOnly));
         assertEquals(1, sim.system().closeHandle(adjustOnly));
@@ -206,7 +208,8 @@ class SimulatedWin32Test {
         assertEquals(64, info.get(JAVA_INT, 32), "dwNumberOfProcessors: the current group");
         assertEquals(72, sim.system().getActiveProcessorCount((short) 0xFFFF), "ALL_PROCESSOR_GROUPS");
         assertEquals(8, sim.system().getActiveProcessorCount((short) 1));
-        assertFails(sim.system().getActiveProcessorCount((short) 2), SimulatedWin32.ERROR_INVALID_PARAMETER, "no group 2");
+        assertFails(sim.system().getActiveProcessorCount((short) 2), SimulatedWin32.ERROR_INVALID_PARAMETER,
+                "no group 2");
     }
 
     @Test
