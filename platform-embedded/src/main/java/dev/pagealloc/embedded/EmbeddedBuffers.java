@@ -174,8 +174,9 @@ final class EmbeddedBuffers {
                     + " its arena can be closed (Arena.ofShared()), or is one the JDK cannot tell apart from such an"
                     + " arena (Arena.ofAuto(), a view of a pagealloc region); views are made from addresses, so they"
                     + " would then read and write freed memory; pass a buffer of the global scope,"
-                    + " Arena.global().allocate(bytes, " + page + ") or MemorySegment.ofAddress(address)"
-                    + ".reinterpret(bytes) over memory that stays valid and accessible for the life of the process");
+                    + " Arena.global().allocate(bytes, " + page + "), or MemorySegment.ofAddress(address) resized"
+                    + " with MemorySegment::reinterpret over memory that stays valid and accessible for the life of"
+                    + " the process");
         }
         return buffer.asSlice(0, usable);
     }

@@ -28,7 +28,8 @@ import java.util.function.Consumer;
  *     deallocate, decommit or protect: a stale view would keep reading and writing pages that later
  *     belong to another region.
  * <li><b>of the global scope</b>: {@code Arena.global().allocate(bytes, 4096)}, or
- *     {@code MemorySegment.ofAddress(address).reinterpret(bytes)} over memory the caller manages.
+ *     {@code MemorySegment.ofAddress(address)} sized with {@link MemorySegment#reinterpret(long)}, over
+ *     memory the caller manages.
  *     Region views are made from addresses in the region's own arena, which pagealloc closes to
  *     invalidate them; a segment has exactly one scope, so a view cannot also die with the
  *     buffer's arena, and the buffer must outlive every view. Only the global scope is never

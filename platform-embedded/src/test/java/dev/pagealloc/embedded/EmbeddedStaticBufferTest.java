@@ -130,9 +130,9 @@ class EmbeddedStaticBufferTest {
         String expected = "the buffer's memory can be freed while views of it live: its arena can be closed"
                 + " (Arena.ofShared()), or is one the JDK cannot tell apart from such an arena (Arena.ofAuto(), a view"
                 + " of a pagealloc region); views are made from addresses, so they would then read and write freed"
-                + " memory; pass a buffer of the global scope, Arena.global().allocate(bytes, 4096) or"
-                + " MemorySegment.ofAddress(address).reinterpret(bytes) over memory that stays valid and accessible"
-                + " for the life of the process";
+                + " memory; pass a buffer of the global scope, Arena.global().allocate(bytes, 4096), or"
+                + " MemorySegment.ofAddress(address) resized with MemorySegment::reinterpret over memory that stays"
+                + " valid and accessible for the life of the process";
         try (Arena arena = Arena.ofShared()) {
             MemorySegment shared = arena.allocate(MIB, PAGE);
             assertEquals(operation(shared) + expected, refused(shared).getMessage());
