@@ -28,6 +28,23 @@ public non-sealed interface MemoryImages extends PlatformFeature {
     Image prepare(MemorySegment contents) throws SystemCallException;
 
     /**
+     * {@return the size of an image of {@code contents}: its bytes rounded up to whole pages}, for
+     * implementations of {@link #prepare}
+     *
+     * @param contents the image's bytes
+     * @param pageBytes the page size, in bytes; a power of two
+     * @throws IllegalArgumentException if {@code contents} is empty
+     * @throws ArithmeticException if the rounded size overflows a {@code long}
+     */
+    static long imageBytes(MemorySegment contents, long pageBytes) {
+        long contentBytes = contents.byteSize();
+        if (contentBytes == 0) {
+            throw new IllegalArgumentException("prepare(contents.byteSize()=0): an image holds at least one byte");
+        }
+        return Math.multiplyExact(Math.ceilDiv(contentBytes, pageBytes), pageBytes);
+    }
+
+    /**
      * Maps {@code image} copy-on-write, read-write, over {@code [address, +image.byteSize())}, replacing
      * whatever pages were there.
      *

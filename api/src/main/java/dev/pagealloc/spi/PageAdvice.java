@@ -28,4 +28,18 @@ public non-sealed interface PageAdvice extends PlatformFeature {
      * @throws UnsupportedOperationException if {@link #unsupported} names a reason
      */
     void advise(long address, long byteSize, Advice advice) throws SystemCallException;
+
+    /**
+     * Throws what {@link #advise} promises for advice this platform cannot follow: implementations call
+     * it first, so the SPI keeps its contract for callers other than pagealloc's shared layer (which
+     * asks {@link #unsupported} itself, to name the operation).
+     *
+     * @param advice the advice about to be given
+     * @throws UnsupportedOperationException if {@link #unsupported} names a reason
+     */
+    default void requireSupported(Advice advice) {
+        unsupported(advice).ifPresent(reason -> {
+            throw new UnsupportedOperationException("advise(" + advice + "): " + reason);
+        });
+    }
 }

@@ -175,9 +175,7 @@ public class DeallocateBenchmark {
         @Setup(Level.Invocation)
         public void map() throws Throwable {
             for (int i = 0; i < BURST; i++) {
-                addresses[i] = ffm.reserve(SYSTEM_PAGE_BYTES);
-                ffm.mprotect(addresses[i], SYSTEM_PAGE_BYTES, FfmLibc.PROT_READ | FfmLibc.PROT_WRITE);
-                FfmLibc.rawView(addresses[i], SYSTEM_PAGE_BYTES).set(JAVA_LONG, 0, i);
+                addresses[i] = ffm.mapWrittenPage(i);
             }
         }
     }
@@ -207,9 +205,7 @@ public class DeallocateBenchmark {
          */
         @Setup(Level.Invocation)
         public void map() throws Throwable {
-            address = ffm.reserve(SYSTEM_PAGE_BYTES);
-            ffm.mprotect(address, SYSTEM_PAGE_BYTES, FfmLibc.PROT_READ | FfmLibc.PROT_WRITE);
-            FfmLibc.rawView(address, SYSTEM_PAGE_BYTES).set(JAVA_LONG, 0, 1);
+            address = ffm.mapWrittenPage(1);
         }
     }
 

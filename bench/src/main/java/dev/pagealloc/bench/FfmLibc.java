@@ -91,6 +91,21 @@ final class FfmLibc implements AutoCloseable {
     }
 
     /**
+     * {@return the address of one fresh system page, reserved, made read-write and written}: the raw
+     * peer's equivalent of allocating a one-page region and touching it, for benchmark set-ups.
+     *
+     * @param value the long written at the page's start
+     * @throws IllegalStateException if {@code mmap} or {@code mprotect} fails, with its errno
+     * @throws Throwable as {@link MethodHandle#invokeExact}; never in practice
+     */
+    long mapWrittenPage(long value) throws Throwable {
+        long address = reserve(Allocators.SYSTEM_PAGE_BYTES);
+        mprotect(address, Allocators.SYSTEM_PAGE_BYTES, PROT_READ | PROT_WRITE);
+        rawView(address, Allocators.SYSTEM_PAGE_BYTES).set(JAVA_LONG, 0, value);
+        return address;
+    }
+
+    /**
      * Changes the protection of {@code [address, address + byteSize)}.
      *
      * @param address the first page

@@ -62,9 +62,7 @@ public class ProtectBenchmark {
             }
             case RAW_FFM -> {
                 ffm = new FfmLibc();
-                rawAddress = ffm.reserve(SYSTEM_PAGE_BYTES);
-                ffm.mprotect(rawAddress, SYSTEM_PAGE_BYTES, READ_WRITE);
-                FfmLibc.rawView(rawAddress, SYSTEM_PAGE_BYTES).set(JAVA_LONG, 0, 1);
+                rawAddress = ffm.mapWrittenPage(1);
             }
             case JNA -> {
                 jnaAddress = JnaLibc.reserve(SYSTEM_PAGE_BYTES);

@@ -29,8 +29,6 @@ final class EmbeddedPageAdvice implements PageAdvice {
 
     @Override
     public void advise(long address, long byteSize, Advice advice) {
-        unsupported(advice).ifPresent(reason -> {
-            throw new UnsupportedOperationException("advise(" + advice + "): " + reason);
-        });
+        requireSupported(advice);
     }
 }

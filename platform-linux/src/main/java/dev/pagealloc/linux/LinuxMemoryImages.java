@@ -48,11 +48,7 @@ final class LinuxMemoryImages implements MemoryImages {
     @SuppressWarnings("restricted") // see the SAFETY line
     public Image prepare(MemorySegment contents) throws SystemCallException {
         long contentBytes = contents.byteSize();
-        if (contentBytes == 0) {
-            throw new IllegalArgumentException("prepare(contents.byteSize()=0): an image holds at least one byte");
-        }
-        long pageBytes = memory.pageBytes();
-        long byteSize = Math.multiplyExact(Math.ceilDiv(contentBytes, pageBytes), pageBytes);
+        long byteSize = MemoryImages.imageBytes(contents, memory.pageBytes());
         LinuxKernel kernel = memory.kernel();
         int flags = LinuxAbi.MFD_CLOEXEC | LinuxAbi.MFD_ALLOW_SEALING;
         int fd = kernel.memfdCreate("pagealloc-image", flags);

@@ -34,11 +34,7 @@ final class MacMemoryImages implements MemoryImages {
     @SuppressWarnings("restricted") // see the SAFETY line
     public Image prepare(MemorySegment contents) throws SystemCallException {
         long contentBytes = contents.byteSize();
-        if (contentBytes == 0) {
-            throw new IllegalArgumentException("prepare(contents.byteSize()=0): an image holds at least one byte");
-        }
-        long pageBytes = memory.pageBytes();
-        long byteSize = Math.multiplyExact(Math.ceilDiv(contentBytes, pageBytes), pageBytes);
+        long byteSize = MemoryImages.imageBytes(contents, memory.pageBytes());
         long address = memory.allocateAnywhere(byteSize);
         try {
             // SAFETY: `address` is the fresh read-write allocation of `byteSize` bytes made just above.

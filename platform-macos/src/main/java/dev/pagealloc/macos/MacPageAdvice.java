@@ -39,9 +39,7 @@ final class MacPageAdvice implements PageAdvice {
 
     @Override
     public void advise(long address, long byteSize, Advice advice) throws SystemCallException {
-        unsupported(advice).ifPresent(reason -> {
-            throw new UnsupportedOperationException("advise(" + advice + "): " + reason);
-        });
+        requireSupported(advice);
         switch (advice) {
             case WILL_NEED -> memory.madvise(address, byteSize, MachAbi.MADV_WILLNEED, "MADV_WILLNEED");
             case DONT_NEED -> memory.markReusable(address, byteSize);

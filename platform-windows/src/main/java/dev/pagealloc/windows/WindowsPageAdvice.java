@@ -39,9 +39,7 @@ final class WindowsPageAdvice implements PageAdvice {
 
     @Override
     public void advise(long address, long byteSize, Advice advice) throws SystemCallException {
-        unsupported(advice).ifPresent(reason -> {
-            throw new UnsupportedOperationException("advise(" + advice + "): " + reason);
-        });
+        requireSupported(advice);
         if (advice == Advice.DONT_NEED) {
             memory.discardContents(address, byteSize);
         }
