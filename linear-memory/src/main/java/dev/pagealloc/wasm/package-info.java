@@ -1,0 +1,4 @@
+/**
+ * WebAssembly linear memories, memory pools and copy-on-write images.
+ */
+package dev.pagealloc.wasm;
