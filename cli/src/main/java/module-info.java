@@ -4,4 +4,6 @@
  */
 module dev.pagealloc.cli {
     requires dev.pagealloc.api;
+    // pagealloc startup: the children's CPU time and this JVM's options
+    requires java.management;
 }
