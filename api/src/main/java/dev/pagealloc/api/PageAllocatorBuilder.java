@@ -365,8 +365,10 @@ public final class PageAllocatorBuilder {
                     + ", guardAfterBytes="
                     + guardAfterBytes.orElse(0) + "): guard sizes must not be negative");
         }
+        // No lambda or method reference here: the first build() of a JVM would spin a class for each.
+        String platformName = provider != null ? provider.name() : platform;
         AllocatorConfig config = new AllocatorConfig(
-                Optional.ofNullable(provider).map(PlatformProvider::name).or(() -> Optional.ofNullable(platform)),
+                Optional.ofNullable(platformName),
                 pageBytes,
                 maximumPages,
                 guardPages,

@@ -65,7 +65,30 @@ final class CommitProtocol {
      * @throws UnsupportedOptionException if the platform cannot populate or lock and best effort is off
      */
     void commit(Operation operation, long address, long byteLength) {
-        commit(operation, address, byteLength, refused -> refused);
+        commit(operation, address, byteLength, AsKernelError.INSTANCE);
+    }
+
+    // Named classes and ifs rather than lambdas on this path: every JVM's first allocate commits, and each
+    // first lambda spins a class (see ProviderSelection, "Cost").
+
+    /** A kernel refusal of a commit, thrown as it is. */
+    private static final class AsKernelError implements Function<KernelException, RuntimeException> {
+        static final AsKernelError INSTANCE = new AsKernelError();
+
+        @Override
+        public RuntimeException apply(KernelException refused) {
+            return refused;
+        }
+    }
+
+    /** A kernel refusal of explicit huge pages for a new region: a missing option. */
+    private record AsMissingHugePages(ReservingPageAllocator allocator, long hugePageBytes, long byteLength)
+            implements Function<KernelException, RuntimeException> {
+        @Override
+        public RuntimeException apply(KernelException refused) {
+            return new ReservingPageAllocator.HugePagesUnavailable(
+                    allocator.hugePagePoolShortage(hugePageBytes, byteLength, refused));
+        }
     }
 
     /**
@@ -76,14 +99,15 @@ final class CommitProtocol {
      */
     void commitInitial(Operation operation, long address, long byteLength) {
         long hugePageBytes = backing.explicitHugePageBytes();
-        commit(operation, address, byteLength, refused -> hugePageBytes == 0 ? refused
-                : new ReservingPageAllocator.HugePagesUnavailable(
-                        allocator.hugePagePoolShortage(hugePageBytes, byteLength, refused)));
+        commit(operation, address, byteLength, hugePageBytes == 0 ? AsKernelError.INSTANCE
+                : new AsMissingHugePages(allocator, hugePageBytes, byteLength));
     }
 
     /** Gives back the budget of pages that are no longer committed. */
     void refund(long byteLength) {
-        budget.ifPresent(b -> b.refund(byteLength));
+        if (budget.isPresent()) {
+            budget.get().refund(byteLength);
+        }
     }
 
     private void commit(Operation operation, long address, long byteLength,
@@ -127,7 +151,9 @@ final class CommitProtocol {
     private void commitPages(Operation operation, long address, long byteLength,
             Function<KernelException, RuntimeException> commitRefusal) {
         try {
-            budget.ifPresent(b -> b.charge(operation.toString(), byteLength));
+            if (budget.isPresent()) {
+                budget.get().charge(operation.toString(), byteLength);
+            }
         } catch (BudgetExceededException e) {
             allocator.statistics.failures.increment(); // AllocatorStatistics.failures counts budget refusals too
             throw e;

@@ -66,7 +66,15 @@ final class MappingGuard {
         this.limit = limit;
         this.headroom = headroom;
         this.failures = failures;
-        this.ours = OURS.computeIfAbsent(memory, m -> new AtomicLong());
+        // Not computeIfAbsent with a lambda: this runs in every JVM's first build(); see ProviderSelection.
+        synchronized (OURS) {
+            AtomicLong counted = OURS.get(memory);
+            if (counted == null) {
+                counted = new AtomicLong();
+                OURS.put(memory, counted);
+            }
+            this.ours = counted;
+        }
     }
 
     /**

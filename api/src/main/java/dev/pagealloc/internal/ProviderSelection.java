@@ -6,11 +6,10 @@ import dev.pagealloc.api.ProviderStatus;
 import dev.pagealloc.api.UnsupportedOptionException;
 import dev.pagealloc.spi.NativeAccess;
 import dev.pagealloc.spi.PlatformProvider;
-import java.util.Comparator;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.ServiceLoader;
-import java.util.stream.Collectors;
 
 /**
  * Finds platform providers through {@link ServiceLoader} and picks one: the one given directly,
@@ -22,6 +21,16 @@ import java.util.stream.Collectors;
  * addresses this module builds segments over, and this module holds native access. Other providers count
  * as unsupported, with the module and the launcher option in the reason. A provider given directly
  * ({@code withProvider}) was vouched for by a caller that passed the same check.
+ *
+ * <h2>Cost</h2>
+ * This runs in every JVM's first {@code build()}, so it is written for a cold JVM: no lambdas, method
+ * references, streams or string concatenation through {@code invokedynamic} on the way to a selected
+ * provider (each first use of one spins classes: ~0.5 ms apiece, measured by {@code pagealloc startup}).
+ * When this module is named (on the module path), {@link #select} first asks only the modules of its
+ * layer ({@link ServiceLoader#load(ModuleLayer, Class)}), which reads no jar: the class loader's lookup
+ * also reads every {@code META-INF/services} file of the class and module paths. The class path is asked
+ * only when no provider there qualifies (none of the name asked for, or none supported), so a provider in
+ * a named module is preferred over a class-path one of higher priority. {@link #providers()} lists both.
  */
 public final class ProviderSelection {
     /** The system property that forces a provider by name. */
@@ -31,15 +40,39 @@ public final class ProviderSelection {
 
     /** {@return every provider found, highest priority first} */
     public static List<PlatformProvider> providers() {
-        return ServiceLoader.load(PlatformProvider.class, ProviderSelection.class.getClassLoader()).stream()
-                .map(ServiceLoader.Provider::get)
-                .sorted(Comparator.comparingInt(PlatformProvider::priority).reversed())
-                .toList();
+        return load(ServiceLoader.load(PlatformProvider.class, ProviderSelection.class.getClassLoader()));
+    }
+
+    /**
+     * {@return the providers in the named modules of this module's layer and its parents, highest priority
+     * first}, or all of {@link #providers()} if this module is unnamed (on the class path)
+     */
+    private static List<PlatformProvider> moduleProviders() {
+        ModuleLayer layer = ProviderSelection.class.getModule().getLayer();
+        return layer == null ? providers() : load(ServiceLoader.load(layer, PlatformProvider.class));
+    }
+
+    /** Instantiated in the loader's order, then sorted by descending priority, stable for equal priorities. */
+    private static List<PlatformProvider> load(ServiceLoader<PlatformProvider> loader) {
+        List<PlatformProvider> found = new ArrayList<>();
+        for (PlatformProvider provider : loader) {
+            int at = found.size();
+            while (at > 0 && found.get(at - 1).priority() < provider.priority()) {
+                at--;
+            }
+            found.add(at, provider);
+        }
+        return found;
     }
 
     /** {@return the status of every provider found, highest priority first} */
     public static List<ProviderStatus> statuses() {
-        return providers().stream().map(ProviderSelection::status).toList();
+        List<PlatformProvider> found = providers();
+        List<ProviderStatus> statuses = new ArrayList<>(found.size());
+        for (PlatformProvider provider : found) {
+            statuses.add(status(provider));
+        }
+        return List.copyOf(statuses);
     }
 
     private static ProviderStatus status(PlatformProvider provider) {
@@ -49,9 +82,9 @@ public final class ProviderSelection {
 
     /** {@return the provider's own support, unless its module may not act with this module's native access} */
     static PlatformProvider.Support support(PlatformProvider provider) {
-        return NativeAccess.missingNativeAccess(provider.getClass().getModule())
-                .map(reason -> PlatformProvider.Support.no("not used: " + reason))
-                .orElseGet(provider::support);
+        Optional<String> missing = NativeAccess.missingNativeAccess(provider.getClass().getModule());
+        return missing.isPresent() ? PlatformProvider.Support.no("not used: ".concat(missing.get()))
+                : provider.support();
     }
 
     /**
@@ -66,16 +99,20 @@ public final class ProviderSelection {
         if (given.isPresent()) {
             return given.get();
         }
+        String name = config.platform().isPresent() ? config.platform().get() : System.getProperty(PLATFORM_PROPERTY);
+        boolean needsBuffer = config.staticBufferBytes().isPresent();
+        PlatformProvider chosen = choose(moduleProviders(), name, needsBuffer);
+        if (chosen != null) {
+            return chosen;
+        }
+        // The slow path: the class path too, and the messages that list everything found.
         List<PlatformProvider> found = providers();
-        Optional<String> named = config.platform().or(() -> Optional.ofNullable(System.getProperty(PLATFORM_PROPERTY)));
-        if (named.isPresent()) {
-            String name = named.get();
-            PlatformProvider provider = found.stream()
-                    .filter(p -> p.name().equals(name))
-                    .findFirst()
-                    .orElseThrow(() -> new PlatformUnavailableException(
-                            "select(" + PLATFORM_PROPERTY + "=" + name + ")",
-                            "no provider named '" + name + "'; found: " + describe(found)));
+        if (name != null) {
+            PlatformProvider provider = named(found, name);
+            if (provider == null) {
+                throw new PlatformUnavailableException("select(" + PLATFORM_PROPERTY + "=" + name + ")",
+                        "no provider named '" + name + "'; found: " + describe(found));
+            }
             PlatformProvider.Support support = support(provider);
             if (!support.supported()) {
                 throw new PlatformUnavailableException("select(" + PLATFORM_PROPERTY + "=" + name + ")", "provider '"
@@ -84,13 +121,38 @@ public final class ProviderSelection {
             }
             return provider;
         }
-        boolean needsBuffer = config.staticBufferBytes().isPresent();
-        return found.stream()
-                .filter(p -> support(p).supported())
-                .filter(p -> !needsBuffer || p.takesStaticBuffer())
-                .findFirst()
-                .orElseThrow(() -> new PlatformUnavailableException("select()", "no supported platform provider"
-                        + (needsBuffer ? " that takes a static buffer" : "") + "; found: " + describe(found)));
+        chosen = choose(found, null, needsBuffer);
+        if (chosen == null) {
+            throw new PlatformUnavailableException("select()", "no supported platform provider"
+                    + (needsBuffer ? " that takes a static buffer" : "") + "; found: " + describe(found));
+        }
+        return chosen;
+    }
+
+    /**
+     * {@return the provider named {@code name} if it is supported, else (no name) the first supported one
+     * that takes a static buffer if {@code needsBuffer}; null if none}
+     */
+    private static PlatformProvider choose(List<PlatformProvider> found, String name, boolean needsBuffer) {
+        if (name != null) {
+            PlatformProvider provider = named(found, name);
+            return provider != null && support(provider).supported() ? provider : null;
+        }
+        for (PlatformProvider provider : found) {
+            if ((!needsBuffer || provider.takesStaticBuffer()) && support(provider).supported()) {
+                return provider;
+            }
+        }
+        return null;
+    }
+
+    private static PlatformProvider named(List<PlatformProvider> found, String name) {
+        for (PlatformProvider provider : found) {
+            if (provider.name().equals(name)) {
+                return provider;
+            }
+        }
+        return null;
     }
 
     /**
@@ -114,9 +176,11 @@ public final class ProviderSelection {
         if (found.isEmpty()) {
             return "none (is a pagealloc-platform-* module on the module or class path?)";
         }
-        return found.stream()
-                .map(ProviderSelection::status)
-                .map(s -> s.name() + " (" + (s.supported() ? "supported" : "unsupported") + ": " + s.reason() + ")")
-                .collect(Collectors.joining(", "));
+        List<String> parts = new ArrayList<>(found.size());
+        for (PlatformProvider provider : found) {
+            ProviderStatus s = status(provider);
+            parts.add(s.name() + " (" + (s.supported() ? "supported" : "unsupported") + ": " + s.reason() + ")");
+        }
+        return String.join(", ", parts);
     }
 }

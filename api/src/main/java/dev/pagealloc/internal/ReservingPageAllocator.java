@@ -65,7 +65,8 @@ public final class ReservingPageAllocator implements PageAllocator {
             Optional<MemorySegment> staticBuffer) {
         PlatformProvider provider = ProviderSelection.select(config, given);
         ProviderSelection.checkStaticBuffer(config, provider);
-        PlatformRequest request = staticBuffer.map(PlatformRequest::withStaticBuffer).orElse(PlatformRequest.NONE);
+        PlatformRequest request = staticBuffer.isPresent() ? PlatformRequest.withStaticBuffer(staticBuffer.get())
+                : PlatformRequest.NONE;
         return new ReservingPageAllocator(provider.name(), provider.open(request), config);
     }
 
@@ -108,14 +109,15 @@ public final class ReservingPageAllocator implements PageAllocator {
     }
 
     private HugePages planHugePages(HugePages asked, List<String> downgrades) {
-        String problem = switch (asked) {
-            case HugePages.Explicit(long pageBytes) when capabilities().hugePageSize(pageBytes).isEmpty() ->
-                    "this platform offers huge page sizes " + capabilities().hugePageSizes().stream()
-                            .map(h -> Units.bytes(h.pageBytes())).toList();
-            case HugePages.Transparent t when !thpUsable() ->
-                    "transparent huge pages are " + capabilities().transparentHugePages();
-            default -> null;
-        };
+        // instanceof, not a pattern switch: every build() passes here, and the first switch over a sealed
+        // type in a JVM bootstraps a type-switch class (SwitchBootstraps), as a lambda does.
+        String problem = null;
+        if (asked instanceof HugePages.Explicit(long pageBytes) && capabilities().hugePageSize(pageBytes).isEmpty()) {
+            problem = "this platform offers huge page sizes " + capabilities().hugePageSizes().stream()
+                    .map(h -> Units.bytes(h.pageBytes())).toList();
+        } else if (asked instanceof HugePages.Transparent && !thpUsable()) {
+            problem = "transparent huge pages are " + capabilities().transparentHugePages();
+        }
         if (problem == null) {
             return guardable(asked, downgrades);
         }
@@ -134,11 +136,13 @@ public final class ReservingPageAllocator implements PageAllocator {
             return asked;
         }
         Backing backing = new Backing(asked, NumaPolicy.none(), MemoryTagging.NONE);
-        return memory.protectionUnsupported(Protection.NONE, backing)
-                .map(reason -> downgrade("build()", "hugePages=" + asked + " with guardPages=true",
-                        HugePages.systemDefault(), "guard pages cannot be made inaccessible: " + reason
-                                + "; turn guard pages off to use these pages", downgrades))
-                .orElse(asked);
+        Optional<String> unsupported = memory.protectionUnsupported(Protection.NONE, backing);
+        if (unsupported.isEmpty()) {
+            return asked;
+        }
+        return downgrade("build()", "hugePages=" + asked + " with guardPages=true", HugePages.systemDefault(),
+                "guard pages cannot be made inaccessible: " + unsupported.get()
+                        + "; turn guard pages off to use these pages", downgrades);
     }
 
     private boolean thpUsable() {

@@ -34,7 +34,12 @@ final class StatisticsCounters {
     void committed(long byteDelta) {
         long now = committedBytes.addAndGet(byteDelta);
         if (byteDelta > 0) {
-            peakCommittedBytes.accumulateAndGet(now, Math::max);
+            // A loop, not accumulateAndGet(now, Math::max): the first allocate of a JVM passes here, and a
+            // first method reference spins a class.
+            long peak = peakCommittedBytes.get();
+            while (now > peak && !peakCommittedBytes.compareAndSet(peak, now)) {
+                peak = peakCommittedBytes.get();
+            }
         }
     }
 

@@ -1,14 +1,16 @@
 package dev.pagealloc.spi;
 
 import java.lang.StackWalker.Option;
-import java.lang.module.ModuleDescriptor;
-import java.lang.module.ModuleFinder;
-import java.lang.module.ModuleReference;
+import java.lang.StackWalker.StackFrame;
+import java.lang.module.Configuration;
+import java.lang.module.ResolvedModule;
+import java.net.URI;
 import java.util.Iterator;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
+import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * The JDK's rule for restricted methods (such as {@link java.lang.foreign.MemorySegment#reinterpret(long)},
@@ -82,15 +84,28 @@ public final class NativeAccess {
      */
     public static void ensureCallerHasNativeAccess(String method) {
         Objects.requireNonNull(method, "method");
-        Call call = WALKER.walk(frames -> findCall(frames.map(StackWalker.StackFrame::getDeclaringClass).iterator()));
+        Call call = WALKER.walk(CallFinder.INSTANCE);
         check(call.caller(), call.owner(), method);
     }
 
+    /**
+     * The walk, as a named class rather than a lambda: it runs in every JVM's first {@code build()}
+     * (through {@code PlatformProvider.open}), where each first lambda costs a spun class.
+     */
+    private static final class CallFinder implements Function<Stream<StackFrame>, Call> {
+        static final CallFinder INSTANCE = new CallFinder();
+
+        @Override
+        public Call apply(Stream<StackFrame> frames) {
+            return findCall(frames.iterator());
+        }
+    }
+
     /** Frames, top first: this class, then the restricted method's class (maybe several frames), then callers. */
-    private static Call findCall(Iterator<Class<?>> classes) {
+    private static Call findCall(Iterator<StackFrame> frames) {
         Class<?> owner = null;
-        while (classes.hasNext()) {
-            Class<?> c = classes.next();
+        while (frames.hasNext()) {
+            Class<?> c = frames.next().getDeclaringClass();
             if (owner == null) {
                 owner = c == NativeAccess.class ? null : c;
                 continue;
@@ -170,18 +185,28 @@ public final class NativeAccess {
         return module.isNamed() ? "module " + module.getName() : "an unnamed module";
     }
 
-    /** Whether code in {@code module} is the JDK's own: reflection, method handles, streams, executors. */
+    /**
+     * Whether code in {@code module} is the JDK's own: reflection, method handles, streams, executors. That
+     * is, a boot-layer module found in the run-time image, whose location is a {@code jrt:/} URI (JEP 220:
+     * "the jrt URL scheme ... names the modules ... stored in a run-time image"): the modules that
+     * {@code ModuleFinder.ofSystem()} finds, asked of the boot layer's configuration, which already holds
+     * them, instead of scanning the image again. Modules of the boot and platform class loaders are all
+     * the image's (only the application loader also defines modules of the module path).
+     */
     private static boolean isSystem(Module module) {
-        return module.isNamed() && module.getLayer() == ModuleLayer.boot()
-                && SystemModules.NAMES.contains(module.getName());
-    }
-
-    /** Loaded on the first restricted call, so {@link #missingNativeAccess} does not pay for it. */
-    private static final class SystemModules {
-        /** The run-time image's modules; the boot layer resolves them before the module path, never from it. */
-        static final Set<String> NAMES = ModuleFinder.ofSystem().findAll().stream()
-                .map(ModuleReference::descriptor)
-                .map(ModuleDescriptor::name)
-                .collect(Collectors.toUnmodifiableSet());
+        if (!module.isNamed() || module.getLayer() != ModuleLayer.boot()) {
+            return false;
+        }
+        ClassLoader loader = module.getClassLoader();
+        if (loader == null || loader == ClassLoader.getPlatformClassLoader()) {
+            return true;
+        }
+        Configuration boot = ModuleLayer.boot().configuration();
+        Optional<ResolvedModule> resolved = boot.findModule(module.getName());
+        if (resolved.isEmpty()) {
+            return false;
+        }
+        Optional<URI> location = resolved.get().reference().location();
+        return location.isPresent() && "jrt".equals(location.get().getScheme());
     }
 }

@@ -77,7 +77,20 @@ public final class EmbeddedPlatformProvider implements PlatformProvider {
 
     /** Creates the provider; {@link java.util.ServiceLoader} calls this. */
     public EmbeddedPlatformProvider() {
-        this(memory -> {});
+        this(NoOpenObserver.INSTANCE);
+    }
+
+    /**
+     * Observes nothing: a named class rather than a lambda, since ServiceLoader creates this provider in
+     * every JVM's first {@code build()}, where each first lambda spins a class.
+     */
+    private static final class NoOpenObserver implements Consumer<EmbeddedVirtualMemory> {
+        static final NoOpenObserver INSTANCE = new NoOpenObserver();
+
+        @Override
+        public void accept(EmbeddedVirtualMemory memory) {
+            // nothing to report outside tests
+        }
     }
 
     /** Creates a provider that reports every page table it opens, for tests that inspect them. */

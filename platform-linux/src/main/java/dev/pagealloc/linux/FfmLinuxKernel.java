@@ -17,7 +17,7 @@ import java.lang.invoke.MethodHandle;
 
 /**
  * {@link LinuxKernel} through the Foreign Function &amp; Memory API: one downcall handle per
- * function in a {@code static final} field, {@code errno} captured by the linker right after each
+ * function in a {@code static final} field of its own holder class (linked on the function's first call), {@code errno} captured by the linker right after each
  * call ({@link Linker.Option#captureCallState}) into a per-thread buffer, so no other native code
  * (the JVM's own) can overwrite it between the call and {@link #errno()}.
  *
@@ -39,51 +39,103 @@ final class FfmLinuxKernel implements LinuxKernel {
     static final long SYS_GET_MEMPOLICY = AARCH64 ? 236 : 239;
 
     /**
-     * The downcall handles, linked when the first system call is made, not when the kernel is first
-     * named: opening the Linux primitives (every allocator's {@code build()}) makes no call, and linking
-     * ~15 stubs cost the first build of a JVM 0.1-0.2 s of CPU.
+     * The libc binder; each downcall handle below sits in a holder class of its own, so a handle is linked
+     * when its function is first called, not when the kernel is first named nor when another function is
+     * first called. Linking one handle costs a cold JVM 3-8 ms (method handle and stub classes spun per
+     * function type); the first {@code allocate} needs only {@code mmap}, {@code munmap} and
+     * {@code mprotect}, so it does not pay for the other dozen. Static finals in holder classes, not
+     * lazily filled fields, keep each handle a constant the JIT inlines through.
+     *
+     * <p>Calls that set {@code errno} capture it; {@code sysconf}, {@code getauxval}, {@code strerror}
+     * cannot fail.
      */
-    private static final class Handles {
-        /**
-         * Calls that set {@code errno} capture it; {@code sysconf}, {@code getauxval}, {@code strerror}
-         * cannot fail.
-         */
-        static final NativeBinder LIBC =
+    private static final class Libc {
+        static final NativeBinder BINDER =
                 NativeBinder.requiring("FfmLinuxKernel", "libc", Linker.nativeLinker().defaultLookup(), "errno");
-        static final MethodHandle MMAP = LIBC.bindCapturing("mmap",
+    }
+
+    private static final class Mmap {
+        static final MethodHandle HANDLE = Libc.BINDER.bindCapturing("mmap",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
-        static final MethodHandle MUNMAP =
-                LIBC.bindCapturing("munmap", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
-        static final MethodHandle MPROTECT =
-                LIBC.bindCapturing("mprotect", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
-        static final MethodHandle MADVISE =
-                LIBC.bindCapturing("madvise", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
-        static final MethodHandle MLOCK =
-                LIBC.bindCapturing("mlock", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
-        static final MethodHandle MUNLOCK =
-                LIBC.bindCapturing("munlock", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
-        static final MethodHandle MINCORE =
-                LIBC.bindCapturing("mincore", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS));
-        /** {@code syscall(SYS_mbind, addr, len, mode, nodemask, maxnode, flags)}: variadic after the number. */
-        static final MethodHandle SYSCALL_MBIND = LIBC.bindCapturing("syscall(SYS_mbind)", "syscall",
+    }
+
+    private static final class Munmap {
+        static final MethodHandle HANDLE =
+                Libc.BINDER.bindCapturing("munmap", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+    }
+
+    private static final class Mprotect {
+        static final MethodHandle HANDLE = Libc.BINDER.bindCapturing("mprotect",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    }
+
+    private static final class Madvise {
+        static final MethodHandle HANDLE = Libc.BINDER.bindCapturing("madvise",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    }
+
+    private static final class Mlock {
+        static final MethodHandle HANDLE =
+                Libc.BINDER.bindCapturing("mlock", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+    }
+
+    private static final class Munlock {
+        static final MethodHandle HANDLE =
+                Libc.BINDER.bindCapturing("munlock", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+    }
+
+    private static final class Mincore {
+        static final MethodHandle HANDLE = Libc.BINDER.bindCapturing("mincore",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS));
+    }
+
+    /** {@code syscall(SYS_mbind, addr, len, mode, nodemask, maxnode, flags)}: variadic after the number. */
+    private static final class SyscallMbind {
+        static final MethodHandle HANDLE = Libc.BINDER.bindCapturing("syscall(SYS_mbind)", "syscall",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG,
                         JAVA_LONG),
                 Linker.Option.firstVariadicArg(1));
-        /** {@code syscall(SYS_get_mempolicy, mode, nodemask, maxnode, addr, flags)}. */
-        static final MethodHandle SYSCALL_GET_MEMPOLICY = LIBC.bindCapturing("syscall(SYS_get_mempolicy)", "syscall",
+    }
+
+    /** {@code syscall(SYS_get_mempolicy, mode, nodemask, maxnode, addr, flags)}. */
+    private static final class SyscallGetMempolicy {
+        static final MethodHandle HANDLE = Libc.BINDER.bindCapturing("syscall(SYS_get_mempolicy)", "syscall",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG),
                 Linker.Option.firstVariadicArg(1));
-        static final MethodHandle MEMFD_CREATE =
-                LIBC.bindCapturing("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        static final MethodHandle CLOSE = LIBC.bindCapturing("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-        static final MethodHandle FTRUNCATE =
-                LIBC.bindCapturing("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
-        /** {@code fcntl(fd, cmd, ...)}: variadic after the command. */
-        static final MethodHandle FCNTL = LIBC.bindCapturing("fcntl",
+    }
+
+    private static final class MemfdCreate {
+        static final MethodHandle HANDLE =
+                Libc.BINDER.bindCapturing("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    }
+
+    private static final class Close {
+        static final MethodHandle HANDLE =
+                Libc.BINDER.bindCapturing("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+
+    private static final class Ftruncate {
+        static final MethodHandle HANDLE =
+                Libc.BINDER.bindCapturing("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+    }
+
+    /** {@code fcntl(fd, cmd, ...)}: variadic after the command. */
+    private static final class Fcntl {
+        static final MethodHandle HANDLE = Libc.BINDER.bindCapturing("fcntl",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
-        static final MethodHandle SYSCONF = LIBC.bind("sysconf", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
-        static final MethodHandle GETAUXVAL = LIBC.bind("getauxval", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG));
-        static final MethodHandle STRERROR = LIBC.bind("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    }
+
+    private static final class Sysconf {
+        static final MethodHandle HANDLE = Libc.BINDER.bind("sysconf", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
+    }
+
+    private static final class Getauxval {
+        static final MethodHandle HANDLE =
+                Libc.BINDER.bind("getauxval", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG));
+    }
+
+    private static final class Strerror {
+        static final MethodHandle HANDLE = Libc.BINDER.bind("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
     }
 
     private FfmLinuxKernel() {}
@@ -91,7 +143,7 @@ final class FfmLinuxKernel implements LinuxKernel {
     @Override
     public long mmap(long addr, long length, int prot, int flags, int fd, long offset) {
         try {
-            return (long) Handles.MMAP.invokeExact(callState(), addr, length, prot, flags, fd, offset);
+            return (long) Mmap.HANDLE.invokeExact(callState(), addr, length, prot, flags, fd, offset);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -100,7 +152,7 @@ final class FfmLinuxKernel implements LinuxKernel {
     @Override
     public int munmap(long addr, long length) {
         try {
-            return (int) Handles.MUNMAP.invokeExact(callState(), addr, length);
+            return (int) Munmap.HANDLE.invokeExact(callState(), addr, length);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -109,7 +161,7 @@ final class FfmLinuxKernel implements LinuxKernel {
     @Override
     public int mprotect(long addr, long length, int prot) {
         try {
-            return (int) Handles.MPROTECT.invokeExact(callState(), addr, length, prot);
+            return (int) Mprotect.HANDLE.invokeExact(callState(), addr, length, prot);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -118,7 +170,7 @@ final class FfmLinuxKernel implements LinuxKernel {
     @Override
     public int madvise(long addr, long length, int advice) {
         try {
-            return (int) Handles.MADVISE.invokeExact(callState(), addr, length, advice);
+            return (int) Madvise.HANDLE.invokeExact(callState(), addr, length, advice);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -127,7 +179,7 @@ final class FfmLinuxKernel implements LinuxKernel {
     @Override
     public int mlock(long addr, long length) {
         try {
-            return (int) Handles.MLOCK.invokeExact(callState(), addr, length);
+            return (int) Mlock.HANDLE.invokeExact(callState(), addr, length);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -136,7 +188,7 @@ final class FfmLinuxKernel implements LinuxKernel {
     @Override
     public int munlock(long addr, long length) {
         try {
-            return (int) Handles.MUNLOCK.invokeExact(callState(), addr, length);
+            return (int) Munlock.HANDLE.invokeExact(callState(), addr, length);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -146,7 +198,7 @@ final class FfmLinuxKernel implements LinuxKernel {
     public int mincore(long addr, long length, byte[] vec) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(vec.length);
-            int result = (int) Handles.MINCORE.invokeExact(callState(), addr, length, out);
+            int result = (int) Mincore.HANDLE.invokeExact(callState(), addr, length, out);
             MemorySegment.copy(out, JAVA_BYTE, 0, vec, 0, vec.length);
             return result;
         } catch (Throwable t) {
@@ -158,7 +210,7 @@ final class FfmLinuxKernel implements LinuxKernel {
     public long mbind(long addr, long len, int mode, long[] nodemask, long maxnode, int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment mask = arena.allocateFrom(JAVA_LONG, nodemask);
-            return (long) Handles.SYSCALL_MBIND.invokeExact(callState(), SYS_MBIND, addr, len, (long) mode, mask,
+            return (long) SyscallMbind.HANDLE.invokeExact(callState(), SYS_MBIND, addr, len, (long) mode, mask,
                     maxnode, (long) flags);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -170,7 +222,7 @@ final class FfmLinuxKernel implements LinuxKernel {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment modeOut = arena.allocate(JAVA_INT);
             MemorySegment maskOut = nodemask == null ? MemorySegment.NULL : arena.allocate(JAVA_LONG, nodemask.length);
-            long result = (long) Handles.SYSCALL_GET_MEMPOLICY.invokeExact(callState(), SYS_GET_MEMPOLICY, modeOut,
+            long result = (long) SyscallGetMempolicy.HANDLE.invokeExact(callState(), SYS_GET_MEMPOLICY, modeOut,
                     maskOut, maxnode, addr, (long) flags);
             mode[0] = modeOut.get(JAVA_INT, 0);
             if (nodemask != null) {
@@ -185,7 +237,7 @@ final class FfmLinuxKernel implements LinuxKernel {
     @Override
     public int memfdCreate(String name, int flags) {
         try (Arena arena = Arena.ofConfined()) {
-            return (int) Handles.MEMFD_CREATE.invokeExact(callState(), arena.allocateFrom(name), flags);
+            return (int) MemfdCreate.HANDLE.invokeExact(callState(), arena.allocateFrom(name), flags);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -194,7 +246,7 @@ final class FfmLinuxKernel implements LinuxKernel {
     @Override
     public int close(int fd) {
         try {
-            return (int) Handles.CLOSE.invokeExact(callState(), fd);
+            return (int) Close.HANDLE.invokeExact(callState(), fd);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -203,7 +255,7 @@ final class FfmLinuxKernel implements LinuxKernel {
     @Override
     public long sysconf(int name) {
         try {
-            return (long) Handles.SYSCONF.invokeExact(name);
+            return (long) Sysconf.HANDLE.invokeExact(name);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -212,7 +264,7 @@ final class FfmLinuxKernel implements LinuxKernel {
     @Override
     public long getauxval(long type) {
         try {
-            return (long) Handles.GETAUXVAL.invokeExact(type);
+            return (long) Getauxval.HANDLE.invokeExact(type);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -222,7 +274,7 @@ final class FfmLinuxKernel implements LinuxKernel {
     @SuppressWarnings("restricted") // see the SAFETY line
     public String strerror(int errnum) {
         try {
-            MemorySegment text = (MemorySegment) Handles.STRERROR.invokeExact(errnum);
+            MemorySegment text = (MemorySegment) Strerror.HANDLE.invokeExact(errnum);
             // SAFETY: strerror returns a NUL-terminated string that stays valid until the next
             // strerror call on this thread; getString stops at the NUL, so the unbounded size is
             // never read past it.
@@ -235,7 +287,7 @@ final class FfmLinuxKernel implements LinuxKernel {
     @Override
     public int ftruncate(int fd, long length) {
         try {
-            return (int) Handles.FTRUNCATE.invokeExact(callState(), fd, length);
+            return (int) Ftruncate.HANDLE.invokeExact(callState(), fd, length);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -244,7 +296,7 @@ final class FfmLinuxKernel implements LinuxKernel {
     @Override
     public int fcntl(int fd, int cmd, int arg) {
         try {
-            return (int) Handles.FCNTL.invokeExact(callState(), fd, cmd, arg);
+            return (int) Fcntl.HANDLE.invokeExact(callState(), fd, cmd, arg);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -284,6 +336,6 @@ final class FfmLinuxKernel implements LinuxKernel {
 
     @Override
     public int errno() {
-        return Handles.LIBC.captured();
+        return Libc.BINDER.captured();
     }
 }

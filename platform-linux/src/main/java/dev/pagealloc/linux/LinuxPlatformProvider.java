@@ -1,10 +1,12 @@
 package dev.pagealloc.linux;
 
+import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.spi.NativeAccess;
 import dev.pagealloc.spi.PlatformProvider;
 import dev.pagealloc.spi.PlatformRequest;
 import dev.pagealloc.spi.VirtualMemory;
 import java.nio.file.Path;
+import java.util.OptionalLong;
 import java.util.function.Supplier;
 
 /**
@@ -26,7 +28,7 @@ public final class LinuxPlatformProvider implements PlatformProvider {
 
     /** Creates the provider; {@link java.util.ServiceLoader} calls this. */
     public LinuxPlatformProvider() {
-        this(() -> Shared.MEMORY);
+        this(SharedMemory.INSTANCE);
     }
 
     /**
@@ -94,11 +96,43 @@ public final class LinuxPlatformProvider implements PlatformProvider {
         return memory.get();
     }
 
+    /**
+     * The process-wide primitives, as a named class rather than a lambda (every JVM's first {@code build()}
+     * passes here, and each first lambda spins a class).
+     */
+    private static final class SharedMemory implements Supplier<VirtualMemory> {
+        static final SharedMemory INSTANCE = new SharedMemory();
+
+        @Override
+        public VirtualMemory get() {
+            return Shared.MEMORY;
+        }
+    }
+
     /** Created on first {@link #open}, so loading the provider links nothing. */
     private static final class Shared {
-        static final LinuxVirtualMemory MEMORY = new LinuxVirtualMemory(FfmLinuxKernel.INSTANCE,
-                LinuxProbe.auxvPageBytes(Path.of("/proc/self/auxv"))
-                        .orElseGet(() -> FfmLinuxKernel.INSTANCE.sysconf(LinuxAbi.SC_PAGESIZE)),
-                () -> LinuxProbe.ofSystem(FfmLinuxKernel.INSTANCE).probe());
+        static final LinuxVirtualMemory MEMORY = new LinuxVirtualMemory(FfmLinuxKernel.INSTANCE, pageBytes(),
+                new SystemProbe(), new SystemAddressBits());
+
+        private static long pageBytes() {
+            OptionalLong auxv = LinuxProbe.auxvPageBytes(Path.of("/proc/self/auxv"));
+            return auxv.isPresent() ? auxv.getAsLong() : FfmLinuxKernel.INSTANCE.sysconf(LinuxAbi.SC_PAGESIZE);
+        }
+    }
+
+    /** This machine's user address width, probed when first asked for (by the first {@code allocate}). */
+    private static final class SystemAddressBits implements Supplier<Integer> {
+        @Override
+        public Integer get() {
+            return LinuxProbe.ofSystem(FfmLinuxKernel.INSTANCE).addressBits();
+        }
+    }
+
+    /** This machine's capabilities, probed when first asked for. */
+    private static final class SystemProbe implements Supplier<Capabilities> {
+        @Override
+        public Capabilities get() {
+            return LinuxProbe.ofSystem(FfmLinuxKernel.INSTANCE).probe();
+        }
     }
 }

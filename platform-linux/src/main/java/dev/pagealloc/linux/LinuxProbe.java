@@ -89,7 +89,17 @@ final class LinuxProbe {
      * @param kernel the C library
      */
     static LinuxProbe ofSystem(LinuxKernel kernel) {
-        return new LinuxProbe(Path.of("/"), kernel, System.getProperty("os.arch"), Optional::empty);
+        return new LinuxProbe(Path.of("/"), kernel, System.getProperty("os.arch"), ProcfsFacts.INSTANCE);
+    }
+
+    /** The host facts read from files: a named class, not {@code Optional::empty}, for a cold JVM's sake. */
+    private static final class ProcfsFacts implements Supplier<Optional<HostFacts>> {
+        static final ProcfsFacts INSTANCE = new ProcfsFacts();
+
+        @Override
+        public Optional<HostFacts> get() {
+            return Optional.empty();
+        }
     }
 
     /** {@return every capability, read now} */
@@ -193,17 +203,36 @@ final class LinuxProbe {
      * arm64 the width of the top of the stack mapping, else 48
      */
     int addressBits() {
+        // Loops, not streams and lambdas: the first allocate of a JVM asks for this (see LinuxVirtualMemory).
         if ("amd64".equals(architecture)) {
-            return cpuinfoField("address sizes")
-                    .map(VIRTUAL_BITS::matcher)
-                    .filter(Matcher::find)
-                    .map(m -> Math.min(Integer.parseInt(m.group(1)) - 1, X86_USER_ADDRESS_BITS))
-                    .orElse(X86_USER_ADDRESS_BITS);
+            Optional<String> sizes = cpuinfoField("address sizes");
+            if (sizes.isEmpty()) {
+                return X86_USER_ADDRESS_BITS;
+            }
+            Matcher m = VIRTUAL_BITS.matcher(sizes.get());
+            return m.find() ? Math.min(Integer.parseInt(m.group(1)) - 1, X86_USER_ADDRESS_BITS)
+                    : X86_USER_ADDRESS_BITS;
         }
-        return read("proc/self/maps").flatMap(maps -> maps.lines().filter(l -> l.endsWith("[stack]")).findFirst())
-                .map(line -> Long.parseUnsignedLong(line.substring(line.indexOf('-') + 1, line.indexOf(' ')), 16))
-                .map(end -> Long.SIZE - Long.numberOfLeadingZeros(end - 1))
-                .orElse(ARM64_USER_ADDRESS_BITS);
+        Optional<String> maps = read("proc/self/maps");
+        String stack = maps.isPresent() ? lineEndingWith(maps.get(), "[stack]") : null;
+        if (stack == null) {
+            return ARM64_USER_ADDRESS_BITS;
+        }
+        long end = Long.parseUnsignedLong(stack.substring(stack.indexOf('-') + 1, stack.indexOf(' ')), 16);
+        return Long.SIZE - Long.numberOfLeadingZeros(end - 1);
+    }
+
+    /** {@return the first line of {@code text} that ends with {@code suffix}, or null} */
+    private static String lineEndingWith(String text, String suffix) {
+        for (int start = 0; start < text.length();) {
+            int newline = text.indexOf('\n', start);
+            int end = newline < 0 ? text.length() : newline;
+            if (text.startsWith(suffix, end - suffix.length()) && end - suffix.length() >= start) {
+                return text.substring(start, end);
+            }
+            start = end + 1;
+        }
+        return null;
     }
 
     /**
@@ -325,11 +354,24 @@ final class LinuxProbe {
 
     /** {@return the value of the first {@code key: value} line of {@code /proc/cpuinfo} with that key} */
     private Optional<String> cpuinfoField(String key) {
-        return read("proc/cpuinfo").flatMap(text -> text.lines()
-                .filter(l -> l.startsWith(key) && l.indexOf(':') > 0
-                        && l.substring(0, l.indexOf(':')).strip().equals(key))
-                .map(l -> l.substring(l.indexOf(':') + 1).strip())
-                .findFirst());
+        Optional<String> text = read("proc/cpuinfo");
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        String cpuinfo = text.get();
+        for (int start = 0; start < cpuinfo.length();) {
+            int newline = cpuinfo.indexOf('\n', start);
+            int end = newline < 0 ? cpuinfo.length() : newline;
+            if (cpuinfo.startsWith(key, start)) {
+                String line = cpuinfo.substring(start, end);
+                int colon = line.indexOf(':');
+                if (colon > 0 && line.substring(0, colon).strip().equals(key)) {
+                    return Optional.of(line.substring(colon + 1).strip());
+                }
+            }
+            start = end + 1;
+        }
+        return Optional.empty();
     }
 
     /**

@@ -78,6 +78,9 @@ final class LinuxVirtualMemory implements VirtualMemory {
     private final LinuxKernel kernel;
     private final long pageBytes;
     private final Lazy<Capabilities> capabilities;
+    private final Placeholders placeholders = new Placeholders();
+    /** Null when the address width comes from {@link #capabilities}. */
+    private final Lazy<Integer> addressBits;
     private volatile LinuxFeatures features;
 
     /**
@@ -99,14 +102,41 @@ final class LinuxVirtualMemory implements VirtualMemory {
      * @param probe computes the capabilities, called once on first use
      */
     LinuxVirtualMemory(LinuxKernel kernel, long pageBytes, Supplier<Capabilities> probe) {
+        this(kernel, pageBytes, probe, null);
+    }
+
+    /**
+     * Creates the primitives over a page size already known, with the address width probed on its own.
+     *
+     * @param kernel the system calls
+     * @param pageBytes the base page size, in bytes
+     * @param probe computes the capabilities, called once on first use
+     * @param addressBits computes {@link #addressBits()}, called once on first use; null to take it from
+     *     the capabilities
+     */
+    LinuxVirtualMemory(LinuxKernel kernel, long pageBytes, Supplier<Capabilities> probe,
+            Supplier<Integer> addressBits) {
         this.kernel = kernel;
         this.pageBytes = pageBytes;
         this.capabilities = Lazy.of(probe);
+        this.addressBits = addressBits == null ? null : Lazy.of(addressBits);
     }
 
     @Override
     public Capabilities capabilities() {
         return capabilities.get();
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @implNote Probed apart from the capabilities (one read of {@code /proc/cpuinfo} on x86-64, of
+     *     {@code /proc/self/maps} on arm64), so that the first {@code allocate} of a JVM, which checks the
+     *     reservation against it, does not run the whole probe and link the downcalls only the probe uses.
+     */
+    @Override
+    public int addressBits() {
+        return addressBits == null ? capabilities().addressBits() : addressBits.get();
     }
 
     @Override
@@ -131,18 +161,8 @@ final class LinuxVirtualMemory implements VirtualMemory {
             throw new UnsupportedOperationException("memory tagging (PROT_MTE) is not implemented by the Linux "
                     + "backend");
         }
-        long address = AlignedReservation.reserve(byteSize, alignmentBytes, pageBytes, mapBytes -> {
-            long raw = kernel.mmap(0, mapBytes, PROT_NONE, RESERVE_FLAGS, -1, 0);
-            if (raw == MAP_FAILED) {
-                throw failure(mmapCall(0, mapBytes, PROT_NONE, RESERVE_FLAGS));
-            }
-            return raw;
-        }, (trimmed, trimmedBytes) -> {
-            // SAFETY: the slack before and after the aligned range is ours, mapped by the call above.
-            if (kernel.munmap(trimmed, trimmedBytes) != 0) {
-                throw failure(call("munmap", trimmed, trimmedBytes));
-            }
-        }, (owned, ownedBytes, failure) -> unmapQuietly(owned, ownedBytes));
+        long address = AlignedReservation.reserve(byteSize, alignmentBytes, pageBytes, placeholders, placeholders,
+                placeholders);
         try {
             advise(address, byteSize, backing.hugePages());
             bind(address, byteSize, backing.numaPolicy());
@@ -304,25 +324,51 @@ final class LinuxVirtualMemory implements VirtualMemory {
         }
     }
 
+    /**
+     * The three steps of an aligned reservation, as one named class rather than three lambdas: the first
+     * {@code allocate} of a JVM runs them, and each first lambda spins a class.
+     */
+    private final class Placeholders
+            implements AlignedReservation.Reserve, AlignedReservation.Release, AlignedReservation.Rollback {
+        @Override
+        public long reserve(long mapBytes) throws SystemCallException {
+            long raw = kernel.mmap(0, mapBytes, PROT_NONE, RESERVE_FLAGS, -1, 0);
+            if (raw == MAP_FAILED) {
+                throw failure(mmapCall(0, mapBytes, PROT_NONE, RESERVE_FLAGS));
+            }
+            return raw;
+        }
+
+        @Override
+        public void release(long trimmed, long trimmedBytes) throws SystemCallException {
+            // SAFETY: the slack before and after the aligned range is ours, mapped by reserve above.
+            if (kernel.munmap(trimmed, trimmedBytes) != 0) {
+                throw failure(call("munmap", trimmed, trimmedBytes));
+            }
+        }
+
+        @Override
+        public void rollback(long owned, long ownedBytes, SystemCallException failure) {
+            unmapQuietly(owned, ownedBytes);
+        }
+    }
+
     private void advise(long address, long byteSize, HugePages hugePages) throws SystemCallException {
-        int advice = switch (hugePages) {
-            case HugePages.Transparent t -> MADV_HUGEPAGE;
-            case HugePages.None n -> MADV_NOHUGEPAGE;
-            case HugePages.SystemDefault d -> 0;
-            case HugePages.Explicit e -> 0;
-        };
+        // instanceof, not a pattern switch: the first switch over a sealed type in a JVM bootstraps a
+        // type-switch class (SwitchBootstraps, the class-file API), and every first allocate passes here.
+        // SystemDefault and Explicit need no advice.
+        int advice = hugePages instanceof HugePages.Transparent ? MADV_HUGEPAGE
+                : hugePages instanceof HugePages.None ? MADV_NOHUGEPAGE : 0;
         if (advice != 0 && kernel.madvise(address, byteSize, advice) != 0) {
             throw failure(adviseCall(address, byteSize, advice));
         }
     }
 
     private void bind(long address, long byteSize, NumaPolicy policy) throws SystemCallException {
-        int mode = switch (policy) {
-            case NumaPolicy.Bind b -> MPOL_BIND;
-            case NumaPolicy.Preferred p -> MPOL_PREFERRED;
-            case NumaPolicy.Interleave i -> MPOL_INTERLEAVE;
-            case NumaPolicy.Default d -> 0;
-        };
+        // instanceof, not a pattern switch (see advise); Default binds nothing.
+        int mode = policy instanceof NumaPolicy.Bind ? MPOL_BIND
+                : policy instanceof NumaPolicy.Preferred ? MPOL_PREFERRED
+                : policy instanceof NumaPolicy.Interleave ? MPOL_INTERLEAVE : 0;
         if (mode == 0) {
             return;
         }

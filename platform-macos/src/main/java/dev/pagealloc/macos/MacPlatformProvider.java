@@ -22,7 +22,7 @@ public final class MacPlatformProvider implements PlatformProvider {
     public static final int PRIORITY = 100;
 
     /** OSHI's facts, asked once per JVM and only when capabilities are: OSHI and JNA take 0.2-0.3 s to load. */
-    private static final Lazy<Optional<MacProbe.HostFacts>> OSHI = Lazy.of(MacProbe::oshiFacts);
+    private static final Lazy<Optional<MacProbe.HostFacts>> OSHI = Lazy.of(new OshiFacts());
 
     /** The kernel, reached on first {@link #open}: loading the provider links nothing, on any OS. */
     private final Supplier<? extends MachKernel> kernel;
@@ -31,7 +31,7 @@ public final class MacPlatformProvider implements PlatformProvider {
 
     /** Creates the provider for this JVM's platform; found through {@link java.util.ServiceLoader}. */
     public MacPlatformProvider() {
-        this(() -> FfmMachKernel.INSTANCE, OSHI, System.getProperty("os.name", ""));
+        this(SystemKernel.INSTANCE, OSHI, System.getProperty("os.name", ""));
     }
 
     /** Creates a provider over another kernel (a simulation), as if {@code os.name} were {@code osName}. */
@@ -94,5 +94,27 @@ public final class MacPlatformProvider implements PlatformProvider {
     @Override
     public String toString() {
         return "MacPlatformProvider[" + support() + "]";
+    }
+
+    /**
+     * This JVM's kernel binding, reached on first {@link #open}. This and {@link OshiFacts} are named
+     * classes, not lambdas: ServiceLoader creates every provider in a JVM's first {@code build()}, where
+     * each first lambda spins a class.
+     */
+    private static final class SystemKernel implements Supplier<MachKernel> {
+        static final SystemKernel INSTANCE = new SystemKernel();
+
+        @Override
+        public MachKernel get() {
+            return FfmMachKernel.INSTANCE;
+        }
+    }
+
+    /** OSHI's host facts, read when first asked for. */
+    private static final class OshiFacts implements Supplier<Optional<MacProbe.HostFacts>> {
+        @Override
+        public Optional<MacProbe.HostFacts> get() {
+            return MacProbe.oshiFacts();
+        }
     }
 }

@@ -35,7 +35,7 @@ public final class WindowsPlatformProvider implements PlatformProvider {
     public static final int PRIORITY = 100;
 
     /** OSHI's facts, asked once per JVM and only when capabilities are: OSHI and JNA take 0.2-0.3 s to load. */
-    private static final Lazy<Optional<WindowsProbe.HostFacts>> OSHI = Lazy.of(WindowsProbe::oshiFacts);
+    private static final Lazy<Optional<WindowsProbe.HostFacts>> OSHI = Lazy.of(new OshiFacts());
 
     /** The kernel, reached on first {@link #open}: loading the provider links nothing, on any OS. */
     private final Supplier<? extends Win32Kernel> kernel;
@@ -44,7 +44,7 @@ public final class WindowsPlatformProvider implements PlatformProvider {
 
     /** Creates the provider for this JVM's platform; found through {@link java.util.ServiceLoader}. */
     public WindowsPlatformProvider() {
-        this(() -> FfmWin32Kernel.INSTANCE, OSHI, System.getProperty("os.name", ""));
+        this(SystemKernel.INSTANCE, OSHI, System.getProperty("os.name", ""));
     }
 
     /** Creates a provider over another kernel (a simulation), as if {@code os.name} were {@code osName}. */
@@ -107,5 +107,27 @@ public final class WindowsPlatformProvider implements PlatformProvider {
     @Override
     public String toString() {
         return "WindowsPlatformProvider[" + support() + "]";
+    }
+
+    /**
+     * This JVM's kernel binding, reached on first {@link #open}. This and {@link OshiFacts} are named
+     * classes, not lambdas: ServiceLoader creates every provider in a JVM's first {@code build()}, where
+     * each first lambda spins a class.
+     */
+    private static final class SystemKernel implements Supplier<Win32Kernel> {
+        static final SystemKernel INSTANCE = new SystemKernel();
+
+        @Override
+        public Win32Kernel get() {
+            return FfmWin32Kernel.INSTANCE;
+        }
+    }
+
+    /** OSHI's host facts, read when first asked for. */
+    private static final class OshiFacts implements Supplier<Optional<WindowsProbe.HostFacts>> {
+        @Override
+        public Optional<WindowsProbe.HostFacts> get() {
+            return WindowsProbe.oshiFacts();
+        }
     }
 }

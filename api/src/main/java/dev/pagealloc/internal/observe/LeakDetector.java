@@ -6,6 +6,7 @@ import java.lang.ref.Reference;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 
@@ -29,11 +30,17 @@ public final class LeakDetector {
 
     /** Started on the first watched region, so that a JVM that never allocates has no extra thread. */
     private static final class Holder {
-        static final Cleaner CLEANER = Cleaner.create(runnable -> {
+        static final Cleaner CLEANER = Cleaner.create(new DaemonThreads());
+    }
+
+    /** The cleaner's thread: a named class, not a lambda, since the first allocate of a JVM starts it. */
+    private static final class DaemonThreads implements ThreadFactory {
+        @Override
+        public Thread newThread(Runnable runnable) {
             Thread thread = new Thread(runnable, "pagealloc-leak-detector");
             thread.setDaemon(true);
             return thread;
-        });
+        }
     }
 
     /**

@@ -44,8 +44,7 @@ public final class NativeBinder {
      * Each thread's capture segment, shared by every binder (a thread is in one downcall at a
      * time), freed with the thread's {@link ThreadLocal} entry.
      */
-    private static final ThreadLocal<MemorySegment> CALL_STATE =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CALL_STATE_LAYOUT));
+    private static final ThreadLocal<MemorySegment> CALL_STATE = new CallStates();
 
     private final String owner;
     private final String libraryName;
@@ -67,11 +66,25 @@ public final class NativeBinder {
         this.advice = advice;
         this.stateName = stateName;
         this.declared = declared;
-        boolean captured = CALL_STATE_LAYOUT.memberLayouts().stream()
-                .anyMatch(m -> m.name().equals(Optional.of(stateName)) && m instanceof ValueLayout.OfInt);
+        boolean captured = false;
+        for (MemoryLayout member : CALL_STATE_LAYOUT.memberLayouts()) {
+            captured |= member instanceof ValueLayout.OfInt && member.name().equals(Optional.of(stateName));
+        }
         this.captureState = captured ? Linker.Option.captureCallState(stateName) : null;
         this.stateOffset = captured ? CALL_STATE_LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement(stateName))
                 : -1;
+    }
+
+    /**
+     * Each thread's capture segment, made on the thread's first call. A subclass, not
+     * {@code ThreadLocal.withInitial} with a lambda: binding runs on the first system call of a JVM, and
+     * each first lambda spins a class.
+     */
+    private static final class CallStates extends ThreadLocal<MemorySegment> {
+        @Override
+        protected MemorySegment initialValue() {
+            return Arena.ofAuto().allocate(CALL_STATE_LAYOUT);
+        }
     }
 
     /**
