@@ -26,11 +26,14 @@ import java.util.ServiceLoader;
  * This runs in every JVM's first {@code build()}, so it is written for a cold JVM: no lambdas, method
  * references, streams or string concatenation through {@code invokedynamic} on the way to a selected
  * provider (each first use of one spins classes: ~0.5 ms apiece, measured by {@code pagealloc startup}).
- * When this module is named (on the module path), {@link #select} first asks only the modules of its
- * layer ({@link ServiceLoader#load(ModuleLayer, Class)}), which reads no jar: the class loader's lookup
- * also reads every {@code META-INF/services} file of the class and module paths. The class path is asked
- * only when no provider there qualifies (none of the name asked for, or none supported), so a provider in
- * a named module is preferred over a class-path one of higher priority. {@link #providers()} lists both.
+ * Providers are looked up through the class loader ({@link ServiceLoader#load(Class, ClassLoader)}), which
+ * finds those of named modules and those registered in {@code META-INF/services} files on the class path,
+ * except when no class-path provider can exist: this module is in the boot layer and the class path is
+ * empty (an application run with {@code --module-path ... -m}, as {@code ./pagealloc} runs the CLI). Then
+ * the boot layer alone is asked ({@link ServiceLoader#load(ModuleLayer, Class)}), which finds the same
+ * providers without opening every jar's {@code META-INF/services} entry through a URL connection (the
+ * class loader's lookup does, then skips the providers in named modules: {@code ServiceLoader}'s
+ * {@code LazyClassPathLookupIterator}).
  */
 public final class ProviderSelection {
     /** The system property that forces a provider by name. */
@@ -40,16 +43,12 @@ public final class ProviderSelection {
 
     /** {@return every provider found, highest priority first} */
     public static List<PlatformProvider> providers() {
+        Module self = ProviderSelection.class.getModule();
+        String classPath = System.getProperty("java.class.path");
+        if (self.getLayer() == ModuleLayer.boot() && (classPath == null || classPath.isEmpty())) {
+            return load(ServiceLoader.load(ModuleLayer.boot(), PlatformProvider.class));
+        }
         return load(ServiceLoader.load(PlatformProvider.class, ProviderSelection.class.getClassLoader()));
-    }
-
-    /**
-     * {@return the providers in the named modules of this module's layer and its parents, highest priority
-     * first}, or all of {@link #providers()} if this module is unnamed (on the class path)
-     */
-    private static List<PlatformProvider> moduleProviders() {
-        ModuleLayer layer = ProviderSelection.class.getModule().getLayer();
-        return layer == null ? providers() : load(ServiceLoader.load(layer, PlatformProvider.class));
     }
 
     /** Instantiated in the loader's order, then sorted by descending priority, stable for equal priorities. */
@@ -101,11 +100,6 @@ public final class ProviderSelection {
         }
         String name = config.platform().isPresent() ? config.platform().get() : System.getProperty(PLATFORM_PROPERTY);
         boolean needsBuffer = config.staticBufferBytes().isPresent();
-        PlatformProvider chosen = choose(moduleProviders(), name, needsBuffer);
-        if (chosen != null) {
-            return chosen;
-        }
-        // The slow path: the class path too, and the messages that list everything found.
         List<PlatformProvider> found = providers();
         if (name != null) {
             PlatformProvider provider = named(found, name);
@@ -121,29 +115,18 @@ public final class ProviderSelection {
             }
             return provider;
         }
-        chosen = choose(found, null, needsBuffer);
+        PlatformProvider chosen = null;
+        for (PlatformProvider provider : found) {
+            if ((!needsBuffer || provider.takesStaticBuffer()) && support(provider).supported()) {
+                chosen = provider;
+                break;
+            }
+        }
         if (chosen == null) {
             throw new PlatformUnavailableException("select()", "no supported platform provider"
                     + (needsBuffer ? " that takes a static buffer" : "") + "; found: " + describe(found));
         }
         return chosen;
-    }
-
-    /**
-     * {@return the provider named {@code name} if it is supported, else (no name) the first supported one
-     * that takes a static buffer if {@code needsBuffer}; null if none}
-     */
-    private static PlatformProvider choose(List<PlatformProvider> found, String name, boolean needsBuffer) {
-        if (name != null) {
-            PlatformProvider provider = named(found, name);
-            return provider != null && support(provider).supported() ? provider : null;
-        }
-        for (PlatformProvider provider : found) {
-            if ((!needsBuffer || provider.takesStaticBuffer()) && support(provider).supported()) {
-                return provider;
-            }
-        }
-        return null;
     }
 
     private static PlatformProvider named(List<PlatformProvider> found, String name) {

@@ -57,7 +57,7 @@ public final class Main {
                                   NUMA nodes, memory tagging, protection keys, providers found
                   tour            a guided run of the library on this machine, showing the
                                   kernel's own view (/proc/self/maps, smaps, numa_maps) of each step
-                  startup [--runs N] [-- JVM options]
+                  startup [--runs N] [--aot FILE] [-- JVM options]
                                   the first build() and allocate() of a cold JVM, timed in N fresh JVMs
                   bench [args]    the JMH benchmarks against JNA and C (run by the launcher)
                   help            this text

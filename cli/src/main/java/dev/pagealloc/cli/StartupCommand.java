@@ -12,14 +12,17 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * {@code pagealloc startup [--runs N] [--wall-only] [-- JVM options]}: the cold-start cost of pagealloc,
+ * {@code pagealloc startup [--runs N] [--wall-only] [--aot FILE] [-- JVM options]}: the cold-start cost of
+ * pagealloc,
  * measured in N fresh JVMs started exactly as this one was (same {@code java}, module path and JVM
  * options, so the launcher's {@code --enable-native-access} list and {@code PAGEALLOC_JAVA_OPTS} apply),
  * each running {@link StartupProbe} once: the first {@code build()} and the first
  * {@code allocate(1, 4).close()}, wall and main-thread CPU time, and the classes each phase loads
  * ({@code -Xlog:class+load}). Prints the median, minimum and maximum of each over the runs.
  *
- * <p>Options after {@code --} go to the children only, e.g. {@code -- -XX:AOTCache=pagealloc.aot}.
+ * <p>Options after {@code --} go to the children only, e.g. {@code -- -Xint}. {@code --aot FILE} first
+ * records the JDK's AOT cache (JEP 483, 514, 515) in one training child ({@code -XX:AOTCacheOutput=FILE},
+ * which runs the same probe), then measures children started from it ({@code -XX:AOTCache=FILE}).
  */
 final class StartupCommand {
     private static final String PROBE = "dev.pagealloc.cli.StartupProbe";
@@ -29,6 +32,7 @@ final class StartupCommand {
     static int run(List<String> args, PrintStream out, PrintStream err) {
         int runs = 11;
         boolean wallOnly = false;
+        String aotCache = null;
         List<String> childOptions = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
@@ -36,11 +40,14 @@ final class StartupCommand {
                 runs = Integer.parseInt(args.get(++i));
             } else if (arg.equals("--wall-only")) {
                 wallOnly = true;
+            } else if (arg.equals("--aot") && i + 1 < args.size()) {
+                aotCache = Path.of(args.get(++i)).toAbsolutePath().toString();
             } else if (arg.equals("--")) {
                 childOptions.addAll(args.subList(i + 1, args.size()));
                 break;
             } else {
-                err.println("pagealloc startup: unknown option '" + arg + "' (--runs N, --wall-only, -- JVM options)");
+                err.println("pagealloc startup: unknown option '" + arg
+                        + "' (--runs N, --wall-only, --aot FILE, -- JVM options)");
                 return 2;
             }
         }
@@ -56,6 +63,13 @@ final class StartupCommand {
             throw new UncheckedIOException(e);
         }
         try {
+            if (aotCache != null) {
+                List<String> training = new ArrayList<>(childOptions);
+                training.add("-XX:AOTCacheOutput=" + aotCache);
+                training.add("-Xlog:aot*=error");
+                measureOnce(command(log, wallOnly, training), log);
+                childOptions.add("-XX:AOTCache=" + aotCache);
+            }
             for (int run = 0; run < runs; run++) {
                 long[] sample = measureOnce(command(log, wallOnly, childOptions), log);
                 for (int column = 0; column < sample.length; column++) {
@@ -93,8 +107,11 @@ final class StartupCommand {
         List<String> command = new ArrayList<>();
         command.add(java);
         for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            // The module path and main module are given below; agents and logging of this JVM are not copied.
-            if (!option.startsWith("-Djdk.module.") && !option.startsWith("-Xlog")) {
+            // The module path and main module are given below; this JVM's logging and AOT training are not
+            // copied (a cache it uses is, so that the children start as it did).
+            if (!option.startsWith("-Djdk.module.") && !option.startsWith("-Xlog")
+                    && !option.startsWith("-XX:AOTCacheOutput") && !option.startsWith("-XX:AOTMode")
+                    && !option.startsWith("-XX:AOTConfiguration")) {
                 command.add(option);
             }
         }

@@ -4,6 +4,7 @@ import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.Region;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.util.List;
 
 /**
  * The child JVM of {@code pagealloc startup}: times, once, the first
@@ -26,7 +27,7 @@ final class StartupProbe {
      * @param args {@code --wall-only} to leave CPU time unmeasured
      */
     public static void main(String[] args) {
-        boolean cpu = !(args.length > 0 && args[0].equals("--wall-only"));
+        boolean cpu = !List.of(args).contains("--wall-only");
         ThreadMXBean threads = cpu ? ManagementFactory.getThreadMXBean() : null;
         long cpu0 = cpu ? threads.getCurrentThreadCpuTime() : 0;
         BuildStarts.mark();

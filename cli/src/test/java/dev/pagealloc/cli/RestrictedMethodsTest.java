@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RestrictedMethodsTest {
     /** pagealloc's modules, as the {@code pagealloc} launcher grants them. */
-    private static final String PAGEALLOC_MODULES = "dev.pagealloc.api,dev.pagealloc.platform.support,"
+    static final String PAGEALLOC_MODULES = "dev.pagealloc.api,dev.pagealloc.platform.support,"
             + "dev.pagealloc.linux,dev.pagealloc.macos,dev.pagealloc.windows,dev.pagealloc.embedded";
     private static final Set<String> MODULE_PATH_MODULES = Set.of("dev.pagealloc.api", "dev.pagealloc.platform.support",
             "dev.pagealloc.linux", "dev.pagealloc.macos", "dev.pagealloc.windows", "dev.pagealloc.embedded");
@@ -177,7 +177,7 @@ class RestrictedMethodsTest {
     }
 
     /** The entries of this test's class path that hold pagealloc's modules or what they require. */
-    private static String modulePath() {
+    static String modulePath() {
         return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(entry -> moduleNames(Path.of(entry)).stream()
                         .anyMatch(RestrictedMethodsTest::belongsOnModulePath))
