@@ -55,7 +55,7 @@ final class StartupCommand {
             err.println("pagealloc startup: --runs " + runs + ": must be at least 1");
             return 2;
         }
-        long[][] samples = new long[7][runs];
+        long[][] samples = new long[8][runs];
         Path log;
         try {
             log = Files.createTempFile("pagealloc-startup", ".log");
@@ -67,7 +67,7 @@ final class StartupCommand {
                 List<String> training = new ArrayList<>(childOptions);
                 training.add("-XX:AOTCacheOutput=" + aotCache);
                 training.add("-Xlog:aot*=error");
-                measureOnce(command(log, wallOnly, training), log);
+                run(command(log, wallOnly, training)); // prints the JDK's own training report; not a sample
                 childOptions.add("-XX:AOTCache=" + aotCache);
             }
             for (int run = 0; run < runs; run++) {
@@ -86,7 +86,7 @@ final class StartupCommand {
         out.println("pagealloc startup: " + runs + " fresh JVMs, " + Runtime.getRuntime().availableProcessors()
                 + " CPUs, load average " + ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()
                 + (childOptions.isEmpty() ? "" : ", child options " + childOptions));
-        out.printf("%-36s %10s %10s %10s%n", "", "median", "min", "max");
+        out.printf("%-40s %10s %10s %10s%n", "", "median", "min", "max");
         row(out, "first build()            wall ms", samples[0], true);
         if (!wallOnly) {
             row(out, "first build()            CPU ms", samples[1], true);
@@ -95,6 +95,7 @@ final class StartupCommand {
         if (!wallOnly) {
             row(out, "first allocate(1,4)+close CPU ms", samples[3], true);
         }
+        row(out, "whole child JVM, start to exit wall ms", samples[7], true);
         row(out, "classes loaded before build()", samples[4], false);
         row(out, "classes loaded by build()", samples[5], false);
         row(out, "classes loaded by allocate+close", samples[6], false);
@@ -109,7 +110,8 @@ final class StartupCommand {
         for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             // The module path and main module are given below; this JVM's logging and AOT training are not
             // copied (a cache it uses is, so that the children start as it did).
-            if (!option.startsWith("-Djdk.module.") && !option.startsWith("-Xlog")
+            if (!option.startsWith("-Djdk.module.") && !option.startsWith("--module-path")
+                    && !option.startsWith("-Xlog")
                     && !option.startsWith("-XX:AOTCacheOutput") && !option.startsWith("-XX:AOTMode")
                     && !option.startsWith("-XX:AOTConfiguration")) {
                 command.add(option);
@@ -127,8 +129,33 @@ final class StartupCommand {
         return command;
     }
 
-    /** {@return build wall, build CPU, allocate wall, allocate CPU (ns), then class counts of the three phases} */
+    /**
+     * {@return build wall, build CPU, allocate wall, allocate CPU (ns), the class counts of the three phases,
+     * and the child's whole life (ns), from starting its process to its exit: JVM start-up included, which
+     * an AOT cache moves class loading into}
+     */
     private static long[] measureOnce(List<String> command, Path log) {
+        long started = System.nanoTime();
+        String output = run(command);
+        long lived = System.nanoTime() - started;
+        String[] lines = output.split("\n");
+        String[] fields = lines[lines.length - 1].trim().split(" ");
+        if (fields.length != 4) {
+            throw new IllegalStateException("startup: the child JVM (" + String.join(" ", command) + ") printed no"
+                    + " sample: " + output);
+        }
+        long[] sample = new long[8];
+        sample[7] = lived;
+        for (int i = 0; i < 4; i++) {
+            sample[i] = Long.parseLong(fields[i]);
+        }
+        long[] counts = classCounts(log);
+        System.arraycopy(counts, 0, sample, 4, 3);
+        return sample;
+    }
+
+    /** {@return what the child printed, stdout and stderr together}, after it exited with status 0 */
+    private static String run(List<String> command) {
         String output;
         int status;
         try {
@@ -141,19 +168,11 @@ final class StartupCommand {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("startup: interrupted", e);
         }
-        String[] lines = output.split("\n");
-        String[] fields = lines[lines.length - 1].trim().split(" ");
-        if (status != 0 || fields.length != 4) {
+        if (status != 0) {
             throw new IllegalStateException("startup: the child JVM (" + String.join(" ", command) + ") exited with "
                     + status + ": " + output);
         }
-        long[] sample = new long[7];
-        for (int i = 0; i < 4; i++) {
-            sample[i] = Long.parseLong(fields[i]);
-        }
-        long[] counts = classCounts(log);
-        System.arraycopy(counts, 0, sample, 4, 3);
-        return sample;
+        return output;
     }
 
     /** Classes loaded before the build marker, between it and the allocate marker, and up to the end marker. */
@@ -186,10 +205,10 @@ final class StartupCommand {
         long median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
                 : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
         if (nanos) {
-            out.printf("%-36s %10.1f %10.1f %10.1f%n", name, median / 1e6, sorted[0] / 1e6,
+            out.printf("%-40s %10.1f %10.1f %10.1f%n", name, median / 1e6, sorted[0] / 1e6,
                     sorted[sorted.length - 1] / 1e6);
         } else {
-            out.printf("%-36s %10d %10d %10d%n", name, median, sorted[0], sorted[sorted.length - 1]);
+            out.printf("%-40s %10d %10d %10d%n", name, median, sorted[0], sorted[sorted.length - 1]);
         }
     }
 }
