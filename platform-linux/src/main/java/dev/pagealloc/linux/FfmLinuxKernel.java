@@ -17,9 +17,10 @@ import java.lang.invoke.MethodHandle;
 
 /**
  * {@link LinuxKernel} through the Foreign Function &amp; Memory API: one downcall handle per
- * function in a {@code static final} field of its own holder class (linked on the function's first call), {@code errno} captured by the linker right after each
- * call ({@link Linker.Option#captureCallState}) into a per-thread buffer, so no other native code
- * (the JVM's own) can overwrite it between the call and {@link #errno()}.
+ * function in a {@code static final} field of its own holder class (linked on the function's first
+ * call), {@code errno} captured by the linker right after each call
+ * ({@link Linker.Option#captureCallState}) into a per-thread buffer, so no other native code (the
+ * JVM's own) can overwrite it between the call and {@link #errno()}.
  *
  * <p>Pointers the kernel only compares or maps ({@code void *addr}) are passed as 64-bit integers:
  * on the two supported ABIs (x86-64 System V and AAPCS64) a pointer and an {@code unsigned long}
