@@ -4,6 +4,8 @@
  */
 module dev.pagealloc.cli {
     requires dev.pagealloc.api;
+    // MapsLine, the one parser of /proc/self/maps lines, for the tour's view of the kernel
+    requires dev.pagealloc.platform.support;
     // pagealloc startup: the children's CPU time and this JVM's options
     requires java.management;
 }

@@ -4,6 +4,7 @@
  */
 module dev.pagealloc.testkit {
     requires transitive dev.pagealloc.api;
+    requires dev.pagealloc.platform.support;
     requires transitive org.junit.jupiter.api;
     requires transitive org.junit.jupiter.params;
 

@@ -1,5 +1,6 @@
 package dev.pagealloc.cli;
 
+import dev.pagealloc.platform.support.MapsLine;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -27,7 +28,7 @@ final class ProcView {
     static List<String> maps(long start, long end) {
         List<String> hits = new ArrayList<>();
         for (String line : read(MAPS)) {
-            if (overlaps(line, start, end)) {
+            if (overlaps(MapsLine.parse(line), start, end)) {
                 hits.add(line.strip());
             }
         }
@@ -42,8 +43,9 @@ final class ProcView {
         long total = 0;
         boolean inRange = false;
         for (String line : read(SMAPS)) {
-            if (isMappingHeader(line)) {
-                inRange = overlaps(line, start, end);
+            MapsLine mapping = MapsLine.parse(line);
+            if (mapping != null) {
+                inRange = overlaps(mapping, start, end);
             } else if (inRange && line.startsWith(field + ":")) {
                 long kb = Long.parseLong(line.substring(field.length() + 1).replace("kB", "").strip());
                 total = field.equals("KernelPageSize") ? Math.max(total, kb) : total + kb;
@@ -67,18 +69,8 @@ final class ProcView {
         return hits;
     }
 
-    private static boolean isMappingHeader(String line) {
-        int dash = line.indexOf('-');
-        int space = line.indexOf(' ');
-        return dash > 0 && space > dash && line.substring(0, dash).chars().allMatch(c -> Character.digit(c, 16) >= 0);
-    }
-
-    private static boolean overlaps(String line, long start, long end) {
-        int dash = line.indexOf('-');
-        int space = line.indexOf(' ');
-        long from = Long.parseUnsignedLong(line.substring(0, dash), 16);
-        long to = Long.parseUnsignedLong(line.substring(dash + 1, space), 16);
-        return from < end && to > start;
+    private static boolean overlaps(MapsLine mapping, long start, long end) {
+        return mapping.start() < end && mapping.end() > start;
     }
 
     private static List<String> read(Path path) {

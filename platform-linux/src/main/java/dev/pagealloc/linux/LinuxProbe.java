@@ -6,6 +6,7 @@ import dev.pagealloc.api.Capabilities.NumaNode;
 import dev.pagealloc.api.Capabilities.OvercommitPolicy;
 import dev.pagealloc.api.Capabilities.TransparentHugePageMode;
 import dev.pagealloc.api.Capabilities.WxStrategy;
+import dev.pagealloc.platform.support.MapsLine;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -218,8 +219,8 @@ final class LinuxProbe {
         if (stack == null) {
             return ARM64_USER_ADDRESS_BITS;
         }
-        long end = Long.parseUnsignedLong(stack.substring(stack.indexOf('-') + 1, stack.indexOf(' ')), 16);
-        return Long.SIZE - Long.numberOfLeadingZeros(end - 1);
+        MapsLine mapping = MapsLine.parse(stack);
+        return mapping == null ? ARM64_USER_ADDRESS_BITS : Long.SIZE - Long.numberOfLeadingZeros(mapping.end() - 1);
     }
 
     /** {@return the first line of {@code text} that ends with {@code suffix}, or null} */

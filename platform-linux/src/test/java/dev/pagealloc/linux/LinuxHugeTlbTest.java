@@ -14,6 +14,7 @@ import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.api.UnsupportedOptionException;
+import dev.pagealloc.platform.support.MapsLine;
 import dev.pagealloc.testkit.KernelView;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,7 +49,7 @@ class LinuxHugeTlbTest {
             assertEquals(List.of(), view.mappings(start, region.reservedBytes()), "nothing left mapped");
         }
         for (String line : view.writableExecutableMappings()) {
-            long start = Long.parseUnsignedLong(line.substring(0, line.indexOf('-')), 16);
+            long start = MapsLine.parse(line).start();
             assertFalse(regions.stream().anyMatch(r -> start >= r.address() - r.guardBeforeBytes()
                     && start < r.address() + r.reservedBytes()), "W^X: " + line);
         }

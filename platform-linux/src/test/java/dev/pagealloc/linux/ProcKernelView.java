@@ -2,6 +2,7 @@ package dev.pagealloc.linux;
 
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Units;
+import dev.pagealloc.platform.support.MapsLine;
 import dev.pagealloc.testkit.KernelView;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -76,9 +77,9 @@ final class ProcKernelView implements KernelView {
         long end = address + byteSize;
         List<Mapping> runs = new ArrayList<>();
         for (String line : lines("/proc/self/maps")) {
-            long[] range = range(line);
-            if (Long.compareUnsigned(range[1], address) > 0 && Long.compareUnsigned(range[0], end) < 0) {
-                add(runs, range[0], range[1], address, end, protection(permissions(line)));
+            MapsLine mapping = MapsLine.parse(line);
+            if (Long.compareUnsigned(mapping.end(), address) > 0 && Long.compareUnsigned(mapping.start(), end) < 0) {
+                add(runs, mapping.start(), mapping.end(), address, end, protection(mapping.permissions()));
             }
         }
         return runs;
@@ -102,7 +103,7 @@ final class ProcKernelView implements KernelView {
     @Override
     public List<String> writableExecutableMappings() {
         return lines("/proc/self/maps").stream().filter(l -> {
-            String p = permissions(l);
+            String p = MapsLine.parse(l).permissions();
             return p.charAt(1) == 'w' && p.charAt(2) == 'x';
         }).toList();
     }
@@ -181,12 +182,12 @@ final class ProcKernelView implements KernelView {
         List<Smaps> entries = new ArrayList<>();
         Smaps current = null;
         for (String line : lines("/proc/self/smaps")) {
-            if (Character.digit(line.charAt(0), 16) >= 0 && line.indexOf('-') > 0
-                    && line.indexOf('-') < line.indexOf(' ')) {
-                long[] range = range(line);
-                boolean overlaps = Long.compareUnsigned(range[1], address) > 0
-                        && Long.compareUnsigned(range[0], address + byteSize) < 0;
-                current = overlaps ? new Smaps(range[0], range[1], permissions(line), new HashMap<>(), Set.of()) : null;
+            MapsLine mapping = MapsLine.parse(line);
+            if (mapping != null) {
+                boolean overlaps = Long.compareUnsigned(mapping.end(), address) > 0
+                        && Long.compareUnsigned(mapping.start(), address + byteSize) < 0;
+                current = overlaps ? new Smaps(mapping.start(), mapping.end(), mapping.permissions(), new HashMap<>(),
+                        Set.of()) : null;
                 if (current != null) {
                     entries.add(current);
                 }
@@ -229,18 +230,6 @@ final class ProcKernelView implements KernelView {
             return Protection.READ_WRITE;
         }
         return read ? Protection.READ : Protection.NONE;
-    }
-
-    private static long[] range(String line) {
-        int dash = line.indexOf('-');
-        int space = line.indexOf(' ');
-        return new long[] {Long.parseUnsignedLong(line, 0, dash, 16),
-                Long.parseUnsignedLong(line, dash + 1, space, 16)};
-    }
-
-    private static String permissions(String line) {
-        int space = line.indexOf(' ');
-        return line.substring(space + 1, space + 5);
     }
 
     private static List<String> lines(String file) {

@@ -7,7 +7,6 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The per-test state of a {@link ContractSupport}: an interface holds no fields, so the regions a
@@ -15,9 +14,6 @@ import java.util.regex.Pattern;
  * after the test. Thread-safe: the concurrency tests track regions from their own threads.
  */
 final class ContractState {
-    /** {@code start-end} in hex at the start of a line, the {@code /proc/self/maps} form. */
-    static final Pattern RANGE = Pattern.compile("^\\s*(?:0x)?([0-9a-fA-F]+)-(?:0x)?([0-9a-fA-F]+)");
-
     private static final Map<ContractSupport, ContractState> BY_TEST =
             Collections.synchronizedMap(new IdentityHashMap<>());
 

@@ -9,12 +9,12 @@ import dev.pagealloc.api.PageAllocatorBuilder;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.api.Units;
+import dev.pagealloc.platform.support.MapsLine;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.function.UnaryOperator;
-import java.util.regex.Matcher;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -285,12 +285,10 @@ public interface ContractSupport extends AllocatorFixture {
         ContractState state = ContractState.of(this);
         List<AddressRange> ours = state.reservations();
         for (String line : kernelView().writableExecutableMappings()) {
-            Matcher m = ContractState.RANGE.matcher(line);
-            if (m.find()) {
-                long start = Long.parseUnsignedLong(m.group(1), 16);
-                long end = Long.parseUnsignedLong(m.group(2), 16);
+            MapsLine mapping = MapsLine.parse(line);
+            if (mapping != null) {
                 for (AddressRange r : ours) {
-                    if (r.overlaps(start, end)) {
+                    if (r.overlaps(mapping.start(), mapping.end())) {
                         fail("W^X: a writable and executable mapping overlaps the reservation " + r + ": " + line);
                     }
                 }
