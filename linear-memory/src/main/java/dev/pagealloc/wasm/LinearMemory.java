@@ -722,6 +722,11 @@ public final class LinearMemory implements AutoCloseable {
         storage.release();
     }
 
+    /** {@return the wait queues, null for an unshared memory}, for tests */
+    Waiters waiters() {
+        return waiters;
+    }
+
     // The slow paths.
 
     /** The view an access of {@code lengthBytes} at {@code address} can use, or the trap. */

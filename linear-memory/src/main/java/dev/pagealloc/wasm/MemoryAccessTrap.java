@@ -36,9 +36,13 @@ public final class MemoryAccessTrap extends RuntimeException {
         }
     }
 
+    /** Why the access trapped. */
     private final Kind kind;
+    /** The effective address, unsigned; the base for an overflow; -1 when unknown. */
     private final long address;
+    /** The access's width or bulk length in bytes, unsigned; -1 when unknown. */
     private final long widthBytes;
+    /** The memory's size in bytes as the access saw it; -1 when unknown. */
     private final long memoryBytes;
 
     /**

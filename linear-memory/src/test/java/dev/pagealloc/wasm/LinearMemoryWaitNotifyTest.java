@@ -1,0 +1,121 @@
+package dev.pagealloc.wasm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** {@code memory.atomic.wait32/64} and {@code notify}: results, timeouts, counts, ordering, bad input. */
+class LinearMemoryWaitNotifyTest {
+    private static final long LONG_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    @Test
+    void shouldReturnNotEqualAtOnceWhenTheValueDiffers() {
+        try (LinearMemory memory = TestStorage.memory(1, 1, true)) {
+            memory.storeI32(0, 1);
+            assertEquals(1, memory.wait32(0, 0, -1));
+            memory.storeI64(8, 5);
+            assertEquals(1, memory.wait64(8, 4, -1));
+        }
+    }
+
+    @Test
+    void shouldTimeOutAfterTheTimeout() {
+        try (LinearMemory memory = TestStorage.memory(1, 1, true)) {
+            assertEquals(2, memory.wait32(0, 0, 0), "a zero timeout times out at once");
+            long start = System.nanoTime();
+            assertEquals(2, memory.wait64(0, 0, TimeUnit.MILLISECONDS.toNanos(50)));
+            assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(50), "waited the timeout");
+            assertEquals(0, memory.notify(0, -1), "a timed-out waiter left the queue");
+        }
+    }
+
+    @Test
+    void shouldWakeAtMostCountWaitersOldestFirst() throws Exception {
+        try (LinearMemory memory = TestStorage.memory(1, 1, true);
+                ExecutorService executor = Executors.newFixedThreadPool(3)) {
+            List<Future<Integer>> waiters = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                waiters.add(executor.submit(() -> memory.wait32(64, 0, LONG_NANOS)));
+                awaitWaiting(memory, 64, i + 1);
+            }
+            assertEquals(0, memory.notify(68, -1), "another address has no waiters");
+            assertEquals(2, memory.notify(64, 2));
+            assertEquals(0, (int) waiters.get(0).get());
+            assertEquals(0, (int) waiters.get(1).get());
+            assertEquals(1, memory.waiters().waiting(64));
+            assertEquals(0, memory.notify(64, 0), "count 0 wakes none");
+            assertEquals(1, memory.notify(64, -1), "count is unsigned: -1 is 2^32 - 1");
+            assertEquals(0, (int) waiters.get(2).get());
+        }
+    }
+
+    @Test
+    void shouldNeverMissANotifyThatFollowsAStore() throws Exception {
+        try (LinearMemory memory = TestStorage.memory(1, 1, true);
+                ExecutorService executor = Executors.newFixedThreadPool(2)) {
+            for (int round = 0; round < 2_000; round++) {
+                memory.atomicStore(4, 0, 0);
+                Future<Integer> waiter = executor.submit(() -> memory.wait32(0, 0, LONG_NANOS));
+                Future<?> notifier = executor.submit(() -> {
+                    memory.atomicStore(4, 0, 1);
+                    return memory.notify(0, 1);
+                });
+                notifier.get();
+                int result = waiter.get(LONG_NANOS, TimeUnit.NANOSECONDS);
+                assertTrue(result == 0 || result == 1, "round " + round + ": waiter got " + result);
+            }
+        }
+    }
+
+    @Test
+    void shouldLeaveTheQueueAndThrowWhenInterrupted() throws Exception {
+        try (LinearMemory memory = TestStorage.memory(1, 1, true);
+                ExecutorService executor = Executors.newSingleThreadExecutor()) {
+            Thread[] waiterThread = new Thread[1];
+            Future<Throwable> waiter = executor.submit(() -> {
+                waiterThread[0] = Thread.currentThread();
+                try {
+                    memory.wait64(0, 0, -1);
+                    return null;
+                } catch (CancellationException e) {
+                    return Thread.currentThread().isInterrupted() ? e : new AssertionError("interrupt lost");
+                }
+            });
+            awaitWaiting(memory, 0, 1);
+            waiterThread[0].interrupt();
+            assertEquals(CancellationException.class, waiter.get().getClass());
+            assertEquals(0, memory.notify(0, 1), "the interrupted waiter is not counted");
+        }
+    }
+
+    @Test
+    void shouldTrapWaitButNotNotifyOnAnUnsharedMemory() {
+        try (LinearMemory memory = TestStorage.memory(1, 1, false)) {
+            MemoryAccessTrap trap = assertThrows(MemoryAccessTrap.class, () -> memory.wait32(0, 0, 0));
+            assertEquals(MemoryAccessTrap.Kind.UNSHARED_WAIT, trap.kind());
+            assertTrue(trap.getMessage().startsWith("expected shared memory"), trap.getMessage());
+            assertThrows(MemoryAccessTrap.class, () -> memory.wait64(0, 0, 0));
+            assertEquals(0, memory.notify(0, 1));
+            LinearMemoryAccessTest.assertTrap(() -> memory.wait32(1L << 16, 0, 0), 1L << 16, 4, 1L << 16);
+        }
+    }
+
+    private static void awaitWaiting(LinearMemory memory, long address, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + LONG_NANOS;
+        while (memory.waiters().waiting(address) < count) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no waiter arrived at " + address);
+            }
+            Thread.sleep(1);
+        }
+    }
+}
