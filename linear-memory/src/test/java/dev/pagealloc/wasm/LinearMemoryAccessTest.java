@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -215,6 +217,22 @@ class LinearMemoryAccessTest {
             assertEquals(IllegalStateException.class, thrown.getClass(), String.valueOf(thrown));
             assertTrue(thrown.getMessage().startsWith("memory released"), thrown.getMessage());
         }
+    }
+
+    @Test
+    void shouldFailOnTheClosingThreadAtOnceEvenWhileTheStorageKeepsTheOldViewWorking() {
+        TestStorage storage = TestStorage.quarantining(new MemoryType(IndexType.I32, PAGE, 1, 1, true));
+        LinearMemory memory = storage.memory();
+        memory.storeI32(0, 9); // the plain field now holds a view that keeps working after release
+        MemorySegment oldView = memory.segment();
+        memory.close();
+        assertEquals(9, oldView.get(ValueLayout.JAVA_INT_UNALIGNED, 0), "the quarantined view");
+        assertReleased(() -> memory.loadI32(0));
+        assertReleased(() -> memory.storeI32(0, 1));
+        assertReleased(() -> memory.atomicLoad(4, 0));
+        assertEquals(9, oldView.get(ValueLayout.JAVA_INT_UNALIGNED, 0), "nothing was written");
+        storage.closeArena();
+        assertReleased(() -> memory.loadI32(0));
     }
 
     @Test

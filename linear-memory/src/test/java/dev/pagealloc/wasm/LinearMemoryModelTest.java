@@ -21,16 +21,19 @@ class LinearMemoryModelTest {
     private static final int SEEDS = 8;
     private static final int STEPS = 2_000;
 
-    @ParameterizedTest(name = "pageBytes={0}, pages {1}..{2}")
-    @CsvSource({"65536, 1, 3", "1, 17, 300", "1, 0, 40"})
-    void shouldMatchAByteArrayModel(long pageBytes, long minimumPages, long maximumPages) {
+    @ParameterizedTest(name = "{0}, pageBytes={1}, pages {2}..{3}")
+    @CsvSource({"I32, 65536, 1, 3", "I32, 1, 17, 300", "I32, 1, 0, 40", "I64, 65536, 0, 2", "I64, 1, 5, 100"})
+    void shouldMatchAByteArrayModel(IndexType indexType, long pageBytes, long minimumPages, long maximumPages) {
         String replay = System.getProperty("pagealloc.wasm.seed");
         long[] seeds = replay != null ? new long[] {Long.parseLong(replay)}
                 : LongStream.range(0, SEEDS).map(i -> new SplittableRandom().nextLong()).toArray();
         for (long seed : seeds) {
-            MemoryType type = new MemoryType(IndexType.I32, pageBytes, minimumPages, maximumPages, true);
-            try (LinearMemory memory = TestStorage.memory(type)) {
-                new Run(seed, memory, pageBytes, maximumPages).steps();
+            MemoryType type = new MemoryType(indexType, pageBytes, minimumPages, maximumPages, true);
+            long otherPages = Math.max(1, 64 / pageBytes);
+            try (LinearMemory memory = TestStorage.memory(type);
+                    LinearMemory other = TestStorage.memory(new MemoryType(indexType, pageBytes, otherPages,
+                            otherPages, false))) {
+                new Run(seed, memory, other, pageBytes, maximumPages).steps();
             }
         }
     }
@@ -40,16 +43,21 @@ class LinearMemoryModelTest {
         private final long seed;
         private final SplittableRandom random;
         private final LinearMemory memory;
+        /** A second memory, for copies between memories (multi-memory). */
+        private final LinearMemory other;
+        private final byte[] otherModel;
         private final long pageBytes;
         private final long maximumPages;
         private byte[] model;
         private int step;
         private String operation = "";
 
-        Run(long seed, LinearMemory memory, long pageBytes, long maximumPages) {
+        Run(long seed, LinearMemory memory, LinearMemory other, long pageBytes, long maximumPages) {
             this.seed = seed;
             this.random = new SplittableRandom(seed);
             this.memory = memory;
+            this.other = other;
+            this.otherModel = new byte[(int) other.byteSize()];
             this.pageBytes = pageBytes;
             this.maximumPages = maximumPages;
             this.model = new byte[(int) memory.byteSize()];
@@ -58,11 +66,14 @@ class LinearMemoryModelTest {
         void steps() {
             for (step = 0; step < STEPS; step++) {
                 try {
-                    step(random.nextInt(14));
+                    step(random.nextInt(15));
                     if (step % 100 == 0) {
                         byte[] actual = new byte[model.length];
                         memory.read(0, actual, 0, actual.length);
                         assertArrayEquals(model, actual, "contents");
+                        byte[] otherActual = new byte[otherModel.length];
+                        other.read(0, otherActual, 0, otherActual.length);
+                        assertArrayEquals(otherModel, otherActual, "the other memory's contents");
                     }
                 } catch (AssertionError | RuntimeException e) {
                     throw new AssertionError("seed=" + seed + " (replay: -Dpagealloc.wasm.seed=" + seed + "), step="
@@ -188,6 +199,22 @@ class LinearMemoryModelTest {
                     operation = "atomicStore(width=" + width + ", address=" + aligned + ")";
                     atomic(aligned, width, () -> memory.atomicStore(width, aligned, value),
                             () -> put(aligned, width, value));
+                }
+                case 13 -> {
+                    long length = random.nextInt(80);
+                    long from = address(1);
+                    long to = random.nextInt(otherModel.length + 8);
+                    boolean outward = random.nextBoolean();
+                    operation = "copy between memories(outward=" + outward + ", from=" + from + ", to=" + to
+                            + ", length=" + length + ")";
+                    boolean fits = fits(from, length) && to + length <= otherModel.length;
+                    if (outward) {
+                        expect(fits, () -> LinearMemory.copy(memory, from, other, to, length),
+                                () -> System.arraycopy(model, (int) from, otherModel, (int) to, (int) length));
+                    } else {
+                        expect(fits, () -> LinearMemory.copy(other, to, memory, from, length),
+                                () -> System.arraycopy(otherModel, (int) to, model, (int) from, (int) length));
+                    }
                 }
                 default -> {
                     operation = "atomicLoad(width=" + width + ", address=" + address + ")";

@@ -14,10 +14,12 @@ final class TestStorage implements MemoryStorage {
     private final MemorySegment whole;
     private final long pageBytes;
     private final long maximumPages;
+    private final boolean keepBytesAfterRelease;
     private volatile MemorySegment view;
     private volatile boolean released;
 
-    private TestStorage(MemoryType type) {
+    private TestStorage(MemoryType type, boolean keepBytesAfterRelease) {
+        this.keepBytesAfterRelease = keepBytesAfterRelease;
         pageBytes = type.pageBytes();
         maximumPages = type.maximumPages();
         whole = arena.allocate(Math.max(1, maximumPages * pageBytes), 65536);
@@ -26,7 +28,25 @@ final class TestStorage implements MemoryStorage {
 
     /** A memory on a fresh test storage; {@code type} must declare a small maximum. */
     static LinearMemory memory(MemoryType type) {
-        return new LinearMemory(type, new TestStorage(type));
+        return new LinearMemory(type, new TestStorage(type, false));
+    }
+
+    /**
+     * A memory whose storage, like a pool slot in quarantine, keeps its bytes mapped and every view
+     * working after release (until {@link #closeArena}); only {@link #view()} refuses.
+     */
+    static TestStorage quarantining(MemoryType type) {
+        return new TestStorage(type, true);
+    }
+
+    LinearMemory memory() {
+        return new LinearMemory(new MemoryType(IndexType.I32, pageBytes, view.byteSize() / pageBytes, maximumPages,
+                true), this);
+    }
+
+    /** Ends the quarantine: every view taken before throws from now on. */
+    void closeArena() {
+        arena.close();
     }
 
     static LinearMemory memory(long minimumPages, long maximumPages, boolean shared) {
@@ -61,7 +81,9 @@ final class TestStorage implements MemoryStorage {
     public synchronized void release() {
         if (!released) {
             released = true;
-            arena.close();
+            if (!keepBytesAfterRelease) {
+                arena.close();
+            }
         }
     }
 
