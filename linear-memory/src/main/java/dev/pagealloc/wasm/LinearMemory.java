@@ -46,10 +46,12 @@ import java.util.concurrent.CancellationException;
  *
  * <h2 id="atomics">Atomics</h2>
  * Atomic accesses are sequentially consistent, at widths 1, 2, 4 and 8 bytes; an address that is not a
- * multiple of the width traps with {@code "unaligned atomic"}, checked before the bounds (as wasmtime
- * and the threads proposal's tests do). They are allowed on unshared memories too, where the threads
- * proposal allows them; {@code wait32/64} on an unshared memory traps ({@code "expected shared memory"})
- * and {@code notify} on one returns 0.
+ * multiple of the width traps with {@code "unaligned atomic"}. The order of the checks is alignment,
+ * then bounds, then (for a wait) sharing, as wasmtime's {@code tests/misc_testsuite/threads/
+ * atomics_wait_address.wast} pins it. Atomic accesses are allowed on unshared memories too; as the
+ * threads proposal's spec test {@code test/core/threads/wait_notify.wast} requires, {@code wait32/64} on
+ * an unshared memory traps ({@code "expected shared memory"}, even when it would not block) and
+ * {@code notify} on one returns 0 (after its alignment and bounds checks).
  *
  * <p>Thread-safe. Non-atomic accesses that race on the same bytes see some mix of the racing values,
  * as WebAssembly specifies; they never fail because of the race.
@@ -481,6 +483,8 @@ public final class LinearMemory implements AutoCloseable {
      * @throws IllegalStateException if the memory was released
      */
     public void copy(long destination, long source, long length) {
+        // MemorySegment.copy: "the copy occurs as if the source segment contents were first copied into an
+        // intermediate buffer", so one call handles overlap in both directions.
         covering(source, length);
         MemorySegment covering = covering(destination, length);
         try {

@@ -10,7 +10,10 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The wait queues of one shared memory: {@code memory.atomic.wait32/64} and {@code memory.atomic.notify}
- * of the threads proposal. Waiters queue per address in arrival order; a notify wakes the oldest first.
+ * of the threads proposal ({@code WebAssembly/threads}, {@code proposals/threads/Overview.md}, section
+ * "Wait": 0 "ok" when woken, 1 "not-equal", 2 "timed-out", and no spurious wake-ups; notify returns how
+ * many waiters it woke). Waiters queue per address in arrival order and a notify wakes the oldest
+ * first, so no waiter starves.
  *
  * <p>One lock covers every address, as wasmtime's {@code ParkingSpot} does: waits and notifies are
  * rare next to loads and stores, and one lock makes the one ordering rule easy to keep. The rule: a

@@ -109,6 +109,36 @@ class LinearMemoryWaitNotifyTest {
         }
     }
 
+    /**
+     * The cases of wasmtime's {@code tests/misc_testsuite/threads/atomics_wait_address.wast} and
+     * {@code atomics-end-of-memory.wast}: alignment is checked before bounds, and both before sharing.
+     */
+    @Test
+    void shouldCheckAlignmentThenBoundsThenSharingAsWasmtimesThreadsTests() {
+        long base = 0xFFFF_FFC0L; // i32.const -64
+        try (LinearMemory unshared = TestStorage.memory(4, 4, false);
+                LinearMemory shared = TestStorage.memory(1, 1, true)) {
+            MemoryAccessTrap notifyTrap = assertThrows(MemoryAccessTrap.class,
+                    () -> unshared.notify(unshared.effectiveAddress(base, 1), 0));
+            assertEquals(MemoryAccessTrap.Kind.UNALIGNED_ATOMIC, notifyTrap.kind());
+            assertEquals(MemoryAccessTrap.Kind.OUT_OF_BOUNDS, assertThrows(MemoryAccessTrap.class,
+                    () -> unshared.notify(unshared.effectiveAddress(base, 65536), 0)).kind());
+            assertEquals(MemoryAccessTrap.Kind.UNALIGNED_ATOMIC, assertThrows(MemoryAccessTrap.class,
+                    () -> unshared.wait32(unshared.effectiveAddress(base, 1), 42, 0)).kind());
+            assertEquals(MemoryAccessTrap.Kind.UNALIGNED_ATOMIC, assertThrows(MemoryAccessTrap.class,
+                    () -> unshared.wait64(unshared.effectiveAddress(base, 3), 43, 0)).kind());
+            assertEquals(MemoryAccessTrap.Kind.UNSHARED_WAIT, assertThrows(MemoryAccessTrap.class,
+                    () -> unshared.wait32(0, 42, 0)).kind());
+            assertEquals(MemoryAccessTrap.Kind.UNSHARED_WAIT, assertThrows(MemoryAccessTrap.class,
+                    () -> unshared.wait64(0, 43, 0)).kind());
+
+            assertEquals(0, shared.notify(65532, 0));
+            assertEquals(2, shared.wait32(65532, 0, 0));
+            assertEquals(2, shared.wait64(65528, 0, 0));
+            assertEquals(1, shared.wait32(0, 42, -1), "expected differs: returns at once even with no timeout");
+        }
+    }
+
     private static void awaitWaiting(LinearMemory memory, long address, int count) throws InterruptedException {
         long deadline = System.nanoTime() + LONG_NANOS;
         while (memory.waiters().waiting(address) < count) {
