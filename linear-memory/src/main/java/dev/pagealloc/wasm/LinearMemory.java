@@ -33,7 +33,8 @@ import java.util.concurrent.CancellationException;
  * storage's current view only when the access misses (a {@code volatile} field cost up to 3.6x a raw
  * segment in host-side loops; the plain field measures as a raw segment). A miss that still misses
  * after the re-read traps. A thread sees another thread's {@link #grow} at its next miss, at the
- * latest, and then sees the new pages committed and zero (the storage publishes them before the size).
+ * latest: an access that lands in the grown pages misses its stale view, re-reads the storage's and finds
+ * them committed and zero (the storage publishes the pages before the size).
  *
  * <h2 id="release">Release</h2>
  * {@link #close()} releases the memory from any thread. Afterwards every access on the closing thread
@@ -718,12 +719,17 @@ public final class LinearMemory implements AutoCloseable {
 
     /**
      * Releases the memory (to the kernel, or to its pool); idempotent, from any thread. Accesses from
-     * this thread fail from now on; see <a href="#release">Release</a> for other threads.
+     * this thread fail from now on; see <a href="#release">Release</a> for other threads. Threads blocked
+     * in {@link #wait32}/{@link #wait64} are woken (they return 0, and their next access throws), since
+     * no {@link #notify} can reach them any more.
      */
     @Override
     public void close() {
         view = MemorySegment.NULL;
         storage.release();
+        if (waiters != null) {
+            waiters.wakeAll();
+        }
     }
 
     /** {@return the wait queues, null for an unshared memory}, for tests */

@@ -31,6 +31,8 @@ final class Waiters {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<Long, ArrayDeque<Waiter>> queues = new HashMap<>();
+    /** Set by {@link #wakeAll()} under the lock: no thread may start waiting afterwards. */
+    private boolean closed;
 
     /** One waiting thread; {@code woken} is written and read under the lock. */
     private static final class Waiter {
@@ -52,10 +54,16 @@ final class Waiters {
      * @return {@link #WOKEN}, {@link #NOT_EQUAL} or {@link #TIMED_OUT}
      * @throws CancellationException if the thread was interrupted while waiting: it has left the queue
      *     (no notify counts it) and its interrupt status is set again
+     * @throws IllegalStateException if {@link #wakeAll()} ran (the memory was released): checked under the
+     *     lock, so a wait racing with the release never blocks after it
      */
     int await(long address, BooleanSupplier equal, long timeoutNanos) {
         lock.lock();
         try {
+            if (closed) {
+                throw new IllegalStateException("memory released: wait(address=" + MemoryAccessTrap.hex(address)
+                        + ") after close()");
+            }
             if (!equal.getAsBoolean()) {
                 return NOT_EQUAL;
             }
@@ -113,6 +121,23 @@ final class Waiters {
                 queues.remove(address);
             }
             return woken;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Wakes every waiter at every address and refuses later waits (the memory was released). */
+    void wakeAll() {
+        lock.lock();
+        try {
+            closed = true;
+            for (ArrayDeque<Waiter> queue : queues.values()) {
+                for (Waiter waiter : queue) {
+                    waiter.woken = true;
+                    waiter.condition.signal();
+                }
+            }
+            queues.clear();
         } finally {
             lock.unlock();
         }

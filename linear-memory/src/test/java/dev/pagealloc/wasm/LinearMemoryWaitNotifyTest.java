@@ -98,6 +98,35 @@ class LinearMemoryWaitNotifyTest {
     }
 
     @Test
+    void shouldWakeEveryWaiterWhenTheMemoryIsClosed() throws Exception {
+        LinearMemory memory = TestStorage.memory(1, 1, true);
+        try (ExecutorService executor = Executors.newFixedThreadPool(2)) {
+            Future<Integer> first = executor.submit(() -> memory.wait32(0, 0, -1));
+            Future<Integer> second = executor.submit(() -> memory.wait64(8, 0, -1));
+            awaitWaiting(memory, 0, 1);
+            awaitWaiting(memory, 8, 1);
+            memory.close();
+            assertEquals(0, (int) first.get(LONG_NANOS, TimeUnit.NANOSECONDS));
+            assertEquals(0, (int) second.get(LONG_NANOS, TimeUnit.NANOSECONDS));
+        }
+        LinearMemoryAccessTest.assertReleased(() -> memory.wait32(0, 0, -1));
+    }
+
+    @Test
+    void shouldRefuseAWaitAfterCloseEvenWhileTheStorageKeepsTheOldViewWorking() {
+        TestStorage storage = TestStorage.quarantining(new MemoryType(IndexType.I32, MemoryType.WASM_PAGE_BYTES, 1,
+                1, true));
+        LinearMemory memory = storage.memory();
+        Waiters waiters = memory.waiters();
+        memory.close();
+        // The race a wait loses against close(): it passed its bounds check on a view that still works.
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> waiters.await(0, () -> true, -1));
+        assertTrue(e.getMessage().startsWith("memory released"), e.getMessage());
+        storage.closeArena();
+    }
+
+    @Test
     void shouldTrapWaitButNotNotifyOnAnUnsharedMemory() {
         try (LinearMemory memory = TestStorage.memory(1, 1, false)) {
             MemoryAccessTrap trap = assertThrows(MemoryAccessTrap.class, () -> memory.wait32(0, 0, 0));
