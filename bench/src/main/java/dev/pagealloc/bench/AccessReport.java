@@ -26,7 +26,7 @@ final class AccessReport {
     static String render(Results results) {
         List<String> lines = new ArrayList<>();
         boolean measured = false;
-        lines.add("| host-side load+store (LinearMemoryAccessBenchmark) | raw ns/access | ours ns | ours/raw "
+        lines.add("| host-side load+store (LinearMemoryAccessBenchmark) | raw ns/access | ours ns/access | ours/raw "
                 + "| ByteArrayMemory/raw | ByteBufferMemory/raw | target | met |");
         lines.add("|---|--:|--:|--:|--:|--:|---|---|");
         for (String pattern : new String[] {"sequential", "random"}) {
