@@ -176,6 +176,8 @@ public final class BenchMain {
                 + "with raw"
                 + " mmap). Medians of every measured iteration (JMH) or repetition (C), in ns/op.\n\n");
         report.append(ReportTable.render(results));
+        String access = AccessReport.render(results);
+        report.append(access.isEmpty() ? "" : "\n" + access);
         for (String note : notes) {
             report.append("\n").append(note).append("\n");
         }
