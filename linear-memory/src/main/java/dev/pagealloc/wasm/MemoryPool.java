@@ -92,7 +92,10 @@ public final class MemoryPool implements AutoCloseable {
         }
     }
 
-    /** {@return a builder: 16 slots of 4 GiB with 2 GiB guards, no committed-bytes limit, nothing kept resident} */
+    /**
+     * {@return a builder: 16 slots of 4 GiB with 2 GiB guards, no committed-bytes limit, 64 KiB (one WebAssembly
+     * page) kept resident per slot}
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -358,7 +361,7 @@ public final class MemoryPool implements AutoCloseable {
         private long slotBytes = 1L << 32;
         private long guardBytes = 2L << 30;
         private long maximumCommittedBytes = Long.MAX_VALUE;
-        private long keepResidentBytes;
+        private long keepResidentBytes = 64 << 10;
         private int viewBatch;
 
         private Builder() {}
@@ -402,8 +405,9 @@ public final class MemoryPool implements AutoCloseable {
 
         /**
          * @param bytes the bytes at a slot's start kept committed across owners, zeroed in place rather than
-         *     given back (fewer page faults and system calls for the next owner), in bytes; {@code >= 0},
-         *     rounded down to the system page
+         *     given back (no system call and no page fault for the next owner of a memory that small, at the
+         *     price of that much resident memory per idle slot), in bytes; {@code >= 0}, rounded down to the
+         *     system page; 65536 (one WebAssembly page) by default
          * @return this builder
          */
         public Builder withKeepResidentBytes(long bytes) {
