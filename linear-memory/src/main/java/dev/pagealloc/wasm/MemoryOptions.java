@@ -58,7 +58,8 @@ public record MemoryOptions(ReservationStrategy strategy, long guardBeforeBytes,
             throw new IllegalArgumentException(options + ": guardAfterBytes must be a non-negative multiple of 65536");
         }
         if (reservationLimitBytes <= 0 || reservationLimitBytes % UNIT_BYTES != 0) {
-            throw new IllegalArgumentException(options + ": reservationLimitBytes must be a positive multiple of 65536");
+            throw new IllegalArgumentException(options
+                    + ": reservationLimitBytes must be a positive multiple of 65536");
         }
     }
 

@@ -76,8 +76,10 @@ public final class MemoryPool implements AutoCloseable {
             // Region commits a prefix; the pool needs any slot's prefix. Grow to the whole reservation, then
             // decommit it: two calls, no page touched. Linux charges a writable private mapping to the
             // overcommit accounting when mprotect makes it writable, unless the mapping is VM_NORESERVE
-            // (mm/mprotect.c mprotect_fixup); reservations are MAP_NORESERVE, which the kernel honours except
-            // under vm.overcommit_memory=2 (mm/mmap.c, mmap_region). There this grow is refused with ENOMEM.
+            // (mm/mprotect.c mprotect_fixup: "charged = nrpages" only when the old flags hold none of
+            // VM_ACCOUNT|VM_WRITE|VM_HUGETLB|VM_SHARED|VM_NORESERVE); reservations are MAP_NORESERVE, which the
+            // kernel honours except under vm.overcommit_memory=2 (mm/mmap.c, mmap_region). There, or past
+            // RLIMIT_DATA (may_expand_vm, same function), this grow is refused with ENOMEM.
             reserved.grow(totalPages);
             reserved.decommit(0, totalBytes);
         } catch (RuntimeException | Error e) {
@@ -367,6 +369,8 @@ public final class MemoryPool implements AutoCloseable {
         private Builder() {}
 
         /**
+         * Sets the number of slots, all reserved when the pool is built.
+         *
          * @param count the slot count; {@code >= 1}
          * @return this builder
          */
@@ -376,6 +380,8 @@ public final class MemoryPool implements AutoCloseable {
         }
 
         /**
+         * Sets the size of each slot: the most bytes one memory reaches.
+         *
          * @param bytes the largest memory a slot holds, in bytes; a positive multiple of 65536
          * @return this builder
          */
@@ -385,6 +391,8 @@ public final class MemoryPool implements AutoCloseable {
         }
 
         /**
+         * Sets the inaccessible guard after each slot, which is also the next slot's guard before.
+         *
          * @param bytes the guard between neighbouring slots (and before the first), in bytes; a non-negative
          *     multiple of 65536
          * @return this builder
@@ -395,6 +403,8 @@ public final class MemoryPool implements AutoCloseable {
         }
 
         /**
+         * Limits the bytes committed in all slots together; acquisitions and growth past it are refused.
+         *
          * @param bytes the most bytes committed in all slots at once, in bytes; {@code >= 0}
          * @return this builder
          */
@@ -404,6 +414,8 @@ public final class MemoryPool implements AutoCloseable {
         }
 
         /**
+         * Sets how much of a slot stays committed when it is reset for its next owner.
+         *
          * @param bytes the bytes at a slot's start kept committed across owners, zeroed in place rather than
          *     given back (no system call and no page fault for the next owner of a memory that small, at the
          *     price of that much resident memory per idle slot), in bytes; {@code >= 0}, rounded down to the
@@ -416,6 +428,8 @@ public final class MemoryPool implements AutoCloseable {
         }
 
         /**
+         * Sets how many acquisitions share one arena of views, closed once for all of them.
+         *
          * @param memories the acquisitions sharing one view arena, whose close is paid once per batch (see
          *     the class comment); {@code >= 1}; by default {@code slots / 8} within {@code [1, 64]}
          * @return this builder
@@ -430,7 +444,10 @@ public final class MemoryPool implements AutoCloseable {
          *
          * @throws IllegalArgumentException if a setting is out of range (the message names it) or the
          *     reservation's size overflows a {@code long}
-         * @throws PageAllocatorException if the kernel refuses the reservation; nothing stays reserved
+         * @throws PageAllocatorException if the kernel refuses the reservation, or to make it writable once
+         *     (the pool commits nothing, but on Linux under {@code vm.overcommit_memory=2}, or with an
+         *     {@code RLIMIT_DATA} below the pool's size, making the reservation writable is charged in full and
+         *     refused with {@code ENOMEM}); nothing stays reserved
          */
         public MemoryPool build() {
             String pool = "MemoryPool.build(slots=" + slots + ", slotBytes=" + slotBytes + ", guardBytes=" + guardBytes
