@@ -217,4 +217,54 @@ class MemoryPoolTest {
         assertThrows(IllegalStateException.class, () -> pool.acquire(MemoryType.i32(1, 1)));
         assertNotEquals(0, view.address());
     }
+    @Test
+    void shouldPublishGrowthToRacingReaders() throws Exception {
+        try (MemoryPool pool = small(1).build(); LinearMemory memory = pool.acquire(MemoryType.sharedI32(1, 16))) {
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            ExecutorService readers = Executors.newFixedThreadPool(2);
+            List<java.util.concurrent.Future<Long>> checks = new ArrayList<>();
+            for (int r = 0; r < 2; r++) {
+                checks.add(readers.submit(() -> {
+                    long reads = 0;
+                    do {
+                        MemorySegment view = memory.segment();
+                        long page = view.byteSize() / PAGE - 1;
+                        long word = view.get(JAVA_LONG, view.byteSize() - 8);
+                        assertTrue(word == 0 || word == page, "page " + page + " holds " + word);
+                        reads++;
+                    } while (!done.get());
+                    return reads;
+                }));
+            }
+            for (long page = 1; page < 16; page++) {
+                assertEquals(page, memory.grow(1));
+                memory.segment().set(JAVA_LONG, (page + 1) * PAGE - 8, page);
+            }
+            done.set(true);
+            for (var check : checks) {
+                assertTrue(check.get() > 0);
+            }
+            readers.shutdown();
+            assertEquals(List.of("rw-p:" + 16 * PAGE), ProcMaps.permissions(memory.segment().address(),
+                    memory.segment().address() + SLOT));
+        }
+    }
+
+    @Test
+    void shouldHostByteSizedPages() {
+        MemoryType type = new MemoryType(IndexType.I32, 1, 10, 70_000, false);
+        try (MemoryPool pool = small(1).withViewBatch(1).build()) {
+            try (LinearMemory memory = pool.acquire(type)) {
+                assertEquals(10, memory.byteSize());
+                assertEquals(10, memory.grow(69_990));
+                assertEquals(70_000, memory.segment().byteSize());
+                assertEquals(-1, memory.grow(1));
+                memory.segment().set(JAVA_BYTE, 69_999, (byte) 3);
+                long base = memory.segment().address();
+                // 70,000 bytes commit whole system pages: 18 of 4 KiB
+                assertEquals(List.of("rw-p:" + 18 * 4096, "---p:" + (SLOT - 18 * 4096)),
+                        ProcMaps.permissions(base, base + SLOT));
+            }
+        }
+    }
 }
