@@ -76,6 +76,10 @@ public final class MemoryImage implements AutoCloseable {
      * @throws IllegalArgumentException if the segments hold no byte
      * @throws KernelException if the platform refuses to prepare the image ({@code memfd_create},
      *     {@code ftruncate}, {@code mmap}); nothing is left allocated
+     * @throws IllegalCallerException if this module ({@code dev.pagealloc.wasm}) has no native access: images
+     *     are a restricted platform feature ({@link dev.pagealloc.api.PageAllocator#platformFeature}); the
+     *     message names the {@code --enable-native-access} value that grants it. Refused rather than copied,
+     *     so that a missing launcher option is seen, not paid for in every instantiation
      */
     public static MemoryImage of(List<Segment> segments) {
         Objects.requireNonNull(segments, "of(segments=null): the segments must not be null");
@@ -114,6 +118,7 @@ public final class MemoryImage implements AutoCloseable {
      * @param bytes the bytes
      * @throws IllegalArgumentException as {@link Segment} and {@link #of(List)}
      * @throws KernelException as {@link #of(List)}
+     * @throws IllegalCallerException as {@link #of(List)}
      */
     public static MemoryImage of(long byteOffset, byte[] bytes) {
         return of(List.of(new Segment(byteOffset, bytes)));
