@@ -264,6 +264,7 @@ public final class LinearMemory implements AutoCloseable {
     public void close() {
         storage.release();
     }
+
     /**
      * Creates a memory of its own on a pagealloc region: its reservation per {@code options} (by default the
      * whole 32-bit index space plus guards, see {@link MemoryOptions}), its minimum committed and reading zero.
