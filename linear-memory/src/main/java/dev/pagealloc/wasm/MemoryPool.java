@@ -78,8 +78,9 @@ public final class MemoryPool implements AutoCloseable {
             // overcommit accounting when mprotect makes it writable, unless the mapping is VM_NORESERVE
             // (mm/mprotect.c mprotect_fixup: "charged = nrpages" only when the old flags hold none of
             // VM_ACCOUNT|VM_WRITE|VM_HUGETLB|VM_SHARED|VM_NORESERVE); reservations are MAP_NORESERVE, which the
-            // kernel honours except under vm.overcommit_memory=2 (mm/mmap.c, mmap_region). There, or past
-            // RLIMIT_DATA (may_expand_vm, same function), this grow is refused with ENOMEM.
+            // kernel honours except under vm.overcommit_memory=2 (mm/mmap.c do_mmap sets VM_NORESERVE only
+            // "if (sysctl_overcommit_memory != OVERCOMMIT_NEVER)"). There, or past RLIMIT_DATA (may_expand_vm,
+            // called by mprotect_fixup), this grow is refused with ENOMEM.
             reserved.grow(totalPages);
             reserved.decommit(0, totalBytes);
         } catch (RuntimeException | Error e) {
