@@ -8,4 +8,5 @@ module dev.pagealloc.cli {
     requires dev.pagealloc.platform.support;
     // pagealloc startup: the children's CPU time and this JVM's options
     requires java.management;
+    requires dev.pagealloc.wasm;
 }

@@ -7,7 +7,6 @@ import static java.nio.ByteOrder.LITTLE_ENDIAN;
 import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.ByteBufferMemory;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
-import dev.pagealloc.wasm.BenchMemories;
 import dev.pagealloc.wasm.IndexType;
 import dev.pagealloc.wasm.LinearMemory;
 import dev.pagealloc.wasm.MemoryType;
@@ -40,8 +39,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Every memory is {@value #MEMORY_PAGES} WebAssembly pages (4 MiB) and is created on a thread of its
  * own, so the benchmark thread is never the creator; ours and raw are shared-arena segments (usable
- * from any thread). Ours stands on a shared-arena storage for now ({@link BenchMemories}), the same
- * backing as raw; the accessors are the production ones. Issue 8's target: ours within 1.05x of raw.
+ * from any thread). Ours is {@link LinearMemory#create}: a
+ * pagealloc region with shared views, the production storage. Issue 8's target: ours within 1.05x of raw.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -78,7 +77,7 @@ public class LinearMemoryAccessBenchmark {
         Thread creator = new Thread(() -> {
             arena = Arena.ofShared();
             raw = arena.allocate(MEMORY_BYTES, MemoryType.WASM_PAGE_BYTES);
-            ours = BenchMemories.ofSharedArena(new MemoryType(IndexType.I32, MemoryType.WASM_PAGE_BYTES,
+            ours = LinearMemory.create(new MemoryType(IndexType.I32, MemoryType.WASM_PAGE_BYTES,
                     MEMORY_PAGES, MEMORY_PAGES, true));
             MemoryLimits limits = new MemoryLimits(MEMORY_PAGES, MEMORY_PAGES);
             byteArray = new ByteArrayMemory(limits);

@@ -43,6 +43,7 @@ final class TourCommand {
         basics(allocator);
         hugePages(caps);
         numa(caps);
+        step = new LinearMemoryStep(out).run(step);
         out.println();
         out.println("statistics of the first allocator: " + allocator.statistics());
         out.println("tour complete.");

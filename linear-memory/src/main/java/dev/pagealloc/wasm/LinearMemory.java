@@ -89,7 +89,7 @@ public final class LinearMemory implements AutoCloseable {
      * @return the memory
      */
     public static LinearMemory create(MemoryType type) {
-        throw new UnsupportedOperationException("skeleton");
+        return create(type, MemoryOptions.DEFAULT);
     }
 
     /** {@return the memory's type} */
@@ -811,5 +811,33 @@ public final class LinearMemory implements AutoCloseable {
             throw new IllegalArgumentException(operation + "(" + name + ".length=" + bytes.length
                     + "): needs " + V128_BYTES + " bytes");
         }
+    }
+
+    /**
+     * Creates a memory of its own on a pagealloc region: its reservation per {@code options} (by default the
+     * whole 32-bit index space plus guards, see {@link MemoryOptions}), its minimum committed and reading zero.
+     *
+     * @param type the memory's type
+     * @param options the reservation strategy and guards
+     * @return the memory, usable and closeable from any thread
+     * @throws dev.pagealloc.api.PageAllocatorException if the platform refuses the reservation or the commit
+     */
+    public static LinearMemory create(MemoryType type, MemoryOptions options) {
+        return new LinearMemory(type, RegionStorage.create(type, options, null));
+    }
+
+    /**
+     * Creates a memory of its own holding {@code image}'s bytes, mapped copy-on-write where the platform can.
+     *
+     * @param type the memory's type; its minimum holds the image
+     * @param image the initial contents
+     * @return the memory
+     * @throws IllegalArgumentException if the image passes the minimum
+     * @throws IllegalStateException if the image is closed
+     * @throws dev.pagealloc.api.PageAllocatorException if the platform refuses the reservation, the commit or
+     *     the mapping
+     */
+    public static LinearMemory create(MemoryType type, MemoryImage image) {
+        return new LinearMemory(type, RegionStorage.create(type, MemoryOptions.DEFAULT, image));
     }
 }
