@@ -123,7 +123,8 @@ public final class JitMemory implements AutoCloseable {
         switch (requested) {
             case DUAL_MAPPING -> {
                 if (!dual) {
-                    throw new UnsupportedOperationException("JitMemory.Builder.build(strategy=DUAL_MAPPING): " + offered);
+                    throw new UnsupportedOperationException("JitMemory.Builder.build(strategy=DUAL_MAPPING): "
+                            + offered);
                 }
             }
             case PROTECTION_FLIP -> {
