@@ -43,6 +43,7 @@ final class TourCommand {
         basics(allocator);
         hugePages(caps);
         numa(caps);
+        new JitTourStep(this::heading, this::say, this::kernel).run(caps);
         out.println();
         out.println("statistics of the first allocator: " + allocator.statistics());
         out.println("tour complete.");

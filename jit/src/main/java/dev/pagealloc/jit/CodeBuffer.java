@@ -310,8 +310,12 @@ public final class CodeBuffer implements AutoCloseable {
         return Downcalls.bound(address(), descriptor, critical);
     }
 
-    /** {@return the pages' first writable byte of this buffer, for the heap's trap fill} */
-    long writableAddress() {
+    /**
+     * {@return the address Java's writes go to}: with dual mapping the read-write view, at another address
+     * than {@link #address()}; with a protection flip the same address. Only a number: Java reaches the
+     * bytes through {@link #segment()} and {@link #write(long, byte[])} alone, while the buffer is writable.
+     */
+    public long writableAddress() {
         return pages.writableAddress() + byteOffset;
     }
 

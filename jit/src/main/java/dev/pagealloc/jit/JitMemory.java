@@ -90,11 +90,12 @@ public final class JitMemory implements AutoCloseable {
                 : granuleBytes;
         this.heapChunkBytes = roundUp(builder.heapChunkBytes, mappingBytes);
         this.trap = trapInstruction(capabilities.architecture());
-        this.description = (strategy == WxStrategy.DUAL_MAPPING
+        // The platform's own description of dual mapping already says how it keeps the instruction cache.
+        this.description = strategy == WxStrategy.DUAL_MAPPING
                 ? "dual mapping (" + answer.reason() + ")"
-                : "protection flip (read-write, then read-execute)")
-                + (InstructionCache.isX86(capabilities.architecture()) ? "; x86-64 needs no instruction cache flush"
-                        : "; instruction cache flushed on seal");
+                : "protection flip (read-write, then read-execute)"
+                        + (InstructionCache.isX86(capabilities.architecture())
+                                ? "; x86-64 needs no instruction cache flush" : "; instruction cache flushed on seal");
     }
 
     /** {@return a builder with the defaults: the platform's preferred strategy, patching allowed} */
