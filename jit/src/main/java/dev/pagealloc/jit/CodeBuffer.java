@@ -143,8 +143,7 @@ public final class CodeBuffer implements AutoCloseable {
      */
     public synchronized CodeBuffer write(long byteOffset, byte[] code) {
         Objects.requireNonNull(code, "code");
-        requireState("write(byteOffset=" + byteOffset + ")", CodeState.WRITABLE,
-                "only a WRITABLE buffer can be written");
+        requireWritableForWrite(byteOffset);
         Objects.checkFromIndexSize(byteOffset, code.length, byteSize);
         MemorySegment.copy(code, 0, writableBytes(), JAVA_BYTE, byteOffset, code.length);
         return this;
@@ -165,8 +164,7 @@ public final class CodeBuffer implements AutoCloseable {
      */
     public synchronized CodeBuffer write(long byteOffset, MemorySegment code) {
         Objects.requireNonNull(code, "code");
-        requireState("write(byteOffset=" + byteOffset + ")", CodeState.WRITABLE,
-                "only a WRITABLE buffer can be written");
+        requireWritableForWrite(byteOffset);
         Objects.checkFromIndexSize(byteOffset, code.byteSize(), byteSize);
         MemorySegment.copy(code, 0, writableBytes(), byteOffset, code.byteSize());
         return this;
@@ -348,6 +346,14 @@ public final class CodeBuffer implements AutoCloseable {
         view = null;
         viewArena = null;
         viewOwner = null;
+    }
+
+    /** The message is built only on failure: writes are on the hot path of code generation. */
+    private void requireWritableForWrite(long byteOffset) {
+        if (state != CodeState.WRITABLE) {
+            requireState("write(byteOffset=" + byteOffset + ")", CodeState.WRITABLE,
+                    "only a WRITABLE buffer can be written");
+        }
     }
 
     private void requireState(String operation, CodeState required, String rule) {
