@@ -7,10 +7,12 @@ import java.util.Optional;
  * Makes instruction fetches see code just written, before it first runs and after every patch.
  *
  * <ul>
- *   <li>x86-64: nothing to do. Instruction fetches are coherent with stores to the same physical
- *       memory, through either virtual address (Intel SDM vol. 3A, section 11.6 "Self-modifying code");
- *       the {@code call} into the code is itself the serializing point a cross-modifying thread needs
- *       only when it patches code another thread is running.</li>
+ *   <li>x86-64: instruction fetches are coherent with stores to the same physical memory, through
+ *       either virtual address (Intel SDM vol. 3A, section 11.6 "Self-modifying code"), so Linux's flush is
+ *       a no-op there. The platform's flush is called all the same where there is one: Windows documents
+ *       {@code FlushInstructionCache} as required after generating code on every architecture, and
+ *       macOS's {@code sys_icache_invalidate} is Apple's to make a no-op on Intel. Without the platform
+ *       feature (a protection flip on a platform with no dual mapping), x86-64 needs nothing.</li>
  *   <li>arm64: the data and instruction caches are not coherent. For each cache line written:
  *       {@code dc cvau, x} (clean data to the point of unification), {@code dsb ish}, then
  *       {@code ic ivau, x} (invalidate the instruction cache line), {@code dsb ish}, and {@code isb} on
@@ -31,11 +33,9 @@ import java.util.Optional;
  */
 final class InstructionCache {
     private final Optional<ExecutableMemory> platform;
-    private final boolean coherent;
 
-    private InstructionCache(Optional<ExecutableMemory> platform, boolean coherent) {
+    private InstructionCache(Optional<ExecutableMemory> platform) {
         this.platform = platform;
-        this.coherent = coherent;
     }
 
     /**
@@ -52,7 +52,7 @@ final class InstructionCache {
                     + " instruction cache flushed after code is written, and the platform offers no flush"
                     + " (no ExecutableMemory feature)");
         }
-        return new InstructionCache(platform, coherent);
+        return new InstructionCache(platform);
     }
 
     /**
@@ -74,8 +74,7 @@ final class InstructionCache {
      * @param byteSize the length, in bytes
      */
     void flush(long executableAddress, long byteSize) {
-        if (!coherent) {
-            platform.orElseThrow().flushInstructionCache(executableAddress, byteSize);
-        }
+        // of() refused a CPU that is not coherent when there is no platform flush.
+        platform.ifPresent(p -> p.flushInstructionCache(executableAddress, byteSize));
     }
 }

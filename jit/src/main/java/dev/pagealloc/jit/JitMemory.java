@@ -44,10 +44,11 @@ import java.util.Optional;
  *       it switches HotSpot's own {@code MAP_JIT} code cache too, and the JVM dies (see the README's
  *       JIT section).</li>
  * </ul>
- * The instruction cache is maintained on every seal (see {@link CodeBuffer#seal()}): nothing on
- * x86-64, whose instruction fetches see stores; on arm64 the platform's flush
- * ({@code __clear_cache}, {@code sys_icache_invalidate}, {@code FlushInstructionCache}), which runs
- * {@code dc cvau; dsb ish; ic ivau; dsb ish; isb} over the written lines.
+ * The instruction cache is maintained on every seal (see {@link CodeBuffer#seal()}) by the platform's
+ * flush ({@code __clear_cache} on Linux arm64 and nothing on Linux x86-64, whose instruction fetches see
+ * stores; {@code sys_icache_invalidate} on macOS; {@code FlushInstructionCache} on Windows, which asks for
+ * it on every architecture); on arm64 that runs {@code dc cvau; dsb ish; ic ivau; dsb ish; isb} over the
+ * written lines. Where there is no platform flush, x86-64 needs none and other CPUs are refused.
  *
  * <h2>macOS on Apple silicon</h2>
  * Dual mapping there aliases ordinary (not {@code MAP_JIT}) read-write memory read-execute with
