@@ -57,6 +57,11 @@ import java.util.Optional;
  * signed launcher carries beside {@code allow-jit}. Only the simulated Mach kernel has run it; see the
  * README.
  *
+ * <h2>A capability</h2>
+ * Building one is restricted ({@link Builder#build()}); holding one is the power to run any bytes as
+ * machine code, as holding a downcall handle is the power to call its target. Hand a {@code JitMemory}
+ * (or a {@link CodeHeap}, or a writable {@link CodeBuffer}) only to code you would grant native access.
+ *
  * <p>Thread-safe. Statistics are in {@link #statistics()}; Flight Recorder records
  * {@code dev.pagealloc.jit.CodeSeal} and {@code dev.pagealloc.jit.CodeFree} events.
  */

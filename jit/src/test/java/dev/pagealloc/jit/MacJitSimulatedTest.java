@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagealloc.api.Capabilities.WxStrategy;
+import dev.pagealloc.api.KernelException;
 import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.testkit.KernelView;
@@ -122,6 +123,37 @@ class MacJitSimulatedTest {
             assertEquals(List.of(), VIEW.writableExecutableMappings());
             code.seal();
         }
+    }
+
+    @Test
+    void shouldLeaveARefusedSealWritable() {
+        JitMemory jit = jit(ARM, WxStrategy.PROTECTION_FLIP);
+        try (CodeBuffer code = jit.allocate(1)) {
+            MemorySegment view = code.segment();
+            view.copyFrom(MemorySegment.ofArray(RETURN_42));
+            ARM.failures().failNext("mach_vm_protect", SimulatedMach.KERN_PROTECTION_FAILURE);
+            KernelException e = assertThrows(KernelException.class, code::seal);
+            assertTrue(e.getMessage().contains("mach_vm_protect("), e.getMessage());
+            assertEquals(CodeState.WRITABLE, code.state(), "nothing sealed");
+            assertEquals(Protection.READ_WRITE, protectionAt(code.address()), "the pages kept their protection");
+            assertThrows(IllegalStateException.class, () -> view.get(JAVA_BYTE, 0), "the view was closed");
+            assertEquals(0, jit.statistics().seals());
+            code.seal();
+            assertEquals(Protection.READ_EXECUTE, protectionAt(code.address()));
+        }
+    }
+
+    @Test
+    void shouldLeaveNothingMappedWhenTheRemapIsRefused() {
+        JitMemory jit = jit(ARM, WxStrategy.DUAL_MAPPING);
+        int before = ARM.addressSpace().allocations().size();
+        ARM.failures().failNext("mach_vm_remap", SimulatedMach.KERN_NO_SPACE);
+        KernelException e = assertThrows(KernelException.class, () -> jit.allocate(1));
+        assertTrue(e.getMessage().startsWith("JitMemory.allocate(byteSize=1): cannot map 16384 bytes of code twice:"
+                + " mach_vm_remap("), e.getMessage());
+        assertEquals(before, ARM.addressSpace().allocations().size(), "the read-write half was released");
+        assertEquals(0, jit.statistics().allocations());
+        assertEquals(0, jit.statistics().mappedChunks());
     }
 
     @Test
