@@ -40,7 +40,7 @@ class MacJitSimulatedTest {
     }
 
     private static JitMemory jit(SimulatedMach sim, WxStrategy strategy) {
-        PageAllocator allocator = PageAllocator.builder().withProvider(SimulatedMacs.provider(sim))
+        PageAllocator allocator = PageAllocator.builder().withProvider(SimulatedPlatforms.mac(sim))
                 .withPageBytes(sim == ARM ? 16384 : 4096).withGuardPages(false).build();
         JitMemory.Builder builder = JitMemory.builder().withAllocator(allocator);
         return (strategy == null ? builder : builder.withStrategy(strategy)).build();
