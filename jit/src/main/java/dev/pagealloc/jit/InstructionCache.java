@@ -16,7 +16,7 @@ import java.util.Optional;
  *   <li>arm64: the data and instruction caches are not coherent. For each cache line written:
  *       {@code dc cvau, x} (clean data to the point of unification), {@code dsb ish}, then
  *       {@code ic ivau, x} (invalidate the instruction cache line), {@code dsb ish}, and {@code isb} on
- *       the thread that runs the code (Arm Architecture Reference Manual, B2.2.5 "Concurrent
+ *       the thread that runs the code (Arm Architecture Reference Manual for A-profile, DDI 0487, "Concurrent
  *       modification and execution of instructions"). User space gets it as libgcc's
  *       {@code __clear_cache} on Linux, {@code sys_icache_invalidate} on macOS and
  *       {@code FlushInstructionCache} on Windows, which is what the platform's
