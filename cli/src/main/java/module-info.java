@@ -9,4 +9,5 @@ module dev.pagealloc.cli {
     // pagealloc startup: the children's CPU time and this JVM's options
     requires java.management;
     requires dev.pagealloc.wasm;
+    requires dev.pagealloc.jit;
 }

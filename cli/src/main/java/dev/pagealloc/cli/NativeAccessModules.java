@@ -26,7 +26,10 @@ import java.util.stream.Stream;
  * <li>is a {@code dev.pagealloc.*} module such a provider requires (the API module, which builds segments
  *     over reserved memory, and any support module the platforms share);
  * <li>ships a native library ({@code .so}, {@code .dylib}, {@code .jnilib}, {@code .dll}), which it can
- *     only load with {@code System.loadLibrary}, restricted since JDK 24 (JEP 472): JNA, which OSHI uses.
+ *     only load with {@code System.loadLibrary}, restricted since JDK 24 (JEP 472): JNA, which OSHI uses;
+ * <li>carries the resource {@value #DECLARATION}: a layer that makes restricted calls of its own
+ *     (the JIT module links downcalls into generated code), and the CLI when it runs such code, declare
+ *     it in their jar, since a module descriptor has no place to say so.
  * </ul>
  * Everything else (OSHI itself, SLF4J, the CLI) is left without it.
  *
@@ -36,6 +39,8 @@ import java.util.stream.Stream;
 public final class NativeAccessModules {
     /** The service every platform module provides. */
     static final String PROVIDER_SERVICE = "dev.pagealloc.spi.PlatformProvider";
+    /** The resource by which a module declares that it makes restricted calls itself. */
+    static final String DECLARATION = "META-INF/pagealloc/native-access";
 
     private NativeAccessModules() {}
 
@@ -67,17 +72,17 @@ public final class NativeAccessModules {
                         .filter(name -> name.startsWith("dev.pagealloc.") && found.containsKey(name))
                         .forEach(granted::add);
             }
-            if (shipsNativeLibrary(reference)) {
+            if (needsNativeAccessItself(reference)) {
                 granted.add(descriptor.name());
             }
         }
         return granted;
     }
 
-    private static boolean shipsNativeLibrary(ModuleReference reference) {
+    private static boolean needsNativeAccessItself(ModuleReference reference) {
         try (ModuleReader reader = reference.open(); Stream<String> entries = reader.list()) {
             return entries.anyMatch(e -> e.endsWith(".so") || e.endsWith(".dylib") || e.endsWith(".jnilib")
-                    || e.endsWith(".dll"));
+                    || e.endsWith(".dll") || e.equals(DECLARATION));
         } catch (IOException e) {
             throw new UncheckedIOException("NativeAccessModules.of(): cannot list " + reference.location(), e);
         }

@@ -44,6 +44,7 @@ final class TourCommand {
         hugePages(caps);
         numa(caps);
         step = new LinearMemoryStep(out).run(step);
+        new JitTourStep(this::heading, this::say, this::kernel).run(caps);
         out.println();
         out.println("statistics of the first allocator: " + allocator.statistics());
         out.println("tour complete.");

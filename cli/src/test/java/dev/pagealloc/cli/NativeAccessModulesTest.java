@@ -20,8 +20,8 @@ class NativeAccessModulesTest {
         Path[] path = Arrays.stream(System.getProperty("jdk.module.path", System.getProperty("java.class.path"))
                         .split(File.pathSeparator))
                 .map(Path::of)
-                .filter(p -> p.getFileName().toString().matches("(pagealloc-(api|platform-\\w+)|jna|oshi-core"
-                        + "|slf4j-api)(-[\\d.]+(-SNAPSHOT)?\\.jar)?|classes"))
+                .filter(p -> p.getFileName().toString().matches("(pagealloc-(api|jit|linear-memory|platform-\\w+)|jna"
+                        + "|oshi-core|slf4j-api)(-[\\d.]+(-SNAPSHOT)?\\.jar)?|classes"))
                 .filter(p -> !p.endsWith("classes") || Files.exists(p.resolve("module-info.class")))
                 .filter(p -> !p.toString().contains(File.separator + "cli" + File.separator))
                 .toArray(Path[]::new);
@@ -29,7 +29,8 @@ class NativeAccessModulesTest {
         Set<String> granted = NativeAccessModules.of(path);
 
         assertEquals(Set.of("com.sun.jna", "dev.pagealloc.api", "dev.pagealloc.platform.support",
-                "dev.pagealloc.embedded", "dev.pagealloc.linux", "dev.pagealloc.macos", "dev.pagealloc.windows"),
+                "dev.pagealloc.jit", "dev.pagealloc.embedded", "dev.pagealloc.linux", "dev.pagealloc.macos",
+                "dev.pagealloc.windows", "dev.pagealloc.wasm"),
                 granted, Arrays.toString(path));
     }
 

@@ -30,8 +30,9 @@ import oshi.SystemInfo;
  * absent on Intel kernels, {@code bsd/kern/kern_sysctl.c} under {@code CONFIG_ROSETTA}) is asked
  * first.
  *
- * <p>W^X on macOS is {@link WxStrategy#PROTECTION_FLIP} only: {@link WxStrategy#PER_THREAD_TOGGLE}
- * would crash the JVM (see {@link MacJitMemory}).
+ * <p>W^X on macOS is {@link WxStrategy#PROTECTION_FLIP} and {@link WxStrategy#DUAL_MAPPING} (a
+ * {@code mach_vm_remap} alias, {@link MacJitMemory}, which every macOS has); never
+ * {@link WxStrategy#PER_THREAD_TOGGLE}, which would crash the JVM (see {@link MacJitMemory}).
  *
  * <p>macOS has one memory node, no transparent huge pages, no MTE for user processes, no
  * protection keys, and no superpage pool: a superpage size is listed with pool counts 0 (unknown)
@@ -95,7 +96,7 @@ final class MacProbe {
                         IntStream.range(0, processors).boxed().toList())))
                 .memoryTagging(false)
                 .protectionKeys(false)
-                .wxStrategies(EnumSet.of(WxStrategy.PROTECTION_FLIP))
+                .wxStrategies(EnumSet.of(WxStrategy.PROTECTION_FLIP, WxStrategy.DUAL_MAPPING))
                 .addressBits(ADDRESS_BITS)
                 .overcommit(Capabilities.OvercommitPolicy.UNKNOWN)
                 .memoryLimitBytes(OptionalLong.empty())

@@ -62,9 +62,11 @@ class MacExtrasSimulatedTest {
         assertEquals("aarch64", arm.capabilities().architecture());
         assertTrue(arm.capabilities().hugePageSizes().isEmpty(), "no superpages on Apple silicon");
         assertEquals(2L << 20, x86.capabilities().hugePageSizes().getFirst().pageBytes());
-        assertEquals(java.util.Set.of(WxStrategy.PROTECTION_FLIP), arm.capabilities().wxStrategies(),
+        assertEquals(java.util.Set.of(WxStrategy.PROTECTION_FLIP, WxStrategy.DUAL_MAPPING),
+                arm.capabilities().wxStrategies(),
                 "never PER_THREAD_TOGGLE: pthread_jit_write_protect_np from Java kills the JVM under HotSpot");
-        assertEquals(java.util.Set.of(WxStrategy.PROTECTION_FLIP), x86.capabilities().wxStrategies());
+        assertEquals(java.util.Set.of(WxStrategy.PROTECTION_FLIP, WxStrategy.DUAL_MAPPING),
+                x86.capabilities().wxStrategies());
         assertEquals("x86_64", x86.capabilities().architecture());
         assertEquals(16L << 30, arm.capabilities().totalMemoryBytes());
         assertEquals(1, arm.capabilities().numaNodes().size());

@@ -32,7 +32,8 @@ class MacRealKernelTest {
         Capabilities c = memory.capabilities();
         assertEquals(System.getProperty("os.arch"), c.architecture(), "the JVM's architecture, also under Rosetta 2");
         assertEquals(c.architecture().equals("aarch64") ? 16384 : 4096, c.pageBytes());
-        assertEquals(java.util.Set.of(Capabilities.WxStrategy.PROTECTION_FLIP), c.wxStrategies());
+        assertEquals(java.util.Set.of(Capabilities.WxStrategy.PROTECTION_FLIP,
+                Capabilities.WxStrategy.DUAL_MAPPING), c.wxStrategies());
         assertTrue(c.totalMemoryBytes() > 0);
         assertTrue(c.processors() > 0);
         assertTrue(FfmMachKernel.INSTANCE.machTaskSelf() != 0, "mach_task_self_ read as a global");
