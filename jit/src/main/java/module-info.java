@@ -9,4 +9,5 @@ module dev.pagealloc.jit {
     requires transitive dev.pagealloc.api;
 
     // exports dev.pagealloc.jit; (with its first class)
+    exports dev.pagealloc.jit.bf;
 }
