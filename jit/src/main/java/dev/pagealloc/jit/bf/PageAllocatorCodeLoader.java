@@ -16,6 +16,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -40,7 +41,8 @@ public final class PageAllocatorCodeLoader implements CodeLoader {
     private final String strategy;
 
     /**
-     * Creates a loader that maps code through {@code allocator}'s platform.
+     * Creates a loader that uses dual mapping where {@code allocator}'s platform has it, else the protection
+     * flip.
      *
      * @param allocator the allocator whose platform provides dual mapping, or whose regions are flipped
      * @throws NullPointerException if {@code allocator} is null
@@ -48,13 +50,44 @@ public final class PageAllocatorCodeLoader implements CodeLoader {
      *     the platform for executable memory is restricted
      */
     public PageAllocatorCodeLoader(PageAllocator allocator) {
+        this(allocator, Optional.empty());
+    }
+
+    /**
+     * Creates a loader that uses one strategy, whatever else the platform offers; for comparing them.
+     *
+     * @param allocator the allocator whose platform provides dual mapping, or whose regions are flipped
+     * @param strategy how code is made executable
+     * @throws NullPointerException if an argument is null
+     * @throws UnsupportedOperationException if {@code strategy} is {@link Strategy#DUAL_MAPPING} and the
+     *     platform has none; the message says why
+     * @throws IllegalCallerException if this module ({@code dev.pagealloc.jit}) has no native access
+     */
+    public PageAllocatorCodeLoader(PageAllocator allocator, Strategy strategy) {
+        this(allocator, Optional.of(strategy));
+    }
+
+    private PageAllocatorCodeLoader(PageAllocator allocator, Optional<Strategy> chosen) {
+        Strategy strategy = chosen.orElse(null);
         this.allocator = Objects.requireNonNull(allocator, "allocator");
         FeatureAnswer<ExecutableMemory> answer = allocator.platformFeature(ExecutableMemory.class);
-        this.dualMapping = answer.implementation().orElse(null);
-        this.strategy = dualMapping != null
+        if (strategy == Strategy.DUAL_MAPPING && !answer.available()) {
+            throw new UnsupportedOperationException("PageAllocatorCodeLoader(strategy=DUAL_MAPPING): platform "
+                    + allocator.platform() + " has no dual mapping: " + answer.reason());
+        }
+        this.dualMapping = strategy == Strategy.PROTECTION_FLIP ? null : answer.implementation().orElse(null);
+        this.strategy = this.dualMapping != null
                 ? "dual mapping (" + answer.reason() + ")"
-                : "mprotect flip of a " + allocator.platform() + " region, RW then RX (no dual mapping: "
-                        + answer.reason() + ")";
+                : "protection flip of a " + allocator.platform() + " region, RW then RX ("
+                        + (strategy == null ? "no dual mapping: " + answer.reason() : "chosen") + ")";
+    }
+
+    /** How code is made executable. */
+    public enum Strategy {
+        /** Written through a read-write view, run from a read-execute view of the same pages. */
+        DUAL_MAPPING,
+        /** Written into a read-write region, which {@link Region#protect} then turns read-execute. */
+        PROTECTION_FLIP
     }
 
     @Override
