@@ -49,6 +49,9 @@ public interface CodeLoader {
          */
         MethodHandle handle();
 
+        /** {@return the address of the code's first byte, where it runs (for profilers' symbol maps)} */
+        long address();
+
         /** {@return the size of the code, in bytes} */
         long codeBytes();
 

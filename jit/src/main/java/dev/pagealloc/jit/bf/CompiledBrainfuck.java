@@ -51,6 +51,11 @@ public final class CompiledBrainfuck implements BrainfuckRunner, AutoCloseable {
         this.loader = loader;
     }
 
+    /** {@return the address the machine code runs at} */
+    public long codeAddress() {
+        return code.address();
+    }
+
     /** {@return the size of the machine code, in bytes} */
     public long codeBytes() {
         return code.codeBytes();

@@ -169,6 +169,11 @@ public final class PageAllocatorCodeLoader implements CodeLoader {
         }
 
         @Override
+        public long address() {
+            return mapping.executableAddress();
+        }
+
+        @Override
         public long codeBytes() {
             return codeBytes;
         }
@@ -188,6 +193,11 @@ public final class PageAllocatorCodeLoader implements CodeLoader {
 
     /** Code in a region flipped to read-execute. */
     private record Flipped(Region region, MethodHandle handle, long codeBytes) implements LoadedCode {
+        @Override
+        public long address() {
+            return region.address();
+        }
+
         @Override
         public void close() {
             region.deallocate();

@@ -39,6 +39,12 @@ final class Programs {
         COMPILED_FLIPPED
     }
 
+    /** {@return the code loader of a compiled mode} */
+    static CodeLoader loader(Mode mode) {
+        return new PageAllocatorCodeLoader(ALLOCATOR, mode == Mode.COMPILED_DUAL_MAPPING
+                ? PageAllocatorCodeLoader.Strategy.DUAL_MAPPING : PageAllocatorCodeLoader.Strategy.PROTECTION_FLIP);
+    }
+
     /** {@return what {@code source} prints in {@code mode} on a fresh tape of {@code cells}, given {@code input}} */
     static String run(String source, Mode mode, long cells, String input) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -54,9 +60,8 @@ final class Programs {
                         .run(tape, in, out);
                 case INTERPRETED -> new BrainfuckInterpreter(BrainfuckProgram.parse(source)).run(tape, in, out);
                 case COMPILED_DUAL_MAPPING, COMPILED_FLIPPED -> {
-                    CodeLoader loader = new PageAllocatorCodeLoader(ALLOCATOR, mode == Mode.COMPILED_DUAL_MAPPING
-                            ? PageAllocatorCodeLoader.Strategy.DUAL_MAPPING : PageAllocatorCodeLoader.Strategy.PROTECTION_FLIP);
-                    try (CompiledBrainfuck compiled = BrainfuckCompiler.compile(BrainfuckProgram.parse(source), loader)) {
+                    try (CompiledBrainfuck compiled = BrainfuckCompiler.compile(BrainfuckProgram.parse(source),
+                            loader(mode))) {
                         compiled.run(tape, in, out);
                     }
                 }
