@@ -4,4 +4,5 @@
  */
 module dev.pagealloc.cli {
     requires dev.pagealloc.api;
+    requires dev.pagealloc.jit;
 }

@@ -35,6 +35,7 @@ public final class Main {
             return switch (command) {
                 case "info" -> InfoCommand.run(rest, out, err);
                 case "tour" -> new TourCommand(out).run(rest, err);
+                case "jit" -> JitCommand.run(rest, System.in, out, err);
                 case "help", "--help", "-h" -> usage(out, 0);
                 default -> {
                     err.println("pagealloc: unknown command '" + command + "'");
@@ -56,6 +57,9 @@ public final class Main {
                                   NUMA nodes, memory tagging, protection keys, providers found
                   tour            a guided run of the library on this machine, showing the
                                   kernel's own view (/proc/self/maps, smaps, numa_maps) of each step
+                  jit bf FILE [--interpret]
+                                  compile a Brainfuck program to x86-64 code in executable memory
+                                  and run it (or interpret it), on a tape in a guarded region
                   bench [args]    the JMH benchmarks against JNA and C (run by the launcher)
                   help            this text
 

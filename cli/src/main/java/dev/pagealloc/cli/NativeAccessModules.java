@@ -25,6 +25,8 @@ import java.util.stream.Stream;
  * <li>provides {@code dev.pagealloc.spi.PlatformProvider} (a platform module: it binds system calls);
  * <li>is a {@code dev.pagealloc.*} module such a provider requires (the API module, which builds segments
  *     over reserved memory, and any support module the platforms share);
+ * <li>runs machine code it generates ({@link #CODE_RUNNERS}: {@code dev.pagealloc.jit}), which takes
+ *     restricted linker methods;
  * <li>ships a native library ({@code .so}, {@code .dylib}, {@code .jnilib}, {@code .dll}), which it can
  *     only load with {@code System.loadLibrary}, restricted since JDK 24 (JEP 472): JNA, which OSHI uses.
  * </ul>
@@ -36,6 +38,9 @@ import java.util.stream.Stream;
 public final class NativeAccessModules {
     /** The service every platform module provides. */
     static final String PROVIDER_SERVICE = "dev.pagealloc.spi.PlatformProvider";
+
+    /** Layer modules that run machine code they generate, through the restricted {@code Linker} methods. */
+    static final Set<String> CODE_RUNNERS = Set.of("dev.pagealloc.jit");
 
     private NativeAccessModules() {}
 
@@ -67,7 +72,7 @@ public final class NativeAccessModules {
                         .filter(name -> name.startsWith("dev.pagealloc.") && found.containsKey(name))
                         .forEach(granted::add);
             }
-            if (shipsNativeLibrary(reference)) {
+            if (CODE_RUNNERS.contains(descriptor.name()) || shipsNativeLibrary(reference)) {
                 granted.add(descriptor.name());
             }
         }
