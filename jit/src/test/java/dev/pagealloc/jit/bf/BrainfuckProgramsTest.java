@@ -14,13 +14,15 @@ class BrainfuckProgramsTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void shouldPrintHelloWorld(Mode mode) throws IOException {
-        assertEquals(TestPrograms.expectedHello(), Programs.run(Programs.source("hello.b"), mode, Tape.DEFAULT_CELLS, ""));
+        assertEquals(TestPrograms.expectedHello(),
+                Programs.run(Programs.source("hello.b"), mode, Tape.DEFAULT_CELLS, ""));
     }
 
     @ParameterizedTest
     @EnumSource(Mode.class)
     void shouldPrintThePrimesBelowOneHundred(Mode mode) throws IOException {
-        assertEquals(TestPrograms.expectedPrimes(), Programs.run(Programs.source("primes.b"), mode, Tape.DEFAULT_CELLS, ""));
+        assertEquals(TestPrograms.expectedPrimes(),
+                Programs.run(Programs.source("primes.b"), mode, Tape.DEFAULT_CELLS, ""));
     }
 
     @ParameterizedTest

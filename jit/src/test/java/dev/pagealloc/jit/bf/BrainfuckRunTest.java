@@ -11,7 +11,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -58,11 +60,11 @@ class BrainfuckRunTest {
         String program = "+[>+]";
         try (Tape tape = Tape.allocate(Programs.ALLOCATOR, CELLS)) {
             TapeOutOfRangeException e = assertThrows(TapeOutOfRangeException.class,
-                    () -> runOn(tape, program, mode, new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream()));
+                    () -> runOn(tape, program, mode, InputStream.nullInputStream(), new ByteArrayOutputStream()));
             assertEquals(new SourcePosition(1, 3), e.position());
             byte[] ones = new byte[(int) CELLS];
-            java.util.Arrays.fill(ones, (byte) 1);
-            assertArrayEquals(ones, tape.segment().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+            Arrays.fill(ones, (byte) 1);
+            assertArrayEquals(ones, tape.segment().toArray(ValueLayout.JAVA_BYTE));
         }
     }
 
@@ -107,7 +109,8 @@ class BrainfuckRunTest {
             }
         };
         // The output is buffered: the failure shows when the buffer is written, at the latest at the end.
-        IOException e = assertThrows(IOException.class, () -> runFresh("+.", mode, InputStream.nullInputStream(), failing));
+        IOException e = assertThrows(IOException.class,
+                () -> runFresh("+.", mode, InputStream.nullInputStream(), failing));
         assertEquals("disk full", e.getMessage());
     }
 

@@ -1,6 +1,5 @@
 package dev.pagealloc.jit.bf;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.pagealloc.jit.bf.Programs.Mode;
@@ -8,6 +7,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;
+import java.util.HexFormat;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -57,10 +57,8 @@ class RandomProgramsTest {
                     }
                 }
             }
-            byte[] cells = tape.segment().toArray(ValueLayout.JAVA_BYTE);
-            assertArrayEquals(cells, tape.segment().toArray(ValueLayout.JAVA_BYTE));
-            return new Result(java.util.HexFormat.of().formatHex(out.toByteArray()),
-                    java.util.HexFormat.of().formatHex(cells));
+            return new Result(HexFormat.of().formatHex(out.toByteArray()),
+                    HexFormat.of().formatHex(tape.segment().toArray(ValueLayout.JAVA_BYTE)));
         }
     }
 
