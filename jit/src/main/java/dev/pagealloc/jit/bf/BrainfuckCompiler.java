@@ -9,15 +9,16 @@ import java.util.Optional;
 /**
  * Compiles a program's IR to x86-64 machine code and loads it through a {@link CodeLoader}.
  *
- * <p>The generated function checks every tape move against the tape's bounds and returns to Java with an
- * error code instead of leaving the tape, so a compiled program fails exactly where the interpreter does,
- * with the same {@link TapeOutOfRangeException}. Output and input go through upcalls to Java.
+ * <p>The generated function checks every tape move against the tape's bounds (one check per straight run of
+ * instructions) and returns to Java instead of leaving the tape; Java then finishes the run in the
+ * interpreter, so a compiled program fails exactly where the interpreter does, with the same
+ * {@link TapeOutOfRangeException}. Output and input go through upcalls to Java.
  *
  * <p>Stateless and thread-safe.
  */
 public final class BrainfuckCompiler {
-    /** {@code int run(uint8_t *tape, int64_t cells, int (*put)(int), int (*get)(void))}. */
-    static final FunctionDescriptor ENTRY = FunctionDescriptor.of(ValueLayout.JAVA_INT,
+    /** {@code int64_t run(uint8_t *tape, int64_t cells, int (*put)(int), int (*get)(void))}. */
+    static final FunctionDescriptor ENTRY = FunctionDescriptor.of(ValueLayout.JAVA_LONG,
             ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS);
 
     private BrainfuckCompiler() {}

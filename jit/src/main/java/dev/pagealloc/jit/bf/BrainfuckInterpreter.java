@@ -92,18 +92,23 @@ public final class BrainfuckInterpreter implements BrainfuckRunner {
         Objects.requireNonNull(out, "out");
         BufferedOutputStream buffered = new BufferedOutputStream(out, 8192);
         try {
-            execute(tape.segment(), tape.cells(), in, buffered);
+            execute(tape.segment(), tape.cells(), 0, 0, in, buffered);
         } finally {
             buffered.flush();
         }
     }
 
-    private void execute(MemorySegment cells, long cellCount, InputStream in, OutputStream out) throws IOException {
+    /**
+     * Runs the program from instruction {@code start} with the pointer at cell {@code cell}: from the start,
+     * or where compiled code handed a run over.
+     */
+    void execute(MemorySegment cells, long cellCount, int start, long cell, InputStream in, OutputStream out)
+            throws IOException {
         int[] op = opcodes;
         int[] arg = arguments;
         int n = op.length;
-        long p = 0;
-        for (int pc = 0; pc < n; pc++) {
+        long p = cell;
+        for (int pc = start; pc < n; pc++) {
             switch (op[pc]) {
                 case ADD -> cells.set(CELL, p, (byte) (cells.get(CELL, p) + arg[pc]));
                 case MOVE -> {

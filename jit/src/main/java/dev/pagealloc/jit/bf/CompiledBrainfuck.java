@@ -40,6 +40,7 @@ public final class CompiledBrainfuck implements BrainfuckRunner, AutoCloseable {
     }
 
     private final BrainfuckProgram program;
+    private final BrainfuckInterpreter interpreter;
     private final CodeLoader.LoadedCode code;
     private final String loader;
     private final ReentrantReadWriteLock lifetime = new ReentrantReadWriteLock();
@@ -47,6 +48,7 @@ public final class CompiledBrainfuck implements BrainfuckRunner, AutoCloseable {
 
     CompiledBrainfuck(BrainfuckProgram program, CodeLoader.LoadedCode code, String loader) {
         this.program = program;
+        this.interpreter = new BrainfuckInterpreter(program);
         this.code = code;
         this.loader = loader;
     }
@@ -70,7 +72,7 @@ public final class CompiledBrainfuck implements BrainfuckRunner, AutoCloseable {
         MemorySegment cells = tape.segment();
         BufferedOutputStream buffered = new BufferedOutputStream(out, 8192);
         Io io = new Io(in, buffered);
-        int result;
+        long result;
         lifetime.readLock().lock();
         try (Arena arena = Arena.ofConfined()) {
             if (closed) {
@@ -81,24 +83,38 @@ public final class CompiledBrainfuck implements BrainfuckRunner, AutoCloseable {
             // exception, so none unwinds through the generated frame (which would crash the JVM).
             MemorySegment put = linker.upcallStub(PUT_TARGET.bindTo(io), PUT, arena);
             MemorySegment get = linker.upcallStub(GET_TARGET.bindTo(io), GET, arena);
-            result = (int) code.handle().invokeExact(cells, tape.cells(), put, get);
+            result = (long) code.handle().invokeExact(cells, tape.cells(), put, get);
         } catch (RuntimeException | Error e) {
+            buffered.flush();
             throw e;
         } catch (Throwable e) {
+            buffered.flush();
             throw new IllegalStateException("run(): the generated code's handle threw " + e, e);
         } finally {
             lifetime.readLock().unlock();
+        }
+        try {
+            finish(result, tape, cells, in, buffered, io);
+        } finally {
             buffered.flush();
         }
-        if (result > 0) {
-            throw new TapeOutOfRangeException(result - 1, program.position(result - 1), tape.cells());
+    }
+
+    private void finish(long result, Tape tape, MemorySegment cells, InputStream in, OutputStream out, Io io)
+            throws IOException {
+        int status = (int) result;
+        if (status == X86CodeGenerator.RESULT_DONE) {
+            return;
         }
-        if (result == X86CodeGenerator.RESULT_IO_STOPPED) {
+        if (status > 0) {
+            throw new TapeOutOfRangeException(status - 1, program.position(status - 1), tape.cells());
+        }
+        if (status == X86CodeGenerator.RESULT_IO_STOPPED) {
             io.rethrow();
         }
-        if (result != X86CodeGenerator.RESULT_DONE) {
-            throw new IllegalStateException("run(): the generated code returned " + result + ", not a result code");
-        }
+        // A straight run would leave the tape: nothing of it ran; the interpreter runs it move by move and
+        // stops at the move that leaves, with everything before it done.
+        interpreter.execute(cells, tape.cells(), X86CodeGenerator.runStart(status), result >>> 32, in, out);
     }
 
     @Override

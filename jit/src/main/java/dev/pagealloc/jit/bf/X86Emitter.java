@@ -68,10 +68,10 @@ final class X86Emitter {
         raw(imm8);
     }
 
-    /** {@code mov byte [cell], al} (88 /r). */
-    void storeCellFromAl() {
+    /** {@code mov byte [cell+disp], al} (88 /r). */
+    void storeCellFromAl(int disp) {
         raw(REX_X, 0x88);
-        cellOperand(0, 0);
+        cellOperand(0, disp);
     }
 
     /** {@code add byte [cell+disp], dl} (00 /r, dl = 2). */
@@ -80,23 +80,23 @@ final class X86Emitter {
         cellOperand(2, disp);
     }
 
-    /** {@code cmp byte [cell], 0} (80 /7 ib). */
-    void compareCellWithZero() {
+    /** {@code cmp byte [cell+disp], 0} (80 /7 ib). */
+    void compareCellWithZero(int disp) {
         raw(REX_X, 0x80);
-        cellOperand(7, 0);
+        cellOperand(7, disp);
         raw(0);
     }
 
-    /** {@code movzx eax, byte [cell]} (0F B6 /r, eax = 0). */
-    void loadCellToEax() {
+    /** {@code movzx eax, byte [cell+disp]} (0F B6 /r, eax = 0). */
+    void loadCellToEax(int disp) {
         raw(REX_X, 0x0F, 0xB6);
-        cellOperand(0, 0);
+        cellOperand(0, disp);
     }
 
-    /** {@code movzx edi, byte [cell]} (0F B6 /r, edi = 7): the first integer argument of a call. */
-    void loadCellToEdi() {
+    /** {@code movzx edi, byte [cell+disp]} (0F B6 /r, edi = 7): the first integer argument of a call. */
+    void loadCellToEdi(int disp) {
         raw(REX_X, 0x0F, 0xB6);
-        cellOperand(7, 0);
+        cellOperand(7, disp);
     }
 
     /** {@code imul edx, eax, imm32} (69 /r id). */
@@ -135,6 +135,17 @@ final class X86Emitter {
     /** {@code call r15} (REX.B FF /2). */
     void callR15() {
         raw(0x41, 0xFF, 0xD7);
+    }
+
+    /**
+     * {@code rax = r12 << 32 | (uint32) code}: the cell index and a result code in one return value
+     * ({@code mov rax, r12}: REX.W+R 89 /r; {@code shl rax, 32}: REX.W C1 /4 ib; {@code mov ecx, imm32}
+     * zero-extends: B9 id; {@code or rax, rcx}: REX.W 09 /r).
+     */
+    void indexAndCodeToRax(int code) {
+        raw(0x4C, 0x89, 0xE0, 0x48, 0xC1, 0xE0, 0x20, 0xB9);
+        int32(code);
+        raw(0x48, 0x09, 0xC8);
     }
 
     /** {@code test eax, eax} (85 /r). */

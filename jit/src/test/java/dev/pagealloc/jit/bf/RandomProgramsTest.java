@@ -1,6 +1,7 @@
 package dev.pagealloc.jit.bf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagealloc.jit.bf.Programs.Mode;
 import java.io.ByteArrayInputStream;
@@ -13,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Seeded random programs that always end, run in every mode: the optimized IR and the generated code must
- * leave the same output and the same tape as the one-instruction-per-command interpreter. The programs
+ * leave the same output and the same tape as the one-instruction-per-command interpreter; and, for programs
+ * that leave the tape, compiled code the same output, tape and error as the interpreter over the same IR. The programs
  * reach cells more than 127 away inside multiply loops, so both displacement sizes are encoded.
  */
 class RandomProgramsTest {
@@ -39,26 +41,61 @@ class RandomProgramsTest {
         }
     }
 
-    /** Output and final tape. */
-    private record Result(String output, String tape) {}
+    @Test
+    void shouldLeaveTheTapeWhereTheInterpreterDoesWithTheSameErrorAndCells() throws IOException {
+        long seed = new Random().nextLong();
+        Random random = new Random(seed);
+        int errors = 0;
+        for (int i = 0; i < PROGRAMS; i++) {
+            StringBuilder program = new StringBuilder();
+            int[] pointer = {random.nextInt(CELLS)};
+            program.append(">".repeat(pointer[0]));
+            statements(random, program, pointer, -1, 0);
+            // A loop walking off either end, or a wild move, somewhere in a straight run.
+            program.append(random.nextBoolean() ? "+[" + (random.nextBoolean() ? ">+" : "<-") + "]"
+                    : "+".repeat(random.nextInt(3)) + (random.nextBoolean() ? ">" : "<").repeat(random.nextInt(CELLS))
+                            + ".+");
+            statements(random, program, pointer, -1, 0);
+            Result expected = run(program.toString(), Mode.INTERPRETED, new byte[0]);
+            errors += expected.error().isEmpty() ? 0 : 1;
+            for (Mode mode : new Mode[] {Mode.COMPILED_DUAL_MAPPING, Mode.COMPILED_FLIPPED}) {
+                assertEquals(expected, run(program.toString(), mode, new byte[0]),
+                        "seed=" + seed + " program #" + i + " mode=" + mode + ": " + program);
+            }
+        }
+        assertTrue(errors > PROGRAMS / 4, "seed=" + seed + ": only " + errors + " programs left the tape");
+    }
+
+    /** Output, final tape, and the error's message if the program left the tape. */
+    private record Result(String output, String tape, String error) {}
 
     private static Result run(String program, Mode mode, byte[] input) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
+        String error = "";
         try (Tape tape = Tape.allocate(Programs.ALLOCATOR, CELLS)) {
-            switch (mode) {
-                case INTERPRETED_UNOPTIMIZED -> new BrainfuckInterpreter(BrainfuckProgram.parseUnoptimized(program))
-                        .run(tape, new ByteArrayInputStream(input), out);
-                case INTERPRETED -> new BrainfuckInterpreter(BrainfuckProgram.parse(program))
-                        .run(tape, new ByteArrayInputStream(input), out);
-                default -> {
-                    try (CompiledBrainfuck compiled = BrainfuckCompiler.compile(BrainfuckProgram.parse(program),
-                            Programs.loader(mode))) {
-                        compiled.run(tape, new ByteArrayInputStream(input), out);
-                    }
-                }
+            try {
+                runIn(tape, program, mode, input, out);
+            } catch (TapeOutOfRangeException e) {
+                error = e.getMessage();
             }
             return new Result(HexFormat.of().formatHex(out.toByteArray()),
-                    HexFormat.of().formatHex(tape.segment().toArray(ValueLayout.JAVA_BYTE)));
+                    HexFormat.of().formatHex(tape.segment().toArray(ValueLayout.JAVA_BYTE)), error);
+        }
+    }
+
+    private static void runIn(Tape tape, String program, Mode mode, byte[] input, ByteArrayOutputStream out)
+            throws IOException {
+        switch (mode) {
+            case INTERPRETED_UNOPTIMIZED -> new BrainfuckInterpreter(BrainfuckProgram.parseUnoptimized(program))
+                    .run(tape, new ByteArrayInputStream(input), out);
+            case INTERPRETED -> new BrainfuckInterpreter(BrainfuckProgram.parse(program))
+                    .run(tape, new ByteArrayInputStream(input), out);
+            default -> {
+                try (CompiledBrainfuck compiled = BrainfuckCompiler.compile(BrainfuckProgram.parse(program),
+                        Programs.loader(mode))) {
+                    compiled.run(tape, new ByteArrayInputStream(input), out);
+                }
+            }
         }
     }
 
