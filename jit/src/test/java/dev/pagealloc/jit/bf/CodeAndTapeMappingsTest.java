@@ -11,10 +11,15 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -93,6 +98,32 @@ class CodeAndTapeMappingsTest {
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> compiled.run(tape, InputStream.nullInputStream(), new ByteArrayOutputStream()));
             assertEquals("run(): the compiled program is closed", e.getMessage());
+        }
+    }
+
+    @Test
+    void shouldRunOneCompiledProgramOnSeveralThreadsAtOnceEachWithItsTape() throws Exception {
+        String source = Programs.source("primes.b");
+        int threads = 4;
+        try (CompiledBrainfuck compiled = BrainfuckCompiler.compile(BrainfuckProgram.parse(source),
+                Programs.loader(Mode.COMPILED_DUAL_MAPPING));
+                ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+            List<Future<String>> outputs = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                outputs.add(pool.submit(() -> {
+                    ByteArrayOutputStream out = new ByteArrayOutputStream();
+                    try (Tape tape = Tape.allocate(Programs.ALLOCATOR, Tape.DEFAULT_CELLS)) {
+                        for (int run = 0; run < 5; run++) {
+                            tape.clear();
+                            compiled.run(tape, InputStream.nullInputStream(), out);
+                        }
+                    }
+                    return out.toString(StandardCharsets.US_ASCII);
+                }));
+            }
+            for (Future<String> output : outputs) {
+                assertEquals(TestPrograms.expectedPrimes().repeat(5), output.get());
+            }
         }
     }
 
