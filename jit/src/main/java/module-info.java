@@ -13,4 +13,5 @@ module dev.pagealloc.jit {
     requires jdk.jfr;
 
     exports dev.pagealloc.jit;
+    exports dev.pagealloc.jit.bf;
 }

@@ -36,6 +36,7 @@ public final class Main {
                 case "info" -> InfoCommand.run(rest, out, err);
                 case "tour" -> new TourCommand(out).run(rest, err);
                 case "startup" -> StartupCommand.run(rest, out, err);
+                case "jit" -> JitCommand.run(rest, System.in, out, err);
                 case "help", "--help", "-h" -> usage(out, 0);
                 default -> {
                     err.println("pagealloc: unknown command '" + command + "'");
@@ -59,6 +60,9 @@ public final class Main {
                                   kernel's own view (/proc/self/maps, smaps, numa_maps) of each step
                   startup [--runs N] [--aot FILE] [-- JVM options]
                                   the first build() and allocate() of a cold JVM, timed in N fresh JVMs
+                  jit bf FILE [--interpret]
+                                  compile a Brainfuck program to x86-64 code in executable memory
+                                  and run it (or interpret it), on a tape in a guarded region
                   bench [args]    the JMH benchmarks against JNA and C (run by the launcher)
                   help            this text
 
