@@ -9,5 +9,6 @@ module dev.pagealloc.chicory {
     requires com.dylibso.chicory.compiler;
 
     exports dev.pagealloc.chicory;
+    exports dev.pagealloc.chicory.programs;
     exports dev.pagealloc.chicory.spec;
 }
