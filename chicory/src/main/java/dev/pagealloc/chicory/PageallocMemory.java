@@ -338,7 +338,7 @@ public final class PageallocMemory implements Memory, AutoCloseable {
         try {
             return memory.loadI16(Integer.toUnsignedLong(addr));
         } catch (MemoryAccessTrap e) {
-            throw outOfBounds(addr, 2);
+            throw loadTrap(addr, 2);
         }
     }
 
@@ -352,7 +352,7 @@ public final class PageallocMemory implements Memory, AutoCloseable {
         try {
             return memory.loadU16(Integer.toUnsignedLong(addr));
         } catch (MemoryAccessTrap e) {
-            throw outOfBounds(addr, 2);
+            throw loadTrap(addr, 2);
         }
     }
 
@@ -370,7 +370,7 @@ public final class PageallocMemory implements Memory, AutoCloseable {
         try {
             return memory.loadI32(Integer.toUnsignedLong(addr));
         } catch (MemoryAccessTrap e) {
-            throw outOfBounds(addr, 4);
+            throw loadTrap(addr, 4);
         }
     }
 
@@ -384,7 +384,7 @@ public final class PageallocMemory implements Memory, AutoCloseable {
         try {
             return memory.loadU32(Integer.toUnsignedLong(addr));
         } catch (MemoryAccessTrap e) {
-            throw outOfBounds(addr, 4);
+            throw loadTrap(addr, 4);
         }
     }
 
@@ -402,7 +402,7 @@ public final class PageallocMemory implements Memory, AutoCloseable {
         try {
             return memory.loadI64(Integer.toUnsignedLong(addr));
         } catch (MemoryAccessTrap e) {
-            throw outOfBounds(addr, 8);
+            throw loadTrap(addr, 8);
         }
     }
 
@@ -425,7 +425,7 @@ public final class PageallocMemory implements Memory, AutoCloseable {
         try {
             return memory.loadF32(Integer.toUnsignedLong(addr));
         } catch (MemoryAccessTrap e) {
-            throw outOfBounds(addr, 4);
+            throw loadTrap(addr, 4);
         }
     }
 
@@ -449,7 +449,7 @@ public final class PageallocMemory implements Memory, AutoCloseable {
         try {
             return memory.loadF64(Integer.toUnsignedLong(addr));
         } catch (MemoryAccessTrap e) {
-            throw outOfBounds(addr, 8);
+            throw loadTrap(addr, 8);
         }
     }
 
@@ -748,6 +748,21 @@ public final class PageallocMemory implements Memory, AutoCloseable {
     private RuntimeException atomicTrap(int addr, int size) {
         // An atomic access in bounds trapped for its alignment (the linear memory checks both).
         return inBounds(addr, size) ? new InvalidException("unaligned atomic") : outOfBounds(addr, size);
+    }
+
+    private WasmRuntimeException loadTrap(int addr, int size) {
+        // Chicory reads a value that crosses one of its 64 KiB pages byte by byte (ByteArrayMemory.readIntSlow
+        // and its siblings), so its message names the first byte out of bounds, with size 1.
+        if ((addr & (PAGE_SIZE - 1)) + size > PAGE_SIZE) {
+            long limit = memory.byteSize();
+            for (int i = 0; i < size; i++) {
+                int a = addr + i;
+                if (a < 0 || a >= limit) {
+                    return outOfBounds(a, 1);
+                }
+            }
+        }
+        return outOfBounds(addr, size);
     }
 
     private WasmRuntimeException outOfBounds(int addr, int size) {
