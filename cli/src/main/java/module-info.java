@@ -4,4 +4,7 @@
  */
 module dev.pagealloc.cli {
     requires dev.pagealloc.api;
+    requires dev.pagealloc.chicory;
+    requires com.dylibso.chicory.compiler;
+    requires com.dylibso.chicory.wasi;
 }

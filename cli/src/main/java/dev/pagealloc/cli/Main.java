@@ -35,6 +35,8 @@ public final class Main {
             return switch (command) {
                 case "info" -> InfoCommand.run(rest, out, err);
                 case "tour" -> new TourCommand(out).run(rest, err);
+                case "wasm-spec" -> WasmCommand.spec(rest, out, err);
+                case "wasm" -> WasmCommand.run(rest, out, err);
                 case "help", "--help", "-h" -> usage(out, 0);
                 default -> {
                     err.println("pagealloc: unknown command '" + command + "'");
@@ -57,6 +59,10 @@ public final class Main {
                   tour            a guided run of the library on this machine, showing the
                                   kernel's own view (/proc/self/maps, smaps, numa_maps) of each step
                   bench [args]    the JMH benchmarks against JNA and C (run by the launcher)
+                  wasm-spec DIR   WebAssembly spec scripts (wabt JSON) through Chicory on pagealloc's memory;
+                                  ends with "N passed, N failed, N skipped"
+                  wasm run FILE.wasm [--invoke NAME ARGS...]
+                                  runs a module through Chicory on pagealloc's memory (WASI when imported)
                   help            this text
 
                 -Dpagealloc.platform=<name> (in JAVA_TOOL_OPTIONS or PAGEALLOC_JAVA_OPTS) forces a provider.""");
