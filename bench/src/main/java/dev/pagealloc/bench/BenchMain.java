@@ -176,6 +176,10 @@ public final class BenchMain {
                 + "with raw"
                 + " mmap). Medians of every measured iteration (JMH) or repetition (C), in ns/op.\n\n");
         report.append(ReportTable.render(results));
+        String chicory = ChicoryReport.render(results);
+        if (!chicory.isEmpty()) {
+            report.append("\n").append(chicory);
+        }
         for (String note : notes) {
             report.append("\n").append(note).append("\n");
         }
