@@ -182,7 +182,8 @@ final class WasmCommand {
             List<ValType> params = type.params();
             if (!wasi && params.size() != invokeArgs.size()) {
                 err.println("pagealloc wasm run: " + export + " takes " + params.size() + " argument(s) "
-                        + params.stream().map(t -> t.toString().toLowerCase(Locale.ROOT)).toList() + ", given " + invokeArgs.size());
+                        + params.stream().map(t -> t.toString().toLowerCase(Locale.ROOT)).toList() + ", given "
+                        + invokeArgs.size());
                 return 2;
             }
             long[] values = new long[wasi ? 0 : params.size()];

@@ -42,7 +42,8 @@ enum SpecMemory {
         return switch (chosen.trim().toLowerCase(Locale.ROOT)) {
             case "pagealloc" -> PAGEALLOC;
             case "bytearray", "byte_array" -> BYTE_ARRAY;
-            default -> throw new IllegalArgumentException(PROPERTY + "=" + chosen + ": expected pagealloc or bytearray");
+            default -> throw new IllegalArgumentException(
+                    PROPERTY + "=" + chosen + ": expected pagealloc or bytearray");
         };
     }
 }
