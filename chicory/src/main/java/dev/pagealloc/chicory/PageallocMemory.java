@@ -46,7 +46,8 @@ import java.util.function.Function;
  * segments given to {@link #initialize} are published through a {@code volatile} field.
  *
  * <p>Lifecycle: Chicory's {@code Memory} has no {@code close}; this class is {@link AutoCloseable}.
- * {@link #close()} releases the linear memory when this object owns it ({@link #create}, {@link #owning});
+ * {@link #close()} releases the linear memory when this object owns it ({@link #create}, {@link #owning},
+ * {@link #preloaded});
  * a memory wrapped with {@link #wrapping} is left to its owner. After release, every access throws the
  * {@link LinearMemory}'s {@link IllegalStateException}.
  */
@@ -55,12 +56,14 @@ public final class PageallocMemory implements Memory, AutoCloseable {
     private final LinearMemory memory;
     private final MemoryLimits limits;
     private final boolean owned;
+    private final boolean activeDataPreloaded;
     private volatile DataSegment[] dataSegments;
 
-    private PageallocMemory(LinearMemory memory, MemoryLimits limits, boolean owned) {
+    private PageallocMemory(LinearMemory memory, MemoryLimits limits, boolean owned, boolean activeDataPreloaded) {
         this.memory = Objects.requireNonNull(memory, "memory");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.owned = owned;
+        this.activeDataPreloaded = activeDataPreloaded;
     }
 
     /**
@@ -76,7 +79,7 @@ public final class PageallocMemory implements Memory, AutoCloseable {
      */
     public static PageallocMemory create(MemoryLimits limits) {
         Objects.requireNonNull(limits, "limits");
-        return new PageallocMemory(LinearMemory.create(typeOf(limits)), limits, true);
+        return new PageallocMemory(LinearMemory.create(typeOf(limits)), limits, true, false);
     }
 
     /**
@@ -91,7 +94,22 @@ public final class PageallocMemory implements Memory, AutoCloseable {
      * @throws IllegalArgumentException if {@code memory}'s page size is not 64 KiB or its index type not i32
      */
     public static PageallocMemory owning(LinearMemory memory, MemoryLimits limits) {
-        return new PageallocMemory(checked(memory), limits, true);
+        return new PageallocMemory(checked(memory), limits, true, false);
+    }
+
+    /**
+     * Wraps a linear memory this object then owns, which already holds the module's active data segments
+     * (from a copy-on-write image of {@link ActiveData#of}): {@link #initialize} checks each active segment's
+     * bounds as usual but does not copy it. The caller answers for the image matching the module.
+     *
+     * @param memory the linear memory, 32-bit, 64 KiB pages, holding the module's active data
+     * @param limits the limits Chicory reports and checks imports against
+     * @return the memory
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code memory}'s page size is not 64 KiB or its index type not i32
+     */
+    public static PageallocMemory preloaded(LinearMemory memory, MemoryLimits limits) {
+        return new PageallocMemory(checked(memory), limits, true, true);
     }
 
     /**
@@ -104,7 +122,7 @@ public final class PageallocMemory implements Memory, AutoCloseable {
      * @throws IllegalArgumentException if {@code memory}'s page size is not 64 KiB or its index type not i32
      */
     public static PageallocMemory wrapping(LinearMemory memory, MemoryLimits limits) {
-        return new PageallocMemory(checked(memory), limits, false);
+        return new PageallocMemory(checked(memory), limits, false, false);
     }
 
     /**
@@ -217,7 +235,9 @@ public final class PageallocMemory implements Memory, AutoCloseable {
                 if (offset < 0 || offset > limit || (long) offset + data.length > limit) {
                     throw new UninstantiableException(outOfBoundsText(offset, limit, data.length));
                 }
-                write(offset, data, 0, data.length);
+                if (!activeDataPreloaded) {
+                    write(offset, data, 0, data.length);
+                }
             } else if (!(s instanceof PassiveDataSegment)) {
                 throw new ChicoryException("Data segment should be active or passive: " + s);
             }

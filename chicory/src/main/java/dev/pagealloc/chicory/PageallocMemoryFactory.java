@@ -28,16 +28,30 @@ import java.util.function.Function;
 public final class PageallocMemoryFactory implements Function<MemoryLimits, Memory>, AutoCloseable {
 
     private final Function<? super MemoryType, ? extends LinearMemory> source;
+    private final boolean preloaded;
     private final List<PageallocMemory> made = new ArrayList<>();
     private boolean closed;
 
-    private PageallocMemoryFactory(Function<? super MemoryType, ? extends LinearMemory> source) {
+    private PageallocMemoryFactory(Function<? super MemoryType, ? extends LinearMemory> source, boolean preloaded) {
         this.source = Objects.requireNonNull(source, "source");
+        this.preloaded = preloaded;
     }
 
     /** {@return a factory of memories of their own ({@link LinearMemory#create})} */
     public static PageallocMemoryFactory create() {
-        return new PageallocMemoryFactory(LinearMemory::create);
+        return new PageallocMemoryFactory(LinearMemory::create, false);
+    }
+
+    /**
+     * {@return a factory whose linear memories come from {@code source} already holding the module's active
+     * data}, e.g. {@code type -> pool.acquire(type, image)} with an image of {@link ActiveData#of}: the data is
+     * then mapped copy-on-write instead of copied at instantiation ({@link PageallocMemory#preloaded})
+     *
+     * @param source makes a linear memory of the given type, holding the module's active data segments
+     * @throws NullPointerException if {@code source} is null
+     */
+    public static PageallocMemoryFactory preloaded(Function<? super MemoryType, ? extends LinearMemory> source) {
+        return new PageallocMemoryFactory(source, true);
     }
 
     /**
@@ -49,7 +63,7 @@ public final class PageallocMemoryFactory implements Function<MemoryLimits, Memo
      * @throws NullPointerException if {@code source} is null
      */
     public static PageallocMemoryFactory from(Function<? super MemoryType, ? extends LinearMemory> source) {
-        return new PageallocMemoryFactory(source);
+        return new PageallocMemoryFactory(source, false);
     }
 
     /**
@@ -71,7 +85,7 @@ public final class PageallocMemoryFactory implements Function<MemoryLimits, Memo
         LinearMemory linear = source.apply(PageallocMemory.typeOf(limits));
         PageallocMemory memory;
         try {
-            memory = PageallocMemory.owning(linear, limits);
+            memory = preloaded ? PageallocMemory.preloaded(linear, limits) : PageallocMemory.owning(linear, limits);
         } catch (RuntimeException e) {
             linear.close();
             throw e;
