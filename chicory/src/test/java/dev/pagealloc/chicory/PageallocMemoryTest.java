@@ -50,8 +50,9 @@ class PageallocMemoryTest {
     @ValueSource(ints = {65534, 65535, 65536, 65533, -1, -3, Integer.MIN_VALUE})
     void loadTrapsNameWhatChicoryNames(int addr) {
         Skeleton.assumeLinearMemoryImplemented();
-        ByteArrayMemory chicory = new ByteArrayMemory(new MemoryLimits(1));
-        try (PageallocMemory ours = PageallocMemory.create(new MemoryLimits(1))) {
+        // Shared, so that ByteArrayMemory's atomics work (see everyOperationEndsAsOnByteArrayMemory).
+        ByteArrayMemory chicory = new ByteArrayMemory(new MemoryLimits(1, 1, true));
+        try (PageallocMemory ours = PageallocMemory.create(new MemoryLimits(1, 1, true))) {
             for (Operation operation : OPERATIONS) {
                 assertEquals(outcome(() -> operation.apply(chicory, addr, 0, 4)),
                         outcome(() -> operation.apply(ours, addr, 0, 4)), operation.name + " at " + addr);
@@ -69,6 +70,12 @@ class PageallocMemoryTest {
             SplittableRandom random = new SplittableRandom(seed);
             for (int step = 0; step < 20_000; step++) {
                 int op = random.nextInt(OPERATIONS.size());
+                if (!limits.shared() && OPERATIONS.get(op).name.startsWith("atomic")) {
+                    // ByteArrayMemory 1.7.5's narrow atomics on an unshared memory lock a monitor from its
+                    // (then null) wait-state map, and report the NullPointerException as "out of bounds";
+                    // the threads proposal allows atomics there. Compared on shared memories only.
+                    continue;
+                }
                 int addr = address(random, model.pages());
                 long value = random.nextLong();
                 int size = random.nextInt(4) == 0 ? random.nextInt(-2, 70_000) : random.nextInt(0, 64);
