@@ -31,6 +31,11 @@ public final class Skeleton {
         }
     }
 
+    /** {@return whether {@link LinearMemory} has its bodies (creating and reading a memory works)} */
+    public static boolean linearMemoryImplemented() {
+        return IMPLEMENTED;
+    }
+
     /** Skips the calling test while {@link LinearMemory} is the skeleton. */
     public static void assumeLinearMemoryImplemented() {
         assumeTrue(IMPLEMENTED, "LinearMemory is still the skeleton on this branch: runs after the merge");

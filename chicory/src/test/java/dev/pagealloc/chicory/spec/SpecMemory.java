@@ -4,6 +4,7 @@ import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.pagealloc.chicory.PageallocMemory;
+import dev.pagealloc.chicory.Skeleton;
 import java.util.Locale;
 import java.util.function.Function;
 
@@ -16,16 +17,11 @@ enum SpecMemory {
 
     /**
      * The system property choosing the memory under test ("ours"): {@code pagealloc} or {@code bytearray}.
-     * The single switch: {@code -Dpagealloc.chicory.specMemory=pagealloc} on the Maven command line, or the
-     * default below.
+     * Without it, the memory under test is ours as soon as {@link dev.pagealloc.wasm.LinearMemory} has its
+     * bodies, and Chicory's own (so the side-by-side run compares ByteArrayMemory with itself) while it is
+     * the skeleton; the test names say which ran.
      */
     static final String PROPERTY = "pagealloc.chicory.specMemory";
-
-    /**
-     * The default memory under test. BYTE_ARRAY until the linear memory's bodies are merged (until then
-     * {@link dev.pagealloc.wasm.LinearMemory} throws "skeleton"), then PAGEALLOC: change this one word.
-     */
-    private static final SpecMemory DEFAULT_UNDER_TEST = BYTE_ARRAY;
 
     final Function<MemoryLimits, Memory> factory;
 
@@ -37,7 +33,7 @@ enum SpecMemory {
     static SpecMemory underTest() {
         String chosen = System.getProperty(PROPERTY);
         if (chosen == null || chosen.isBlank()) {
-            return DEFAULT_UNDER_TEST;
+            return Skeleton.linearMemoryImplemented() ? PAGEALLOC : BYTE_ARRAY;
         }
         return switch (chosen.trim().toLowerCase(Locale.ROOT)) {
             case "pagealloc" -> PAGEALLOC;

@@ -3,6 +3,7 @@ package dev.pagealloc.chicory.spec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.pagealloc.chicory.PageallocMemoryFactory;
 import dev.pagealloc.chicory.spec.CommandOutcome.Status;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,7 +23,8 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * The official spec tests (17 core memory scripts, {@code threads/}, {@code multi-memory/}; see
  * {@code wasm-testsuite/README.md}) through Chicory's interpreter and compiler, each script run twice side by
- * side: on Chicory's {@code ByteArrayMemory} and on the memory under test ({@link SpecMemory#underTest()}).
+ * side: on Chicory's {@code ByteArrayMemory} and on the memory under test ({@link SpecMemory#underTest()}: ours
+ * once the linear memory has its bodies, {@code -Dpagealloc.chicory.specMemory=pagealloc|bytearray} to choose).
  * Every command must end the same way on both, and every command that does not pass on Chicory's own memory
  * must be one of the known exclusions in {@code wasm-testsuite/known-failures.txt} (Chicory's own exclusions
  * and validation differences, each with its reason), so neither a regression of ours nor of the reference
@@ -35,6 +37,7 @@ class SpecSideBySideTest {
     @TestFactory
     Stream<DynamicTest> everyCommandEndsAsOnChicorysOwnMemory() {
         SpecMemory ours = SpecMemory.underTest();
+        System.out.println("spec tests: ByteArrayMemory side by side with " + ours);
         Set<String> known = knownFailures();
         List<DynamicTest> tests = new ArrayList<>();
         for (Engine engine : Engine.values()) {
@@ -42,8 +45,12 @@ class SpecSideBySideTest {
                 String name = script.getFileName().toString().replace(".json", "");
                 tests.add(DynamicTest.dynamicTest(engine + " " + name + " on " + ours, () -> {
                     List<CommandOutcome> reference = new SpecRunner(SpecMemory.BYTE_ARRAY.factory, engine).run(script);
-                    List<CommandOutcome> underTest = new SpecRunner(ours.factory, engine).run(script);
-                    compare(engine, reference, underTest, known);
+                    // Ours come from a factory per script, so every memory the script made is released after it.
+                    try (PageallocMemoryFactory memories = PageallocMemoryFactory.create()) {
+                        List<CommandOutcome> underTest = new SpecRunner(
+                                ours == SpecMemory.PAGEALLOC ? memories : ours.factory, engine).run(script);
+                        compare(engine, reference, underTest, known);
+                    }
                 }));
             }
         }
