@@ -99,8 +99,10 @@ public final class PageallocMemory implements Memory, AutoCloseable {
 
     /**
      * Wraps a linear memory this object then owns, which already holds the module's active data segments
-     * (from a copy-on-write image of {@link ActiveData#of}): {@link #initialize} checks each active segment's
-     * bounds as usual but does not copy it. The caller answers for the image matching the module.
+     * (from a copy-on-write image of {@link ActiveData#of}): {@link #initialize} neither copies nor reads the
+     * active segments (Chicory's {@code DataSegment.data()} clones the whole segment). The caller answers for
+     * the image matching the module; an image that does not fit the memory is refused where it is mapped
+     * ({@code MemoryPool.acquire}), not by Chicory's {@code UninstantiableException}.
      *
      * @param memory the linear memory, 32-bit, 64 KiB pages, holding the module's active data
      * @param limits the limits Chicory reports and checks imports against
@@ -226,7 +228,9 @@ public final class PageallocMemory implements Memory, AutoCloseable {
         }
         for (DataSegment s : segments) {
             if (s instanceof ActiveDataSegment active) {
-                if (active.index() != memoryIndex) {
+                if (active.index() != memoryIndex || activeDataPreloaded) {
+                    // A preloaded memory holds its active data already; reading a segment's data() would
+                    // clone the whole segment (Chicory's DataSegment.data() copies), the cost the image avoids.
                     continue;
                 }
                 byte[] data = active.data();
@@ -235,9 +239,7 @@ public final class PageallocMemory implements Memory, AutoCloseable {
                 if (offset < 0 || offset > limit || (long) offset + data.length > limit) {
                     throw new UninstantiableException(outOfBoundsText(offset, limit, data.length));
                 }
-                if (!activeDataPreloaded) {
-                    write(offset, data, 0, data.length);
-                }
+                write(offset, data, 0, data.length);
             } else if (!(s instanceof PassiveDataSegment)) {
                 throw new ChicoryException("Data segment should be active or passive: " + s);
             }
