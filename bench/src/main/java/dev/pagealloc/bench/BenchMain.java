@@ -178,6 +178,10 @@ public final class BenchMain {
         report.append(ReportTable.render(results));
         String access = AccessReport.render(results);
         report.append(access.isEmpty() ? "" : "\n" + access);
+        String chicory = ChicoryReport.render(results);
+        if (!chicory.isEmpty()) {
+            report.append("\n").append(chicory);
+        }
         for (String note : notes) {
             report.append("\n").append(note).append("\n");
         }

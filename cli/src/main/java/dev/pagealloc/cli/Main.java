@@ -37,6 +37,8 @@ public final class Main {
                 case "tour" -> new TourCommand(out).run(rest, err);
                 case "startup" -> StartupCommand.run(rest, out, err);
                 case "jit" -> JitCommand.run(rest, System.in, out, err);
+                case "wasm-spec" -> WasmCommand.spec(rest, out, err);
+                case "wasm" -> WasmCommand.run(rest, out, err);
                 case "help", "--help", "-h" -> usage(out, 0);
                 default -> {
                     err.println("pagealloc: unknown command '" + command + "'");
@@ -64,6 +66,10 @@ public final class Main {
                                   compile a Brainfuck program to x86-64 code in executable memory
                                   and run it (or interpret it), on a tape in a guarded region
                   bench [args]    the JMH benchmarks against JNA and C (run by the launcher)
+                  wasm-spec DIR   WebAssembly spec scripts (wabt JSON) through Chicory on pagealloc's memory;
+                                  ends with "N passed, N failed, N skipped"
+                  wasm run FILE.wasm [--invoke NAME ARGS...]
+                                  runs a module through Chicory on pagealloc's memory (WASI when imported)
                   help            this text
 
                 -Dpagealloc.platform=<name> (in JAVA_TOOL_OPTIONS or PAGEALLOC_JAVA_OPTS) forces a provider.""");

@@ -1,5 +1,9 @@
 package dev.pagealloc.cli;
 
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.runtime.WasmRuntimeException;
+import com.dylibso.chicory.wasm.Parser;
 import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.api.HugePages;
 import dev.pagealloc.api.PageAllocator;
@@ -8,6 +12,9 @@ import dev.pagealloc.api.PageAllocatorException;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.api.Units;
+import dev.pagealloc.chicory.PageallocMemory;
+import dev.pagealloc.chicory.PageallocMemoryFactory;
+import dev.pagealloc.chicory.programs.SampleProgram;
 import java.io.PrintStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -44,6 +51,7 @@ final class TourCommand {
         hugePages(caps);
         numa(caps);
         step = new LinearMemoryStep(out).run(step);
+        webAssemblyModule();
         new JitTourStep(this::heading, this::say, this::kernel).run(caps);
         out.println();
         out.println("statistics of the first allocator: " + allocator.statistics());
@@ -181,6 +189,33 @@ final class TourCommand {
                 say("numa_maps: " + line);
             }
         }
+    }
+
+    private void webAssemblyModule() {
+        heading("WebAssembly: Chicory runs a sieve (memory 1 page) on a guarded linear memory, which grows in place");
+        try (PageallocMemoryFactory memories = PageallocMemoryFactory.create()) {
+            Instance instance = Instance.builder(Parser.parse(SampleProgram.SIEVE.wasm()))
+                    .withMemoryFactory(memories).build();
+            PageallocMemory memory = (PageallocMemory) instance.memory();
+            long base = memory.linearMemory().segment().address();
+            // The reservation covers the whole maximum; show that much of the kernel's view.
+            long end = base + (long) memory.maximumPages() * Memory.PAGE_SIZE;
+            say("memory at " + Units.hex(base) + ", " + memory.pages() + " page(s) of 64 KiB, maximum "
+                    + memory.maximumPages());
+            kernel(base, end, "64 KiB rw-p, then the reserved rest ---p");
+            long primes = instance.export("sieve").apply(2_000_000)[0];
+            long after = memory.linearMemory().segment().address();
+            say("sieve(2000000) = " + primes + " primes; the module grew its memory to " + memory.pages()
+                    + " pages; base " + Units.hex(after) + (after == base ? " unchanged" : " MOVED"));
+            kernel(base, end, "about 2 MiB rw-p now, the rest still ---p");
+            try {
+                memory.readInt(memory.pages() * Memory.PAGE_SIZE);
+                say("UNEXPECTED: a read past the end worked");
+            } catch (WasmRuntimeException e) {
+                say("a host read past the end traps as Chicory's own memories do: " + e.getMessage());
+            }
+        }
+        say("released with the factory that made it");
     }
 
     private void heading(String text) {
