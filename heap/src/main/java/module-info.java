@@ -1,0 +1,11 @@
+/**
+ * Heaps on pagealloc's regions: a generational garbage-collected heap ({@code dev.pagealloc.heap.gc})
+ * and a manual heap with arenas ({@code dev.pagealloc.heap.manual}), for objects and buffers that live
+ * outside the Java heap at addresses native and JIT code can use.
+ */
+module dev.pagealloc.heap {
+    requires transitive dev.pagealloc.api;
+
+    // exports dev.pagealloc.heap.gc; (with its first class)
+    // exports dev.pagealloc.heap.manual; (with its first class)
+}
