@@ -34,13 +34,20 @@ import org.openjdk.jmh.annotations.Warmup;
  * discarded, by the interpreter over the unoptimized IR (one instruction per command), over the optimized
  * IR, and by the compiled code. Then what compiling costs: parsing with the optimizing passes, generating the
  * machine code, and generating plus loading plus unloading it, by dual mapping and by a protection flip.
+ *
+ * <p>Iterations of a second, since one interpreted run takes a third of a second and an unoptimized one
+ * several: about three minutes in all with the default three forks; {@code -f 1 -wi 2 -i 3} for a short run.
+ * The speed-up is {@code runInterpreter / runCompiled}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @Fork(value = 3, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
-@Warmup(iterations = 5, time = 1, timeUnit = TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 4, time = 1, timeUnit = TimeUnit.SECONDS)
 public class BrainfuckBenchmark {
+    /** One add and one output: what a run costs before the program does anything. */
+    private static final String TINY = "+.";
+
     private String source;
     private BrainfuckProgram program;
     private PageAllocator allocator;
@@ -48,6 +55,8 @@ public class BrainfuckBenchmark {
     private BrainfuckInterpreter unoptimized;
     private BrainfuckInterpreter interpreter;
     private CompiledBrainfuck compiled;
+    private BrainfuckInterpreter tinyInterpreter;
+    private CompiledBrainfuck tinyCompiled;
     private PageAllocatorCodeLoader dualMapping;
     private PageAllocatorCodeLoader protectionFlip;
 
@@ -74,12 +83,16 @@ public class BrainfuckBenchmark {
         dualMapping = new PageAllocatorCodeLoader(allocator, Strategy.DUAL_MAPPING);
         protectionFlip = new PageAllocatorCodeLoader(allocator, Strategy.PROTECTION_FLIP);
         compiled = BrainfuckCompiler.compile(program, dualMapping);
+        BrainfuckProgram tiny = BrainfuckProgram.parse(TINY);
+        tinyInterpreter = new BrainfuckInterpreter(tiny);
+        tinyCompiled = BrainfuckCompiler.compile(tiny, dualMapping);
     }
 
     /** Unmaps the code and the tape. */
     @TearDown
     public void tearDown() {
         compiled.close();
+        tinyCompiled.close();
         tape.close();
     }
 
@@ -111,6 +124,20 @@ public class BrainfuckBenchmark {
     @OutputTimeUnit(TimeUnit.MILLISECONDS)
     public void runCompiled() {
         run(compiled, tape);
+    }
+
+    /** A run of {@value #TINY} interpreted: the floor of a run. */
+    @Benchmark
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public void runTinyInterpreter() {
+        run(tinyInterpreter, tape);
+    }
+
+    /** A run of {@value #TINY} compiled: two upcall stubs made, one downcall, one upcall. */
+    @Benchmark
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public void runTinyCompiled() {
+        run(tinyCompiled, tape);
     }
 
     /**

@@ -24,20 +24,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * calls unmapped code.
  */
 public final class CompiledBrainfuck implements BrainfuckRunner, AutoCloseable {
-    private static final FunctionDescriptor PUT = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
-    private static final FunctionDescriptor GET = FunctionDescriptor.of(ValueLayout.JAVA_INT);
-    private static final MethodHandle PUT_TARGET;
-    private static final MethodHandle GET_TARGET;
-
-    static {
-        try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            PUT_TARGET = lookup.findVirtual(Io.class, "put", MethodType.methodType(int.class, int.class));
-            GET_TARGET = lookup.findVirtual(Io.class, "get", MethodType.methodType(int.class));
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    /** The run in progress on this thread, which the upcalls serve. */
+    private static final ScopedValue<Io> IO = ScopedValue.newInstance();
 
     private final BrainfuckProgram program;
     private final BrainfuckInterpreter interpreter;
@@ -64,7 +52,6 @@ public final class CompiledBrainfuck implements BrainfuckRunner, AutoCloseable {
     }
 
     @Override
-    @SuppressWarnings("restricted")
     public void run(Tape tape, InputStream in, OutputStream out) throws IOException {
         Objects.requireNonNull(tape, "tape");
         Objects.requireNonNull(in, "in");
@@ -74,16 +61,13 @@ public final class CompiledBrainfuck implements BrainfuckRunner, AutoCloseable {
         Io io = new Io(in, buffered);
         long result;
         lifetime.readLock().lock();
-        try (Arena arena = Arena.ofConfined()) {
+        try {
             if (closed) {
                 throw new IllegalStateException("run(): the compiled program is closed");
             }
-            Linker linker = Linker.nativeLinker();
-            // SAFETY: the stubs live until the arena closes, after the code returned; Io catches every
-            // exception, so none unwinds through the generated frame (which would crash the JVM).
-            MemorySegment put = linker.upcallStub(PUT_TARGET.bindTo(io), PUT, arena);
-            MemorySegment get = linker.upcallStub(GET_TARGET.bindTo(io), GET, arena);
-            result = (long) code.handle().invokeExact(cells, tape.cells(), put, get);
+            // The upcalls run on this thread, inside this binding: they find this run's streams in it.
+            result = ScopedValue.where(IO, io).call(
+                    () -> (long) code.handle().invokeExact(cells, tape.cells(), Upcalls.PUT, Upcalls.GET));
         } catch (RuntimeException | Error e) {
             buffered.flush();
             throw e;
@@ -140,6 +124,48 @@ public final class CompiledBrainfuck implements BrainfuckRunner, AutoCloseable {
         }
     }
 
+    /**
+     * The two upcall stubs, made once for the JVM's life and shared by every compiled program: the stream of
+     * the run in progress comes from {@link #IO}, so no run pays for making stubs.
+     */
+    private static final class Upcalls {
+        static final MemorySegment PUT;
+        static final MemorySegment GET;
+
+        static {
+            try {
+                MethodHandles.Lookup lookup = MethodHandles.lookup();
+                Linker linker = Linker.nativeLinker();
+                PUT = stub(linker, lookup.findStatic(Upcalls.class, "put", MethodType.methodType(int.class, int.class)),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+                GET = stub(linker, lookup.findStatic(Upcalls.class, "get", MethodType.methodType(int.class)),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT));
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        @SuppressWarnings("restricted")
+        private static MemorySegment stub(Linker linker, MethodHandle target, FunctionDescriptor type) {
+            // SAFETY: the stubs live as long as the JVM (global arena), so generated code can never call a freed
+            // stub; put and get catch every exception, so none unwinds through the generated frame (which
+            // would crash the JVM, see Linker.upcallStub).
+            return linker.upcallStub(target, type, Arena.global());
+        }
+
+        /** {@return 0, or 1 to stop the program} */
+        @SuppressWarnings("unused") // called by the upcall stub
+        private static int put(int value) {
+            return IO.isBound() ? IO.get().put(value) : 1;
+        }
+
+        /** {@return the byte read, -1 at the end of input, or -2 to stop the program} */
+        @SuppressWarnings("unused") // called by the upcall stub
+        private static int get() {
+            return IO.isBound() ? IO.get().get() : -2;
+        }
+    }
+
     /** The upcalls' side: one byte at a time, failures kept for Java and reported to the code as a code. */
     private static final class Io {
         private final InputStream in;
@@ -152,7 +178,6 @@ public final class CompiledBrainfuck implements BrainfuckRunner, AutoCloseable {
         }
 
         /** {@return 0, or 1 to stop the program} */
-        @SuppressWarnings("unused") // called by the upcall stub
         int put(int value) {
             try {
                 out.write(value);
@@ -164,7 +189,6 @@ public final class CompiledBrainfuck implements BrainfuckRunner, AutoCloseable {
         }
 
         /** {@return the byte read, -1 at the end of input, or -2 to stop the program} */
-        @SuppressWarnings("unused") // called by the upcall stub
         int get() {
             try {
                 return in.read();
