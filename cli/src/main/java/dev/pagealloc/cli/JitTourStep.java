@@ -18,16 +18,11 @@ final class JitTourStep {
     /** {@code mov eax, 42; ret} (x86-64). */
     private static final byte[] RETURN_42 = {(byte) 0xB8, 42, 0, 0, 0, (byte) 0xC3};
 
-    /** Prints the kernel's mappings of a range, with what to expect. */
-    interface KernelView {
-        void show(long start, long end, String expectation);
-    }
-
     private final Consumer<String> heading;
     private final Consumer<String> say;
-    private final KernelView kernel;
+    private final MapsPrinter kernel;
 
-    JitTourStep(Consumer<String> heading, Consumer<String> say, KernelView kernel) {
+    JitTourStep(Consumer<String> heading, Consumer<String> say, MapsPrinter kernel) {
         this.heading = heading;
         this.say = say;
         this.kernel = kernel;

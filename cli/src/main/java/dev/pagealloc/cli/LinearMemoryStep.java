@@ -5,8 +5,7 @@ import dev.pagealloc.wasm.LinearMemory;
 import dev.pagealloc.wasm.MemoryAccessTrap;
 import dev.pagealloc.wasm.MemoryOptions;
 import dev.pagealloc.wasm.MemoryType;
-import java.io.PrintStream;
-import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The tour's linear-memory step: a WebAssembly memory {@code (memory 1 16)} with its default reservation
@@ -14,21 +13,19 @@ import java.util.List;
  * traps cleanly.
  */
 final class LinearMemoryStep {
-    private final PrintStream out;
+    private final Consumer<String> heading;
+    private final Consumer<String> say;
+    private final MapsPrinter kernel;
 
-    LinearMemoryStep(PrintStream out) {
-        this.out = out;
+    LinearMemoryStep(Consumer<String> heading, Consumer<String> say, MapsPrinter kernel) {
+        this.heading = heading;
+        this.say = say;
+        this.kernel = kernel;
     }
 
-    /**
-     * Runs the step.
-     *
-     * @param step the number of the tour's previous step
-     * @return the number of the last step printed
-     */
-    int run(int step) {
-        out.println();
-        out.println(++step + ". a WebAssembly linear memory (memory 1 16): the 4 GiB index space + guards reserved,"
+    /** Runs the step. */
+    void run() {
+        heading.accept("a WebAssembly linear memory (memory 1 16): the 4 GiB index space + guards reserved,"
                 + " 64 KiB committed");
         try (LinearMemory memory = LinearMemory.create(MemoryType.i32(1, 16))) {
             long base = memory.segment().address();
@@ -52,21 +49,13 @@ final class LinearMemoryStep {
             }
         }
         say("closed: the reservation is released (its shared views retired in a batch)");
-        return step;
     }
 
     private void say(String text) {
-        out.println("   " + text);
+        say.accept(text);
     }
 
     private void kernel(long start, long end, String expectation) {
-        if (!ProcView.available()) {
-            return;
-        }
-        List<String> lines = ProcView.maps(start, end);
-        say("/proc/self/maps [" + Units.hex(start) + ", " + Units.hex(end) + ") -- expect: " + expectation);
-        for (String line : lines) {
-            say("   " + line);
-        }
+        kernel.show(start, end, expectation);
     }
 }

@@ -50,7 +50,7 @@ final class TourCommand {
         basics(allocator);
         hugePages(caps);
         numa(caps);
-        step = new LinearMemoryStep(out).run(step);
+        new LinearMemoryStep(this::heading, this::say, this::kernel).run();
         webAssemblyModule();
         new JitTourStep(this::heading, this::say, this::kernel).run(caps);
         out.println();
