@@ -94,6 +94,16 @@ final class ViewArenas {
         this.ageNanos = Math.max(1, policy.age().toNanos());
     }
 
+    /**
+     * Runs {@code task} on the quarantine thread, before any close asked for later: for tests that must
+     * hold that thread busy.
+     *
+     * @param task what to run
+     */
+    static void runOnQuarantineThread(Runnable task) {
+        Timer.EXECUTOR.execute(task);
+    }
+
     /** {@return whether deallocated regions wait in batches, rather than closing their arena at once} */
     boolean quarantining() {
         return !policy.isNone();
