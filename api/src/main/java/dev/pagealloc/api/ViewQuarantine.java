@@ -49,12 +49,13 @@ import java.util.Objects;
  * released when that region is deallocated and its batch closes, or when that region's protect or
  * decommit closes the arena (on the calling thread, which pays that handshake). An arena that holds
  * 16 times {@link #regions()} dead regions, or {@link #bytes()}, is never taken over, so a live
- * region holds fewer than that many dead ones. When the dead regions of all arenas reach 16 times
- * {@link #regions()}, every arena that serves no live region is due; when they reach 64 times
- * {@link #regions()} (the quarantine thread cannot keep up), or an allocation would otherwise be
- * refused for the {@linkplain PageAllocatorBuilder#withMappingHeadroom(long) mapping headroom}, the
- * calling thread closes every such arena itself and releases their dead regions (quarantined regions
- * keep their memory mappings until then, and count against the limit).
+ * region holds fewer than that many dead ones. When the dead regions of all arenas reach 64 times
+ * {@link #regions()} (or their reservations 64 times {@link #bytes()}), every arena that serves no
+ * live region is due; when they reach 256 times (the quarantine thread cannot keep up), or an
+ * allocation would otherwise be refused for the
+ * {@linkplain PageAllocatorBuilder#withMappingHeadroom(long) mapping headroom}, the calling thread
+ * closes every such arena itself and releases their dead regions (quarantined regions keep their
+ * memory mappings until then, and count against the limit).
  *
  * @param regions dead regions an arena collects before it is due for closing; {@code >= 1} (1 closes
  *     each region's arena on its deallocation, on the deallocating thread, as without a quarantine)

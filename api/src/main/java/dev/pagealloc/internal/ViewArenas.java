@@ -67,22 +67,29 @@ final class ViewArenas {
         }
     }
 
+    /** Dead regions past which an arena is no longer taken over by a live region, in batches' worth: {@value}. */
+    static final int BATCHES_PER_ARENA = 16;
     /**
-     * Dead regions past which an arena is no longer taken over by a live region, in batches' worth
-     * ({@value}); also the dead regions, over all arenas, past which every free arena is due.
+     * Dead regions, or reserved bytes, over all arenas, past which every free arena is due, in batches'
+     * worth ({@value}). With many live regions at once, each arena gains one dead region per generation,
+     * so this bounds how many each holds when closed: the handshakes per deallocation are at least the
+     * live arenas over this.
      */
-    static final int BATCHES_IN_ALL = 16;
+    static final int BATCHES_IN_ALL = 64;
     /**
-     * Dead regions, over all arenas, past which the deallocating thread closes every free arena itself,
-     * in batches' worth ({@value}): the bound on the quarantine when its thread cannot keep up.
+     * Dead regions, or reserved bytes, over all arenas, past which the deallocating thread closes every
+     * free arena itself, in batches' worth ({@value}): the bound on the quarantine when its thread cannot
+     * keep up.
      */
-    static final int BATCHES_BEFORE_CALLER_CLOSES = 64;
+    static final int BATCHES_BEFORE_CALLER_CLOSES = 256;
 
     private final ViewQuarantine policy;
     private final StatisticsCounters statistics;
     private final long ageNanos;
     /** Dead regions waiting in all arenas: free, serving a live region, or being closed. */
     private long quarantined;
+    /** Their reservations, in bytes. */
+    private long quarantinedBytes;
     /** Open arenas that serve no live region, oldest first. */
     private final List<Batch> free = new ArrayList<>();
     /** Whether the quarantine thread has been asked to close due arenas and has not yet found none. */
@@ -112,7 +119,7 @@ final class ViewArenas {
     /**
      * {@return an open arena for a live region's views}: a free one that can take more dead regions, or
      * a new one. A free arena whose batch is full is taken over too while the quarantine thread is busy
-     * closing others, up to {@value #BATCHES_IN_ALL} batches' worth: batches grow while closes are slow,
+     * closing others, up to {@value #BATCHES_PER_ARENA} batches' worth: batches grow while closes are slow,
      * so that the number of handshakes per deallocation falls as each one takes longer.
      */
     synchronized Batch take() {
@@ -156,9 +163,10 @@ final class ViewArenas {
             batch.dead.add(region);
             batch.deadBytes += region.reservedBytes();
             quarantined++;
+            quarantinedBytes += region.reservedBytes();
             statistics.quarantined(1, region.reservedBytes());
             free.add(batch);
-            if (quarantined < (long) BATCHES_BEFORE_CALLER_CLOSES * policy.regions()) {
+            if (!beyond(BATCHES_BEFORE_CALLER_CLOSES)) {
                 wakeCloserIfDue();
                 return;
             }
@@ -184,7 +192,7 @@ final class ViewArenas {
      * Asks the quarantine thread to close the arenas that are due, unless it is at work already (it looks
      * again when it is done): arenas whose batch is full or whose oldest dead region has waited longer than
      * the policy's age, or every arena with dead regions once they hold {@value #BATCHES_IN_ALL} batches'
-     * worth in all. Called on allocate, on a view's first arena, on deallocate and by the age timer.
+     * worth in all (regions or bytes). Called on allocate, on a view's first arena, on deallocate and by the age timer.
      */
     synchronized void wakeCloserIfDue() {
         if (closerRunning || free.isEmpty()) {
@@ -202,7 +210,17 @@ final class ViewArenas {
 
     private boolean isDue(Batch batch, long now) {
         return !batch.dead.isEmpty() && (isFull(batch) || now - batch.oldestNanos >= ageNanos
-                || quarantined >= (long) BATCHES_IN_ALL * policy.regions());
+                || beyond(BATCHES_IN_ALL));
+    }
+
+    /** {@return whether the quarantine as a whole holds {@code batches} batches' worth of regions or bytes} */
+    private boolean beyond(int batches) {
+        return quarantined >= times(batches, policy.regions()) || quarantinedBytes >= times(batches, policy.bytes());
+    }
+
+    /** {@return {@code factor * value}, or {@link Long#MAX_VALUE} if that overflows ({@code value} is positive)} */
+    private static long times(int factor, long value) {
+        return value > Long.MAX_VALUE / factor ? Long.MAX_VALUE : factor * value;
     }
 
     private boolean isFull(Batch batch) {
@@ -210,7 +228,7 @@ final class ViewArenas {
     }
 
     private boolean atCap(Batch batch) {
-        return batch.dead.size() >= (long) BATCHES_IN_ALL * policy.regions() || batch.deadBytes >= policy.bytes();
+        return batch.dead.size() >= times(BATCHES_PER_ARENA, policy.regions()) || batch.deadBytes >= policy.bytes();
     }
 
     /** Under the monitor: removes and {@return every free arena that holds dead regions} */
@@ -290,6 +308,7 @@ final class ViewArenas {
         }
         synchronized (this) {
             quarantined -= dead.size();
+            quarantinedBytes -= bytes;
         }
         statistics.quarantined(-dead.size(), -bytes);
     }

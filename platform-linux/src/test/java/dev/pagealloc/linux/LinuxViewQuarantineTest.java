@@ -164,21 +164,21 @@ class LinuxViewQuarantineTest {
     }
 
     @Test
-    void shouldReleaseEveryFreeArenaWhenTheQuarantineAsAWholeReachesSixteenBatches() throws InterruptedException {
+    void shouldReleaseEveryFreeArenaWhenTheQuarantineAsAWholeReachesSixtyFourBatches() throws InterruptedException {
         PageAllocator allocator = allocator(new ViewQuarantine(2, 1L << 40, Duration.ofHours(1)));
         List<Region> live = new java.util.ArrayList<>();
-        for (int i = 0; i < 32; i++) { // all alive at once: 32 arenas, each to collect one dead region
+        for (int i = 0; i < 128; i++) { // all alive at once: 128 arenas, each to collect one dead region
             Region region = allocator.allocate(1, 1);
             writtenView(region);
             live.add(region);
         }
-        for (int i = 0; i < 31; i++) {
+        for (int i = 0; i < 127; i++) {
             live.get(i).deallocate();
         }
-        assertEquals(31, allocator.statistics().quarantinedRegions(), "no arena is full, none aged");
+        assertEquals(127, allocator.statistics().quarantinedRegions(), "no arena is full, none aged");
         assertEquals(1, kernel.mappings(live.getFirst().address(), PAGE).size(), "still mapped");
 
-        live.get(31).deallocate(); // the 32nd dead region: 16 batches of 2 in all
+        live.get(127).deallocate(); // the 128th dead region: 64 batches of 2 in all
 
         awaitQuarantined(allocator, 0);
         for (Region region : live) {
