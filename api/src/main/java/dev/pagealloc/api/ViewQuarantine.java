@@ -25,11 +25,11 @@ import java.util.Objects;
  *       {@link #age()}. The close is a handshake with every Java thread, so it is made on the
  *       quarantine's own thread (one daemon thread for the JVM, named
  *       {@code pagealloc-view-quarantine}, which also runs the age checks), not on the deallocating
- *       thread (but for the bounds below): a deallocation costs a discard and a little bookkeeping. The quarantine thread closes
- *       one arena after another; while it is at work, a full arena that serves no live region is still
- *       handed to the next region that asks for a view, so batches grow while closes are slow (busy
- *       threads, a loaded machine) and the handshakes per deallocation fall, up to 16 times
- *       {@link #regions()} dead regions in one arena.
+ *       thread (but for the bounds below): a deallocation costs a discard and a little bookkeeping.
+ *       The quarantine thread closes one arena after another. Until it has taken a full arena (while
+ *       it wakes up, or closes others), that arena is still handed to the next region that asks for a
+ *       view, so batches grow while closes are slow (busy threads, a loaded machine) and the
+ *       handshakes per deallocation fall, up to 16 times {@link #regions()} dead regions in one arena.
  * </ol>
  *
  * <h2 id="stale">What a stale view does</h2>

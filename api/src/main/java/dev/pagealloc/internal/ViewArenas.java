@@ -118,9 +118,10 @@ final class ViewArenas {
 
     /**
      * {@return an open arena for a live region's views}: a free one that can take more dead regions, or
-     * a new one. A free arena whose batch is full is taken over too while the quarantine thread is busy
-     * closing others, up to {@value #BATCHES_PER_ARENA} batches' worth: batches grow while closes are slow,
-     * so that the number of handshakes per deallocation falls as each one takes longer.
+     * a new one. A free arena whose batch is full is taken over too until the quarantine thread has
+     * taken it (while that thread wakes up or closes others), up to {@value #BATCHES_PER_ARENA} batches'
+     * worth: batches grow while closes are slow, so that the handshakes per deallocation fall as each
+     * one takes longer.
      */
     synchronized Batch take() {
         wakeCloserIfDue();
@@ -192,7 +193,8 @@ final class ViewArenas {
      * Asks the quarantine thread to close the arenas that are due, unless it is at work already (it looks
      * again when it is done): arenas whose batch is full or whose oldest dead region has waited longer than
      * the policy's age, or every arena with dead regions once they hold {@value #BATCHES_IN_ALL} batches'
-     * worth in all (regions or bytes). Called on allocate, on a view's first arena, on deallocate and by the age timer.
+     * worth in all (regions or bytes). Called on allocate, on a view's first arena, on deallocate and by
+     * the age timer.
      */
     synchronized void wakeCloserIfDue() {
         if (closerRunning || free.isEmpty()) {
