@@ -248,38 +248,48 @@ final class ViewArenas {
 
     /** On the quarantine thread: closes the due arenas, and again, until none is due. */
     private void closeDue() {
-        while (true) {
-            List<Batch> due = new ArrayList<>();
-            synchronized (this) {
-                long now = System.nanoTime();
-                for (Iterator<Batch> it = free.iterator(); it.hasNext(); ) {
-                    Batch batch = it.next();
-                    if (isDue(batch, now)) {
-                        it.remove();
-                        due.add(batch);
+        boolean stopped = false;
+        try {
+            while (true) {
+                List<Batch> due = new ArrayList<>();
+                synchronized (this) {
+                    long now = System.nanoTime();
+                    for (Iterator<Batch> it = free.iterator(); it.hasNext(); ) {
+                        Batch batch = it.next();
+                        if (isDue(batch, now)) {
+                            it.remove();
+                            due.add(batch);
+                        }
+                    }
+                    if (due.isEmpty()) {
+                        closerRunning = false; // under the same lock as the check: no wake-up is lost
+                        stopped = true;
+                        return;
                     }
                 }
-                if (due.isEmpty()) {
-                    closerRunning = false;
-                    return;
+                if (!closeAll(due)) {
+                    return; // the next allocate, deallocate or timer looks again
                 }
             }
-            if (!closeAll(due)) {
+        } finally {
+            if (!stopped) { // a refused close, or an unexpected failure: let the next check start a new task
                 synchronized (this) {
-                    closerRunning = false; // the next allocate, deallocate or timer looks again
+                    closerRunning = false;
                 }
-                return;
             }
         }
     }
 
     /**
-     * Not under the monitor: closes each arena and releases its dead regions. {@return whether every
+     * Not under the monitor: closes each arena, then releases the dead regions of all that closed at
+     * once, so that adjacent regions of different arenas (a burst of live regions each holds its own
+     * arena, and successive bursts fill them side by side) go back in one call. {@return whether every
      * arena closed}; one a JDK call holds goes back to the free arenas, its dead regions' ranges still
      * reserved and never reused, and is tried again at the next check (not at once: the call may last).
      */
     private boolean closeAll(List<Batch> batches) {
         boolean all = true;
+        List<Batch> closed = new ArrayList<>(batches.size());
         for (Batch batch : batches) {
             try {
                 batch.arena.close();
@@ -290,18 +300,29 @@ final class ViewArenas {
                 all = false;
                 continue;
             }
-            release(batch);
+            closed.add(batch);
         }
+        release(closed);
         return all;
     }
 
     /** Releases the dead regions of a closed arena; the arena is in no list any more. */
     private void release(Batch batch) {
-        List<QuarantinedReservation> dead;
+        release(List.of(batch));
+    }
+
+    /** Releases the dead regions of closed arenas, which are in no list any more. */
+    private void release(List<Batch> batches) {
+        List<QuarantinedReservation> dead = new ArrayList<>();
         synchronized (this) {
-            dead = new ArrayList<>(batch.dead);
-            batch.dead.clear();
-            batch.deadBytes = 0;
+            for (Batch batch : batches) {
+                dead.addAll(batch.dead);
+                batch.dead.clear();
+                batch.deadBytes = 0;
+            }
+        }
+        if (dead.isEmpty()) {
+            return;
         }
         QuarantinedReservation.releaseAll(dead);
         long bytes = 0;
