@@ -44,8 +44,10 @@ final class QuarantinedReservation {
      * <p>A release that fails leaves the reservations it covered reserved, used by no one and never
      * reused (their views are closed, so nothing can fault), and counts one failure each; there is no
      * caller to tell. A failed {@code munmap} unmaps nothing: it fails only while splitting the
-     * mappings at the range's ends, before any is detached ({@code do_vmi_align_munmap} in
-     * {@code mm/vma.c}, Linux 6.x; ENOMEM in {@code munmap(2)}).
+     * mappings at the range's ends, before any is unmapped ({@code do_munmap} in {@code mm/mmap.c}
+     * up to Linux 6.0, which may leave a split behind; {@code do_vmi_align_munmap} since, whose error
+     * path re-attaches what it detached since commit 606c812eb1d5, "Fix error path in
+     * do_vmi_align_munmap()"; ENOMEM in {@code munmap(2)}).
      *
      * @param dead the reservations; the list is reordered
      */
