@@ -24,9 +24,9 @@ public enum ViewSharing {
      * shared arena, which is a handshake with every Java thread: tens of microseconds on an idle JVM,
      * milliseconds with many busy threads. A protect or decommit that takes access away pays it (it
      * closes only the arena of that region's views). A deallocation does not: the region's contents
-     * are discarded at once and its reservation waits, never reused, until one close retires a batch
-     * of dead regions ({@link ViewQuarantine}, which says what a stale view reads meanwhile: zero,
-     * never another region's data, never a fault).
+     * are discarded at once and its reservation waits, never reused, until one close, made on the
+     * quarantine thread, retires a batch of dead regions ({@link ViewQuarantine}, which says what a
+     * stale view reads meanwhile: zero, never another region's data, never a fault).
      *
      * <p>While a JDK call holds a view (an NIO transfer, a downcall), the JDK keeps the arena open, so
      * a protect or decommit that invalidates views throws {@link IllegalStateException} and changes

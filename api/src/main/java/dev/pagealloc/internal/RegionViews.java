@@ -110,7 +110,7 @@ final class RegionViews {
     }
 
     /** Hands the views' arena, still open, to the quarantine with the dead region's reservation. */
-    void quarantine(ViewArenas.Quarantined region) {
+    void quarantine(QuarantinedReservation region) {
         fullView = null;
         shared.quarantine(batch, region);
         batch = null;

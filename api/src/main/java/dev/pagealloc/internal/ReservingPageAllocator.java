@@ -308,7 +308,7 @@ public final class ReservingPageAllocator implements PageAllocator {
             throw new IllegalArgumentException(operation + ": reservation of " + total + " bytes exceeds the "
                     + addressBits + "-bit address space (" + (1L << addressBits) + " bytes)");
         }
-        viewArenas.retireExpired(); // a quarantine that aged while nothing was deallocated is released here
+        viewArenas.wakeCloserIfDue(); // a quarantine that aged while nothing was deallocated is closed now
         long newMappings = MappingGuard.REGION_OVERHEAD + (initialPages > 0 ? 1 : 0);
         if (!mappings.fits(newMappings)) {
             viewArenas.retireFree(); // quarantined regions hold mappings that can go before a refusal

@@ -138,6 +138,16 @@ public interface VirtualMemory {
     void release(long address, long byteSize) throws SystemCallException;
 
     /**
+     * {@return whether one {@link #release} call may span several adjacent reservations}, each made
+     * by {@link #reserve} and none still used, so that a run of them is given back in one call. A
+     * backend whose release takes exactly one reservation (Windows {@code VirtualFree(MEM_RELEASE)},
+     * the embedded buffer) keeps the default, {@code false}.
+     */
+    default boolean releasesAdjacentReservations() {
+        return false;
+    }
+
+    /**
      * Prefaults committed pages so that first access takes no fault.
      *
      * @param address the first page

@@ -67,6 +67,7 @@ public class DeallocateBenchmark {
         @TearDown(Level.Trial)
         public void stop() throws InterruptedException {
             threads.close();
+            System.out.println(threads.report()); // shown in the JMH log, beside the trial's score
         }
     }
 

@@ -281,6 +281,12 @@ final class LinuxVirtualMemory implements VirtualMemory {
         }
     }
 
+    /** {@inheritDoc} {@code munmap} takes any page range, across mappings and holes ({@code munmap(2)}). */
+    @Override
+    public boolean releasesAdjacentReservations() {
+        return true;
+    }
+
     @Override
     @SuppressWarnings("restricted") // see the SAFETY line
     public void populate(long address, long byteSize) throws SystemCallException {

@@ -51,12 +51,21 @@ class LinuxViewQuarantineTest {
         return view;
     }
 
+    /** Waits, up to ten seconds, for the quarantine thread to bring the allocator's count to {@code expected}. */
+    private static void awaitQuarantined(PageAllocator allocator, long expected) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (allocator.statistics().quarantinedRegions() != expected && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertEquals(expected, allocator.statistics().quarantinedRegions(), "quarantined regions");
+    }
+
     private void assertUnmapped(Region region, String what) {
         assertEquals(List.of(), kernel.mappings(reservation(region), region.reservedBytes()), what);
     }
 
     @Test
-    void shouldKeepADeallocatedRegionMappedZeroAndUnusedByOthersUntilItsBatchCloses() {
+    void shouldKeepADeallocatedRegionMappedZeroAndUnusedByOthersUntilItsBatchCloses() throws InterruptedException {
         PageAllocator allocator = allocator(new ViewQuarantine(3, 1L << 40, Duration.ofHours(1)));
         Region first = allocator.allocate(4, 4);
         MemorySegment stale = writtenView(first);
@@ -91,7 +100,9 @@ class LinuxViewQuarantineTest {
             writtenView(next);
             next.deallocate();
         }
-        // Three dead regions fill the batch: one close invalidated every stale view, then all were released.
+        // Three dead regions fill the batch: the quarantine thread closes it (one handshake invalidates
+        // every stale view), then releases all three.
+        awaitQuarantined(allocator, 0);
         assertThrows(IllegalStateException.class, () -> stale.get(JAVA_LONG, 0));
         for (Region region : List.of(first, second, third)) {
             assertUnmapped(region, "released with its batch");
@@ -153,26 +164,51 @@ class LinuxViewQuarantineTest {
     }
 
     @Test
-    void shouldReleaseEveryFreeArenaWhenTheQuarantineAsAWholeReachesSixteenBatches() {
+    void shouldReleaseEveryFreeArenaWhenTheQuarantineAsAWholeReachesSixtyFourBatches() throws InterruptedException {
         PageAllocator allocator = allocator(new ViewQuarantine(2, 1L << 40, Duration.ofHours(1)));
         List<Region> live = new java.util.ArrayList<>();
-        for (int i = 0; i < 32; i++) { // all alive at once: 32 arenas, each to collect one dead region
+        for (int i = 0; i < 128; i++) { // all alive at once: 128 arenas, each to collect one dead region
             Region region = allocator.allocate(1, 1);
             writtenView(region);
             live.add(region);
         }
-        for (int i = 0; i < 31; i++) {
+        for (int i = 0; i < 127; i++) {
             live.get(i).deallocate();
         }
-        assertEquals(31, allocator.statistics().quarantinedRegions(), "no arena is full, none aged");
+        assertEquals(127, allocator.statistics().quarantinedRegions(), "no arena is full, none aged");
         assertEquals(1, kernel.mappings(live.getFirst().address(), PAGE).size(), "still mapped");
 
-        live.get(31).deallocate(); // the 32nd dead region: 16 batches of 2 in all
+        live.get(127).deallocate(); // the 128th dead region: 64 batches of 2 in all
 
-        assertEquals(0, allocator.statistics().quarantinedRegions());
+        awaitQuarantined(allocator, 0);
         for (Region region : live) {
             assertUnmapped(region, "released with every free arena");
         }
+    }
+
+    @Test
+    void shouldReleaseABatchOfAdjacentRegionsTogetherAndLeaveTheirLiveNeighbourMapped() throws InterruptedException {
+        PageAllocator allocator = allocator(new ViewQuarantine(4, 1L << 40, Duration.ofHours(1)));
+        Region neighbour = allocator.allocate(1, 1);
+        MemorySegment neighbourView = writtenView(neighbour);
+        List<Region> dead = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) { // one at a time: each takes over the arena of the one before
+            Region region = allocator.allocate(2, 2);
+            writtenView(region);
+            region.deallocate();
+            dead.add(region);
+        }
+
+        awaitQuarantined(allocator, 0);
+
+        for (Region region : dead) {
+            assertUnmapped(region, "released with its batch");
+        }
+        assertEquals(List.of(new KernelView.Mapping(neighbour.address(), neighbour.address() + PAGE,
+                Protection.READ_WRITE)), kernel.mappings(neighbour.address(), PAGE), "the live neighbour stays");
+        assertEquals(PATTERN, neighbourView.get(JAVA_LONG, 0), "its views too");
+        assertEquals(0, allocator.statistics().reservedBytes() - neighbour.reservedBytes());
+        neighbour.deallocate();
     }
 
     @Test
