@@ -1,5 +1,6 @@
 package dev.pagealloc.bench;
 
+import dev.pagealloc.api.Capabilities.WxStrategy;
 import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.ViewSharing;
 import dev.pagealloc.jit.bf.BrainfuckCompiler;
@@ -7,7 +8,6 @@ import dev.pagealloc.jit.bf.BrainfuckInterpreter;
 import dev.pagealloc.jit.bf.BrainfuckProgram;
 import dev.pagealloc.jit.bf.CompiledBrainfuck;
 import dev.pagealloc.jit.bf.PageAllocatorCodeLoader;
-import dev.pagealloc.jit.bf.PageAllocatorCodeLoader.Strategy;
 import dev.pagealloc.jit.bf.Tape;
 import java.io.IOException;
 import java.io.InputStream;
@@ -80,8 +80,8 @@ public class BrainfuckBenchmark {
         tape = Tape.allocate(allocator, Tape.DEFAULT_CELLS);
         unoptimized = new BrainfuckInterpreter(BrainfuckProgram.parseUnoptimized(source));
         interpreter = new BrainfuckInterpreter(program);
-        dualMapping = new PageAllocatorCodeLoader(allocator, Strategy.DUAL_MAPPING);
-        protectionFlip = new PageAllocatorCodeLoader(allocator, Strategy.PROTECTION_FLIP);
+        dualMapping = new PageAllocatorCodeLoader(allocator, WxStrategy.DUAL_MAPPING);
+        protectionFlip = new PageAllocatorCodeLoader(allocator, WxStrategy.PROTECTION_FLIP);
         compiled = BrainfuckCompiler.compile(program, dualMapping);
         BrainfuckProgram tiny = BrainfuckProgram.parse(TINY);
         tinyInterpreter = new BrainfuckInterpreter(tiny);

@@ -6,7 +6,7 @@ import java.lang.invoke.MethodHandle;
 /**
  * Puts machine code into executable memory and hands back a handle that calls it: the one thing the
  * compiler needs from a JIT memory manager, kept this narrow so that any code buffer can stand behind it.
- * {@link PageAllocatorCodeLoader} is the implementation on pagealloc's public pieces.
+ * {@link PageAllocatorCodeLoader} is the implementation on the {@code jit} layer's {@link dev.pagealloc.jit.JitMemory}.
  *
  * @implSpec Implementations are thread-safe; the handle of a {@link LoadedCode} may be invoked from any
  *     thread until the code is closed.
@@ -27,6 +27,7 @@ public interface CodeLoader {
      * @throws IllegalCallerException if the caller's module has no native access
      * @throws IllegalArgumentException if {@code code} is empty
      * @throws NullPointerException if an argument is null
+     * @throws IllegalStateException if the loader is closed (where it can be)
      * @throws UnsupportedOperationException if this platform gives no executable memory; nothing was mapped
      * @throws dev.pagealloc.api.PageAllocatorException if the kernel refuses memory or a protection change;
      *     nothing stays mapped
