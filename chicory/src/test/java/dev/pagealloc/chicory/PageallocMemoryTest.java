@@ -27,6 +27,31 @@ import org.junit.jupiter.params.provider.ValueSource;
 class PageallocMemoryTest {
 
     @Test
+    void zeroSkipsOnlyTheInstantiationsCallOnAMemoryAsItWasMade() {
+        Skeleton.assumeLinearMemoryImplemented();
+        // Preloaded: the linear memory holds the active data; Chicory's zero() before initialize must keep it.
+        try (PageallocMemory preloaded = PageallocMemory.preloaded(
+                dev.pagealloc.wasm.LinearMemory.create(MemoryType.i32(1, 1)), new MemoryLimits(1, 1))) {
+            preloaded.linearMemory().storeI8(100, (byte) 7);
+            preloaded.zero();
+            assertEquals(7, preloaded.read(100), "the instantiation's zero() leaves preloaded data alone");
+            preloaded.zero();
+            assertEquals(0, preloaded.read(100), "a later zero() zeroes");
+        }
+        try (PageallocMemory created = PageallocMemory.create(new MemoryLimits(1, 1))) {
+            created.write(5, new byte[] {9});
+            created.zero();
+            assertEquals(0, created.read(5), "a write ends the skip: zero() after it zeroes");
+        }
+        try (PageallocMemory initialized = PageallocMemory.create(new MemoryLimits(1, 1))) {
+            initialized.initialize(null, null, 0);
+            initialized.linearMemory().storeI8(3, (byte) 1);
+            initialized.zero();
+            assertEquals(0, initialized.read(3), "after initialize, zero() zeroes");
+        }
+    }
+
+    @Test
     void typeOfCapsTheMaximumAtChicorysRuntimeLimit() {
         assertEquals(new MemoryType(IndexType.I32, 65536, 1, Memory.RUNTIME_MAX_PAGES, false),
                 PageallocMemory.typeOf(new MemoryLimits(1)));
