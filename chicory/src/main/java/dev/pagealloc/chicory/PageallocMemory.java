@@ -746,6 +746,21 @@ public final class PageallocMemory implements Memory, AutoCloseable {
         }
     }
 
+    /**
+     * {@code memory.atomic.notify}: wakes up to {@code maxThreads} threads waiting at {@code addr}. On an
+     * unshared memory it wakes none and returns 0, but, unlike Chicory's own memories (which return 0 there
+     * without looking at the address), it still traps on a misaligned or out-of-bounds address, as the
+     * threads proposal says: "Both notify and wait operators trap if the effective address of either
+     * operator is misaligned or out-of-bounds. Wait operators additionally trap if used on an unshared
+     * linear memory" ({@code proposals/threads/Overview.md}, "Wait and Notify operators"). The official
+     * scripts have no such case, so the side-by-side spec run sees no difference.
+     *
+     * @param addr the address, as Chicory's {@code int}; a multiple of 4
+     * @param maxThreads the most to wake, unsigned
+     * @return how many were woken
+     * @throws WasmRuntimeException if {@code addr + 4} passes the memory's size (Chicory's text)
+     * @throws InvalidException {@code unaligned atomic} if {@code addr} is in bounds but not a multiple of 4
+     */
     @Override
     public int atomicNotify(int addr, int maxThreads) {
         try {
