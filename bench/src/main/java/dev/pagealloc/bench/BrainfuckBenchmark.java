@@ -88,11 +88,13 @@ public class BrainfuckBenchmark {
         tinyCompiled = BrainfuckCompiler.compile(tiny, dualMapping);
     }
 
-    /** Unmaps the code and the tape. */
+    /** Unmaps the code, the loaders' heaps and the tape. */
     @TearDown
     public void tearDown() {
         compiled.close();
         tinyCompiled.close();
+        dualMapping.close();
+        protectionFlip.close();
         tape.close();
     }
 
@@ -156,7 +158,10 @@ public class BrainfuckBenchmark {
         return BrainfuckCompiler.generate(program);
     }
 
-    /** {@return the code's size}: generate, map twice (memfd), copy, unmap both views */
+    /**
+     * {@return the code's size}: generate, install in the dual-mapped loader's code heap (its chunk, a memfd
+     * mapped twice, stays mapped between calls), free (the bytes refilled with {@code int3})
+     */
     @Benchmark
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public long compileAndLoadDualMapping() {
@@ -165,7 +170,10 @@ public class BrainfuckBenchmark {
         }
     }
 
-    /** {@return the code's size}: generate, allocate a region, copy, protect read-execute, deallocate */
+    /**
+     * {@return the code's size}: generate, install in pages of its own in the flipping loader's code heap
+     * (copy, protect read-execute), free (refilled with {@code int3}, protected inaccessible)
+     */
     @Benchmark
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public long compileAndLoadProtectionFlip() {
