@@ -25,6 +25,10 @@ import java.util.Objects;
  * instructions and returns them to the heap, which unmaps a chunk once it is empty unless it is the
  * heap's last; {@link #close()} unmaps the rest.
  *
+ * <p>The loader does not hand out its {@link JitMemory}: built by the allocator constructors on behalf of
+ * a caller that need not have native access, it would let that caller run any bytes, where {@link #load}
+ * checks.
+ *
  * <p>Thread-safe.
  */
 public final class PageAllocatorCodeLoader implements CodeLoader, AutoCloseable {
@@ -95,11 +99,6 @@ public final class PageAllocatorCodeLoader implements CodeLoader, AutoCloseable 
     @Override
     public String describe() {
         return jit.describe();
-    }
-
-    /** {@return the executable memory the code goes into} */
-    public JitMemory memory() {
-        return jit;
     }
 
     /**
