@@ -57,9 +57,11 @@ public interface CodeLoader {
         long codeBytes();
 
         /**
-         * Unmaps the code; idempotent.
+         * Releases the code; idempotent. Afterwards its bytes no longer hold it: they are unmapped, or, where
+         * the loader packs code into shared pages, overwritten with trap instructions (and made inaccessible
+         * where the code had pages of its own) until the loader reuses or unmaps them.
          *
-         * @throws dev.pagealloc.api.PageAllocatorException if the kernel refuses to unmap it
+         * @throws dev.pagealloc.api.PageAllocatorException if the kernel refuses to unmap or protect it
          */
         @Override
         void close();
