@@ -1,5 +1,6 @@
 package dev.pagealloc.bench;
 
+import dev.pagealloc.api.Capabilities.WxStrategy;
 import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.ViewSharing;
 import dev.pagealloc.jit.bf.BrainfuckCompiler;
@@ -7,7 +8,6 @@ import dev.pagealloc.jit.bf.BrainfuckInterpreter;
 import dev.pagealloc.jit.bf.BrainfuckProgram;
 import dev.pagealloc.jit.bf.CompiledBrainfuck;
 import dev.pagealloc.jit.bf.PageAllocatorCodeLoader;
-import dev.pagealloc.jit.bf.PageAllocatorCodeLoader.Strategy;
 import dev.pagealloc.jit.bf.Tape;
 import java.io.IOException;
 import java.io.InputStream;
@@ -80,19 +80,21 @@ public class BrainfuckBenchmark {
         tape = Tape.allocate(allocator, Tape.DEFAULT_CELLS);
         unoptimized = new BrainfuckInterpreter(BrainfuckProgram.parseUnoptimized(source));
         interpreter = new BrainfuckInterpreter(program);
-        dualMapping = new PageAllocatorCodeLoader(allocator, Strategy.DUAL_MAPPING);
-        protectionFlip = new PageAllocatorCodeLoader(allocator, Strategy.PROTECTION_FLIP);
+        dualMapping = new PageAllocatorCodeLoader(allocator, WxStrategy.DUAL_MAPPING);
+        protectionFlip = new PageAllocatorCodeLoader(allocator, WxStrategy.PROTECTION_FLIP);
         compiled = BrainfuckCompiler.compile(program, dualMapping);
         BrainfuckProgram tiny = BrainfuckProgram.parse(TINY);
         tinyInterpreter = new BrainfuckInterpreter(tiny);
         tinyCompiled = BrainfuckCompiler.compile(tiny, dualMapping);
     }
 
-    /** Unmaps the code and the tape. */
+    /** Unmaps the code, the loaders' heaps and the tape. */
     @TearDown
     public void tearDown() {
         compiled.close();
         tinyCompiled.close();
+        dualMapping.close();
+        protectionFlip.close();
         tape.close();
     }
 
@@ -156,7 +158,10 @@ public class BrainfuckBenchmark {
         return BrainfuckCompiler.generate(program);
     }
 
-    /** {@return the code's size}: generate, map twice (memfd), copy, unmap both views */
+    /**
+     * {@return the code's size}: generate, install in the dual-mapped loader's code heap (its chunk, a memfd
+     * mapped twice, stays mapped between calls), free (the bytes refilled with {@code int3})
+     */
     @Benchmark
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public long compileAndLoadDualMapping() {
@@ -165,7 +170,10 @@ public class BrainfuckBenchmark {
         }
     }
 
-    /** {@return the code's size}: generate, allocate a region, copy, protect read-execute, deallocate */
+    /**
+     * {@return the code's size}: generate, install in pages of its own in the flipping loader's code heap
+     * (copy, protect read-execute), free (refilled with {@code int3}, protected inaccessible)
+     */
     @Benchmark
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public long compileAndLoadProtectionFlip() {

@@ -4,7 +4,10 @@ import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
+import dev.pagealloc.chicory.ActiveData;
 import dev.pagealloc.chicory.PageallocMemoryFactory;
+import dev.pagealloc.wasm.MemoryImage;
+import dev.pagealloc.wasm.MemoryPool;
 import java.io.ByteArrayOutputStream;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -18,16 +21,19 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Instantiating a module whose memory (256 pages) starts with a 16 MiB active data segment, then releasing
- * it: Chicory's default memory ({@code ByteBufferMemory}, no factory given), its {@code ByteArrayMemory}, and
- * pagealloc's memory of its own, which copies the segment in as Chicory's memories do.
+ * it, the module parsed once (as a host that instantiates it many times does): Chicory's default memory
+ * ({@code ByteBufferMemory}, no factory given), its {@code ByteArrayMemory}, pagealloc's memory of its own,
+ * which copies the segment in as Chicory's memories do, and ({@code poolImage}) a slot of a {@link MemoryPool}
+ * whose data is a copy-on-write {@link MemoryImage} prepared once, so Chicory's copy of the segment is skipped
+ * ({@link PageallocMemoryFactory#preloaded}).
  *
- * <p>FOLLOW-UP, not written yet: the peer this benchmark exists for, a memory from a {@code MemoryPool} whose
- * data is a copy-on-write {@code MemoryImage} (issue 8's storage work, not visible on this branch), which
- * should take microseconds where copying takes milliseconds. It goes in as one more {@code @Param} value.
+ * <p>{@link WasmImageBenchmark#poolImage()} times that memory alone, without Chicory (acquire a slot holding
+ * the image, release it): the floor of {@code poolImage}'s instantiation.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -40,16 +46,29 @@ public class ChicoryInstantiationBenchmark {
     /** Bytes of the data segment: 16 MiB. */
     static final int DATA_BYTES = 16 << 20;
 
-    /** The memory: {@code chicoryDefault}, {@code bytearray} or {@code pagealloc}. */
-    @Param({"chicoryDefault", "bytearray", "pagealloc"})
+    /** The memory: {@code chicoryDefault}, {@code bytearray}, {@code pagealloc} or {@code poolImage}. */
+    @Param({"chicoryDefault", "bytearray", "pagealloc", "poolImage"})
     public String memory;
 
     private WasmModule module;
+    private MemoryImage image;
+    private MemoryPool pool;
 
-    /** Parses the module once: parsing is not what is measured. */
+    /** Parses the module once, and prepares the image and the pool: none of that is what is measured. */
     @Setup(Level.Trial)
     public void setUp() {
         module = Parser.parse(moduleWithData(DATA_BYTES));
+        image = ActiveData.imageOf(module).orElseThrow();
+        // As WasmImageBenchmark's pool: generations of 8 memories, so one arena close (a handshake with every
+        // thread) serves 8 releases. Slots of 32 MiB, twice the module's minimum.
+        pool = MemoryPool.builder().withSlots(64).withViewBatch(8).withSlotBytes(32L << 20).build();
+    }
+
+    /** Releases the pool and the image. */
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        pool.close();
+        image.close();
     }
 
     /**
@@ -59,10 +78,13 @@ public class ChicoryInstantiationBenchmark {
      */
     @Benchmark
     public byte instantiate() {
-        try (PageallocMemoryFactory ours = PageallocMemoryFactory.create()) {
+        try (PageallocMemoryFactory ours = memory.equals("poolImage")
+                ? PageallocMemoryFactory.preloaded(type -> pool.acquire(type, image))
+                : PageallocMemoryFactory.create()) {
             Instance.Builder builder = Instance.builder(module);
             if (!memory.equals("chicoryDefault")) {
-                builder.withMemoryFactory(ChicoryProgramBenchmark.factory(memory, ours));
+                builder.withMemoryFactory(memory.equals("poolImage") ? ours
+                        : ChicoryProgramBenchmark.factory(memory, ours));
             }
             Memory m = builder.build().memory();
             return m.read(DATA_BYTES - 1);

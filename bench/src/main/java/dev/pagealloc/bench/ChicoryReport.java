@@ -45,13 +45,12 @@ final class ChicoryReport {
         lines.add("| instantiate + release, 16 MiB data | ns/op | /Chicory's default |");
         lines.add("|---|--:|--:|");
         String chicoryDefault = key(ChicoryInstantiationBenchmark.class, "instantiate", "memory=chicoryDefault");
-        for (String memory : List.of("chicoryDefault", "bytearray", "pagealloc")) {
+        for (String memory : List.of("chicoryDefault", "bytearray", "pagealloc", "poolImage")) {
             String k = key(ChicoryInstantiationBenchmark.class, "instantiate", "memory=" + memory);
             any |= results.median(k).isPresent();
             lines.add("| " + memory + " | " + nanos(results, k) + " | "
                     + cell(ratio(results, k, chicoryDefault)) + " |");
         }
-        lines.add("| pagealloc pool + copy-on-write image | not written yet (MemoryPool/MemoryImage follow-up) | |");
         return any ? String.join("\n", lines) + "\n" : "";
     }
 

@@ -5,9 +5,11 @@ import com.dylibso.chicory.wasm.types.ActiveDataSegment;
 import com.dylibso.chicory.wasm.types.DataSegment;
 import com.dylibso.chicory.wasm.types.Instruction;
 import com.dylibso.chicory.wasm.types.OpCode;
+import dev.pagealloc.wasm.MemoryImage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * An active data segment of a module's memory 0 whose offset is a constant: the input of a copy-on-write
@@ -58,5 +60,30 @@ public record ActiveData(long byteOffset, byte[] bytes) {
             }
         }
         return result;
+    }
+
+    /**
+     * {@return a memory image of {@code module}'s active data for memory 0 ({@link #of}), or empty if it has
+     * none}: prepared once (the bytes are copied into it), then mapped into each memory that
+     * {@link PageallocMemoryFactory#preloaded} makes, e.g.
+     * {@code PageallocMemoryFactory.preloaded(type -> pool.acquire(type, image))}; close it when no more
+     * memories will be made from it
+     *
+     * @param module the parsed module
+     * @throws NullPointerException if {@code module} is null
+     * @throws IllegalArgumentException as {@link #of}: a segment's offset is not a constant
+     * @throws dev.pagealloc.api.KernelException if the platform refuses to prepare the image (see
+     *     {@link MemoryImage#of(List)}); nothing is left allocated
+     * @throws IllegalCallerException if module {@code dev.pagealloc.wasm} has no native access
+     */
+    public static Optional<MemoryImage> imageOf(WasmModule module) {
+        List<ActiveData> data = of(module);
+        List<MemoryImage.Segment> segments = new ArrayList<>(data.size());
+        for (ActiveData d : data) {
+            if (d.bytes().length > 0) {
+                segments.add(new MemoryImage.Segment(d.byteOffset(), d.bytes()));
+            }
+        }
+        return segments.isEmpty() ? Optional.empty() : Optional.of(MemoryImage.of(segments));
     }
 }

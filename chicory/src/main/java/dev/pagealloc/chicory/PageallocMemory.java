@@ -58,12 +58,19 @@ public final class PageallocMemory implements Memory, AutoCloseable {
     private final boolean owned;
     private final boolean activeDataPreloaded;
     private volatile DataSegment[] dataSegments;
+    /**
+     * Whether the memory is as it was made (reading zero, or holding its preloaded active data) and Chicory has
+     * not instantiated over it yet: the instantiation's {@link #zero()} then has nothing to do.
+     */
+    private volatile boolean fresh;
 
-    private PageallocMemory(LinearMemory memory, MemoryLimits limits, boolean owned, boolean activeDataPreloaded) {
+    private PageallocMemory(LinearMemory memory, MemoryLimits limits, boolean owned, boolean activeDataPreloaded,
+            boolean fresh) {
         this.memory = Objects.requireNonNull(memory, "memory");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.owned = owned;
         this.activeDataPreloaded = activeDataPreloaded;
+        this.fresh = fresh;
     }
 
     /**
@@ -79,7 +86,7 @@ public final class PageallocMemory implements Memory, AutoCloseable {
      */
     public static PageallocMemory create(MemoryLimits limits) {
         Objects.requireNonNull(limits, "limits");
-        return new PageallocMemory(LinearMemory.create(typeOf(limits)), limits, true, false);
+        return new PageallocMemory(LinearMemory.create(typeOf(limits)), limits, true, false, true);
     }
 
     /**
@@ -94,7 +101,12 @@ public final class PageallocMemory implements Memory, AutoCloseable {
      * @throws IllegalArgumentException if {@code memory}'s page size is not 64 KiB or its index type not i32
      */
     public static PageallocMemory owning(LinearMemory memory, MemoryLimits limits) {
-        return new PageallocMemory(checked(memory), limits, true, false);
+        return new PageallocMemory(checked(memory), limits, true, false, false);
+    }
+
+    /** As {@link #owning}, for a linear memory just made, reading zero (a factory's). */
+    static PageallocMemory owningNew(LinearMemory memory, MemoryLimits limits) {
+        return new PageallocMemory(checked(memory), limits, true, false, true);
     }
 
     /**
@@ -111,7 +123,7 @@ public final class PageallocMemory implements Memory, AutoCloseable {
      * @throws IllegalArgumentException if {@code memory}'s page size is not 64 KiB or its index type not i32
      */
     public static PageallocMemory preloaded(LinearMemory memory, MemoryLimits limits) {
-        return new PageallocMemory(checked(memory), limits, true, true);
+        return new PageallocMemory(checked(memory), limits, true, true, true);
     }
 
     /**
@@ -124,7 +136,7 @@ public final class PageallocMemory implements Memory, AutoCloseable {
      * @throws IllegalArgumentException if {@code memory}'s page size is not 64 KiB or its index type not i32
      */
     public static PageallocMemory wrapping(LinearMemory memory, MemoryLimits limits) {
-        return new PageallocMemory(checked(memory), limits, false, false);
+        return new PageallocMemory(checked(memory), limits, false, false, false);
     }
 
     /**
@@ -222,6 +234,7 @@ public final class PageallocMemory implements Memory, AutoCloseable {
 
     @Override
     public void initialize(Instance instance, DataSegment[] segments, int memoryIndex) {
+        fresh = false;
         this.dataSegments = segments;
         if (segments == null) {
             return;
@@ -267,6 +280,7 @@ public final class PageallocMemory implements Memory, AutoCloseable {
 
     @Override
     public void write(int addr, byte[] data, int offset, int size) {
+        endFresh();
         checkArray(offset, size, data.length);
         try {
             memory.write(Integer.toUnsignedLong(addr), data, offset, size);
@@ -289,13 +303,35 @@ public final class PageallocMemory implements Memory, AutoCloseable {
         return result;
     }
 
+    /**
+     * Zeroes the whole memory, except on a memory still as it was made ({@link #create}, {@link #preloaded},
+     * a {@link PageallocMemoryFactory}'s) that Chicory has not yet {@linkplain #initialize initialized}: that one
+     * already reads zero (pages never written are zero), or, preloaded, holds exactly what zeroing and copying
+     * the active data in would give, so the call does nothing. Chicory calls {@code zero()} on each memory it
+     * made, first thing at instantiation ({@code Instance.initialize}, {@code Instance.java} line 190 in
+     * Chicory 1.7.5, just before {@code Memory.initialize}); filling 16 MiB there would touch every page, and
+     * on a copy-on-write image, copy each one. Only the first such call is skipped, and
+     * {@link #write(int, byte[], int, int)} and {@link #fill} end the skip too.
+     */
     @Override
     public void zero() {
+        if (fresh) {
+            fresh = false;
+            return;
+        }
         memory.fill(0, (byte) 0, memory.byteSize());
+    }
+
+    /** Ends the skip of {@link #zero()}; a volatile read, and a write only the first time. */
+    private void endFresh() {
+        if (fresh) {
+            fresh = false;
+        }
     }
 
     @Override
     public void fill(byte value, int fromIndex, int toIndex) {
+        endFresh();
         // Chicory passes toIndex = fromIndex + size in int arithmetic; the difference is the size again.
         int size = toIndex - fromIndex;
         if (size < 0) {
@@ -710,6 +746,21 @@ public final class PageallocMemory implements Memory, AutoCloseable {
         }
     }
 
+    /**
+     * {@code memory.atomic.notify}: wakes up to {@code maxThreads} threads waiting at {@code addr}. On an
+     * unshared memory it wakes none and returns 0, but, unlike Chicory's own memories (which return 0 there
+     * without looking at the address), it still traps on a misaligned or out-of-bounds address, as the
+     * threads proposal says: "Both notify and wait operators trap if the effective address of either
+     * operator is misaligned or out-of-bounds. Wait operators additionally trap if used on an unshared
+     * linear memory" ({@code proposals/threads/Overview.md}, "Wait and Notify operators"). The official
+     * scripts have no such case, so the side-by-side spec run sees no difference.
+     *
+     * @param addr the address, as Chicory's {@code int}; a multiple of 4
+     * @param maxThreads the most to wake, unsigned
+     * @return how many were woken
+     * @throws WasmRuntimeException if {@code addr + 4} passes the memory's size (Chicory's text)
+     * @throws InvalidException {@code unaligned atomic} if {@code addr} is in bounds but not a multiple of 4
+     */
     @Override
     public int atomicNotify(int addr, int maxThreads) {
         try {

@@ -58,8 +58,9 @@ public final class PageallocMemoryFactory implements Function<MemoryLimits, Memo
      * {@return a factory whose linear memories come from {@code source}}, e.g. {@code pool::acquire}; each
      * is released ({@link LinearMemory#close()}) when this factory closes
      *
-     * @param source makes a linear memory of the given type (32-bit, 64 KiB pages); its exceptions pass
-     *     through {@link #apply} unchanged
+     * @param source makes a new linear memory of the given type (32-bit, 64 KiB pages), reading zero, as
+     *     {@code LinearMemory::create} and a pool's {@code acquire} do (Chicory's zeroing at instantiation is
+     *     skipped, see {@link PageallocMemory#zero()}); its exceptions pass through {@link #apply} unchanged
      * @throws NullPointerException if {@code source} is null
      */
     public static PageallocMemoryFactory from(Function<? super MemoryType, ? extends LinearMemory> source) {
@@ -85,7 +86,7 @@ public final class PageallocMemoryFactory implements Function<MemoryLimits, Memo
         LinearMemory linear = source.apply(PageallocMemory.typeOf(limits));
         PageallocMemory memory;
         try {
-            memory = preloaded ? PageallocMemory.preloaded(linear, limits) : PageallocMemory.owning(linear, limits);
+            memory = preloaded ? PageallocMemory.preloaded(linear, limits) : PageallocMemory.owningNew(linear, limits);
         } catch (RuntimeException e) {
             linear.close();
             throw e;

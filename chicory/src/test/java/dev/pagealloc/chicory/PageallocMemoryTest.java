@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.runtime.WasmRuntimeException;
+import com.dylibso.chicory.wasm.InvalidException;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.pagealloc.wasm.IndexType;
 import dev.pagealloc.wasm.MemoryType;
@@ -25,6 +27,53 @@ import org.junit.jupiter.params.provider.ValueSource;
  * exception (type and message, to the character) from both, then the same bytes.
  */
 class PageallocMemoryTest {
+
+    /**
+     * The threads proposal (Overview.md, "Wait and Notify operators"): notify traps on a misaligned or
+     * out-of-bounds address whatever the memory; on an unshared one it wakes nobody. Chicory's
+     * ByteArrayMemory returns 0 there without checking: shown side by side, so the difference is deliberate.
+     */
+    @Test
+    void notifyOnAnUnsharedMemoryChecksAlignmentAndBoundsThenWakesNobody() {
+        Skeleton.assumeLinearMemoryImplemented();
+        ByteArrayMemory chicory = new ByteArrayMemory(new MemoryLimits(1, 1));
+        try (PageallocMemory ours = PageallocMemory.create(new MemoryLimits(1, 1))) {
+            assertEquals(0, ours.atomicNotify(65532, -1));
+            assertEquals(0, chicory.atomicNotify(65532, -1));
+            String outOfBounds = assertThrows(WasmRuntimeException.class, () -> ours.atomicNotify(65536, 1))
+                    .getMessage();
+            assertEquals(PageallocMemory.outOfBoundsText(65536, 65536, 4), outOfBounds);
+            assertEquals("unaligned atomic",
+                    assertThrows(InvalidException.class, () -> ours.atomicNotify(2, 1)).getMessage());
+            assertEquals(0, chicory.atomicNotify(65536, 1), "Chicory's memory does not check the address");
+            assertEquals(0, chicory.atomicNotify(2, 1));
+        }
+    }
+
+    @Test
+    void zeroSkipsOnlyTheInstantiationsCallOnAMemoryAsItWasMade() {
+        Skeleton.assumeLinearMemoryImplemented();
+        // Preloaded: the linear memory holds the active data; Chicory's zero() before initialize must keep it.
+        try (PageallocMemory preloaded = PageallocMemory.preloaded(
+                dev.pagealloc.wasm.LinearMemory.create(MemoryType.i32(1, 1)), new MemoryLimits(1, 1))) {
+            preloaded.linearMemory().storeI8(100, (byte) 7);
+            preloaded.zero();
+            assertEquals(7, preloaded.read(100), "the instantiation's zero() leaves preloaded data alone");
+            preloaded.zero();
+            assertEquals(0, preloaded.read(100), "a later zero() zeroes");
+        }
+        try (PageallocMemory created = PageallocMemory.create(new MemoryLimits(1, 1))) {
+            created.write(5, new byte[] {9});
+            created.zero();
+            assertEquals(0, created.read(5), "a write ends the skip: zero() after it zeroes");
+        }
+        try (PageallocMemory initialized = PageallocMemory.create(new MemoryLimits(1, 1))) {
+            initialized.initialize(null, null, 0);
+            initialized.linearMemory().storeI8(3, (byte) 1);
+            initialized.zero();
+            assertEquals(0, initialized.read(3), "after initialize, zero() zeroes");
+        }
+    }
 
     @Test
     void typeOfCapsTheMaximumAtChicorysRuntimeLimit() {

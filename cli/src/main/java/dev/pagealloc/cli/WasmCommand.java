@@ -14,12 +14,16 @@ import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.ValType;
+import dev.pagealloc.chicory.ActiveData;
 import dev.pagealloc.chicory.PageallocMemoryFactory;
 import dev.pagealloc.chicory.programs.SampleProgram;
 import dev.pagealloc.chicory.spec.CommandOutcome;
 import dev.pagealloc.chicory.spec.Engine;
 import dev.pagealloc.chicory.spec.SpecRunner;
 import dev.pagealloc.chicory.spec.SpecSuite;
+import dev.pagealloc.wasm.LinearMemory;
+import dev.pagealloc.wasm.MemoryImage;
+import dev.pagealloc.wasm.MemoryPool;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -128,6 +132,8 @@ final class WasmCommand {
         List<String> invokeArgs = new ArrayList<>();
         boolean compiled = true;
         String memory = "pagealloc";
+        boolean pool = false;
+        boolean image = false;
         for (int i = 1; i < args.size(); i++) {
             String a = args.get(i);
             if (invoke != null) {
@@ -138,12 +144,8 @@ final class WasmCommand {
                 case "--invoke" -> invoke = value(args, ++i, a);
                 case "--interpreter" -> compiled = false;
                 case "--memory" -> memory = value(args, ++i, a);
-                case "--pool", "--image" -> {
-                    // MemoryPool and MemoryImage come with the linear-memory storage work; wired up after it.
-                    err.println("pagealloc wasm run: " + a + " is not available in this build yet (it needs "
-                            + "MemoryPool/MemoryImage from the linear-memory module)");
-                    return 2;
-                }
+                case "--pool" -> pool = true;
+                case "--image" -> image = true;
                 default -> {
                     if (a.startsWith("-") || file != null) {
                         err.println("pagealloc wasm run: unexpected argument '" + a + "'");
@@ -156,6 +158,10 @@ final class WasmCommand {
         if (file == null) {
             return runUsage(err);
         }
+        if ((pool || image) && !memory.equals("pagealloc")) {
+            err.println("pagealloc wasm run: --pool and --image need --memory pagealloc, not " + memory);
+            return 2;
+        }
         WasmModule module = Parser.parse(read(file));
         boolean wasi = module.importSection().stream().anyMatch(i -> i.module().equals(WASI));
         String export = invoke != null ? invoke : wasi ? "_start" : null;
@@ -163,7 +169,10 @@ final class WasmCommand {
             err.println("pagealloc wasm run: " + file + " is not a WASI command: name a function with --invoke");
             return 2;
         }
-        try (PageallocMemoryFactory ours = PageallocMemoryFactory.create();
+        // Closed in reverse: the factory (returning its memories to the pool) before the pool and the image.
+        try (MemoryImage dataImage = image ? ActiveData.imageOf(module).orElse(null) : null;
+                MemoryPool slots = pool ? MemoryPool.builder().withSlots(1).build() : null;
+                PageallocMemoryFactory ours = factory(slots, dataImage);
                 WasiPreview1 preview1 = wasi ? WasiPreview1.builder().withOptions(WasiOptions.builder()
                         .withStdout(out).withStderr(err).withStdin(System.in)
                         .withArguments(wasiArguments(file, invokeArgs)).build()).build() : null) {
@@ -194,7 +203,7 @@ final class WasmCommand {
             try {
                 results = instance.export(export).apply(values);
             } catch (WasiExitException e) {
-                report(err, instance, memory, startNanos);
+                report(err, instance, describe(memory, slots, dataImage, image), startNanos);
                 return e.exitCode();
             } catch (ChicoryException e) {
                 err.println("pagealloc wasm run: trap in " + export + ": " + e.getMessage());
@@ -204,9 +213,35 @@ final class WasmCommand {
             for (int i = 0; results != null && i < returns.size(); i++) {
                 out.println(format(returns.get(i), results[i]));
             }
-            report(err, instance, memory, startNanos);
+            report(err, instance, describe(memory, slots, dataImage, image), startNanos);
             return 0;
         }
+    }
+
+    /**
+     * {@return the factory for {@code --pool} and {@code --image}}: memories from the pool's slot or of their
+     * own, holding the image's bytes (so Chicory's copy of the active segments is skipped) or not
+     */
+    private static PageallocMemoryFactory factory(MemoryPool pool, MemoryImage image) {
+        if (image != null) {
+            return PageallocMemoryFactory.preloaded(pool != null ? type -> pool.acquire(type, image)
+                    : type -> LinearMemory.create(type, image));
+        }
+        return pool != null ? PageallocMemoryFactory.from(pool::acquire) : PageallocMemoryFactory.create();
+    }
+
+    private static String describe(String memory, MemoryPool pool, MemoryImage image, boolean imageAsked) {
+        StringBuilder text = new StringBuilder(memory);
+        if (pool != null) {
+            text.append(", from a pool slot of ").append(pool.slotBytes() >> 20).append(" MiB");
+        }
+        if (image != null) {
+            text.append(", active data from an image of ").append(image.contentBytes()).append(" bytes (")
+                    .append(image.mechanism()).append(')');
+        } else if (imageAsked) {
+            text.append(", no image (the module has no active data)");
+        }
+        return text.toString();
     }
 
     private static void report(PrintStream err, Instance instance, String memory, long startNanos) {
@@ -292,7 +327,7 @@ final class WasmCommand {
 
     private static int runUsage(PrintStream err) {
         err.println("usage: pagealloc wasm run FILE.wasm|sieve|hash|sort|hello-wasi [--interpreter] "
-                + "[--memory pagealloc|bytearray] [--invoke NAME ARGS...]");
+                + "[--memory pagealloc|bytearray] [--pool] [--image] [--invoke NAME ARGS...]");
         return 2;
     }
 }

@@ -55,4 +55,20 @@ class WasmCommandTest {
         assertTrue(Pattern.compile("(?m)^\\d+ passed, 0 failed, \\d+ skipped$").matcher(text).find(), text);
         assertTrue(text.startsWith("259 passed, 0 failed, 1 skipped"), text);
     }
+
+    @Test
+    void runTakesTheMemoryFromAPoolSlotWithTheActiveDataMappedFromAnImage() {
+        assertEquals(0, run("wasm", "run", "hello-wasi", "--interpreter", "--pool", "--image"), err::toString);
+        assertEquals("Hello from WebAssembly on a pagealloc linear memory\n", out.toString(StandardCharsets.UTF_8));
+        String report = err.toString(StandardCharsets.UTF_8);
+        assertTrue(report.contains("pagealloc, from a pool slot of 4096 MiB, active data from an image of 68 bytes"),
+                report);
+    }
+
+    @Test
+    void runRefusesPoolAndImageOnChicorysOwnMemory() {
+        assertEquals(2, run("wasm", "run", "hello-wasi", "--memory", "bytearray", "--image"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--pool and --image need --memory pagealloc, not "
+                + "bytearray"), err::toString);
+    }
 }

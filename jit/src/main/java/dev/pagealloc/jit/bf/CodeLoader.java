@@ -6,7 +6,7 @@ import java.lang.invoke.MethodHandle;
 /**
  * Puts machine code into executable memory and hands back a handle that calls it: the one thing the
  * compiler needs from a JIT memory manager, kept this narrow so that any code buffer can stand behind it.
- * {@link PageAllocatorCodeLoader} is the implementation on pagealloc's public pieces.
+ * {@link PageAllocatorCodeLoader} is the implementation on the {@code jit} layer's {@link dev.pagealloc.jit.JitMemory}.
  *
  * @implSpec Implementations are thread-safe; the handle of a {@link LoadedCode} may be invoked from any
  *     thread until the code is closed.
@@ -27,6 +27,7 @@ public interface CodeLoader {
      * @throws IllegalCallerException if the caller's module has no native access
      * @throws IllegalArgumentException if {@code code} is empty
      * @throws NullPointerException if an argument is null
+     * @throws IllegalStateException if the loader is closed (where it can be)
      * @throws UnsupportedOperationException if this platform gives no executable memory; nothing was mapped
      * @throws dev.pagealloc.api.PageAllocatorException if the kernel refuses memory or a protection change;
      *     nothing stays mapped
@@ -56,9 +57,11 @@ public interface CodeLoader {
         long codeBytes();
 
         /**
-         * Unmaps the code; idempotent.
+         * Releases the code; idempotent. Afterwards its bytes no longer hold it: they are unmapped, or, where
+         * the loader packs code into shared pages, overwritten with trap instructions (and made inaccessible
+         * where the code had pages of its own) until the loader reuses or unmaps them.
          *
-         * @throws dev.pagealloc.api.PageAllocatorException if the kernel refuses to unmap it
+         * @throws dev.pagealloc.api.PageAllocatorException if the kernel refuses to unmap or protect it
          */
         @Override
         void close();

@@ -1,93 +1,81 @@
 package dev.pagealloc.jit.bf;
 
-import dev.pagealloc.api.KernelException;
+import dev.pagealloc.api.Capabilities.WxStrategy;
 import dev.pagealloc.api.PageAllocator;
-import dev.pagealloc.api.Protection;
-import dev.pagealloc.api.Region;
-import dev.pagealloc.spi.ExecutableMemory;
-import dev.pagealloc.spi.ExecutableMemory.DualMapping;
-import dev.pagealloc.spi.FeatureAnswer;
+import dev.pagealloc.jit.CodeBuffer;
+import dev.pagealloc.jit.CodeHeap;
+import dev.pagealloc.jit.JitMemory;
 import dev.pagealloc.spi.NativeAccess;
-import dev.pagealloc.spi.SystemCallException;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A {@link CodeLoader} on pagealloc's public pieces. Where the platform offers
- * {@link ExecutableMemory} (dual mapping), code is written through the read-write view and runs from the
- * read-execute view of the same pages, so no protection ever changes; elsewhere it is written into a fresh
- * region, which is then flipped to {@link Protection#READ_EXECUTE} with {@link Region#protect}. Either way
- * no page is writable and executable at once.
+ * A {@link CodeLoader} on the {@code jit} layer: each load {@linkplain CodeHeap#install(byte[]) installs}
+ * the code in a {@link CodeHeap} of a {@link JitMemory} and calls it through {@link CodeBuffer#handle}, so
+ * the W^X strategy (dual mapping where the platform offers it, else a protection flip), the instruction
+ * cache maintenance and the downcall stubs (one per {@link FunctionDescriptor}, shared by every buffer) are
+ * the {@code jit} module's. The handle is the ordinary one, not {@linkplain CodeBuffer#criticalHandle
+ * critical}: compiled programs call back into Java for {@code ,} and {@code .}, and an upcall from critical
+ * code crashes the JVM.
  *
- * <p>Calls go through one downcall handle per {@link FunctionDescriptor}, taking the code's address as its
- * first argument and cached for the JVM's life; each load only binds its address to it.
+ * <p>The loader has a heap of its own. With dual mapping, its programs share the heap's pages (a few
+ * hundred bytes each need not take a page each); with a protection flip each has pages of its own. Either
+ * way no page is writable and executable at once. Closing a program overwrites its bytes with trap
+ * instructions and returns them to the heap, which unmaps a chunk once it is empty unless it is the
+ * heap's last; {@link #close()} unmaps the rest.
+ *
+ * <p>The loader does not hand out its {@link JitMemory}: built by the allocator constructors on behalf of
+ * a caller that need not have native access, it would let that caller run any bytes, where {@link #load}
+ * checks.
  *
  * <p>Thread-safe.
  */
-public final class PageAllocatorCodeLoader implements CodeLoader {
-    /** Address-taking downcall handles by signature; a handful of signatures at most. */
-    private static final ConcurrentHashMap<FunctionDescriptor, MethodHandle> INVOKERS = new ConcurrentHashMap<>();
-
-    private final PageAllocator allocator;
-    private final ExecutableMemory dualMapping;
-    private final String strategy;
+public final class PageAllocatorCodeLoader implements CodeLoader, AutoCloseable {
+    private final JitMemory jit;
+    private final CodeHeap heap;
 
     /**
-     * Creates a loader that uses dual mapping where {@code allocator}'s platform has it, else the protection
-     * flip.
+     * Creates a loader over a new {@link JitMemory} of {@code allocator}, with the strategy the platform
+     * prefers (dual mapping where offered, else the protection flip).
      *
      * @param allocator the allocator whose platform provides dual mapping, or whose regions are flipped
      * @throws NullPointerException if {@code allocator} is null
-     * @throws IllegalCallerException if this module ({@code dev.pagealloc.jit}) has no native access: asking
-     *     the platform for executable memory is restricted
+     * @throws UnsupportedOperationException if the platform cannot run generated code (the embedded buffer);
+     *     the message says what it offers
+     * @throws IllegalCallerException if this module ({@code dev.pagealloc.jit}) has no native access: building
+     *     a {@link JitMemory} is restricted
      */
     public PageAllocatorCodeLoader(PageAllocator allocator) {
-        this(allocator, Optional.empty());
+        this(JitMemory.builder().withAllocator(Objects.requireNonNull(allocator, "allocator")).build());
     }
 
     /**
-     * Creates a loader that uses one strategy, whatever else the platform offers; for comparing them.
+     * Creates a loader over a new {@link JitMemory} of {@code allocator} that uses one strategy, whatever else
+     * the platform offers; for comparing them.
      *
      * @param allocator the allocator whose platform provides dual mapping, or whose regions are flipped
-     * @param strategy how code is made executable
+     * @param strategy {@link WxStrategy#DUAL_MAPPING} or {@link WxStrategy#PROTECTION_FLIP}
      * @throws NullPointerException if an argument is null
-     * @throws UnsupportedOperationException if {@code strategy} is {@link Strategy#DUAL_MAPPING} and the
-     *     platform has none; the message says why
+     * @throws UnsupportedOperationException if the platform cannot run code by {@code strategy}, or
+     *     {@code strategy} is {@link WxStrategy#PER_THREAD_TOGGLE}; the message says why
      * @throws IllegalCallerException if this module ({@code dev.pagealloc.jit}) has no native access
      */
-    public PageAllocatorCodeLoader(PageAllocator allocator, Strategy strategy) {
-        this(allocator, Optional.of(strategy));
+    public PageAllocatorCodeLoader(PageAllocator allocator, WxStrategy strategy) {
+        this(JitMemory.builder().withAllocator(Objects.requireNonNull(allocator, "allocator"))
+                .withStrategy(Objects.requireNonNull(strategy, "strategy")).build());
     }
 
-    private PageAllocatorCodeLoader(PageAllocator allocator, Optional<Strategy> chosen) {
-        Strategy strategy = chosen.orElse(null);
-        this.allocator = Objects.requireNonNull(allocator, "allocator");
-        FeatureAnswer<ExecutableMemory> answer = allocator.platformFeature(ExecutableMemory.class);
-        if (strategy == Strategy.DUAL_MAPPING && !answer.available()) {
-            throw new UnsupportedOperationException("PageAllocatorCodeLoader(strategy=DUAL_MAPPING): platform "
-                    + allocator.platform() + " has no dual mapping: " + answer.reason());
-        }
-        this.dualMapping = strategy == Strategy.PROTECTION_FLIP ? null : answer.implementation().orElse(null);
-        this.strategy = this.dualMapping != null
-                ? "dual mapping (" + answer.reason() + ")"
-                : "protection flip of a " + allocator.platform() + " region, RW then RX ("
-                        + (strategy == null ? "no dual mapping: " + answer.reason() : "chosen") + ")";
-    }
-
-    /** How code is made executable. */
-    public enum Strategy {
-        /** Written through a read-write view, run from a read-execute view of the same pages. */
-        DUAL_MAPPING,
-        /** Written into a read-write region, which {@link Region#protect} then turns read-execute. */
-        PROTECTION_FLIP
+    /**
+     * Creates a loader whose code goes into a new heap of {@code jit} ({@link JitMemory#newHeap()}); the
+     * memory's other heaps and buffers are not touched, by this loader or its {@link #close()}.
+     *
+     * @param jit the executable memory
+     * @throws NullPointerException if {@code jit} is null
+     */
+    public PageAllocatorCodeLoader(JitMemory jit) {
+        this.jit = Objects.requireNonNull(jit, "jit");
+        this.heap = jit.newHeap();
     }
 
     @Override
@@ -98,109 +86,44 @@ public final class PageAllocatorCodeLoader implements CodeLoader {
         if (code.length == 0) {
             throw new IllegalArgumentException("load(codeBytes=0): the code must not be empty");
         }
-        MethodHandle invoker = INVOKERS.computeIfAbsent(type, PageAllocatorCodeLoader::invoker);
-        return dualMapping != null ? loadDualMapped(code, invoker) : loadFlipped(code, invoker);
-    }
-
-    @SuppressWarnings("restricted")
-    private static MethodHandle invoker(FunctionDescriptor type) {
-        // SAFETY: the handle calls whatever address it is given; only load() binds one, to code it mapped.
-        return Linker.nativeLinker().downcallHandle(type);
-    }
-
-    @SuppressWarnings("restricted")
-    private LoadedCode loadDualMapped(byte[] code, MethodHandle invoker) {
-        long granule = allocator.capabilities().allocationGranularityBytes();
-        long byteSize = Math.ceilDiv((long) code.length, granule) * granule;
-        DualMapping mapping;
+        CodeBuffer buffer = heap.install(code);
         try {
-            mapping = dualMapping.map(byteSize);
-        } catch (SystemCallException e) {
-            throw new KernelException("load(codeBytes=" + code.length + ")",
-                    "cannot map " + byteSize + " bytes of executable memory", e.error());
-        }
-        // SAFETY: map() just returned byteSize read-write bytes at writableAddress, ours until unmap().
-        MemorySegment writable = MemorySegment.ofAddress(mapping.writableAddress()).reinterpret(byteSize);
-        MemorySegment.copy(code, 0, writable, ValueLayout.JAVA_BYTE, 0, code.length);
-        dualMapping.flushInstructionCache(mapping.executableAddress(), code.length);
-        MethodHandle handle = MethodHandles.insertArguments(invoker, 0,
-                MemorySegment.ofAddress(mapping.executableAddress()));
-        return new DualMapped(mapping, handle, code.length);
-    }
-
-    private LoadedCode loadFlipped(byte[] code, MethodHandle invoker) {
-        long pages = Math.ceilDiv((long) code.length, allocator.pageBytes());
-        Region region = allocator.allocate(pages, pages);
-        try {
-            MemorySegment.copy(code, 0, region.segment(), ValueLayout.JAVA_BYTE, 0, code.length);
-            // Invalidates the view just written through; from here on the pages are read and execute only.
-            region.protect(0, region.byteSize(), Protection.READ_EXECUTE);
+            return new Installed(buffer, buffer.handle(type), code.length);
         } catch (RuntimeException e) {
-            region.deallocate();
+            // The linker refused the signature: the code goes back to the heap, as if never loaded.
+            buffer.free();
             throw e;
         }
-        // x86-64 keeps instruction fetches coherent with stores (Intel SDM vol. 3, 11.6); an arm64 port
-        // would need the cache maintenance ExecutableMemory.flushInstructionCache documents.
-        MethodHandle handle = MethodHandles.insertArguments(invoker, 0, MemorySegment.ofAddress(region.address()));
-        return new Flipped(region, handle, code.length);
     }
 
     @Override
     public String describe() {
-        return strategy;
+        return jit.describe();
     }
 
-    /** Code in a dual mapping. */
-    private final class DualMapped implements LoadedCode {
-        private final DualMapping mapping;
-        private final MethodHandle handle;
-        private final long codeBytes;
-        private final AtomicBoolean closed = new AtomicBoolean();
+    /**
+     * Frees every program this loader loaded (their handles must not be called any more: they would run
+     * trap instructions or unmapped memory, and the JVM dies) and unmaps the heap's pages. Idempotent; a
+     * later {@link #load} throws {@link IllegalStateException}.
+     *
+     * @throws dev.pagealloc.api.KernelException if the kernel refuses to unmap a chunk; the others are
+     *     unmapped all the same
+     */
+    @Override
+    public void close() {
+        heap.close();
+    }
 
-        DualMapped(DualMapping mapping, MethodHandle handle, long codeBytes) {
-            this.mapping = mapping;
-            this.handle = handle;
-            this.codeBytes = codeBytes;
-        }
-
-        @Override
-        public MethodHandle handle() {
-            return handle;
-        }
-
+    /** A program's code, sealed in the heap. */
+    private record Installed(CodeBuffer buffer, MethodHandle handle, long codeBytes) implements LoadedCode {
         @Override
         public long address() {
-            return mapping.executableAddress();
-        }
-
-        @Override
-        public long codeBytes() {
-            return codeBytes;
+            return buffer.address();
         }
 
         @Override
         public void close() {
-            if (closed.compareAndSet(false, true)) {
-                try {
-                    dualMapping.unmap(mapping);
-                } catch (SystemCallException e) {
-                    throw new KernelException("close(codeBytes=" + codeBytes + ")",
-                            "cannot unmap the code's two views", e.error());
-                }
-            }
-        }
-    }
-
-    /** Code in a region flipped to read-execute. */
-    private record Flipped(Region region, MethodHandle handle, long codeBytes) implements LoadedCode {
-        @Override
-        public long address() {
-            return region.address();
-        }
-
-        @Override
-        public void close() {
-            region.deallocate();
+            buffer.close();
         }
     }
 }

@@ -1,15 +1,18 @@
 package dev.pagealloc.jit.bf;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.pagealloc.api.Capabilities.WxStrategy;
 import dev.pagealloc.jit.bf.Programs.Mode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -67,9 +70,10 @@ class CodeAndTapeMappingsTest {
     }
 
     @Test
-    void shouldRunDualMappedCodeFromASharedReadExecuteMappingAndUnmapItOnClose() throws IOException {
-        CompiledBrainfuck compiled = BrainfuckCompiler.compile(BrainfuckProgram.parse("+."),
-                Programs.loader(Mode.COMPILED_DUAL_MAPPING));
+    void shouldRunDualMappedCodeFromASharedReadExecuteMappingTrapItOnCloseAndUnmapItWithTheLoader()
+            throws IOException {
+        PageAllocatorCodeLoader loader = new PageAllocatorCodeLoader(Programs.ALLOCATOR, WxStrategy.DUAL_MAPPING);
+        CompiledBrainfuck compiled = BrainfuckCompiler.compile(BrainfuckProgram.parse("+."), loader);
         long code = compiled.codeAddress();
         Mapping mapping = mappingAt(code).orElseThrow();
         assertEquals("r-xs", mapping.permissions());
@@ -77,15 +81,37 @@ class CodeAndTapeMappingsTest {
         assertNoWritableExecutableCode();
         compiled.close();
         compiled.close();
+        // The heap keeps its last chunk; the program's bytes are int3 now, so a stale call traps.
+        assertEquals("r-xs", mappingAt(code).orElseThrow().permissions());
+        assertArrayEquals(new byte[] {(byte) 0xCC, (byte) 0xCC, (byte) 0xCC, (byte) 0xCC}, kernelBytesAt(code, 4));
+        loader.close();
+        loader.close();
         assertFalse(mappingAt(code).map(Mapping::path).orElse("").contains("memfd:pagealloc-code"));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> loader.load(new byte[] {(byte) 0xC3}, BrainfuckCompiler.ENTRY));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
     }
 
     @Test
-    void shouldRunFlippedCodeFromAPrivateReadExecuteRegion() throws IOException {
-        try (CompiledBrainfuck compiled = BrainfuckCompiler.compile(BrainfuckProgram.parse("+."),
-                Programs.loader(Mode.COMPILED_FLIPPED))) {
-            assertEquals("r-xp", mappingAt(compiled.codeAddress()).orElseThrow().permissions());
+    void shouldRunFlippedCodeFromAPrivateReadExecuteRegionMadeInaccessibleOnClose() throws IOException {
+        try (PageAllocatorCodeLoader loader = new PageAllocatorCodeLoader(Programs.ALLOCATOR,
+                WxStrategy.PROTECTION_FLIP)) {
+            CompiledBrainfuck compiled = BrainfuckCompiler.compile(BrainfuckProgram.parse("+."), loader);
+            long code = compiled.codeAddress();
+            assertEquals("r-xp", mappingAt(code).orElseThrow().permissions());
             assertTrue(compiled.describe().contains("protection flip"), compiled.describe());
+            compiled.close();
+            assertEquals("---p", mappingAt(code).orElseThrow().permissions());
+        }
+    }
+
+    /** {@return {@code count} bytes at {@code address} as the kernel reads them, through /proc/self/mem} */
+    private static byte[] kernelBytesAt(long address, int count) throws IOException {
+        try (RandomAccessFile mem = new RandomAccessFile("/proc/self/mem", "r")) {
+            mem.seek(address);
+            byte[] bytes = new byte[count];
+            mem.readFully(bytes);
+            return bytes;
         }
     }
 

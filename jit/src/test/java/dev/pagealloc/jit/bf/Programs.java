@@ -1,5 +1,6 @@
 package dev.pagealloc.jit.bf;
 
+import dev.pagealloc.api.Capabilities.WxStrategy;
 import dev.pagealloc.api.PageAllocator;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -39,10 +40,13 @@ final class Programs {
         COMPILED_FLIPPED
     }
 
+    /** Loaders for the tests' JVM, one per strategy, as a host keeps one: each keeps a heap chunk mapped. */
+    private static final CodeLoader DUAL_MAPPED = new PageAllocatorCodeLoader(ALLOCATOR, WxStrategy.DUAL_MAPPING);
+    private static final CodeLoader FLIPPED = new PageAllocatorCodeLoader(ALLOCATOR, WxStrategy.PROTECTION_FLIP);
+
     /** {@return the code loader of a compiled mode} */
     static CodeLoader loader(Mode mode) {
-        return new PageAllocatorCodeLoader(ALLOCATOR, mode == Mode.COMPILED_DUAL_MAPPING
-                ? PageAllocatorCodeLoader.Strategy.DUAL_MAPPING : PageAllocatorCodeLoader.Strategy.PROTECTION_FLIP);
+        return mode == Mode.COMPILED_DUAL_MAPPING ? DUAL_MAPPED : FLIPPED;
     }
 
     /** {@return what {@code source} prints in {@code mode} on a fresh tape of {@code cells}, given {@code input}} */
