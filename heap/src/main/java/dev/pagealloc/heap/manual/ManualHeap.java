@@ -28,8 +28,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * PageAllocator pages = PageAllocator.builder().withViewSharing(ViewSharing.SHARED).build();
  * try (ManualHeap heap = ManualHeap.builder(pages).build()) {
  *     MemorySegment block = heap.allocate(100);         // 100 bytes, 16-byte aligned
- *     block = heap.reallocate(block, 120);               // in place: same 128-byte class
- *     heap.free(block, 120);                             // Rayzor style: the size is checked
+ *     block = heap.reallocate(block, 112);               // in place: the same 112-byte class
+ *     heap.free(block, 112);                             // Rayzor style: the size is checked
  * }
  * }
  *
