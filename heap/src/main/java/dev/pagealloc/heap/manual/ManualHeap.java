@@ -82,6 +82,7 @@ public final class ManualHeap implements AutoCloseable {
     private final int slabShift;
     private final boolean checked;
     private final boolean poisoning;
+    private final boolean threadCaches;
     private final long idleThresholdNanos;
     private final long maximumBlockBytes;
     private final SizeClass[] classes;
@@ -110,6 +111,7 @@ public final class ManualHeap implements AutoCloseable {
         this.slabShift = 63 - Long.numberOfLeadingZeros(slabBytes);
         this.checked = builder.checked;
         this.poisoning = builder.poisoning;
+        this.threadCaches = builder.threadCaches;
         this.idleThresholdNanos = builder.idleThreshold.toNanos();
         this.maximumBlockBytes = builder.maximumBlockBytes;
         this.classes = new SizeClass[SizeClasses.count()];
@@ -190,8 +192,20 @@ public final class ManualHeap implements AutoCloseable {
             local.slabs[cls][count] = null;
             int slot = local.slots[cls][count];
             int state = slab.state(slot);
-            if (state == Slab.RETIRED || !slab.compareAndSetState(slot, state, (int) byteSize + 1)) {
+            if (state == Slab.RETIRED) {
                 continue; // the slab was released while this block sat in the cache
+            }
+            Arena scope = null;
+            if (checked) {
+                // Published before the block goes live, so that close() sees the scope of every live block.
+                scope = Arena.ofShared();
+                slab.blockScopes[slot] = scope;
+            }
+            if (!slab.compareAndSetState(slot, state, (int) byteSize + 1)) {
+                if (scope != null) {
+                    scope.close();
+                }
+                continue; // retired meanwhile (trim or close)
             }
             long offset = (long) slot * slab.blockBytes;
             if (state == Slab.FREED && poisoning) {
@@ -210,7 +224,7 @@ public final class ManualHeap implements AutoCloseable {
             local.countAllocation(cls);
             addLiveBytes(byteSize);
             if (checked) {
-                block = scoped(slab, slot, block);
+                block = scoped(block, scope);
             }
             return block;
         }
@@ -338,7 +352,7 @@ public final class ManualHeap implements AutoCloseable {
         int cls = slab.cls;
         local.countFree(cls);
         if (local.counts[cls] == local.slots[cls].length) {
-            flush(local, cls, local.counts[cls] / 2);
+            flush(local, cls, Math.max(1, local.counts[cls] / 2));
         }
         int count = local.counts[cls];
         local.slabs[cls][count] = slab;
@@ -480,7 +494,10 @@ public final class ManualHeap implements AutoCloseable {
 
     /**
      * Releases every page of the heap: slabs, large blocks and kept arena chunks. Every segment the
-     * heap handed out is then invalid (access throws {@link IllegalStateException}). Arenas still
+     * heap handed out is then invalid (access throws {@link IllegalStateException}); in checked mode
+     * a slab one of whose blocks a JDK call in another thread holds (an NIO transfer, a downcall) is
+     * left mapped rather than unmapped under that call. Call it once no other thread allocates or
+     * frees. Arenas still
      * open must be closed by their owners first; their chunks go back to the allocator on their close.
      * Idempotent.
      */
@@ -495,7 +512,9 @@ public final class ManualHeap implements AutoCloseable {
             try {
                 for (Slab slab : sizeClass.slabs) {
                     slab.retired = true;
-                    slab.region.deallocate();
+                    if (retireForClose(slab)) {
+                        slab.region.deallocate();
+                    }
                 }
                 sizeClass.slabs.clear();
                 sizeClass.partial.clear();
@@ -509,6 +528,36 @@ public final class ManualHeap implements AutoCloseable {
         }
         largeBlocks.clear();
         arenaChunks.close();
+    }
+
+    /**
+     * Makes every slot of {@code slab} unusable: free ones retired (an allocation racing with close
+     * then fails its compare-and-set), live checked ones' scopes closed.
+     *
+     * @return whether the region may be unmapped: false if a JDK call in another thread holds a
+     *     checked block's segment (the slab then stays mapped until the process ends)
+     */
+    private boolean retireForClose(Slab slab) {
+        boolean unmappable = true;
+        for (int slot = 0; slot < slab.capacity; slot++) {
+            while (true) {
+                int state = slab.state(slot);
+                if (state > 0) {
+                    if (checked) {
+                        try {
+                            slab.blockScopes[slot].close();
+                        } catch (IllegalStateException e) {
+                            unmappable &= !slab.blockScopes[slot].scope().isAlive();
+                        }
+                    }
+                    break;
+                }
+                if (state == Slab.RETIRED || slab.compareAndSetState(slot, state, Slab.RETIRED)) {
+                    break;
+                }
+            }
+        }
+        return unmappable;
     }
 
     void checkOpen() {
@@ -529,7 +578,7 @@ public final class ManualHeap implements AutoCloseable {
     }
 
     private ThreadCache newCache() {
-        ThreadCache created = new ThreadCache();
+        ThreadCache created = new ThreadCache(threadCaches);
         caches.add(created);
         return created;
     }
@@ -555,12 +604,11 @@ public final class ManualHeap implements AutoCloseable {
     }
 
     @SuppressWarnings("restricted")
-    private static MemorySegment scoped(Slab slab, int slot, MemorySegment block) {
-        Arena scope = Arena.ofShared();
-        slab.blockScopes[slot] = scope;
-        // SAFETY: block is a live slice of the slab's region view, which stays mapped until the slab
-        // is retired, and a slab is retired only when no block is live, so after this block is freed
-        // (which closes the scope first). The new segment has the slice's exact bounds.
+    private static MemorySegment scoped(MemorySegment block, Arena scope) {
+        // SAFETY: block is a live slice of the slab's region view. The region stays mapped while the
+        // scope is open: trim retires a slab only when no block is live (each free closes its scope
+        // first), and close() closes the scope of every live block before unmapping, keeping mapped a
+        // slab whose scope a JDK call still holds. The new segment has the slice's exact bounds.
         return block.reinterpret(scope, null);
     }
 
@@ -757,6 +805,7 @@ public final class ManualHeap implements AutoCloseable {
         private long slabBytes = 64 * 1024;
         private boolean checked;
         private boolean poisoning;
+        private boolean threadCaches = true;
         private Duration idleThreshold = Duration.ofSeconds(1);
         private long maximumBlockBytes = 1L << 36;
         private long arenaChunkBytes = 256 * 1024;
@@ -768,7 +817,9 @@ public final class ManualHeap implements AutoCloseable {
         /**
          * Gives each block its own scope, closed when it is freed, so that any access through a stale
          * segment throws {@link IllegalStateException}. Costs one shared arena per block (see the
-         * benchmarks). Off by default.
+         * benchmarks). Off by default. The scopes are attached with {@link MemorySegment#reinterpret(Arena,
+         * java.util.function.Consumer)}, a restricted method, on the heap's own memory: give this module
+         * native access ({@code --enable-native-access=dev.pagealloc.heap}) to run without the JDK's warning.
          *
          * @param enabled whether blocks are checked
          * @return this builder
@@ -787,6 +838,19 @@ public final class ManualHeap implements AutoCloseable {
          */
         public Builder withPoisoning(boolean enabled) {
             this.poisoning = enabled;
+            return this;
+        }
+
+        /**
+         * Keeps free blocks per thread (on by default), so that most allocations and frees take no
+         * lock; off, every allocation and free takes its size class's lock (for measuring what the
+         * caches save, or to keep no free block out of other threads' reach).
+         *
+         * @param enabled whether threads cache free blocks
+         * @return this builder
+         */
+        public Builder withThreadCaches(boolean enabled) {
+            this.threadCaches = enabled;
             return this;
         }
 

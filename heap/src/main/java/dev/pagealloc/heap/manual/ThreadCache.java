@@ -16,7 +16,7 @@ final class ThreadCache {
     private final long[] allocations;
     private final long[] frees;
 
-    ThreadCache() {
+    ThreadCache(boolean caching) {
         int classes = SizeClasses.count();
         slabs = new Slab[classes][];
         slots = new int[classes][];
@@ -24,7 +24,7 @@ final class ThreadCache {
         allocations = new long[classes];
         frees = new long[classes];
         for (int cls = 0; cls < classes; cls++) {
-            int capacity = capacity(cls);
+            int capacity = caching ? capacity(cls) : 1;
             slabs[cls] = new Slab[capacity];
             slots[cls] = new int[capacity];
         }

@@ -26,11 +26,14 @@ class ManualHeapModelTest {
     private record Live(MemorySegment segment, long byteSize, byte fill) {
     }
 
-    @ParameterizedTest(name = "seed={0} checked={1} poisoning={2}")
-    @CsvSource({"1,false,false", "2,false,false", "3,true,false", "4,false,true", "5,true,true"})
-    void shouldKeepContentsAndNeverOverlapUnderRandomOperations(long seed, boolean checked, boolean poisoning) {
+    @ParameterizedTest(name = "seed={0} checked={1} poisoning={2} threadCaches={3}")
+    @CsvSource({"1,false,false,true", "2,false,false,true", "3,true,false,true", "4,false,true,true",
+        "5,true,true,true", "6,false,true,false"})
+    void shouldKeepContentsAndNeverOverlapUnderRandomOperations(long seed, boolean checked, boolean poisoning,
+            boolean threadCaches) {
         Random random = new Random(seed);
-        try (ManualHeap heap = Heaps.builder().withCheckedBlocks(checked).withPoisoning(poisoning).build()) {
+        try (ManualHeap heap = Heaps.builder().withCheckedBlocks(checked).withPoisoning(poisoning)
+                .withThreadCaches(threadCaches).build()) {
             List<Live> live = new ArrayList<>();
             long liveBytes = 0;
             long peak = 0;
@@ -90,11 +93,13 @@ class ManualHeapModelTest {
         }
     }
 
-    @ParameterizedTest(name = "checked={0}")
-    @CsvSource({"false", "true"})
-    void shouldStayExactWhenThreadsAllocateAndFreeEachOthersBlocks(boolean checked) throws Exception {
+    @ParameterizedTest(name = "checked={0} threadCaches={1}")
+    @CsvSource({"false,true", "true,true", "false,false"})
+    void shouldStayExactWhenThreadsAllocateAndFreeEachOthersBlocks(boolean checked, boolean threadCaches)
+            throws Exception {
         int threads = 4;
-        try (ManualHeap heap = Heaps.builder().withCheckedBlocks(checked).withPoisoning(true).build()) {
+        try (ManualHeap heap = Heaps.builder().withCheckedBlocks(checked).withPoisoning(true)
+                .withThreadCaches(threadCaches).build()) {
             ConcurrentLinkedQueue<Live> handedOver = new ConcurrentLinkedQueue<>();
             AtomicReference<Throwable> failure = new AtomicReference<>();
             CountDownLatch start = new CountDownLatch(1);

@@ -99,6 +99,17 @@ class ManualHeapTest {
     }
 
     @Test
+    void shouldInvalidateLiveCheckedBlocksOnClose() {
+        ManualHeap heap = Heaps.builder().withCheckedBlocks(true).build();
+        MemorySegment live = heap.allocate(64);
+        MemorySegment freed = heap.allocate(64);
+        heap.free(freed);
+        heap.close();
+        assertThrows(IllegalStateException.class, () -> live.get(JAVA_BYTE, 0), "scope closed, not a fault");
+        assertThrows(IllegalStateException.class, () -> freed.get(JAVA_BYTE, 0));
+    }
+
+    @Test
     void shouldReportAWriteAfterFreeWhenPoisoning() {
         try (ManualHeap heap = Heaps.builder().withPoisoning(true).build()) {
             MemorySegment block = heap.allocate(48);
