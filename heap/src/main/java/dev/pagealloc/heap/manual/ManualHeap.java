@@ -58,6 +58,11 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class ManualHeap implements AutoCloseable {
     /** The largest alignment a block can ask for, in bytes. */
     public static final long MAXIMUM_ALIGNMENT = 1L << 20;
+    /** How far a thread's live bytes may drift from the shared counter that tracks the peak, in bytes. */
+    public static final long PEAK_BATCH_BYTES = 64 * 1024;
+    private static final int RECENT_CACHES = 64;
+    /** The largest slab, in bytes: {@link Slab#slotOf} is exact below it. */
+    private static final long MAXIMUM_SLAB_BYTES = 1L << 24;
     private static final byte POISON = (byte) 0xDB;
     private static final MemorySegment POISON_PATTERN;
     private static final VarHandle LIVE_BYTES;
@@ -83,14 +88,21 @@ public final class ManualHeap implements AutoCloseable {
     private final boolean checked;
     private final boolean poisoning;
     private final boolean threadCaches;
+    private final boolean exactPeak;
     private final long idleThresholdNanos;
     private final long maximumBlockBytes;
     private final SizeClass[] classes;
     /** Slabs by the slab-sized granule their base falls in (at most one base per granule). */
-    private final Map<Long, Slab> slabsByGranule = new ConcurrentHashMap<>();
+    private final SlabTable slabsByGranule;
     private final Map<Long, LargeBlock> largeBlocks = new ConcurrentHashMap<>();
     private final List<ThreadCache> caches = new CopyOnWriteArrayList<>();
     private final ThreadLocal<ThreadCache> cache = ThreadLocal.withInitial(this::newCache);
+    /**
+     * The caches of recent threads by thread id, tried before {@link #cache}: one array load and a
+     * comparison with the current thread instead of a thread-local map lookup. A slot may hold
+     * another thread's cache (ids collide); its owner check sends that thread to {@link #cache}.
+     */
+    private final ThreadCache[] recentCaches = new ThreadCache[RECENT_CACHES];
     private final ReentrantLock trimLock = new ReentrantLock();
     final ArenaChunks arenaChunks;
     private volatile boolean closed;
@@ -109,9 +121,11 @@ public final class ManualHeap implements AutoCloseable {
         this.slabPages = Math.max(1, builder.slabBytes / allocator.pageBytes());
         this.slabBytes = slabPages * allocator.pageBytes();
         this.slabShift = 63 - Long.numberOfLeadingZeros(slabBytes);
+        this.slabsByGranule = new SlabTable(slabShift);
         this.checked = builder.checked;
         this.poisoning = builder.poisoning;
         this.threadCaches = builder.threadCaches;
+        this.exactPeak = builder.exactPeak;
         this.idleThresholdNanos = builder.idleThreshold.toNanos();
         this.maximumBlockBytes = builder.maximumBlockBytes;
         this.classes = new SizeClass[SizeClasses.count()];
@@ -179,7 +193,7 @@ public final class ManualHeap implements AutoCloseable {
         if (cls < 0) {
             return allocateLarge(byteSize, byteAlignment, zero);
         }
-        ThreadCache local = cache.get();
+        ThreadCache local = localCache();
         while (true) {
             int count = local.counts[cls];
             if (count == 0) {
@@ -200,12 +214,14 @@ public final class ManualHeap implements AutoCloseable {
                 // Published before the block goes live, so that close() sees the scope of every live block.
                 scope = Arena.ofShared();
                 slab.blockScopes[slot] = scope;
-            }
-            if (!slab.compareAndSetState(slot, state, (int) byteSize + 1)) {
-                if (scope != null) {
+                if (!slab.compareAndSetState(slot, state, (int) byteSize + 1)) {
                     scope.close();
+                    continue; // retired meanwhile by close()
                 }
-                continue; // retired meanwhile (trim or close)
+            } else {
+                // This thread alone holds the block. A close() racing with it may unmap the slab: the
+                // slice below then belongs to an invalidated view and throws on access.
+                slab.setStateRelease(slot, (int) byteSize + 1);
             }
             long offset = (long) slot * slab.blockBytes;
             if (state == Slab.FREED && poisoning) {
@@ -222,7 +238,7 @@ public final class ManualHeap implements AutoCloseable {
                 block.fill((byte) 0);
             }
             local.countAllocation(cls);
-            addLiveBytes(byteSize);
+            addLiveBytes(local, byteSize);
             if (checked) {
                 block = scoped(block, scope);
             }
@@ -313,11 +329,12 @@ public final class ManualHeap implements AutoCloseable {
             return;
         }
         long offset = address - slab.base;
-        if (offset % slab.blockBytes != 0) {
+        int slot = slab.slotOf(offset);
+        long into = offset - (long) slot * slab.blockBytes;
+        if (into != 0) {
             throw new IllegalArgumentException("not the start of a block: address 0x" + Long.toHexString(address)
-                    + " is " + offset % slab.blockBytes + " bytes into a " + slab.blockBytes + "-byte block");
+                    + " is " + into + " bytes into a " + slab.blockBytes + "-byte block");
         }
-        int slot = (int) (offset / slab.blockBytes);
         int state = slab.state(slot);
         if (state <= 0) {
             throw new IllegalArgumentException("double free: the block at 0x" + Long.toHexString(address)
@@ -347,8 +364,8 @@ public final class ManualHeap implements AutoCloseable {
         if (poisoning) {
             slab.view.asSlice(offset, slab.blockBytes).fill(POISON);
         }
-        addLiveBytes(-size);
-        ThreadCache local = cache.get();
+        ThreadCache local = localCache();
+        addLiveBytes(local, -size);
         int cls = slab.cls;
         local.countFree(cls);
         if (local.counts[cls] == local.slots[cls].length) {
@@ -384,8 +401,8 @@ public final class ManualHeap implements AutoCloseable {
         MemorySegment source;
         if (slab != null) {
             long offset = address - slab.base;
-            int slot = (int) (offset / slab.blockBytes);
-            int state = offset % slab.blockBytes == 0 ? slab.state(slot) : 0;
+            int slot = slab.slotOf(offset);
+            int state = offset == (long) slot * slab.blockBytes ? slab.state(slot) : 0;
             if (state <= 0) {
                 free(block); // throws the precise error
                 throw new AssertionError();
@@ -397,7 +414,7 @@ public final class ManualHeap implements AutoCloseable {
                     throw new IllegalArgumentException("double free: the block at 0x"
                             + Long.toHexString(address) + " was freed by another thread during reallocate");
                 }
-                addLiveBytes(newByteSize - oldSize);
+                addLiveBytes(localCache(), newByteSize - oldSize);
                 MemorySegment resized = slab.view.asSlice(offset, newByteSize);
                 return checked ? scopedAgain(slab, slot, resized) : resized;
             }
@@ -411,7 +428,7 @@ public final class ManualHeap implements AutoCloseable {
                 oldSize = large.byteSize;
                 source = large.block();
                 if (large.tryResize(newByteSize)) {
-                    addLiveBytes(newByteSize - oldSize);
+                    addLiveBytes(localCache(), newByteSize - oldSize);
                     return large.block();
                 }
             }
@@ -425,14 +442,22 @@ public final class ManualHeap implements AutoCloseable {
 
     /**
      * Returns to the allocator the slabs that have held no live block for the idle threshold, and
-     * the arena chunks kept for reuse. Also runs by itself from allocation slow paths, at most once
-     * per threshold.
+     * the arena chunks kept for reuse. First gives the calling thread's cached free blocks back to
+     * their slabs; a slab with a free block in another thread's cache is kept until that thread's
+     * cache overflows or it calls {@code trim()}. Also runs by itself (without the flush) from
+     * allocation slow paths, at most once per threshold.
      *
      * @return the number of bytes returned
      * @throws IllegalStateException if the heap is closed
      */
     public long trim() {
         checkOpen();
+        ThreadCache local = localCache();
+        for (int cls = 0; cls < classes.length; cls++) {
+            if (local.counts[cls] > 0) {
+                flush(local, cls, local.counts[cls]); // this thread's free blocks back to their slabs
+            }
+        }
         trimLock.lock();
         try {
             return trimLocked(System.nanoTime());
@@ -477,8 +502,12 @@ public final class ManualHeap implements AutoCloseable {
         for (LargeBlock large : largeBlocks.values()) {
             reserved += large.region.byteSize();
         }
-        return new HeapStatistics((long) LIVE_BYTES.getVolatile(this), liveBlocks,
-                (long) PEAK_BYTES.getVolatile(this), allocations, frees, reserved, List.copyOf(perClass));
+        long live = 0;
+        for (ThreadCache each : caches) {
+            live += each.liveBytes();
+        }
+        long peak = Math.max((long) PEAK_BYTES.getVolatile(this), live);
+        return new HeapStatistics(live, liveBlocks, peak, allocations, frees, reserved, List.copyOf(perClass));
     }
 
     /**
@@ -577,30 +606,45 @@ public final class ManualHeap implements AutoCloseable {
         }
     }
 
+    private ThreadCache localCache() {
+        Thread current = Thread.currentThread();
+        int index = (int) current.threadId() & (RECENT_CACHES - 1);
+        ThreadCache recent = recentCaches[index];
+        if (recent != null && recent.owner == current) {
+            return recent;
+        }
+        ThreadCache local = cache.get();
+        recentCaches[index] = local; // a racy publication is harmless: the owner field is final
+        return local;
+    }
+
     private ThreadCache newCache() {
-        ThreadCache created = new ThreadCache(threadCaches);
+        ThreadCache created = new ThreadCache(threadCaches, Thread.currentThread());
         caches.add(created);
         return created;
     }
 
-    private void addLiveBytes(long delta) {
-        long live = (long) LIVE_BYTES.getAndAdd(this, delta) + delta;
-        if (delta > 0) {
+    /**
+     * Counts a change of live bytes in the thread's own counter, and in the shared one that tracks the
+     * peak once the thread's unpublished change reaches {@value #PEAK_BATCH_BYTES} bytes either way (at
+     * once with an exact peak): one atomic add per batch, not per block.
+     */
+    private void addLiveBytes(ThreadCache local, long delta) {
+        local.addLiveBytes(delta);
+        long pending = local.unpublishedBytes + delta;
+        if (exactPeak || pending >= PEAK_BATCH_BYTES || pending <= -PEAK_BATCH_BYTES) {
+            long live = (long) LIVE_BYTES.getAndAdd(this, pending) + pending;
             long peak = (long) PEAK_BYTES.getOpaque(this);
             while (live > peak && !PEAK_BYTES.weakCompareAndSet(this, peak, live)) {
                 peak = (long) PEAK_BYTES.getOpaque(this);
             }
+            pending = 0;
         }
+        local.unpublishedBytes = pending;
     }
 
     private Slab slabAt(long address) {
-        long granule = address >>> slabShift;
-        Slab slab = slabsByGranule.get(granule);
-        if (slab != null && slab.contains(address)) {
-            return slab;
-        }
-        slab = slabsByGranule.get(granule - 1);
-        return slab != null && slab.contains(address) ? slab : null;
+        return slabsByGranule.find(address);
     }
 
     @SuppressWarnings("restricted")
@@ -649,7 +693,7 @@ public final class ManualHeap implements AutoCloseable {
                         throw e;
                     }
                     sizeClass.slabs.add(slab);
-                    slabsByGranule.put(slab.base >>> slabShift, slab);
+                    slabsByGranule.add(slab);
                     sizeClass.fresh = slab;
                 }
                 while (got < wanted && slab.nextFresh < slab.capacity) {
@@ -705,14 +749,14 @@ public final class ManualHeap implements AutoCloseable {
             try {
                 for (var it = sizeClass.slabs.iterator(); it.hasNext(); ) {
                     Slab slab = it.next();
-                    if (!slab.looksEmpty()) {
+                    if (slab.freeCount != slab.nextFresh) { // a block is live or in a thread's cache
                         slab.emptySinceNanos = Long.MIN_VALUE;
                         continue;
                     }
                     if (slab.emptySinceNanos == Long.MIN_VALUE) {
                         slab.emptySinceNanos = now;
                     }
-                    if (now - slab.emptySinceNanos >= idleThresholdNanos && slab.tryRetire()) {
+                    if (now - slab.emptySinceNanos >= idleThresholdNanos) {
                         slab.retired = true;
                         it.remove();
                         if (slab.inPartialList) {
@@ -721,7 +765,7 @@ public final class ManualHeap implements AutoCloseable {
                         if (sizeClass.fresh == slab) {
                             sizeClass.fresh = null;
                         }
-                        slabsByGranule.remove(slab.base >>> slabShift, slab);
+                        slabsByGranule.remove(slab);
                         released.add(slab);
                     }
                 }
@@ -731,8 +775,8 @@ public final class ManualHeap implements AutoCloseable {
         }
         long bytes = 0;
         for (Slab slab : released) {
-            // No block is live and none can be handed out (every state is RETIRED): releasing the
-            // region invalidates only stale segments of freed blocks.
+            // No block is live and none can be handed out (all are in the slab's own free stack, which
+            // is gone): releasing the region invalidates only stale segments of freed blocks.
             slab.region.deallocate();
             bytes += slab.byteSize;
         }
@@ -758,7 +802,7 @@ public final class ManualHeap implements AutoCloseable {
             largeAllocations++;
             largeLiveBlocks++;
         }
-        addLiveBytes(byteSize);
+        addLiveBytes(localCache(), byteSize);
         return large.block(); // fresh pages read zero, so zero needs nothing
     }
 
@@ -783,7 +827,7 @@ public final class ManualHeap implements AutoCloseable {
             largeFrees++;
             largeLiveBlocks--;
         }
-        addLiveBytes(-large.byteSize);
+        addLiveBytes(localCache(), -large.byteSize);
     }
 
     /** One size class: its slabs, those with freed blocks, and the one fresh blocks come from. */
@@ -806,6 +850,7 @@ public final class ManualHeap implements AutoCloseable {
         private boolean checked;
         private boolean poisoning;
         private boolean threadCaches = true;
+        private boolean exactPeak;
         private Duration idleThreshold = Duration.ofSeconds(1);
         private long maximumBlockBytes = 1L << 36;
         private long arenaChunkBytes = 256 * 1024;
@@ -855,6 +900,20 @@ public final class ManualHeap implements AutoCloseable {
         }
 
         /**
+         * Makes {@link HeapStatistics#peakLiveBytes()} exact by adding every change to one shared
+         * counter (an atomic add per allocation and free). Off by default: each thread then adds its
+         * changes in batches of up to {@value ManualHeap#PEAK_BATCH_BYTES} bytes, and the peak may miss
+         * the true one by less than that per thread. Live bytes and counts are exact either way.
+         *
+         * @param enabled whether the peak is exact
+         * @return this builder
+         */
+        public Builder withExactPeak(boolean enabled) {
+            this.exactPeak = enabled;
+            return this;
+        }
+
+        /**
          * Sets how long a slab must hold no live block before {@link ManualHeap#trim()} returns its
          * pages to the allocator.
          *
@@ -890,16 +949,16 @@ public final class ManualHeap implements AutoCloseable {
          * {@return the heap}
          *
          * @throws IllegalArgumentException if the allocator's views are not {@link ViewSharing#SHARED}
-         *     (blocks are used from every thread), or its page size is not a power of two
+         *     (blocks are used from every thread), or its page size is not a power of two of at most 16 MiB
          */
         public ManualHeap build() {
             if (allocator.config().viewSharing() != ViewSharing.SHARED) {
                 throw new IllegalArgumentException("allocator: a ManualHeap needs viewSharing=SHARED (its blocks"
                         + " are used from every thread); got viewSharing=" + allocator.config().viewSharing());
             }
-            if (Long.bitCount(allocator.pageBytes()) != 1) {
+            if (Long.bitCount(allocator.pageBytes()) != 1 || allocator.pageBytes() > MAXIMUM_SLAB_BYTES) {
                 throw new IllegalArgumentException("allocator: pageBytes=" + allocator.pageBytes()
-                        + " must be a power of two");
+                        + " must be a power of two at most " + MAXIMUM_SLAB_BYTES + " (a slab is one page or more)");
             }
             return new ManualHeap(this);
         }

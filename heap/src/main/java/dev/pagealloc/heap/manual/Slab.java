@@ -9,8 +9,12 @@ import java.lang.invoke.VarHandle;
 /**
  * One region carved into blocks of one size class. A block's state word is its whole metadata:
  * {@link #FRESH} (never used, reads zero), {@link #FREED}, {@link #RETIRED} (the slab is gone), or
- * the live block's requested size plus one. Allocation and free change it by compare-and-set, so a
- * double free, even from two threads at once, is seen by exactly one of them.
+ * the live block's requested size plus one. A free changes it by compare-and-set, so a double free,
+ * even from two threads at once, is seen by exactly one of them. A free block belongs to one place at
+ * a time (a thread's cache, this slab's free stack, or the untouched range from {@link #nextFresh}),
+ * so its holder makes it live with a plain store (checked mode uses compare-and-set, see
+ * {@code ManualHeap.close}); the slab is released only when every touched block is back in its free
+ * stack ({@code freeCount == nextFresh}), so no cache can hold one of its blocks.
  *
  * <p>The free stack, {@link #nextFresh} and the list flags are guarded by the size class's lock.
  */
@@ -29,6 +33,8 @@ final class Slab {
     final int cls;
     final int blockBytes;
     final int capacity;
+    /** {@code ceil(2^44 / blockBytes)}: {@link #slotOf} divides by multiplying. */
+    private final long reciprocal;
     private final int[] states;
     /** Per block, the scope of its checked segment (checked mode only). */
     final Arena[] blockScopes;
@@ -49,9 +55,22 @@ final class Slab {
         this.cls = cls;
         this.blockBytes = SizeClasses.bytes(cls);
         this.capacity = (int) (byteSize / blockBytes);
+        this.reciprocal = ((1L << 44) + blockBytes - 1) / blockBytes;
         this.states = new int[capacity];
         this.freeStack = new int[capacity];
         this.blockScopes = checked ? new Arena[capacity] : null;
+    }
+
+    /**
+     * {@return {@code offset / blockBytes}} without a division (tens of cycles on the free path).
+     * Exact for {@code 0 <= offset < 2^24}: the product stays under 2^64 (reciprocal <= 2^40) and its
+     * error, below {@code offset / 2^44 < 2^-20}, is smaller than {@code 1 / blockBytes >= 2^-13}, so
+     * it never carries into the next integer; {@link ManualHeap} keeps slabs at most 16 MiB.
+     *
+     * @param offset a byte offset within the slab
+     */
+    int slotOf(long offset) {
+        return (int) ((offset * reciprocal) >>> 44);
     }
 
     boolean contains(long address) {
@@ -70,33 +89,8 @@ final class Slab {
         STATES.setVolatile(states, slot, value);
     }
 
-    /** {@return whether no block is live: every slot fresh or freed} (a racy snapshot) */
-    boolean looksEmpty() {
-        for (int slot = 0; slot < capacity; slot++) {
-            if (state(slot) > 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * Marks every slot retired if none is live, so that no thread can take a block from it again.
-     *
-     * @return whether the slab is now retired; if a block went live meanwhile, the states are put back
-     */
-    boolean tryRetire() {
-        int[] previous = new int[capacity];
-        for (int slot = 0; slot < capacity; slot++) {
-            int state = state(slot);
-            if (state > 0 || !compareAndSetState(slot, state, RETIRED)) {
-                for (int undo = 0; undo < slot; undo++) {
-                    setState(undo, previous[undo]);
-                }
-                return false;
-            }
-            previous[slot] = state;
-        }
-        return true;
+    /** Makes a block live that this thread alone holds (taken from its cache): no other writer races. */
+    void setStateRelease(int slot, int value) {
+        STATES.setRelease(states, slot, value);
     }
 }

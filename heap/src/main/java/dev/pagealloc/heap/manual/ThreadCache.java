@@ -9,14 +9,32 @@ import java.lang.invoke.VarHandle;
  */
 final class ThreadCache {
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle LIVE_BYTES;
+
+    static {
+        try {
+            LIVE_BYTES = MethodHandles.lookup().findVarHandle(ThreadCache.class, "liveBytes", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     final Slab[][] slabs;
     final int[][] slots;
     final int[] counts;
     private final long[] allocations;
     private final long[] frees;
+    /** This thread's net change of the heap's live bytes (negative when it frees others' blocks). */
+    @SuppressWarnings("unused") // through LIVE_BYTES
+    private long liveBytes;
+    /** The part of {@link #liveBytes} not yet added to the heap's shared counter (owner only). */
+    long unpublishedBytes;
 
-    ThreadCache(boolean caching) {
+    /** The thread this cache belongs to. */
+    final Thread owner;
+
+    ThreadCache(boolean caching, Thread owner) {
+        this.owner = owner;
         int classes = SizeClasses.count();
         slabs = new Slab[classes][];
         slots = new int[classes][];
@@ -41,6 +59,14 @@ final class ThreadCache {
 
     void countFree(int cls) {
         LONGS.setOpaque(frees, cls, frees[cls] + 1);
+    }
+
+    void addLiveBytes(long delta) {
+        LIVE_BYTES.setOpaque(this, (long) LIVE_BYTES.getOpaque(this) + delta);
+    }
+
+    long liveBytes() {
+        return (long) LIVE_BYTES.getOpaque(this);
     }
 
     long allocations(int cls) {

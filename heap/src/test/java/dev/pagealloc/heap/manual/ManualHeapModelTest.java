@@ -33,7 +33,7 @@ class ManualHeapModelTest {
             boolean threadCaches) {
         Random random = new Random(seed);
         try (ManualHeap heap = Heaps.builder().withCheckedBlocks(checked).withPoisoning(poisoning)
-                .withThreadCaches(threadCaches).build()) {
+                .withThreadCaches(threadCaches).withExactPeak(true).build()) {
             List<Live> live = new ArrayList<>();
             long liveBytes = 0;
             long peak = 0;

@@ -163,7 +163,7 @@ class ManualHeapTest {
 
     @Test
     void shouldCountPerSizeClass() {
-        try (ManualHeap heap = Heaps.builder().build()) {
+        try (ManualHeap heap = Heaps.builder().withExactPeak(true).build()) {
             List<MemorySegment> blocks = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
                 blocks.add(heap.allocate(30));
