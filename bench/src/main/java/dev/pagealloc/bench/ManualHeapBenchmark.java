@@ -39,8 +39,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  *   <li>{@code pair*}: allocate a block of {@code size} bytes, write a byte, free it (ns per pair);
  *       ours with and without per-thread caches, unchecked and checked (a scope per block);
+ *   <li>{@code burst*}: allocate {@value #BURST} blocks of {@code size} bytes, then free them all
+ *       (ns per block): what the per-thread caches save over taking the size class's lock;
  *   <li>{@code mixed*}: a window of {@value #WINDOW} live blocks of mixed sizes (16 B to 4 KiB,
- *       mostly small); each operation frees the oldest and allocates one (ns per operation);
+ *       mostly small); each operation frees the oldest and allocates one (ns per operation; the
+ *       {@code size} parameter does not apply: run it with one);
  *   <li>{@code together*}: {@value #TOGETHER} allocations of {@code size} bytes then one close
  *       (ns per allocation): our {@link HeapArena} against a confined and a shared JDK arena.
  * </ul>
@@ -54,6 +57,8 @@ import org.openjdk.jmh.annotations.Warmup;
 public class ManualHeapBenchmark {
     /** Live blocks in the mixed workload. */
     static final int WINDOW = 256;
+    /** Blocks allocated, then freed, in one burst. */
+    static final int BURST = 64;
     /** Allocations freed together by one close. */
     static final int TOGETHER = 1000;
 
@@ -76,8 +81,7 @@ public class ManualHeapBenchmark {
     private ManualHeap uncachedHeap;
     private ManualHeap checkedHeap;
     private long[] mixedSizes;
-    private MemorySegment[] window;
-    private int next;
+    private final MemorySegment[] burstBlocks = new MemorySegment[BURST];
 
     /** Builds the heaps and the mixed workload's sizes. */
     @Setup(Level.Trial)
@@ -174,6 +178,54 @@ public class ManualHeapBenchmark {
             block.set(JAVA_BYTE, 0, (byte) 1);
             return block.get(JAVA_BYTE, size - 1);
         }
+    }
+
+    /** @return the sum of a byte of each block */
+    @Benchmark
+    @OperationsPerInvocation(BURST)
+    public long burstOurs() {
+        return burst(heap);
+    }
+
+    /** @return the sum of a byte of each block */
+    @Benchmark
+    @OperationsPerInvocation(BURST)
+    public long burstOursNoThreadCache() {
+        return burst(uncachedHeap);
+    }
+
+    private long burst(ManualHeap h) {
+        long sum = 0;
+        for (int i = 0; i < BURST; i++) {
+            MemorySegment block = h.allocate(size);
+            block.set(JAVA_BYTE, 0, (byte) i);
+            burstBlocks[i] = block;
+        }
+        for (int i = 0; i < BURST; i++) {
+            sum += burstBlocks[i].get(JAVA_BYTE, 0);
+            h.free(burstBlocks[i], size);
+        }
+        return sum;
+    }
+
+    /**
+     * @return the sum of a byte of each block
+     * @throws Throwable from the downcalls
+     */
+    @Benchmark
+    @OperationsPerInvocation(BURST)
+    public long burstMalloc() throws Throwable {
+        long sum = 0;
+        for (int i = 0; i < BURST; i++) {
+            MemorySegment block = malloc(size);
+            block.set(JAVA_BYTE, 0, (byte) i);
+            burstBlocks[i] = block;
+        }
+        for (int i = 0; i < BURST; i++) {
+            sum += burstBlocks[i].get(JAVA_BYTE, 0);
+            FREE.invokeExact(burstBlocks[i]);
+        }
+        return sum;
     }
 
     /** A full window of live blocks for the mixed workload, per peer. */

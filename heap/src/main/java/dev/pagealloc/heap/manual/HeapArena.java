@@ -76,7 +76,7 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
                     + " at most MAXIMUM_ALIGNMENT=" + ManualHeap.MAXIMUM_ALIGNMENT);
         }
         long start = (top + byteAlignment - 1) & -byteAlignment;
-        if (start + byteSize <= limit && byteAlignment <= CHUNK_ALIGNMENT) {
+        if (byteSize <= limit - start && byteAlignment <= CHUNK_ALIGNMENT) {
             top = start + byteSize;
             return currentView.asSlice(start, byteSize);
         }
@@ -210,7 +210,11 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
     private MemorySegment allocateDedicated(long byteSize, long byteAlignment) {
         long pageBytes = chunkPageBytes();
         long extra = byteAlignment > CHUNK_ALIGNMENT ? byteAlignment : 0;
-        long pages = Math.max(1, Math.ceilDiv(Math.addExact(byteSize, extra), pageBytes));
+        if (byteSize > Long.MAX_VALUE - extra - pageBytes) {
+            throw new IllegalArgumentException("byteSize=" + byteSize + " with byteAlignment=" + byteAlignment
+                    + " overflows a long when rounded up to pages of " + pageBytes + " bytes");
+        }
+        long pages = Math.max(1, Math.ceilDiv(byteSize + extra, pageBytes));
         Region region = heapAllocate(pages);
         dedicated.add(region);
         long offset = Math.floorMod(-region.address(), byteAlignment);

@@ -116,6 +116,9 @@ class HeapArenaTest {
             assertTrue(e.getMessage().startsWith("byteAlignment=12 must be a power of two"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> arena.allocate(-8, 8));
             assertEquals("byteSize=-8 must be >= 0", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> arena.allocate(Long.MAX_VALUE, 8));
+            assertTrue(e.getMessage().startsWith("byteSize=9223372036854775807 with byteAlignment=8 overflows"),
+                    e.getMessage());
         }
     }
 }
