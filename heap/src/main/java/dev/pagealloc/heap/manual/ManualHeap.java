@@ -187,9 +187,40 @@ public final class ManualHeap implements AutoCloseable {
      * @throws dev.pagealloc.api.PageAllocatorException if the allocator refuses new pages; nothing changes
      */
     public MemorySegment allocate(long byteSize, long byteAlignment, boolean zero) {
+        // The common case, small enough to inline so that the segment need not be allocated: a block
+        // from this thread's cache, no checking or poisoning. Everything else takes allocateSlow.
         checkOpen();
         checkRequest(byteSize, byteAlignment);
         int cls = SizeClasses.of(byteSize, byteAlignment);
+        if (cls < 0 || checked || poisoning) {
+            return allocateSlow(byteSize, byteAlignment, zero, cls);
+        }
+        ThreadCache local = localCache();
+        int count = local.counts[cls] - 1;
+        if (count < 0) {
+            return allocateSlow(byteSize, byteAlignment, zero, cls);
+        }
+        Slab slab = local.slabs[cls][count];
+        int slot = local.slots[cls][count];
+        int state = slab.state(slot);
+        if (state == Slab.RETIRED) {
+            return allocateSlow(byteSize, byteAlignment, zero, cls);
+        }
+        local.slabs[cls][count] = null;
+        local.counts[cls] = count;
+        // This thread alone holds the block. A close() racing with it may unmap the slab: the slice
+        // then belongs to an invalidated view and throws on access.
+        slab.setStateRelease(slot, (int) byteSize + 1);
+        MemorySegment block = slab.view.asSlice((long) slot * slab.blockBytes, byteSize);
+        if (zero && state == Slab.FREED) {
+            block.fill((byte) 0);
+        }
+        local.countAllocation(cls);
+        addLiveBytes(local, byteSize);
+        return block;
+    }
+
+    private MemorySegment allocateSlow(long byteSize, long byteAlignment, boolean zero, int cls) {
         if (cls < 0) {
             return allocateLarge(byteSize, byteAlignment, zero);
         }
@@ -321,6 +352,38 @@ public final class ManualHeap implements AutoCloseable {
      *     thread holds the block's segment; nothing changes
      */
     public void free(MemorySegment block, long byteSize) {
+        // The common case, small enough to inline: a live small block, freed once, no checking or
+        // poisoning. Anything else (including every error) takes freeSlow, which checks afresh.
+        checkOpen();
+        long address = block.address();
+        Slab slab = slabAt(address);
+        if (slab == null || checked || poisoning) {
+            freeSlow(block, byteSize);
+            return;
+        }
+        long offset = address - slab.base;
+        int slot = slab.slotOf(offset);
+        int state = slab.state(slot);
+        if (offset != (long) slot * slab.blockBytes || state <= 0 || byteSize >= 0 && byteSize != state - 1L
+                || !slab.compareAndSetState(slot, state, Slab.FREED)) {
+            freeSlow(block, byteSize);
+            return;
+        }
+        ThreadCache local = localCache();
+        addLiveBytes(local, 1L - state);
+        int cls = slab.cls;
+        local.countFree(cls);
+        int count = local.counts[cls];
+        if (count == local.slots[cls].length) {
+            flush(local, cls, Math.max(1, count / 2));
+            count = local.counts[cls];
+        }
+        local.slabs[cls][count] = slab;
+        local.slots[cls][count] = slot;
+        local.counts[cls] = count + 1;
+    }
+
+    private void freeSlow(MemorySegment block, long byteSize) {
         checkOpen();
         long address = block.address();
         Slab slab = slabAt(address);
@@ -591,19 +654,28 @@ public final class ManualHeap implements AutoCloseable {
 
     void checkOpen() {
         if (closed) {
-            throw new IllegalStateException("the heap is closed");
+            throw closedException();
         }
     }
 
+    private static IllegalStateException closedException() {
+        return new IllegalStateException("the heap is closed");
+    }
+
     private void checkRequest(long byteSize, long byteAlignment) {
+        if (byteSize < 0 || byteSize > maximumBlockBytes || byteAlignment <= 0
+                || (byteAlignment & (byteAlignment - 1)) != 0 || byteAlignment > MAXIMUM_ALIGNMENT) {
+            throw badRequest(byteSize, byteAlignment);
+        }
+    }
+
+    private IllegalArgumentException badRequest(long byteSize, long byteAlignment) {
         if (byteSize < 0 || byteSize > maximumBlockBytes) {
-            throw new IllegalArgumentException("byteSize=" + byteSize + " is out of range: 0 <= byteSize <= "
+            return new IllegalArgumentException("byteSize=" + byteSize + " is out of range: 0 <= byteSize <= "
                     + "maximumBlockBytes=" + maximumBlockBytes);
         }
-        if (byteAlignment <= 0 || Long.bitCount(byteAlignment) != 1 || byteAlignment > MAXIMUM_ALIGNMENT) {
-            throw new IllegalArgumentException("byteAlignment=" + byteAlignment + " must be a power of two"
-                    + " at most MAXIMUM_ALIGNMENT=" + MAXIMUM_ALIGNMENT);
-        }
+        return new IllegalArgumentException("byteAlignment=" + byteAlignment + " must be a power of two"
+                + " at most MAXIMUM_ALIGNMENT=" + MAXIMUM_ALIGNMENT);
     }
 
     private ThreadCache localCache() {
@@ -633,14 +705,18 @@ public final class ManualHeap implements AutoCloseable {
         local.addLiveBytes(delta);
         long pending = local.unpublishedBytes + delta;
         if (exactPeak || pending >= PEAK_BATCH_BYTES || pending <= -PEAK_BATCH_BYTES) {
-            long live = (long) LIVE_BYTES.getAndAdd(this, pending) + pending;
-            long peak = (long) PEAK_BYTES.getOpaque(this);
-            while (live > peak && !PEAK_BYTES.weakCompareAndSet(this, peak, live)) {
-                peak = (long) PEAK_BYTES.getOpaque(this);
-            }
+            publish(pending);
             pending = 0;
         }
         local.unpublishedBytes = pending;
+    }
+
+    private void publish(long pending) {
+        long live = (long) LIVE_BYTES.getAndAdd(this, pending) + pending;
+        long peak = (long) PEAK_BYTES.getOpaque(this);
+        while (live > peak && !PEAK_BYTES.weakCompareAndSet(this, peak, live)) {
+            peak = (long) PEAK_BYTES.getOpaque(this);
+        }
     }
 
     private Slab slabAt(long address) {
