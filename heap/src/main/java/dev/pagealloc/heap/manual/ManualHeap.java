@@ -363,6 +363,10 @@ public final class ManualHeap implements AutoCloseable {
         }
         long offset = address - slab.base;
         int slot = slab.slotOf(offset);
+        if (slot >= slab.capacity) { // the slab's tail, past its last block
+            freeSlow(block, byteSize);
+            return;
+        }
         int state = slab.state(slot);
         if (offset != (long) slot * slab.blockBytes || state <= 0 || byteSize >= 0 && byteSize != state - 1L
                 || !slab.compareAndSetState(slot, state, Slab.FREED)) {
@@ -394,6 +398,10 @@ public final class ManualHeap implements AutoCloseable {
         long offset = address - slab.base;
         int slot = slab.slotOf(offset);
         long into = offset - (long) slot * slab.blockBytes;
+        if (slot >= slab.capacity) {
+            throw new IllegalArgumentException("not the start of a block: address 0x" + Long.toHexString(address)
+                    + " is in the unused tail of a slab of " + slab.blockBytes + "-byte blocks");
+        }
         if (into != 0) {
             throw new IllegalArgumentException("not the start of a block: address 0x" + Long.toHexString(address)
                     + " is " + into + " bytes into a " + slab.blockBytes + "-byte block");
@@ -465,7 +473,7 @@ public final class ManualHeap implements AutoCloseable {
         if (slab != null) {
             long offset = address - slab.base;
             int slot = slab.slotOf(offset);
-            int state = offset == (long) slot * slab.blockBytes ? slab.state(slot) : 0;
+            int state = slot < slab.capacity && offset == (long) slot * slab.blockBytes ? slab.state(slot) : 0;
             if (state <= 0) {
                 free(block); // throws the precise error
                 throw new AssertionError();

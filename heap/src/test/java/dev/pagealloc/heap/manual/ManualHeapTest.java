@@ -46,6 +46,25 @@ class ManualHeapTest {
     }
 
     @Test
+    void shouldRefuseAPointerIntoASlabsUnusedTail() {
+        try (ManualHeap heap = Heaps.builder().build()) {
+            List<MemorySegment> blocks = new ArrayList<>();
+            for (int i = 0; i < 12; i++) { // the 5120-byte class: 12 blocks a slab, then 4 KiB unused
+                blocks.add(heap.allocate(5000));
+            }
+            long base = blocks.stream().mapToLong(MemorySegment::address).min().orElseThrow();
+            long tail = base + 12 * 5120L;
+            for (MemorySegment pointer : List.of(MemorySegment.ofAddress(tail), MemorySegment.ofAddress(tail + 16))) {
+                var e = assertThrows(IllegalArgumentException.class, () -> heap.free(pointer));
+                assertTrue(e.getMessage().contains("not the start of a block"), e.getMessage());
+                e = assertThrows(IllegalArgumentException.class, () -> heap.reallocate(pointer, 8));
+                assertTrue(e.getMessage().contains("not the start of a block"), e.getMessage());
+            }
+            assertEquals(12, heap.statistics().liveBlocks());
+        }
+    }
+
+    @Test
     void shouldRefuseAWrongSizeAndKeepTheBlock() {
         try (ManualHeap heap = Heaps.builder().build()) {
             MemorySegment small = heap.allocate(40);
