@@ -7,5 +7,5 @@ module dev.pagealloc.heap {
     requires transitive dev.pagealloc.api;
 
     // exports dev.pagealloc.heap.gc; (with its first class)
-    // exports dev.pagealloc.heap.manual; (with its first class)
+    exports dev.pagealloc.heap.manual;
 }

@@ -1,0 +1,324 @@
+package dev.pagealloc.bench;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.ViewSharing;
+import dev.pagealloc.heap.manual.HeapArena;
+import dev.pagealloc.heap.manual.ManualHeap;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The manual heap ({@code dev.pagealloc.heap.manual}) against its peers, side by side in one run:
+ * glibc {@code malloc}/{@code free} called through FFM (the result made a bounded segment, as a
+ * user must), one {@link Arena#ofConfined()} or {@link Arena#ofShared()} per block, and for blocks
+ * freed together, one JDK arena for all of them.
+ *
+ * <ul>
+ *   <li>{@code pair*}: allocate a block of {@code size} bytes, write a byte, free it (ns per pair);
+ *       ours with and without per-thread caches, unchecked and checked (a scope per block);
+ *   <li>{@code burst*}: allocate {@value #BURST} blocks of {@code size} bytes, then free them all
+ *       (ns per block): what the per-thread caches save over taking the size class's lock;
+ *   <li>{@code mixed*}: a window of {@value #WINDOW} live blocks of mixed sizes (16 B to 4 KiB,
+ *       mostly small); each operation frees the oldest and allocates one (ns per operation; the
+ *       {@code size} parameter does not apply: run it with one);
+ *   <li>{@code together*}: {@value #TOGETHER} allocations of {@code size} bytes then one close
+ *       (ns per allocation): our {@link HeapArena} against a confined and a shared JDK arena.
+ * </ul>
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(value = 3, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+@Warmup(iterations = 5, time = 500, timeUnit = TimeUnit.MILLISECONDS)
+@Measurement(iterations = 4, time = 500, timeUnit = TimeUnit.MILLISECONDS)
+@State(Scope.Thread)
+public class ManualHeapBenchmark {
+    /** Live blocks in the mixed workload. */
+    static final int WINDOW = 256;
+    /** Blocks allocated, then freed, in one burst. */
+    static final int BURST = 64;
+    /** Allocations freed together by one close. */
+    static final int TOGETHER = 1000;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    /** {@code void *malloc(size_t size)} ({@code <stdlib.h>}; size_t is 64 bits on LP64). */
+    // SAFETY: malloc's and free's prototypes in <stdlib.h>; free is passed only malloc's results.
+    @SuppressWarnings("restricted")
+    private static final MethodHandle MALLOC = LINKER.downcallHandle(
+            LINKER.defaultLookup().findOrThrow("malloc"), FunctionDescriptor.of(ADDRESS, JAVA_LONG));
+    /** {@code void free(void *ptr)}. */
+    @SuppressWarnings("restricted") // see the SAFETY line above MALLOC
+    private static final MethodHandle FREE = LINKER.downcallHandle(
+            LINKER.defaultLookup().findOrThrow("free"), FunctionDescriptor.ofVoid(ADDRESS));
+
+    /** The block size, in bytes. */
+    @Param({"16", "64", "256", "1024"})
+    public int size;
+
+    private ManualHeap heap;
+    private ManualHeap uncachedHeap;
+    private ManualHeap checkedHeap;
+    private long[] mixedSizes;
+    private final MemorySegment[] burstBlocks = new MemorySegment[BURST];
+
+    /** Builds the heaps and the mixed workload's sizes. */
+    @Setup(Level.Trial)
+    public void setUp() {
+        PageAllocator pages = PageAllocator.builder().withPlatform("linux").withViewSharing(ViewSharing.SHARED).build();
+        heap = ManualHeap.builder(pages).build();
+        uncachedHeap = ManualHeap.builder(pages).withThreadCaches(false).build();
+        checkedHeap = ManualHeap.builder(pages).withCheckedBlocks(true).build();
+        SplittableRandom random = new SplittableRandom(42);
+        mixedSizes = new long[4096];
+        for (int i = 0; i < mixedSizes.length; i++) {
+            int kind = random.nextInt(10);
+            mixedSizes[i] = kind < 7 ? 16 + random.nextInt(240) : kind < 9 ? 256 + random.nextInt(768)
+                    : 1024 + random.nextInt(3072);
+        }
+    }
+
+    /** Frees the heaps. */
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        heap.close();
+        uncachedHeap.close();
+        checkedHeap.close();
+    }
+
+    @SuppressWarnings("restricted")
+    private static MemorySegment malloc(long byteSize) throws Throwable {
+        // SAFETY: malloc returned byteSize usable bytes (or NULL, checked), freed only by free() below.
+        MemorySegment block = ((MemorySegment) MALLOC.invokeExact(byteSize)).reinterpret(byteSize);
+        if (block.equals(MemorySegment.NULL)) {
+            throw new OutOfMemoryError("malloc(" + byteSize + ")");
+        }
+        return block;
+    }
+
+    /** @return the byte written */
+    @Benchmark
+    public byte pairOurs() {
+        MemorySegment block = heap.allocate(size);
+        block.set(JAVA_BYTE, 0, (byte) 1);
+        byte read = block.get(JAVA_BYTE, size - 1);
+        heap.free(block, size);
+        return read;
+    }
+
+    /** @return the byte written */
+    @Benchmark
+    public byte pairOursNoThreadCache() {
+        MemorySegment block = uncachedHeap.allocate(size);
+        block.set(JAVA_BYTE, 0, (byte) 1);
+        byte read = block.get(JAVA_BYTE, size - 1);
+        uncachedHeap.free(block, size);
+        return read;
+    }
+
+    /** @return the byte written */
+    @Benchmark
+    public byte pairOursChecked() {
+        MemorySegment block = checkedHeap.allocate(size);
+        block.set(JAVA_BYTE, 0, (byte) 1);
+        byte read = block.get(JAVA_BYTE, size - 1);
+        checkedHeap.free(block, size);
+        return read;
+    }
+
+    /**
+     * @return the byte written
+     * @throws Throwable from the downcalls
+     */
+    @Benchmark
+    public byte pairMalloc() throws Throwable {
+        MemorySegment block = malloc(size);
+        block.set(JAVA_BYTE, 0, (byte) 1);
+        byte read = block.get(JAVA_BYTE, size - 1);
+        FREE.invokeExact(block);
+        return read;
+    }
+
+    /** @return the byte written */
+    @Benchmark
+    public byte pairConfinedArena() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment block = arena.allocate(size);
+            block.set(JAVA_BYTE, 0, (byte) 1);
+            return block.get(JAVA_BYTE, size - 1);
+        }
+    }
+
+    /** @return the byte written */
+    @Benchmark
+    public byte pairSharedArena() {
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment block = arena.allocate(size);
+            block.set(JAVA_BYTE, 0, (byte) 1);
+            return block.get(JAVA_BYTE, size - 1);
+        }
+    }
+
+    /** @return the sum of a byte of each block */
+    @Benchmark
+    @OperationsPerInvocation(BURST)
+    public long burstOurs() {
+        return burst(heap);
+    }
+
+    /** @return the sum of a byte of each block */
+    @Benchmark
+    @OperationsPerInvocation(BURST)
+    public long burstOursNoThreadCache() {
+        return burst(uncachedHeap);
+    }
+
+    private long burst(ManualHeap h) {
+        long sum = 0;
+        for (int i = 0; i < BURST; i++) {
+            MemorySegment block = h.allocate(size);
+            block.set(JAVA_BYTE, 0, (byte) i);
+            burstBlocks[i] = block;
+        }
+        for (int i = 0; i < BURST; i++) {
+            sum += burstBlocks[i].get(JAVA_BYTE, 0);
+            h.free(burstBlocks[i], size);
+        }
+        return sum;
+    }
+
+    /**
+     * @return the sum of a byte of each block
+     * @throws Throwable from the downcalls
+     */
+    @Benchmark
+    @OperationsPerInvocation(BURST)
+    public long burstMalloc() throws Throwable {
+        long sum = 0;
+        for (int i = 0; i < BURST; i++) {
+            MemorySegment block = malloc(size);
+            block.set(JAVA_BYTE, 0, (byte) i);
+            burstBlocks[i] = block;
+        }
+        for (int i = 0; i < BURST; i++) {
+            sum += burstBlocks[i].get(JAVA_BYTE, 0);
+            FREE.invokeExact(burstBlocks[i]);
+        }
+        return sum;
+    }
+
+    /** A full window of live blocks for the mixed workload, per peer. */
+    @State(Scope.Thread)
+    public static class Window {
+        MemorySegment[] blocks = new MemorySegment[WINDOW];
+        Arena[] arenas = new Arena[WINDOW];
+        int next;
+        int sizeIndex;
+    }
+
+    /** @param w the window */
+    @Benchmark
+    public void mixedOurs(Window w) {
+        int slot = w.next++ & (WINDOW - 1);
+        if (w.blocks[slot] != null) {
+            heap.free(w.blocks[slot]);
+        }
+        MemorySegment block = heap.allocate(mixedSizes[w.sizeIndex++ & (mixedSizes.length - 1)]);
+        block.set(JAVA_BYTE, 0, (byte) 1);
+        w.blocks[slot] = block;
+    }
+
+    /**
+     * @param w the window
+     * @throws Throwable from the downcalls
+     */
+    @Benchmark
+    public void mixedMalloc(Window w) throws Throwable {
+        int slot = w.next++ & (WINDOW - 1);
+        if (w.blocks[slot] != null) {
+            FREE.invokeExact(w.blocks[slot]);
+        }
+        MemorySegment block = malloc(mixedSizes[w.sizeIndex++ & (mixedSizes.length - 1)]);
+        block.set(JAVA_BYTE, 0, (byte) 1);
+        w.blocks[slot] = block;
+    }
+
+    /** @param w the window */
+    @Benchmark
+    public void mixedConfinedArena(Window w) {
+        int slot = w.next++ & (WINDOW - 1);
+        if (w.arenas[slot] != null) {
+            w.arenas[slot].close();
+        }
+        Arena arena = Arena.ofConfined();
+        MemorySegment block = arena.allocate(mixedSizes[w.sizeIndex++ & (mixedSizes.length - 1)]);
+        block.set(JAVA_BYTE, 0, (byte) 1);
+        w.arenas[slot] = arena;
+    }
+
+    /** @return the sum of a byte of each allocation */
+    @Benchmark
+    @OperationsPerInvocation(TOGETHER)
+    public long togetherHeapArena() {
+        long sum = 0;
+        try (HeapArena arena = heap.newArena()) {
+            for (int i = 0; i < TOGETHER; i++) {
+                MemorySegment block = arena.allocate(size, 8);
+                block.set(JAVA_BYTE, 0, (byte) i);
+                sum += block.get(JAVA_BYTE, 0);
+            }
+        }
+        return sum;
+    }
+
+    /** @return the sum of a byte of each allocation */
+    @Benchmark
+    @OperationsPerInvocation(TOGETHER)
+    public long togetherConfinedArena() {
+        long sum = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            for (int i = 0; i < TOGETHER; i++) {
+                MemorySegment block = arena.allocate(size, 8);
+                block.set(JAVA_BYTE, 0, (byte) i);
+                sum += block.get(JAVA_BYTE, 0);
+            }
+        }
+        return sum;
+    }
+
+    /** @return the sum of a byte of each allocation */
+    @Benchmark
+    @OperationsPerInvocation(TOGETHER)
+    public long togetherSharedArena() {
+        long sum = 0;
+        try (Arena arena = Arena.ofShared()) {
+            for (int i = 0; i < TOGETHER; i++) {
+                MemorySegment block = arena.allocate(size, 8);
+                block.set(JAVA_BYTE, 0, (byte) i);
+                sum += block.get(JAVA_BYTE, 0);
+            }
+        }
+        return sum;
+    }
+}

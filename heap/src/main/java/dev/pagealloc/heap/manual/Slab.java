@@ -1,0 +1,96 @@
+package dev.pagealloc.heap.manual;
+
+import dev.pagealloc.api.Region;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * One region carved into blocks of one size class. A block's state word is its whole metadata:
+ * {@link #FRESH} (never used, reads zero), {@link #FREED}, {@link #RETIRED} (the slab is gone), or
+ * the live block's requested size plus one. A free changes it by compare-and-set, so a double free,
+ * even from two threads at once, is seen by exactly one of them. A free block belongs to one place at
+ * a time (a thread's cache, this slab's free stack, or the untouched range from {@link #nextFresh}),
+ * so its holder makes it live with a plain store (checked mode uses compare-and-set, see
+ * {@code ManualHeap.close}); the slab is released only when every touched block is back in its free
+ * stack ({@code freeCount == nextFresh}), so no cache can hold one of its blocks.
+ *
+ * <p>The free stack, {@link #nextFresh} and the list flags are guarded by the size class's lock.
+ */
+final class Slab {
+    static final int FRESH = 0;
+    static final int RETIRED = -1;
+    static final int FREED = -2;
+
+    private static final VarHandle STATES = MethodHandles.arrayElementVarHandle(int[].class);
+
+    final Region region;
+    final long base;
+    final long byteSize;
+    /** The region's shared view; blocks are slices of it, so they live as long as the region. */
+    final MemorySegment view;
+    final int cls;
+    final int blockBytes;
+    final int capacity;
+    /** {@code ceil(2^44 / blockBytes)}: {@link #slotOf} divides by multiplying. */
+    private final long reciprocal;
+    private final int[] states;
+    /** Per block, the scope of its checked segment (checked mode only). */
+    final Arena[] blockScopes;
+
+    // Guarded by the size class's lock.
+    int nextFresh;
+    final int[] freeStack;
+    int freeCount;
+    boolean inPartialList;
+    boolean retired;
+    long emptySinceNanos = Long.MIN_VALUE;
+
+    Slab(Region region, int cls, boolean checked) {
+        this.region = region;
+        this.base = region.address();
+        this.byteSize = region.byteSize();
+        this.view = region.segment();
+        this.cls = cls;
+        this.blockBytes = SizeClasses.bytes(cls);
+        this.capacity = (int) (byteSize / blockBytes);
+        this.reciprocal = ((1L << 44) + blockBytes - 1) / blockBytes;
+        this.states = new int[capacity];
+        this.freeStack = new int[capacity];
+        this.blockScopes = checked ? new Arena[capacity] : null;
+    }
+
+    /**
+     * {@return {@code offset / blockBytes}} without a division (tens of cycles on the free path).
+     * Exact for {@code 0 <= offset < 2^24}: the product stays under 2^64 (reciprocal <= 2^40) and its
+     * error, below {@code offset / 2^44 < 2^-20}, is smaller than {@code 1 / blockBytes >= 2^-13}, so
+     * it never carries into the next integer; {@link ManualHeap} keeps slabs at most 16 MiB.
+     *
+     * @param offset a byte offset within the slab
+     */
+    int slotOf(long offset) {
+        return (int) ((offset * reciprocal) >>> 44);
+    }
+
+    boolean contains(long address) {
+        return address - base >= 0 && address - base < byteSize;
+    }
+
+    int state(int slot) {
+        return (int) STATES.getVolatile(states, slot);
+    }
+
+    boolean compareAndSetState(int slot, int expected, int value) {
+        return STATES.compareAndSet(states, slot, expected, value);
+    }
+
+    void setState(int slot, int value) {
+        STATES.setVolatile(states, slot, value);
+    }
+
+    /** Makes a block live that this thread alone holds (taken from its cache): no other writer races. */
+    void setStateRelease(int slot, int value) {
+        STATES.setRelease(states, slot, value);
+    }
+}
