@@ -138,6 +138,7 @@ final class OldGeneration {
         if (block >= 0) {
             region.recommit(block * blockBytes, blockBytes);
             decommittedBlocks--;
+            blockClass[block] = cls;
             refreshViews();
         } else if (committedBlocks < maxBlocks) {
             block = committedBlocks;
@@ -200,7 +201,8 @@ final class OldGeneration {
      */
     long sweep() {
         long freed = 0;
-        boolean decommitted = false;
+        int[] empty = new int[committedBlocks];
+        int emptyCount = 0;
         java.util.Arrays.fill(classBlockCount, 0);
         for (int b = 0; b < committedBlocks; b++) {
             int cls = blockClass[b];
@@ -229,19 +231,22 @@ final class OldGeneration {
             liveCells[b] = live;
             freeHead[b] = head;
             if (live == 0) {
-                clearCards(blockBase, blockBytes);
-                region.decommit(b * blockBytes, blockBytes);
-                blockClass[b] = -1;
-                blockMemory[b] = null;
-                freeHead[b] = 0;
-                decommittedBlocks++;
-                decommitted = true;
+                empty[emptyCount++] = b;
             } else if (head != 0) {
                 classBlocks[cls][classBlockCount[cls]++] = b;
             }
         }
         usedBytes -= freed;
-        if (decommitted) {
+        // Decommit invalidates every view of the region, so the empty blocks go back only after the walk.
+        for (int e = 0; e < emptyCount; e++) {
+            int b = empty[e];
+            clearCards(base + b * blockBytes, blockBytes);
+            region.decommit(b * blockBytes, blockBytes);
+            blockClass[b] = -1;
+            freeHead[b] = 0;
+            decommittedBlocks++;
+        }
+        if (emptyCount > 0) {
             refreshViews();
         }
         return freed;
