@@ -8,6 +8,8 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -28,12 +30,19 @@ import java.util.concurrent.locks.ReentrantLock;
  * reference access must name a reference slot of the type while a plain access must touch none.
  * A failed check throws before anything is written.
  *
- * <h2>Threads</h2>
- * Thread-safe: every call takes the heap's lock, so calls from several mutator threads are serialized
- * and a collection runs in the thread whose allocation needed it while the others wait at their next
- * heap call (each call is a safepoint). Each thread allocates in its own nursery buffer. The memory
- * views come from the page allocator, so an allocator with {@link dev.pagealloc.api.ViewSharing#CONFINED}
- * views limits the heap to the thread that built it; the default allocator shares them.
+ * <h2>Threads and safepoints</h2>
+ * Thread-safe: every call takes the heap's lock, so calls from several mutator threads are serialized,
+ * and each thread allocates in its own nursery buffer. A thread that holds addresses in Java variables
+ * is a <em>mutator</em>: it has a {@link ShadowStack} ({@link #shadowStack()} attaches it, {@link
+ * ShadowStack#release()} detaches it). Objects move only at safepoints: a collection runs once every
+ * attached thread that is alive is at one, that is inside an allocation, {@link #collect(boolean)} or
+ * {@link #safepoint()}; until then the thread that asked waits (releasing the lock, so the others' field
+ * accesses go on). So a mutator's addresses stay valid from one of its own allocations to the next, and
+ * it must reload them from its roots after each. An attached thread that blocks for long outside the
+ * heap holds every collection up: release its stack first, or call {@link #safepoint()} in long loops.
+ * The memory views come from the page allocator, so an allocator with
+ * {@link dev.pagealloc.api.ViewSharing#CONFINED} views limits the heap to the thread that built it; the
+ * default allocator shares them.
  *
  * <h2>Failure</h2>
  * Bad arguments throw {@link IllegalArgumentException} or {@link IndexOutOfBoundsException} and change
@@ -43,6 +52,9 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class GcHeap implements AutoCloseable {
 
     final ReentrantLock lock = new ReentrantLock();
+    private final Condition safepointChange = lock.newCondition();
+    private final Set<Thread> parked = new HashSet<>();
+    private boolean collectionPending;
     final PageAllocator allocator;
     final boolean ownsAllocator;
     final Nursery nursery;
@@ -125,7 +137,8 @@ public final class GcHeap implements AutoCloseable {
 
     TypeInfo type(String operation, int typeId) {
         if (typeId <= 0 || typeId >= types.size()) {
-            throw new IllegalArgumentException(operation + "(typeId=" + typeId + "): unknown type id; registered ids are 1.."
+            throw new IllegalArgumentException(operation + "(typeId=" + typeId
+                    + "): unknown type id; registered ids are 1.."
                     + (types.size() - 1));
         }
         return types.get(typeId);
@@ -189,6 +202,9 @@ public final class GcHeap implements AutoCloseable {
 
     private long allocateLocked(int typeId, long payloadBytes) {
         long objectBytes = Header.objectBytes(payloadBytes);
+        if (collectionPending) {
+            park();
+        }
         if (collectEveryAllocations > 0 && ++allocationsSinceCollection >= collectEveryAllocations) {
             collectLocked(false);
         }
@@ -375,7 +391,8 @@ public final class GcHeap implements AutoCloseable {
             checkAccess("setReference", object, byteOffset, 8, true);
             if (value != 0 && !isObject(value)) {
                 throw new IllegalArgumentException("setReference(object=0x" + Long.toHexString(object) + ", byteOffset="
-                        + byteOffset + ", value=0x" + Long.toHexString(value) + "): value is not an object of this heap");
+                        + byteOffset + ", value=0x" + Long.toHexString(value)
+                        + "): value is not an object of this heap");
             }
             segmentOf(object).set(ValueLayout.JAVA_LONG, offsetOf(object) + byteOffset, value);
             if (nursery.contains(value) && !nursery.contains(object)) {
@@ -820,15 +837,86 @@ public final class GcHeap implements AutoCloseable {
         }
     }
 
-    void collectLocked(boolean full) {
-        allocationsSinceCollection = 0;
-        epoch++;
-        collector.minor();
-        if (full) {
-            collector.major();
+    /**
+     * Offers a safepoint: if another thread waits to collect, waits here until it has (this thread's
+     * addresses are then stale: reload them from roots). A mutator that runs long without allocating
+     * calls this now and then, so that other threads' collections are not held up.
+     *
+     * @throws IllegalStateException if the heap is closed
+     */
+    public void safepoint() {
+        lock.lock();
+        try {
+            checkAlive("safepoint");
+            if (collectionPending) {
+                park();
+            }
+        } finally {
+            lock.unlock();
         }
-        if (verifyAfterCollection) {
-            new HeapVerifier(this).verify();
+    }
+
+    /** Waits, at a safepoint, for the pending collection to end. Holds the lock before and after. */
+    private void park() {
+        Thread self = Thread.currentThread();
+        parked.add(self);
+        safepointChange.signalAll();
+        try {
+            while (collectionPending) {
+                safepointChange.awaitUninterruptibly();
+            }
+        } finally {
+            parked.remove(self);
+        }
+    }
+
+    void safepointChanged() {
+        safepointChange.signalAll();
+    }
+
+    private boolean everyMutatorParked() {
+        for (ShadowStack stack : stacks) {
+            if (stack.owner.isAlive() && !parked.contains(stack.owner)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Collects once every attached thread is at a safepoint; if another thread is collecting already,
+     * waits for it instead (the caller then retries what needed the room).
+     */
+    void collectLocked(boolean full) {
+        if (collectionPending) {
+            park();
+            return;
+        }
+        collectionPending = true;
+        Thread self = Thread.currentThread();
+        parked.add(self);
+        try {
+            while (!everyMutatorParked()) {
+                // A thread that ended while attached never parks: the timeout lets the loop see it gone.
+                safepointChange.awaitNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+            allocationsSinceCollection = 0;
+            epoch++;
+            collector.minor();
+            if (full) {
+                collector.major();
+            }
+            if (verifyAfterCollection) {
+                new HeapVerifier(this).verify();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("collect: interrupted while waiting for mutators to reach a safepoint;"
+                    + " nothing was collected", e);
+        } finally {
+            parked.remove(self);
+            collectionPending = false;
+            safepointChange.signalAll();
         }
     }
 

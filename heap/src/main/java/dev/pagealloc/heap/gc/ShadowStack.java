@@ -6,13 +6,15 @@ package dev.pagealloc.heap.gc;
  * update the slots when objects move, so read a slot again ({@link #root(int)}) after any call that can
  * collect.
  *
- * <p>Confined to the thread that made it ({@link GcHeap#shadowStack()}); other threads get
+ * <p>A thread with a shadow stack is attached to the heap as a mutator: collections wait for it to reach
+ * a safepoint (see {@link GcHeap}). Confined to the thread that made it ({@link GcHeap#shadowStack()});
+ * other threads get
  * {@link WrongThreadException}. Calls take the heap's lock.
  */
 public final class ShadowStack {
 
     private final GcHeap heap;
-    private final Thread owner;
+    final Thread owner;
     long[] slots = new long[64];
     int top;
     private int[] frames = new int[16];
@@ -145,6 +147,7 @@ public final class ShadowStack {
         try {
             released = true;
             heap.stacks.remove(this);
+            heap.safepointChanged();
         } finally {
             heap.lock.unlock();
         }
