@@ -70,7 +70,8 @@ final class Collector {
             heap.setWord(object - Header.BYTES, heap.header(object) & ~Header.MARK);
         }
         nursery.endCollection(kept, keptCount);
-        long reclaimed = Math.max(0, usedBefore - survivedBytes);
+        long reclaimed = heap.stats.nurseryObjectBytes - survivedBytes;
+        heap.stats.nurseryObjectBytes = survivedBytes - promotedBytes;
         heap.stats.minorCollections++;
         heap.stats.reclaimedBytes += reclaimed;
         long pause = System.nanoTime() - start;

@@ -218,6 +218,7 @@ public final class GcHeap implements AutoCloseable {
         }
         long headerAddress = buffer[0];
         buffer[0] += objectBytes;
+        stats.nurseryObjectBytes += objectBytes;
         nursery.setLong(headerAddress, Header.of(typeId, payloadBytes));
         nursery.markStart(headerAddress + Header.BYTES);
         return headerAddress + Header.BYTES;

@@ -81,10 +81,11 @@ final class LargeObjectSpace {
     /**
      * Deallocates every large object whose header has no mark and clears the others' marks.
      *
-     * @return the bytes given back
+     * @return the bytes of the objects freed (header and payload, as allocated)
      */
     long sweep() {
         long freed = 0;
+        long freedObjectBytes = 0;
         for (Iterator<Map.Entry<Long, Large>> it = objects.entrySet().iterator(); it.hasNext();) {
             Map.Entry<Long, Large> entry = it.next();
             Large large = entry.getValue();
@@ -93,12 +94,13 @@ final class LargeObjectSpace {
                 large.memory().set(ValueLayout.JAVA_LONG, 0, header & ~Header.MARK);
             } else {
                 freed += large.region().byteSize();
+                freedObjectBytes += Header.objectBytes(Header.payloadBytes(header));
                 it.remove();
                 large.region().deallocate();
             }
         }
         committedBytes -= freed;
-        return freed;
+        return freedObjectBytes;
     }
 
     void releaseAll() {

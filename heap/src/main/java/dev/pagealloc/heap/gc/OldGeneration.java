@@ -197,10 +197,11 @@ final class OldGeneration {
      * Sweeps: frees every allocated cell whose header has no mark, clears the marks of the others,
      * rebuilds the free lists and decommits blocks left empty.
      *
-     * @return the bytes freed (cell sizes)
+     * @return the bytes of the objects freed (header and payload, as allocated)
      */
     long sweep() {
         long freed = 0;
+        long freedObjectBytes = 0;
         int[] empty = new int[committedBlocks];
         int emptyCount = 0;
         java.util.Arrays.fill(classBlockCount, 0);
@@ -223,6 +224,7 @@ final class OldGeneration {
                 }
                 if (header != 0) {
                     freed += cellBytes;
+                    freedObjectBytes += Header.objectBytes(Header.payloadBytes(header));
                     setLong(cell, 0);
                 }
                 setLong(cell + Header.BYTES, head);
@@ -249,7 +251,7 @@ final class OldGeneration {
         if (emptyCount > 0) {
             refreshViews();
         }
-        return freed;
+        return freedObjectBytes;
     }
 
     long usedBytes() {

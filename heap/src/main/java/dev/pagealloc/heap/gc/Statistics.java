@@ -8,6 +8,8 @@ final class Statistics {
     static final long[] BOUNDS_MICROS = {50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 100_000};
 
     long allocatedBytes;
+    /** Bytes of the objects in the nursery: allocated since the last minor collection, or survivors of it. */
+    long nurseryObjectBytes;
     long reclaimedBytes;
     long minorCollections;
     long majorCollections;
