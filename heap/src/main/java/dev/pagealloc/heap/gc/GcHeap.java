@@ -822,7 +822,8 @@ public final class GcHeap implements AutoCloseable {
 
     /**
      * Collects now: a minor collection (the nursery), or with {@code full} a minor then a major one
-     * (mark and sweep of the old generation and the large objects, empty blocks decommitted).
+     * (mark and sweep of the old generation and the large objects, empty blocks decommitted), then a
+     * second minor one if the first kept objects in the nursery for want of room in the old generation.
      *
      * @param full whether to collect the old generation too
      * @throws IllegalStateException if the heap is closed, or (with verification on) the verifier finds
@@ -906,6 +907,11 @@ public final class GcHeap implements AutoCloseable {
             collector.minor();
             if (full) {
                 collector.major();
+                if (collector.keptForRoom() > 0) {
+                    // The old generation was full: now that the sweep made room, move those objects out of
+                    // the nursery, or their blocks stay retained and eden has none left.
+                    collector.minor();
+                }
             }
             if (verifyAfterCollection) {
                 new HeapVerifier(this).verify();

@@ -148,4 +148,37 @@ class GcHeapTest {
         }
         heap.close(); // idempotent
     }
+
+    @Test
+    void shouldMoveObjectsKeptForWantOfRoomOnceAFullCollectionFreesTheOldGeneration() {
+        // An old generation of one block (2,730 cells of 24 bytes) filled with garbage: the next survivors
+        // have nowhere to go and stay in the nursery until the major collection makes room.
+        try (GcHeap heap = GcHeap.builder().withNurseryBytes(512 << 10).withOldGenerationLimitBytes(64 << 10)
+                .withTenureAge(1).withVerifyAfterCollection(true).build()) {
+            int pair = heap.registerType(new TypeLayout.Fixed("Pair", 16, 0, 8));
+            ShadowStack stack = heap.shadowStack();
+            stack.pushFrame();
+            int head = stack.addRoot(0);
+            for (int i = 0; i < 2500; i++) {
+                long node = heap.allocate(pair);
+                heap.setReference(node, 0, stack.root(head));
+                stack.setRoot(head, node);
+            }
+            heap.collect(false); // promoted: the old generation is nearly full
+            stack.setRoot(head, 0); // and now all garbage
+            for (int i = 0; i < 2500; i++) {
+                long node = heap.allocate(pair);
+                heap.setReference(node, 0, stack.root(head));
+                stack.setRoot(head, node);
+            }
+            heap.collect(true);
+            assertTrue(heap.old.contains(stack.root(head)), "the survivors moved to the old generation");
+            assertEquals(0, heap.statistics().nurseryUsedBytes(), "no nursery block is retained");
+            long count = 0;
+            for (long node = stack.root(head); node != 0; node = heap.getReference(node, 0)) {
+                count++;
+            }
+            assertEquals(2500, count);
+        }
+    }
 }

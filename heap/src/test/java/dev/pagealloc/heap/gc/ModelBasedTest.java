@@ -94,7 +94,8 @@ class ModelBasedTest {
             assertEquals(0, stats.oldGenerationUsedBytes(), stats::toString);
             assertEquals(0, stats.largeObjects(), stats::toString);
             assertEquals(0, stats.pinnedObjects(), stats::toString);
-            assertEquals(stats.allocatedBytes(), stats.reclaimedBytes(), "everything allocated was reclaimed: " + stats);
+            assertEquals(stats.allocatedBytes(), stats.reclaimedBytes(),
+                    "everything allocated was reclaimed: " + stats);
             assertEquals(0, stats.nurseryUsedBytes(), stats::toString);
         } finally {
             heap.close();
