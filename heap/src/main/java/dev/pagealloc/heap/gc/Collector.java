@@ -25,7 +25,6 @@ final class Collector {
     private long[] kept = new long[64];
     private int keptCount;
     private long survivedBytes;
-    private int keptForRoom;
     private long promotedBytes;
 
     Collector(GcHeap heap) {
@@ -45,7 +44,6 @@ final class Collector {
         keptCount = 0;
         survivedBytes = 0;
         promotedBytes = 0;
-        keptForRoom = 0;
 
         for (ShadowStack stack : heap.stacks) {
             for (int i = 0; i < stack.top; i++) {
@@ -115,7 +113,6 @@ final class Collector {
             promoted = destination >= 0;
         }
         if (destination < 0) {
-            keptForRoom++;
             return keep(value, header);
         }
         MemorySegment.copy(nursery.memory, value - Header.BYTES - nursery.base,
@@ -218,11 +215,6 @@ final class Collector {
             heap.setWord(object - Header.BYTES, header);
             scanRange(object, header, Long.MIN_VALUE, Long.MAX_VALUE);
         }
-    }
-
-    /** {@return how many objects the last minor collection kept in place for want of room to copy them} */
-    int keptForRoom() {
-        return keptForRoom;
     }
 
     // ---------------------------------------------------------------- major

@@ -823,7 +823,7 @@ public final class GcHeap implements AutoCloseable {
     /**
      * Collects now: a minor collection (the nursery), or with {@code full} a minor then a major one
      * (mark and sweep of the old generation and the large objects, empty blocks decommitted), then a
-     * second minor one if the first kept objects in the nursery for want of room in the old generation.
+     * second minor one; after it the nursery holds only objects reachable from roots.
      *
      * @param full whether to collect the old generation too
      * @throws IllegalStateException if the heap is closed, or (with verification on) the verifier finds
@@ -907,11 +907,10 @@ public final class GcHeap implements AutoCloseable {
             collector.minor();
             if (full) {
                 collector.major();
-                if (collector.keptForRoom() > 0) {
-                    // The old generation was full: now that the sweep made room, move those objects out of
-                    // the nursery, or their blocks stay retained and eden has none left.
-                    collector.minor();
-                }
+                // A second minor collection: nursery objects that the first one copied only because dead old
+                // objects referred to them (through cards) die now, and objects it kept in place for want
+                // of old-generation room move now that the sweep made room (else their blocks stay retained).
+                collector.minor();
             }
             if (verifyAfterCollection) {
                 new HeapVerifier(this).verify();
