@@ -650,7 +650,7 @@ public final class GcHeap implements AutoCloseable {
 
     /**
      * {@return the calling thread's shadow stack}, made on first use and scanned by every collection
-     * until {@link ShadowStack#release()}
+     * until {@link ShadowStack#release()} or the thread's end
      *
      * @throws IllegalStateException if the heap is closed
      */
@@ -904,6 +904,12 @@ public final class GcHeap implements AutoCloseable {
             }
             allocationsSinceCollection = 0;
             epoch++;
+            // A stack is confined to its thread: once the thread has ended, nobody can read its roots again.
+            stacks.removeIf(stack -> {
+                boolean ended = !stack.owner.isAlive();
+                stack.released |= ended;
+                return ended;
+            });
             collector.minor();
             if (full) {
                 collector.major();

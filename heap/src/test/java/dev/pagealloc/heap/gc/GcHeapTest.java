@@ -181,4 +181,21 @@ class GcHeapTest {
             assertEquals(2500, count);
         }
     }
+
+    @Test
+    void shouldDropTheRootsOfAThreadThatEnded() throws InterruptedException {
+        try (GcHeap heap = smallHeap()) {
+            int leaf = heap.registerType(new TypeLayout.Fixed("Leaf", 8));
+            Thread thread = Thread.ofPlatform().start(() -> {
+                ShadowStack stack = heap.shadowStack();
+                stack.pushFrame();
+                stack.addRoot(heap.allocate(leaf));
+            });
+            thread.join();
+            heap.collect(true);
+            GcStatistics stats = heap.statistics();
+            assertEquals(0, stats.nurseryUsedBytes() + stats.oldGenerationUsedBytes(),
+                    "the ended thread's stack no longer keeps its object: " + stats);
+        }
+    }
 }
