@@ -10,6 +10,7 @@ module dev.pagealloc.cli {
     requires java.management;
     requires dev.pagealloc.wasm;
     requires dev.pagealloc.jit;
+    requires dev.pagealloc.heap;
     requires dev.pagealloc.chicory;
     requires com.dylibso.chicory.compiler;
     requires com.dylibso.chicory.wasi;

@@ -5,7 +5,8 @@
  */
 module dev.pagealloc.heap {
     requires transitive dev.pagealloc.api;
+    requires jdk.jfr;
 
-    // exports dev.pagealloc.heap.gc; (with its first class)
+    exports dev.pagealloc.heap.gc;
     exports dev.pagealloc.heap.manual;
 }

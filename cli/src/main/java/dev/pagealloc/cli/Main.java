@@ -39,6 +39,7 @@ public final class Main {
                 case "jit" -> JitCommand.run(rest, System.in, out, err);
                 case "wasm-spec" -> WasmCommand.spec(rest, out, err);
                 case "wasm" -> WasmCommand.run(rest, out, err);
+                case "gc" -> GcCommand.run(rest, out, err);
                 case "help", "--help", "-h" -> usage(out, 0);
                 default -> {
                     err.println("pagealloc: unknown command '" + command + "'");
@@ -70,6 +71,9 @@ public final class Main {
                                   ends with "N passed, N failed, N skipped"
                   wasm run FILE.wasm [--invoke NAME ARGS...]
                                   runs a module through Chicory on pagealloc's memory (WASI when imported)
+                  gc binary-trees N
+                                  binary-trees on the GC heap (objects outside the Java heap), its
+                                  standard output, then the heap's statistics
                   help            this text
 
                 -Dpagealloc.platform=<name> (in JAVA_TOOL_OPTIONS or PAGEALLOC_JAVA_OPTS) forces a provider.""");

@@ -53,6 +53,7 @@ final class TourCommand {
         new LinearMemoryStep(this::heading, this::say, this::kernel).run();
         webAssemblyModule();
         new JitTourStep(this::heading, this::say, this::kernel).run(caps);
+        new GcTourStep(this::heading, this::say, this::kernel).run();
         out.println();
         out.println("statistics of the first allocator: " + allocator.statistics());
         out.println("tour complete.");

@@ -1,0 +1,322 @@
+package dev.pagealloc.heap.gc;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.Iterator;
+
+/**
+ * The collections of a {@link GcHeap}, run under its lock.
+ *
+ * <p>Minor: roots (shadow stacks, handles, globals, pinned nursery objects, slots on dirty cards,
+ * logged large objects) are evacuated; each evacuated object is queued and its slots evacuated in
+ * turn, until the queue is empty (Cheney's breadth-first copy, with an explicit queue because copies go
+ * to two places). An object goes to a survivor block while its age is below the tenure age, else to
+ * the old generation; with no room in either it is kept in place (its block retained), as is a pinned
+ * object. The old header word of a copied object becomes the forwarding word; its payload is untouched.
+ *
+ * <p>Major (after a minor): mark from the roots and pinned objects with an explicit stack, through all
+ * spaces, then sweep the old generation and the large objects.
+ */
+final class Collector {
+
+    private final GcHeap heap;
+    private long[] queue = new long[1024];
+    private int queued;
+    private long[] kept = new long[64];
+    private int keptCount;
+    private long survivedBytes;
+    private long promotedBytes;
+
+    Collector(GcHeap heap) {
+        this.heap = heap;
+    }
+
+    // ---------------------------------------------------------------- minor
+
+    void minor() {
+        long start = System.nanoTime();
+        CollectionEvent event = new CollectionEvent();
+        event.begin();
+        Nursery nursery = heap.nursery;
+        long usedBefore = nursery.usedBytes();
+        nursery.beginCollection();
+        queued = 0;
+        keptCount = 0;
+        survivedBytes = 0;
+        promotedBytes = 0;
+
+        for (ShadowStack stack : heap.stacks) {
+            for (int i = 0; i < stack.top; i++) {
+                stack.slots[i] = evacuate(stack.slots[i]);
+            }
+        }
+        for (Handle handle : heap.handles) {
+            handle.object = evacuate(handle.object);
+        }
+        for (int i = 0; i < heap.globalCount; i++) {
+            heap.globals[i] = evacuate(heap.globals[i]);
+        }
+        for (long object : heap.pinned) {
+            evacuate(object);
+        }
+        scanDirtyCards();
+        scanLoggedLarge();
+        while (queued > 0) {
+            scan(queue[--queued]);
+        }
+
+        for (int k = 0; k < keptCount; k++) {
+            long object = kept[k];
+            heap.setWord(object - Header.BYTES, heap.header(object) & ~Header.MARK);
+        }
+        nursery.endCollection(kept, keptCount);
+        long reclaimed = heap.stats.nurseryObjectBytes - survivedBytes;
+        heap.stats.nurseryObjectBytes = survivedBytes - promotedBytes;
+        heap.stats.minorCollections++;
+        heap.stats.reclaimedBytes += reclaimed;
+        long pause = System.nanoTime() - start;
+        heap.stats.pause(pause);
+        event.end();
+        if (event.shouldCommit()) {
+            event.kind = "minor";
+            event.nurseryUsedBytesBefore = usedBefore;
+            event.survivedBytes = survivedBytes;
+            event.promotedBytes = promotedBytes;
+            event.reclaimedBytes = reclaimed;
+            event.keptInPlace = keptCount;
+            event.commit();
+        }
+    }
+
+    /** {@return the address {@code value} has after this collection}; copies or keeps it if in from-space */
+    private long evacuate(long value) {
+        Nursery nursery = heap.nursery;
+        if (!nursery.isFromSpace(value)) {
+            return value;
+        }
+        long header = nursery.getLong(value - Header.BYTES);
+        if (Header.isForwarded(header)) {
+            return Header.forwardee(header);
+        }
+        if ((header & Header.MARK) != 0) {
+            return value;
+        }
+        if ((header & Header.PINNED) != 0) {
+            return keep(value, header);
+        }
+        long objectBytes = Header.objectBytes(Header.payloadBytes(header));
+        int age = Header.age(header) + 1;
+        long destination = age < heap.tenureAge ? nursery.allocateSurvivor(objectBytes) : -1;
+        boolean promoted = false;
+        if (destination < 0) {
+            destination = heap.old.allocate(objectBytes);
+            promoted = destination >= 0;
+        }
+        if (destination < 0) {
+            return keep(value, header);
+        }
+        MemorySegment.copy(nursery.memory, value - Header.BYTES - nursery.base,
+                heap.segmentOf(destination), heap.offsetOf(destination), objectBytes);
+        long copy = destination + Header.BYTES;
+        heap.setWord(destination, Header.withAge(header, age));
+        if (promoted) {
+            promotedBytes += objectBytes;
+        } else {
+            nursery.markStart(copy);
+        }
+        survivedBytes += objectBytes;
+        nursery.setLong(value - Header.BYTES, Header.forwardingWord(copy));
+        enqueue(copy);
+        return copy;
+    }
+
+    private long keep(long value, long header) {
+        heap.nursery.setLong(value - Header.BYTES, header | Header.MARK);
+        if (keptCount == kept.length) {
+            kept = Arrays.copyOf(kept, keptCount * 2);
+        }
+        kept[keptCount++] = value;
+        survivedBytes += Header.objectBytes(Header.payloadBytes(header));
+        enqueue(value);
+        return value;
+    }
+
+    private void enqueue(long object) {
+        if (queued == queue.length) {
+            queue = Arrays.copyOf(queue, queued * 2);
+        }
+        queue[queued++] = object;
+    }
+
+    /** Evacuates the targets of {@code object}'s slots and remembers those still in the nursery. */
+    private void scan(long object) {
+        scanRange(object, heap.header(object), Long.MIN_VALUE, Long.MAX_VALUE);
+    }
+
+    /** Same as {@link #scan(long)} for the slots whose address is within {@code [from, to)}. */
+    private void scanRange(long object, long header, long from, long to) {
+        TypeInfo type = heap.types.get(Header.typeId(header));
+        boolean young = heap.nursery.contains(object);
+        if (type.kind == TypeInfo.FIXED) {
+            for (long offset : type.referenceOffsets) {
+                long slot = object + offset;
+                if (slot >= from && slot < to) {
+                    update(object, slot, young);
+                }
+            }
+        } else if (type.kind == TypeInfo.REFERENCE_ARRAY) {
+            long end = Math.min(to, object + Header.payloadBytes(header));
+            for (long slot = Math.max(from, object); slot < end; slot += 8) {
+                update(object, slot, young);
+            }
+        }
+    }
+
+    private void update(long object, long slot, boolean youngHolder) {
+        long value = heap.getWord(slot);
+        if (value == 0 || !heap.nursery.contains(value)) {
+            return;
+        }
+        long moved = evacuate(value);
+        if (moved != value) {
+            heap.setWord(slot, moved);
+        }
+        if (!youngHolder && heap.nursery.contains(moved)) {
+            heap.remember(object, slot);
+        }
+    }
+
+    private void scanDirtyCards() {
+        OldGeneration old = heap.old;
+        long cards = old.cardCount();
+        for (long card = 0; card < cards; card++) {
+            if (!old.takeCard(card)) {
+                continue;
+            }
+            long cardStart = old.base + (card << OldGeneration.CARD_SHIFT);
+            long cardEnd = cardStart + OldGeneration.CARD_BYTES;
+            long cellBytes = old.cellClassAt(cardStart);
+            long blockBase = old.base + (cardStart - old.base) / old.blockBytes * old.blockBytes;
+            long cell = blockBase + (cardStart - blockBase) / cellBytes * cellBytes;
+            for (; cell < cardEnd && cell + cellBytes <= blockBase + old.blockBytes; cell += cellBytes) {
+                long header = old.getLong(cell);
+                if (header != 0) {
+                    scanRange(cell + Header.BYTES, header, cardStart, cardEnd);
+                }
+            }
+        }
+    }
+
+    private void scanLoggedLarge() {
+        long[] logged = heap.loggedLarge.stream().mapToLong(Long::longValue).toArray();
+        heap.loggedLarge.clear();
+        for (long object : logged) {
+            long header = heap.header(object) & ~Header.LOGGED;
+            heap.setWord(object - Header.BYTES, header);
+            scanRange(object, header, Long.MIN_VALUE, Long.MAX_VALUE);
+        }
+    }
+
+    // ---------------------------------------------------------------- major
+
+    void major() {
+        long start = System.nanoTime();
+        CollectionEvent event = new CollectionEvent();
+        event.begin();
+        long[] stack = new long[1024];
+        int depth = 0;
+        long[] youngMarked = new long[64];
+        int youngCount = 0;
+        // Roots, then the transitive closure, with an explicit stack: no recursion however deep the graph.
+        long[] roots = rootValues();
+        for (long root : roots) {
+            if (root != 0 && mark(root)) {
+                if (depth == stack.length) {
+                    stack = Arrays.copyOf(stack, depth * 2);
+                }
+                stack[depth++] = root;
+            }
+        }
+        while (depth > 0) {
+            long object = stack[--depth];
+            if (heap.nursery.contains(object)) {
+                if (youngCount == youngMarked.length) {
+                    youngMarked = Arrays.copyOf(youngMarked, youngCount * 2);
+                }
+                youngMarked[youngCount++] = object;
+            }
+            long header = heap.header(object);
+            TypeInfo type = heap.types.get(Header.typeId(header));
+            if (type.kind == TypeInfo.PRIMITIVE_ARRAY) {
+                continue;
+            }
+            long count = type.kind == TypeInfo.FIXED ? type.referenceOffsets.length : Header.payloadBytes(header) / 8;
+            for (long i = 0; i < count; i++) {
+                long slot = object + (type.kind == TypeInfo.FIXED ? type.referenceOffsets[(int) i] : i * 8);
+                long value = heap.getWord(slot);
+                if (value != 0 && mark(value)) {
+                    if (depth == stack.length) {
+                        stack = Arrays.copyOf(stack, depth * 2);
+                    }
+                    stack[depth++] = value;
+                }
+            }
+        }
+        for (int i = 0; i < youngCount; i++) {
+            long object = youngMarked[i];
+            heap.setWord(object - Header.BYTES, heap.header(object) & ~Header.MARK);
+        }
+        long reclaimed = heap.old.sweep() + heap.large.sweep();
+        for (Iterator<Long> it = heap.loggedLarge.iterator(); it.hasNext();) {
+            if (!heap.large.isObjectStart(it.next())) {
+                it.remove();
+            }
+        }
+        heap.stats.majorCollections++;
+        heap.stats.reclaimedBytes += reclaimed;
+        heap.stats.pause(System.nanoTime() - start);
+        event.end();
+        if (event.shouldCommit()) {
+            event.kind = "major";
+            event.reclaimedBytes = reclaimed;
+            event.commit();
+        }
+    }
+
+    /** Sets the mark bit; {@return whether it was clear} */
+    private boolean mark(long object) {
+        long header = heap.header(object);
+        if ((header & Header.MARK) != 0) {
+            return false;
+        }
+        heap.setWord(object - Header.BYTES, header | Header.MARK);
+        return true;
+    }
+
+    /** {@return every root's object: shadow stacks, handles, globals, pinned objects} */
+    long[] rootValues() {
+        long[] values = new long[64];
+        int count = 0;
+        for (ShadowStack stack : heap.stacks) {
+            for (int i = 0; i < stack.top; i++) {
+                values = put(values, count++, stack.slots[i]);
+            }
+        }
+        for (Handle handle : heap.handles) {
+            values = put(values, count++, handle.object);
+        }
+        for (int i = 0; i < heap.globalCount; i++) {
+            values = put(values, count++, heap.globals[i]);
+        }
+        for (long object : heap.pinned) {
+            values = put(values, count++, object);
+        }
+        return Arrays.copyOf(values, count);
+    }
+
+    private static long[] put(long[] values, int index, long value) {
+        long[] result = index == values.length ? Arrays.copyOf(values, index * 2) : values;
+        result[index] = value;
+        return result;
+    }
+}

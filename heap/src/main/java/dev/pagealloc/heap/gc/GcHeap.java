@@ -1,0 +1,992 @@
+package dev.pagealloc.heap.gc;
+
+import dev.pagealloc.api.PageAllocator;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A generational garbage-collected heap of objects outside the Java heap, on regions of a
+ * {@link PageAllocator}: a nursery of bump-allocated blocks collected by copying, an old generation of
+ * size-class blocks collected by mark and sweep, and a large-object space of one region per object.
+ *
+ * <p>An object is named by its <em>address</em>, a {@code long}: the address of its first payload
+ * byte, 8-byte aligned; {@code 0} is the null reference. The 64-bit header before it holds the mark,
+ * pinned, forwarded and logged bits, the age, the type id and the exact payload size. Objects move
+ * when a minor collection copies them out of the nursery, so an address held in a Java variable is
+ * valid only until the next call that can collect (an allocation, {@link #collect(boolean)}); keep
+ * objects across such calls in roots: a thread's {@link ShadowStack}, a {@link Handle}, a global root,
+ * or pin them ({@link #pin(long)}: a pinned object never moves and is kept alive until unpinned).
+ *
+ * <p>Fields are read and written through this class, checked against the object: the address must be
+ * an object of this heap, the offset within its payload and aligned to the access width, and a
+ * reference access must name a reference slot of the type while a plain access must touch none.
+ * A failed check throws before anything is written.
+ *
+ * <h2>Threads and safepoints</h2>
+ * Thread-safe: every call takes the heap's lock, so calls from several mutator threads are serialized,
+ * and each thread allocates in its own nursery buffer. A thread that holds addresses in Java variables
+ * is a <em>mutator</em>: it has a {@link ShadowStack} ({@link #shadowStack()} attaches it, {@link
+ * ShadowStack#release()} detaches it). Objects move only at safepoints: a collection runs once every
+ * attached thread that is alive is at one, that is inside an allocation, {@link #collect(boolean)} or
+ * {@link #safepoint()}; until then the thread that asked waits (releasing the lock, so the others' field
+ * accesses go on). So a mutator's addresses stay valid from one of its own allocations to the next, and
+ * it must reload them from its roots after each. An attached thread that blocks for long outside the
+ * heap holds every collection up: release its stack first, or call {@link #safepoint()} in long loops.
+ * The memory views come from the page allocator, so an allocator with
+ * {@link dev.pagealloc.api.ViewSharing#CONFINED} views limits the heap to the thread that built it; the
+ * default allocator shares them.
+ *
+ * <h2>Failure</h2>
+ * Bad arguments throw {@link IllegalArgumentException} or {@link IndexOutOfBoundsException} and change
+ * nothing; calls after {@link #close()} throw {@link IllegalStateException}; an allocation that does
+ * not fit after a full collection throws {@link HeapExhaustedException} and leaves the heap consistent.
+ */
+public final class GcHeap implements AutoCloseable {
+
+    final ReentrantLock lock = new ReentrantLock();
+    private final Condition safepointChange = lock.newCondition();
+    private final Set<Thread> parked = new HashSet<>();
+    private boolean collectionPending;
+    final PageAllocator allocator;
+    final boolean ownsAllocator;
+    final Nursery nursery;
+    final OldGeneration old;
+    final LargeObjectSpace large;
+    final long largeObjectThresholdBytes;
+    final long oldGenerationLimitBytes;
+    final int tenureAge;
+    final int collectEveryAllocations;
+    final boolean verifyAfterCollection;
+    final List<TypeInfo> types = new ArrayList<>();
+    final Set<ShadowStack> stacks = new LinkedHashSet<>();
+    final Set<Handle> handles = new LinkedHashSet<>();
+    final Set<Long> pinned = new HashSet<>();
+    final Set<Long> loggedLarge = new LinkedHashSet<>();
+    long[] globals = new long[8];
+    int globalCount;
+    final Statistics stats = new Statistics();
+    private final ThreadLocal<ShadowStack> threadStack = new ThreadLocal<>();
+    private final ThreadLocal<long[]> buffers = ThreadLocal.withInitial(() -> new long[3]);
+    long epoch;
+    private int allocationsSinceCollection;
+    private boolean alive = true;
+    private final Collector collector;
+
+    GcHeap(GcHeapBuilder builder, PageAllocator allocator, boolean ownsAllocator, long blockBytes) {
+        this.allocator = allocator;
+        this.ownsAllocator = ownsAllocator;
+        this.largeObjectThresholdBytes = builder.largeObjectThresholdBytes;
+        this.oldGenerationLimitBytes = builder.oldGenerationLimitBytes;
+        this.tenureAge = builder.tenureAge;
+        this.collectEveryAllocations = builder.collectEveryAllocations;
+        this.verifyAfterCollection = builder.verifyAfterCollection;
+        int nurseryBlocks = (int) (builder.nurseryBytes / blockBytes);
+        this.nursery = new Nursery(allocator, builder.nurseryBytes, blockBytes, Math.max(1, nurseryBlocks / 8));
+        try {
+            this.old = new OldGeneration(allocator, builder.oldGenerationLimitBytes, blockBytes,
+                    largeObjectThresholdBytes);
+        } catch (RuntimeException e) {
+            nursery.region.deallocate();
+            throw e;
+        }
+        this.large = new LargeObjectSpace(allocator);
+        this.collector = new Collector(this);
+        types.add(null); // type id 0 names no type
+    }
+
+    /** {@return a builder with the defaults: 8 MiB nursery, 256 MiB old generation, 32 KiB large objects} */
+    public static GcHeapBuilder builder() {
+        return new GcHeapBuilder();
+    }
+
+    // ---------------------------------------------------------------- types
+
+    /**
+     * Registers a type.
+     *
+     * @param layout the type's layout
+     * @return its type id, from 1 upwards
+     * @throws NullPointerException if {@code layout} is null
+     * @throws IllegalStateException if 65535 types are registered already, or the heap is closed
+     */
+    public int registerType(TypeLayout layout) {
+        if (layout == null) {
+            throw new NullPointerException("registerType(layout=null): layout must not be null");
+        }
+        lock.lock();
+        try {
+            checkAlive("registerType");
+            if (types.size() > Header.MAX_TYPE_ID) {
+                throw new IllegalStateException("registerType(name=" + layout.name() + "): all "
+                        + Header.MAX_TYPE_ID + " type ids are taken");
+            }
+            types.add(new TypeInfo(types.size(), layout));
+            return types.size() - 1;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    TypeInfo type(String operation, int typeId) {
+        if (typeId <= 0 || typeId >= types.size()) {
+            throw new IllegalArgumentException(operation + "(typeId=" + typeId
+                    + "): unknown type id; registered ids are 1.."
+                    + (types.size() - 1));
+        }
+        return types.get(typeId);
+    }
+
+    // ---------------------------------------------------------------- allocation
+
+    /**
+     * Allocates a fixed-size object; its payload reads zero (references null).
+     *
+     * @param typeId a registered {@link TypeLayout.Fixed} type
+     * @return the object's address
+     * @throws IllegalArgumentException if the type id is unknown or names an array type
+     * @throws HeapExhaustedException if the object does not fit after a full collection
+     * @throws IllegalStateException if the heap is closed
+     */
+    public long allocate(int typeId) {
+        lock.lock();
+        try {
+            checkAlive("allocate");
+            TypeInfo type = type("allocate", typeId);
+            if (type.kind != TypeInfo.FIXED) {
+                throw new IllegalArgumentException("allocate(typeId=" + typeId + "): type " + type.layout.name()
+                        + " is a " + type.kindName() + "; use allocateArray");
+            }
+            return allocateLocked(typeId, type.fixedPayloadBytes);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Allocates an array; its elements read zero (references null).
+     *
+     * @param typeId a registered {@link TypeLayout.ReferenceArray} or {@link TypeLayout.PrimitiveArray} type
+     * @param length the number of elements; {@code >= 0}
+     * @return the array's address
+     * @throws IllegalArgumentException if the type id is unknown or names a fixed type, or {@code length} is
+     *     negative or makes the payload larger than 2^40 - 1 bytes
+     * @throws HeapExhaustedException if the array does not fit after a full collection
+     * @throws IllegalStateException if the heap is closed
+     */
+    public long allocateArray(int typeId, long length) {
+        lock.lock();
+        try {
+            checkAlive("allocateArray");
+            TypeInfo type = type("allocateArray", typeId);
+            if (type.kind == TypeInfo.FIXED) {
+                throw new IllegalArgumentException("allocateArray(typeId=" + typeId + ", length=" + length + "): type "
+                        + type.layout.name() + " is not an array type; use allocate");
+            }
+            if (length < 0 || length > Header.MAX_PAYLOAD_BYTES / type.elementBytes) {
+                throw new IllegalArgumentException("allocateArray(typeId=" + typeId + ", length=" + length
+                        + "): length must be in [0, " + Header.MAX_PAYLOAD_BYTES / type.elementBytes + "]");
+            }
+            return allocateLocked(typeId, length * type.elementBytes);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private long allocateLocked(int typeId, long payloadBytes) {
+        long objectBytes = Header.objectBytes(payloadBytes);
+        if (collectionPending) {
+            park();
+        }
+        if (collectEveryAllocations > 0 && ++allocationsSinceCollection >= collectEveryAllocations) {
+            collectLocked(false);
+        }
+        stats.allocatedBytes += objectBytes;
+        if (objectBytes >= largeObjectThresholdBytes) {
+            return allocateLarge(typeId, payloadBytes, objectBytes);
+        }
+        long[] buffer = buffers.get();
+        if (buffer[2] != epoch || buffer[0] + objectBytes > buffer[1]) {
+            refill(buffer, objectBytes, typeId);
+        }
+        long headerAddress = buffer[0];
+        buffer[0] += objectBytes;
+        stats.nurseryObjectBytes += objectBytes;
+        nursery.setLong(headerAddress, Header.of(typeId, payloadBytes));
+        nursery.markStart(headerAddress + Header.BYTES);
+        return headerAddress + Header.BYTES;
+    }
+
+    private void refill(long[] buffer, long objectBytes, int typeId) {
+        long block = nursery.takeEdenBlock();
+        if (block < 0) {
+            collectLocked(false);
+            block = nursery.takeEdenBlock();
+        }
+        if (block < 0) {
+            collectLocked(true);
+            block = nursery.takeEdenBlock();
+        }
+        if (block < 0) {
+            stats.allocatedBytes -= objectBytes;
+            throw new HeapExhaustedException("allocate(typeId=" + typeId + ", objectBytes=" + objectBytes
+                    + "): the nursery has no free block after a full collection (nurseryBytes="
+                    + nursery.blocks * nursery.blockBytes + ", objects kept in place hold "
+                    + nursery.usedBytes() + " bytes, old generation " + old.usedBytes() + " of "
+                    + oldGenerationLimitBytes + " bytes)");
+        }
+        buffer[0] = block;
+        buffer[1] = block + nursery.blockBytes;
+        buffer[2] = epoch;
+    }
+
+    private long allocateLarge(int typeId, long payloadBytes, long objectBytes) {
+        long needed = LargeObjectSpace.committedBytesFor(objectBytes, allocator.pageBytes());
+        if (old.committedBytes() + large.committedBytes() + needed > oldGenerationLimitBytes) {
+            collectLocked(true);
+            if (old.committedBytes() + large.committedBytes() + needed > oldGenerationLimitBytes) {
+                stats.allocatedBytes -= objectBytes;
+                throw new HeapExhaustedException("allocate(typeId=" + typeId + ", payloadBytes=" + payloadBytes
+                        + "): a large object of " + needed + " bytes does not fit after a full collection: old"
+                        + " generation blocks " + old.committedBytes() + " + large objects " + large.committedBytes()
+                        + " bytes, limit oldGenerationLimitBytes=" + oldGenerationLimitBytes);
+            }
+        }
+        long address = large.allocate(objectBytes);
+        large.setLong(address - Header.BYTES, Header.of(typeId, payloadBytes));
+        return address;
+    }
+
+    // ---------------------------------------------------------------- raw memory
+
+    long header(long address) {
+        return getWord(address - Header.BYTES);
+    }
+
+    long getWord(long address) {
+        if (nursery.contains(address)) {
+            return nursery.getLong(address);
+        }
+        if (old.contains(address)) {
+            return old.getLong(address);
+        }
+        return large.getLong(address);
+    }
+
+    void setWord(long address, long value) {
+        if (nursery.contains(address)) {
+            nursery.setLong(address, value);
+        } else if (old.contains(address)) {
+            old.setLong(address, value);
+        } else {
+            large.setLong(address, value);
+        }
+    }
+
+    MemorySegment segmentOf(long object) {
+        if (nursery.contains(object)) {
+            return nursery.memory;
+        }
+        if (old.contains(object)) {
+            return old.blockSegment(object);
+        }
+        return large.memoryOf(object);
+    }
+
+    long offsetOf(long object) {
+        if (nursery.contains(object)) {
+            return object - nursery.base;
+        }
+        if (old.contains(object)) {
+            return (object - old.base) % old.blockBytes;
+        }
+        return Header.BYTES;
+    }
+
+    boolean isObject(long address) {
+        return nursery.isObjectStart(address) || old.isObjectStart(address) || large.isObjectStart(address);
+    }
+
+    // ---------------------------------------------------------------- checks
+
+    void checkAlive(String operation) {
+        if (!alive) {
+            throw new IllegalStateException(operation + ": the heap is closed");
+        }
+    }
+
+    void checkObject(String operation, long object) {
+        if (!isObject(object)) {
+            throw new IllegalArgumentException(operation + "(object=0x" + Long.toHexString(object)
+                    + "): not an object of this heap");
+        }
+    }
+
+    /** Checks an access and returns the object's type. */
+    TypeInfo checkAccess(String operation, long object, long byteOffset, int width, boolean reference) {
+        checkAlive(operation);
+        checkObject(operation, object);
+        long header = header(object);
+        long payloadBytes = Header.payloadBytes(header);
+        TypeInfo type = types.get(Header.typeId(header));
+        if (byteOffset < 0 || byteOffset > payloadBytes - width || byteOffset % width != 0) {
+            throw new IndexOutOfBoundsException(operation + "(object=0x" + Long.toHexString(object) + ", byteOffset="
+                    + byteOffset + "): a " + width + "-byte access must be aligned to " + width
+                    + " and within the payload of " + payloadBytes + " bytes of type " + type.layout.name());
+        }
+        boolean ok = reference ? type.isReferenceSlot(byteOffset)
+                : type.kind == TypeInfo.PRIMITIVE_ARRAY
+                        || (type.kind == TypeInfo.FIXED && !type.overlapsReference(byteOffset, width));
+        if (!ok) {
+            throw new IllegalArgumentException(operation + "(object=0x" + Long.toHexString(object) + ", byteOffset="
+                    + byteOffset + "): " + (reference ? "not a reference slot" : "a plain access touching a"
+                    + " reference slot") + " of type " + type.layout.name() + " (" + type.kindName() + ")");
+        }
+        return type;
+    }
+
+    // ---------------------------------------------------------------- field access
+
+    /**
+     * {@return the reference in slot {@code byteOffset} of {@code object}: an object's address or 0}
+     *
+     * @param object an object of this heap
+     * @param byteOffset a reference slot of its type, in bytes from the object's address
+     * @throws IllegalArgumentException if {@code object} is not an object of this heap, or the offset is
+     *     not a reference slot of its type
+     * @throws IndexOutOfBoundsException if the offset is not 8-aligned within the payload
+     * @throws IllegalStateException if the heap is closed
+     */
+    public long getReference(long object, long byteOffset) {
+        lock.lock();
+        try {
+            checkAccess("getReference", object, byteOffset, 8, true);
+            return segmentOf(object).get(ValueLayout.JAVA_LONG, offsetOf(object) + byteOffset);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Stores a reference in slot {@code byteOffset} of {@code object}, through the write barrier (an
+     * old object's card is dirtied, a large object logged, when the value is in the nursery).
+     *
+     * @param object an object of this heap
+     * @param byteOffset a reference slot of its type, in bytes from the object's address
+     * @param value an object of this heap, or 0
+     * @throws IllegalArgumentException if {@code object} or a non-zero {@code value} is not an object of
+     *     this heap, or the offset is not a reference slot of its type; nothing is written
+     * @throws IndexOutOfBoundsException if the offset is not 8-aligned within the payload
+     * @throws IllegalStateException if the heap is closed
+     */
+    public void setReference(long object, long byteOffset, long value) {
+        lock.lock();
+        try {
+            checkAccess("setReference", object, byteOffset, 8, true);
+            if (value != 0 && !isObject(value)) {
+                throw new IllegalArgumentException("setReference(object=0x" + Long.toHexString(object) + ", byteOffset="
+                        + byteOffset + ", value=0x" + Long.toHexString(value)
+                        + "): value is not an object of this heap");
+            }
+            segmentOf(object).set(ValueLayout.JAVA_LONG, offsetOf(object) + byteOffset, value);
+            if (nursery.contains(value) && !nursery.contains(object)) {
+                remember(object, object + byteOffset);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The write barrier's slow path: {@code holder} (old or large) now refers into the nursery. */
+    void remember(long holder, long slot) {
+        if (old.contains(holder)) {
+            old.dirtyCard(slot);
+        } else {
+            long header = header(holder);
+            if ((header & Header.LOGGED) == 0) {
+                setWord(holder - Header.BYTES, header | Header.LOGGED);
+                loggedLarge.add(holder);
+            }
+        }
+    }
+
+    /**
+     * {@return the long at {@code byteOffset} of {@code object}}
+     *
+     * @param object an object of this heap
+     * @param byteOffset in bytes from the object's address; aligned to 8, within the payload, touching no
+     *     reference slot
+     * @throws IllegalArgumentException if {@code object} is not an object of this heap, or the bytes touch a
+     *     reference slot (or the object is a reference array)
+     * @throws IndexOutOfBoundsException if the access is misaligned or not within the payload
+     * @throws IllegalStateException if the heap is closed
+     */
+    public long getLong(long object, long byteOffset) {
+        lock.lock();
+        try {
+            checkAccess("getLong", object, byteOffset, 8, false);
+            return segmentOf(object).get(ValueLayout.JAVA_LONG, offsetOf(object) + byteOffset);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Stores a long at {@code byteOffset} of {@code object}.
+     *
+     * @param object an object of this heap
+     * @param byteOffset in bytes from the object's address; aligned to 8, within the payload, touching no
+     *     reference slot
+     * @param value the value
+     * @throws IllegalArgumentException if {@code object} is not an object of this heap, or the bytes touch a
+     *     reference slot (or the object is a reference array); nothing is written
+     * @throws IndexOutOfBoundsException if the access is misaligned or not within the payload
+     * @throws IllegalStateException if the heap is closed
+     */
+    public void setLong(long object, long byteOffset, long value) {
+        lock.lock();
+        try {
+            checkAccess("setLong", object, byteOffset, 8, false);
+            segmentOf(object).set(ValueLayout.JAVA_LONG, offsetOf(object) + byteOffset, value);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * {@return the int at {@code byteOffset} of {@code object}}
+     *
+     * @param object an object of this heap
+     * @param byteOffset in bytes from the object's address; aligned to 4, within the payload, touching no
+     *     reference slot
+     * @throws IllegalArgumentException if {@code object} is not an object of this heap, or the bytes touch a
+     *     reference slot (or the object is a reference array)
+     * @throws IndexOutOfBoundsException if the access is misaligned or not within the payload
+     * @throws IllegalStateException if the heap is closed
+     */
+    public int getInt(long object, long byteOffset) {
+        lock.lock();
+        try {
+            checkAccess("getInt", object, byteOffset, 4, false);
+            return segmentOf(object).get(ValueLayout.JAVA_INT, offsetOf(object) + byteOffset);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Stores a int at {@code byteOffset} of {@code object}.
+     *
+     * @param object an object of this heap
+     * @param byteOffset in bytes from the object's address; aligned to 4, within the payload, touching no
+     *     reference slot
+     * @param value the value
+     * @throws IllegalArgumentException if {@code object} is not an object of this heap, or the bytes touch a
+     *     reference slot (or the object is a reference array); nothing is written
+     * @throws IndexOutOfBoundsException if the access is misaligned or not within the payload
+     * @throws IllegalStateException if the heap is closed
+     */
+    public void setInt(long object, long byteOffset, int value) {
+        lock.lock();
+        try {
+            checkAccess("setInt", object, byteOffset, 4, false);
+            segmentOf(object).set(ValueLayout.JAVA_INT, offsetOf(object) + byteOffset, value);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * {@return the byte at {@code byteOffset} of {@code object}}
+     *
+     * @param object an object of this heap
+     * @param byteOffset in bytes from the object's address; aligned to 1, within the payload, touching no
+     *     reference slot
+     * @throws IllegalArgumentException if {@code object} is not an object of this heap, or the bytes touch a
+     *     reference slot (or the object is a reference array)
+     * @throws IndexOutOfBoundsException if the access is misaligned or not within the payload
+     * @throws IllegalStateException if the heap is closed
+     */
+    public byte getByte(long object, long byteOffset) {
+        lock.lock();
+        try {
+            checkAccess("getByte", object, byteOffset, 1, false);
+            return segmentOf(object).get(ValueLayout.JAVA_BYTE, offsetOf(object) + byteOffset);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Stores a byte at {@code byteOffset} of {@code object}.
+     *
+     * @param object an object of this heap
+     * @param byteOffset in bytes from the object's address; aligned to 1, within the payload, touching no
+     *     reference slot
+     * @param value the value
+     * @throws IllegalArgumentException if {@code object} is not an object of this heap, or the bytes touch a
+     *     reference slot (or the object is a reference array); nothing is written
+     * @throws IndexOutOfBoundsException if the access is misaligned or not within the payload
+     * @throws IllegalStateException if the heap is closed
+     */
+    public void setByte(long object, long byteOffset, byte value) {
+        lock.lock();
+        try {
+            checkAccess("setByte", object, byteOffset, 1, false);
+            segmentOf(object).set(ValueLayout.JAVA_BYTE, offsetOf(object) + byteOffset, value);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * {@return the double at {@code byteOffset} of {@code object}}
+     *
+     * @param object an object of this heap
+     * @param byteOffset in bytes from the object's address; aligned to 8, within the payload, touching no
+     *     reference slot
+     * @throws IllegalArgumentException if {@code object} is not an object of this heap, or the bytes touch a
+     *     reference slot (or the object is a reference array)
+     * @throws IndexOutOfBoundsException if the access is misaligned or not within the payload
+     * @throws IllegalStateException if the heap is closed
+     */
+    public double getDouble(long object, long byteOffset) {
+        lock.lock();
+        try {
+            checkAccess("getDouble", object, byteOffset, 8, false);
+            return segmentOf(object).get(ValueLayout.JAVA_DOUBLE, offsetOf(object) + byteOffset);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Stores a double at {@code byteOffset} of {@code object}.
+     *
+     * @param object an object of this heap
+     * @param byteOffset in bytes from the object's address; aligned to 8, within the payload, touching no
+     *     reference slot
+     * @param value the value
+     * @throws IllegalArgumentException if {@code object} is not an object of this heap, or the bytes touch a
+     *     reference slot (or the object is a reference array); nothing is written
+     * @throws IndexOutOfBoundsException if the access is misaligned or not within the payload
+     * @throws IllegalStateException if the heap is closed
+     */
+    public void setDouble(long object, long byteOffset, double value) {
+        lock.lock();
+        try {
+            checkAccess("setDouble", object, byteOffset, 8, false);
+            segmentOf(object).set(ValueLayout.JAVA_DOUBLE, offsetOf(object) + byteOffset, value);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * {@return the number of elements of an array}
+     *
+     * @param array an array of this heap
+     * @throws IllegalArgumentException if {@code array} is not an object of this heap or not an array
+     * @throws IllegalStateException if the heap is closed
+     */
+    public long arrayLength(long array) {
+        lock.lock();
+        try {
+            checkAlive("arrayLength");
+            checkObject("arrayLength", array);
+            long header = header(array);
+            TypeInfo type = types.get(Header.typeId(header));
+            if (type.kind == TypeInfo.FIXED) {
+                throw new IllegalArgumentException("arrayLength(object=0x" + Long.toHexString(array) + "): type "
+                        + type.layout.name() + " is not an array type");
+            }
+            return Header.payloadBytes(header) / type.elementBytes;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * {@return the type id of an object}
+     *
+     * @param object an object of this heap
+     * @throws IllegalArgumentException if {@code object} is not an object of this heap
+     * @throws IllegalStateException if the heap is closed
+     */
+    public int typeOf(long object) {
+        lock.lock();
+        try {
+            checkAlive("typeOf");
+            checkObject("typeOf", object);
+            return Header.typeId(header(object));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * {@return whether {@code address} is the address of an object of this heap now}; false after
+     * {@link #close()}. An address of an object that moved or died is not one.
+     *
+     * @param address any value
+     */
+    public boolean isHeapPointer(long address) {
+        lock.lock();
+        try {
+            return alive && isObject(address);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- roots
+
+    /**
+     * {@return the calling thread's shadow stack}, made on first use and scanned by every collection
+     * until {@link ShadowStack#release()} or the thread's end
+     *
+     * @throws IllegalStateException if the heap is closed
+     */
+    public ShadowStack shadowStack() {
+        lock.lock();
+        try {
+            checkAlive("shadowStack");
+            ShadowStack stack = threadStack.get();
+            if (stack == null || stack.released) {
+                stack = new ShadowStack(this, Thread.currentThread());
+                threadStack.set(stack);
+                stacks.add(stack);
+            }
+            return stack;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * {@return a new handle that keeps {@code object} alive and follows it when it moves}, until closed
+     *
+     * @param object an object of this heap, or 0
+     * @throws IllegalArgumentException if a non-zero {@code object} is not an object of this heap
+     * @throws IllegalStateException if the heap is closed
+     */
+    public Handle newHandle(long object) {
+        lock.lock();
+        try {
+            checkAlive("newHandle");
+            checkReference("newHandle", object);
+            Handle handle = new Handle(this, object);
+            handles.add(handle);
+            return handle;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void checkReference(String operation, long object) {
+        if (object != 0) {
+            checkObject(operation, object);
+        }
+    }
+
+    /**
+     * Adds a global root: a slot that keeps its object alive for the heap's life.
+     *
+     * @param object an object of this heap, or 0
+     * @return the slot's index, for {@link #globalRoot(int)} and {@link #setGlobalRoot(int, long)}
+     * @throws IllegalArgumentException if a non-zero {@code object} is not an object of this heap
+     * @throws IllegalStateException if the heap is closed
+     */
+    public int addGlobalRoot(long object) {
+        lock.lock();
+        try {
+            checkAlive("addGlobalRoot");
+            checkReference("addGlobalRoot", object);
+            if (globalCount == globals.length) {
+                globals = java.util.Arrays.copyOf(globals, globalCount * 2);
+            }
+            globals[globalCount] = object;
+            return globalCount++;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * {@return the object in global root {@code index}, or 0}
+     *
+     * @param index a slot from {@link #addGlobalRoot(long)}
+     * @throws IndexOutOfBoundsException if there is no such slot
+     * @throws IllegalStateException if the heap is closed
+     */
+    public long globalRoot(int index) {
+        lock.lock();
+        try {
+            checkAlive("globalRoot");
+            java.util.Objects.checkIndex(index, globalCount);
+            return globals[index];
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Replaces the object in global root {@code index}.
+     *
+     * @param index a slot from {@link #addGlobalRoot(long)}
+     * @param object an object of this heap, or 0 (which drops the root's object)
+     * @throws IndexOutOfBoundsException if there is no such slot
+     * @throws IllegalArgumentException if a non-zero {@code object} is not an object of this heap
+     * @throws IllegalStateException if the heap is closed
+     */
+    public void setGlobalRoot(int index, long object) {
+        lock.lock();
+        try {
+            checkAlive("setGlobalRoot");
+            java.util.Objects.checkIndex(index, globalCount);
+            checkReference("setGlobalRoot", object);
+            globals[index] = object;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- pinning
+
+    /**
+     * Pins an object: it never moves, so native code may hold its address, and it is kept alive (a root)
+     * until unpinned. Idempotent.
+     *
+     * @param object an object of this heap
+     * @throws IllegalArgumentException if {@code object} is not an object of this heap
+     * @throws IllegalStateException if the heap is closed
+     */
+    public void pin(long object) {
+        lock.lock();
+        try {
+            checkAlive("pin");
+            checkObject("pin", object);
+            setWord(object - Header.BYTES, header(object) | Header.PINNED);
+            pinned.add(object);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Unpins an object: the next minor collection may move it (if it is in the nursery) or free it (if
+     * unreachable). Idempotent.
+     *
+     * @param object an object of this heap
+     * @throws IllegalArgumentException if {@code object} is not an object of this heap
+     * @throws IllegalStateException if the heap is closed
+     */
+    public void unpin(long object) {
+        lock.lock();
+        try {
+            checkAlive("unpin");
+            checkObject("unpin", object);
+            setWord(object - Header.BYTES, header(object) & ~Header.PINNED);
+            pinned.remove(object);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * {@return whether {@code object} is pinned}
+     *
+     * @param object an object of this heap
+     * @throws IllegalArgumentException if {@code object} is not an object of this heap
+     * @throws IllegalStateException if the heap is closed
+     */
+    public boolean isPinned(long object) {
+        lock.lock();
+        try {
+            checkAlive("isPinned");
+            checkObject("isPinned", object);
+            return (header(object) & Header.PINNED) != 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- collection
+
+    /**
+     * Collects now: a minor collection (the nursery), or with {@code full} a minor then a major one
+     * (mark and sweep of the old generation and the large objects, empty blocks decommitted), then a
+     * second minor one; after it the nursery holds only objects reachable from roots.
+     *
+     * @param full whether to collect the old generation too
+     * @throws IllegalStateException if the heap is closed, or (with verification on) the verifier finds
+     *     the heap inconsistent
+     */
+    public void collect(boolean full) {
+        lock.lock();
+        try {
+            checkAlive("collect");
+            collectLocked(full);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Offers a safepoint: if another thread waits to collect, waits here until it has (this thread's
+     * addresses are then stale: reload them from roots). A mutator that runs long without allocating
+     * calls this now and then, so that other threads' collections are not held up.
+     *
+     * @throws IllegalStateException if the heap is closed
+     */
+    public void safepoint() {
+        lock.lock();
+        try {
+            checkAlive("safepoint");
+            if (collectionPending) {
+                park();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits, at a safepoint, for the pending collection to end. Holds the lock before and after. */
+    private void park() {
+        Thread self = Thread.currentThread();
+        parked.add(self);
+        safepointChange.signalAll();
+        try {
+            while (collectionPending) {
+                safepointChange.awaitUninterruptibly();
+            }
+        } finally {
+            parked.remove(self);
+        }
+    }
+
+    void safepointChanged() {
+        safepointChange.signalAll();
+    }
+
+    private boolean everyMutatorParked() {
+        for (ShadowStack stack : stacks) {
+            if (stack.owner.isAlive() && !parked.contains(stack.owner)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Collects once every attached thread is at a safepoint; if another thread is collecting already,
+     * waits for it instead (the caller then retries what needed the room).
+     */
+    void collectLocked(boolean full) {
+        if (collectionPending) {
+            park();
+            return;
+        }
+        collectionPending = true;
+        Thread self = Thread.currentThread();
+        parked.add(self);
+        try {
+            while (!everyMutatorParked()) {
+                // A thread that ended while attached never parks: the timeout lets the loop see it gone.
+                safepointChange.awaitNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+            allocationsSinceCollection = 0;
+            epoch++;
+            // A stack is confined to its thread: once the thread has ended, nobody can read its roots again.
+            stacks.removeIf(stack -> {
+                boolean ended = !stack.owner.isAlive();
+                stack.released |= ended;
+                return ended;
+            });
+            collector.minor();
+            if (full) {
+                collector.major();
+                // A second minor collection: nursery objects that the first one copied only because dead old
+                // objects referred to them (through cards) die now, and objects it kept in place for want
+                // of old-generation room move now that the sweep made room (else their blocks stay retained).
+                collector.minor();
+            }
+            if (verifyAfterCollection) {
+                new HeapVerifier(this).verify();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("collect: interrupted while waiting for mutators to reach a safepoint;"
+                    + " nothing was collected", e);
+        } finally {
+            parked.remove(self);
+            collectionPending = false;
+            safepointChange.signalAll();
+        }
+    }
+
+    /**
+     * Checks the heap: every object reachable from the roots has a valid header and references only
+     * objects of this heap, and every old-to-nursery reference is remembered.
+     *
+     * @throws IllegalStateException if the heap is closed, or naming the first inconsistency found
+     */
+    public void verify() {
+        lock.lock();
+        try {
+            checkAlive("verify");
+            new HeapVerifier(this).verify();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * {@return a snapshot of the heap's sizes and counters}
+     *
+     * @throws IllegalStateException if the heap is closed
+     */
+    public GcStatistics statistics() {
+        lock.lock();
+        try {
+            checkAlive("statistics");
+            return stats.snapshot(this);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@return whether the heap has not been closed} */
+    public boolean isAlive() {
+        return alive;
+    }
+
+    /**
+     * Shuts the heap down: every region it took (nursery, old generation, card table, large objects)
+     * goes back to the allocator, and an allocator the heap built itself is dropped. Idempotent. Every
+     * address of the heap is invalid afterwards; other calls throw {@link IllegalStateException}.
+     */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (!alive) {
+                return;
+            }
+            alive = false;
+            large.releaseAll();
+            nursery.region.deallocate();
+            old.region.deallocate();
+            old.cardRegion.deallocate();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package dev.pagealloc.heap.gc;
+
+import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.ViewQuarantine;
+import dev.pagealloc.api.ViewSharing;
+
+/**
+ * Configures a {@link GcHeap}; checked at {@link #build()}. Not thread-safe.
+ */
+public final class GcHeapBuilder {
+
+    /** The block size of the nursery and the old generation when the allocator's page is smaller, in bytes. */
+    public static final long MINIMUM_BLOCK_BYTES = 64 * 1024;
+
+    long nurseryBytes = 8L << 20;
+    long oldGenerationLimitBytes = 256L << 20;
+    long largeObjectThresholdBytes = 32 * 1024;
+    int tenureAge = 2;
+    int collectEveryAllocations;
+    boolean verifyAfterCollection;
+    private PageAllocator allocator;
+
+    GcHeapBuilder() {
+    }
+
+    /**
+     * Sets the nursery's size.
+     *
+     * @param bytes in bytes; a multiple of the block size (the larger of 64 KiB and the allocator's page)
+     *     and at least 4 blocks; 8 MiB unless set
+     * @return this builder
+     */
+    public GcHeapBuilder withNurseryBytes(long bytes) {
+        this.nurseryBytes = bytes;
+        return this;
+    }
+
+    /**
+     * Sets the most the old generation (its blocks and the large objects) may commit.
+     *
+     * @param bytes in bytes; a multiple of the block size; 256 MiB unless set
+     * @return this builder
+     */
+    public GcHeapBuilder withOldGenerationLimitBytes(long bytes) {
+        this.oldGenerationLimitBytes = bytes;
+        return this;
+    }
+
+    /**
+     * Sets the size from which an object (header included) goes to the large-object space.
+     *
+     * @param bytes in bytes; a multiple of 8, from 16 to half the block size; 32 KiB unless set
+     * @return this builder
+     */
+    public GcHeapBuilder withLargeObjectThresholdBytes(long bytes) {
+        this.largeObjectThresholdBytes = bytes;
+        return this;
+    }
+
+    /**
+     * Sets how many minor collections an object survives in the nursery before it is promoted.
+     *
+     * @param collections 1 to 15 (1 promotes at the first collection); 2 unless set
+     * @return this builder
+     */
+    public GcHeapBuilder withTenureAge(int collections) {
+        this.tenureAge = collections;
+        return this;
+    }
+
+    /**
+     * Stress mode: a minor collection before every {@code allocations}-th allocation.
+     *
+     * @param allocations {@code >= 0}; 0 (the default) turns it off
+     * @return this builder
+     */
+    public GcHeapBuilder withCollectEveryAllocations(int allocations) {
+        this.collectEveryAllocations = allocations;
+        return this;
+    }
+
+    /**
+     * Runs the heap verifier after every collection (a test mode: it walks the whole live graph).
+     *
+     * @param enabled whether to verify; false unless set
+     * @return this builder
+     */
+    public GcHeapBuilder withVerifyAfterCollection(boolean enabled) {
+        this.verifyAfterCollection = enabled;
+        return this;
+    }
+
+    /**
+     * Uses this page allocator for every region of the heap, so its options (huge pages, NUMA policy,
+     * budget, populate) apply to the heap. Unless set, the heap builds one with the defaults and shared
+     * views ({@link ViewSharing#SHARED}, no quarantine, so shutdown releases at once). With
+     * {@link ViewSharing#CONFINED} views the heap works from the thread that built it only.
+     *
+     * @param pageAllocator the allocator
+     * @return this builder
+     * @throws NullPointerException if {@code pageAllocator} is null
+     */
+    public GcHeapBuilder withPageAllocator(PageAllocator pageAllocator) {
+        if (pageAllocator == null) {
+            throw new NullPointerException("withPageAllocator(pageAllocator=null): pageAllocator must not be null");
+        }
+        this.allocator = pageAllocator;
+        return this;
+    }
+
+    /**
+     * Builds the heap: reserves the nursery, the old generation and its card table.
+     *
+     * @return the heap
+     * @throws IllegalArgumentException if a size breaks its rule above; the message names it and the limit
+     * @throws dev.pagealloc.api.PageAllocatorException if the allocator refuses a region; nothing stays
+     *     reserved
+     */
+    public GcHeap build() {
+        PageAllocator chosen = allocator != null ? allocator
+                : PageAllocator.builder().withViewSharing(ViewSharing.SHARED).withViewQuarantine(ViewQuarantine.NONE)
+                        .build();
+        long blockBytes = Math.max(MINIMUM_BLOCK_BYTES, chosen.pageBytes());
+        if (blockBytes % chosen.pageBytes() != 0) {
+            throw new IllegalArgumentException("build(): the allocator's pageBytes=" + chosen.pageBytes()
+                    + " does not divide the block size " + blockBytes);
+        }
+        check(nurseryBytes % blockBytes == 0 && nurseryBytes >= 4 * blockBytes, "nurseryBytes", nurseryBytes,
+                "a multiple of the block size " + blockBytes + " and at least 4 blocks");
+        check(oldGenerationLimitBytes % blockBytes == 0 && oldGenerationLimitBytes >= blockBytes,
+                "oldGenerationLimitBytes", oldGenerationLimitBytes, "a multiple of the block size " + blockBytes);
+        check(largeObjectThresholdBytes % 8 == 0 && largeObjectThresholdBytes >= 16
+                && largeObjectThresholdBytes <= blockBytes / 2, "largeObjectThresholdBytes",
+                largeObjectThresholdBytes, "a multiple of 8 in [16, " + blockBytes / 2 + "]");
+        check(tenureAge >= 1 && tenureAge <= Header.MAX_AGE, "tenureAge", tenureAge, "in [1, 15]");
+        check(collectEveryAllocations >= 0, "collectEveryAllocations", collectEveryAllocations, ">= 0");
+        return new GcHeap(this, chosen, allocator == null, blockBytes);
+    }
+
+    private static void check(boolean ok, String name, long value, String rule) {
+        if (!ok) {
+            throw new IllegalArgumentException("build(" + name + "=" + value + "): " + name + " must be " + rule);
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package dev.pagealloc.heap.gc;
+
+import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.Region;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The young generation: one region cut into blocks. Mutators bump-allocate in blocks handed out as
+ * thread-local buffers; a minor collection copies survivors into other free blocks (the survivor
+ * space is whatever blocks are free, with a reserve eden may not take), so eden and survivors are the
+ * same kind of block. A block that still holds an object kept in place (pinned, or with no room to
+ * copy it) is retained; every other block that was in use becomes free.
+ *
+ * <p>An object-start bitmap (one bit per 8 bytes) says which addresses are objects, for
+ * {@link GcHeap#isHeapPointer(long)} and for checking references stored into the heap.
+ * Not thread-safe: the heap's lock guards it.
+ */
+final class Nursery {
+
+    static final int FREE = 0;
+    static final int IN_USE = 1;
+    static final int TO_SPACE = 2;
+
+    final Region region;
+    final MemorySegment memory;
+    final long base;
+    final long end;
+    final long blockBytes;
+    final int blocks;
+    private final int survivorReserveBlocks;
+    private final int[] state;
+    private final long[] starts;
+    private int freeBlocks;
+    private int nextFree;
+
+    // The survivor bump buffer of the collection in progress.
+    private long copyCursor;
+    private long copyLimit;
+
+    Nursery(PageAllocator allocator, long nurseryBytes, long blockBytes, int survivorReserveBlocks) {
+        this.blockBytes = blockBytes;
+        this.blocks = (int) (nurseryBytes / blockBytes);
+        this.survivorReserveBlocks = survivorReserveBlocks;
+        long pages = Math.ceilDiv(nurseryBytes, allocator.pageBytes());
+        this.region = allocator.allocate(pages, pages);
+        this.memory = region.segment(0, nurseryBytes);
+        this.base = region.address();
+        this.end = base + nurseryBytes;
+        this.state = new int[blocks];
+        this.starts = new long[(int) Math.ceilDiv(nurseryBytes / 8, 64)];
+        this.freeBlocks = blocks;
+    }
+
+    boolean contains(long address) {
+        return address >= base && address < end;
+    }
+
+    boolean isObjectStart(long address) {
+        if (!contains(address) || (address & 7) != 0 || address - Header.BYTES < base) {
+            return false;
+        }
+        long bit = (address - base) >>> 3;
+        return (starts[(int) (bit >>> 6)] & (1L << bit)) != 0;
+    }
+
+    void markStart(long address) {
+        long bit = (address - base) >>> 3;
+        starts[(int) (bit >>> 6)] |= 1L << bit;
+    }
+
+    private void clearStarts(int block) {
+        long firstBit = block * blockBytes >>> 3;
+        long bits = blockBytes >>> 3;
+        // blockBytes is a multiple of 512, so a block covers whole words of the bitmap.
+        java.util.Arrays.fill(starts, (int) (firstBit >>> 6), (int) ((firstBit + bits) >>> 6), 0L);
+    }
+
+    /** {@return a zeroed block's base address for a mutator buffer, or -1 if eden may take no more} */
+    long takeEdenBlock() {
+        if (freeBlocks <= survivorReserveBlocks) {
+            return -1;
+        }
+        return take(IN_USE);
+    }
+
+    private long take(int newState) {
+        if (freeBlocks == 0) {
+            return -1;
+        }
+        for (int n = 0; n < blocks; n++) {
+            int i = (nextFree + n) % blocks;
+            if (state[i] == FREE) {
+                state[i] = newState;
+                freeBlocks--;
+                nextFree = (i + 1) % blocks;
+                memory.asSlice(i * blockBytes, blockBytes).fill((byte) 0);
+                return base + i * blockBytes;
+            }
+        }
+        throw new AssertionError("free block count " + freeBlocks + " but no free block");
+    }
+
+    int freeBlocks() {
+        return freeBlocks;
+    }
+
+    long usedBytes() {
+        return (long) (blocks - freeBlocks) * blockBytes;
+    }
+
+    /** Starts a minor collection: no survivor buffer yet. */
+    void beginCollection() {
+        copyCursor = 0;
+        copyLimit = 0;
+    }
+
+    /** {@return the address of {@code objectBytes} in the survivor space, or -1 if no block is free} */
+    long allocateSurvivor(long objectBytes) {
+        if (copyCursor + objectBytes > copyLimit) {
+            long block = take(TO_SPACE);
+            if (block < 0) {
+                return -1;
+            }
+            copyCursor = block;
+            copyLimit = block + blockBytes;
+        }
+        long address = copyCursor;
+        copyCursor += objectBytes;
+        return address;
+    }
+
+    boolean isFromSpace(long address) {
+        return contains(address) && state[(int) ((address - base) / blockBytes)] == IN_USE;
+    }
+
+    /**
+     * Ends a minor collection: blocks in use that hold no kept object become free (their start bits
+     * cleared), blocks that hold one keep only the kept objects' start bits, survivor blocks become
+     * blocks in use.
+     *
+     * @param kept payload addresses of objects kept in place, {@code count} of them
+     */
+    void endCollection(long[] kept, int count) {
+        boolean[] retained = new boolean[blocks];
+        for (int k = 0; k < count; k++) {
+            retained[(int) ((kept[k] - base) / blockBytes)] = true;
+        }
+        for (int i = 0; i < blocks; i++) {
+            if (state[i] == IN_USE) {
+                clearStarts(i);
+                if (!retained[i]) {
+                    state[i] = FREE;
+                    freeBlocks++;
+                }
+            } else if (state[i] == TO_SPACE) {
+                state[i] = IN_USE;
+            }
+        }
+        for (int k = 0; k < count; k++) {
+            markStart(kept[k]);
+        }
+    }
+
+    long getLong(long address) {
+        return memory.get(ValueLayout.JAVA_LONG, address - base);
+    }
+
+    void setLong(long address, long value) {
+        memory.set(ValueLayout.JAVA_LONG, address - base, value);
+    }
+}

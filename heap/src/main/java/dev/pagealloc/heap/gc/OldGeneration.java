@@ -1,0 +1,313 @@
+package dev.pagealloc.heap.gc;
+
+import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.Region;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The old generation: one reserved region of blocks, each block cut into cells of one size class.
+ * A free cell has header 0 and holds the next free cell's address in its first payload word; each
+ * size class has a list of blocks with free cells. Blocks are committed as the generation grows, and
+ * a block left empty by a sweep is decommitted (its memory goes back to the kernel) until reused.
+ * The card table (a region of one byte per 512-byte card) records old-generation slots that may hold
+ * a reference into the nursery.
+ *
+ * <p>Not thread-safe: the heap's lock guards it.
+ */
+final class OldGeneration {
+
+    static final int CARD_SHIFT = 9;
+    static final long CARD_BYTES = 1L << CARD_SHIFT;
+
+    final Region region;
+    final Region cardRegion;
+    final MemorySegment cards;
+    final long base;
+    final long blockBytes;
+    final int maxBlocks;
+    final long[] cellClasses;
+    private final MemorySegment[] blockMemory;
+    private final int[] blockClass;        // -1: never committed or decommitted (no class)
+    private final int[] liveCells;
+    private final long[] freeHead;          // per block, 0 when full
+    private final int[][] classBlocks;      // per class, blocks with a free cell (a stack)
+    private final int[] classBlockCount;
+    private int committedBlocks;            // blocks [0, committedBlocks) have been committed once
+    private int decommittedBlocks;
+    private long usedBytes;
+
+    OldGeneration(PageAllocator allocator, long limitBytes, long blockBytes, long largestCellBytes) {
+        this.blockBytes = blockBytes;
+        this.maxBlocks = (int) (limitBytes / blockBytes);
+        long pages = limitBytes / allocator.pageBytes();
+        this.region = allocator.allocate(0, pages);
+        this.base = region.address();
+        long cardBytes = Math.max(1, limitBytes >>> CARD_SHIFT);
+        long cardPages = Math.ceilDiv(cardBytes, allocator.pageBytes());
+        Region cardsMade;
+        try {
+            cardsMade = allocator.allocate(cardPages, cardPages);
+        } catch (RuntimeException e) {
+            region.deallocate();
+            throw e;
+        }
+        this.cardRegion = cardsMade;
+        this.cards = cardRegion.segment(0, cardBytes);
+        this.cellClasses = sizeClasses(largestCellBytes);
+        this.blockMemory = new MemorySegment[maxBlocks];
+        this.blockClass = new int[maxBlocks];
+        java.util.Arrays.fill(blockClass, -1);
+        this.liveCells = new int[maxBlocks];
+        this.freeHead = new long[maxBlocks];
+        this.classBlocks = new int[cellClasses.length][maxBlocks];
+        this.classBlockCount = new int[cellClasses.length];
+    }
+
+    /** Cell sizes 16, 24, 32, 48, 64, 96, ... (two per power of two, multiples of 8) up to {@code largest}. */
+    static long[] sizeClasses(long largest) {
+        java.util.List<Long> sizes = new java.util.ArrayList<>();
+        for (long power = 16; ; power *= 2) {
+            for (long size : new long[] {power, power + power / 2}) {
+                sizes.add(Math.min(size, largest));
+                if (size >= largest) {
+                    return sizes.stream().distinct().mapToLong(Long::longValue).toArray();
+                }
+            }
+        }
+    }
+
+    int classOf(long objectBytes) {
+        for (int c = 0; c < cellClasses.length; c++) {
+            if (cellClasses[c] >= objectBytes) {
+                return c;
+            }
+        }
+        throw new IllegalArgumentException("no size class holds " + objectBytes + " bytes");
+    }
+
+    boolean contains(long address) {
+        return address >= base && address < base + (long) committedBlocks * blockBytes;
+    }
+
+    /** {@return whether {@code address} is the payload address of a live cell} */
+    boolean isObjectStart(long address) {
+        if (!contains(address) || (address & 7) != 0) {
+            return false;
+        }
+        int block = (int) ((address - base) / blockBytes);
+        int cls = blockClass[block];
+        if (cls < 0) {
+            return false;
+        }
+        long cellOffset = address - Header.BYTES - (base + block * blockBytes);
+        if (cellOffset < 0 || cellOffset % cellClasses[cls] != 0 || cellOffset + cellClasses[cls] > blockBytes) {
+            return false;
+        }
+        return getLong(address - Header.BYTES) != 0;
+    }
+
+    /**
+     * {@return the header address of a free cell of {@code objectBytes} or more, or -1 if the limit
+     * leaves no block for it}; the cell's words are not cleared (the caller writes all of them)
+     */
+    long allocate(long objectBytes) {
+        int cls = classOf(objectBytes);
+        if (classBlockCount[cls] == 0 && !addBlock(cls)) {
+            return -1;
+        }
+        int block = classBlocks[cls][classBlockCount[cls] - 1];
+        long cell = freeHead[block];
+        freeHead[block] = getLong(cell + Header.BYTES);
+        liveCells[block]++;
+        usedBytes += cellClasses[cls];
+        if (freeHead[block] == 0) {
+            classBlockCount[cls]--;
+        }
+        return cell;
+    }
+
+    private boolean addBlock(int cls) {
+        int block = -1;
+        for (int i = 0; i < committedBlocks; i++) {
+            if (blockClass[i] < 0) {
+                block = i;
+                break;
+            }
+        }
+        if (block >= 0) {
+            region.recommit(block * blockBytes, blockBytes);
+            decommittedBlocks--;
+            blockClass[block] = cls;
+            refreshViews();
+        } else if (committedBlocks < maxBlocks) {
+            block = committedBlocks;
+            region.grow(blockBytes / region.pageBytes());
+            committedBlocks++;
+            blockMemory[block] = region.segment(block * blockBytes, blockBytes);
+        } else {
+            return false;
+        }
+        blockClass[block] = cls;
+        liveCells[block] = 0;
+        long cellBytes = cellClasses[cls];
+        long blockBase = base + block * blockBytes;
+        long cells = blockBytes / cellBytes;
+        long head = 0;
+        for (long c = cells - 1; c >= 0; c--) {
+            long cell = blockBase + c * cellBytes;
+            setLong(cell, 0);
+            setLong(cell + Header.BYTES, head);
+            head = cell;
+        }
+        freeHead[block] = head;
+        classBlocks[cls][classBlockCount[cls]++] = block;
+        return true;
+    }
+
+    private void refreshViews() {
+        // Decommit takes access away, which invalidates the region's views: ask again for each live block.
+        for (int i = 0; i < committedBlocks; i++) {
+            blockMemory[i] = blockClass[i] < 0 ? null : region.segment(i * blockBytes, blockBytes);
+        }
+    }
+
+    /** Visits the header address of every allocated cell. */
+    interface CellVisitor {
+        void visit(long headerAddress);
+    }
+
+    void forEachCell(CellVisitor visitor) {
+        for (int b = 0; b < committedBlocks; b++) {
+            int cls = blockClass[b];
+            if (cls < 0) {
+                continue;
+            }
+            long cellBytes = cellClasses[cls];
+            long blockBase = base + b * blockBytes;
+            for (long cell = blockBase; cell + cellBytes <= blockBase + blockBytes; cell += cellBytes) {
+                if (getLong(cell) != 0) {
+                    visitor.visit(cell);
+                }
+            }
+        }
+    }
+
+    /**
+     * Sweeps: frees every allocated cell whose header has no mark, clears the marks of the others,
+     * rebuilds the free lists and decommits blocks left empty.
+     *
+     * @return the bytes of the objects freed (header and payload, as allocated)
+     */
+    long sweep() {
+        long freed = 0;
+        long freedObjectBytes = 0;
+        int[] empty = new int[committedBlocks];
+        int emptyCount = 0;
+        java.util.Arrays.fill(classBlockCount, 0);
+        for (int b = 0; b < committedBlocks; b++) {
+            int cls = blockClass[b];
+            if (cls < 0) {
+                continue;
+            }
+            long cellBytes = cellClasses[cls];
+            long blockBase = base + b * blockBytes;
+            long head = 0;
+            int live = 0;
+            long lastCell = blockBase + (blockBytes / cellBytes - 1) * cellBytes;
+            for (long cell = lastCell; cell >= blockBase; cell -= cellBytes) {
+                long header = getLong(cell);
+                if (header != 0 && (header & Header.MARK) != 0) {
+                    setLong(cell, header & ~Header.MARK);
+                    live++;
+                    continue;
+                }
+                if (header != 0) {
+                    freed += cellBytes;
+                    freedObjectBytes += Header.objectBytes(Header.payloadBytes(header));
+                    setLong(cell, 0);
+                }
+                setLong(cell + Header.BYTES, head);
+                head = cell;
+            }
+            liveCells[b] = live;
+            freeHead[b] = head;
+            if (live == 0) {
+                empty[emptyCount++] = b;
+            } else if (head != 0) {
+                classBlocks[cls][classBlockCount[cls]++] = b;
+            }
+        }
+        usedBytes -= freed;
+        // Decommit invalidates every view of the region, so the empty blocks go back only after the walk.
+        for (int e = 0; e < emptyCount; e++) {
+            int b = empty[e];
+            clearCards(base + b * blockBytes, blockBytes);
+            region.decommit(b * blockBytes, blockBytes);
+            blockClass[b] = -1;
+            freeHead[b] = 0;
+            decommittedBlocks++;
+        }
+        if (emptyCount > 0) {
+            refreshViews();
+        }
+        return freedObjectBytes;
+    }
+
+    long usedBytes() {
+        return usedBytes;
+    }
+
+    long committedBytes() {
+        return (long) (committedBlocks - decommittedBlocks) * blockBytes;
+    }
+
+    long cellBytesOf(long headerAddress) {
+        return cellClasses[blockClass[(int) ((headerAddress - base) / blockBytes)]];
+    }
+
+    long cellClassAt(long address) {
+        int cls = blockClass[(int) ((address - base) / blockBytes)];
+        return cls < 0 ? -1 : cellClasses[cls];
+    }
+
+    // ---- card table ----
+
+    void dirtyCard(long slotAddress) {
+        cards.set(ValueLayout.JAVA_BYTE, (slotAddress - base) >>> CARD_SHIFT, (byte) 1);
+    }
+
+    boolean isCardDirty(long slotAddress) {
+        return cards.get(ValueLayout.JAVA_BYTE, (slotAddress - base) >>> CARD_SHIFT) != 0;
+    }
+
+    long cardCount() {
+        return (long) committedBlocks * blockBytes >>> CARD_SHIFT;
+    }
+
+    boolean takeCard(long card) {
+        if (cards.get(ValueLayout.JAVA_BYTE, card) == 0) {
+            return false;
+        }
+        cards.set(ValueLayout.JAVA_BYTE, card, (byte) 0);
+        return blockClass[(int) ((card << CARD_SHIFT) / blockBytes)] >= 0;
+    }
+
+    private void clearCards(long from, long bytes) {
+        cards.asSlice((from - base) >>> CARD_SHIFT, bytes >>> CARD_SHIFT).fill((byte) 0);
+    }
+
+    long getLong(long address) {
+        long offset = address - base;
+        return blockMemory[(int) (offset / blockBytes)].get(ValueLayout.JAVA_LONG, offset % blockBytes);
+    }
+
+    void setLong(long address, long value) {
+        long offset = address - base;
+        blockMemory[(int) (offset / blockBytes)].set(ValueLayout.JAVA_LONG, offset % blockBytes, value);
+    }
+
+    MemorySegment blockSegment(long address) {
+        return blockMemory[(int) ((address - base) / blockBytes)];
+    }
+}

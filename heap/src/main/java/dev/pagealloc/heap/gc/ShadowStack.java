@@ -1,0 +1,155 @@
+package dev.pagealloc.heap.gc;
+
+/**
+ * One mutator thread's precise roots, in frames: {@link #pushFrame()} at a function's entry,
+ * {@link #addRoot(long)} for each reference it holds, {@link #popFrame()} at its exit. Collections
+ * update the slots when objects move, so read a slot again ({@link #root(int)}) after any call that can
+ * collect.
+ *
+ * <p>A thread with a shadow stack is attached to the heap as a mutator: collections wait for it to reach
+ * a safepoint (see {@link GcHeap}). Confined to the thread that made it ({@link GcHeap#shadowStack()});
+ * other threads get
+ * {@link WrongThreadException}. Calls take the heap's lock.
+ */
+public final class ShadowStack {
+
+    private final GcHeap heap;
+    final Thread owner;
+    long[] slots = new long[64];
+    int top;
+    private int[] frames = new int[16];
+    private int depth;
+    boolean released;
+
+    ShadowStack(GcHeap heap, Thread owner) {
+        this.heap = heap;
+        this.owner = owner;
+    }
+
+    private void enter(String operation) {
+        heap.lock.lock();
+        if (Thread.currentThread() != owner) {
+            heap.lock.unlock();
+            throw new WrongThreadException(operation + ": this shadow stack belongs to thread " + owner.getName());
+        }
+        if (released || !heap.isAlive()) {
+            heap.lock.unlock();
+            throw new IllegalStateException(operation + ": the shadow stack is released or the heap closed");
+        }
+    }
+
+    /** Opens a frame; roots added until the matching {@link #popFrame()} belong to it. */
+    public void pushFrame() {
+        enter("pushFrame");
+        try {
+            if (depth == frames.length) {
+                frames = java.util.Arrays.copyOf(frames, depth * 2);
+            }
+            frames[depth++] = top;
+        } finally {
+            heap.lock.unlock();
+        }
+    }
+
+    /**
+     * Closes the innermost frame and drops its roots.
+     *
+     * @throws IllegalStateException if no frame is open (an unbalanced pop); nothing changes
+     */
+    public void popFrame() {
+        enter("popFrame");
+        try {
+            if (depth == 0) {
+                throw new IllegalStateException("popFrame(): no frame is open (unbalanced pop)");
+            }
+            int start = frames[--depth];
+            java.util.Arrays.fill(slots, start, top, 0L);
+            top = start;
+        } finally {
+            heap.lock.unlock();
+        }
+    }
+
+    /**
+     * Adds a root to the innermost frame.
+     *
+     * @param object an object of the heap, or 0
+     * @return the slot, for {@link #root(int)} and {@link #setRoot(int, long)}
+     * @throws IllegalStateException if no frame is open
+     * @throws IllegalArgumentException if a non-zero {@code object} is not an object of the heap
+     */
+    public int addRoot(long object) {
+        enter("addRoot");
+        try {
+            if (depth == 0) {
+                throw new IllegalStateException("addRoot(object=0x" + Long.toHexString(object)
+                        + "): no frame is open; call pushFrame() first");
+            }
+            heap.checkReference("addRoot", object);
+            if (top == slots.length) {
+                slots = java.util.Arrays.copyOf(slots, top * 2);
+            }
+            slots[top] = object;
+            return top++;
+        } finally {
+            heap.lock.unlock();
+        }
+    }
+
+    /**
+     * {@return the object in a slot of an open frame (its current address), or 0}
+     *
+     * @param slot a slot from {@link #addRoot(long)} whose frame is open
+     * @throws IndexOutOfBoundsException if there is no such slot
+     */
+    public long root(int slot) {
+        enter("root");
+        try {
+            java.util.Objects.checkIndex(slot, top);
+            return slots[slot];
+        } finally {
+            heap.lock.unlock();
+        }
+    }
+
+    /**
+     * Replaces the object in a slot; 0 removes the root's object.
+     *
+     * @param slot a slot from {@link #addRoot(long)} whose frame is open
+     * @param object an object of the heap, or 0
+     * @throws IndexOutOfBoundsException if there is no such slot
+     * @throws IllegalArgumentException if a non-zero {@code object} is not an object of the heap
+     */
+    public void setRoot(int slot, long object) {
+        enter("setRoot");
+        try {
+            java.util.Objects.checkIndex(slot, top);
+            heap.checkReference("setRoot", object);
+            slots[slot] = object;
+        } finally {
+            heap.lock.unlock();
+        }
+    }
+
+    /** {@return the number of open frames} */
+    public int depth() {
+        enter("depth");
+        try {
+            return depth;
+        } finally {
+            heap.lock.unlock();
+        }
+    }
+
+    /** Drops every frame and stops this stack from being scanned; the thread's next call makes a new one. */
+    public void release() {
+        enter("release");
+        try {
+            released = true;
+            heap.stacks.remove(this);
+            heap.safepointChanged();
+        } finally {
+            heap.lock.unlock();
+        }
+    }
+}
