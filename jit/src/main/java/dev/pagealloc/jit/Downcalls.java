@@ -9,7 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One downcall handle per {@link FunctionDescriptor} (and criticality), shared by every function of
- * that type: {@link Linker#downcallHandle(FunctionDescriptor, Linker.Option...)} without an address
+ * that type: the {@link Linker}'s downcall handle made from a descriptor alone, without an address,
  * returns a handle that takes the target address as a leading {@link MemorySegment} argument, so the
  * linker generates its stub once per type, and a function's handle is that stub with the address
  * bound ({@link MethodHandles#insertArguments}), which costs no code generation.

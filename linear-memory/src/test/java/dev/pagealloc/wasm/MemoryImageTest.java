@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pagealloc.testkit.ProcMaps;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.List;

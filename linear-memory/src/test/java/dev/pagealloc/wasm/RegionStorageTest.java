@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagealloc.api.Region;
+import dev.pagealloc.testkit.ProcMaps;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;

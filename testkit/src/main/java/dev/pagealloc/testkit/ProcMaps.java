@@ -1,4 +1,4 @@
-package dev.pagealloc.heap.gc;
+package dev.pagealloc.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,19 +9,63 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The kernel's view of this process's mappings: {@code /proc/self/maps} and {@code /proc/self/smaps} (proc(5)). */
-final class ProcMaps {
+/**
+ * The kernel's view of this process's mappings, for the layers' tests: {@code /proc/self/smaps} (proc(5)) read
+ * whole, the permissions of a range as runs, and sums of smaps fields. Linux only; stateless and thread-safe.
+ */
+public final class ProcMaps {
 
-    /** One mapping: {@code [start, end)}, its permissions ({@code rw-p}), and its smaps fields in bytes. */
-    record Mapping(long start, long end, String permissions, Map<String, Long> fields) {
-        long field(String name) {
+    /**
+     * One mapping.
+     *
+     * @param start its first address
+     * @param end the address after its last
+     * @param permissions as the kernel prints them, e.g. {@code rw-p}
+     * @param fields its smaps fields ({@code Rss}, {@code Shared_Dirty}, ...), in bytes
+     */
+    public record Mapping(long start, long end, String permissions, Map<String, Long> fields) {
+        /**
+         * {@return the smaps field {@code name} in bytes, 0 when absent}
+         *
+         * @param name the field, without its colon
+         */
+        public long field(String name) {
             return fields.getOrDefault(name, 0L);
         }
     }
 
     private ProcMaps() {}
 
-    static List<Mapping> read() {
+    /** {@return whether this process can read its own mappings} (Linux) */
+    public static boolean available() {
+        return Files.isReadable(Path.of("/proc/self/smaps"));
+    }
+
+    /**
+     * {@return the bytes of {@code [address, address + byteSize)} that some mapping covers}
+     *
+     * @param address the first address
+     * @param byteSize the length, in bytes
+     */
+    public static long mappedBytes(long address, long byteSize) {
+        long end = address + byteSize;
+        long mapped = 0;
+        for (Mapping m : read()) {
+            long from = Math.max(m.start(), address);
+            long to = Math.min(m.end(), end);
+            if (from < to) {
+                mapped += to - from;
+            }
+        }
+        return mapped;
+    }
+
+    /**
+     * {@return every mapping of this process, in address order}
+     *
+     * @throws UncheckedIOException if {@code /proc/self/smaps} cannot be read
+     */
+    public static List<Mapping> read() {
         try {
             List<Mapping> mappings = new ArrayList<>();
             Mapping last = null;
@@ -46,8 +90,11 @@ final class ProcMaps {
      * {@return the permissions of every byte of {@code [start, end)} as runs {@code "perm:bytes"}}, e.g.
      * {@code [---p:65536, rw-p:65536, ---p:6442385408]}, adjacent mappings of equal permissions joined and
      * holes shown as {@code hole}
+     *
+     * @param start the first address
+     * @param end the address after the last
      */
-    static List<String> permissions(long start, long end) {
+    public static List<String> permissions(long start, long end) {
         List<String> runs = new ArrayList<>();
         String[] run = {null};
         long[] runBytes = {0};
@@ -85,8 +132,14 @@ final class ProcMaps {
         runBytes[0] = bytes;
     }
 
-    /** {@return the sum of smaps field {@code name} over mappings overlapping {@code [start, end)}, in bytes} */
-    static long sum(long start, long end, String name) {
+    /**
+     * {@return the sum of smaps field {@code name} over mappings overlapping {@code [start, end)}, in bytes}
+     *
+     * @param start the first address
+     * @param end the address after the last
+     * @param name the field, without its colon (e.g. {@code Rss})
+     */
+    public static long sum(long start, long end, String name) {
         long total = 0;
         for (Mapping m : read()) {
             if (m.end() > start && m.start() < end) {
