@@ -46,7 +46,6 @@ class ActiveDataTest {
 
     @Test
     void aPreloadedMemoryIsNotCopiedIntoAtInstantiation() {
-        Skeleton.assumeLinearMemoryImplemented();
         WasmModule module = Parser.parse(SampleProgram.HELLO_WASI.wasm());
         // A source that does not hold the data proves the copy is skipped: the bytes stay zero.
         try (PageallocMemoryFactory memories = PageallocMemoryFactory.preloaded(LinearMemory::create)) {
@@ -69,7 +68,6 @@ class ActiveDataTest {
 
     @Test
     void aPoolSlotWithTheModulesImageHoldsTheDataMappedCopyOnWriteAndGoesBackToThePool() throws IOException {
-        Skeleton.assumeLinearMemoryImplemented();
         assumeTrue(Files.isReadable(Path.of("/proc/self/maps")), "needs /proc/self/maps");
         WasmModule module = Parser.parse(SampleProgram.HELLO_WASI.wasm());
         try (MemoryImage image = ActiveData.imageOf(module).orElseThrow();

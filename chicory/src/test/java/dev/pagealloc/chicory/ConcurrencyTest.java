@@ -122,7 +122,6 @@ class ConcurrencyTest {
     @ValueSource(strings = {"bytearray", "pagealloc"})
     void anInstanceBuiltOnOneThreadRunsOnAPoolAndIsReleasedFromAnother(String kind) throws Exception {
         if (kind.equals("pagealloc")) {
-            Skeleton.assumeLinearMemoryImplemented();
         }
         PageallocMemoryFactory ours = PageallocMemoryFactory.create();
         Instance instance = Instance.builder(Parser.parse(SampleProgram.SIEVE.wasm()))
@@ -163,7 +162,6 @@ class ConcurrencyTest {
     private static Memory sharedMemory(String kind) {
         MemoryLimits limits = new MemoryLimits(1, 64, true);
         if (kind.equals("pagealloc")) {
-            Skeleton.assumeLinearMemoryImplemented();
             return PageallocMemory.create(limits);
         }
         return new ByteArrayMemory(limits);

@@ -35,7 +35,6 @@ class PageallocMemoryTest {
      */
     @Test
     void notifyOnAnUnsharedMemoryChecksAlignmentAndBoundsThenWakesNobody() {
-        Skeleton.assumeLinearMemoryImplemented();
         ByteArrayMemory chicory = new ByteArrayMemory(new MemoryLimits(1, 1));
         try (PageallocMemory ours = PageallocMemory.create(new MemoryLimits(1, 1))) {
             assertEquals(0, ours.atomicNotify(65532, -1));
@@ -52,7 +51,6 @@ class PageallocMemoryTest {
 
     @Test
     void zeroSkipsOnlyTheInstantiationsCallOnAMemoryAsItWasMade() {
-        Skeleton.assumeLinearMemoryImplemented();
         // Preloaded: the linear memory holds the active data; Chicory's zero() before initialize must keep it.
         try (PageallocMemory preloaded = PageallocMemory.preloaded(
                 dev.pagealloc.wasm.LinearMemory.create(MemoryType.i32(1, 1)), new MemoryLimits(1, 1))) {
@@ -98,7 +96,6 @@ class PageallocMemoryTest {
     @ParameterizedTest
     @ValueSource(ints = {65534, 65535, 65536, 65533, -1, -3, Integer.MIN_VALUE})
     void loadTrapsNameWhatChicoryNames(int addr) {
-        Skeleton.assumeLinearMemoryImplemented();
         // Shared, so that ByteArrayMemory's atomics work (see everyOperationEndsAsOnByteArrayMemory).
         ByteArrayMemory chicory = new ByteArrayMemory(new MemoryLimits(1, 1, true));
         try (PageallocMemory ours = PageallocMemory.create(new MemoryLimits(1, 1, true))) {
@@ -112,7 +109,6 @@ class PageallocMemoryTest {
     @ParameterizedTest
     @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8})
     void everyOperationEndsAsOnByteArrayMemory(long seed) {
-        Skeleton.assumeLinearMemoryImplemented();
         MemoryLimits limits = new MemoryLimits(1, 4, seed % 2 == 0);
         ByteArrayMemory model = new ByteArrayMemory(limits);
         try (PageallocMemory ours = PageallocMemory.create(limits)) {
@@ -142,7 +138,6 @@ class PageallocMemoryTest {
 
     @Test
     void closeReleasesAnOwnedMemoryAndTheFactoryReleasesAll() {
-        Skeleton.assumeLinearMemoryImplemented();
         PageallocMemory a;
         PageallocMemory b;
         try (PageallocMemoryFactory factory = PageallocMemoryFactory.create()) {

@@ -12,9 +12,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code pagealloc wasm run} and {@code pagealloc wasm-spec}, through {@link Main#run}. They run on Chicory's
- * ByteArrayMemory ({@code --memory bytearray}) here, so that they run on a branch where pagealloc's
- * LinearMemory is still a skeleton; the default memory is pagealloc's.
+ * {@code pagealloc wasm run} and {@code pagealloc wasm-spec}, through {@link Main#run}, on the default
+ * memory (pagealloc's); {@code --memory bytearray} is checked where it refuses {@code --image}.
  */
 class WasmCommandTest {
 
@@ -28,20 +27,20 @@ class WasmCommandTest {
 
     @Test
     void runInvokesAnExportWithTypedArgumentsAndPrintsItsResult() {
-        assertEquals(0, run("wasm", "run", "sieve", "--memory", "bytearray", "--invoke", "sieve", "100000"),
+        assertEquals(0, run("wasm", "run", "sieve", "--invoke", "sieve", "100000"),
                 err::toString);
         assertEquals("9592\n", out.toString(StandardCharsets.UTF_8));
     }
 
     @Test
     void runGivesAWasiCommandItsStandardOutput() {
-        assertEquals(0, run("wasm", "run", "hello-wasi", "--memory", "bytearray", "--interpreter"), err::toString);
+        assertEquals(0, run("wasm", "run", "hello-wasi", "--interpreter"), err::toString);
         assertEquals("Hello from WebAssembly on a pagealloc linear memory\n", out.toString(StandardCharsets.UTF_8));
     }
 
     @Test
     void runRefusesAWrongArgumentCountNamingTheSignature() {
-        assertEquals(2, run("wasm", "run", "sieve", "--memory", "bytearray", "--invoke", "sieve"));
+        assertEquals(2, run("wasm", "run", "sieve", "--invoke", "sieve"));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("sieve takes 1 argument(s) [i32], given 0"),
                 err::toString);
     }
@@ -49,7 +48,7 @@ class WasmCommandTest {
     @Test
     void specEndsWithTheCountsLine() {
         Path address = Path.of("..", "chicory", "src", "test", "resources", "wasm-testsuite", "json", "address");
-        assertEquals(0, run("wasm-spec", address.toString(), "--memory", "bytearray", "--engine", "interpreter"),
+        assertEquals(0, run("wasm-spec", address.toString(), "--engine", "interpreter"),
                 () -> out + "\n" + err);
         String text = out.toString(StandardCharsets.UTF_8);
         assertTrue(Pattern.compile("(?m)^\\d+ passed, 0 failed, \\d+ skipped$").matcher(text).find(), text);

@@ -83,10 +83,12 @@ public final class LinearMemory implements AutoCloseable {
     }
 
     /**
-     * Creates a memory of its own (storage part).
+     * Creates a memory of its own on a pagealloc region, with the default reservation
+     * ({@link MemoryOptions#DEFAULT}: for a 32-bit memory the whole index space plus guards).
      *
      * @param type the memory's type
-     * @return the memory
+     * @return the memory, usable and closeable from any thread
+     * @throws dev.pagealloc.api.PageAllocatorException if the platform refuses the reservation or the commit
      */
     public static LinearMemory create(MemoryType type) {
         return create(type, MemoryOptions.DEFAULT);

@@ -5,8 +5,6 @@ import java.lang.foreign.MemorySegment;
 /**
  * The seam between a {@link LinearMemory}'s accessors and where its bytes live (a region of its own, or a
  * pool slot). Implementations are thread-safe.
- *
- * <p>SKELETON: the storage part implements it; the access part only calls it.
  */
 interface MemoryStorage {
 

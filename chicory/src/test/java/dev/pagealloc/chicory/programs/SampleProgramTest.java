@@ -9,7 +9,6 @@ import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.pagealloc.chicory.PageallocMemoryFactory;
-import dev.pagealloc.chicory.Skeleton;
 import java.util.function.Function;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -41,7 +40,6 @@ class SampleProgramTest {
 
     private static long run(SampleProgram program, String memory, boolean compiled, int argument) {
         if (memory.equals("pagealloc")) {
-            Skeleton.assumeLinearMemoryImplemented();
         }
         try (PageallocMemoryFactory ours = PageallocMemoryFactory.create()) {
             Function<MemoryLimits, Memory> memories = memory.equals("pagealloc") ? ours : ByteArrayMemory::new;

@@ -4,7 +4,6 @@ import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.pagealloc.chicory.PageallocMemory;
-import dev.pagealloc.chicory.Skeleton;
 import java.util.Locale;
 import java.util.function.Function;
 
@@ -17,9 +16,8 @@ enum SpecMemory {
 
     /**
      * The system property choosing the memory under test ("ours"): {@code pagealloc} or {@code bytearray}.
-     * Without it, the memory under test is ours as soon as {@link dev.pagealloc.wasm.LinearMemory} has its
-     * bodies, and Chicory's own (so the side-by-side run compares ByteArrayMemory with itself) while it is
-     * the skeleton; the test names say which ran.
+     * Without it, the memory under test is ours; {@code bytearray} runs the side-by-side comparison of
+     * Chicory's own memory with itself (a check of the runner); the test names say which ran.
      */
     static final String PROPERTY = "pagealloc.chicory.specMemory";
 
@@ -33,7 +31,7 @@ enum SpecMemory {
     static SpecMemory underTest() {
         String chosen = System.getProperty(PROPERTY);
         if (chosen == null || chosen.isBlank()) {
-            return Skeleton.linearMemoryImplemented() ? PAGEALLOC : BYTE_ARRAY;
+            return PAGEALLOC;
         }
         return switch (chosen.trim().toLowerCase(Locale.ROOT)) {
             case "pagealloc" -> PAGEALLOC;

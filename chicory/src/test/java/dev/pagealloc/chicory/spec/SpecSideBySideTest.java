@@ -23,8 +23,8 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * The official spec tests (17 core memory scripts, {@code threads/}, {@code multi-memory/}; see
  * {@code wasm-testsuite/README.md}) through Chicory's interpreter and compiler, each script run twice side by
- * side: on Chicory's {@code ByteArrayMemory} and on the memory under test ({@link SpecMemory#underTest()}: ours
- * once the linear memory has its bodies, {@code -Dpagealloc.chicory.specMemory=pagealloc|bytearray} to choose).
+ * side: on Chicory's {@code ByteArrayMemory} and on the memory under test ({@link SpecMemory#underTest()}: ours,
+ * unless {@code -Dpagealloc.chicory.specMemory=bytearray} chooses Chicory's own).
  * Every command must end the same way on both, and every command that does not pass on Chicory's own memory
  * must be one of the known exclusions in {@code wasm-testsuite/known-failures.txt} (Chicory's own exclusions
  * and validation differences, each with its reason), so neither a regression of ours nor of the reference
