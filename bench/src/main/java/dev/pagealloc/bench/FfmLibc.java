@@ -1,5 +1,6 @@
 package dev.pagealloc.bench;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -71,6 +72,16 @@ final class FfmLibc implements AutoCloseable {
     @SuppressWarnings("restricted") // see the SAFETY line above LABS
     static final MethodHandle LABS_CAPTURE_ERRNO = LINKER.downcallHandle(LIBC.findOrThrow("labs"), LABS_DESCRIPTOR,
             CAPTURE_ERRNO);
+
+    /** {@code void *malloc(size_t size)} ({@code <stdlib.h>}; size_t is 64 bits on LP64). */
+    // SAFETY: malloc's and free's prototypes in <stdlib.h>; free is passed only malloc's results.
+    @SuppressWarnings("restricted")
+    private static final MethodHandle MALLOC = LINKER.downcallHandle(LIBC.findOrThrow("malloc"),
+            FunctionDescriptor.of(ADDRESS, JAVA_LONG));
+    /** {@code void free(void *ptr)}. */
+    @SuppressWarnings("restricted") // see the SAFETY line above MALLOC
+    private static final MethodHandle FREE = LINKER.downcallHandle(LIBC.findOrThrow("free"),
+            FunctionDescriptor.ofVoid(ADDRESS));
 
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
@@ -158,5 +169,33 @@ final class FfmLibc implements AutoCloseable {
     @Override
     public void close() {
         arena.close();
+    }
+
+    /**
+     * {@return {@code byteSize} bytes from glibc's {@code malloc}, as a segment bounded to them}, for the
+     * manual heap's peer; free it with {@link #free}
+     *
+     * @param byteSize the size, in bytes
+     * @throws OutOfMemoryError if malloc returns NULL
+     * @throws Throwable as the downcall may
+     */
+    @SuppressWarnings("restricted")
+    static MemorySegment malloc(long byteSize) throws Throwable {
+        // SAFETY: malloc returned byteSize usable bytes (or NULL, checked), freed only by free() below.
+        MemorySegment block = ((MemorySegment) MALLOC.invokeExact(byteSize)).reinterpret(byteSize);
+        if (block.equals(MemorySegment.NULL)) {
+            throw new OutOfMemoryError("malloc(" + byteSize + ")");
+        }
+        return block;
+    }
+
+    /**
+     * glibc's {@code free} of a block {@link #malloc} returned.
+     *
+     * @param block the block
+     * @throws Throwable as the downcall may
+     */
+    static void free(MemorySegment block) throws Throwable {
+        FREE.invokeExact(block);
     }
 }

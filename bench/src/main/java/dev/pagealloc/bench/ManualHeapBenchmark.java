@@ -1,18 +1,14 @@
 package dev.pagealloc.bench;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.ViewSharing;
 import dev.pagealloc.heap.manual.HeapArena;
 import dev.pagealloc.heap.manual.ManualHeap;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
+import java.lang.foreign.SegmentAllocator;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -62,17 +58,6 @@ public class ManualHeapBenchmark {
     /** Allocations freed together by one close. */
     static final int TOGETHER = 1000;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    /** {@code void *malloc(size_t size)} ({@code <stdlib.h>}; size_t is 64 bits on LP64). */
-    // SAFETY: malloc's and free's prototypes in <stdlib.h>; free is passed only malloc's results.
-    @SuppressWarnings("restricted")
-    private static final MethodHandle MALLOC = LINKER.downcallHandle(
-            LINKER.defaultLookup().findOrThrow("malloc"), FunctionDescriptor.of(ADDRESS, JAVA_LONG));
-    /** {@code void free(void *ptr)}. */
-    @SuppressWarnings("restricted") // see the SAFETY line above MALLOC
-    private static final MethodHandle FREE = LINKER.downcallHandle(
-            LINKER.defaultLookup().findOrThrow("free"), FunctionDescriptor.ofVoid(ADDRESS));
-
     /** The block size, in bytes. */
     @Param({"16", "64", "256", "1024"})
     public int size;
@@ -105,16 +90,6 @@ public class ManualHeapBenchmark {
         heap.close();
         uncachedHeap.close();
         checkedHeap.close();
-    }
-
-    @SuppressWarnings("restricted")
-    private static MemorySegment malloc(long byteSize) throws Throwable {
-        // SAFETY: malloc returned byteSize usable bytes (or NULL, checked), freed only by free() below.
-        MemorySegment block = ((MemorySegment) MALLOC.invokeExact(byteSize)).reinterpret(byteSize);
-        if (block.equals(MemorySegment.NULL)) {
-            throw new OutOfMemoryError("malloc(" + byteSize + ")");
-        }
-        return block;
     }
 
     /** @return the byte written */
@@ -153,10 +128,10 @@ public class ManualHeapBenchmark {
      */
     @Benchmark
     public byte pairMalloc() throws Throwable {
-        MemorySegment block = malloc(size);
+        MemorySegment block = FfmLibc.malloc(size);
         block.set(JAVA_BYTE, 0, (byte) 1);
         byte read = block.get(JAVA_BYTE, size - 1);
-        FREE.invokeExact(block);
+        FfmLibc.free(block);
         return read;
     }
 
@@ -217,13 +192,13 @@ public class ManualHeapBenchmark {
     public long burstMalloc() throws Throwable {
         long sum = 0;
         for (int i = 0; i < BURST; i++) {
-            MemorySegment block = malloc(size);
+            MemorySegment block = FfmLibc.malloc(size);
             block.set(JAVA_BYTE, 0, (byte) i);
             burstBlocks[i] = block;
         }
         for (int i = 0; i < BURST; i++) {
             sum += burstBlocks[i].get(JAVA_BYTE, 0);
-            FREE.invokeExact(burstBlocks[i]);
+            FfmLibc.free(burstBlocks[i]);
         }
         return sum;
     }
@@ -257,9 +232,9 @@ public class ManualHeapBenchmark {
     public void mixedMalloc(Window w) throws Throwable {
         int slot = w.next++ & (WINDOW - 1);
         if (w.blocks[slot] != null) {
-            FREE.invokeExact(w.blocks[slot]);
+            FfmLibc.free(w.blocks[slot]);
         }
-        MemorySegment block = malloc(mixedSizes[w.sizeIndex++ & (mixedSizes.length - 1)]);
+        MemorySegment block = FfmLibc.malloc(mixedSizes[w.sizeIndex++ & (mixedSizes.length - 1)]);
         block.set(JAVA_BYTE, 0, (byte) 1);
         w.blocks[slot] = block;
     }
@@ -281,43 +256,36 @@ public class ManualHeapBenchmark {
     @Benchmark
     @OperationsPerInvocation(TOGETHER)
     public long togetherHeapArena() {
-        long sum = 0;
         try (HeapArena arena = heap.newArena()) {
-            for (int i = 0; i < TOGETHER; i++) {
-                MemorySegment block = arena.allocate(size, 8);
-                block.set(JAVA_BYTE, 0, (byte) i);
-                sum += block.get(JAVA_BYTE, 0);
-            }
+            return allocateTogether(arena);
         }
-        return sum;
     }
 
     /** @return the sum of a byte of each allocation */
     @Benchmark
     @OperationsPerInvocation(TOGETHER)
     public long togetherConfinedArena() {
-        long sum = 0;
         try (Arena arena = Arena.ofConfined()) {
-            for (int i = 0; i < TOGETHER; i++) {
-                MemorySegment block = arena.allocate(size, 8);
-                block.set(JAVA_BYTE, 0, (byte) i);
-                sum += block.get(JAVA_BYTE, 0);
-            }
+            return allocateTogether(arena);
         }
-        return sum;
     }
 
     /** @return the sum of a byte of each allocation */
     @Benchmark
     @OperationsPerInvocation(TOGETHER)
     public long togetherSharedArena() {
-        long sum = 0;
         try (Arena arena = Arena.ofShared()) {
-            for (int i = 0; i < TOGETHER; i++) {
-                MemorySegment block = arena.allocate(size, 8);
-                block.set(JAVA_BYTE, 0, (byte) i);
-                sum += block.get(JAVA_BYTE, 0);
-            }
+            return allocateTogether(arena);
+        }
+    }
+
+    /** {@value #TOGETHER} blocks of {@link #size} bytes from {@code allocator}, each written and read once. */
+    private long allocateTogether(SegmentAllocator allocator) {
+        long sum = 0;
+        for (int i = 0; i < TOGETHER; i++) {
+            MemorySegment block = allocator.allocate(size, 8);
+            block.set(JAVA_BYTE, 0, (byte) i);
+            sum += block.get(JAVA_BYTE, 0);
         }
         return sum;
     }
