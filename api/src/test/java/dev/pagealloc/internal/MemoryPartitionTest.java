@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagealloc.api.BudgetExceededException;
+import dev.pagealloc.api.Capabilities;
+import dev.pagealloc.api.HugePages;
 import dev.pagealloc.api.KernelException;
 import dev.pagealloc.api.MemoryPartition;
 import dev.pagealloc.api.MemoryPartition.Flag;
@@ -133,6 +135,25 @@ class MemoryPartitionTest {
         }
         region.deallocate();
         assertEquals(0, host.usedBytes());
+
+        // Explicit huge pages the pool cannot supply: refused (or, best effort, downgraded) after the charge.
+        FakeVirtualMemory huge = new FakeVirtualMemory(b -> b.hugePageSizes(List.of(
+                new Capabilities.HugePageSize(HugePages.SIZE_2_MIB, 0, 0))));
+        PageAllocator hugeAllocator = builder(huge).withPartition(tenant).withHugePages(
+                HugePages.explicit(HugePages.SIZE_2_MIB)).withPageBytes(HugePages.SIZE_2_MIB).build();
+        MemoryPartition wide = MemoryPartition.builder("wide").maximumBytes(4 * HugePages.SIZE_2_MIB).build();
+        PageAllocator hugeWide = builder(huge).withPartition(wide).withHugePages(
+                HugePages.explicit(HugePages.SIZE_2_MIB)).withPageBytes(HugePages.SIZE_2_MIB).build();
+        assertThrows(BudgetExceededException.class, () -> hugeAllocator.allocate(1, 1), "2 MiB > the tenant's 512 KiB");
+        huge.failNext("commit");
+        assertThrows(UnsupportedOptionException.class, () -> hugeWide.allocate(1, 2));
+        assertEquals(0, wide.usedBytes(), "the refused huge page commit is refunded");
+        Region hugeRegion = hugeWide.allocate(1, 2);
+        huge.failNext("commit");
+        assertThrows(KernelException.class, () -> hugeRegion.grow(1));
+        assertEquals(HugePages.SIZE_2_MIB, wide.usedBytes());
+        hugeRegion.deallocate();
+        assertEquals(0, wide.usedBytes());
     }
 
     @Test
