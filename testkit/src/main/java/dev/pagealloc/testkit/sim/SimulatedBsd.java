@@ -54,6 +54,15 @@ public final class SimulatedBsd {
     static final int MAP_JIT = 0x800;
     static final int MAP_ANON = 0x1000;
     static final int MADV_NORMAL = 0;
+    /** {@code MADV_RANDOM} ({@code bsd/sys/mman.h}): the entry's behaviour becomes {@code VM_BEHAVIOR_RANDOM}. */
+    static final int MADV_RANDOM = 1;
+    /** {@code MADV_SEQUENTIAL} ({@code bsd/sys/mman.h}): {@code VM_BEHAVIOR_SEQUENTIAL}. */
+    static final int MADV_SEQUENTIAL = 2;
+    /**
+     * {@code MADV_FREE} ({@code bsd/sys/mman.h}): {@code VM_BEHAVIOR_FREE}, which {@code vm_map_behavior_set}
+     * carries out at once as {@code vm_map_msync(VM_SYNC_KILLPAGES | VM_SYNC_CONTIGUOUS)}.
+     */
+    static final int MADV_FREE = 5;
     static final int MADV_FREE_REUSE = 8;
     static final int MADV_FREE_REUSABLE = 7;
     /** {@code MADV_CAN_REUSE} ({@code bsd/sys/mman.h:222}). */
@@ -147,6 +156,15 @@ public final class SimulatedBsd {
                     }
                     space.markReusable(address, end - address, advice == MADV_FREE_REUSABLE);
                 }
+                case MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL ->
+                    // vm_map_behavior_set: VM_BEHAVIOR_DEFAULT/RANDOM/SEQUENTIAL set entry->behavior on each
+                    // clipped entry of the range, a behaviour "that affects future actions" (read-ahead).
+                    space.setReadBehaviour(address, end - address,
+                            advice == MADV_RANDOM ? "random" : advice == MADV_SEQUENTIAL ? "sequential" : "normal");
+                case MADV_FREE ->
+                    // vm_map_msync(VM_SYNC_KILLPAGES): each resident page's modified bit is cleared, so the
+                    // pageout daemon frees it without writing it; contents stay until then.
+                    space.markFreeable(address, end - address);
                 case MADV_ZERO -> {
                     if (translated) {
                         return fail(ENOTSUP); // KERN_NO_ACCESS for small map pages (vm_map.c:17284-17290)
