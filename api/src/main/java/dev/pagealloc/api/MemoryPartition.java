@@ -41,6 +41,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * or an ancestor's) prefaults every page it commits where the platform can ({@link Capabilities#prefaulting()}).
  * The embedded provider has no system to hold memory from: its buffer is always there.
  *
+ * <p>During a hand-over both the new pages and the reserve's are held, so for a locked partition the lock
+ * limit ({@code RLIMIT_MEMLOCK}, the Windows minimum working set) must cover the minimum plus the largest
+ * single commit.
+ *
  * <p>Not guaranteed: that the kernel keeps unlocked pages resident (under memory pressure it may
  * swap them; {@link Flag#LOCKED} prevents that); that refilling the reserve after a decommit succeeds
  * (a refusal is logged, and {@link PartitionStatistics#reserveBytes()} shows what is held).

@@ -48,6 +48,8 @@ public final class SimulatedAddressSpace implements AutoCloseable {
     private static final byte FREEABLE = 4;
     private static final byte READ_RANDOM = 8;
     private static final byte READ_SEQUENTIAL = 16;
+    /** Wired by {@code mlock}; unmapping or replacing the page unwires it. */
+    private static final byte WIRED = 32;
 
     /** The state of one simulated page. */
     public enum PageState {
@@ -465,6 +467,22 @@ public final class SimulatedAddressSpace implements AutoCloseable {
         long pages = 0;
         for (byte f : flags) {
             pages += (f & FREEABLE) != 0 ? 1 : 0;
+        }
+        return pages << pageShift;
+    }
+
+    /** Marks pages wired ({@code mlock}). */
+    synchronized void markWired(long address, long length) {
+        for (long a = address; a < address + length; a += pageBytes) {
+            flags[page(a)] |= WIRED;
+        }
+    }
+
+    /** {@return the bytes of the space wired by {@code mlock} and still mapped} */
+    public synchronized long wiredBytes() {
+        long pages = 0;
+        for (byte f : flags) {
+            pages += (f & WIRED) != 0 ? 1 : 0;
         }
         return pages << pageShift;
     }

@@ -223,7 +223,11 @@ public final class SimulatedBsd {
     }
 
     /**
-     * {@code int mlock(const void *addr, size_t len)}.
+     * {@code int mlock(const void *addr, size_t len)}: wires the pages ({@code mlock} in
+     * {@code bsd/kern/kern_mman.c} calls {@code vm_map_wire_kernel}; a failure is {@code ENOMEM}). The
+     * pages stay wired until unmapped or replaced ({@code mach_vm_allocate(VM_FLAGS_OVERWRITE)} deletes the
+     * old entries, wired or not); {@link SimulatedAddressSpace#wiredBytes()} counts them. XNU's wiring
+     * limits ({@code vm.user_wire_limit}) are not simulated.
      *
      * @param address the first byte
      * @param length the length, in bytes
@@ -236,7 +240,12 @@ public final class SimulatedBsd {
         }
         synchronized (space) {
             long start = space.truncatePage(address);
-            return mach.mapped(start, space.roundPage(address + length)) ? 0 : fail(ENOMEM);
+            long end = space.roundPage(address + length);
+            if (!mach.mapped(start, end)) {
+                return fail(ENOMEM);
+            }
+            space.markWired(start, end - start);
+            return 0;
         }
     }
 
