@@ -13,7 +13,9 @@ public final class BudgetExceededException extends PageAllocatorException {
 
     private final transient MemoryPartition partition;
     private final transient MemoryPartition charged;
+    /** The refusing partition's use before the call, in bytes. */
     private final long usedBytes;
+    /** The bytes the refusing partition was asked to take. */
     private final long requestedBytes;
 
     /**

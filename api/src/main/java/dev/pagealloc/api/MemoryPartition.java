@@ -125,7 +125,8 @@ public sealed class MemoryPartition implements AutoCloseable permits MemoryBudge
         this.parent = b.parent;
         this.maximumBytes = b.maximumBytes;
         this.guaranteedBytes = b.guaranteedBytes;
-        this.flags = Collections.unmodifiableSet(b.flags.isEmpty() ? EnumSet.noneOf(Flag.class) : EnumSet.copyOf(b.flags));
+        this.flags = Collections.unmodifiableSet(
+                b.flags.isEmpty() ? EnumSet.noneOf(Flag.class) : EnumSet.copyOf(b.flags));
         this.limiter = b.limiter;
         this.tree = parent == null ? new Object() : parent.tree;
         List<String> dropped = new ArrayList<>();
@@ -298,8 +299,8 @@ public sealed class MemoryPartition implements AutoCloseable permits MemoryBudge
 
     private void chargeUnsettled(String operation, long byteCount) {
         if (byteCount < 0) {
-            throw new IllegalArgumentException(operation + ": " + kind() + " '" + name + "' cannot be charged byteCount="
-                    + byteCount + ": negative");
+            throw new IllegalArgumentException(operation + ": " + kind() + " '" + name
+                    + "' cannot be charged byteCount=" + byteCount + ": negative");
         }
         MemoryPartition refusing = tryCharge(operation, byteCount);
         if (refusing == null) {
@@ -483,7 +484,8 @@ public sealed class MemoryPartition implements AutoCloseable permits MemoryBudge
          */
         public Builder limiter(PartitionLimiter limiter) {
             if (limiter == null) {
-                throw new NullPointerException("MemoryPartition.Builder.limiter(limiter=null): limiter must not be null");
+                throw new NullPointerException(
+                        "MemoryPartition.Builder.limiter(limiter=null): limiter must not be null");
             }
             this.limiter = limiter;
             return this;

@@ -57,7 +57,8 @@ class MemoryPartitionTest {
                 .build();
         assertEquals(5 * PAGE, host.usedBytes(), "a child's guaranteed minimum counts in its parent from the start");
         IllegalArgumentException tooMuch = assertThrows(IllegalArgumentException.class,
-                () -> host.child("b").maximumBytes(8 * PAGE).guaranteedBytes(4 * PAGE).reserveFrom(reserveSource).build());
+                () -> host.child("b").maximumBytes(8 * PAGE).guaranteedBytes(4 * PAGE).reserveFrom(reserveSource)
+                        .build());
         assertEquals("MemoryPartition.build(name=b, maximumBytes=" + 8 * PAGE + ", guaranteedBytes=" + 4 * PAGE
                 + ", parent=host): the children's guaranteed minimums (" + 5 * PAGE + " bytes already, + " + 4 * PAGE
                 + ") would exceed the parent 'host''s maximumBytes=" + 8 * PAGE, tooMuch.getMessage());
@@ -273,8 +274,8 @@ class MemoryPartitionTest {
         Region small = inside(throwing).allocate(1, 2);
         BudgetExceededException e = assertThrows(BudgetExceededException.class, () -> small.grow(1));
         assertEquals("grow(additionalPages=1): partition 'throwing' cannot take requestedBytes=" + PAGE
-                + ": usedBytes=" + PAGE + ", limitBytes=" + PAGE + "; its limiter threw java.lang.IllegalStateException:"
-                + " host says no", e.getMessage());
+                + ": usedBytes=" + PAGE + ", limitBytes=" + PAGE
+                + "; its limiter threw java.lang.IllegalStateException: host says no", e.getMessage());
         assertEquals("host says no", e.getCause().getMessage());
         assertEquals(PAGE, throwing.usedBytes());
         assertEquals(1, small.pages());

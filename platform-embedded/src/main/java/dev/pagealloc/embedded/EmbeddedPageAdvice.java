@@ -8,8 +8,8 @@ import java.util.Optional;
  * {@link PageAdvice} over the embedded buffer, in software: the buffer is the caller's memory, always
  * resident, and nothing can go back to a system, so {@code WILL_NEED}, {@code DONT_NEED} and
  * {@code PURGEABLE} (whose contracts allow the old bytes to stay), {@code REUSE} and the read-ahead hints
- * ({@code SEQUENTIAL}, {@code RANDOM}, {@code NORMAL}: nothing is read from anywhere) do nothing; advice about core dumps and huge pages has
- * no meaning for a buffer and is refused with that reason.
+ * ({@code SEQUENTIAL}, {@code RANDOM}, {@code NORMAL}: nothing is read from anywhere) do nothing; advice
+ * about core dumps and huge pages has no meaning for a buffer and is refused with that reason.
  *
  * <p>Stateless: thread-safe.
  */

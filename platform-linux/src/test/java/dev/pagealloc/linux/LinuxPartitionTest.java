@@ -68,15 +68,18 @@ class LinuxPartitionTest {
         assertEquals(0, result.exitCode(), result::describe);
         String out = result.stdout();
         String reserve = line(out, PartitionLockChild.RESERVE);
-        assertTrue(reserve.matches(PartitionLockChild.RESERVE + "MemoryPartition\\.build\\(name=tenant, maximumBytes=8388608,"
-                + " guaranteedBytes=1048576, parent=host\\): cannot hold the guaranteed minimum of 1048576 bytes at 0x\\p{XDigit}+:"
-                + " mlock\\(0x\\p{XDigit}+, 1048576\\) -> ENOMEM \\(12\\): Cannot allocate memory; RLIMIT_MEMLOCK is 262144"
-                + " bytes \\(soft\\), 262144 \\(hard\\): raise it .*"), reserve);
+        assertTrue(reserve.matches(PartitionLockChild.RESERVE
+                + "MemoryPartition\\.build\\(name=tenant, maximumBytes=8388608, guaranteedBytes=1048576,"
+                + " parent=host\\):"
+                + " cannot hold the guaranteed minimum of 1048576 bytes at 0x\\p{XDigit}+:"
+                + " mlock\\(0x\\p{XDigit}+, 1048576\\) -> ENOMEM \\(12\\): Cannot allocate memory;"
+                + " RLIMIT_MEMLOCK is 262144 bytes \\(soft\\), 262144 \\(hard\\): raise it .*"), reserve);
         String grow = line(out, PartitionLockChild.GROW);
         assertTrue(grow.matches(PartitionLockChild.GROW + "grow\\(additionalPages=256\\): cannot lock 1048576 bytes at"
                 + " 0x\\p{XDigit}+: mlock\\(0x\\p{XDigit}+, 1048576\\) -> ENOMEM \\(12\\): Cannot allocate memory;"
                 + " RLIMIT_MEMLOCK is 262144 bytes \\(soft\\), 262144 \\(hard\\).*"), grow);
-        assertEquals(String.valueOf(PAGE), line(out, PartitionLockChild.USED).substring(PartitionLockChild.USED.length()),
+        assertEquals(String.valueOf(PAGE),
+                line(out, PartitionLockChild.USED).substring(PartitionLockChild.USED.length()),
                 "the refused reserve and grow left only the region's first page charged");
     }
 
