@@ -38,7 +38,8 @@ final class WindowsPageAdvice implements PageAdvice {
             case SEQUENTIAL, RANDOM -> Optional.of("Windows has no access-pattern advice for VirtualAlloc memory:"
                     + " FILE_FLAG_SEQUENTIAL_SCAN and FILE_FLAG_RANDOM_ACCESS are CreateFile flags for the file cache,"
                     + " and PrefetchVirtualMemory is a one-time read (WILL_NEED)");
-            case WILL_NEED -> Optional.of("PrefetchVirtualMemory is the Windows call and is not bound yet");
+            case WILL_NEED -> Optional.of("PrefetchVirtualMemory (memoryapi.h, Windows 8 and later) is the Windows call"
+                    + " and is not bound yet");
             case DONT_DUMP, DO_DUMP -> Optional.of("Windows has no per-range core dump flag for VirtualAlloc memory"
                     + " (WerRegisterExcludedMemoryBlock covers error reports only)");
             case HUGE_PAGES, NO_HUGE_PAGES -> Optional.of("Windows large pages are chosen when memory is committed"
