@@ -102,6 +102,8 @@ public sealed class MemoryPartition implements AutoCloseable permits MemoryBudge
     private final AtomicLong refusals = new AtomicLong();
     private final PartitionReserve reserve;
     private final List<String> downgrades;
+    /** The guaranteed minimums of the children built or being built; guarded by {@code tree}. */
+    private long childGuaranteedBytes;
     // Written under `tree`, read without it.
     private volatile long usedBytes;
     private volatile long peakBytes;
@@ -404,6 +406,13 @@ public sealed class MemoryPartition implements AutoCloseable permits MemoryBudge
         }
         if (parent != null && guaranteedBytes > 0) {
             parent.refund(guaranteedBytes);
+            parent.releaseChildGuarantee(guaranteedBytes);
+        }
+    }
+
+    private void releaseChildGuarantee(long byteCount) {
+        synchronized (tree) {
+            childGuaranteedBytes -= byteCount;
         }
     }
 
@@ -542,20 +551,25 @@ public sealed class MemoryPartition implements AutoCloseable permits MemoryBudge
                     throw new IllegalArgumentException(operation + ": maximumBytes exceeds the parent '" + parent.name
                             + "''s maximumBytes=" + parent.maximumBytes);
                 }
-                long siblings = 0;
-                for (MemoryPartition sibling : parent.children) {
-                    siblings += sibling.guaranteedBytes;
+                synchronized (parent.tree) { // checked and claimed at once, so two builds cannot both fit
+                    long siblings = parent.childGuaranteedBytes;
+                    if (guaranteedBytes > parent.maximumBytes - siblings) {
+                        throw new IllegalArgumentException(operation + ": the children's guaranteed minimums ("
+                                + siblings + " bytes already, + " + guaranteedBytes + ") would exceed the parent '"
+                                + parent.name + "''s maximumBytes=" + parent.maximumBytes);
+                    }
+                    if (parent.closed) {
+                        throw new IllegalStateException(operation + ": the parent '" + parent.name + "' is closed");
+                    }
+                    parent.childGuaranteedBytes = siblings + guaranteedBytes;
                 }
-                if (guaranteedBytes > parent.maximumBytes - siblings) {
-                    throw new IllegalArgumentException(operation + ": the children's guaranteed minimums ("
-                            + siblings + " bytes already, + " + guaranteedBytes + ") would exceed the parent '"
-                            + parent.name + "''s maximumBytes=" + parent.maximumBytes);
+                try {
+                    // The guaranteed minimum is the child's footprint from now on: the parent takes it first.
+                    parent.chargeUnsettled(operation, guaranteedBytes);
+                } catch (RuntimeException | Error e) {
+                    parent.releaseChildGuarantee(guaranteedBytes);
+                    throw e;
                 }
-                if (parent.closed) {
-                    throw new IllegalStateException(operation + ": the parent '" + parent.name + "' is closed");
-                }
-                // The guaranteed minimum is the child's footprint from now on: the parent takes it first.
-                parent.chargeUnsettled(operation, guaranteedBytes);
             }
             MemoryPartition partition;
             try {
@@ -563,6 +577,7 @@ public sealed class MemoryPartition implements AutoCloseable permits MemoryBudge
             } catch (RuntimeException | Error e) {
                 if (parent != null) {
                     parent.refund(guaranteedBytes);
+                    parent.releaseChildGuarantee(guaranteedBytes);
                 }
                 throw e;
             }

@@ -68,6 +68,10 @@ class MemoryPartitionTest {
         a.close();
         assertEquals(0, host.usedBytes(), "closing gives the guaranteed minimum back");
         assertEquals(List.of(), host.children());
+        MemoryPartition b = host.child("b").maximumBytes(8 * PAGE).guaranteedBytes(8 * PAGE).reserveFrom(reserveSource)
+                .build();
+        assertEquals(8 * PAGE, host.usedBytes(), "a's minimum no longer counts against the children's");
+        b.close();
         host.close();
         assertThrows(IllegalStateException.class, () -> host.charge("c()", 1));
     }
