@@ -38,5 +38,41 @@ public enum Advice {
      */
     HUGE_PAGES,
     /** Never back the pages with transparent huge pages (Linux {@code madvise(MADV_NOHUGEPAGE)}, {@code nh}). */
-    NO_HUGE_PAGES
+    NO_HUGE_PAGES,
+    /**
+     * The contents may be dropped whenever the system needs memory, without being written anywhere;
+     * until then each page keeps its bytes. Afterwards each page reads its old bytes or zero (never
+     * another owner's data). A page written after the advice keeps what was written: the write takes it
+     * back. For caches that can be recomputed. Linux {@code madvise(MADV_FREE)} (smaps {@code LazyFree}
+     * counts the pages until they are written or reclaimed; madvise(2)); macOS {@code madvise(MADV_FREE)},
+     * which XNU turns into {@code vm_map_msync(VM_SYNC_KILLPAGES)}: the pages' modified bits are cleared,
+     * so the pageout daemon frees them without writing them, unless they are written again
+     * ({@code vm_map_behavior_set} in {@code osfmk/vm/vm_map.c}). Purgeable objects ({@code VM_FLAGS_PURGABLE},
+     * the {@code PurgeableMemory} feature) are whole allocations made purgeable when mapped, so a range of
+     * a region cannot be one. Refused for locked regions (Linux refuses {@code MADV_FREE} on
+     * {@code VM_LOCKED} mappings, {@code mm/madvise.c}; locked pages must stay), on Windows, whose
+     * {@code OfferVirtualMemory} makes the pages inaccessible until {@code ReclaimVirtualMemory} (a view
+     * reading them would fault). The embedded buffer keeps the bytes (nothing reclaims it).
+     */
+    PURGEABLE,
+    /**
+     * The pages will be read in order: read ahead aggressively, and free pages soon after they are read
+     * (Linux {@code madvise(MADV_SEQUENTIAL)}, {@code sr} in smaps; macOS {@code MADV_SEQUENTIAL}, the
+     * map entry's {@code VM_BEHAVIOR_SEQUENTIAL}). Contents are kept. Matters for pages that come from
+     * swap or a file. Refused on Windows, which has no access-pattern advice for {@code VirtualAlloc}
+     * memory; the embedded buffer reads nothing from anywhere and does nothing.
+     */
+    SEQUENTIAL,
+    /**
+     * The pages will be read in no order: do not read ahead (Linux {@code madvise(MADV_RANDOM)}, {@code rr}
+     * in smaps; macOS {@code MADV_RANDOM}, {@code VM_BEHAVIOR_RANDOM}). Contents are kept. Refused on
+     * Windows, as {@link #SEQUENTIAL} is.
+     */
+    RANDOM,
+    /**
+     * Undo {@link #SEQUENTIAL} and {@link #RANDOM}: the default read-ahead (Linux and macOS
+     * {@code madvise(MADV_NORMAL)}). Contents are kept. Windows and the embedded buffer have nothing to
+     * undo and do nothing.
+     */
+    NORMAL
 }

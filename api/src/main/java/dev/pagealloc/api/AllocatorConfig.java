@@ -22,7 +22,7 @@ import java.util.OptionalLong;
  * @param populate whether committed pages are prefaulted
  * @param lock whether committed pages are locked in memory
  * @param memoryTagging the tagging asked for
- * @param budget the budget commits are charged to, if any
+ * @param partition the partition commits are charged to, if any (a {@link MemoryBudget} is one)
  * @param bestEffort whether options the platform lacks are downgraded instead of refused
  * @param viewSharing which threads may use region views
  * @param staticBufferBytes the size of the caller's buffer for the embedded provider, in bytes, if one
@@ -45,7 +45,7 @@ public record AllocatorConfig(
         boolean populate,
         boolean lock,
         MemoryTagging memoryTagging,
-        Optional<MemoryBudget> budget,
+        Optional<MemoryPartition> partition,
         boolean bestEffort,
         ViewSharing viewSharing,
         OptionalLong staticBufferBytes,

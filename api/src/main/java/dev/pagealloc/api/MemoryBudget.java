@@ -1,23 +1,17 @@
 package dev.pagealloc.api;
 
-import java.util.concurrent.atomic.AtomicLong;
-
 /**
- * A partition of memory that committed pages are charged to: the JVM-side counterpart of a QNX
- * memory partition or a cgroup limit. Every byte a region commits is charged before the kernel is
- * asked, and refunded on decommit and deallocate; a commit that would exceed the limit is refused
- * with {@link BudgetExceededException} and leaves nothing charged.
+ * A plain byte limit: a root {@link MemoryPartition} with a maximum and nothing else (no guaranteed
+ * minimum, no flags, no limiter, no children of its own making). The name partitions had before they
+ * grew; {@link PageAllocatorBuilder#withBudget} is {@link PageAllocatorBuilder#withPartition}, and the
+ * accounting is the partition's. Messages call it a budget.
  *
  * <p>Thread-safe: one budget may be shared by several allocators.
  */
-public final class MemoryBudget {
-    private final String name;
-    private final long limitBytes;
-    private final AtomicLong usedBytes = new AtomicLong();
+public final class MemoryBudget extends MemoryPartition {
 
     private MemoryBudget(String name, long limitBytes) {
-        this.name = name;
-        this.limitBytes = limitBytes;
+        super(name, limitBytes);
     }
 
     /**
@@ -38,49 +32,13 @@ public final class MemoryBudget {
         return new MemoryBudget(name, limitBytes);
     }
 
-    /** {@return the budget's name} */
-    public String name() {
-        return name;
-    }
-
-    /** {@return the limit, in bytes} */
-    public long limitBytes() {
-        return limitBytes;
-    }
-
-    /** {@return the bytes charged now} */
-    public long usedBytes() {
-        return usedBytes.get();
-    }
-
-    /**
-     * Charges {@code byteCount} bytes, or refuses without charging anything.
-     *
-     * @param operation the operation charging, for the message
-     * @param byteCount bytes to charge; non-negative
-     * @throws BudgetExceededException if the charge would pass the limit
-     */
-    public void charge(String operation, long byteCount) {
-        long before;
-        do {
-            before = usedBytes.get();
-            if (byteCount > limitBytes - before) {
-                throw new BudgetExceededException(operation, this, before, byteCount);
-            }
-        } while (!usedBytes.compareAndSet(before, before + byteCount));
-    }
-
-    /**
-     * Returns {@code byteCount} bytes to the budget.
-     *
-     * @param byteCount bytes to refund; at most what is charged
-     */
-    public void refund(long byteCount) {
-        usedBytes.addAndGet(-byteCount);
+    @Override
+    String kind() {
+        return "budget";
     }
 
     @Override
     public String toString() {
-        return "MemoryBudget[name=" + name + ", usedBytes=" + usedBytes.get() + ", limitBytes=" + limitBytes + "]";
+        return "MemoryBudget[name=" + name() + ", usedBytes=" + usedBytes() + ", limitBytes=" + limitBytes() + "]";
     }
 }

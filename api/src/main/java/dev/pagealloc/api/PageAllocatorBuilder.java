@@ -32,7 +32,7 @@ public final class PageAllocatorBuilder {
     private boolean populate;
     private boolean lock;
     private MemoryTagging memoryTagging = MemoryTagging.NONE;
-    private MemoryBudget budget;
+    private MemoryPartition partition;
     private boolean bestEffort;
     private ViewSharing viewSharing = ViewSharing.CONFINED;
     private ViewQuarantine viewQuarantine = ViewQuarantine.DEFAULT;
@@ -199,14 +199,29 @@ public final class PageAllocatorBuilder {
     }
 
     /**
-     * Charges every committed byte to {@code budget}.
+     * Charges every committed byte to {@code budget}: the same as {@link #withPartition}.
      *
      * @param budget the budget, shareable between allocators
      * @return this builder
      * @throws NullPointerException if {@code budget} is null
      */
     public PageAllocatorBuilder withBudget(MemoryBudget budget) {
-        this.budget = Arguments.requireNonNullArgument(budget, "withBudget", "budget");
+        this.partition = Arguments.requireNonNullArgument(budget, "withBudget", "budget");
+        return this;
+    }
+
+    /**
+     * Creates the allocator inside {@code partition}: every committed byte is charged to it and its
+     * ancestors. A partition that locks ({@link MemoryPartition#locksPages()}) makes the allocator lock its
+     * pages, as {@link #withLock} does; one with a guaranteed minimum ({@link MemoryPartition#prefaultsPages()})
+     * makes it prefault them where the platform can.
+     *
+     * @param partition the partition, shareable between allocators
+     * @return this builder
+     * @throws NullPointerException if {@code partition} is null
+     */
+    public PageAllocatorBuilder withPartition(MemoryPartition partition) {
+        this.partition = Arguments.requireNonNullArgument(partition, "withPartition", "partition");
         return this;
     }
 
@@ -379,7 +394,7 @@ public final class PageAllocatorBuilder {
                 populate,
                 lock,
                 memoryTagging,
-                Optional.ofNullable(budget),
+                Optional.ofNullable(partition),
                 bestEffort,
                 viewSharing,
                 staticBuffer == null ? OptionalLong.empty() : OptionalLong.of(staticBuffer.byteSize()),

@@ -7,7 +7,7 @@ package dev.pagealloc.api;
  * <li>{@link PlatformUnavailableException}: no platform provider can serve the build;
  * <li>{@link UnsupportedOptionException}: an option the platform cannot honour (and best effort is off);
  * <li>{@link MaximumPagesExceededException}: a grow past the region's maximum;
- * <li>{@link BudgetExceededException}: a commit past a {@link MemoryBudget};
+ * <li>{@link BudgetExceededException}: a commit past a {@link MemoryPartition}'s maximum (a {@link MemoryBudget}'s);
  * <li>{@link MappingLimitExceededException}: an operation that would leave the process too few
  *     memory mappings ({@code vm.max_map_count});
  * <li>{@link KernelException}: the operating system refused a system call;

@@ -23,8 +23,9 @@
  *     locked)</td></tr>
  * <tr><td>{@link dev.pagealloc.api.MaximumPagesExceededException}</td><td>a grow past the
  *     maximum</td><td>{@code grow}</td></tr>
- * <tr><td>{@link dev.pagealloc.api.BudgetExceededException}</td><td>a commit past a
- *     {@link dev.pagealloc.api.MemoryBudget}</td><td>{@code allocate}, {@code grow}, {@code recommit}</td></tr>
+ * <tr><td>{@link dev.pagealloc.api.BudgetExceededException}</td><td>a commit past the maximum of a
+ *     {@link dev.pagealloc.api.MemoryPartition} or one of its ancestors (a {@link dev.pagealloc.api.MemoryBudget}
+ *     is one)</td><td>{@code allocate}, {@code grow}, {@code recommit}</td></tr>
  * <tr><td>{@link dev.pagealloc.api.MappingLimitExceededException}</td><td>the process would keep fewer
  *     free memory mappings than the headroom ({@code vm.max_map_count})</td><td>{@code allocate},
  *     {@code grow}, {@code protect}, {@code decommit}, {@code recommit}, before any system call</td></tr>

@@ -3,7 +3,7 @@ package dev.pagealloc.internal;
 import dev.pagealloc.api.AppliedOptions;
 import dev.pagealloc.api.BudgetExceededException;
 import dev.pagealloc.api.KernelException;
-import dev.pagealloc.api.MemoryBudget;
+import dev.pagealloc.api.MemoryPartition;
 import dev.pagealloc.api.Units;
 import dev.pagealloc.api.UnsupportedOptionException;
 import dev.pagealloc.internal.observe.Log;
@@ -16,8 +16,9 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * How a region commits pages, all or nothing: charge the budget, commit, then populate and lock as
- * the region's options say; on a refusal, undo what was done. Under best effort an option the
+ * How a region commits pages, all or nothing: charge the partition (and its ancestors), commit, then
+ * populate and lock as the region's options say, then let the partition's guaranteed reserves hand back
+ * what the new, resident pages now hold; on a refusal, undo what was done. Under best effort an option the
  * platform cannot apply is dropped from the region's {@link AppliedOptions} and the commit tried
  * again without it (at most once per option, so the loop ends).
  *
@@ -39,7 +40,7 @@ final class CommitProtocol {
     private final ReservingPageAllocator allocator;
     private final VirtualMemory memory;
     private final Backing backing;
-    private final Optional<MemoryBudget> budget;
+    private final Optional<MemoryPartition> partition;
     private final boolean bestEffort;
     private volatile AppliedOptions applied;
 
@@ -47,7 +48,7 @@ final class CommitProtocol {
         this.allocator = allocator;
         this.memory = allocator.memory();
         this.backing = backing;
-        this.budget = allocator.config().budget();
+        this.partition = allocator.config().partition();
         this.bestEffort = allocator.config().bestEffort();
         this.applied = applied;
     }
@@ -60,7 +61,7 @@ final class CommitProtocol {
     /**
      * Commits {@code [address, +byteLength)} of a live region.
      *
-     * @throws BudgetExceededException if the budget cannot take the bytes
+     * @throws BudgetExceededException if the partition or an ancestor cannot take the bytes
      * @throws KernelException if the kernel refuses the commit, populate or lock
      * @throws UnsupportedOptionException if the platform cannot populate or lock and best effort is off
      */
@@ -105,8 +106,8 @@ final class CommitProtocol {
 
     /** Gives back the budget of pages that are no longer committed. */
     void refund(long byteLength) {
-        if (budget.isPresent()) {
-            budget.get().refund(byteLength);
+        if (partition.isPresent()) {
+            partition.get().refund(byteLength);
         }
     }
 
@@ -126,6 +127,9 @@ final class CommitProtocol {
                     memory.lock(address, byteLength);
                 }
                 allocator.statistics.committed(byteLength);
+                if (partition.isPresent()) {
+                    Partitions.settle(partition.get()); // the pages are resident now: reserves may shrink
+                }
                 return;
             } catch (UnsupportedOperationException e) {
                 undo(operation, address, byteLength);
@@ -151,8 +155,8 @@ final class CommitProtocol {
     private void commitPages(Operation operation, long address, long byteLength,
             Function<KernelException, RuntimeException> commitRefusal) {
         try {
-            if (budget.isPresent()) {
-                budget.get().charge(operation.toString(), byteLength);
+            if (partition.isPresent()) {
+                Partitions.charge(partition.get(), operation.toString(), byteLength);
             }
         } catch (BudgetExceededException e) {
             allocator.statistics.failures.increment(); // AllocatorStatistics.failures counts budget refusals too

@@ -388,6 +388,11 @@ final class ReservedRegion implements Region {
         if (!checkRangeOperation(operation, byteOffset, byteLength)) {
             return;
         }
+        if (advice == Advice.PURGEABLE && commits.applied().locked()) {
+            // Locked pages must stay; Linux also refuses MADV_FREE on VM_LOCKED mappings (mm/madvise.c).
+            throw new UnsupportedOperationException(operation + ": this region's pages are locked"
+                    + " (lock=true or a LOCKED partition), and locked pages cannot be PURGEABLE");
+        }
         RegionAdvice.advise(memory, operation, base + byteOffset, byteLength, advice,
                 e -> rangeFailure(operation, "advise " + advice + " for", byteOffset, byteLength, e));
     }

@@ -8,6 +8,7 @@ import dev.pagealloc.api.Capabilities.TransparentHugePageMode;
 import dev.pagealloc.api.FeatureSupport;
 import dev.pagealloc.api.HugePages;
 import dev.pagealloc.api.KernelException;
+import dev.pagealloc.api.MemoryPartition;
 import dev.pagealloc.api.MemoryTagging;
 import dev.pagealloc.api.NumaPolicy;
 import dev.pagealloc.api.PageAllocator;
@@ -99,13 +100,42 @@ public final class ReservingPageAllocator implements PageAllocator {
                 planTagging(config.memoryTagging(), downgrades));
         this.plannedPopulate = config.populate() && (capabilities().prefaulting()
                 || downgrade("build()", "populate=true", false, "platform " + platform + " cannot prefault pages",
-                        downgrades));
+                        downgrades))
+                || partitionPrefaults(config) && capabilities().prefaulting();
         this.plannedLock = config.lock() && (capabilities().pageLocking()
                 || downgrade("build()", "lock=true", false, "platform " + platform + " cannot lock pages in memory",
-                        downgrades));
+                        downgrades))
+                || partitionLocks(config, platform, downgrades);
         this.plannedDowngrades = List.copyOf(downgrades);
         this.mappings = MappingGuard.of(memory, config.mappingHeadroom(), statistics.failures);
         this.viewArenas = new ViewArenas(config.viewQuarantine(), statistics);
+    }
+
+    private static boolean partitionPrefaults(AllocatorConfig config) {
+        return config.partition().isPresent() && config.partition().get().prefaultsPages();
+    }
+
+    /**
+     * {@return whether the partition makes the allocator lock pages}: it does when it or an ancestor is
+     * LOCKED or NON_PAGED; where the platform cannot lock, NON_PAGED is refused always, LOCKED unless the
+     * allocator or the partition is best effort.
+     */
+    private boolean partitionLocks(AllocatorConfig config, String platform, List<String> downgrades) {
+        if (config.partition().isEmpty() || !config.partition().get().locksPages()) {
+            return false;
+        }
+        MemoryPartition partition = config.partition().get();
+        if (capabilities().pageLocking()) {
+            return true;
+        }
+        String option = "lock=true (partition '" + partition.name() + "' is "
+                + (partition.nonPaged() ? "NON_PAGED" : "LOCKED") + ")";
+        String reason = "platform " + platform + " cannot lock pages in memory";
+        if (partition.nonPaged() || !(config.bestEffort() || partition.bestEffort())) {
+            throw new UnsupportedOptionException("build()", option, reason);
+        }
+        downgrades.add(option + " -> false: " + reason);
+        return false;
     }
 
     private HugePages planHugePages(HugePages asked, List<String> downgrades) {

@@ -33,7 +33,11 @@ class EmbeddedFeaturesTest {
             region.advise(0, region.committedBytes(), Advice.WILL_NEED);
             region.advise(0, region.committedBytes(), Advice.DONT_NEED);
             region.advise(0, region.committedBytes(), Advice.REUSE);
-            assertEquals(4, region.segment().get(JAVA_BYTE, 0), "the buffer keeps its bytes, as DONT_NEED allows");
+            for (Advice hint : new Advice[] {Advice.PURGEABLE, Advice.SEQUENTIAL, Advice.RANDOM, Advice.NORMAL}) {
+                region.advise(0, region.committedBytes(), hint);
+            }
+            assertEquals(4, region.segment().get(JAVA_BYTE, 0),
+                    "the buffer keeps its bytes, as DONT_NEED and PURGEABLE allow");
             UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
                     () -> region.advise(0, 4096, Advice.DONT_DUMP));
             assertEquals("advise(byteOffset=0, byteLength=4096): this platform cannot follow DONT_DUMP: the"

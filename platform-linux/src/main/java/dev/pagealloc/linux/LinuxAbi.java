@@ -45,6 +45,14 @@ final class LinuxAbi {
     /** {@code MAP_FAILED ((void *) -1)}, {@code <sys/mman.h>}. */
     static final long MAP_FAILED = -1L;
 
+    /** {@code MADV_NORMAL 0}, {@code <bits/mman-linux.h>}: clears {@code sr} and {@code rr}. */
+    static final int MADV_NORMAL = 0;
+    /** {@code MADV_RANDOM 1}, {@code <bits/mman-linux.h>}: smaps shows {@code rr}. */
+    static final int MADV_RANDOM = 1;
+    /** {@code MADV_SEQUENTIAL 2}, {@code <bits/mman-linux.h>}: smaps shows {@code sr}. */
+    static final int MADV_SEQUENTIAL = 2;
+    /** {@code MADV_FREE 8}, {@code <bits/mman-linux.h>} (Linux 4.5): smaps counts the pages as {@code LazyFree}. */
+    static final int MADV_FREE = 8;
     /** {@code MADV_WILLNEED 3}, {@code <bits/mman-linux.h>}. */
     static final int MADV_WILLNEED = 3;
     /** {@code MADV_DONTNEED 4}, {@code <bits/mman-linux.h>}. */
@@ -169,6 +177,10 @@ final class LinuxAbi {
      */
     static String adviceName(int advice) {
         return switch (advice) {
+            case MADV_NORMAL -> "MADV_NORMAL";
+            case MADV_RANDOM -> "MADV_RANDOM";
+            case MADV_SEQUENTIAL -> "MADV_SEQUENTIAL";
+            case MADV_FREE -> "MADV_FREE";
             case MADV_WILLNEED -> "MADV_WILLNEED";
             case MADV_DONTNEED -> "MADV_DONTNEED";
             case MADV_DONTDUMP -> "MADV_DONTDUMP";

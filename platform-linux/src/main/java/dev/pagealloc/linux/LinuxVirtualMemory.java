@@ -1,6 +1,8 @@
 package dev.pagealloc.linux;
 
 import static dev.pagealloc.linux.LinuxAbi.EINVAL;
+import static dev.pagealloc.linux.LinuxAbi.ENOMEM;
+import static dev.pagealloc.linux.LinuxAbi.EPERM;
 import static dev.pagealloc.linux.LinuxAbi.MADV_DONTNEED;
 import static dev.pagealloc.linux.LinuxAbi.MADV_DONTNEED_LOCKED;
 import static dev.pagealloc.linux.LinuxAbi.MADV_HUGEPAGE;
@@ -304,7 +306,13 @@ final class LinuxVirtualMemory implements VirtualMemory {
     @Override
     public void lock(long address, long byteSize) throws SystemCallException {
         if (kernel.mlock(address, byteSize) != 0) {
-            throw failure(call("mlock", address, byteSize));
+            int errno = kernel.errno();
+            if (errno == ENOMEM || errno == EPERM) {
+                // Past RLIMIT_MEMLOCK (mlock(2), ENOMEM and EPERM): the message names the limit.
+                throw new SystemCallException(call("mlock", address, byteSize), errno, LinuxAbi.errnoName(errno),
+                        kernel.strerror(errno) + "; " + MemlockLimit.describe());
+            }
+            throw failure(call("mlock", address, byteSize), errno);
         }
     }
 

@@ -174,6 +174,53 @@ class LinuxFeaturesTest {
         }
     }
 
+    /**
+     * SEQUENTIAL and RANDOM show in smaps VmFlags ({@code sr}, {@code rr}; proc(5)) and NORMAL clears them;
+     * PURGEABLE ({@code MADV_FREE}) keeps the contents and counts the written pages as {@code LazyFree}
+     * (proc(5)); a locked region refuses it before the kernel would ({@code EINVAL}, mm/madvise.c). The
+     * kernel moves pages to the lazy-free list through per-CPU batches ({@code folio_mark_lazyfree},
+     * mm/swap.c, {@code FOLIO_BATCH_SIZE} 31), so up to 31 pages per CPU may not be counted yet.
+     */
+    @Test
+    void shouldShowReadAheadAndLazyFreeAdviceInSmaps() {
+        PageAllocator allocator = PageAllocator.builder().withPlatform("linux").withPageBytes(pageBytes).build();
+        try (Region region = allocator.allocate(1024, 1024)) {
+            long bytes = region.committedBytes();
+            region.advise(0, bytes, Advice.SEQUENTIAL);
+            assertTrue(flags(region).contains("sr") && !flags(region).contains("rr"), () -> "MADV_SEQUENTIAL: "
+                    + flags(region));
+            region.advise(0, bytes, Advice.RANDOM);
+            assertTrue(flags(region).contains("rr") && !flags(region).contains("sr"), () -> "MADV_RANDOM: "
+                    + flags(region));
+            region.advise(0, bytes, Advice.NORMAL);
+            assertFalse(flags(region).contains("rr") || flags(region).contains("sr"), () -> "MADV_NORMAL: "
+                    + flags(region));
+
+            region.advise(0, bytes, Advice.NO_HUGE_PAGES); // LazyFree counts base pages exactly
+            region.segment().fill((byte) 5);
+            assertEquals(0, lazyFree(region));
+            region.advise(0, bytes / 2, Advice.PURGEABLE);
+            long batched = 31L * Runtime.getRuntime().availableProcessors() * pageBytes;
+            long lazy = lazyFree(region);
+            assertTrue(lazy <= bytes / 2 && lazy >= bytes / 2 - batched, () -> "MADV_FREE: LazyFree=" + lazy
+                    + " of the " + bytes / 2 + " bytes advised");
+            assertEquals(5, region.segment().get(JAVA_BYTE, 0), "its contents stay until the kernel reclaims them");
+            assertEquals(Protection.READ_WRITE, region.protectionAt(0));
+        }
+        try (Region locked = PageAllocator.builder().withPlatform("linux").withPageBytes(pageBytes).withLock(true)
+                .build().allocate(1, 1)) {
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                    () -> locked.advise(0, pageBytes, Advice.PURGEABLE));
+            assertEquals("advise(byteOffset=0, byteLength=" + pageBytes + "): this region's pages are locked"
+                    + " (lock=true or a LOCKED partition), and locked pages cannot be PURGEABLE", e.getMessage());
+        }
+    }
+
+    private long lazyFree(Region region) {
+        return view.smaps(region.address(), region.committedBytes()).stream()
+                .mapToLong(s -> s.kilobytes().getOrDefault("LazyFree", 0L)).sum() * 1024;
+    }
+
     private Set<String> flags(Region region) {
         return view.smaps(region.address(), region.committedBytes()).stream()
                 .flatMap(s -> s.vmFlags().stream()).collect(Collectors.toSet());

@@ -2,6 +2,7 @@ package dev.pagealloc.linux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyInt;
 import static org.mockito.ArgumentMatchers.anyLong;
@@ -273,5 +274,27 @@ class LinuxVirtualMemoryTest {
                 MemoryTagging.of(MemoryTagging.TagCheckMode.SYNC));
         assertThrows(UnsupportedOperationException.class, () -> memory.reserve(PAGE, PAGE, tagged));
         verify(kernel, never()).mmap(anyLong(), anyLong(), anyInt(), anyInt(), anyInt(), anyLong());
+    }
+
+    @Test
+    void shouldDescribeRlimitMemlockFromItsProcLimitsLine() {
+        assertEquals("RLIMIT_MEMLOCK is 65536 bytes (soft), 131072 (hard): raise it (ulimit -l, in KiB;"
+                + " LimitMEMLOCK= for a systemd service) or grant CAP_IPC_LOCK",
+                MemlockLimit.describe("Max locked memory         65536                131072               bytes"));
+        assertEquals("RLIMIT_MEMLOCK is unlimited (soft), unlimited (hard): raise it (ulimit -l, in KiB;"
+                + " LimitMEMLOCK= for a systemd service) or grant CAP_IPC_LOCK",
+                MemlockLimit.describe("Max locked memory         unlimited            unlimited            bytes"));
+        assertEquals("RLIMIT_MEMLOCK could not be read from /proc/self/limits", MemlockLimit.describe(null));
+    }
+
+    @Test
+    void shouldNameRlimitMemlockWhenMlockIsRefusedForIt() {
+        when(kernel.mlock(A, PAGE)).thenReturn(-1);
+        when(kernel.errno()).thenReturn(12, 1);
+        SystemCallException nomem = assertThrows(SystemCallException.class, () -> memory.lock(A, PAGE));
+        assertTrue(nomem.getMessage().startsWith("mlock(0x7f3a12340000, 4096) -> ENOMEM (12): "), nomem.getMessage());
+        assertTrue(nomem.getMessage().endsWith("; " + MemlockLimit.describe()), nomem.getMessage());
+        SystemCallException perm = assertThrows(SystemCallException.class, () -> memory.lock(A, PAGE));
+        assertTrue(perm.getMessage().endsWith("; " + MemlockLimit.describe()), perm.getMessage());
     }
 }

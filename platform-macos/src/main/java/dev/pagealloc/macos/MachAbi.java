@@ -106,6 +106,14 @@ final class MachAbi {
     static final int MAP_ANON = 0x1000;
     /** {@code MAP_FAILED} = {@code (void *) -1}. */
     static final long MAP_FAILED = -1;
+    /** {@code MADV_NORMAL} = 0 ({@code bsd/sys/mman.h}): the default read-ahead. */
+    static final int MADV_NORMAL = 0;
+    /** {@code MADV_RANDOM} = 1 ({@code bsd/sys/mman.h}): no read-ahead. */
+    static final int MADV_RANDOM = 1;
+    /** {@code MADV_SEQUENTIAL} = 2 ({@code bsd/sys/mman.h}): aggressive read-ahead. */
+    static final int MADV_SEQUENTIAL = 2;
+    /** {@code MADV_FREE} = 5 ({@code bsd/sys/mman.h}): contents may be dropped unless written again. */
+    static final int MADV_FREE = 5;
     /** {@code MADV_WILLNEED} = 3 ({@code bsd/sys/mman.h}): a hint, contents kept. */
     static final int MADV_WILLNEED = 3;
     /** {@code MADV_FREE_REUSABLE} = 7: contents may be dropped; not counted in the footprint. */

@@ -118,6 +118,34 @@ class MacFeaturesSimulatedTest {
         }
     }
 
+    /**
+     * PURGEABLE is {@code MADV_FREE} (pages kept until reclaimed, then zero); SEQUENTIAL, RANDOM and NORMAL
+     * set the map entries' read-ahead behaviour, which the simulated kernel records per page.
+     */
+    @Test
+    void shouldMakePagesFreeableAndSetTheReadBehaviour() {
+        try (Region region = allocator().allocate(2, 4)) {
+            long bytes = region.committedBytes();
+            long page = bytes / 2;
+            region.segment().fill((byte) 7);
+            region.advise(page, page, Advice.PURGEABLE);
+            assertEquals(page, ARM.addressSpace().freeableBytes(), "MADV_FREE marks the second page");
+            assertEquals(7, region.segment().get(JAVA_BYTE, page), "contents stay until reclaimed");
+            ARM.simulateMemoryPressure();
+            assertEquals(0, region.segment().get(JAVA_BYTE, page), "reclaimed: zero");
+            assertEquals(7, region.segment().get(JAVA_BYTE, 0), "the page not advised keeps its bytes");
+            assertEquals(0, ARM.addressSpace().freeableBytes());
+
+            region.advise(0, page, Advice.SEQUENTIAL);
+            region.advise(page, page, Advice.RANDOM);
+            assertEquals("sequential", ARM.addressSpace().readBehaviourAt(region.address()));
+            assertEquals("random", ARM.addressSpace().readBehaviourAt(region.address() + page));
+            region.advise(0, bytes, Advice.NORMAL);
+            assertEquals("normal", ARM.addressSpace().readBehaviourAt(region.address()));
+            assertEquals("normal", ARM.addressSpace().readBehaviourAt(region.address() + page));
+        }
+    }
+
     @Test
     void shouldCopyAnImageIntoAReservedRangeAndResetIt() throws SystemCallException {
         MacVirtualMemory memory = memory();

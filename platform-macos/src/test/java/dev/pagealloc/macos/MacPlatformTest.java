@@ -49,7 +49,9 @@ class MacPlatformTest {
             Map.entry("PROT_READ", 1L), Map.entry("PROT_WRITE", 2L), Map.entry("PROT_EXEC", 4L),
                     Map.entry("MAP_PRIVATE", 2L),
             Map.entry("MAP_JIT", 0x800L), Map.entry("MAP_ANON", 0x1000L), Map.entry("MAP_FAILED", -1L),
-            Map.entry("MADV_WILLNEED", 3L), Map.entry("MADV_FREE_REUSABLE", 7L), Map.entry("MADV_FREE_REUSE", 8L),
+            Map.entry("MADV_NORMAL", 0L), Map.entry("MADV_RANDOM", 1L), Map.entry("MADV_SEQUENTIAL", 2L),
+            Map.entry("MADV_FREE", 5L), Map.entry("MADV_WILLNEED", 3L), Map.entry("MADV_FREE_REUSABLE", 7L),
+            Map.entry("MADV_FREE_REUSE", 8L),
             // <sys/errno.h>
             Map.entry("EPERM", 1L), Map.entry("ENOENT", 2L), Map.entry("ENOMEM", 12L), Map.entry("EACCES", 13L),
             Map.entry("EINVAL", 22L), Map.entry("EAGAIN", 35L), Map.entry("ENOTSUP", 45L)));

@@ -18,6 +18,7 @@ import dev.pagealloc.api.Advice;
 import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.api.FeatureSupport;
 import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.spi.ExecutableMemory;
 import dev.pagealloc.spi.MemoryImages;
@@ -114,6 +115,19 @@ class WindowsFeaturesTest {
             UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
                     () -> region.advise(0, bytes, Advice.HUGE_PAGES));
             assertTrue(e.getMessage().contains("MEM_LARGE_PAGES"), e.getMessage());
+            region.advise(0, bytes, Advice.NORMAL);
+            UnsupportedOperationException purgeable = assertThrows(UnsupportedOperationException.class,
+                    () -> region.advise(0, bytes, Advice.PURGEABLE));
+            assertTrue(purgeable.getMessage().startsWith("advise(byteOffset=0, byteLength=" + bytes + "): this platform"
+                    + " cannot follow PURGEABLE: OfferVirtualMemory, the Windows call, marks the pages inaccessible"),
+                    purgeable.getMessage());
+            for (Advice pattern : List.of(Advice.SEQUENTIAL, Advice.RANDOM)) {
+                UnsupportedOperationException refused = assertThrows(UnsupportedOperationException.class,
+                        () -> region.advise(0, bytes, pattern));
+                assertTrue(refused.getMessage().contains("cannot follow " + pattern + ": Windows has no access-pattern"
+                        + " advice for VirtualAlloc memory"), refused.getMessage());
+            }
+            assertEquals(Protection.READ_WRITE, region.protectionAt(0), "a refusal changes nothing");
         }
         List<FeatureSupport> features = allocator.features();
         assertEquals(List.of(true, false, true, false, false),

@@ -7,14 +7,17 @@ import dev.pagealloc.api.AllocatorStatistics;
 import dev.pagealloc.api.BudgetExceededException;
 import dev.pagealloc.api.MaximumPagesExceededException;
 import dev.pagealloc.api.MemoryBudget;
+import dev.pagealloc.api.MemoryPartition;
 import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.PartitionStatistics;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
 import org.junit.jupiter.api.Test;
 
 /**
- * The conformance suite, part 3: accounting. Statistics add up after every operation, budgets
- * refuse commits past their limit and leave nothing charged, and the maximum is a hard limit.
+ * The conformance suite, part 3: accounting. Statistics add up after every operation, budgets and
+ * partitions (nested, with a guaranteed minimum held by this backend) refuse commits past their limit at
+ * any level and leave nothing charged at any level, and the maximum is a hard limit.
  * A backend's test implements it beside the other parts.
  */
 public interface AccountingContract extends ContractSupport {
@@ -154,5 +157,67 @@ public interface AccountingContract extends ContractSupport {
         assertEquals(3, e.maximumPages());
         assertEquals(3, region.tryGrow(0));
         assertLayout(region, 3 * WASM_PAGE);
+    }
+
+    /**
+     * A grow, an allocation or a recommit that a parent partition cannot take is refused there, and no
+     * level holds any of it; the region's pages are as before in the kernel's view.
+     */
+    @Test
+    default void shouldRefuseAtTheParentPartitionAndChargeNoLevel() {
+        MemoryPartition host = MemoryPartition.builder("host").maximumBytes(4 * WASM_PAGE).build();
+        MemoryPartition a = host.child("a").maximumBytes(3 * WASM_PAGE).build();
+        MemoryPartition b = host.child("b").maximumBytes(3 * WASM_PAGE).build();
+        Region ra = allocate(allocator(o -> o.withPartition(a)), 2, 3);
+        PageAllocator inB = allocator(o -> o.withPartition(b));
+        Region rb = allocate(inB, 1, 3);
+        BudgetExceededException e = assertThrows(BudgetExceededException.class, () -> rb.grow(2));
+        assertEquals("grow(additionalPages=2): partition 'host' cannot take requestedBytes=" + 2 * WASM_PAGE
+                + " for 'b': usedBytes=" + 3 * WASM_PAGE + ", limitBytes=" + 4 * WASM_PAGE, e.getMessage());
+        assertEquals(host, e.partition());
+        assertEquals(WASM_PAGE, b.usedBytes());
+        assertEquals(3 * WASM_PAGE, host.usedBytes());
+        assertLayout(rb, WASM_PAGE);
+        assertThrows(BudgetExceededException.class, () -> inB.allocate(2, 2));
+        assertEquals(WASM_PAGE, b.usedBytes());
+        ra.decommit(0, WASM_PAGE);
+        assertEquals(1, rb.grow(2), "the page a gave back is b's to take");
+        assertThrows(BudgetExceededException.class, () -> ra.recommit(0, WASM_PAGE));
+        assertEquals(WASM_PAGE, a.usedBytes());
+        assertEquals(4 * WASM_PAGE, host.usedBytes());
+        PartitionStatistics s = host.statistics();
+        assertEquals(3, s.refusals());
+        assertEquals(2, s.children().size());
+        ra.deallocate();
+        rb.deallocate();
+        assertEquals(0, host.usedBytes());
+        b.close();
+        a.close();
+        host.close();
+    }
+
+    /**
+     * A guaranteed minimum taken from this backend is held whole until the partition's regions commit,
+     * handed back as they do, taken again as they decommit, and released on close.
+     */
+    @Test
+    default void shouldHoldAGuaranteedMinimumFromThisBackend() {
+        MemoryPartition partition = MemoryPartition.builder("guaranteed").maximumBytes(8 * WASM_PAGE)
+                .guaranteedBytes(2 * WASM_PAGE).reserveFrom(allocator(o -> o)).build();
+        assertEquals(2 * WASM_PAGE, partition.statistics().reserveBytes());
+        assertEquals(0, partition.usedBytes());
+        PageAllocator inside = allocator(o -> o.withPartition(partition));
+        Region region = allocate(inside, 1, 8);
+        assertEquals(WASM_PAGE, partition.statistics().reserveBytes());
+        region.grow(2);
+        assertEquals(0, partition.statistics().reserveBytes());
+        assertEquals(3 * WASM_PAGE, partition.usedBytes());
+        region.decommit(0, 2 * WASM_PAGE);
+        assertEquals(WASM_PAGE, partition.statistics().reserveBytes());
+        assertKernel(region.address() + 2 * WASM_PAGE, WASM_PAGE, Protection.READ_WRITE, "the page still committed");
+        region.deallocate();
+        assertEquals(2 * WASM_PAGE, partition.statistics().reserveBytes());
+        partition.close();
+        assertEquals(0, partition.statistics().reserveBytes());
     }
 }

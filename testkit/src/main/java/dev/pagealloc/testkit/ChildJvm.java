@@ -58,6 +58,7 @@ public final class ChildJvm {
     private final Class<?> mainClass;
     private final List<String> jvmOptions = new ArrayList<>();
     private final Map<String, String> environment = new LinkedHashMap<>();
+    private final List<String> launcher = new ArrayList<>();
     private Duration timeout = Duration.ofSeconds(60);
     private String nativeAccess = "ALL-UNNAMED";
     private String classPath = System.getProperty("java.class.path");
@@ -83,6 +84,21 @@ public final class ChildJvm {
      */
     public ChildJvm jvmOption(String option) {
         jvmOptions.add(Objects.requireNonNull(option, "option"));
+        return this;
+    }
+
+    /**
+     * Starts the child through {@code command} (words before {@code java}), e.g. {@code prlimit
+     * --memlock=65536:65536} to run it under a lower resource limit.
+     *
+     * @param command the launcher and its arguments
+     * @return this
+     * @throws NullPointerException if a word is null
+     */
+    public ChildJvm launcher(String... command) {
+        for (String word : command) {
+            launcher.add(Objects.requireNonNull(word, "command word"));
+        }
         return this;
     }
 
@@ -142,7 +158,7 @@ public final class ChildJvm {
     }
 
     private List<String> command(Path directory) {
-        List<String> command = new ArrayList<>();
+        List<String> command = new ArrayList<>(launcher);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("--enable-native-access=" + nativeAccess);
         command.add("-XX:ErrorFile=" + directory.resolve("hs_err_%p.log"));

@@ -40,4 +40,18 @@ public final class Log {
                 + Long.toHexString(address) + " could not be decommitted and stay committed, unreachable from"
                 + " Java, until the region is deallocated: " + refusal.getMessage());
     }
+
+    /**
+     * Warns that a memory partition's reserve could not be resized: it holds {@code heldBytes} instead of
+     * {@code targetBytes} until the next resize succeeds.
+     *
+     * @param address the reserve's address, in hex
+     * @param heldBytes the bytes it holds committed
+     * @param targetBytes the bytes it should hold
+     * @param refusal the refusal
+     */
+    public static void reserveResizeFailed(String address, long heldBytes, long targetBytes, Exception refusal) {
+        warning(() -> "a memory partition's guaranteed reserve at " + address + " could not go from " + heldBytes
+                + " to " + targetBytes + " bytes: " + refusal.getMessage());
+    }
 }

@@ -44,6 +44,12 @@ public final class SimulatedAddressSpace implements AutoCloseable {
 
     private static final byte DIRTY = 1;
     private static final byte REUSABLE = 2;
+    /** {@code MADV_FREE}: the page's modified bit was cleared, so reclaim drops it. */
+    private static final byte FREEABLE = 4;
+    private static final byte READ_RANDOM = 8;
+    private static final byte READ_SEQUENTIAL = 16;
+    /** Wired by {@code mlock}; unmapping or replacing the page unwires it. */
+    private static final byte WIRED = 32;
 
     /** The state of one simulated page. */
     public enum PageState {
@@ -433,16 +439,82 @@ public final class SimulatedAddressSpace implements AutoCloseable {
         return pages << pageShift;
     }
 
-    /** Reclaims every reusable page, as memory pressure would: it reads zero afterwards. */
+    /** Reclaims every reusable or freeable page, as memory pressure would: it reads zero afterwards. */
     synchronized void reclaimReusable() {
         for (int p = 0; p < flags.length; p++) {
-            if ((flags[p] & REUSABLE) != 0) {
+            if ((flags[p] & (REUSABLE | FREEABLE)) != 0) {
                 long a = base + ((long) p << pageShift);
                 flags[p] |= DIRTY;
                 zero(a, pageBytes);
-                flags[p] &= (byte) ~REUSABLE;
+                flags[p] &= (byte) ~(REUSABLE | FREEABLE);
             }
         }
+    }
+
+    /**
+     * Marks pages freeable ({@code MADV_FREE}): reclaim drops them. The simulation cannot see a store
+     * from Java, so unlike XNU (where a write sets the modified bit again) a page written afterwards is
+     * dropped too: stricter than the kernel, never looser.
+     */
+    synchronized void markFreeable(long address, long length) {
+        for (long a = address; a < address + length; a += pageBytes) {
+            flags[page(a)] |= FREEABLE;
+        }
+    }
+
+    /** {@return the bytes of the space marked freeable ({@code MADV_FREE}) and not reclaimed since} */
+    public synchronized long freeableBytes() {
+        long pages = 0;
+        for (byte f : flags) {
+            pages += (f & FREEABLE) != 0 ? 1 : 0;
+        }
+        return pages << pageShift;
+    }
+
+    /** Marks pages wired ({@code mlock}). */
+    synchronized void markWired(long address, long length) {
+        for (long a = address; a < address + length; a += pageBytes) {
+            flags[page(a)] |= WIRED;
+        }
+    }
+
+    /** {@return the bytes of the space wired by {@code mlock} and still mapped} */
+    public synchronized long wiredBytes() {
+        long pages = 0;
+        for (byte f : flags) {
+            pages += (f & WIRED) != 0 ? 1 : 0;
+        }
+        return pages << pageShift;
+    }
+
+    /**
+     * Records the read-ahead behaviour of pages, as XNU keeps it in each map entry.
+     *
+     * @param address the first page
+     * @param length the length, in bytes
+     * @param behaviour {@code "normal"}, {@code "random"} or {@code "sequential"}
+     */
+    synchronized void setReadBehaviour(long address, long length, String behaviour) {
+        byte bits = switch (behaviour) {
+            case "random" -> READ_RANDOM;
+            case "sequential" -> READ_SEQUENTIAL;
+            default -> 0;
+        };
+        for (long a = address; a < address + length; a += pageBytes) {
+            int p = page(a);
+            flags[p] = (byte) ((flags[p] & ~(READ_RANDOM | READ_SEQUENTIAL)) | bits);
+        }
+    }
+
+    /**
+     * {@return the read-ahead behaviour of the page holding {@code address}}: {@code "normal"},
+     * {@code "random"} or {@code "sequential"}
+     *
+     * @param address an address inside the space
+     */
+    public synchronized String readBehaviourAt(long address) {
+        byte f = flags[page(address)];
+        return (f & READ_RANDOM) != 0 ? "random" : (f & READ_SEQUENTIAL) != 0 ? "sequential" : "normal";
     }
 
     /** Zeroes the pages of a range that may have been written: what the OS does when it drops pages. */

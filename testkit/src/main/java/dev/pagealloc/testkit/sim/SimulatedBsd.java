@@ -54,6 +54,15 @@ public final class SimulatedBsd {
     static final int MAP_JIT = 0x800;
     static final int MAP_ANON = 0x1000;
     static final int MADV_NORMAL = 0;
+    /** {@code MADV_RANDOM} ({@code bsd/sys/mman.h}): the entry's behaviour becomes {@code VM_BEHAVIOR_RANDOM}. */
+    static final int MADV_RANDOM = 1;
+    /** {@code MADV_SEQUENTIAL} ({@code bsd/sys/mman.h}): {@code VM_BEHAVIOR_SEQUENTIAL}. */
+    static final int MADV_SEQUENTIAL = 2;
+    /**
+     * {@code MADV_FREE} ({@code bsd/sys/mman.h}): {@code VM_BEHAVIOR_FREE}, which {@code vm_map_behavior_set}
+     * carries out at once as {@code vm_map_msync(VM_SYNC_KILLPAGES | VM_SYNC_CONTIGUOUS)}.
+     */
+    static final int MADV_FREE = 5;
     static final int MADV_FREE_REUSE = 8;
     static final int MADV_FREE_REUSABLE = 7;
     /** {@code MADV_CAN_REUSE} ({@code bsd/sys/mman.h:222}). */
@@ -147,6 +156,15 @@ public final class SimulatedBsd {
                     }
                     space.markReusable(address, end - address, advice == MADV_FREE_REUSABLE);
                 }
+                case MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL ->
+                    // vm_map_behavior_set: VM_BEHAVIOR_DEFAULT/RANDOM/SEQUENTIAL set entry->behavior on each
+                    // clipped entry of the range, a behaviour "that affects future actions" (read-ahead).
+                    space.setReadBehaviour(address, end - address,
+                            advice == MADV_RANDOM ? "random" : advice == MADV_SEQUENTIAL ? "sequential" : "normal");
+                case MADV_FREE ->
+                    // vm_map_msync(VM_SYNC_KILLPAGES): each resident page's modified bit is cleared, so the
+                    // pageout daemon frees it without writing it; contents stay until then.
+                    space.markFreeable(address, end - address);
                 case MADV_ZERO -> {
                     if (translated) {
                         return fail(ENOTSUP); // KERN_NO_ACCESS for small map pages (vm_map.c:17284-17290)
@@ -205,7 +223,11 @@ public final class SimulatedBsd {
     }
 
     /**
-     * {@code int mlock(const void *addr, size_t len)}.
+     * {@code int mlock(const void *addr, size_t len)}: wires the pages ({@code mlock} in
+     * {@code bsd/kern/kern_mman.c} calls {@code vm_map_wire_kernel}; a failure is {@code ENOMEM}). The
+     * pages stay wired until unmapped or replaced ({@code mach_vm_allocate(VM_FLAGS_OVERWRITE)} deletes the
+     * old entries, wired or not); {@link SimulatedAddressSpace#wiredBytes()} counts them. XNU's wiring
+     * limits ({@code vm.user_wire_limit}) are not simulated.
      *
      * @param address the first byte
      * @param length the length, in bytes
@@ -218,7 +240,12 @@ public final class SimulatedBsd {
         }
         synchronized (space) {
             long start = space.truncatePage(address);
-            return mach.mapped(start, space.roundPage(address + length)) ? 0 : fail(ENOMEM);
+            long end = space.roundPage(address + length);
+            if (!mach.mapped(start, end)) {
+                return fail(ENOMEM);
+            }
+            space.markWired(start, end - start);
+            return 0;
         }
     }
 

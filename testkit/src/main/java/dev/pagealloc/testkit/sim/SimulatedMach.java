@@ -38,7 +38,7 @@ import java.util.Set;
  * object stays empty; {@code mach_vm_remap} shares or copies any pages of the task, {@code MAP_JIT}
  * pages included, and the alias of {@code MAP_JIT} pages is itself {@code MAP_JIT} memory;
  * {@link #simulateMemoryPressure()} empties volatile purgeable memory and reclaims
- * {@code MADV_FREE_REUSABLE} pages.
+ * {@code MADV_FREE_REUSABLE} and {@code MADV_FREE} pages.
  *
  * <p>Three machines: {@link #arm64} (Apple silicon, 16 KiB pages), {@link #x86_64} (an Intel Mac,
  * 4 KiB pages, superpages) and {@link #x86_64UnderRosetta} (an x86-64 process translated by
@@ -525,7 +525,7 @@ public final class SimulatedMach {
     /**
      * What memory pressure does: empties every volatile purgeable allocation (its pages read zero
      * and its state becomes {@code VM_PURGABLE_EMPTY}) and reclaims every
-     * {@code MADV_FREE_REUSABLE} page (it reads zero).
+     * {@code MADV_FREE_REUSABLE} or {@code MADV_FREE} page (it reads zero).
      */
     public void simulateMemoryPressure() {
         synchronized (space) {
