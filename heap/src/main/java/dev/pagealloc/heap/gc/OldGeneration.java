@@ -26,6 +26,8 @@ final class OldGeneration {
     final long base;
     final long blockBytes;
     final int maxBlocks;
+    /** log2 of {@link #blockBytes}, a power of two (a power-of-two page size, or 64 KiB). */
+    private final int blockShift;
     final long[] cellClasses;
     private final MemorySegment[] blockMemory;
     private final int[] blockClass;        // -1: never committed or decommitted (no class)
@@ -40,6 +42,7 @@ final class OldGeneration {
     OldGeneration(PageAllocator allocator, long limitBytes, long blockBytes, long largestCellBytes) {
         this.blockBytes = blockBytes;
         this.maxBlocks = (int) (limitBytes / blockBytes);
+        this.blockShift = Long.numberOfTrailingZeros(blockBytes);
         long pages = limitBytes / allocator.pageBytes();
         this.region = allocator.allocate(0, pages);
         this.base = region.address();
@@ -285,6 +288,24 @@ final class OldGeneration {
         return (long) committedBlocks * blockBytes >>> CARD_SHIFT;
     }
 
+    /** {@return whether any of the (up to) eight cards from {@code first} is dirty}; {@code cards} is the count */
+    boolean anyCardDirty(long first, long cards) {
+        if (first + 8 <= cards && first + 8 <= this.cards.byteSize()) {
+            return this.cards.get(ValueLayout.JAVA_LONG_UNALIGNED, first) != 0;
+        }
+        for (long card = first; card < cards; card++) {
+            if (this.cards.get(ValueLayout.JAVA_BYTE, card) != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@return the offset of {@code address} in its block's segment} */
+    long offsetInBlock(long address) {
+        return (address - base) & (blockBytes - 1);
+    }
+
     boolean takeCard(long card) {
         if (cards.get(ValueLayout.JAVA_BYTE, card) == 0) {
             return false;
@@ -297,17 +318,40 @@ final class OldGeneration {
         cards.asSlice((from - base) >>> CARD_SHIFT, bytes >>> CARD_SHIFT).fill((byte) 0);
     }
 
+    /**
+     * {@return the offset of {@code address} in its block's segment if it is the payload address of a cell
+     * (allocated or not: the header tells), else -1}
+     */
+    long payloadOffsetInBlock(long address) {
+        long offset = address - base;
+        if (offset < 0 || offset >= (long) committedBlocks * blockBytes || (address & 7) != 0) {
+            return -1;
+        }
+        int block = (int) (offset >>> blockShift);
+        int cls = blockClass[block];
+        if (cls < 0) {
+            return -1;
+        }
+        long inBlock = offset & (blockBytes - 1);
+        long cellBytes = cellClasses[cls];
+        long cellOffset = inBlock - Header.BYTES;
+        if (cellOffset < 0 || cellOffset % cellBytes != 0 || cellOffset + cellBytes > blockBytes) {
+            return -1;
+        }
+        return inBlock;
+    }
+
     long getLong(long address) {
         long offset = address - base;
-        return blockMemory[(int) (offset / blockBytes)].get(ValueLayout.JAVA_LONG, offset % blockBytes);
+        return blockMemory[(int) (offset >>> blockShift)].get(ValueLayout.JAVA_LONG, offset & (blockBytes - 1));
     }
 
     void setLong(long address, long value) {
         long offset = address - base;
-        blockMemory[(int) (offset / blockBytes)].set(ValueLayout.JAVA_LONG, offset % blockBytes, value);
+        blockMemory[(int) (offset >>> blockShift)].set(ValueLayout.JAVA_LONG, offset & (blockBytes - 1), value);
     }
 
     MemorySegment blockSegment(long address) {
-        return blockMemory[(int) ((address - base) / blockBytes)];
+        return blockMemory[(int) ((address - base) >>> blockShift)];
     }
 }

@@ -30,7 +30,8 @@ final class Statistics {
     GcStatistics snapshot(GcHeap heap) {
         return new GcStatistics(heap.nursery.blocks * heap.nursery.blockBytes, heap.nursery.usedBytes(),
                 heap.old.committedBytes() + heap.large.committedBytes(),
-                heap.old.usedBytes() + heap.large.committedBytes(), heap.large.count(), allocatedBytes,
+                heap.old.usedBytes() + heap.large.committedBytes(), heap.large.count(),
+                allocatedBytes + heap.unretiredBufferBytes(),
                 reclaimedBytes, minorCollections, majorCollections, heap.pinned.size(),
                 new GcStatistics.PauseHistogram(Arrays.stream(BOUNDS_MICROS).boxed().toList(),
                         Arrays.stream(pauseCounts).boxed().toList(), pauseTotalNanos, pauseMaxNanos));

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Random object graphs mirrored by plain Java objects: random allocations (small, array, large),
@@ -58,12 +58,14 @@ class ModelBasedTest {
     private final List<M> globals = new ArrayList<>();
     private final Map<M, Long> pinned = new IdentityHashMap<>();
 
-    @ParameterizedTest(name = "seed {0}")
-    @ValueSource(longs = {1, 2, 3, 20261129})
-    void shouldKeepTheHeapIsomorphicToTheModel(long seed) {
+    // Stress mode (a collection every 61 allocations) sends every allocation through the locked path; with it
+    // off, fixed objects take the mutator's lock-free buffer and collections come from the steps.
+    @ParameterizedTest(name = "seed {0}, collect every {1} allocations")
+    @CsvSource({"1, 61", "2, 61", "3, 61", "20261129, 61", "4, 0", "5, 0", "6, 0"})
+    void shouldKeepTheHeapIsomorphicToTheModel(long seed, int collectEvery) {
         random = new Random(seed);
         heap = GcHeap.builder().withNurseryBytes(1 << 20).withOldGenerationLimitBytes(32 << 20)
-                .withLargeObjectThresholdBytes(4096).withCollectEveryAllocations(61)
+                .withLargeObjectThresholdBytes(4096).withCollectEveryAllocations(collectEvery)
                 .withVerifyAfterCollection(true).build();
         try {
             objType = heap.registerType(new TypeLayout.Fixed("Obj", 32, 0, 8, 16));
