@@ -108,7 +108,11 @@ final class Nursery {
                 state[i] = newState;
                 freeBlocks--;
                 nextFree = (i + 1) % blocks;
-                memory.asSlice(i * blockBytes, blockBytes).fill((byte) 0);
+                if (newState == IN_USE) {
+                    // Eden promises zeroed payloads; a survivor block is written by the copies alone (the
+                    // start bitmap, not its bytes, says where its objects are), so the pause skips the fill.
+                    memory.asSlice(i * blockBytes, blockBytes).fill((byte) 0);
+                }
                 return base + i * blockBytes;
             }
         }
