@@ -21,6 +21,7 @@ import java.util.Iterator;
 final class Collector {
 
     private final GcHeap heap;
+    private final Compactor compactor;
     private long[] queue = new long[1024];
     private int queued;
     private long[] kept = new long[64];
@@ -30,6 +31,7 @@ final class Collector {
 
     Collector(GcHeap heap) {
         this.heap = heap;
+        this.compactor = new Compactor(heap);
     }
 
     // ---------------------------------------------------------------- minor
@@ -296,6 +298,8 @@ final class Collector {
                 }
             }
         }
+        long compacted = heap.compaction ? compactor.compact(youngMarked, youngCount) : 0;
+        heap.stats.compactedBytes += compacted;
         for (int i = 0; i < youngCount; i++) {
             long object = youngMarked[i];
             heap.setWord(object - Header.BYTES, heap.header(object) & ~Header.MARK);
@@ -312,6 +316,7 @@ final class Collector {
         event.end();
         if (event.shouldCommit()) {
             event.kind = "major";
+            event.compactedBytes = compacted;
             event.reclaimedBytes = reclaimed;
             event.commit();
         }

@@ -89,6 +89,7 @@ public final class GcHeap implements AutoCloseable {
     final int tenureAge;
     final int collectEveryAllocations;
     final boolean verifyAfterCollection;
+    final boolean compaction;
     final List<TypeInfo> types = new ArrayList<>();
     /** {@link #types} as an array for the fast paths, replaced (never changed) when a type is registered. */
     TypeInfo[] typeTable = {null};
@@ -118,6 +119,7 @@ public final class GcHeap implements AutoCloseable {
         this.tenureAge = builder.tenureAge;
         this.collectEveryAllocations = builder.collectEveryAllocations;
         this.verifyAfterCollection = builder.verifyAfterCollection;
+        this.compaction = builder.compaction;
         int nurseryBlocks = (int) (builder.nurseryBytes / blockBytes);
         this.nursery = new Nursery(allocator, builder.nurseryBytes, blockBytes, Math.max(1, nurseryBlocks / 8));
         try {

@@ -298,6 +298,81 @@ final class OldGeneration {
         return cls < 0 ? -1 : cellClasses[cls];
     }
 
+    // ---- compaction ----
+
+    /**
+     * {@return per block, whether it is worth evacuating: fewer than half its cells marked and none of them
+     * pinned; or null if no block is}; reads the marks of a major collection before its sweep
+     */
+    boolean[] sparseBlocks() {
+        boolean[] sparse = new boolean[committedBlocks];
+        boolean any = false;
+        for (int b = 0; b < committedBlocks; b++) {
+            int cls = blockClass[b];
+            if (cls < 0) {
+                continue;
+            }
+            long cellBytes = cellClasses[cls];
+            long cells = blockBytes / cellBytes;
+            long marked = 0;
+            boolean pinned = false;
+            MemorySegment memory = blockMemory[b];
+            for (long at = 0; at + cellBytes <= blockBytes; at += cellBytes) {
+                long header = memory.get(ValueLayout.JAVA_LONG, at);
+                if ((header & Header.MARK) != 0) {
+                    marked++;
+                    pinned |= (header & Header.PINNED) != 0;
+                }
+            }
+            sparse[b] = marked > 0 && marked * 2 < cells && !pinned;
+            any |= sparse[b];
+        }
+        return any ? sparse : null;
+    }
+
+    /** Takes the blocks marked in {@code blocks} out of allocation (free lists and bump ranges) until the sweep. */
+    void withdraw(boolean[] blocks) {
+        for (int cls = 0; cls < cellClasses.length; cls++) {
+            int kept = 0;
+            for (int i = 0; i < classBlockCount[cls]; i++) {
+                int b = classBlocks[cls][i];
+                if (!blocks[b]) {
+                    classBlocks[cls][kept++] = b;
+                }
+            }
+            classBlockCount[cls] = kept;
+            if (bumpLimit[cls] > 0 && blocks[(int) ((bumpLimit[cls] - 1 - base) >>> blockShift)]) {
+                bumpCursor[cls] = 0;
+                bumpLimit[cls] = 0;
+            }
+        }
+    }
+
+    /** Frees the cell at {@code headerAddress} (an object that moved): its header becomes 0. */
+    void releaseCell(long headerAddress) {
+        int block = (int) ((headerAddress - base) >>> blockShift);
+        setLong(headerAddress, 0);
+        liveCells[block]--;
+        usedBytes -= cellClasses[blockClass[block]];
+    }
+
+    MemorySegment blockMemory(int block) {
+        return blockMemory[block];
+    }
+
+    long cellClassOfBlock(int block) {
+        return cellClasses[blockClass[block]];
+    }
+
+    /** Visits the header address of every allocated cell with the mark bit set. */
+    void forEachMarkedCell(CellVisitor visitor) {
+        forEachCell(cell -> {
+            if ((getLong(cell) & Header.MARK) != 0) {
+                visitor.visit(cell);
+            }
+        });
+    }
+
     // ---- card table ----
 
     void dirtyCard(long slotAddress) {

@@ -11,6 +11,8 @@ final class Statistics {
     /** Bytes of the objects in the nursery: allocated since the last minor collection, or survivors of it. */
     long nurseryObjectBytes;
     long reclaimedBytes;
+    /** Bytes the old generation's compaction moved (headers and payloads). */
+    long compactedBytes;
     long minorCollections;
     long majorCollections;
     final long[] pauseCounts = new long[BOUNDS_MICROS.length + 1];

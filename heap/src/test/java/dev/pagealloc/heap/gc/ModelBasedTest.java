@@ -1,6 +1,7 @@
 package dev.pagealloc.heap.gc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.ArrayDeque;
@@ -60,12 +61,15 @@ class ModelBasedTest {
 
     // Stress mode (a collection every 61 allocations) sends every allocation through the locked path; with it
     // off, fixed objects take the mutator's lock-free buffer and collections come from the steps.
-    @ParameterizedTest(name = "seed {0}, collect every {1} allocations")
-    @CsvSource({"1, 61", "2, 61", "3, 61", "20261129, 61", "4, 0", "5, 0", "6, 0"})
-    void shouldKeepTheHeapIsomorphicToTheModel(long seed, int collectEvery) {
+    // Compaction moves old objects in every major collection (the steps ask for one in four collections).
+    @ParameterizedTest(name = "seed {0}, collect every {1} allocations, compaction {2}")
+    @CsvSource({"1, 61, false", "2, 61, true", "3, 61, false", "20261129, 61, true", "4, 0, false", "5, 0, true",
+        "6, 0, true"})
+    void shouldKeepTheHeapIsomorphicToTheModel(long seed, int collectEvery, boolean compaction) {
         random = new Random(seed);
         heap = GcHeap.builder().withNurseryBytes(1 << 20).withOldGenerationLimitBytes(32 << 20)
                 .withLargeObjectThresholdBytes(4096).withCollectEveryAllocations(collectEvery)
+                .withCompaction(compaction)
                 .withVerifyAfterCollection(true).build();
         try {
             objType = heap.registerType(new TypeLayout.Fixed("Obj", 32, 0, 8, 16));
@@ -91,6 +95,9 @@ class ModelBasedTest {
                 heap.setGlobalRoot(i, 0);
             }
             pinned.values().forEach(heap::unpin);
+            if (compaction) {
+                assertTrue(heap.stats.compactedBytes > 0, "compaction moved objects during the steps");
+            }
             heap.collect(true);
             GcStatistics stats = heap.statistics();
             assertEquals(0, stats.oldGenerationUsedBytes(), stats::toString);
