@@ -46,8 +46,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * then the thread that asked waits (as HotSpot's handshakes do, without the lock, so the others' field
  * accesses go on). So a mutator's addresses stay valid from one of its own allocations to the next, and
  * it must reload them from its roots after each. The calls of a thread that is not attached all run under
- * the lock, which a running collection holds, so they never overlap one. An attached thread that blocks for long outside the
- * heap holds every collection up: release its stack first, or call {@link #safepoint()} in long loops.
+ * the lock, which a running collection holds, so they never overlap one. An attached thread that blocks
+ * for long outside the heap holds every collection up: release its stack first, or call
+ * {@link #safepoint()} in long loops.
  * The memory views come from the page allocator, so an allocator with
  * {@link dev.pagealloc.api.ViewSharing#CONFINED} views limits the heap to the thread that built it; the
  * default allocator shares them.
