@@ -3,15 +3,11 @@ package dev.pagealloc.heap.gc;
 import dev.pagealloc.api.PageAllocator;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -60,26 +56,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class GcHeap implements AutoCloseable {
 
-    private static final VarHandle COLLECTION_PENDING;
-
-    static {
-        try {
-            COLLECTION_PENDING = MethodHandles.lookup().findVarHandle(GcHeap.class, "collectionPending",
-                    boolean.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     final ReentrantLock lock = new ReentrantLock();
-    private final Condition safepointChange = lock.newCondition();
-    private final Set<Thread> parked = new HashSet<>();
-    /**
-     * The safepoint flag: written under the lock (opaque), read by the mutators' fast paths with one
-     * opaque read; set while a collection waits for the mutators or runs.
-     */
-    @SuppressWarnings("unused") // accessed through COLLECTION_PENDING
-    private boolean collectionPending;
+    private final Safepoints safepoints = new Safepoints(lock);
     final PageAllocator allocator;
     final boolean ownsAllocator;
     final Nursery nursery;
@@ -196,7 +174,7 @@ public final class GcHeap implements AutoCloseable {
             if (typeId > 0 && typeId < table.length) {
                 TypeInfo type = table[typeId];
                 // A buffer is valid only between the safepoints at which collections run: the flag first.
-                if (type != null && !(boolean) COLLECTION_PENDING.getOpaque(this)) {
+                if (type != null && !safepoints.pending()) {
                     long objectBytes = type.bufferObjectBytes;
                     long headerAddress = mutator.bufferCursor;
                     if (objectBytes > 0 && headerAddress + objectBytes <= mutator.bufferLimit) {
@@ -335,7 +313,7 @@ public final class GcHeap implements AutoCloseable {
     }
 
     private boolean pending() {
-        return (boolean) COLLECTION_PENDING.getOpaque(this);
+        return safepoints.pending();
     }
 
     private void refill(long[] buffer, long objectBytes, int typeId) {
@@ -1093,31 +1071,12 @@ public final class GcHeap implements AutoCloseable {
         }
     }
 
-    /** Waits, at a safepoint, for the pending collection to end. Holds the lock before and after. */
     private void park() {
-        Thread self = Thread.currentThread();
-        parked.add(self);
-        safepointChange.signalAll();
-        try {
-            while (pending()) {
-                safepointChange.awaitUninterruptibly();
-            }
-        } finally {
-            parked.remove(self);
-        }
+        safepoints.park();
     }
 
     void safepointChanged() {
-        safepointChange.signalAll();
-    }
-
-    private boolean everyMutatorParked() {
-        for (ShadowStack stack : stacks) {
-            if (stack.owner.isAlive() && !parked.contains(stack.owner)) {
-                return false;
-            }
-        }
-        return true;
+        safepoints.changed();
     }
 
     /**
@@ -1129,14 +1088,8 @@ public final class GcHeap implements AutoCloseable {
             park();
             return;
         }
-        COLLECTION_PENDING.setOpaque(this, true);
-        Thread self = Thread.currentThread();
-        parked.add(self);
         try {
-            while (!everyMutatorParked()) {
-                // A thread that ended while attached never parks: the timeout lets the loop see it gone.
-                safepointChange.awaitNanos(TimeUnit.MILLISECONDS.toNanos(1));
-            }
+            safepoints.begin(stacks);
             allocationsSinceCollection = 0;
             epoch++;
             // Every mutator is parked: their buffers' blocks are collected now, so the buffers end here.
@@ -1165,9 +1118,7 @@ public final class GcHeap implements AutoCloseable {
             throw new IllegalStateException("collect: interrupted while waiting for mutators to reach a safepoint;"
                     + " nothing was collected", e);
         } finally {
-            parked.remove(self);
-            COLLECTION_PENDING.setOpaque(this, false);
-            safepointChange.signalAll();
+            safepoints.end();
         }
     }
 
