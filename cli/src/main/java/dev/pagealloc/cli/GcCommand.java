@@ -1,20 +1,34 @@
 package dev.pagealloc.cli;
 
 import dev.pagealloc.heap.gc.BinaryTrees;
+import dev.pagealloc.heap.gc.GcBench;
 import dev.pagealloc.heap.gc.GcHeap;
 import java.io.PrintStream;
 import java.util.List;
 
 /**
  * {@code pagealloc gc binary-trees N}: the Benchmarks Game's binary-trees on the GC heap, its standard
- * output, then the heap's statistics.
+ * output, then the heap's statistics; {@code pagealloc gc gcbench}: Boehm's GCBench on the GC heap, the
+ * same way.
  */
 final class GcCommand {
-    private static final String USAGE = "usage: pagealloc gc binary-trees N   (N from 0 to 24)";
+    private static final String USAGE = "usage: pagealloc gc binary-trees N   (N from 0 to 24)\n"
+            + "       pagealloc gc gcbench";
 
     private GcCommand() {}
 
     static int run(List<String> args, PrintStream out, PrintStream err) {
+        if (args.equals(List.of("gcbench"))) {
+            // The long-lived tree (4 MiB) and array (4 MB), with room for the stretch tree's survivors.
+            try (GcHeap heap = GcHeap.builder().withNurseryBytes(16L << 20).withOldGenerationLimitBytes(64L << 20)
+                    .build()) {
+                new GcBench(heap).run(out::println);
+                out.println();
+                out.println("heap statistics:");
+                out.println(heap.statistics());
+            }
+            return 0;
+        }
         if (args.size() != 2 || !args.getFirst().equals("binary-trees")) {
             err.println(USAGE);
             return 2;

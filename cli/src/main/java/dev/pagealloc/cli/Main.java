@@ -74,6 +74,7 @@ public final class Main {
                   gc binary-trees N
                                   binary-trees on the GC heap (objects outside the Java heap), its
                                   standard output, then the heap's statistics
+                  gc gcbench      Boehm's GCBench on the GC heap, its output, then the heap's statistics
                   help            this text
 
                 -Dpagealloc.platform=<name> (in JAVA_TOOL_OPTIONS or PAGEALLOC_JAVA_OPTS) forces a provider.""");

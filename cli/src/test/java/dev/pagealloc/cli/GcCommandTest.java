@@ -36,6 +36,16 @@ class GcCommandTest {
     }
 
     @Test
+    void shouldRunGcBench() {
+        assertEquals(0, run("gc", "gcbench"), err::toString);
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.startsWith("Garbage Collector Test" + System.lineSeparator()), text);
+        assertTrue(text.contains("Creating 8 trees of depth 16"), text);
+        assertTrue(text.contains("Completed in "), text);
+        assertTrue(!text.contains("Failed"), text);
+    }
+
+    @Test
     void shouldExplainBadArguments() {
         assertEquals(2, run("gc", "binary-trees", "x"));
         assertEquals(2, run("gc", "binary-trees", "99"));

@@ -38,4 +38,9 @@ final class CollectionEvent extends Event {
     @Label("Kept In Place")
     @Description("Nursery objects kept where they are: pinned, or no room to copy them")
     long keptInPlace;
+
+    @Label("Compacted")
+    @Description("Old-generation bytes a major collection moved out of sparse blocks (with compaction on)")
+    @DataAmount
+    long compactedBytes;
 }

@@ -8,8 +8,6 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -31,15 +29,22 @@ import java.util.concurrent.locks.ReentrantLock;
  * A failed check throws before anything is written.
  *
  * <h2>Threads and safepoints</h2>
- * Thread-safe: every call takes the heap's lock, so calls from several mutator threads are serialized,
- * and each thread allocates in its own nursery buffer. A thread that holds addresses in Java variables
- * is a <em>mutator</em>: it has a {@link ShadowStack} ({@link #shadowStack()} attaches it, {@link
- * ShadowStack#release()} detaches it). Objects move only at safepoints: a collection runs once every
- * attached thread that is alive is at one, that is inside an allocation, {@link #collect(boolean)} or
- * {@link #safepoint()}; until then the thread that asked waits (releasing the lock, so the others' field
+ * Thread-safe. A thread that holds addresses in Java variables is a <em>mutator</em>: it has a
+ * {@link ShadowStack} ({@link #shadowStack()} attaches it, {@link ShadowStack#release()} detaches it), and
+ * the stack holds its nursery buffer. For an attached thread the common calls take no lock: an
+ * allocation of a fixed type bumps a pointer in the thread's own buffer after one opaque read of the
+ * safepoint flag, and a field access makes its checks (an object start, the access within the exact
+ * payload size in the header and aligned, the slot's kind) and reads or writes the bytes. Anything else
+ * (arrays, large objects, a full buffer, a raised flag, a failed check, a thread that is not attached)
+ * takes the heap's lock, and a failed check is decided and reported there. Objects move only at
+ * safepoints: a collection raises the flag and runs once every attached thread that is alive is parked at
+ * one, that is inside an allocation's locked path, {@link #collect(boolean)} or {@link #safepoint()}; until
+ * then the thread that asked waits (as HotSpot's handshakes do, without the lock, so the others' field
  * accesses go on). So a mutator's addresses stay valid from one of its own allocations to the next, and
- * it must reload them from its roots after each. An attached thread that blocks for long outside the
- * heap holds every collection up: release its stack first, or call {@link #safepoint()} in long loops.
+ * it must reload them from its roots after each. The calls of a thread that is not attached all run under
+ * the lock, which a running collection holds, so they never overlap one. An attached thread that blocks
+ * for long outside the heap holds every collection up: release its stack first, or call
+ * {@link #safepoint()} in long loops.
  * The memory views come from the page allocator, so an allocator with
  * {@link dev.pagealloc.api.ViewSharing#CONFINED} views limits the heap to the thread that built it; the
  * default allocator shares them.
@@ -52,9 +57,7 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class GcHeap implements AutoCloseable {
 
     final ReentrantLock lock = new ReentrantLock();
-    private final Condition safepointChange = lock.newCondition();
-    private final Set<Thread> parked = new HashSet<>();
-    private boolean collectionPending;
+    private final Safepoints safepoints = new Safepoints(lock);
     final PageAllocator allocator;
     final boolean ownsAllocator;
     final Nursery nursery;
@@ -65,7 +68,12 @@ public final class GcHeap implements AutoCloseable {
     final int tenureAge;
     final int collectEveryAllocations;
     final boolean verifyAfterCollection;
+    final boolean compaction;
     final List<TypeInfo> types = new ArrayList<>();
+    /** {@link #types} as an array for the fast paths, replaced (never changed) when a type is registered. */
+    TypeInfo[] typeTable = {null};
+    /** The mutator that called last: a racy one-entry cache in front of {@link #threadStack}. */
+    private ShadowStack lastMutator;
     final Set<ShadowStack> stacks = new LinkedHashSet<>();
     final Set<Handle> handles = new LinkedHashSet<>();
     final Set<Long> pinned = new HashSet<>();
@@ -77,6 +85,8 @@ public final class GcHeap implements AutoCloseable {
     private final ThreadLocal<long[]> buffers = ThreadLocal.withInitial(() -> new long[3]);
     long epoch;
     private int allocationsSinceCollection;
+    // Plain: the fast paths read it on every call. close() writes it under the lock; a thread that races
+    // its own calls with close() (misuse) may see it late, and then the closed regions' segments throw.
     private boolean alive = true;
     private final Collector collector;
 
@@ -88,6 +98,7 @@ public final class GcHeap implements AutoCloseable {
         this.tenureAge = builder.tenureAge;
         this.collectEveryAllocations = builder.collectEveryAllocations;
         this.verifyAfterCollection = builder.verifyAfterCollection;
+        this.compaction = builder.compaction;
         int nurseryBlocks = (int) (builder.nurseryBytes / blockBytes);
         this.nursery = new Nursery(allocator, builder.nurseryBytes, blockBytes, Math.max(1, nurseryBlocks / 8));
         try {
@@ -128,7 +139,8 @@ public final class GcHeap implements AutoCloseable {
                 throw new IllegalStateException("registerType(name=" + layout.name() + "): all "
                         + Header.MAX_TYPE_ID + " type ids are taken");
             }
-            types.add(new TypeInfo(types.size(), layout));
+            types.add(new TypeInfo(types.size(), layout, largeObjectThresholdBytes));
+            typeTable = types.toArray(new TypeInfo[0]);
             return types.size() - 1;
         } finally {
             lock.unlock();
@@ -156,6 +168,28 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public long allocate(int typeId) {
+        ShadowStack mutator = mutator();
+        if (mutator != null && collectEveryAllocations == 0) {
+            TypeInfo[] table = typeTable;
+            if (typeId > 0 && typeId < table.length) {
+                TypeInfo type = table[typeId];
+                // A buffer is valid only between the safepoints at which collections run: the flag first.
+                if (type != null && !safepoints.pending()) {
+                    long objectBytes = type.bufferObjectBytes;
+                    long headerAddress = mutator.bufferCursor;
+                    if (objectBytes > 0 && headerAddress + objectBytes <= mutator.bufferLimit) {
+                        mutator.bufferCursor = headerAddress + objectBytes;
+                        nursery.setLong(headerAddress, type.fixedHeader);
+                        nursery.markStart(headerAddress + Header.BYTES);
+                        return headerAddress + Header.BYTES;
+                    }
+                }
+            }
+        }
+        return allocateSlow(typeId);
+    }
+
+    private long allocateSlow(int typeId) {
         lock.lock();
         try {
             checkAlive("allocate");
@@ -202,26 +236,84 @@ public final class GcHeap implements AutoCloseable {
 
     private long allocateLocked(int typeId, long payloadBytes) {
         long objectBytes = Header.objectBytes(payloadBytes);
-        if (collectionPending) {
+        if (pending()) {
             park();
         }
         if (collectEveryAllocations > 0 && ++allocationsSinceCollection >= collectEveryAllocations) {
             collectLocked(false);
         }
-        stats.allocatedBytes += objectBytes;
         if (objectBytes >= largeObjectThresholdBytes) {
             return allocateLarge(typeId, payloadBytes, objectBytes);
         }
-        long[] buffer = buffers.get();
-        if (buffer[2] != epoch || buffer[0] + objectBytes > buffer[1]) {
-            refill(buffer, objectBytes, typeId);
+        long headerAddress;
+        ShadowStack mutator = mutator();
+        if (mutator != null) {
+            // An attached thread's buffer lives in its stack; its bytes are counted when it is retired.
+            if (mutator.bufferCursor + objectBytes > mutator.bufferLimit) {
+                retireBuffer(mutator);
+                long[] fresh = new long[3];
+                refill(fresh, objectBytes, typeId);
+                mutator.bufferCursor = fresh[0];
+                mutator.bufferLimit = fresh[1];
+                mutator.bufferStart = fresh[0];
+            }
+            headerAddress = mutator.bufferCursor;
+            mutator.bufferCursor += objectBytes;
+        } else {
+            long[] buffer = buffers.get();
+            if (buffer[2] != epoch || buffer[0] + objectBytes > buffer[1]) {
+                refill(buffer, objectBytes, typeId);
+            }
+            headerAddress = buffer[0];
+            buffer[0] += objectBytes;
+            stats.allocatedBytes += objectBytes;
+            stats.nurseryObjectBytes += objectBytes;
         }
-        long headerAddress = buffer[0];
-        buffer[0] += objectBytes;
-        stats.nurseryObjectBytes += objectBytes;
         nursery.setLong(headerAddress, Header.of(typeId, payloadBytes));
         nursery.markStart(headerAddress + Header.BYTES);
         return headerAddress + Header.BYTES;
+    }
+
+    /** Counts the bytes allocated in a mutator's buffer and empties it; under the lock. */
+    void retireBuffer(ShadowStack mutator) {
+        long used = mutator.bufferCursor - mutator.bufferStart;
+        stats.allocatedBytes += used;
+        stats.nurseryObjectBytes += used;
+        mutator.bufferCursor = 0;
+        mutator.bufferLimit = 0;
+        mutator.bufferStart = 0;
+    }
+
+    /** {@return the bytes allocated in attached mutators' buffers not yet counted}; racy, for statistics */
+    long unretiredBufferBytes() {
+        long bytes = 0;
+        for (ShadowStack stack : stacks) {
+            bytes += stack.bufferCursor - stack.bufferStart;
+        }
+        return bytes;
+    }
+
+    /**
+     * {@return the calling thread's shadow stack if it is attached to this open heap, else null}: the
+     * fast paths run only for attached threads, which no collection overlaps (a collection waits for
+     * them to park); any other caller takes the lock.
+     */
+    ShadowStack mutator() {
+        ShadowStack cached = lastMutator;
+        Thread self = Thread.currentThread();
+        if (cached != null && cached.owner == self && !cached.released && alive) {
+            return cached;
+        }
+        ShadowStack stack = threadStack.get();
+        if (stack == null || stack.released || !alive) {
+            return null;
+        }
+        lastMutator = stack;
+        return stack;
+    }
+
+    private boolean pending() {
+        return safepoints.pending();
     }
 
     private void refill(long[] buffer, long objectBytes, int typeId) {
@@ -235,7 +327,6 @@ public final class GcHeap implements AutoCloseable {
             block = nursery.takeEdenBlock();
         }
         if (block < 0) {
-            stats.allocatedBytes -= objectBytes;
             throw new HeapExhaustedException("allocate(typeId=" + typeId + ", objectBytes=" + objectBytes
                     + "): the nursery has no free block after a full collection (nurseryBytes="
                     + nursery.blocks * nursery.blockBytes + ", objects kept in place hold "
@@ -252,7 +343,6 @@ public final class GcHeap implements AutoCloseable {
         if (old.committedBytes() + large.committedBytes() + needed > oldGenerationLimitBytes) {
             collectLocked(true);
             if (old.committedBytes() + large.committedBytes() + needed > oldGenerationLimitBytes) {
-                stats.allocatedBytes -= objectBytes;
                 throw new HeapExhaustedException("allocate(typeId=" + typeId + ", payloadBytes=" + payloadBytes
                         + "): a large object of " + needed + " bytes does not fit after a full collection: old"
                         + " generation blocks " + old.committedBytes() + " + large objects " + large.committedBytes()
@@ -260,6 +350,7 @@ public final class GcHeap implements AutoCloseable {
             }
         }
         long address = large.allocate(objectBytes);
+        stats.allocatedBytes += objectBytes;
         large.setLong(address - Header.BYTES, Header.of(typeId, payloadBytes));
         return address;
     }
@@ -355,6 +446,46 @@ public final class GcHeap implements AutoCloseable {
     // ---------------------------------------------------------------- field access
 
     /**
+     * The field accesses' fast path for an attached caller, with the same checks as
+     * {@link #checkAccess} for objects in the nursery and the old generation: an object start, the
+     * access inside the payload (the exact size from the header) and aligned, the kind of slot the type
+     * says. {@return the segment that holds the access, its offset left in {@code mutator.located}, or
+     * null when a check fails or the object is large}: the locked path then redoes the checks and throws
+     * the exact error. No collection overlaps it, since the caller is attached and not parked.
+     */
+    private MemorySegment locate(ShadowStack mutator, long object, long byteOffset, int width, boolean reference) {
+        MemorySegment segment;
+        long at;
+        long inNursery = object - nursery.base;
+        if (inNursery >= Header.BYTES && inNursery < nursery.bytes) {
+            if (!nursery.isObjectStartAt(inNursery)) {
+                return null;
+            }
+            segment = nursery.memory;
+            at = inNursery;
+        } else {
+            at = old.payloadOffsetInBlock(object);
+            if (at < 0) {
+                return null;
+            }
+            segment = old.blockSegment(object);
+        }
+        long header = segment.get(ValueLayout.JAVA_LONG, at - Header.BYTES);
+        long payloadBytes = Header.payloadBytes(header);
+        if (byteOffset < 0 || byteOffset > payloadBytes - width || (byteOffset & (width - 1)) != 0) {
+            return null;
+        }
+        TypeInfo[] table = typeTable;
+        int typeId = Header.typeId(header);
+        TypeInfo type = typeId < table.length ? table[typeId] : null;
+        if (type == null || !type.allows(byteOffset, width, reference)) {
+            return null;
+        }
+        mutator.located = at + byteOffset;
+        return segment;
+    }
+
+    /**
      * {@return the reference in slot {@code byteOffset} of {@code object}: an object's address or 0}
      *
      * @param object an object of this heap
@@ -365,6 +496,11 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public long getReference(long object, long byteOffset) {
+        ShadowStack mutator = mutator();
+        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 8, true);
+        if (segment != null) {
+            return segment.get(ValueLayout.JAVA_LONG, mutator.located);
+        }
         lock.lock();
         try {
             checkAccess("getReference", object, byteOffset, 8, true);
@@ -387,6 +523,20 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public void setReference(long object, long byteOffset, long value) {
+        ShadowStack mutator = mutator();
+        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 8, true);
+        if (segment != null) {
+            long slotOffset = mutator.located;
+            boolean youngValue = nursery.isObjectStart(value);
+            if (value == 0 || youngValue || old.isObjectStart(value)) {
+                segment.set(ValueLayout.JAVA_LONG, slotOffset, value);
+                // locate() found no large objects, so the holder is young or old: a card or nothing to remember.
+                if (youngValue && !nursery.contains(object)) {
+                    old.dirtyCard(object + byteOffset);
+                }
+                return;
+            }
+        }
         lock.lock();
         try {
             checkAccess("setReference", object, byteOffset, 8, true);
@@ -429,6 +579,11 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public long getLong(long object, long byteOffset) {
+        ShadowStack mutator = mutator();
+        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 8, false);
+        if (segment != null) {
+            return segment.get(ValueLayout.JAVA_LONG, mutator.located);
+        }
         lock.lock();
         try {
             checkAccess("getLong", object, byteOffset, 8, false);
@@ -451,6 +606,12 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public void setLong(long object, long byteOffset, long value) {
+        ShadowStack mutator = mutator();
+        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 8, false);
+        if (segment != null) {
+            segment.set(ValueLayout.JAVA_LONG, mutator.located, value);
+            return;
+        }
         lock.lock();
         try {
             checkAccess("setLong", object, byteOffset, 8, false);
@@ -472,6 +633,11 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public int getInt(long object, long byteOffset) {
+        ShadowStack mutator = mutator();
+        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 4, false);
+        if (segment != null) {
+            return segment.get(ValueLayout.JAVA_INT, mutator.located);
+        }
         lock.lock();
         try {
             checkAccess("getInt", object, byteOffset, 4, false);
@@ -494,6 +660,12 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public void setInt(long object, long byteOffset, int value) {
+        ShadowStack mutator = mutator();
+        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 4, false);
+        if (segment != null) {
+            segment.set(ValueLayout.JAVA_INT, mutator.located, value);
+            return;
+        }
         lock.lock();
         try {
             checkAccess("setInt", object, byteOffset, 4, false);
@@ -515,6 +687,11 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public byte getByte(long object, long byteOffset) {
+        ShadowStack mutator = mutator();
+        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 1, false);
+        if (segment != null) {
+            return segment.get(ValueLayout.JAVA_BYTE, mutator.located);
+        }
         lock.lock();
         try {
             checkAccess("getByte", object, byteOffset, 1, false);
@@ -537,6 +714,12 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public void setByte(long object, long byteOffset, byte value) {
+        ShadowStack mutator = mutator();
+        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 1, false);
+        if (segment != null) {
+            segment.set(ValueLayout.JAVA_BYTE, mutator.located, value);
+            return;
+        }
         lock.lock();
         try {
             checkAccess("setByte", object, byteOffset, 1, false);
@@ -558,6 +741,11 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public double getDouble(long object, long byteOffset) {
+        ShadowStack mutator = mutator();
+        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 8, false);
+        if (segment != null) {
+            return segment.get(ValueLayout.JAVA_DOUBLE, mutator.located);
+        }
         lock.lock();
         try {
             checkAccess("getDouble", object, byteOffset, 8, false);
@@ -580,6 +768,12 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public void setDouble(long object, long byteOffset, double value) {
+        ShadowStack mutator = mutator();
+        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 8, false);
+        if (segment != null) {
+            segment.set(ValueLayout.JAVA_DOUBLE, mutator.located, value);
+            return;
+        }
         lock.lock();
         try {
             checkAccess("setDouble", object, byteOffset, 8, false);
@@ -687,6 +881,22 @@ public final class GcHeap implements AutoCloseable {
             return handle;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * {@link #checkReference} for a value an attached thread stores in its own roots: nursery and old
+     * objects are checked without the lock; anything else (large objects, whose map changes under the
+     * lock, and bad values) is checked under it.
+     */
+    void checkRoot(String operation, long object) {
+        if (object != 0 && !nursery.isObjectStart(object) && !old.isObjectStart(object)) {
+            lock.lock();
+            try {
+                checkReference(operation, object);
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
@@ -847,10 +1057,13 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public void safepoint() {
+        if (alive && !pending()) {
+            return;
+        }
         lock.lock();
         try {
             checkAlive("safepoint");
-            if (collectionPending) {
+            if (pending()) {
                 park();
             }
         } finally {
@@ -858,31 +1071,12 @@ public final class GcHeap implements AutoCloseable {
         }
     }
 
-    /** Waits, at a safepoint, for the pending collection to end. Holds the lock before and after. */
     private void park() {
-        Thread self = Thread.currentThread();
-        parked.add(self);
-        safepointChange.signalAll();
-        try {
-            while (collectionPending) {
-                safepointChange.awaitUninterruptibly();
-            }
-        } finally {
-            parked.remove(self);
-        }
+        safepoints.park();
     }
 
     void safepointChanged() {
-        safepointChange.signalAll();
-    }
-
-    private boolean everyMutatorParked() {
-        for (ShadowStack stack : stacks) {
-            if (stack.owner.isAlive() && !parked.contains(stack.owner)) {
-                return false;
-            }
-        }
-        return true;
+        safepoints.changed();
     }
 
     /**
@@ -890,20 +1084,18 @@ public final class GcHeap implements AutoCloseable {
      * waits for it instead (the caller then retries what needed the room).
      */
     void collectLocked(boolean full) {
-        if (collectionPending) {
+        if (pending()) {
             park();
             return;
         }
-        collectionPending = true;
-        Thread self = Thread.currentThread();
-        parked.add(self);
         try {
-            while (!everyMutatorParked()) {
-                // A thread that ended while attached never parks: the timeout lets the loop see it gone.
-                safepointChange.awaitNanos(TimeUnit.MILLISECONDS.toNanos(1));
-            }
+            safepoints.begin(stacks);
             allocationsSinceCollection = 0;
             epoch++;
+            // Every mutator is parked: their buffers' blocks are collected now, so the buffers end here.
+            for (ShadowStack stack : stacks) {
+                retireBuffer(stack);
+            }
             // A stack is confined to its thread: once the thread has ended, nobody can read its roots again.
             stacks.removeIf(stack -> {
                 boolean ended = !stack.owner.isAlive();
@@ -926,9 +1118,7 @@ public final class GcHeap implements AutoCloseable {
             throw new IllegalStateException("collect: interrupted while waiting for mutators to reach a safepoint;"
                     + " nothing was collected", e);
         } finally {
-            parked.remove(self);
-            collectionPending = false;
-            safepointChange.signalAll();
+            safepoints.end();
         }
     }
 

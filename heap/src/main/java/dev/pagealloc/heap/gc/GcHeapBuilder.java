@@ -18,6 +18,7 @@ public final class GcHeapBuilder {
     int tenureAge = 2;
     int collectEveryAllocations;
     boolean verifyAfterCollection;
+    boolean compaction;
     private PageAllocator allocator;
 
     GcHeapBuilder() {
@@ -76,6 +77,20 @@ public final class GcHeapBuilder {
      */
     public GcHeapBuilder withCollectEveryAllocations(int allocations) {
         this.collectEveryAllocations = allocations;
+        return this;
+    }
+
+    /**
+     * Compacts the old generation in every major collection: the live, unpinned objects of blocks less than
+     * half full move into other blocks (references to them updated), and the emptied blocks are
+     * decommitted, so their pages go back to the kernel. Objects move only in collections, as in the
+     * nursery; pinned objects never do.
+     *
+     * @param enabled whether to compact; false unless set
+     * @return this builder
+     */
+    public GcHeapBuilder withCompaction(boolean enabled) {
+        this.compaction = enabled;
         return this;
     }
 

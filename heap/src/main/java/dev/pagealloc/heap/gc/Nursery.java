@@ -26,8 +26,11 @@ final class Nursery {
     final MemorySegment memory;
     final long base;
     final long end;
+    /** The nursery's size, in bytes. */
+    final long bytes;
     final long blockBytes;
     final int blocks;
+    private final int blockShift;
     private final int survivorReserveBlocks;
     private final int[] state;
     private final long[] starts;
@@ -41,12 +44,17 @@ final class Nursery {
     Nursery(PageAllocator allocator, long nurseryBytes, long blockBytes, int survivorReserveBlocks) {
         this.blockBytes = blockBytes;
         this.blocks = (int) (nurseryBytes / blockBytes);
+        if (Long.bitCount(blockBytes) != 1) {
+            throw new IllegalArgumentException("blockBytes=" + blockBytes + " must be a power of two");
+        }
+        this.blockShift = Long.numberOfTrailingZeros(blockBytes);
         this.survivorReserveBlocks = survivorReserveBlocks;
         long pages = Math.ceilDiv(nurseryBytes, allocator.pageBytes());
         this.region = allocator.allocate(pages, pages);
         this.memory = region.segment(0, nurseryBytes);
         this.base = region.address();
         this.end = base + nurseryBytes;
+        this.bytes = nurseryBytes;
         this.state = new int[blocks];
         this.starts = new long[(int) Math.ceilDiv(nurseryBytes / 8, 64)];
         this.freeBlocks = blocks;
@@ -62,6 +70,12 @@ final class Nursery {
         }
         long bit = (address - base) >>> 3;
         return (starts[(int) (bit >>> 6)] & (1L << bit)) != 0;
+    }
+
+    /** {@link #isObjectStart(long)} for an offset from {@link #base} already known to be inside and past a header. */
+    boolean isObjectStartAt(long offset) {
+        long bit = offset >>> 3;
+        return (offset & 7) == 0 && (starts[(int) (bit >>> 6)] & (1L << bit)) != 0;
     }
 
     void markStart(long address) {
@@ -94,7 +108,11 @@ final class Nursery {
                 state[i] = newState;
                 freeBlocks--;
                 nextFree = (i + 1) % blocks;
-                memory.asSlice(i * blockBytes, blockBytes).fill((byte) 0);
+                if (newState == IN_USE) {
+                    // Eden promises zeroed payloads; a survivor block is written by the copies alone (the
+                    // start bitmap, not its bytes, says where its objects are), so the pause skips the fill.
+                    memory.asSlice(i * blockBytes, blockBytes).fill((byte) 0);
+                }
                 return base + i * blockBytes;
             }
         }
@@ -128,6 +146,11 @@ final class Nursery {
         long address = copyCursor;
         copyCursor += objectBytes;
         return address;
+    }
+
+    /** {@link #isFromSpace(long)} for an offset from {@link #base} known to be inside. */
+    boolean isFromSpaceAt(long offset) {
+        return state[(int) (offset >>> blockShift)] == IN_USE;
     }
 
     boolean isFromSpace(long address) {

@@ -26,6 +26,8 @@ final class OldGeneration {
     final long base;
     final long blockBytes;
     final int maxBlocks;
+    /** log2 of {@link #blockBytes}, a power of two (a power-of-two page size, or 64 KiB). */
+    private final int blockShift;
     final long[] cellClasses;
     private final MemorySegment[] blockMemory;
     private final int[] blockClass;        // -1: never committed or decommitted (no class)
@@ -33,6 +35,10 @@ final class OldGeneration {
     private final long[] freeHead;          // per block, 0 when full
     private final int[][] classBlocks;      // per class, blocks with a free cell (a stack)
     private final int[] classBlockCount;
+    // Per class, the never-used rest of the block it took last: [bumpCursor, bumpLimit) is handed out by
+    // bumping, without a free list (a new block reads zero, so its unused cells already have header 0).
+    private final long[] bumpCursor;
+    private final long[] bumpLimit;
     private int committedBlocks;            // blocks [0, committedBlocks) have been committed once
     private int decommittedBlocks;
     private long usedBytes;
@@ -40,6 +46,7 @@ final class OldGeneration {
     OldGeneration(PageAllocator allocator, long limitBytes, long blockBytes, long largestCellBytes) {
         this.blockBytes = blockBytes;
         this.maxBlocks = (int) (limitBytes / blockBytes);
+        this.blockShift = Long.numberOfTrailingZeros(blockBytes);
         long pages = limitBytes / allocator.pageBytes();
         this.region = allocator.allocate(0, pages);
         this.base = region.address();
@@ -62,6 +69,8 @@ final class OldGeneration {
         this.freeHead = new long[maxBlocks];
         this.classBlocks = new int[cellClasses.length][maxBlocks];
         this.classBlockCount = new int[cellClasses.length];
+        this.bumpCursor = new long[cellClasses.length];
+        this.bumpLimit = new long[cellClasses.length];
     }
 
     /** Cell sizes 16, 24, 32, 48, 64, 96, ... (two per power of two, multiples of 8) up to {@code largest}. */
@@ -113,17 +122,27 @@ final class OldGeneration {
      */
     long allocate(long objectBytes) {
         int cls = classOf(objectBytes);
-        if (classBlockCount[cls] == 0 && !addBlock(cls)) {
-            return -1;
+        long cellBytes = cellClasses[cls];
+        long cell;
+        int block;
+        if (classBlockCount[cls] > 0) {
+            // Cells a sweep freed first, so that partly used blocks fill up before new ones are taken.
+            block = classBlocks[cls][classBlockCount[cls] - 1];
+            cell = freeHead[block];
+            freeHead[block] = getLong(cell + Header.BYTES);
+            if (freeHead[block] == 0) {
+                classBlockCount[cls]--;
+            }
+        } else {
+            if (bumpCursor[cls] + cellBytes > bumpLimit[cls] && !addBlock(cls)) {
+                return -1;
+            }
+            cell = bumpCursor[cls];
+            bumpCursor[cls] = cell + cellBytes;
+            block = (int) ((cell - base) >>> blockShift);
         }
-        int block = classBlocks[cls][classBlockCount[cls] - 1];
-        long cell = freeHead[block];
-        freeHead[block] = getLong(cell + Header.BYTES);
         liveCells[block]++;
-        usedBytes += cellClasses[cls];
-        if (freeHead[block] == 0) {
-            classBlockCount[cls]--;
-        }
+        usedBytes += cellBytes;
         return cell;
     }
 
@@ -138,8 +157,9 @@ final class OldGeneration {
         if (block >= 0) {
             region.recommit(block * blockBytes, blockBytes);
             decommittedBlocks--;
-            blockClass[block] = cls;
-            refreshViews();
+            // Recommit takes no access away, so the other blocks' views stay valid (Region: "Operations
+            // that take no access away (grow, a widening protect, discard, recommit)"): one new view.
+            blockMemory[block] = region.segment(block * blockBytes, blockBytes);
         } else if (committedBlocks < maxBlocks) {
             block = committedBlocks;
             region.grow(blockBytes / region.pageBytes());
@@ -150,18 +170,13 @@ final class OldGeneration {
         }
         blockClass[block] = cls;
         liveCells[block] = 0;
+        // Grown pages read zero, and so do recommitted ones (Region.decommit: contents are gone and read
+        // zero after recommit), so every cell's header is 0 (free) already: no free list to thread.
         long cellBytes = cellClasses[cls];
         long blockBase = base + block * blockBytes;
-        long cells = blockBytes / cellBytes;
-        long head = 0;
-        for (long c = cells - 1; c >= 0; c--) {
-            long cell = blockBase + c * cellBytes;
-            setLong(cell, 0);
-            setLong(cell + Header.BYTES, head);
-            head = cell;
-        }
-        freeHead[block] = head;
-        classBlocks[cls][classBlockCount[cls]++] = block;
+        freeHead[block] = 0;
+        bumpCursor[cls] = blockBase;
+        bumpLimit[cls] = blockBase + blockBytes / cellBytes * cellBytes;
         return true;
     }
 
@@ -205,6 +220,9 @@ final class OldGeneration {
         int[] empty = new int[committedBlocks];
         int emptyCount = 0;
         java.util.Arrays.fill(classBlockCount, 0);
+        // The walk threads every free cell, the never-used ones of the bump blocks too.
+        java.util.Arrays.fill(bumpCursor, 0);
+        java.util.Arrays.fill(bumpLimit, 0);
         for (int b = 0; b < committedBlocks; b++) {
             int cls = blockClass[b];
             if (cls < 0) {
@@ -214,21 +232,21 @@ final class OldGeneration {
             long blockBase = base + b * blockBytes;
             long head = 0;
             int live = 0;
-            long lastCell = blockBase + (blockBytes / cellBytes - 1) * cellBytes;
-            for (long cell = lastCell; cell >= blockBase; cell -= cellBytes) {
-                long header = getLong(cell);
+            MemorySegment memory = blockMemory[b];
+            for (long at = (blockBytes / cellBytes - 1) * cellBytes; at >= 0; at -= cellBytes) {
+                long header = memory.get(ValueLayout.JAVA_LONG, at);
                 if (header != 0 && (header & Header.MARK) != 0) {
-                    setLong(cell, header & ~Header.MARK);
+                    memory.set(ValueLayout.JAVA_LONG, at, header & ~Header.MARK);
                     live++;
                     continue;
                 }
                 if (header != 0) {
                     freed += cellBytes;
                     freedObjectBytes += Header.objectBytes(Header.payloadBytes(header));
-                    setLong(cell, 0);
+                    memory.set(ValueLayout.JAVA_LONG, at, 0L);
                 }
-                setLong(cell + Header.BYTES, head);
-                head = cell;
+                memory.set(ValueLayout.JAVA_LONG, at + Header.BYTES, head);
+                head = blockBase + at;
             }
             liveCells[b] = live;
             freeHead[b] = head;
@@ -240,13 +258,22 @@ final class OldGeneration {
         }
         usedBytes -= freed;
         // Decommit invalidates every view of the region, so the empty blocks go back only after the walk.
+        // Adjacent empty blocks go back in one call: each decommit invalidates the views (with shared views, a
+        // handshake with every thread), so fewer calls make a shorter pause.
         for (int e = 0; e < emptyCount; e++) {
             int b = empty[e];
-            clearCards(base + b * blockBytes, blockBytes);
-            region.decommit(b * blockBytes, blockBytes);
-            blockClass[b] = -1;
-            freeHead[b] = 0;
-            decommittedBlocks++;
+            int run = 1;
+            while (e + run < emptyCount && empty[e + run] == b + run) {
+                run++;
+            }
+            clearCards(base + b * blockBytes, run * blockBytes);
+            region.decommit(b * blockBytes, run * blockBytes);
+            for (int r = 0; r < run; r++) {
+                blockClass[b + r] = -1;
+                freeHead[b + r] = 0;
+            }
+            e += run - 1;
+            decommittedBlocks += run;
         }
         if (emptyCount > 0) {
             refreshViews();
@@ -271,6 +298,81 @@ final class OldGeneration {
         return cls < 0 ? -1 : cellClasses[cls];
     }
 
+    // ---- compaction ----
+
+    /**
+     * {@return per block, whether it is worth evacuating: fewer than half its cells marked and none of them
+     * pinned; or null if no block is}; reads the marks of a major collection before its sweep
+     */
+    boolean[] sparseBlocks() {
+        boolean[] sparse = new boolean[committedBlocks];
+        boolean any = false;
+        for (int b = 0; b < committedBlocks; b++) {
+            int cls = blockClass[b];
+            if (cls < 0) {
+                continue;
+            }
+            long cellBytes = cellClasses[cls];
+            long cells = blockBytes / cellBytes;
+            long marked = 0;
+            boolean pinned = false;
+            MemorySegment memory = blockMemory[b];
+            for (long at = 0; at + cellBytes <= blockBytes; at += cellBytes) {
+                long header = memory.get(ValueLayout.JAVA_LONG, at);
+                if ((header & Header.MARK) != 0) {
+                    marked++;
+                    pinned |= (header & Header.PINNED) != 0;
+                }
+            }
+            sparse[b] = marked > 0 && marked * 2 < cells && !pinned;
+            any |= sparse[b];
+        }
+        return any ? sparse : null;
+    }
+
+    /** Takes the blocks marked in {@code blocks} out of allocation (free lists and bump ranges) until the sweep. */
+    void withdraw(boolean[] blocks) {
+        for (int cls = 0; cls < cellClasses.length; cls++) {
+            int kept = 0;
+            for (int i = 0; i < classBlockCount[cls]; i++) {
+                int b = classBlocks[cls][i];
+                if (!blocks[b]) {
+                    classBlocks[cls][kept++] = b;
+                }
+            }
+            classBlockCount[cls] = kept;
+            if (bumpLimit[cls] > 0 && blocks[(int) ((bumpLimit[cls] - 1 - base) >>> blockShift)]) {
+                bumpCursor[cls] = 0;
+                bumpLimit[cls] = 0;
+            }
+        }
+    }
+
+    /** Frees the cell at {@code headerAddress} (an object that moved): its header becomes 0. */
+    void releaseCell(long headerAddress) {
+        int block = (int) ((headerAddress - base) >>> blockShift);
+        setLong(headerAddress, 0);
+        liveCells[block]--;
+        usedBytes -= cellClasses[blockClass[block]];
+    }
+
+    MemorySegment blockMemory(int block) {
+        return blockMemory[block];
+    }
+
+    long cellClassOfBlock(int block) {
+        return cellClasses[blockClass[block]];
+    }
+
+    /** Visits the header address of every allocated cell with the mark bit set. */
+    void forEachMarkedCell(CellVisitor visitor) {
+        forEachCell(cell -> {
+            if ((getLong(cell) & Header.MARK) != 0) {
+                visitor.visit(cell);
+            }
+        });
+    }
+
     // ---- card table ----
 
     void dirtyCard(long slotAddress) {
@@ -285,6 +387,24 @@ final class OldGeneration {
         return (long) committedBlocks * blockBytes >>> CARD_SHIFT;
     }
 
+    /** {@return whether any of the (up to) eight cards from {@code first} is dirty}; {@code cards} is the count */
+    boolean anyCardDirty(long first, long cards) {
+        if (first + 8 <= cards && first + 8 <= this.cards.byteSize()) {
+            return this.cards.get(ValueLayout.JAVA_LONG_UNALIGNED, first) != 0;
+        }
+        for (long card = first; card < cards; card++) {
+            if (this.cards.get(ValueLayout.JAVA_BYTE, card) != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@return the offset of {@code address} in its block's segment} */
+    long offsetInBlock(long address) {
+        return (address - base) & (blockBytes - 1);
+    }
+
     boolean takeCard(long card) {
         if (cards.get(ValueLayout.JAVA_BYTE, card) == 0) {
             return false;
@@ -297,17 +417,40 @@ final class OldGeneration {
         cards.asSlice((from - base) >>> CARD_SHIFT, bytes >>> CARD_SHIFT).fill((byte) 0);
     }
 
+    /**
+     * {@return the offset of {@code address} in its block's segment if it is the payload address of a cell
+     * (allocated or not: the header tells), else -1}
+     */
+    long payloadOffsetInBlock(long address) {
+        long offset = address - base;
+        if (offset < 0 || offset >= (long) committedBlocks * blockBytes || (address & 7) != 0) {
+            return -1;
+        }
+        int block = (int) (offset >>> blockShift);
+        int cls = blockClass[block];
+        if (cls < 0) {
+            return -1;
+        }
+        long inBlock = offset & (blockBytes - 1);
+        long cellBytes = cellClasses[cls];
+        long cellOffset = inBlock - Header.BYTES;
+        if (cellOffset < 0 || cellOffset % cellBytes != 0 || cellOffset + cellBytes > blockBytes) {
+            return -1;
+        }
+        return inBlock;
+    }
+
     long getLong(long address) {
         long offset = address - base;
-        return blockMemory[(int) (offset / blockBytes)].get(ValueLayout.JAVA_LONG, offset % blockBytes);
+        return blockMemory[(int) (offset >>> blockShift)].get(ValueLayout.JAVA_LONG, offset & (blockBytes - 1));
     }
 
     void setLong(long address, long value) {
         long offset = address - base;
-        blockMemory[(int) (offset / blockBytes)].set(ValueLayout.JAVA_LONG, offset % blockBytes, value);
+        blockMemory[(int) (offset >>> blockShift)].set(ValueLayout.JAVA_LONG, offset & (blockBytes - 1), value);
     }
 
     MemorySegment blockSegment(long address) {
-        return blockMemory[(int) ((address - base) / blockBytes)];
+        return blockMemory[(int) ((address - base) >>> blockShift)];
     }
 }

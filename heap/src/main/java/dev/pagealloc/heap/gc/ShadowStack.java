@@ -9,7 +9,10 @@ package dev.pagealloc.heap.gc;
  * <p>A thread with a shadow stack is attached to the heap as a mutator: collections wait for it to reach
  * a safepoint (see {@link GcHeap}). Confined to the thread that made it ({@link GcHeap#shadowStack()});
  * other threads get
- * {@link WrongThreadException}. Calls take the heap's lock.
+ * {@link WrongThreadException}. Calls other than {@link #release()} take no lock: a collection reads the
+ * slots only while the owner is parked at a safepoint, and the lock it parks under orders the two.
+ *
+ * <p>The stack is also the attached thread's mutator state: its nursery buffer (a bump pointer) lives here.
  */
 public final class ShadowStack {
 
@@ -20,6 +23,13 @@ public final class ShadowStack {
     private int[] frames = new int[16];
     private int depth;
     boolean released;
+    // The thread's nursery buffer: [bufferCursor, bufferLimit) is free, [bufferStart, bufferCursor) not yet
+    // counted in the statistics. Written by the owner, and by a collection while the owner is parked.
+    long bufferStart;
+    long bufferCursor;
+    long bufferLimit;
+    /** Where the last fast field access found its bytes, an offset in the segment it returned. */
+    long located;
 
     ShadowStack(GcHeap heap, Thread owner) {
         this.heap = heap;
@@ -27,13 +37,10 @@ public final class ShadowStack {
     }
 
     private void enter(String operation) {
-        heap.lock.lock();
         if (Thread.currentThread() != owner) {
-            heap.lock.unlock();
             throw new WrongThreadException(operation + ": this shadow stack belongs to thread " + owner.getName());
         }
         if (released || !heap.isAlive()) {
-            heap.lock.unlock();
             throw new IllegalStateException(operation + ": the shadow stack is released or the heap closed");
         }
     }
@@ -41,14 +48,10 @@ public final class ShadowStack {
     /** Opens a frame; roots added until the matching {@link #popFrame()} belong to it. */
     public void pushFrame() {
         enter("pushFrame");
-        try {
-            if (depth == frames.length) {
-                frames = java.util.Arrays.copyOf(frames, depth * 2);
-            }
-            frames[depth++] = top;
-        } finally {
-            heap.lock.unlock();
+        if (depth == frames.length) {
+            frames = java.util.Arrays.copyOf(frames, depth * 2);
         }
+        frames[depth++] = top;
     }
 
     /**
@@ -58,16 +61,12 @@ public final class ShadowStack {
      */
     public void popFrame() {
         enter("popFrame");
-        try {
-            if (depth == 0) {
-                throw new IllegalStateException("popFrame(): no frame is open (unbalanced pop)");
-            }
-            int start = frames[--depth];
-            java.util.Arrays.fill(slots, start, top, 0L);
-            top = start;
-        } finally {
-            heap.lock.unlock();
+        if (depth == 0) {
+            throw new IllegalStateException("popFrame(): no frame is open (unbalanced pop)");
         }
+        // The dropped slots keep their values: nothing reads a slot at or above top (root() checks, and
+        // collections scan below top), and addRoot() overwrites it.
+        top = frames[--depth];
     }
 
     /**
@@ -80,20 +79,16 @@ public final class ShadowStack {
      */
     public int addRoot(long object) {
         enter("addRoot");
-        try {
-            if (depth == 0) {
-                throw new IllegalStateException("addRoot(object=0x" + Long.toHexString(object)
-                        + "): no frame is open; call pushFrame() first");
-            }
-            heap.checkReference("addRoot", object);
-            if (top == slots.length) {
-                slots = java.util.Arrays.copyOf(slots, top * 2);
-            }
-            slots[top] = object;
-            return top++;
-        } finally {
-            heap.lock.unlock();
+        if (depth == 0) {
+            throw new IllegalStateException("addRoot(object=0x" + Long.toHexString(object)
+                    + "): no frame is open; call pushFrame() first");
         }
+        heap.checkRoot("addRoot", object);
+        if (top == slots.length) {
+            slots = java.util.Arrays.copyOf(slots, top * 2);
+        }
+        slots[top] = object;
+        return top++;
     }
 
     /**
@@ -104,12 +99,8 @@ public final class ShadowStack {
      */
     public long root(int slot) {
         enter("root");
-        try {
-            java.util.Objects.checkIndex(slot, top);
-            return slots[slot];
-        } finally {
-            heap.lock.unlock();
-        }
+        java.util.Objects.checkIndex(slot, top);
+        return slots[slot];
     }
 
     /**
@@ -122,29 +113,23 @@ public final class ShadowStack {
      */
     public void setRoot(int slot, long object) {
         enter("setRoot");
-        try {
-            java.util.Objects.checkIndex(slot, top);
-            heap.checkReference("setRoot", object);
-            slots[slot] = object;
-        } finally {
-            heap.lock.unlock();
-        }
+        java.util.Objects.checkIndex(slot, top);
+        heap.checkRoot("setRoot", object);
+        slots[slot] = object;
     }
 
     /** {@return the number of open frames} */
     public int depth() {
         enter("depth");
-        try {
-            return depth;
-        } finally {
-            heap.lock.unlock();
-        }
+        return depth;
     }
 
     /** Drops every frame and stops this stack from being scanned; the thread's next call makes a new one. */
     public void release() {
         enter("release");
+        heap.lock.lock();
         try {
+            heap.retireBuffer(this);
             released = true;
             heap.stacks.remove(this);
             heap.safepointChanged();

@@ -11,6 +11,8 @@ final class Statistics {
     /** Bytes of the objects in the nursery: allocated since the last minor collection, or survivors of it. */
     long nurseryObjectBytes;
     long reclaimedBytes;
+    /** Bytes the old generation's compaction moved (headers and payloads). */
+    long compactedBytes;
     long minorCollections;
     long majorCollections;
     final long[] pauseCounts = new long[BOUNDS_MICROS.length + 1];
@@ -30,7 +32,8 @@ final class Statistics {
     GcStatistics snapshot(GcHeap heap) {
         return new GcStatistics(heap.nursery.blocks * heap.nursery.blockBytes, heap.nursery.usedBytes(),
                 heap.old.committedBytes() + heap.large.committedBytes(),
-                heap.old.usedBytes() + heap.large.committedBytes(), heap.large.count(), allocatedBytes,
+                heap.old.usedBytes() + heap.large.committedBytes(), heap.large.count(),
+                allocatedBytes + heap.unretiredBufferBytes(),
                 reclaimedBytes, minorCollections, majorCollections, heap.pinned.size(),
                 new GcStatistics.PauseHistogram(Arrays.stream(BOUNDS_MICROS).boxed().toList(),
                         Arrays.stream(pauseCounts).boxed().toList(), pauseTotalNanos, pauseMaxNanos));

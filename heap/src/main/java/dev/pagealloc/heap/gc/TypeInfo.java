@@ -17,8 +17,19 @@ final class TypeInfo {
     final long[] referenceOffsets;
     final int elementBytes;
     private final long[] referenceWords;
+    /** The header of a new object of this fixed type (age 0, no bits set); 0 for arrays. */
+    final long fixedHeader;
+    /**
+     * Bytes a new object of this type takes in a mutator's nursery buffer (header and payload), or -1 if
+     * it never goes there (arrays, whose size is known only at allocation, and large objects).
+     */
+    final long bufferObjectBytes;
+    /** For a fixed type of up to 64 words: bit {@code w} set when payload word {@code w} is a reference. */
+    final long smallReferenceMask;
+    /** Whether {@link #smallReferenceMask} describes every word of the payload. */
+    final boolean small;
 
-    TypeInfo(int id, TypeLayout layout) {
+    TypeInfo(int id, TypeLayout layout, long largeObjectThresholdBytes) {
         this.id = id;
         this.layout = layout;
         switch (layout) {
@@ -46,6 +57,26 @@ final class TypeInfo {
         for (long offset : referenceOffsets) {
             referenceWords[(int) (offset >>> 9)] |= 1L << (offset >>> 3);
         }
+        small = kind == FIXED && words <= 64;
+        smallReferenceMask = small && words > 0 ? referenceWords[0] : 0;
+        fixedHeader = kind == FIXED ? Header.of(id, fixedPayloadBytes) : 0;
+        long objectBytes = kind == FIXED ? Header.objectBytes(fixedPayloadBytes) : -1;
+        bufferObjectBytes = objectBytes >= 0 && objectBytes < largeObjectThresholdBytes ? objectBytes : -1;
+    }
+
+    /**
+     * {@return whether an aligned access of {@code width} bytes (at most 8) at {@code byteOffset}, already
+     * known to be inside the payload, is of the kind the type allows there}: a reference slot for a
+     * reference access, plain data for any other; the check the mutator's fast path makes
+     */
+    boolean allows(long byteOffset, int width, boolean reference) {
+        if (small) {
+            // An aligned access of at most 8 bytes touches exactly one word.
+            boolean isReference = ((smallReferenceMask >>> (byteOffset >>> 3)) & 1) != 0;
+            return isReference == reference && (!reference || (byteOffset & 7) == 0);
+        }
+        return reference ? isReferenceSlot(byteOffset)
+                : kind == PRIMITIVE_ARRAY || (kind == FIXED && !overlapsReference(byteOffset, width));
     }
 
     /** {@return whether {@code [byteOffset, byteOffset + width)} of a fixed object touches a reference} */

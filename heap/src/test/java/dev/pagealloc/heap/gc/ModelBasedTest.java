@@ -1,6 +1,7 @@
 package dev.pagealloc.heap.gc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.ArrayDeque;
@@ -11,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Random object graphs mirrored by plain Java objects: random allocations (small, array, large),
@@ -58,12 +59,17 @@ class ModelBasedTest {
     private final List<M> globals = new ArrayList<>();
     private final Map<M, Long> pinned = new IdentityHashMap<>();
 
-    @ParameterizedTest(name = "seed {0}")
-    @ValueSource(longs = {1, 2, 3, 20261129})
-    void shouldKeepTheHeapIsomorphicToTheModel(long seed) {
+    // Stress mode (a collection every 61 allocations) sends every allocation through the locked path; with it
+    // off, fixed objects take the mutator's lock-free buffer and collections come from the steps.
+    // Compaction moves old objects in every major collection (the steps ask for one in four collections).
+    @ParameterizedTest(name = "seed {0}, collect every {1} allocations, compaction {2}")
+    @CsvSource({"1, 61, false", "2, 61, true", "3, 61, false", "20261129, 61, true", "4, 0, false", "5, 0, true",
+        "6, 0, true"})
+    void shouldKeepTheHeapIsomorphicToTheModel(long seed, int collectEvery, boolean compaction) {
         random = new Random(seed);
         heap = GcHeap.builder().withNurseryBytes(1 << 20).withOldGenerationLimitBytes(32 << 20)
-                .withLargeObjectThresholdBytes(4096).withCollectEveryAllocations(61)
+                .withLargeObjectThresholdBytes(4096).withCollectEveryAllocations(collectEvery)
+                .withCompaction(compaction)
                 .withVerifyAfterCollection(true).build();
         try {
             objType = heap.registerType(new TypeLayout.Fixed("Obj", 32, 0, 8, 16));
@@ -89,6 +95,9 @@ class ModelBasedTest {
                 heap.setGlobalRoot(i, 0);
             }
             pinned.values().forEach(heap::unpin);
+            if (compaction) {
+                assertTrue(heap.stats.compactedBytes > 0, "compaction moved objects during the steps");
+            }
             heap.collect(true);
             GcStatistics stats = heap.statistics();
             assertEquals(0, stats.oldGenerationUsedBytes(), stats::toString);

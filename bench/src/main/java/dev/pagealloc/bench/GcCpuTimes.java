@@ -1,0 +1,114 @@
+package dev.pagealloc.bench;
+
+import com.sun.management.OperatingSystemMXBean;
+import dev.pagealloc.heap.gc.BinaryTrees;
+import dev.pagealloc.heap.gc.GcHeap;
+import dev.pagealloc.heap.gc.ShadowStack;
+import dev.pagealloc.heap.gc.TypeLayout;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.Arrays;
+import java.util.Locale;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * A cross-check of the GC heap's benchmarks on a shared machine, timed by CPU time instead of the wall
+ * clock (which, on a loaded machine, includes the time other processes hold the CPU):
+ * <ul>
+ *   <li>binary-trees n=16 on the heap and on Java objects ({@link GcBinaryTreesBenchmark}'s two
+ *       programs), by the <em>process's</em> CPU time, so that the JVM's collector threads count for the
+ *       Java objects as the heap's collections count for ours (the JIT's threads count for both; the
+ *       first rounds are warm-up). Run it once per collector: {@code -XX:+UseParallelGC}, {@code -XX:+UseG1GC};
+ *   <li>the pauses per MiB of live data, by the collecting thread's CPU time: a minor collection copying
+ *       16 MiB of 24-byte listed objects into survivor blocks, the same promoting them into the old
+ *       generation, and a full collection with 16 MiB live in the old generation.
+ * </ul>
+ *
+ * <p>Usage: {@code java --enable-native-access=ALL-UNNAMED -XX:+UseG1GC -Xms1g -Xmx1g -cp pagealloc-bench.jar
+ * dev.pagealloc.bench.GcCpuTimes [rounds]}; prints medians over the rounds (default 5) after two warm-up
+ * rounds. Single-threaded; not thread-safe.
+ */
+public final class GcCpuTimes {
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final OperatingSystemMXBean OS =
+            (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    private static final int LIVE_MIB = 16;
+
+    private GcCpuTimes() {}
+
+    /**
+     * Runs the measurements and prints them.
+     *
+     * @param args optionally the number of measured rounds
+     */
+    public static void main(String[] args) {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        Blackhole blackhole = new Blackhole(
+                "Today's password is swordfish. I understand instantiating Blackholes directly is dangerous.");
+        long[] heapTrees = new long[rounds];
+        long[] javaTrees = new long[rounds];
+        try (GcHeap heap = GcHeap.builder().withNurseryBytes(32L << 20).withOldGenerationLimitBytes(64L << 20)
+                .build()) {
+            BinaryTrees trees = new BinaryTrees(heap);
+            for (int r = -2; r < rounds; r++) {
+                long start = OS.getProcessCpuTime();
+                trees.run(16, blackhole::consume);
+                long middle = OS.getProcessCpuTime();
+                GcBinaryTreesBenchmark.JavaTrees.run(16, blackhole);
+                long end = OS.getProcessCpuTime();
+                if (r >= 0) {
+                    heapTrees[r] = middle - start;
+                    javaTrees[r] = end - middle;
+                }
+            }
+        }
+        double heapMillis = median(heapTrees) / 1e6;
+        double javaMillis = median(javaTrees) / 1e6;
+        System.out.printf(Locale.ROOT, "binary-trees n=16, process CPU: heap %.0f ms, Java objects %.0f ms, %.1fx%n",
+                heapMillis, javaMillis, heapMillis / javaMillis);
+        System.out.printf(Locale.ROOT, "minor copy to survivors: %.2f ms per MiB%n", pause(15, false, rounds));
+        System.out.printf(Locale.ROOT, "minor promotion to old: %.2f ms per MiB%n", pause(1, false, rounds));
+        System.out.printf(Locale.ROOT, "full collection, old live data: %.2f ms per MiB (x 1024 per GiB)%n",
+                pause(1, true, rounds));
+    }
+
+    /** {@return the median thread CPU ms per MiB of the collection} */
+    private static double pause(int tenureAge, boolean full, int rounds) {
+        long[] nanos = new long[rounds];
+        try (GcHeap heap = GcHeap.builder().withNurseryBytes(64L << 20).withOldGenerationLimitBytes(256L << 20)
+                .withTenureAge(tenureAge).build()) {
+            int pair = heap.registerType(new TypeLayout.Fixed("Pair", 16, 0, 8));
+            ShadowStack stack = heap.shadowStack();
+            for (int r = -2; r < rounds; r++) {
+                while (stack.depth() > 0) {
+                    stack.popFrame();
+                }
+                heap.collect(true);
+                stack.pushFrame();
+                int head = stack.addRoot(0);
+                for (long i = 0; i < ((long) LIVE_MIB << 20) / 24; i++) {
+                    long node = heap.allocate(pair);
+                    heap.setReference(node, 0, stack.root(head));
+                    stack.setRoot(head, node);
+                }
+                if (full) {
+                    heap.collect(false); // promotes the list: the timed collection finds it old
+                }
+                long start = THREADS.getCurrentThreadCpuTime();
+                heap.collect(full);
+                long end = THREADS.getCurrentThreadCpuTime();
+                if (r >= 0) {
+                    nanos[r] = end - start;
+                }
+            }
+        }
+        return median(nanos) / 1e6 / LIVE_MIB;
+    }
+
+    private static double median(long[] values) {
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+                : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2.0;
+    }
+}
