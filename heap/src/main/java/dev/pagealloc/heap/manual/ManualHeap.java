@@ -91,6 +91,8 @@ public final class ManualHeap implements AutoCloseable {
     private final boolean exactPeak;
     private final long idleThresholdNanos;
     private final long maximumBlockBytes;
+    /** The largest request the allocation fast path serves, in bytes. */
+    private final long smallLimit;
     private final SizeClass[] classes;
     /** Slabs by the slab-sized granule their base falls in (at most one base per granule). */
     private final SlabTable slabsByGranule;
@@ -128,6 +130,7 @@ public final class ManualHeap implements AutoCloseable {
         this.exactPeak = builder.exactPeak;
         this.idleThresholdNanos = builder.idleThreshold.toNanos();
         this.maximumBlockBytes = builder.maximumBlockBytes;
+        this.smallLimit = Math.min(SizeClasses.MAX_SMALL_BYTES, maximumBlockBytes);
         this.classes = new SizeClass[SizeClasses.count()];
         for (int cls = 0; cls < classes.length; cls++) {
             classes[cls] = new SizeClass(cls);
@@ -187,37 +190,51 @@ public final class ManualHeap implements AutoCloseable {
      * @throws dev.pagealloc.api.PageAllocatorException if the allocator refuses new pages; nothing changes
      */
     public MemorySegment allocate(long byteSize, long byteAlignment, boolean zero) {
-        // The common case, small enough to inline so that the segment need not be allocated: a block
-        // from this thread's cache, no checking or poisoning. Everything else takes allocateSlow.
+        // The common case, kept small so that callers inline it whole (and the JIT may then keep the
+        // returned segment in registers): a block from this thread's cache, no checking or poisoning.
+        // The one segment is made at the end; the slow path only refills the cache, so no second
+        // segment merges with it. Everything else (large blocks, modes, bad arguments) is allocateOther.
         checkOpen();
-        checkRequest(byteSize, byteAlignment);
-        int cls = SizeClasses.of(byteSize, byteAlignment);
+        int cls = SizeClasses.ofValid(byteSize, byteAlignment, smallLimit);
         if (cls < 0 || checked || poisoning) {
-            return allocateSlow(byteSize, byteAlignment, zero, cls);
+            return allocateOther(byteSize, byteAlignment, zero);
         }
         ThreadCache local = localCache();
         int count = local.counts[cls] - 1;
         if (count < 0) {
-            return allocateSlow(byteSize, byteAlignment, zero, cls);
+            count = refill(local, cls) - 1;
         }
         Slab slab = local.slabs[cls][count];
         int slot = local.slots[cls][count];
-        int state = slab.state(slot);
-        if (state == Slab.RETIRED) {
-            return allocateSlow(byteSize, byteAlignment, zero, cls);
-        }
         local.slabs[cls][count] = null;
         local.counts[cls] = count;
+        long offset = (long) slot * slab.blockBytes;
+        int state = slab.state(slot);
+        if (state < Slab.FRESH) {
+            // FREED needs zeroing if asked; RETIRED means close() ran since checkOpen (a block in a
+            // cache outlives its slab only then): reported, the block is not handed out.
+            zeroOrRefuse(slab, offset, byteSize, zero, state);
+        }
         // This thread alone holds the block. A close() racing with it may unmap the slab: the slice
         // then belongs to an invalidated view and throws on access.
         slab.setStateRelease(slot, (int) byteSize + 1);
-        MemorySegment block = slab.view.asSlice((long) slot * slab.blockBytes, byteSize);
-        if (zero && state == Slab.FREED) {
-            block.fill((byte) 0);
-        }
         local.countAllocation(cls);
         addLiveBytes(local, byteSize);
-        return block;
+        return slab.view.asSlice(offset, byteSize);
+    }
+
+    private static void zeroOrRefuse(Slab slab, long offset, long byteSize, boolean zero, int state) {
+        if (state == Slab.RETIRED) {
+            throw closedException();
+        }
+        if (zero) {
+            slab.view.asSlice(offset, byteSize).fill((byte) 0);
+        }
+    }
+
+    private MemorySegment allocateOther(long byteSize, long byteAlignment, boolean zero) {
+        checkRequest(byteSize, byteAlignment);
+        return allocateSlow(byteSize, byteAlignment, zero, SizeClasses.of(byteSize, byteAlignment));
     }
 
     private MemorySegment allocateSlow(long byteSize, long byteAlignment, boolean zero, int cls) {
@@ -358,19 +375,19 @@ public final class ManualHeap implements AutoCloseable {
         long address = block.address();
         Slab slab = slabAt(address);
         if (slab == null || checked || poisoning) {
-            freeSlow(block, byteSize);
+            freeSlow(address, byteSize);
             return;
         }
         long offset = address - slab.base;
         int slot = slab.slotOf(offset);
         if (slot >= slab.capacity) { // the slab's tail, past its last block
-            freeSlow(block, byteSize);
+            freeSlow(address, byteSize);
             return;
         }
         int state = slab.state(slot);
         if (offset != (long) slot * slab.blockBytes || state <= 0 || byteSize >= 0 && byteSize != state - 1L
                 || !slab.compareAndSetState(slot, state, Slab.FREED)) {
-            freeSlow(block, byteSize);
+            freeSlow(address, byteSize);
             return;
         }
         ThreadCache local = localCache();
@@ -387,9 +404,9 @@ public final class ManualHeap implements AutoCloseable {
         local.counts[cls] = count + 1;
     }
 
-    private void freeSlow(MemorySegment block, long byteSize) {
+    /** Frees by address alone, so that the caller's segment does not escape into this out-of-line call. */
+    private void freeSlow(long address, long byteSize) {
         checkOpen();
-        long address = block.address();
         Slab slab = slabAt(address);
         if (slab == null) {
             freeLarge(address, byteSize);
@@ -746,7 +763,8 @@ public final class ManualHeap implements AutoCloseable {
         return resized.reinterpret(slab.blockScopes[slot], null);
     }
 
-    private void refill(ThreadCache local, int cls) {
+    /** {@return the number of blocks now in the thread's cache of class {@code cls}: at least one} */
+    private int refill(ThreadCache local, int cls) {
         maybeTrim();
         SizeClass sizeClass = classes[cls];
         int wanted = Math.max(1, local.slots[cls].length / 2);
@@ -790,6 +808,7 @@ public final class ManualHeap implements AutoCloseable {
             local.counts[cls] = got;
             sizeClass.lock.unlock();
         }
+        return got;
     }
 
     private void flush(ThreadCache local, int cls, int howMany) {
