@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -97,7 +96,14 @@ public final class ManualHeap implements AutoCloseable {
     /** Slabs by the slab-sized granule their base falls in (at most one base per granule). */
     private final SlabTable slabsByGranule;
     private final Map<Long, LargeBlock> largeBlocks = new ConcurrentHashMap<>();
-    private final List<ThreadCache> caches = new CopyOnWriteArrayList<>();
+    /** The caches of threads not yet seen ended; guarded by {@link #cachesLock}, as the retired sums are. */
+    private final List<ThreadCache> caches = new ArrayList<>();
+    private final ReentrantLock cachesLock = new ReentrantLock();
+    /** Per size class, the allocations and frees counted by caches of threads that ended. */
+    private final long[] retiredAllocations = new long[SizeClasses.count()];
+    private final long[] retiredFrees = new long[SizeClasses.count()];
+    /** The net live bytes of caches of threads that ended. */
+    private long retiredLiveBytes;
     private final ThreadLocal<ThreadCache> cache = ThreadLocal.withInitial(this::newCache);
     /**
      * The caches of recent threads by thread id, tried before {@link #cache}: one array load and a
@@ -531,8 +537,9 @@ public final class ManualHeap implements AutoCloseable {
     /**
      * Returns to the allocator the slabs that have held no live block for the idle threshold, and
      * the arena chunks kept for reuse. First gives the calling thread's cached free blocks back to
-     * their slabs; a slab with a free block in another thread's cache is kept until that thread's
-     * cache overflows or it calls {@code trim()}. Also runs by itself (without the flush) from
+     * their slabs, and retires the caches of threads that have ended (their blocks go back too); a
+     * slab with a free block in a live thread's cache is kept until that thread's cache overflows, it
+     * calls {@code trim()} or it ends. Also runs by itself (without the calling thread's flush) from
      * allocation slow paths, at most once per threshold.
      *
      * @return the number of bytes returned
@@ -546,6 +553,7 @@ public final class ManualHeap implements AutoCloseable {
                 flush(local, cls, local.counts[cls]); // this thread's free blocks back to their slabs
             }
         }
+        retireEndedCachesNow();
         trimLock.lock();
         try {
             return trimLocked(System.nanoTime());
@@ -554,33 +562,49 @@ public final class ManualHeap implements AutoCloseable {
         }
     }
 
-    /** {@return exact statistics: live, peak and total figures, and each size class's} */
+    /**
+     * {@return exact statistics: live, peak and total figures, each size class's, and the thread caches
+     * held} First retires the caches of threads that have ended (their blocks go back to their slabs).
+     */
     public HeapStatistics statistics() {
         List<SizeClassStatistics> perClass = new ArrayList<>(classes.length);
         long liveBlocks = 0;
         long allocations = 0;
         long frees = 0;
         long reserved = 0;
-        for (SizeClass sizeClass : classes) {
-            long classAllocations = 0;
-            long classFrees = 0;
+        long live;
+        int cacheCount;
+        cachesLock.lock();
+        try {
+            retireEndedCaches();
+            cacheCount = caches.size();
+            live = retiredLiveBytes;
             for (ThreadCache each : caches) {
-                classAllocations += each.allocations(sizeClass.cls);
-                classFrees += each.frees(sizeClass.cls);
+                live += each.liveBytes();
             }
-            int slabs;
-            sizeClass.lock.lock();
-            try {
-                slabs = sizeClass.slabs.size();
-            } finally {
-                sizeClass.lock.unlock();
+            for (SizeClass sizeClass : classes) {
+                long classAllocations = retiredAllocations[sizeClass.cls];
+                long classFrees = retiredFrees[sizeClass.cls];
+                for (ThreadCache each : caches) {
+                    classAllocations += each.allocations(sizeClass.cls);
+                    classFrees += each.frees(sizeClass.cls);
+                }
+                int slabs;
+                sizeClass.lock.lock();
+                try {
+                    slabs = sizeClass.slabs.size();
+                } finally {
+                    sizeClass.lock.unlock();
+                }
+                perClass.add(new SizeClassStatistics(SizeClasses.bytes(sizeClass.cls),
+                        classAllocations - classFrees, classAllocations, slabs));
+                liveBlocks += classAllocations - classFrees;
+                allocations += classAllocations;
+                frees += classFrees;
+                reserved += slabs * slabBytes;
             }
-            perClass.add(new SizeClassStatistics(SizeClasses.bytes(sizeClass.cls), classAllocations - classFrees,
-                    classAllocations, slabs));
-            liveBlocks += classAllocations - classFrees;
-            allocations += classAllocations;
-            frees += classFrees;
-            reserved += slabs * slabBytes;
+        } finally {
+            cachesLock.unlock();
         }
         synchronized (largeLock) {
             liveBlocks += largeLiveBlocks;
@@ -590,12 +614,9 @@ public final class ManualHeap implements AutoCloseable {
         for (LargeBlock large : largeBlocks.values()) {
             reserved += large.region.byteSize();
         }
-        long live = 0;
-        for (ThreadCache each : caches) {
-            live += each.liveBytes();
-        }
         long peak = Math.max((long) PEAK_BYTES.getVolatile(this), live);
-        return new HeapStatistics(live, liveBlocks, peak, allocations, frees, reserved, List.copyOf(perClass));
+        return new HeapStatistics(live, liveBlocks, peak, allocations, frees, reserved, List.copyOf(perClass),
+                cacheCount);
     }
 
     /**
@@ -717,8 +738,53 @@ public final class ManualHeap implements AutoCloseable {
 
     private ThreadCache newCache() {
         ThreadCache created = new ThreadCache(threadCaches, Thread.currentThread());
-        caches.add(created);
+        cachesLock.lock();
+        try {
+            retireEndedCaches(); // a stream of short-lived threads keeps the list as long as the live ones
+            caches.add(created);
+        } finally {
+            cachesLock.unlock();
+        }
         return created;
+    }
+
+    /**
+     * Retires the caches of threads that have ended: their counters go into the retired sums, their
+     * free blocks back to their slabs (so the slabs can be trimmed), and they leave the list. Reading
+     * a dead owner's plain fields is safe: "the final action in a thread T1 synchronizes-with any action
+     * in another thread T2 that detects that T1 has terminated", by {@link Thread#isAlive()} among
+     * others (JLS 17.4.4), so every write the owner made happens-before this. Caller holds
+     * {@link #cachesLock}.
+     *
+     * @return the number of caches retired
+     */
+    private int retireEndedCaches() {
+        int retired = 0;
+        for (var it = caches.iterator(); it.hasNext(); ) {
+            ThreadCache each = it.next();
+            if (each.owner.isAlive()) {
+                continue;
+            }
+            for (int cls = 0; cls < classes.length; cls++) {
+                if (each.counts[cls] > 0) {
+                    flush(each, cls, each.counts[cls]);
+                }
+                retiredAllocations[cls] += each.allocations(cls);
+                retiredFrees[cls] += each.frees(cls);
+            }
+            retiredLiveBytes += each.liveBytes();
+            if (each.unpublishedBytes != 0) {
+                publish(each.unpublishedBytes); // the shared counter that tracks the peak becomes exact
+                each.unpublishedBytes = 0;
+            }
+            int index = (int) each.owner.threadId() & (RECENT_CACHES - 1);
+            if (recentCaches[index] == each) {
+                recentCaches[index] = null; // racy but harmless: a live thread finds its own cache again
+            }
+            it.remove();
+            retired++;
+        }
+        return retired;
     }
 
     /**
@@ -833,10 +899,26 @@ public final class ManualHeap implements AutoCloseable {
         }
     }
 
+    private void retireEndedCachesNow() {
+        cachesLock.lock();
+        try {
+            retireEndedCaches();
+        } finally {
+            cachesLock.unlock();
+        }
+    }
+
     private void maybeTrim() {
         long now = System.nanoTime();
         if (now - lastTrimNanos >= Math.max(idleThresholdNanos, 1_000_000) && trimLock.tryLock()) {
             try {
+                if (cachesLock.tryLock()) {
+                    try {
+                        retireEndedCaches();
+                    } finally {
+                        cachesLock.unlock();
+                    }
+                }
                 trimLocked(now);
             } finally {
                 trimLock.unlock();
