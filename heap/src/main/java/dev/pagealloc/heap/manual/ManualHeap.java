@@ -46,7 +46,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Thread safety</h2>
  * Thread-safe. Each thread keeps a small cache of free blocks per size class, so most
  * allocations and frees take no lock; a block may be freed by any thread. Segments of unchecked
- * blocks may be used from any thread; checked blocks' segments are shared too.
+ * blocks may be used from any thread; checked blocks' segments are shared too. The cache of a
+ * thread that has ended is retired when statistics are taken, on trims and when a new thread first
+ * uses the heap: its blocks go back to their slabs and its counts into the heap's.
  *
  * <h2>Failure</h2>
  * Bad arguments throw {@link IllegalArgumentException} naming the argument and the limit before
@@ -212,7 +214,9 @@ public final class ManualHeap implements AutoCloseable {
         }
         Slab slab = local.slabs[cls][count];
         int slot = local.slots[cls][count];
-        local.slabs[cls][count] = null;
+        // The entry is left in place (not nulled): free's push then often finds the same slab there
+        // and stores no reference, which would cost a GC write barrier (G1's post barrier has a
+        // StoreLoad fence when the array and the slab sit in different regions).
         local.counts[cls] = count;
         long offset = (long) slot * slab.blockBytes;
         int state = slab.state(slot);
@@ -405,7 +409,10 @@ public final class ManualHeap implements AutoCloseable {
             flush(local, cls, Math.max(1, count / 2));
             count = local.counts[cls];
         }
-        local.slabs[cls][count] = slab;
+        Slab[] slabs = local.slabs[cls];
+        if (slabs[count] != slab) { // usually the same slab as the block last popped there: no barrier
+            slabs[count] = slab;
+        }
         local.slots[cls][count] = slot;
         local.counts[cls] = count + 1;
     }
