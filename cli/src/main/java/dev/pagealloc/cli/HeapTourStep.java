@@ -35,7 +35,8 @@ final class HeapTourStep {
         MemorySegment large = heap.allocate(300_000);
         large.set(ValueLayout.JAVA_BYTE, 299_999, (byte) 1);
         say.accept("a 100-byte block at " + Units.hex(small.address()) + " (in a " + Units.bytes(heap.slabBytes())
-                + " slab of 112-byte blocks), a 300000-byte block at " + Units.hex(large.address()) + " (pages of its own)");
+                + " slab of 112-byte blocks), a 300000-byte block at " + Units.hex(large.address())
+                + " (pages of its own)");
         kernel.show(large.address(), large.address() + large.byteSize(), "the large block's own mapping, rw-p");
         try {
             heap.free(small, 64);
