@@ -641,10 +641,12 @@ public final class ManualHeap implements AutoCloseable {
      * Releases every page of the heap: slabs, large blocks and kept arena chunks. Every segment the
      * heap handed out is then invalid (access throws {@link IllegalStateException}); in checked mode
      * a slab one of whose blocks a JDK call in another thread holds (an NIO transfer, a downcall) is
-     * left mapped rather than unmapped under that call. Call it once no other thread allocates or
-     * frees. Arenas still
-     * open must be closed by their owners first; their chunks go back to the allocator on their close.
-     * Idempotent.
+     * left mapped rather than unmapped under that call. Other threads may still be allocating and
+     * freeing: that stays memory-safe and leaves no page mapped (a racing allocation throws
+     * {@link IllegalStateException} or returns a segment whose access throws it; a racing free may
+     * be refused with {@link IllegalArgumentException} or {@link IllegalStateException}; a large
+     * block mapped during the close is unmapped by its allocating thread). Arenas still open must be
+     * closed by their owners first; their chunks go back to the allocator on their close. Idempotent.
      */
     @Override
     public void close() {
@@ -669,9 +671,10 @@ public final class ManualHeap implements AutoCloseable {
         }
         slabsByGranule.clear();
         for (LargeBlock large : largeBlocks.values()) {
-            large.region.deallocate();
+            if (largeBlocks.remove(large.address(), large)) { // a racing free or allocation may take it first
+                large.region.deallocate();
+            }
         }
-        largeBlocks.clear();
         arenaChunks.close();
     }
 
@@ -990,6 +993,15 @@ public final class ManualHeap implements AutoCloseable {
             throw e;
         }
         largeBlocks.put(large.address(), large);
+        if (closed) {
+            // close() ran meanwhile and may have missed the entry: whoever removes it unmaps it. The
+            // volatile write of closed before close()'s sweep and this read after the put order the two
+            // (Dekker-style), so at least one side sees the other and the region is never left mapped.
+            if (largeBlocks.remove(large.address(), large)) {
+                large.region.deallocate();
+            }
+            throw closedException();
+        }
         synchronized (largeLock) {
             largeAllocations++;
             largeLiveBlocks++;

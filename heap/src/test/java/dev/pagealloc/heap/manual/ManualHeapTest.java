@@ -295,6 +295,57 @@ class ManualHeapTest {
     }
 
     @Test
+    void shouldStayMemorySafeAndLeaveNothingMappedWhenClosedDuringUse() throws InterruptedException {
+        assumeTrue(ProcMaps.available(), "needs /proc/self/maps");
+        ManualHeap heap = Heaps.builder().build();
+        int threads = 4;
+        java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(threads);
+        var unexpected = new java.util.concurrent.atomic.AtomicReference<Throwable>();
+        long[] lastLarge = new long[threads];
+        List<Thread> started = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int index = t;
+            started.add(Thread.ofPlatform().start(() -> {
+                boolean counted = false;
+                try {
+                    while (true) {
+                        MemorySegment small = heap.allocate(48);
+                        MemorySegment large = heap.allocate(100_000);
+                        lastLarge[index] = large.address();
+                        small.set(JAVA_BYTE, 47, (byte) 1);
+                        large.set(JAVA_BYTE, 99_999, (byte) 1);
+                        heap.free(small);
+                        heap.free(large);
+                        if (!counted) {
+                            counted = true;
+                            running.countDown();
+                        }
+                    }
+                } catch (IllegalStateException | IllegalArgumentException expected) {
+                    // the heap closed under this thread: refused, or a segment of an unmapped slab
+                } catch (Throwable e) {
+                    unexpected.set(e);
+                } finally {
+                    if (!counted) {
+                        running.countDown();
+                    }
+                }
+            }));
+        }
+        running.await();
+        Thread.sleep(20);
+        heap.close();
+        for (Thread thread : started) {
+            thread.join();
+        }
+        assertEquals(null, unexpected.get());
+        for (long address : lastLarge) {
+            assertEquals(0, ProcMaps.mappedBytes(address, 1), "large block at 0x" + Long.toHexString(address));
+        }
+        assertThrows(IllegalStateException.class, () -> heap.allocate(100_000));
+    }
+
+    @Test
     void shouldKeepSlabsWithALiveBlockOnTrim() {
         try (ManualHeap heap = Heaps.builder().withIdleThreshold(Duration.ZERO).build()) {
             MemorySegment kept = heap.allocate(512);
