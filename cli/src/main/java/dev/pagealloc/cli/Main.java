@@ -40,6 +40,7 @@ public final class Main {
                 case "wasm-spec" -> WasmCommand.spec(rest, out, err);
                 case "wasm" -> WasmCommand.run(rest, out, err);
                 case "gc" -> GcCommand.run(rest, out, err);
+                case "heap" -> HeapCommand.run(rest, out, err);
                 case "help", "--help", "-h" -> usage(out, 0);
                 default -> {
                     err.println("pagealloc: unknown command '" + command + "'");
@@ -75,6 +76,9 @@ public final class Main {
                                   binary-trees on the GC heap (objects outside the Java heap), its
                                   standard output, then the heap's statistics
                   gc gcbench      Boehm's GCBench on the GC heap, its output, then the heap's statistics
+                  heap [--threads N] [--operations N]
+                                  a mixed malloc/free workload on the manual heap, its statistics,
+                                  an arena, and the kernel's view of its pages before and after close
                   help            this text
 
                 -Dpagealloc.platform=<name> (in JAVA_TOOL_OPTIONS or PAGEALLOC_JAVA_OPTS) forces a provider.""");

@@ -54,6 +54,7 @@ final class TourCommand {
         webAssemblyModule();
         new JitTourStep(this::heading, this::say, this::kernel).run(caps);
         new GcTourStep(this::heading, this::say, this::kernel).run();
+        new HeapTourStep(this::heading, this::say, this::kernel).run();
         out.println();
         out.println("statistics of the first allocator: " + allocator.statistics());
         out.println("tour complete.");

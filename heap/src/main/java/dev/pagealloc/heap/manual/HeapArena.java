@@ -18,7 +18,9 @@ import java.util.List;
  * }                                                                   // both invalid from here
  * }
  *
- * <p>Allocations read zero. Requests over a quarter of a chunk, or aligned to more than 4 KiB, get
+ * <p>Allocations read zero, as {@link Arena#allocate(long, long)}'s do: a reused chunk is zeroed a stride
+ * (16 KiB) ahead of the bump, just before its bytes are handed out, rather than
+ * per allocation. Requests over a quarter of a chunk, or aligned to more than 4 KiB, get
  * a region of their own. Chunks go back to the heap for reuse by later arenas; the heap returns
  * them to the allocator on {@link ManualHeap#trim()} or close.
  *
@@ -31,6 +33,10 @@ import java.util.List;
  */
 public final class HeapArena implements SegmentAllocator, AutoCloseable {
     private static final long CHUNK_ALIGNMENT = 4096;
+    /** How far ahead of the bump a reused chunk is zeroed, in bytes: well inside a first-level data cache. */
+    static final long ZERO_STRIDE_BYTES = 16 * 1024;
+    /** A reused chunk written no further than this is zeroed at once, in bytes (too little to stride). */
+    private static final long ZERO_AT_ONCE_BYTES = 32 * 1024;
 
     private final ManualHeap heap;
     private final HeapArena parent;
@@ -41,8 +47,18 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
     private Arena scope = Arena.ofConfined();
     private ArenaChunks.Chunk current;
     private MemorySegment currentView;
+    /** The bump pointer: the offset in the current chunk of its first byte not handed out. */
     private long top;
+    /** The current chunk's size, in bytes (0 without a chunk). */
     private long limit;
+    /**
+     * Below it the current chunk reads zero from {@link #top} on: the fast path's one bound. A reused
+     * chunk's bytes up to its {@code writtenBytes} are zeroed {@value #ZERO_STRIDE_BYTES} bytes ahead of
+     * the bump, just before they are handed out (so the caller finds them in cache); -1 without a chunk.
+     */
+    private long readyLimit = -1;
+    /** The bytes handed out from chunks before the current one since the last reset. */
+    private long filledBytes;
     private boolean closed;
 
     HeapArena(ManualHeap heap, HeapArena parent) {
@@ -66,21 +82,24 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
      */
     @Override
     public MemorySegment allocate(long byteSize, long byteAlignment) {
-        checkAccess();
-        if (byteSize < 0) {
-            throw new IllegalArgumentException("byteSize=" + byteSize + " must be >= 0");
+        // The common case, small enough to inline whole: a bump within the chunk's zeroed part. The
+        // one segment is made at the end (the slow path only makes room), so a caller's JIT may keep it
+        // in registers. Bad arguments, a closed arena, a full chunk and dirty bytes all fail the one
+        // comparison with readyLimit (-1 without a chunk) or the alignment test, and take makeRoom.
+        if (Thread.currentThread() != owner) {
+            throw wrongThread();
         }
-        if (byteAlignment <= 0 || Long.bitCount(byteAlignment) != 1
-                || byteAlignment > ManualHeap.MAXIMUM_ALIGNMENT) {
-            throw new IllegalArgumentException("byteAlignment=" + byteAlignment + " must be a power of two"
-                    + " at most MAXIMUM_ALIGNMENT=" + ManualHeap.MAXIMUM_ALIGNMENT);
-        }
+        heap.checkOpen();
         long start = (top + byteAlignment - 1) & -byteAlignment;
-        if (byteSize <= limit - start && byteAlignment <= CHUNK_ALIGNMENT) {
-            top = start + byteSize;
-            return currentView.asSlice(start, byteSize);
+        if (byteSize < 0 || byteSize > readyLimit - start || byteAlignment <= 0 || byteAlignment > CHUNK_ALIGNMENT
+                || (byteAlignment & (byteAlignment - 1)) != 0) {
+            if (needsOwnRegion(byteSize, byteAlignment)) {
+                return allocateDedicated(byteSize, byteAlignment);
+            }
+            start = makeRoom(byteSize, byteAlignment);
         }
-        return allocateSlow(byteSize, byteAlignment);
+        top = start + byteSize;
+        return currentView.asSlice(start, byteSize);
     }
 
     /**
@@ -98,10 +117,7 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
 
     /** {@return the bytes handed out since the last reset, in bytes, alignment padding included} */
     public long allocatedBytes() {
-        long bytes = 0;
-        for (ArenaChunks.Chunk chunk : chunks) {
-            bytes += chunk == current ? top : chunk.writtenBytes;
-        }
+        long bytes = filledBytes + Math.max(top, 0);
         for (Region region : dedicated) {
             bytes += region.byteSize();
         }
@@ -149,7 +165,7 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
         }
         scope.close(); // first: no segment of the chunks is reachable after this
         if (current != null) {
-            current.writtenBytes = Math.max(current.writtenBytes, top);
+            current.writtenBytes = Math.max(current.writtenBytes, top); // bytes past readyLimit stay dirty
         }
         for (ArenaChunks.Chunk chunk : chunks) {
             heap.arenaChunks.release(chunk);
@@ -163,6 +179,8 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
         currentView = null;
         top = 0;
         limit = 0;
+        readyLimit = -1;
+        filledBytes = 0;
     }
 
     private void checkAccess() {
@@ -175,35 +193,81 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
 
     private void checkOwner() {
         if (Thread.currentThread() != owner) {
-            throw new WrongThreadException("the arena belongs to thread " + owner.getName() + " (id "
-                    + owner.threadId() + "), not " + Thread.currentThread().getName());
+            throw wrongThread();
         }
     }
 
-    @SuppressWarnings("restricted")
-    private MemorySegment allocateSlow(long byteSize, long byteAlignment) {
-        long chunkBytes = heap.arenaChunks.chunkBytes;
-        if (byteSize > chunkBytes / 4 || byteAlignment > CHUNK_ALIGNMENT) {
-            return allocateDedicated(byteSize, byteAlignment);
+    private WrongThreadException wrongThread() {
+        return new WrongThreadException("the arena belongs to thread " + owner.getName() + " (id "
+                + owner.threadId() + "), not " + Thread.currentThread().getName());
+    }
+
+    /**
+     * Checks what the fast path left unchecked.
+     *
+     * @return whether the request gets a region of its own (over a quarter of a chunk, or aligned
+     *     to more than a chunk is)
+     */
+    private boolean needsOwnRegion(long byteSize, long byteAlignment) {
+        checkAccess();
+        if (byteSize < 0) {
+            throw new IllegalArgumentException("byteSize=" + byteSize + " must be >= 0");
         }
+        if (byteAlignment <= 0 || Long.bitCount(byteAlignment) != 1
+                || byteAlignment > ManualHeap.MAXIMUM_ALIGNMENT) {
+            throw new IllegalArgumentException("byteAlignment=" + byteAlignment + " must be a power of two"
+                    + " at most MAXIMUM_ALIGNMENT=" + ManualHeap.MAXIMUM_ALIGNMENT);
+        }
+        return byteSize > heap.arenaChunks.chunkBytes / 4 || byteAlignment > CHUNK_ALIGNMENT;
+    }
+
+    /**
+     * Makes room for a valid request of at most a quarter chunk: a new chunk if the current one is
+     * full, then zeroes the next stride of a reused chunk's dirty bytes.
+     *
+     * @return the offset of the request in the current chunk
+     */
+    private long makeRoom(long byteSize, long byteAlignment) {
+        long start = (top + byteAlignment - 1) & -byteAlignment;
+        if (current == null || byteSize > limit - start) {
+            startChunk();
+            start = 0;
+        }
+        long end = start + byteSize;
+        if (end > readyLimit) {
+            long dirtyEnd = current.writtenBytes;
+            long zeroTo = Math.min(dirtyEnd, Math.max(end, readyLimit + ZERO_STRIDE_BYTES));
+            if (zeroTo > readyLimit) {
+                currentView.asSlice(readyLimit, zeroTo - readyLimit).fill((byte) 0);
+            }
+            readyLimit = zeroTo >= dirtyEnd ? limit : zeroTo;
+        }
+        return start;
+    }
+
+    @SuppressWarnings("restricted")
+    private void startChunk() {
         ArenaChunks.Chunk chunk = heap.arenaChunks.acquire();
         // SAFETY: the chunk's region stays mapped while it is in this arena's list: it goes back to the
         // heap (or the allocator) only in releaseAll(), after the scope is closed. The chunk's view is
         // the region's accessible bytes, so the new segment has the region's bounds.
         MemorySegment view = chunk.region.segment().reinterpret(scope, null);
-        if (chunk.writtenBytes > 0) {
-            view.asSlice(0, chunk.writtenBytes).fill((byte) 0); // a kept chunk: reads zero again
-            chunk.writtenBytes = 0;
-        }
         if (current != null) {
             current.writtenBytes = Math.max(current.writtenBytes, top);
+            filledBytes += top;
         }
         chunks.add(chunk);
         current = chunk;
         currentView = view;
-        top = byteSize;
+        top = 0;
         limit = view.byteSize();
-        return view.asSlice(0, byteSize);
+        if (chunk.writtenBytes <= ZERO_AT_ONCE_BYTES) {
+            view.asSlice(0, chunk.writtenBytes).fill((byte) 0); // a fresh chunk reads zero: nothing to fill
+            chunk.writtenBytes = 0;
+            readyLimit = limit;
+        } else {
+            readyLimit = 0; // a kept chunk with much written: zeroed in strides by makeRoom
+        }
     }
 
     @SuppressWarnings("restricted")
@@ -218,7 +282,7 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
         Region region = heapAllocate(pages);
         dedicated.add(region);
         long offset = Math.floorMod(-region.address(), byteAlignment);
-        // SAFETY: as in allocateSlow(): the region is deallocated only after the scope is closed.
+        // SAFETY: as in startChunk(): the region is deallocated only after the scope is closed.
         return region.segment().reinterpret(scope, null).asSlice(offset, byteSize);
     }
 

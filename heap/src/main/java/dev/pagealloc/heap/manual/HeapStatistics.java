@@ -16,9 +16,12 @@ import java.util.List;
  * @param heldBytes bytes of pages the heap holds from the allocator for blocks (slabs and large
  *     blocks), in bytes; arena chunks are not counted
  * @param sizeClasses each size class's figures, smallest first
+ * @param threadCaches the per-thread caches the heap holds: one per thread that has used it and was
+ *     not yet seen ended (a cache of an ended thread is retired, its blocks returned to their slabs,
+ *     when statistics are taken, on trims and when another thread first uses the heap)
  */
 public record HeapStatistics(long liveBytes, long liveBlocks, long peakLiveBytes, long allocations, long frees,
-        long heldBytes, List<SizeClassStatistics> sizeClasses) {
+        long heldBytes, List<SizeClassStatistics> sizeClasses, int threadCaches) {
     /**
      * Copies the list.
      *

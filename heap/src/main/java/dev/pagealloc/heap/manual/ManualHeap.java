@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -47,7 +46,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Thread safety</h2>
  * Thread-safe. Each thread keeps a small cache of free blocks per size class, so most
  * allocations and frees take no lock; a block may be freed by any thread. Segments of unchecked
- * blocks may be used from any thread; checked blocks' segments are shared too.
+ * blocks may be used from any thread; checked blocks' segments are shared too. The cache of a
+ * thread that has ended is retired when statistics are taken, on trims and when a new thread first
+ * uses the heap: its blocks go back to their slabs and its counts into the heap's.
  *
  * <h2>Failure</h2>
  * Bad arguments throw {@link IllegalArgumentException} naming the argument and the limit before
@@ -91,11 +92,20 @@ public final class ManualHeap implements AutoCloseable {
     private final boolean exactPeak;
     private final long idleThresholdNanos;
     private final long maximumBlockBytes;
+    /** The largest request the allocation fast path serves, in bytes. */
+    private final long smallLimit;
     private final SizeClass[] classes;
     /** Slabs by the slab-sized granule their base falls in (at most one base per granule). */
     private final SlabTable slabsByGranule;
     private final Map<Long, LargeBlock> largeBlocks = new ConcurrentHashMap<>();
-    private final List<ThreadCache> caches = new CopyOnWriteArrayList<>();
+    /** The caches of threads not yet seen ended; guarded by {@link #cachesLock}, as the retired sums are. */
+    private final List<ThreadCache> caches = new ArrayList<>();
+    private final ReentrantLock cachesLock = new ReentrantLock();
+    /** Per size class, the allocations and frees counted by caches of threads that ended. */
+    private final long[] retiredAllocations = new long[SizeClasses.count()];
+    private final long[] retiredFrees = new long[SizeClasses.count()];
+    /** The net live bytes of caches of threads that ended. */
+    private long retiredLiveBytes;
     private final ThreadLocal<ThreadCache> cache = ThreadLocal.withInitial(this::newCache);
     /**
      * The caches of recent threads by thread id, tried before {@link #cache}: one array load and a
@@ -128,6 +138,7 @@ public final class ManualHeap implements AutoCloseable {
         this.exactPeak = builder.exactPeak;
         this.idleThresholdNanos = builder.idleThreshold.toNanos();
         this.maximumBlockBytes = builder.maximumBlockBytes;
+        this.smallLimit = Math.min(SizeClasses.MAX_SMALL_BYTES, maximumBlockBytes);
         this.classes = new SizeClass[SizeClasses.count()];
         for (int cls = 0; cls < classes.length; cls++) {
             classes[cls] = new SizeClass(cls);
@@ -187,37 +198,53 @@ public final class ManualHeap implements AutoCloseable {
      * @throws dev.pagealloc.api.PageAllocatorException if the allocator refuses new pages; nothing changes
      */
     public MemorySegment allocate(long byteSize, long byteAlignment, boolean zero) {
-        // The common case, small enough to inline so that the segment need not be allocated: a block
-        // from this thread's cache, no checking or poisoning. Everything else takes allocateSlow.
+        // The common case, kept small so that callers inline it whole (and the JIT may then keep the
+        // returned segment in registers): a block from this thread's cache, no checking or poisoning.
+        // The one segment is made at the end; the slow path only refills the cache, so no second
+        // segment merges with it. Everything else (large blocks, modes, bad arguments) is allocateOther.
         checkOpen();
-        checkRequest(byteSize, byteAlignment);
-        int cls = SizeClasses.of(byteSize, byteAlignment);
+        int cls = SizeClasses.ofValid(byteSize, byteAlignment, smallLimit);
         if (cls < 0 || checked || poisoning) {
-            return allocateSlow(byteSize, byteAlignment, zero, cls);
+            return allocateOther(byteSize, byteAlignment, zero);
         }
         ThreadCache local = localCache();
         int count = local.counts[cls] - 1;
         if (count < 0) {
-            return allocateSlow(byteSize, byteAlignment, zero, cls);
+            count = refill(local, cls) - 1;
         }
         Slab slab = local.slabs[cls][count];
         int slot = local.slots[cls][count];
-        int state = slab.state(slot);
-        if (state == Slab.RETIRED) {
-            return allocateSlow(byteSize, byteAlignment, zero, cls);
-        }
-        local.slabs[cls][count] = null;
+        // The entry is left in place (not nulled): free's push then often finds the same slab there
+        // and stores no reference, which would cost a GC write barrier (G1's post barrier has a
+        // StoreLoad fence when the array and the slab sit in different regions).
         local.counts[cls] = count;
+        long offset = (long) slot * slab.blockBytes;
+        int state = slab.state(slot);
+        if (state < Slab.FRESH) {
+            // FREED needs zeroing if asked; RETIRED means close() ran since checkOpen (a block in a
+            // cache outlives its slab only then): reported, the block is not handed out.
+            zeroOrRefuse(slab, offset, byteSize, zero, state);
+        }
         // This thread alone holds the block. A close() racing with it may unmap the slab: the slice
         // then belongs to an invalidated view and throws on access.
         slab.setStateRelease(slot, (int) byteSize + 1);
-        MemorySegment block = slab.view.asSlice((long) slot * slab.blockBytes, byteSize);
-        if (zero && state == Slab.FREED) {
-            block.fill((byte) 0);
-        }
         local.countAllocation(cls);
         addLiveBytes(local, byteSize);
-        return block;
+        return slab.view.asSlice(offset, byteSize);
+    }
+
+    private static void zeroOrRefuse(Slab slab, long offset, long byteSize, boolean zero, int state) {
+        if (state == Slab.RETIRED) {
+            throw closedException();
+        }
+        if (zero) {
+            slab.view.asSlice(offset, byteSize).fill((byte) 0);
+        }
+    }
+
+    private MemorySegment allocateOther(long byteSize, long byteAlignment, boolean zero) {
+        checkRequest(byteSize, byteAlignment);
+        return allocateSlow(byteSize, byteAlignment, zero, SizeClasses.of(byteSize, byteAlignment));
     }
 
     private MemorySegment allocateSlow(long byteSize, long byteAlignment, boolean zero, int cls) {
@@ -358,19 +385,19 @@ public final class ManualHeap implements AutoCloseable {
         long address = block.address();
         Slab slab = slabAt(address);
         if (slab == null || checked || poisoning) {
-            freeSlow(block, byteSize);
+            freeSlow(address, byteSize);
             return;
         }
         long offset = address - slab.base;
         int slot = slab.slotOf(offset);
         if (slot >= slab.capacity) { // the slab's tail, past its last block
-            freeSlow(block, byteSize);
+            freeSlow(address, byteSize);
             return;
         }
         int state = slab.state(slot);
         if (offset != (long) slot * slab.blockBytes || state <= 0 || byteSize >= 0 && byteSize != state - 1L
                 || !slab.compareAndSetState(slot, state, Slab.FREED)) {
-            freeSlow(block, byteSize);
+            freeSlow(address, byteSize);
             return;
         }
         ThreadCache local = localCache();
@@ -382,14 +409,17 @@ public final class ManualHeap implements AutoCloseable {
             flush(local, cls, Math.max(1, count / 2));
             count = local.counts[cls];
         }
-        local.slabs[cls][count] = slab;
+        Slab[] slabs = local.slabs[cls];
+        if (slabs[count] != slab) { // usually the same slab as the block last popped there: no barrier
+            slabs[count] = slab;
+        }
         local.slots[cls][count] = slot;
         local.counts[cls] = count + 1;
     }
 
-    private void freeSlow(MemorySegment block, long byteSize) {
+    /** Frees by address alone, so that the caller's segment does not escape into this out-of-line call. */
+    private void freeSlow(long address, long byteSize) {
         checkOpen();
-        long address = block.address();
         Slab slab = slabAt(address);
         if (slab == null) {
             freeLarge(address, byteSize);
@@ -514,8 +544,9 @@ public final class ManualHeap implements AutoCloseable {
     /**
      * Returns to the allocator the slabs that have held no live block for the idle threshold, and
      * the arena chunks kept for reuse. First gives the calling thread's cached free blocks back to
-     * their slabs; a slab with a free block in another thread's cache is kept until that thread's
-     * cache overflows or it calls {@code trim()}. Also runs by itself (without the flush) from
+     * their slabs, and retires the caches of threads that have ended (their blocks go back too); a
+     * slab with a free block in a live thread's cache is kept until that thread's cache overflows, it
+     * calls {@code trim()} or it ends. Also runs by itself (without the calling thread's flush) from
      * allocation slow paths, at most once per threshold.
      *
      * @return the number of bytes returned
@@ -529,6 +560,7 @@ public final class ManualHeap implements AutoCloseable {
                 flush(local, cls, local.counts[cls]); // this thread's free blocks back to their slabs
             }
         }
+        retireEndedCachesNow();
         trimLock.lock();
         try {
             return trimLocked(System.nanoTime());
@@ -537,33 +569,49 @@ public final class ManualHeap implements AutoCloseable {
         }
     }
 
-    /** {@return exact statistics: live, peak and total figures, and each size class's} */
+    /**
+     * {@return exact statistics: live, peak and total figures, each size class's, and the thread caches
+     * held} First retires the caches of threads that have ended (their blocks go back to their slabs).
+     */
     public HeapStatistics statistics() {
         List<SizeClassStatistics> perClass = new ArrayList<>(classes.length);
         long liveBlocks = 0;
         long allocations = 0;
         long frees = 0;
         long reserved = 0;
-        for (SizeClass sizeClass : classes) {
-            long classAllocations = 0;
-            long classFrees = 0;
+        long live;
+        int cacheCount;
+        cachesLock.lock();
+        try {
+            retireEndedCaches();
+            cacheCount = caches.size();
+            live = retiredLiveBytes;
             for (ThreadCache each : caches) {
-                classAllocations += each.allocations(sizeClass.cls);
-                classFrees += each.frees(sizeClass.cls);
+                live += each.liveBytes();
             }
-            int slabs;
-            sizeClass.lock.lock();
-            try {
-                slabs = sizeClass.slabs.size();
-            } finally {
-                sizeClass.lock.unlock();
+            for (SizeClass sizeClass : classes) {
+                long classAllocations = retiredAllocations[sizeClass.cls];
+                long classFrees = retiredFrees[sizeClass.cls];
+                for (ThreadCache each : caches) {
+                    classAllocations += each.allocations(sizeClass.cls);
+                    classFrees += each.frees(sizeClass.cls);
+                }
+                int slabs;
+                sizeClass.lock.lock();
+                try {
+                    slabs = sizeClass.slabs.size();
+                } finally {
+                    sizeClass.lock.unlock();
+                }
+                perClass.add(new SizeClassStatistics(SizeClasses.bytes(sizeClass.cls),
+                        classAllocations - classFrees, classAllocations, slabs));
+                liveBlocks += classAllocations - classFrees;
+                allocations += classAllocations;
+                frees += classFrees;
+                reserved += slabs * slabBytes;
             }
-            perClass.add(new SizeClassStatistics(SizeClasses.bytes(sizeClass.cls), classAllocations - classFrees,
-                    classAllocations, slabs));
-            liveBlocks += classAllocations - classFrees;
-            allocations += classAllocations;
-            frees += classFrees;
-            reserved += slabs * slabBytes;
+        } finally {
+            cachesLock.unlock();
         }
         synchronized (largeLock) {
             liveBlocks += largeLiveBlocks;
@@ -573,12 +621,9 @@ public final class ManualHeap implements AutoCloseable {
         for (LargeBlock large : largeBlocks.values()) {
             reserved += large.region.byteSize();
         }
-        long live = 0;
-        for (ThreadCache each : caches) {
-            live += each.liveBytes();
-        }
         long peak = Math.max((long) PEAK_BYTES.getVolatile(this), live);
-        return new HeapStatistics(live, liveBlocks, peak, allocations, frees, reserved, List.copyOf(perClass));
+        return new HeapStatistics(live, liveBlocks, peak, allocations, frees, reserved, List.copyOf(perClass),
+                cacheCount);
     }
 
     /**
@@ -596,10 +641,12 @@ public final class ManualHeap implements AutoCloseable {
      * Releases every page of the heap: slabs, large blocks and kept arena chunks. Every segment the
      * heap handed out is then invalid (access throws {@link IllegalStateException}); in checked mode
      * a slab one of whose blocks a JDK call in another thread holds (an NIO transfer, a downcall) is
-     * left mapped rather than unmapped under that call. Call it once no other thread allocates or
-     * frees. Arenas still
-     * open must be closed by their owners first; their chunks go back to the allocator on their close.
-     * Idempotent.
+     * left mapped rather than unmapped under that call. Other threads may still be allocating and
+     * freeing: that stays memory-safe and leaves no page mapped (a racing allocation throws
+     * {@link IllegalStateException} or returns a segment whose access throws it; a racing free may
+     * be refused with {@link IllegalArgumentException} or {@link IllegalStateException}; a large
+     * block mapped during the close is unmapped by its allocating thread). Arenas still open must be
+     * closed by their owners first; their chunks go back to the allocator on their close. Idempotent.
      */
     @Override
     public void close() {
@@ -624,9 +671,10 @@ public final class ManualHeap implements AutoCloseable {
         }
         slabsByGranule.clear();
         for (LargeBlock large : largeBlocks.values()) {
-            large.region.deallocate();
+            if (largeBlocks.remove(large.address(), large)) { // a racing free or allocation may take it first
+                large.region.deallocate();
+            }
         }
-        largeBlocks.clear();
         arenaChunks.close();
     }
 
@@ -700,8 +748,53 @@ public final class ManualHeap implements AutoCloseable {
 
     private ThreadCache newCache() {
         ThreadCache created = new ThreadCache(threadCaches, Thread.currentThread());
-        caches.add(created);
+        cachesLock.lock();
+        try {
+            retireEndedCaches(); // a stream of short-lived threads keeps the list as long as the live ones
+            caches.add(created);
+        } finally {
+            cachesLock.unlock();
+        }
         return created;
+    }
+
+    /**
+     * Retires the caches of threads that have ended: their counters go into the retired sums, their
+     * free blocks back to their slabs (so the slabs can be trimmed), and they leave the list. Reading
+     * a dead owner's plain fields is safe: "the final action in a thread T1 synchronizes-with any action
+     * in another thread T2 that detects that T1 has terminated", by {@link Thread#isAlive()} among
+     * others (JLS 17.4.4), so every write the owner made happens-before this. Caller holds
+     * {@link #cachesLock}.
+     *
+     * @return the number of caches retired
+     */
+    private int retireEndedCaches() {
+        int retired = 0;
+        for (var it = caches.iterator(); it.hasNext(); ) {
+            ThreadCache each = it.next();
+            if (each.owner.isAlive()) {
+                continue;
+            }
+            for (int cls = 0; cls < classes.length; cls++) {
+                if (each.counts[cls] > 0) {
+                    flush(each, cls, each.counts[cls]);
+                }
+                retiredAllocations[cls] += each.allocations(cls);
+                retiredFrees[cls] += each.frees(cls);
+            }
+            retiredLiveBytes += each.liveBytes();
+            if (each.unpublishedBytes != 0) {
+                publish(each.unpublishedBytes); // the shared counter that tracks the peak becomes exact
+                each.unpublishedBytes = 0;
+            }
+            int index = (int) each.owner.threadId() & (RECENT_CACHES - 1);
+            if (recentCaches[index] == each) {
+                recentCaches[index] = null; // racy but harmless: a live thread finds its own cache again
+            }
+            it.remove();
+            retired++;
+        }
+        return retired;
     }
 
     /**
@@ -746,7 +839,8 @@ public final class ManualHeap implements AutoCloseable {
         return resized.reinterpret(slab.blockScopes[slot], null);
     }
 
-    private void refill(ThreadCache local, int cls) {
+    /** {@return the number of blocks now in the thread's cache of class {@code cls}: at least one} */
+    private int refill(ThreadCache local, int cls) {
         maybeTrim();
         SizeClass sizeClass = classes[cls];
         int wanted = Math.max(1, local.slots[cls].length / 2);
@@ -790,6 +884,7 @@ public final class ManualHeap implements AutoCloseable {
             local.counts[cls] = got;
             sizeClass.lock.unlock();
         }
+        return got;
     }
 
     private void flush(ThreadCache local, int cls, int howMany) {
@@ -814,10 +909,26 @@ public final class ManualHeap implements AutoCloseable {
         }
     }
 
+    private void retireEndedCachesNow() {
+        cachesLock.lock();
+        try {
+            retireEndedCaches();
+        } finally {
+            cachesLock.unlock();
+        }
+    }
+
     private void maybeTrim() {
         long now = System.nanoTime();
         if (now - lastTrimNanos >= Math.max(idleThresholdNanos, 1_000_000) && trimLock.tryLock()) {
             try {
+                if (cachesLock.tryLock()) {
+                    try {
+                        retireEndedCaches();
+                    } finally {
+                        cachesLock.unlock();
+                    }
+                }
                 trimLocked(now);
             } finally {
                 trimLock.unlock();
@@ -882,6 +993,15 @@ public final class ManualHeap implements AutoCloseable {
             throw e;
         }
         largeBlocks.put(large.address(), large);
+        if (closed) {
+            // close() ran meanwhile and may have missed the entry: whoever removes it unmaps it. The
+            // volatile write of closed before close()'s sweep and this read after the put order the two
+            // (Dekker-style), so at least one side sees the other and the region is never left mapped.
+            if (largeBlocks.remove(large.address(), large)) {
+                large.region.deallocate();
+            }
+            throw closedException();
+        }
         synchronized (largeLock) {
             largeAllocations++;
             largeLiveBlocks++;

@@ -1,9 +1,12 @@
 package dev.pagealloc.heap.manual;
 
 /**
- * Slabs by the slab-sized granule their base falls in, for {@code free}'s lookup of an address:
- * an open-addressing table read without locks or boxing. Writers (slab creation and release, both
- * rare) copy the table under this object's lock and publish the copy through a volatile field.
+ * Slabs by the slab-sized granules they touch, for {@code free}'s lookup of an address: an
+ * open-addressing table read without locks or boxing. A slab (one granule long, not necessarily
+ * granule-aligned) touches at most two granules and is entered under each, so the probe that starts
+ * at the address's own granule meets it: one probe sequence, ended by the first slab that contains
+ * the address or by an empty slot. Writers (slab creation and release, both rare) copy the table
+ * under this object's lock and publish the copy through a volatile field.
  */
 final class SlabTable {
     private volatile Slab[] table = new Slab[64];
@@ -18,19 +21,19 @@ final class SlabTable {
     /** {@return the slab holding {@code address}, or null} */
     Slab find(long address) {
         Slab[] slots = table;
-        long granule = address >>> shift;
-        Slab slab = lookup(slots, granule);
-        if (slab != null && slab.contains(address)) {
-            return slab;
+        int mask = slots.length - 1;
+        for (int i = hash(address >>> shift) & mask; ; i = (i + 1) & mask) {
+            Slab slab = slots[i];
+            if (slab == null || slab.contains(address)) {
+                return slab;
+            }
         }
-        // A slab's base need not be slab-aligned: it may start in the granule before.
-        slab = lookup(slots, granule - 1);
-        return slab != null && slab.contains(address) ? slab : null;
     }
 
     synchronized void add(Slab slab) {
         Slab[] slots = table;
-        int capacity = (size + 1) * 2 > slots.length ? slots.length * 2 : slots.length;
+        // Two entries a slab, at most half full.
+        int capacity = (size + 1) * 4 > slots.length ? slots.length * 2 : slots.length;
         Slab[] copy = rehash(slots, capacity, null);
         insert(copy, slab);
         size++;
@@ -47,20 +50,12 @@ final class SlabTable {
         size = 0;
     }
 
-    private Slab lookup(Slab[] slots, long granule) {
-        int mask = slots.length - 1;
-        for (int i = hash(granule) & mask; ; i = (i + 1) & mask) {
-            Slab slab = slots[i];
-            if (slab == null || slab.base >>> shift == granule) {
-                return slab;
-            }
-        }
-    }
-
     private Slab[] rehash(Slab[] slots, int capacity, Slab without) {
         Slab[] copy = new Slab[capacity];
+        // A slab is entered once per granule it touches: re-entered once.
+        java.util.Set<Slab> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Slab slab : slots) {
-            if (slab != null && slab != without) {
+            if (slab != null && slab != without && seen.add(slab)) {
                 insert(copy, slab);
             }
         }
@@ -68,12 +63,16 @@ final class SlabTable {
     }
 
     private void insert(Slab[] slots, Slab slab) {
-        int mask = slots.length - 1;
-        int i = hash(slab.base >>> shift) & mask;
-        while (slots[i] != null) {
-            i = (i + 1) & mask;
+        long first = slab.base >>> shift;
+        long last = (slab.base + slab.byteSize - 1) >>> shift;
+        for (long granule = first; granule <= last; granule++) {
+            int mask = slots.length - 1;
+            int i = hash(granule) & mask;
+            while (slots[i] != null) {
+                i = (i + 1) & mask;
+            }
+            slots[i] = slab;
         }
-        slots[i] = slab;
     }
 
     private static int hash(long granule) {

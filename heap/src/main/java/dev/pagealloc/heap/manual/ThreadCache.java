@@ -19,6 +19,10 @@ final class ThreadCache {
         }
     }
 
+    /**
+     * Per class, the slab of each cached block; entries at or past {@link #counts} are stale (the
+     * fast path does not null them, see {@code ManualHeap.allocate}) and never read.
+     */
     final Slab[][] slabs;
     final int[][] slots;
     final int[] counts;

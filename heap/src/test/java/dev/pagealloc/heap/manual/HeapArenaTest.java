@@ -67,6 +67,30 @@ class HeapArenaTest {
     }
 
     @Test
+    void shouldZeroAWidelyWrittenChunkStrideByStrideAsItIsHandedOut() {
+        int blocks = 200; // 200 KiB: past the bytes zeroed at once, so the reused chunk is zeroed in strides
+        long first;
+        try (HeapArena arena = HEAP.newArena()) {
+            first = arena.allocate(1024, 8).address();
+            for (int i = 1; i < blocks; i++) {
+                arena.allocate(1024, 8).fill((byte) 0x55);
+            }
+            arena.allocate(7, 1).fill((byte) 0x55); // leaves the bump unaligned
+        }
+        MemorySegment zeros = MemorySegment.ofArray(new byte[1024]);
+        try (HeapArena arena = HEAP.newArena()) {
+            MemorySegment odd = arena.allocate(3, 1);
+            assertEquals(first, odd.address(), "the chunk was kept for reuse");
+            assertEquals(-1, odd.mismatch(zeros.asSlice(0, 3)));
+            for (int i = 0; i < blocks + 50; i++) {
+                MemorySegment block = arena.allocate(1024, 8);
+                assertEquals(-1, block.mismatch(zeros), "block " + i + " at offset " + (block.address() - first));
+                block.fill((byte) 0x66);
+            }
+        }
+    }
+
+    @Test
     void shouldBumpAcrossChunksAndGiveLargeRequestsTheirOwnPages() {
         try (HeapArena arena = HEAP.newArena()) {
             long total = 0;

@@ -229,6 +229,123 @@ class ManualHeapTest {
     }
 
     @Test
+    void shouldRetireTheCachesOfEndedThreadsAndGiveTheirSlabsBack() throws InterruptedException {
+        assumeTrue(ProcMaps.available(), "needs /proc/self/maps");
+        long idleMillis = 50;
+        try (ManualHeap heap = Heaps.builder().withIdleThreshold(Duration.ofMillis(idleMillis)).build()) {
+            int threads = 40;
+            int perThread = 300;
+            long[] sizes = {24, 48, 200, 1000};
+            List<MemorySegment> survivors = java.util.Collections.synchronizedList(new ArrayList<>());
+            java.util.concurrent.atomic.AtomicLong keptBytes = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.atomic.AtomicLong firstBlock = new java.util.concurrent.atomic.AtomicLong();
+            for (int round = 0; round < 2; round++) {
+                List<Thread> started = new ArrayList<>();
+                for (int t = 0; t < threads / 2; t++) {
+                    int seed = round * 1000 + t;
+                    started.add(Thread.ofPlatform().start(() -> {
+                        List<MemorySegment> mine = new ArrayList<>();
+                        for (int i = 0; i < perThread; i++) {
+                            mine.add(heap.allocate(sizes[(seed + i) % sizes.length]));
+                        }
+                        firstBlock.compareAndSet(0, mine.get(5).address());
+                        MemorySegment kept = mine.removeFirst(); // one block per thread outlives it
+                        survivors.add(kept);
+                        keptBytes.addAndGet(kept.byteSize());
+                        for (MemorySegment block : mine) {
+                            heap.free(block); // into this thread's cache, which dies with the thread
+                        }
+                    }));
+                }
+                for (Thread thread : started) {
+                    thread.join();
+                }
+            }
+            HeapStatistics stats = heap.statistics(); // retires every ended thread's cache
+            assertEquals(0, stats.threadCaches(), "only ended threads used the heap");
+            assertEquals(threads, stats.liveBlocks());
+            assertEquals(keptBytes.get(), stats.liveBytes());
+            assertEquals((long) threads * perThread, stats.allocations());
+            assertEquals((long) threads * (perThread - 1), stats.frees());
+            long heldWithSurvivors = stats.heldBytes();
+            List<Long> addresses = new ArrayList<>();
+            for (MemorySegment block : survivors) {
+                assertEquals(block.byteSize(), ProcMaps.mappedBytes(block.address(), block.byteSize()));
+                addresses.add(block.address());
+                heap.free(block);
+            }
+            addresses.add(firstBlock.get());
+            assertEquals(1, heap.statistics().threadCaches(), "this thread's own cache");
+            long returned = heap.trim(); // marks the slabs empty
+            Thread.sleep(idleMillis * 3);
+            returned += heap.trim();
+            HeapStatistics after = heap.statistics();
+            assertEquals(heldWithSurvivors, returned, "every slab went back once idle");
+            assertEquals(0, after.heldBytes());
+            assertEquals(0, after.liveBytes());
+            assertEquals(0, after.liveBlocks());
+            assertEquals(after.allocations(), after.frees());
+            for (long address : addresses) {
+                assertEquals(0, ProcMaps.mappedBytes(address, 1), "the kernel unmapped the slab at " + address);
+            }
+            for (SizeClassStatistics each : after.sizeClasses()) {
+                assertEquals(0, each.slabs(), each.toString());
+            }
+        }
+    }
+
+    @Test
+    void shouldStayMemorySafeAndLeaveNothingMappedWhenClosedDuringUse() throws InterruptedException {
+        assumeTrue(ProcMaps.available(), "needs /proc/self/maps");
+        ManualHeap heap = Heaps.builder().build();
+        int threads = 4;
+        java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(threads);
+        var unexpected = new java.util.concurrent.atomic.AtomicReference<Throwable>();
+        long[] lastLarge = new long[threads];
+        List<Thread> started = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int index = t;
+            started.add(Thread.ofPlatform().start(() -> {
+                boolean counted = false;
+                try {
+                    while (true) {
+                        MemorySegment small = heap.allocate(48);
+                        MemorySegment large = heap.allocate(100_000);
+                        lastLarge[index] = large.address();
+                        small.set(JAVA_BYTE, 47, (byte) 1);
+                        large.set(JAVA_BYTE, 99_999, (byte) 1);
+                        heap.free(small);
+                        heap.free(large);
+                        if (!counted) {
+                            counted = true;
+                            running.countDown();
+                        }
+                    }
+                } catch (IllegalStateException | IllegalArgumentException expected) {
+                    // the heap closed under this thread: refused, or a segment of an unmapped slab
+                } catch (Throwable e) {
+                    unexpected.set(e);
+                } finally {
+                    if (!counted) {
+                        running.countDown();
+                    }
+                }
+            }));
+        }
+        running.await();
+        Thread.sleep(20);
+        heap.close();
+        for (Thread thread : started) {
+            thread.join();
+        }
+        assertEquals(null, unexpected.get());
+        for (long address : lastLarge) {
+            assertEquals(0, ProcMaps.mappedBytes(address, 1), "large block at 0x" + Long.toHexString(address));
+        }
+        assertThrows(IllegalStateException.class, () -> heap.allocate(100_000));
+    }
+
+    @Test
     void shouldKeepSlabsWithALiveBlockOnTrim() {
         try (ManualHeap heap = Heaps.builder().withIdleThreshold(Duration.ZERO).build()) {
             MemorySegment kept = heap.allocate(512);
