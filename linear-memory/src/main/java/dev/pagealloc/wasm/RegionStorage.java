@@ -1,8 +1,12 @@
 package dev.pagealloc.wasm;
 
 import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.PageAllocatorException;
 import dev.pagealloc.api.Region;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A memory of its own: one pagealloc {@link Region} reserving what {@link MemoryOptions} says, its committed
@@ -12,16 +16,35 @@ import java.lang.foreign.MemorySegment;
  * the views in a batch ({@link dev.pagealloc.api.ViewQuarantine}): until then a view taken before the release
  * reads zero, never another region's data.
  *
+ * <p>A storage whose holder reads the region directly ({@link #unmapWhenUnreachable}, the
+ * {@link LinearMemory}'s fast path, which checks no arena) changes the release: {@link #release()} drops the
+ * pages at once ({@link Region#discard}: they read zero and their memory goes back to the system) but keeps
+ * the reservation mapped, and the holder's {@link Cleaner} deallocates the region once the holder is
+ * unreachable, so that an access racing with the release never touches an unmapped page. Until then the
+ * reservation's address space, its mappings and its budget charge stay taken; {@link #create} answers a
+ * refusal while such reservations wait with a garbage collection and one retry, as the JDK's direct buffers
+ * do ({@code java.nio.Bits.reserveMemory}).
+ *
  * <p>Thread-safe: grow and release are serialized on this object; {@link #view()} and {@link #byteSize()}
  * read volatiles.
  */
 final class RegionStorage implements MemoryStorage {
+    private static final Cleaner CLEANER = Cleaner.create();
+    /** Released storages whose reservation waits for its holder to become unreachable. */
+    private static final AtomicLong AWAITING_UNMAP = new AtomicLong();
+    /** How long {@link #create} waits for the cleaner after a collection, at most. */
+    private static final long RECLAIM_WAIT_MILLIS = 200;
+
     private final Region region;
     private final long pageBytes;
     private final long limitPages;
     /** The view of {@code [0, byteSize)}; null once released. Written after the pages are committed. */
     private volatile MemorySegment view;
     private volatile long byteSize;
+    /** Whether a holder reads the region directly: release then keeps the mapping (guarded by this). */
+    private boolean unmapDeferred;
+    /** Whether the region is deallocated (guarded by this). */
+    private boolean unmapped;
 
     private RegionStorage(Region region, long pageBytes, long limitPages) {
         this.region = region;
@@ -50,7 +73,15 @@ final class RegionStorage implements MemoryStorage {
         PageAllocator allocator = Allocators.forPages(type.pageBytes(), options.guardBeforeBytes(),
                 options.guardAfterBytes());
         long reservedPages = reservedBytes / type.pageBytes();
-        Region region = allocator.allocate(type.minimumPages(), reservedPages);
+        Region region;
+        try {
+            region = allocator.allocate(type.minimumPages(), reservedPages);
+        } catch (PageAllocatorException e) {
+            if (!reclaimAwaitingUnmap()) {
+                throw e;
+            }
+            region = allocator.allocate(type.minimumPages(), reservedPages);
+        }
         try {
             if (image != null) {
                 image.applyTo(region.address(), region.segment(), "create");
@@ -105,12 +136,86 @@ final class RegionStorage implements MemoryStorage {
             return;
         }
         view = null;
-        region.deallocate();
+        if (!unmapDeferred) {
+            region.deallocate();
+            unmapped = true;
+            return;
+        }
+        AWAITING_UNMAP.incrementAndGet();
+        try {
+            region.discard(0, byteSize);
+        } catch (RuntimeException e) {
+            // The kernel kept the pages: they hold the old bytes until the cleaner unmaps them. Nothing else
+            // depends on the discard, and a release has no caller that could do better with the error.
+        }
+    }
+
+    /**
+     * Keeps the region mapped after {@link #release()} for as long as {@code holder} is reachable, and
+     * deallocates it once {@code holder} is unreachable (released or not). Called once, by the holder's
+     * constructor.
+     *
+     * @param holder the object whose reachability keeps the mapping; the cleaner's action does not refer to it
+     */
+    synchronized void unmapWhenUnreachable(Object holder) {
+        unmapDeferred = true;
+        CLEANER.register(holder, this::unmap);
+    }
+
+    /** The cleaner's action: deallocates the region, released or not. */
+    private synchronized void unmap() {
+        if (unmapped) {
+            return;
+        }
+        boolean wasReleased = view == null;
+        view = null;
+        unmapped = true;
+        try {
+            region.deallocate();
+        } finally {
+            if (wasReleased) {
+                AWAITING_UNMAP.decrementAndGet();
+            }
+        }
+    }
+
+    /**
+     * After a refused reservation: if released storages still wait for their holders to be collected, runs
+     * a collection and waits (at most {@value #RECLAIM_WAIT_MILLIS} ms) for the cleaner to unmap some.
+     *
+     * @return whether a retry may find room
+     */
+    private static boolean reclaimAwaitingUnmap() {
+        long waiting = AWAITING_UNMAP.get();
+        if (waiting == 0) {
+            return false;
+        }
+        System.gc();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RECLAIM_WAIT_MILLIS);
+        while (AWAITING_UNMAP.get() >= waiting && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return true;
+    }
+
+    /** {@return released storages whose reservation is still mapped}, for tests */
+    static long awaitingUnmap() {
+        return AWAITING_UNMAP.get();
     }
 
     @Override
     public boolean isReleased() {
         return view == null;
+    }
+
+    /** {@return the address of the memory's byte 0} */
+    long address() {
+        return region.address();
     }
 
     /** {@return the region behind this memory, for tests of the kernel's view} */
