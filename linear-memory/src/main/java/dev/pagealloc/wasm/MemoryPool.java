@@ -288,12 +288,10 @@ public final class MemoryPool implements AutoCloseable {
     }
 
     /**
-     * On the retirer thread: closes the generation's arena (the handshake) and resets its slots, both outside
-     * the pool's lock so that acquisitions and releases go on meanwhile (no one else touches those slots: they
-     * are in no free list and their generation is marked retiring), then frees them under the lock. A JDK
+     * On the retirer thread: closes the generation's arena (the handshake), outside the pool's lock so that
+     * acquisitions and releases go on meanwhile, then resets its slots and frees them under the lock. A JDK
      * call still holding a view makes the close fail: the generation then waits for the next acquisition
-     * that finds no free slot ({@link #retireReady()}), as before. A slot the kernel refuses to reset is kept
-     * out of reuse, since its contents are unknown.
+     * that finds no free slot ({@link #retireReady()}), as before.
      */
     private void retire(PoolGeneration generation) {
         boolean arenaClosed;
@@ -303,28 +301,17 @@ public final class MemoryPool implements AutoCloseable {
         } catch (IllegalStateException heldByJdkCallOrPoolClosed) {
             arenaClosed = false;
         }
-        long committedChange = 0;
-        List<PoolSlot> reset = new ArrayList<>();
-        if (arenaClosed) {
-            for (PoolSlot slot : generation.slots) {
-                try {
-                    committedChange += slot.reset(region, keepResidentBytes);
-                    reset.add(slot);
-                } catch (RuntimeException refused) {
-                    // Left out of the free list: the pool has one slot fewer, and no one reads stale bytes.
-                }
-            }
-        }
         synchronized (this) {
             generation.retiring = false;
-            if (arenaClosed) {
-                generations.remove(generation);
-                committedBytes += committedChange;
-                if (!closed) {
-                    free.addAll(reset);
+            try {
+                if (arenaClosed && !closed) {
+                    freeSlots(generation);
+                } else if (arenaClosed) {
+                    generations.remove(generation); // the pool is closing: its region goes, slots and all
                 }
+            } finally {
+                notifyAll();
             }
-            notifyAll();
         }
     }
 
@@ -340,6 +327,15 @@ public final class MemoryPool implements AutoCloseable {
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Under the lock, once the generation's arena is closed: resets its slots and frees them. */
+    private void freeSlots(PoolGeneration generation) {
+        generations.remove(generation);
+        for (PoolSlot slot : generation.slots) {
+            committedBytes += slot.reset(region, keepResidentBytes);
+            free.addLast(slot);
         }
     }
 

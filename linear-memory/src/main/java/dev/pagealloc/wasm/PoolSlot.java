@@ -10,9 +10,7 @@ import java.lang.foreign.MemorySegment;
  * privately over the slot's first pages (whatever their protection), so committing them again reads the
  * image.
  *
- * <p>Not thread-safe: the pool's lock guards every field, except while the slot's generation retires, when
- * the pool's retirer thread alone resets it (the slot is then in no free list and no generation hands it
- * out).
+ * <p>Not thread-safe: the pool's lock guards every field.
  */
 final class PoolSlot {
     final int index;
