@@ -8,8 +8,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * Pre-reserved slots for linear memories, as wasmtime's pooling allocator lays them out
@@ -33,9 +31,7 @@ import java.util.concurrent.Executors;
  * closing their arena, a handshake with every Java thread, so acquisitions are grouped into <em>generations</em>
  * of {@link Builder#withViewBatch(int)} memories sharing one arena: when a full generation's memories are all
  * released, its arena is closed (every stale view then throws), its slots are reset and only then go back to
- * the free list. That retirement runs on a background thread ({@code pagealloc-pool-retirer}, one for all
- * pools), not on the thread whose release completed the generation, so a release never pays the handshake;
- * an acquisition that finds no free slot while a retirement is under way waits for it. A memory that lives long keeps its generation's other slots from reuse until it is released:
+ * the free list. A memory that lives long keeps its generation's other slots from reuse until it is released:
  * size the pool, or the batch, for that.
  *
  * <h2>Limits</h2>
@@ -47,12 +43,6 @@ import java.util.concurrent.Executors;
  * native access: it makes views over its slots with {@link MemorySegment#reinterpret}.
  */
 public final class MemoryPool implements AutoCloseable {
-    /** Closes retired generations' arenas off the releasing threads; one daemon thread for every pool. */
-    private static final ExecutorService RETIRER = Executors.newSingleThreadExecutor(task -> {
-        Thread thread = new Thread(task, "pagealloc-pool-retirer");
-        thread.setDaemon(true);
-        return thread;
-    });
     private static final long UNIT_BYTES = 64 << 10;
 
     private final Region region;
@@ -180,7 +170,6 @@ public final class MemoryPool implements AutoCloseable {
         if (free.isEmpty()) {
             retireReady();
         }
-        awaitRetiring();
         PoolSlot slot = free.peekFirst();
         if (slot == null) {
             throw new MemoryPoolExhaustedException(operation + ": all " + slotCount + " slots are taken (" + live
@@ -281,61 +270,8 @@ public final class MemoryPool implements AutoCloseable {
         live--;
         PoolGeneration generation = storage.generation;
         generation.released++;
-        if (generation.sealed && generation.allReleased() && !generation.retiring) {
-            generation.retiring = true;
-            RETIRER.execute(() -> retire(generation));
-        }
-    }
-
-    /**
-     * On the retirer thread: closes the generation's arena (the handshake), outside the pool's lock so that
-     * acquisitions and releases go on meanwhile, then resets its slots and frees them under the lock. A JDK
-     * call still holding a view makes the close fail: the generation then waits for the next acquisition
-     * that finds no free slot ({@link #retireReady()}), as before.
-     */
-    private void retire(PoolGeneration generation) {
-        boolean arenaClosed;
-        try {
-            generation.arena.close();
-            arenaClosed = true;
-        } catch (IllegalStateException heldByJdkCallOrPoolClosed) {
-            arenaClosed = false;
-        }
-        synchronized (this) {
-            generation.retiring = false;
-            try {
-                if (arenaClosed && !closed) {
-                    freeSlots(generation);
-                } else if (arenaClosed) {
-                    generations.remove(generation); // the pool is closing: its region goes, slots and all
-                }
-            } finally {
-                notifyAll();
-            }
-        }
-    }
-
-    /** Under the lock: waits while no slot is free and a retirement is under way on the retirer thread. */
-    private void awaitRetiring() {
-        boolean interrupted = false;
-        while (free.isEmpty() && !closed && generations.stream().anyMatch(g -> g.retiring)) {
-            try {
-                wait();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Under the lock, once the generation's arena is closed: resets its slots and frees them. */
-    private void freeSlots(PoolGeneration generation) {
-        generations.remove(generation);
-        for (PoolSlot slot : generation.slots) {
-            committedBytes += slot.reset(region, keepResidentBytes);
-            free.addLast(slot);
+        if (generation.sealed && generation.allReleased()) {
+            retireReady();
         }
     }
 
@@ -343,13 +279,13 @@ public final class MemoryPool implements AutoCloseable {
     private void retireReady() {
         for (Iterator<PoolGeneration> it = generations.iterator(); it.hasNext();) {
             PoolGeneration generation = it.next();
-            if (!generation.sealed || !generation.allReleased() || generation.retiring) {
+            if (!generation.sealed || !generation.allReleased()) {
                 continue;
             }
             try {
                 generation.arena.close();
             } catch (IllegalStateException heldByJdkCall) {
-                continue; // a JDK call (NIO transfer, downcall) still holds a view: retried at the next acquisition
+                continue; // a JDK call (NIO transfer, downcall) still holds a view: retried at the next release
             }
             it.remove();
             for (PoolSlot slot : generation.slots) {
@@ -400,17 +336,6 @@ public final class MemoryPool implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
-        boolean interrupted = false;
-        while (generations.stream().anyMatch(g -> g.retiring)) {
-            try {
-                wait(); // the retirer is closing an arena: let it finish, so that no arena is closed twice
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
         for (Iterator<PoolGeneration> it = generations.iterator(); it.hasNext();) {
             PoolGeneration generation = it.next();
             for (PoolStorage storage : generation.members) {
@@ -418,9 +343,7 @@ public final class MemoryPool implements AutoCloseable {
                     live--;
                 }
             }
-            if (generation.arena.scope().isAlive()) {
-                generation.arena.close();
-            }
+            generation.arena.close();
             it.remove();
         }
         current = null;

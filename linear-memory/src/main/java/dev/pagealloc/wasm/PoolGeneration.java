@@ -19,8 +19,6 @@ final class PoolGeneration {
     int released;
     /** No more acquisitions go into this generation. */
     boolean sealed;
-    /** Its arena is being closed on the pool's retirer thread. */
-    boolean retiring;
 
     boolean allReleased() {
         return released == members.size();

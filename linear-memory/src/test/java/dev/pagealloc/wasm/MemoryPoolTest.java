@@ -82,7 +82,6 @@ class MemoryPoolTest {
                 slotAddress = first.segment().address();
                 first.segment().fill((byte) 1);
             }
-            awaitFreeSlots(pool, 1); // retired on the pool's retirer thread
             assertEquals(PAGE, pool.committedBytes(), "one page kept");
             assertEquals(PAGE, ProcMaps.sum(slotAddress, slotAddress + SLOT, "Rss"), "kept resident");
             try (LinearMemory second = pool.acquire(MemoryType.i32(1, 16))) {
@@ -107,7 +106,6 @@ class MemoryPoolTest {
             staleA.set(JAVA_BYTE, 0, (byte) 9);
             assertThrows(MemoryPoolExhaustedException.class, () -> pool.acquire(MemoryType.i32(1, 1)));
             b.close();
-            awaitFreeSlots(pool, 2); // retired on the pool's retirer thread
             assertEquals(2, pool.freeSlots(), "generation retired: its arena closed, its slots reset");
             assertThrows(IllegalStateException.class, () -> staleA.get(JAVA_BYTE, 0), "the stale view is dead");
             try (LinearMemory c = pool.acquire(MemoryType.i32(1, 1));
@@ -268,37 +266,6 @@ class MemoryPoolTest {
                 assertEquals(List.of("rw-p:" + 18 * 4096, "---p:" + (SLOT - 18 * 4096)),
                         ProcMaps.permissions(base, base + SLOT));
             }
-        }
-    }
-
-    @Test
-    void shouldServeAnAcquisitionThatWaitsForARetirementUnderWay() {
-        try (MemoryPool pool = small(2).withViewBatch(2).build()) {
-            for (int round = 0; round < 200; round++) {
-                LinearMemory a = pool.acquire(MemoryType.i32(1, 1));
-                LinearMemory b = pool.acquire(MemoryType.i32(1, 1));
-                MemorySegment staleA = a.segment();
-                a.close();
-                b.close(); // completes the generation: its retirement goes to the retirer thread
-                // No slot is free until the retirer has closed the arena: these wait for it, never refuse.
-                LinearMemory c = pool.acquire(MemoryType.i32(1, 1));
-                LinearMemory d = pool.acquire(MemoryType.i32(1, 1));
-                assertThrows(IllegalStateException.class, () -> staleA.get(JAVA_BYTE, 0), "retired before reuse");
-                assertEquals(0, c.segment().get(JAVA_BYTE, 0));
-                c.close();
-                d.close();
-            }
-            awaitFreeSlots(pool, 2);
-            assertEquals(2, pool.freeSlots());
-            assertEquals(0, pool.liveMemories());
-        }
-    }
-
-    /** Waits (at most 10 s) for the retirer thread to free {@code count} slots. */
-    static void awaitFreeSlots(MemoryPool pool, int count) {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (pool.freeSlots() < count && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
         }
     }
 }
