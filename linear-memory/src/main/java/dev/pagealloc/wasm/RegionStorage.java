@@ -21,9 +21,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * pages at once ({@link Region#discard}: they read zero and their memory goes back to the system) but keeps
  * the reservation mapped, and the holder's {@link Cleaner} deallocates the region once the holder is
  * unreachable, so that an access racing with the release never touches an unmapped page. Until then the
- * reservation's address space, its mappings and its budget charge stay taken; {@link #create} answers a
- * refusal while such reservations wait with a garbage collection and one retry, as the JDK's direct buffers
- * do ({@code java.nio.Bits.reserveMemory}).
+ * reservation's address space, its mappings and its budget charge stay taken; {@link #create} asks for a
+ * garbage collection when {@link #COLLECT_AFTER} of them wait, and answers a refusal while any wait with a
+ * collection and retries, as the JDK's direct buffers do ({@code java.nio.Bits.reserveMemory}).
  *
  * <p>Thread-safe: grow and release are serialized on this object; {@link #view()} and {@link #byteSize()}
  * read volatiles.
@@ -32,8 +32,14 @@ final class RegionStorage implements MemoryStorage {
     private static final Cleaner CLEANER = Cleaner.create();
     /** Released storages whose reservation waits for its holder to become unreachable. */
     private static final AtomicLong AWAITING_UNMAP = new AtomicLong();
-    /** How long {@link #create} waits for the cleaner after a collection, at most. */
-    private static final long RECLAIM_WAIT_MILLIS = 200;
+    /** How long {@link #create} goes on retrying a refused reservation after a collection, at most. */
+    private static final long RECLAIM_WAIT_MILLIS = 2000;
+    /**
+     * Released reservations still mapped past which {@link #create} asks for a collection first (each holds
+     * a few of {@code vm.max_map_count}'s mappings and its address space), at most once per that many more.
+     */
+    static final long COLLECT_AFTER = 2048;
+    private static final AtomicLong NEXT_COLLECTION = new AtomicLong(COLLECT_AFTER);
 
     private final Region region;
     private final long pageBytes;
@@ -73,14 +79,12 @@ final class RegionStorage implements MemoryStorage {
         PageAllocator allocator = Allocators.forPages(type.pageBytes(), options.guardBeforeBytes(),
                 options.guardAfterBytes());
         long reservedPages = reservedBytes / type.pageBytes();
+        collectIfManyAwaitUnmap();
         Region region;
         try {
             region = allocator.allocate(type.minimumPages(), reservedPages);
         } catch (PageAllocatorException e) {
-            if (!reclaimAwaitingUnmap()) {
-                throw e;
-            }
-            region = allocator.allocate(type.minimumPages(), reservedPages);
+            region = retryAfterCollection(allocator, type.minimumPages(), reservedPages, e);
         }
         try {
             if (image != null) {
@@ -180,27 +184,49 @@ final class RegionStorage implements MemoryStorage {
     }
 
     /**
-     * After a refused reservation: if released storages still wait for their holders to be collected, runs
-     * a collection and waits (at most {@value #RECLAIM_WAIT_MILLIS} ms) for the cleaner to unmap some.
-     *
-     * @return whether a retry may find room
+     * Asks for a collection once {@link #COLLECT_AFTER} released reservations wait for their holders to be
+     * collected, so that a host that creates and closes memories while making little garbage does not run the
+     * process out of mappings first. Runs no collection while fewer wait.
      */
-    private static boolean reclaimAwaitingUnmap() {
+    private static void collectIfManyAwaitUnmap() {
         long waiting = AWAITING_UNMAP.get();
-        if (waiting == 0) {
-            return false;
+        long next = NEXT_COLLECTION.get();
+        if (waiting >= next && NEXT_COLLECTION.compareAndSet(next, waiting + COLLECT_AFTER)) {
+            System.gc();
+        }
+    }
+
+    /**
+     * After a refused reservation: if released reservations still wait for their holders to be collected,
+     * runs a collection and retries for up to {@value #RECLAIM_WAIT_MILLIS} ms while the cleaner and the core's
+     * view quarantine unmap them.
+     *
+     * @throws PageAllocatorException {@code refused}, when nothing waits or the retries are refused too (each
+     *     later refusal suppressed in it)
+     */
+    private static Region retryAfterCollection(PageAllocator allocator, long minimumPages, long reservedPages,
+            PageAllocatorException refused) {
+        if (AWAITING_UNMAP.get() == 0) {
+            throw refused;
         }
         System.gc();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RECLAIM_WAIT_MILLIS);
-        while (AWAITING_UNMAP.get() >= waiting && System.nanoTime() < deadline) {
+        while (true) {
             try {
-                Thread.sleep(1);
+                Thread.sleep(10);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                break;
+                throw refused;
+            }
+            try {
+                return allocator.allocate(minimumPages, reservedPages);
+            } catch (PageAllocatorException again) {
+                if (System.nanoTime() >= deadline) {
+                    refused.addSuppressed(again);
+                    throw refused;
+                }
             }
         }
-        return true;
     }
 
     /** {@return released storages whose reservation is still mapped}, for tests */
