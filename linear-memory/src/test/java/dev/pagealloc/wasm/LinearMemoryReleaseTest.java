@@ -68,6 +68,15 @@ class LinearMemoryReleaseTest {
         assertTrue(result.stdout().contains(ReleaseRaceChild.DONE), result::describe);
     }
 
+    @Test
+    void shouldNotRunOutOfMappingsWhenMemoriesAreClosedFasterThanCollected() {
+        // Each reservation takes about three mappings; 30,000 of them pass vm.max_map_count's default 65,530.
+        ChildJvm.Result result = ChildJvm.of(CreateCloseChild.class).jvmOption("-Xmx2g").jvmOption("-Xmn1g")
+                .timeout(Duration.ofMinutes(3)).run("30000");
+        assertEquals(0, result.exitCode(), result::describe);
+        assertTrue(result.stdout().contains(CreateCloseChild.DONE), result::describe);
+    }
+
     /** The memory at {@code base} is unreachable: collections must turn its range into a hole. */
     private static void dropAndCollectUntilUnmapped(long base) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
