@@ -50,9 +50,10 @@ import java.util.concurrent.CancellationException;
  * bytes, and never fault. For a memory of its own, {@code close()} drops the pages at once (they read
  * zero, or an image's bytes, and their memory goes back to the system) and the reservation stays mapped
  * until this object is unreachable, when a {@link java.lang.ref.Cleaner} deallocates it (the address
- * space, the mappings and the budget charge are given back then; a new memory refused for want of them
- * first runs a garbage collection and retries once). A memory that is never closed is deallocated the
- * same way, and views from {@link #segment()} that outlive it then throw {@link IllegalStateException}.
+ * space, the mappings and the budget charge are given back then; creation asks for a garbage collection
+ * when many closed reservations wait, and a creation refused for want of them runs one and retries). A
+ * memory that is never closed is deallocated the same way, and views from {@link #segment()} that outlive
+ * it then throw {@link IllegalStateException}.
  * A pool's memory keeps its slot from any new owner until the pool closes the views' arenas, after which
  * stale accesses throw {@link IllegalStateException}. So a racing access may still succeed briefly after
  * {@code close()} returns; a runtime that needs a hard stop stops its threads first.

@@ -9,14 +9,14 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Run by {@link LinearMemoryReleaseTest} in a child JVM, since a fault here kills the JVM: rounds of memories
- * of their own hammered by racing threads (fast-path loads and stores at every width) while the main thread
+ * of their own hammered by racing threads (fast-path loads and stores of 1, 2, 4 and 8 bytes) while the main thread
  * closes them, the racers going on past the close; then the memories are dropped and collected, so the
  * cleaner unmaps their reservations while the next rounds run. Then a compiled loop of loads with no volatile
  * read inside, still running over a memory the main thread has closed and dropped, with collections and
  * enough other releases to retire the view quarantine's batches meanwhile: only the loop's own reference
  * keeps the mapping. (HotSpot re-reads the bound at every access even there, so a stale bound lives only
- * between its load and the access; no test can land a collection in that window at will.) Prints {@link #DONE} with its counts and exits 0 when no access faulted
- * and every reservation was unmapped.
+ * between its load and the access; no test can land a collection in that window at will.) Prints
+ * {@link #DONE} with its counts and exits 0 when no access faulted and every reservation was unmapped.
  */
 public final class ReleaseRaceChild {
     /** The marker of a clean end. */
