@@ -147,7 +147,7 @@ final class RegionStorage implements MemoryStorage {
         }
         AWAITING_UNMAP.incrementAndGet();
         try {
-            region.discard(0, byteSize);
+            region.discard(0, region.committedBytes()); // byteSize rounded up to the granule (1-byte pages)
         } catch (RuntimeException e) {
             // The kernel kept the pages: they hold the old bytes until the cleaner unmaps them. Nothing else
             // depends on the discard, and a release has no caller that could do better with the error.

@@ -48,6 +48,17 @@ class LinearMemoryReleaseTest {
     }
 
     @Test
+    void shouldDropThePagesOfAMemoryOfOneBytePagesOnClose() {
+        // 10 bytes of 1-byte pages: the committed granule holds them, and close drops that granule.
+        LinearMemory memory = LinearMemory.create(new MemoryType(IndexType.I32, 1, 10, 100_000, false));
+        long base = memory.segment().address();
+        memory.storeI64(0, -1L);
+        assertEquals(4096, ProcMaps.sum(base, base + 4096, "Rss"), "the written granule is resident");
+        memory.close();
+        assertEquals(0, ProcMaps.sum(base, base + 4096, "Rss"), "close drops it");
+    }
+
+    @Test
     void shouldUnmapAMemoryNeverClosedOnceUnreachable() throws InterruptedException {
         dropAndCollectUntilUnmapped(writeAndLeave());
     }
