@@ -10,6 +10,7 @@ import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.ref.Reference;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 
@@ -28,22 +29,34 @@ import java.util.concurrent.CancellationException;
  * access.
  *
  * <h2 id="views">Growth, threads and the fast path</h2>
- * The memory only grows and its base never moves, so a view taken before a grow is a correct, smaller
- * view. Each access therefore goes through a view kept in a <em>plain</em> field, and re-reads the
- * storage's current view only when the access misses (a {@code volatile} field cost up to 3.6x a raw
- * segment in host-side loops; the plain field measures as a raw segment). A miss that still misses
- * after the re-read traps. A thread sees another thread's {@link #grow} at its next miss, at the
- * latest: an access that lands in the grown pages misses its stale view, re-reads the storage's and finds
- * them committed and zero (the storage publishes the pages before the size).
+ * The memory only grows and its base never moves. A memory of its own ({@link #create}) answers its loads
+ * and stores through one constant segment of the global scope and a bound in a <em>plain</em> field: an
+ * access in bounds is one comparison and one load or store, with no arena to check (a shared arena's
+ * liveness check was a chain of three dependent loads per access, the largest part of what Chicory's
+ * compiled code paid here; the bench README has the assembly). The mapping behind it stays mapped while
+ * this object is reachable (see <a href="#release">Release</a>), so no stale bound can reach an unmapped
+ * page. A pool's memory has no such guarantee (its slot goes to the next owner), so it, like every bulk
+ * and atomic operation, goes through a view kept in a plain field and re-reads the storage's current view
+ * only when the access misses (a {@code volatile} field cost up to 3.6x a raw segment in host-side loops).
+ * A miss that still misses after the re-read traps. A thread sees another thread's {@link #grow} at its
+ * next miss, at the latest: an access that lands in the grown pages misses its stale bound or view,
+ * re-reads the storage's and finds them committed and zero (the storage publishes the pages before the
+ * size).
  *
  * <h2 id="release">Release</h2>
  * {@link #close()} releases the memory from any thread. Afterwards every access on the closing thread
- * throws {@link IllegalStateException} ("memory released"), never a trap. Another thread may still
- * hold the old view in its copy of the plain field: its accesses reach the memory's old bytes as long
- * as that view's arena is open; the storage keeps the bytes (or a pool slot) from any new owner until
- * it closes those arenas, and from then on the same accesses throw {@link IllegalStateException} too.
- * So a released memory never touches another memory's bytes, but a racing access may still succeed
- * briefly after {@code close()} returns; a runtime that needs a hard stop stops its threads first.
+ * throws {@link IllegalStateException} ("memory released"), never a trap. Another thread may still hold
+ * the old bound or view: its accesses then reach only this memory's own pages, never another memory's
+ * bytes, and never fault. For a memory of its own, {@code close()} drops the pages at once (they read
+ * zero, or an image's bytes, and their memory goes back to the system) and the reservation stays mapped
+ * until this object is unreachable, when a {@link java.lang.ref.Cleaner} deallocates it (the address
+ * space, the mappings and the budget charge are given back then; creation asks for a garbage collection
+ * when many closed reservations wait, and a creation refused for want of them runs one and retries). A
+ * memory that is never closed is deallocated the same way, and views from {@link #segment()} that outlive
+ * it then throw {@link IllegalStateException}.
+ * A pool's memory keeps its slot from any new owner until the pool closes the views' arenas, after which
+ * stale accesses throw {@link IllegalStateException}. So a racing access may still succeed briefly after
+ * {@code close()} returns; a runtime that needs a hard stop stops its threads first.
  *
  * <h2 id="atomics">Atomics</h2>
  * Atomic accesses are sequentially consistent, at widths 1, 2, 4 and 8 bytes; an address that is not a
@@ -66,8 +79,24 @@ public final class LinearMemory implements AutoCloseable {
     private static final ValueLayout.OfDouble F64 = JAVA_DOUBLE_UNALIGNED.withOrder(LITTLE_ENDIAN);
     private static final int V128_BYTES = 16;
 
+    /**
+     * All of the address space, in the global scope, so that an access through it checks no arena: the fast
+     * path's one segment, a constant. Only addresses inside a live mapping this class keeps (see
+     * {@link #fastLimit}) ever reach it.
+     */
+    private static final MemorySegment EVERYTHING = everything();
+
     private final MemoryType type;
     private final MemoryStorage storage;
+    /** The address of byte 0; 0 for a memory without the fast path. */
+    private final long base;
+    /**
+     * The fast path's bound, in bytes: {@code [base, base + fastLimit)} is committed and stays mapped while
+     * this object is reachable; 0 for a memory without the fast path and after {@link #close()}. Plain on
+     * purpose, as {@link #view}; written only under {@link #fastLock}.
+     */
+    private long fastLimit;
+    private final Object fastLock = new Object();
     /** Plain on purpose (see the class comment): a stale value is a smaller correct view. */
     private MemorySegment view = MemorySegment.NULL;
     /** Null when narrow atomics may use their containing word; else every atomic access locks it. */
@@ -78,6 +107,13 @@ public final class LinearMemory implements AutoCloseable {
     LinearMemory(MemoryType type, MemoryStorage storage) {
         this.type = type;
         this.storage = storage;
+        if (storage instanceof RegionStorage own) {
+            own.unmapWhenUnreachable(this);
+            this.base = own.address();
+            this.fastLimit = own.byteSize();
+        } else {
+            this.base = 0;
+        }
         this.serialAtomics = Atomics.wordSafe(type.pageBytes()) ? null : new Object();
         this.waiters = type.shared() ? new Waiters() : null;
     }
@@ -116,7 +152,16 @@ public final class LinearMemory implements AutoCloseable {
      * @return the old size in pages, or -1 when refused
      */
     public long grow(long deltaPages) {
-        return storage.grow(deltaPages);
+        if (base == 0) {
+            return storage.grow(deltaPages);
+        }
+        synchronized (fastLock) {
+            long old = storage.grow(deltaPages);
+            if (old >= 0) {
+                fastLimit = storage.byteSize(); // after the kernel committed the pages
+            }
+            return old;
+        }
     }
 
     /**
@@ -162,11 +207,12 @@ public final class LinearMemory implements AutoCloseable {
      * @throws IllegalStateException if the memory was released
      */
     public byte loadI8(long address) {
-        try {
-            return view.get(JAVA_BYTE, address);
-        } catch (IndexOutOfBoundsException | IllegalStateException e) {
-            return missed(address, Byte.BYTES, e).get(JAVA_BYTE, address);
+        if (address >= 0 && address <= fastLimit - Byte.BYTES) {
+            byte value = EVERYTHING.get(JAVA_BYTE, base + address);
+            Reference.reachabilityFence(this);
+            return value;
         }
+        return viewedLoadI8(address);
     }
 
     /**
@@ -190,11 +236,12 @@ public final class LinearMemory implements AutoCloseable {
      * @throws IllegalStateException if the memory was released
      */
     public short loadI16(long address) {
-        try {
-            return view.get(I16, address);
-        } catch (IndexOutOfBoundsException | IllegalStateException e) {
-            return missed(address, Short.BYTES, e).get(I16, address);
+        if (address >= 0 && address <= fastLimit - Short.BYTES) {
+            short value = EVERYTHING.get(I16, base + address);
+            Reference.reachabilityFence(this);
+            return value;
         }
+        return viewedLoadI16(address);
     }
 
     /**
@@ -218,11 +265,12 @@ public final class LinearMemory implements AutoCloseable {
      * @throws IllegalStateException if the memory was released
      */
     public int loadI32(long address) {
-        try {
-            return view.get(I32, address);
-        } catch (IndexOutOfBoundsException | IllegalStateException e) {
-            return missed(address, Integer.BYTES, e).get(I32, address);
+        if (address >= 0 && address <= fastLimit - Integer.BYTES) {
+            int value = EVERYTHING.get(I32, base + address);
+            Reference.reachabilityFence(this);
+            return value;
         }
+        return viewedLoadI32(address);
     }
 
     /**
@@ -246,11 +294,12 @@ public final class LinearMemory implements AutoCloseable {
      * @throws IllegalStateException if the memory was released
      */
     public long loadI64(long address) {
-        try {
-            return view.get(I64, address);
-        } catch (IndexOutOfBoundsException | IllegalStateException e) {
-            return missed(address, Long.BYTES, e).get(I64, address);
+        if (address >= 0 && address <= fastLimit - Long.BYTES) {
+            long value = EVERYTHING.get(I64, base + address);
+            Reference.reachabilityFence(this);
+            return value;
         }
+        return viewedLoadI64(address);
     }
 
     /**
@@ -262,11 +311,12 @@ public final class LinearMemory implements AutoCloseable {
      * @throws IllegalStateException if the memory was released
      */
     public float loadF32(long address) {
-        try {
-            return view.get(F32, address);
-        } catch (IndexOutOfBoundsException | IllegalStateException e) {
-            return missed(address, Float.BYTES, e).get(F32, address);
+        if (address >= 0 && address <= fastLimit - Float.BYTES) {
+            float value = EVERYTHING.get(F32, base + address);
+            Reference.reachabilityFence(this);
+            return value;
         }
+        return viewedLoadF32(address);
     }
 
     /**
@@ -278,11 +328,12 @@ public final class LinearMemory implements AutoCloseable {
      * @throws IllegalStateException if the memory was released
      */
     public double loadF64(long address) {
-        try {
-            return view.get(F64, address);
-        } catch (IndexOutOfBoundsException | IllegalStateException e) {
-            return missed(address, Double.BYTES, e).get(F64, address);
+        if (address >= 0 && address <= fastLimit - Double.BYTES) {
+            double value = EVERYTHING.get(F64, base + address);
+            Reference.reachabilityFence(this);
+            return value;
         }
+        return viewedLoadF64(address);
     }
 
     /**
@@ -308,11 +359,12 @@ public final class LinearMemory implements AutoCloseable {
      * @throws IllegalStateException if the memory was released
      */
     public void storeI8(long address, byte value) {
-        try {
-            view.set(JAVA_BYTE, address, value);
-        } catch (IndexOutOfBoundsException | IllegalStateException e) {
-            missed(address, Byte.BYTES, e).set(JAVA_BYTE, address, value);
+        if (address >= 0 && address <= fastLimit - Byte.BYTES) {
+            EVERYTHING.set(JAVA_BYTE, base + address, value);
+            Reference.reachabilityFence(this);
+            return;
         }
+        viewedStoreI8(address, value);
     }
 
     /**
@@ -324,11 +376,12 @@ public final class LinearMemory implements AutoCloseable {
      * @throws IllegalStateException if the memory was released
      */
     public void storeI16(long address, short value) {
-        try {
-            view.set(I16, address, value);
-        } catch (IndexOutOfBoundsException | IllegalStateException e) {
-            missed(address, Short.BYTES, e).set(I16, address, value);
+        if (address >= 0 && address <= fastLimit - Short.BYTES) {
+            EVERYTHING.set(I16, base + address, value);
+            Reference.reachabilityFence(this);
+            return;
         }
+        viewedStoreI16(address, value);
     }
 
     /**
@@ -340,11 +393,12 @@ public final class LinearMemory implements AutoCloseable {
      * @throws IllegalStateException if the memory was released
      */
     public void storeI32(long address, int value) {
-        try {
-            view.set(I32, address, value);
-        } catch (IndexOutOfBoundsException | IllegalStateException e) {
-            missed(address, Integer.BYTES, e).set(I32, address, value);
+        if (address >= 0 && address <= fastLimit - Integer.BYTES) {
+            EVERYTHING.set(I32, base + address, value);
+            Reference.reachabilityFence(this);
+            return;
         }
+        viewedStoreI32(address, value);
     }
 
     /**
@@ -356,11 +410,12 @@ public final class LinearMemory implements AutoCloseable {
      * @throws IllegalStateException if the memory was released
      */
     public void storeI64(long address, long value) {
-        try {
-            view.set(I64, address, value);
-        } catch (IndexOutOfBoundsException | IllegalStateException e) {
-            missed(address, Long.BYTES, e).set(I64, address, value);
+        if (address >= 0 && address <= fastLimit - Long.BYTES) {
+            EVERYTHING.set(I64, base + address, value);
+            Reference.reachabilityFence(this);
+            return;
         }
+        viewedStoreI64(address, value);
     }
 
     /**
@@ -372,11 +427,12 @@ public final class LinearMemory implements AutoCloseable {
      * @throws IllegalStateException if the memory was released
      */
     public void storeF32(long address, float value) {
-        try {
-            view.set(F32, address, value);
-        } catch (IndexOutOfBoundsException | IllegalStateException e) {
-            missed(address, Float.BYTES, e).set(F32, address, value);
+        if (address >= 0 && address <= fastLimit - Float.BYTES) {
+            EVERYTHING.set(F32, base + address, value);
+            Reference.reachabilityFence(this);
+            return;
         }
+        viewedStoreF32(address, value);
     }
 
     /**
@@ -388,11 +444,12 @@ public final class LinearMemory implements AutoCloseable {
      * @throws IllegalStateException if the memory was released
      */
     public void storeF64(long address, double value) {
-        try {
-            view.set(F64, address, value);
-        } catch (IndexOutOfBoundsException | IllegalStateException e) {
-            missed(address, Double.BYTES, e).set(F64, address, value);
+        if (address >= 0 && address <= fastLimit - Double.BYTES) {
+            EVERYTHING.set(F64, base + address, value);
+            Reference.reachabilityFence(this);
+            return;
         }
+        viewedStoreF64(address, value);
     }
 
     /**
@@ -728,10 +785,20 @@ public final class LinearMemory implements AutoCloseable {
     @Override
     public void close() {
         view = MemorySegment.NULL;
-        storage.release();
+        synchronized (fastLock) {
+            fastLimit = 0;
+            storage.release();
+        }
         if (waiters != null) {
             waiters.wakeAll();
         }
+    }
+
+    @SuppressWarnings("restricted")
+    private static MemorySegment everything() {
+        // SAFETY: the segment is never handed out; every access through it is first checked against
+        // fastLimit, which covers only committed pages of a mapping this memory keeps alive.
+        return MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     }
 
     /** {@return the wait queues, null for an unshared memory}, for tests */
@@ -740,6 +807,103 @@ public final class LinearMemory implements AutoCloseable {
     }
 
     // The slow paths.
+
+    private byte viewedLoadI8(long address) {
+        try {
+            return view.get(JAVA_BYTE, address);
+        } catch (IndexOutOfBoundsException | IllegalStateException e) {
+            return missed(address, Byte.BYTES, e).get(JAVA_BYTE, address);
+        }
+    }
+
+    private short viewedLoadI16(long address) {
+        try {
+            return view.get(I16, address);
+        } catch (IndexOutOfBoundsException | IllegalStateException e) {
+            return missed(address, Short.BYTES, e).get(I16, address);
+        }
+    }
+
+    private int viewedLoadI32(long address) {
+        try {
+            return view.get(I32, address);
+        } catch (IndexOutOfBoundsException | IllegalStateException e) {
+            return missed(address, Integer.BYTES, e).get(I32, address);
+        }
+    }
+
+    private long viewedLoadI64(long address) {
+        try {
+            return view.get(I64, address);
+        } catch (IndexOutOfBoundsException | IllegalStateException e) {
+            return missed(address, Long.BYTES, e).get(I64, address);
+        }
+    }
+
+    private float viewedLoadF32(long address) {
+        try {
+            return view.get(F32, address);
+        } catch (IndexOutOfBoundsException | IllegalStateException e) {
+            return missed(address, Float.BYTES, e).get(F32, address);
+        }
+    }
+
+    private double viewedLoadF64(long address) {
+        try {
+            return view.get(F64, address);
+        } catch (IndexOutOfBoundsException | IllegalStateException e) {
+            return missed(address, Double.BYTES, e).get(F64, address);
+        }
+    }
+
+    private void viewedStoreI8(long address, byte value) {
+        try {
+            view.set(JAVA_BYTE, address, value);
+        } catch (IndexOutOfBoundsException | IllegalStateException e) {
+            missed(address, Byte.BYTES, e).set(JAVA_BYTE, address, value);
+        }
+    }
+
+    private void viewedStoreI16(long address, short value) {
+        try {
+            view.set(I16, address, value);
+        } catch (IndexOutOfBoundsException | IllegalStateException e) {
+            missed(address, Short.BYTES, e).set(I16, address, value);
+        }
+    }
+
+    private void viewedStoreI32(long address, int value) {
+        try {
+            view.set(I32, address, value);
+        } catch (IndexOutOfBoundsException | IllegalStateException e) {
+            missed(address, Integer.BYTES, e).set(I32, address, value);
+        }
+    }
+
+    private void viewedStoreI64(long address, long value) {
+        try {
+            view.set(I64, address, value);
+        } catch (IndexOutOfBoundsException | IllegalStateException e) {
+            missed(address, Long.BYTES, e).set(I64, address, value);
+        }
+    }
+
+    private void viewedStoreF32(long address, float value) {
+        try {
+            view.set(F32, address, value);
+        } catch (IndexOutOfBoundsException | IllegalStateException e) {
+            missed(address, Float.BYTES, e).set(F32, address, value);
+        }
+    }
+
+    private void viewedStoreF64(long address, double value) {
+        try {
+            view.set(F64, address, value);
+        } catch (IndexOutOfBoundsException | IllegalStateException e) {
+            missed(address, Double.BYTES, e).set(F64, address, value);
+        }
+    }
+
 
     /** The view an access of {@code lengthBytes} at {@code address} can use, or the trap. */
     private MemorySegment covering(long address, long lengthBytes) {

@@ -1,0 +1,100 @@
+package dev.pagealloc.wasm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pagealloc.testkit.ChildJvm;
+import dev.pagealloc.testkit.ProcMaps;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+
+/**
+ * The release of a memory of its own, whose loads and stores reach the mapping without an arena: close drops
+ * the pages at once, the reservation stays mapped while the object is reachable and is unmapped by the
+ * cleaner after, and accesses racing with the close never fault. Checked in the kernel's view.
+ */
+@EnabledOnOs(OS.LINUX)
+class LinearMemoryReleaseTest {
+    private static final long PAGE = MemoryType.WASM_PAGE_BYTES;
+
+    @Test
+    void shouldDropThePagesOnCloseAndUnmapOnceUnreachable() throws InterruptedException {
+        dropAndCollectUntilUnmapped(writeAndClose());
+    }
+
+    /** {@return the base of a memory written, closed and checked}, the memory unreachable once it returns */
+    private static long writeAndClose() {
+        LinearMemory memory = LinearMemory.create(MemoryType.i32(1, 16));
+        memory.grow(3);
+        long base = memory.segment().address();
+        for (long a = 0; a < 4 * PAGE; a += 4096) {
+            memory.storeI64(a, a + 1);
+        }
+        assertEquals(4 * PAGE, ProcMaps.sum(base, base + 4 * PAGE, "Rss"), "written pages are resident");
+        memory.close();
+        assertEquals(0, ProcMaps.sum(base, base + 4 * PAGE, "Rss"), "close drops the pages");
+        assertEquals(List.of("rw-p:" + 4 * PAGE), ProcMaps.permissions(base, base + 4 * PAGE),
+                "the reservation stays mapped while the memory is reachable");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> memory.loadI8(0));
+        assertTrue(e.getMessage().startsWith("memory released"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> memory.storeI32(8, 1));
+        return base;
+    }
+
+    @Test
+    void shouldDropThePagesOfAMemoryOfOneBytePagesOnClose() {
+        // 10 bytes of 1-byte pages: the committed granule holds them, and close drops that granule.
+        LinearMemory memory = LinearMemory.create(new MemoryType(IndexType.I32, 1, 10, 100_000, false));
+        long base = memory.segment().address();
+        memory.storeI64(0, -1L);
+        assertEquals(4096, ProcMaps.sum(base, base + 4096, "Rss"), "the written granule is resident");
+        memory.close();
+        assertEquals(0, ProcMaps.sum(base, base + 4096, "Rss"), "close drops it");
+    }
+
+    @Test
+    void shouldUnmapAMemoryNeverClosedOnceUnreachable() throws InterruptedException {
+        dropAndCollectUntilUnmapped(writeAndLeave());
+    }
+
+    private static long writeAndLeave() {
+        LinearMemory memory = LinearMemory.create(MemoryType.i32(1, 16));
+        memory.storeI32(0, 7);
+        assertEquals(7, memory.loadI32(0));
+        return memory.segment().address();
+    }
+
+    @Test
+    void shouldNeverFaultWhenAccessesRaceWithCloseAndCollection() {
+        ChildJvm.Result result = ChildJvm.of(ReleaseRaceChild.class).jvmOption("-Xmx128m")
+                .timeout(Duration.ofMinutes(3)).run();
+        assertFalse(result.crashed(), result::describe);
+        assertEquals(0, result.exitCode(), result::describe);
+        assertTrue(result.stdout().contains(ReleaseRaceChild.DONE), result::describe);
+    }
+
+    @Test
+    void shouldNotRunOutOfMappingsWhenMemoriesAreClosedFasterThanCollected() {
+        // Each reservation takes about three mappings; 30,000 of them pass vm.max_map_count's default 65,530.
+        ChildJvm.Result result = ChildJvm.of(CreateCloseChild.class).jvmOption("-Xmx2g").jvmOption("-Xmn1g")
+                .timeout(Duration.ofMinutes(3)).run("30000");
+        assertEquals(0, result.exitCode(), result::describe);
+        assertTrue(result.stdout().contains(CreateCloseChild.DONE), result::describe);
+    }
+
+    /** The memory at {@code base} is unreachable: collections must turn its range into a hole. */
+    private static void dropAndCollectUntilUnmapped(long base) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (ProcMaps.mappedBytes(base, PAGE) != 0 && System.nanoTime() < deadline) {
+            System.gc();
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+        assertEquals(0, ProcMaps.mappedBytes(base, PAGE), "the cleaner unmapped the reservation");
+    }
+}
