@@ -25,6 +25,7 @@ import static dev.pagealloc.linux.LinuxAbi.SC_PAGESIZE;
 
 import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.api.HugePages;
+import dev.pagealloc.api.MemoryTagging;
 import dev.pagealloc.api.NumaPolicy;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Units;
@@ -152,12 +153,13 @@ final class LinuxVirtualMemory implements VirtualMemory {
     /**
      * {@inheritDoc}
      *
-     * @throws UnsupportedOperationException if the backing asks for memory tagging, which this
-     *     backend does not implement (its capabilities say so, so the shared layer never asks)
+     * @throws UnsupportedOperationException if the backing asks for hardware memory tagging, which this
+     *     backend does not implement (its capabilities say so, so the shared layer never asks; software
+     *     tagging is pagealloc's shadow memory and asks nothing of the backend)
      */
     @Override
     public long reserve(long byteSize, long alignmentBytes, Backing backing) throws SystemCallException {
-        if (backing.memoryTagging().enabled()) {
+        if (backing.memoryTagging().policy() == MemoryTagging.TaggingPolicy.HARDWARE) {
             throw new UnsupportedOperationException("memory tagging (PROT_MTE) is not implemented by the Linux "
                     + "backend");
         }
