@@ -11,7 +11,7 @@ module dev.pagealloc.tagging {
     requires transitive dev.pagealloc.api;
     requires transitive dev.pagealloc.wasm;
     requires transitive dev.pagealloc.heap;
-    requires dev.pagealloc.jit;
+    requires transitive dev.pagealloc.jit;
 
     exports dev.pagealloc.tagging;
 }
