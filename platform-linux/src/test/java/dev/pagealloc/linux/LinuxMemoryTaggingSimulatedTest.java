@@ -83,7 +83,8 @@ class LinuxMemoryTaggingSimulatedTest {
         LinuxMemoryTagging mte = new LinuxMemoryTagging(kernel(sim));
         SystemCallException e = assertThrows(SystemCallException.class,
                 () -> mte.enableTagChecks(MemoryTagging.of(TaggingPolicy.HARDWARE, TagCheckMode.ASYNC)));
-        assertEquals("prctl(PR_SET_TAGGED_ADDR_CTRL, 0x7fff5, 0, 0, 0) -> EINVAL (22): Invalid argument", e.getMessage());
+        assertEquals("prctl(PR_SET_TAGGED_ADDR_CTRL, 0x7fff5, 0, 0, 0) -> EINVAL (22): Invalid argument",
+                e.getMessage());
         long anonymous = sim.map(4096, true);
         assertThrows(SystemCallException.class, () -> mte.enableTags(anonymous, 4096));
     }
