@@ -170,8 +170,8 @@ final class LinuxAbi {
         if (prot == PROT_NONE) {
             return "PROT_NONE";
         }
-        return flags(prot, new int[] {PROT_READ, PROT_WRITE, PROT_EXEC},
-                new String[] {"PROT_READ", "PROT_WRITE", "PROT_EXEC"});
+        return flags(prot, new int[] {PROT_READ, PROT_WRITE, PROT_EXEC, PROT_MTE},
+                new String[] {"PROT_READ", "PROT_WRITE", "PROT_EXEC", "PROT_MTE"});
     }
 
     /**

@@ -44,6 +44,7 @@ class LinuxMemoryTaggingSimulatedTest {
                 MemoryTagging.of(TaggingPolicy.HARDWARE, TagCheckMode.ASYMMETRIC)));
         assertEquals(1, LinuxMemoryTagging.taggedAddrCtrl(MemoryTagging.NONE));
         assertEquals(0x20, LinuxAbi.PROT_MTE);
+        assertEquals("PROT_READ|PROT_WRITE|PROT_MTE", LinuxAbi.protName(0x23));
         Backing hardware = new Backing(HugePages.systemDefault(), NumaPolicy.none(),
                 MemoryTagging.of(TaggingPolicy.HARDWARE, TagCheckMode.SYNC));
         Backing software = new Backing(HugePages.systemDefault(), NumaPolicy.none(),

@@ -29,8 +29,13 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
     private final long byteSize;
     private final long granules;
     private final Region shadowRegion;
-    /** The committed shadow: one byte per granule, {@code [0, committed granules)}. */
-    private volatile MemorySegment shadow;
+    /**
+     * The committed shadow: one byte per granule, {@code [0, committed granules)}. Not volatile, so a loop of
+     * checks loads it once: a thread sees a newer shadow once it sees the tags set in it, as it does whenever
+     * the tagged pointer was handed to it with a happens-before edge (every safe publication); before that it
+     * sees at worst the smaller shadow, whose missing granules read tag 0 and fail the check.
+     */
+    private MemorySegment shadow;
     private final Object lock = new Object();
     private final SplittableRandom random = new SplittableRandom();
     /** The first asynchronous mismatch not yet reported; guarded by {@link #lock}. */
@@ -162,20 +167,26 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
 
     @Override
     public long check(long pointer, long byteLength, boolean store) {
+        // The hot path, kept small enough to inline into every accessor: a mask, a shift, one shadow-byte load
+        // and a compare; everything else is in methods of its own.
         long offset = (pointer & ADDRESS_MASK) - baseAddress;
         if (offset < 0 || byteLength < 1 || offset > byteSize - byteLength) {
-            throw new IndexOutOfBoundsException("check(pointer=0x" + Long.toHexString(pointer) + ", byteLength="
-                    + byteLength + "): outside [0x" + Long.toHexString(baseAddress) + ", 0x"
-                    + Long.toHexString(baseAddress + byteSize) + ")");
+            throw outside(pointer, byteLength);
         }
         MemorySegment s = shadow;
-        int tag = (int) (pointer >>> TAG_SHIFT) & 0xF;
         long first = offset >>> 4;
-        long last = (offset + byteLength - 1) >>> 4;
-        if (shadowTag(s, first) != tag || (last != first && !uniform(s, first + 1, last, tag))) {
-            return mismatch(pointer, offset, byteLength, store);
+        int tag = (int) (pointer >>> TAG_SHIFT) & 0xF;
+        if (((offset & 15) + byteLength <= 16 && first < s.byteSize() && s.get(JAVA_BYTE, first) == tag)
+                || uniform(s, first, (offset + byteLength - 1) >>> 4, tag)) {
+            return offset;
         }
-        return offset;
+        return mismatch(pointer, offset, byteLength, store);
+    }
+
+    private IndexOutOfBoundsException outside(long pointer, long byteLength) {
+        return new IndexOutOfBoundsException("check(pointer=0x" + Long.toHexString(pointer) + ", byteLength="
+                + byteLength + "): outside [0x" + Long.toHexString(baseAddress) + ", 0x"
+                + Long.toHexString(baseAddress + byteSize) + ")");
     }
 
     @Override
