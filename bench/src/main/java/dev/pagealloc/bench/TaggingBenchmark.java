@@ -29,9 +29,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * unchecked). One {@value #MEMORY_PAGES}-page (4 MiB) memory is cut into {@value #BLOCK_BYTES}-byte guest
  * allocations, each tagged ({@link TaggedLinearMemory#allocate}); {@value #ACCESSES} i32 addresses
  * (sequential, or random over the memory) are read through the memory itself ({@code unchecked*}) and through
- * the tagged view with each address's tagged pointer ({@code tagged*}): a shift, a shadow-byte load and a
- * compare before the memory's own bounds-checked load. Scores are per access, in ns; the peers run side by side
- * in one run, so compare them as ratios.
+ * the tagged view with each address's tagged pointer ({@code tagged*}: a shift, a shadow-byte load and a
+ * compare before the memory's own bounds-checked load). Scores are per access, in ns; the peers run side by
+ * side in one run, so compare them as ratios.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)

@@ -40,6 +40,11 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
     private final SplittableRandom random = new SplittableRandom();
     /** The first asynchronous mismatch not yet reported; guarded by {@link #lock}. */
     private TagMismatchException pending;
+    /**
+     * Counts tag changes (written under {@link #lock}, read without): a checked view whose tags were verified
+     * at one count verifies them again when it sees another ({@link TaggedLinearMemory.CheckedView}).
+     */
+    private long changes;
 
     private SoftwareTagSpace(MemoryTagging tagging, long baseAddress, long byteSize, Region shadowRegion) {
         this.tagging = tagging;
@@ -266,8 +271,14 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
         return TagChooser.choose(tagging.includeMask(), exclude, random);
     }
 
+    /** {@return how many tag changes there have been; a plain read, so a loop may load it once} */
+    long changes() {
+        return changes;
+    }
+
     /** Sets the shadow of a checked range; commits shadow first, so a refusal changes no tag. */
     private void fill(long byteOffset, long byteLength, int tag) {
+        changes++;
         long from = byteOffset >>> 4;
         long to = (byteOffset + byteLength) >>> 4;
         MemorySegment s = shadow;

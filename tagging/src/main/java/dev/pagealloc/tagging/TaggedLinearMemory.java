@@ -273,6 +273,109 @@ public final class TaggedLinearMemory implements AutoCloseable {
     }
 
     /**
+     * {@return a checked view of the allocation {@code pointer} points to}: its tags are verified now, for the
+     * whole range, and again before any access that follows a tag change anywhere in this memory (a free), so
+     * the view of a freed allocation fails its next access; accesses past its end are refused. Between tag
+     * changes an access costs a bounds check and one compare instead of a shadow load.
+     *
+     * @param pointer a tagged pointer to the first byte of the view
+     * @param byteLength the view's length, in bytes; {@code >= 1}
+     * @throws TagMismatchException if the range's tags are not the pointer's
+     * @throws IndexOutOfBoundsException if the range is outside the memory's maximum
+     */
+    public CheckedView view(long pointer, long byteLength) {
+        return new CheckedView(pointer, byteLength);
+    }
+
+    /**
+     * A tag-checked window on one allocation (see {@link TaggedLinearMemory#view(long, long)}). Offsets are from
+     * the view's first byte. Not thread-safe: one thread uses a view (make one per thread). A free in another
+     * thread is seen at the view's next access once that thread has synchronized with the freeing one (the
+     * count of tag changes is read plainly, as the shadow is).
+     */
+    public final class CheckedView {
+        private final long pointer;
+        private final long index;
+        private final long byteLength;
+        private long verifiedAt;
+
+        private CheckedView(long pointer, long byteLength) {
+            this.pointer = pointer;
+            this.byteLength = byteLength;
+            this.verifiedAt = tags.changes();
+            this.index = tags.check(pointer, byteLength, false);
+        }
+
+        /** {@return the view's length, in bytes} */
+        public long byteLength() {
+            return byteLength;
+        }
+
+        private long at(long byteOffset, int width, boolean store) {
+            if (byteOffset < 0 || byteOffset > byteLength - width) {
+                throw new IndexOutOfBoundsException("view(pointer=0x" + Long.toHexString(pointer) + ", byteLength="
+                        + byteLength + "): offset " + byteOffset + " + " + width + " passes the end");
+            }
+            if (tags.changes() != verifiedAt) {
+                verify(store);
+            }
+            return index + byteOffset;
+        }
+
+        private void verify(boolean store) {
+            long now = tags.changes();
+            tags.check(pointer, byteLength, store);
+            verifiedAt = now;
+        }
+
+        /**
+         * {@return the i32 at {@code byteOffset}}
+         *
+         * @param byteOffset from the view's start; {@code 0 <= byteOffset <= byteLength() - 4}
+         * @throws TagMismatchException if the allocation was freed since the view was checked
+         * @throws IndexOutOfBoundsException past the view's end
+         */
+        public int loadI32(long byteOffset) {
+            return memory.loadI32(at(byteOffset, 4, false));
+        }
+
+        /**
+         * {@return the i64 at {@code byteOffset}}
+         *
+         * @param byteOffset from the view's start; {@code 0 <= byteOffset <= byteLength() - 8}
+         * @throws TagMismatchException if the allocation was freed since the view was checked
+         * @throws IndexOutOfBoundsException past the view's end
+         */
+        public long loadI64(long byteOffset) {
+            return memory.loadI64(at(byteOffset, 8, false));
+        }
+
+        /**
+         * Stores an i32.
+         *
+         * @param byteOffset from the view's start; {@code 0 <= byteOffset <= byteLength() - 4}
+         * @param value the value
+         * @throws TagMismatchException if the allocation was freed since the view was checked
+         * @throws IndexOutOfBoundsException past the view's end
+         */
+        public void storeI32(long byteOffset, int value) {
+            memory.storeI32(at(byteOffset, 4, true), value);
+        }
+
+        /**
+         * Stores an i64.
+         *
+         * @param byteOffset from the view's start; {@code 0 <= byteOffset <= byteLength() - 8}
+         * @param value the value
+         * @throws TagMismatchException if the allocation was freed since the view was checked
+         * @throws IndexOutOfBoundsException past the view's end
+         */
+        public void storeI64(long byteOffset, long value) {
+            memory.storeI64(at(byteOffset, 8, true), value);
+        }
+    }
+
+    /**
      * Releases the tag space's shadow; the memory stays open.
      *
      * @throws dev.pagealloc.api.KernelException if the kernel refuses to unmap the shadow

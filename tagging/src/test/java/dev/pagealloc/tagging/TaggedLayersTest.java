@@ -45,6 +45,14 @@ class TaggedLayersTest {
             assertNotEquals(TagSpace.tagOf(a), useAfterFree.memoryTag());
             assertThrows(TagMismatchException.class, () -> tagged.free(a, 24), "a double free");
             assertEquals(7, memory.loadI32(1044), "the memory itself is untouched: plain accesses see no tags");
+            long c = tagged.allocate(2048, 64);
+            TaggedLinearMemory.CheckedView view = tagged.view(c, 64);
+            view.storeI64(56, 9);
+            assertEquals(9, view.loadI64(56));
+            assertThrows(IndexOutOfBoundsException.class, () -> view.loadI32(62), "past the allocation");
+            tagged.free(c, 64);
+            assertThrows(TagMismatchException.class, () -> view.loadI32(0), "the view of a freed allocation");
+            assertThrows(TagMismatchException.class, () -> tagged.view(b, 32), "a view running into a neighbour");
             long again = tagged.allocate(1024, 24);
             tagged.storeF64(again, 2.5);
             assertEquals(2.5, tagged.loadF64(again));
