@@ -187,14 +187,35 @@ public final class PageAllocatorBuilder {
     }
 
     /**
-     * Turns hardware memory tagging on for committed pages.
+     * Turns memory tagging on: where tags live ({@link MemoryTagging#policy()}), the check mode and the tag
+     * mask. A region's {@link TagSpace} sets and reads its tags.
      *
-     * @param memoryTagging the mode and tag mask
+     * @param memoryTagging the policy, mode and tag mask
      * @return this builder
      * @throws NullPointerException if {@code memoryTagging} is null
      */
     public PageAllocatorBuilder withMemoryTagging(MemoryTagging memoryTagging) {
         this.memoryTagging = Arguments.requireNonNullArgument(memoryTagging, "withMemoryTagging", "memoryTagging");
+        return this;
+    }
+
+    /**
+     * Turns memory tagging on with every non-zero tag allowed: {@code withMemoryTagging(MemoryTagging.of(policy,
+     * mode))}. {@link MemoryTagging.TaggingPolicy#SOFTWARE} works everywhere;
+     * {@link MemoryTagging.TaggingPolicy#HARDWARE} is refused at {@link #build()} without ARM MTE;
+     * {@link MemoryTagging.TaggingPolicy#BEST_AVAILABLE} takes the hardware where it exists, else software.
+     *
+     * @param policy where tags live
+     * @param mode how mismatches are reported; ignored for {@link MemoryTagging.TaggingPolicy#OFF}
+     * @return this builder
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code mode} is {@link MemoryTagging.TagCheckMode#NONE} and
+     *     {@code policy} is not OFF
+     */
+    public PageAllocatorBuilder withMemoryTagging(MemoryTagging.TaggingPolicy policy, MemoryTagging.TagCheckMode mode) {
+        Arguments.requireNonNullArgument(policy, "withMemoryTagging", "policy");
+        Arguments.requireNonNullArgument(mode, "withMemoryTagging", "mode");
+        this.memoryTagging = MemoryTagging.of(policy, mode);
         return this;
     }
 

@@ -207,7 +207,14 @@ public final class ReservingPageAllocator implements PageAllocator {
     }
 
     private MemoryTagging planTagging(MemoryTagging asked, List<String> downgrades) {
-        if (!asked.enabled() || capabilities().memoryTagging()) {
+        // SOFTWARE needs nothing of the platform; BEST_AVAILABLE resolves to what the CPU has, so the region
+        // reports HARDWARE or SOFTWARE and never the wish.
+        MemoryTagging.TaggingPolicy policy = asked.policy();
+        if (policy == MemoryTagging.TaggingPolicy.BEST_AVAILABLE) {
+            return new MemoryTagging(capabilities().memoryTagging() ? MemoryTagging.TaggingPolicy.HARDWARE
+                    : MemoryTagging.TaggingPolicy.SOFTWARE, asked.mode(), asked.includeMask());
+        }
+        if (policy != MemoryTagging.TaggingPolicy.HARDWARE || capabilities().memoryTagging()) {
             return asked;
         }
         return downgrade("build()", "memoryTagging=" + asked, MemoryTagging.NONE,

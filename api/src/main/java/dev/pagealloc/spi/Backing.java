@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param hugePages the huge pages to use; {@link HugePages.Explicit} means every commit maps
  *     explicit huge pages and every range is a multiple of their size
  * @param numaPolicy the NUMA policy, applied by {@link VirtualMemory#reserve} before first touch
- * @param memoryTagging the tagging to enable on committed pages
+ * @param memoryTagging the tagging to enable on committed pages; a backend acts only on policy
+ *     {@link MemoryTagging.TaggingPolicy#HARDWARE} ({@code SOFTWARE} tags live in pagealloc's shadow memory)
  */
 public record Backing(HugePages hugePages, NumaPolicy numaPolicy, MemoryTagging memoryTagging) {
 

@@ -38,6 +38,8 @@ final class FfmLinuxKernel implements LinuxKernel {
     static final long SYS_MBIND = AARCH64 ? 235 : 237;
     /** {@code __NR_get_mempolicy}: 239 on x86-64, 236 on arm64. */
     static final long SYS_GET_MEMPOLICY = AARCH64 ? 236 : 239;
+    /** {@code __NR_prctl}: 157 on x86-64, 167 on arm64. */
+    static final long SYS_PRCTL = AARCH64 ? 167 : 157;
 
     /**
      * The libc binder; each downcall handle below sits in a holder class of its own, so a handle is linked
@@ -102,6 +104,13 @@ final class FfmLinuxKernel implements LinuxKernel {
     private static final class SyscallGetMempolicy {
         static final MethodHandle HANDLE = Libc.BINDER.bindCapturing("syscall(SYS_get_mempolicy)", "syscall",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                Linker.Option.firstVariadicArg(1));
+    }
+
+    /** {@code syscall(SYS_prctl, option, arg2, arg3, arg4, arg5)}. */
+    private static final class SyscallPrctl {
+        static final MethodHandle HANDLE = Libc.BINDER.bindCapturing("syscall(SYS_prctl)", "syscall",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
                 Linker.Option.firstVariadicArg(1));
     }
 
@@ -202,6 +211,16 @@ final class FfmLinuxKernel implements LinuxKernel {
             int result = (int) Mincore.HANDLE.invokeExact(callState(), addr, length, out);
             MemorySegment.copy(out, JAVA_BYTE, 0, vec, 0, vec.length);
             return result;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public long prctl(int option, long arg2, long arg3, long arg4, long arg5) {
+        try {
+            return (long) SyscallPrctl.HANDLE.invokeExact(callState(), SYS_PRCTL, (long) option, arg2, arg3, arg4,
+                    arg5);
         } catch (Throwable t) {
             throw rethrow(t);
         }

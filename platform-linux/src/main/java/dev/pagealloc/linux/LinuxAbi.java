@@ -24,6 +24,33 @@ final class LinuxAbi {
     /** {@code PROT_EXEC 0x4}, {@code <bits/mman-linux.h>}. */
     static final int PROT_EXEC = 0x4;
 
+    /** {@code PROT_MTE 0x20}, arm64 {@code arch/arm64/include/uapi/asm/mman.h}: tagged memory (MTE). */
+    static final int PROT_MTE = 0x20;
+
+    // include/uapi/linux/prctl.h: the tagged address ABI and its MTE controls (arm64)
+    /** {@code PR_SET_TAGGED_ADDR_CTRL 55}. */
+    static final int PR_SET_TAGGED_ADDR_CTRL = 55;
+    /** {@code PR_GET_TAGGED_ADDR_CTRL 56}. */
+    static final int PR_GET_TAGGED_ADDR_CTRL = 56;
+    /** {@code PR_TAGGED_ADDR_ENABLE (1UL << 0)}. */
+    static final long PR_TAGGED_ADDR_ENABLE = 1L;
+    /** {@code PR_MTE_TCF_NONE 0}: no tag check faults. */
+    static final long PR_MTE_TCF_NONE = 0;
+    /** {@code PR_MTE_TCF_SYNC (1UL << 1)}. */
+    static final long PR_MTE_TCF_SYNC = 1L << 1;
+    /** {@code PR_MTE_TCF_ASYNC (1UL << 2)}. */
+    static final long PR_MTE_TCF_ASYNC = 1L << 2;
+    /** {@code PR_MTE_TCF_MASK (PR_MTE_TCF_SYNC | PR_MTE_TCF_ASYNC)}. */
+    static final long PR_MTE_TCF_MASK = PR_MTE_TCF_SYNC | PR_MTE_TCF_ASYNC;
+    /** {@code PR_MTE_TAG_SHIFT 3}: the include mask of random tag generation starts here. */
+    static final int PR_MTE_TAG_SHIFT = 3;
+    /** {@code PR_MTE_TAG_MASK (0xffffUL << PR_MTE_TAG_SHIFT)}. */
+    static final long PR_MTE_TAG_MASK = 0xFFFFL << PR_MTE_TAG_SHIFT;
+    /** {@code SEGV_MTEAERR 8}, {@code include/uapi/asm-generic/siginfo.h}: an asynchronous tag check fault. */
+    static final int SEGV_MTEAERR = 8;
+    /** {@code SEGV_MTESERR 9}, {@code include/uapi/asm-generic/siginfo.h}: a synchronous tag check fault. */
+    static final int SEGV_MTESERR = 9;
+
     /** {@code MAP_SHARED 0x01}, {@code <bits/mman-linux.h>}. */
     static final int MAP_SHARED = 0x01;
     /** {@code MAP_PRIVATE 0x02}, {@code <bits/mman-linux.h>}. */
@@ -151,8 +178,8 @@ final class LinuxAbi {
         if (prot == PROT_NONE) {
             return "PROT_NONE";
         }
-        return flags(prot, new int[] {PROT_READ, PROT_WRITE, PROT_EXEC},
-                new String[] {"PROT_READ", "PROT_WRITE", "PROT_EXEC"});
+        return flags(prot, new int[] {PROT_READ, PROT_WRITE, PROT_EXEC, PROT_MTE},
+                new String[] {"PROT_READ", "PROT_WRITE", "PROT_EXEC", "PROT_MTE"});
     }
 
     /**

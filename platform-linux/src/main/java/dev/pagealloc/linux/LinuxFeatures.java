@@ -35,11 +35,13 @@ final class LinuxFeatures {
                         new LinuxDualMapping(memory, "aarch64".equals(architecture)));
         this.images = FeatureAnswer.of(MemoryImages.class, new LinuxMemoryImages(memory));
         this.advice = FeatureAnswer.of(PageAdvice.class, new LinuxPageAdvice(memory));
-        this.tagging = FeatureAnswer.absent(HardwareMemoryTagging.class, taggingReason(kernel, architecture));
+        String noTagging = taggingReason(kernel, architecture);
+        this.tagging = noTagging == null ? FeatureAnswer.of(HardwareMemoryTagging.class, new LinuxMemoryTagging(kernel))
+                : FeatureAnswer.absent(HardwareMemoryTagging.class, noTagging);
     }
 
     /**
-     * {@return why there is no MTE here}: the CPU lacks it, or pagealloc does not drive it yet
+     * {@return why there is no MTE here, or null where the CPU has it}
      *
      * @param kernel the kernel to ask ({@code getauxval})
      * @param architecture {@code os.arch}
@@ -51,8 +53,7 @@ final class LinuxFeatures {
         if ((kernel.getauxval(LinuxAbi.AT_HWCAP2) & LinuxAbi.HWCAP2_MTE) == 0) {
             return "no MTE on this CPU: getauxval(AT_HWCAP2) lacks HWCAP2_MTE (1 << 18)";
         }
-        return "the CPU has MTE (getauxval(AT_HWCAP2) has HWCAP2_MTE), but pagealloc does not map PROT_MTE"
-                + " memory yet";
+        return null;
     }
 
     private static boolean clearCacheWorks(LinuxKernel kernel) {

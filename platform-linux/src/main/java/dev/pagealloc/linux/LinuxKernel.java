@@ -90,6 +90,23 @@ interface LinuxKernel {
     int mincore(long addr, long length, byte[] vec);
 
     /**
+     * {@code long syscall(SYS_prctl, int option, unsigned long arg2, arg3, arg4, arg5)}: {@code prctl} is
+     * variadic in glibc, so it goes through {@code syscall} with fixed arguments, as the kernel takes them.
+     * Per thread.
+     *
+     * @param option a {@code PR_*} option
+     * @param arg2 the option's argument
+     * @param arg3 0 unless the option says otherwise (the tagged-address options demand 0)
+     * @param arg4 0 likewise
+     * @param arg5 0 likewise
+     * @return the option's result (0 for a set), or -1 with {@link #errno()} set
+     * @throws UnsupportedOperationException if the binding is missing (a test double)
+     */
+    default long prctl(int option, long arg2, long arg3, long arg4, long arg5) {
+        throw new UnsupportedOperationException("prctl is not bound by " + getClass().getSimpleName());
+    }
+
+    /**
      * {@code long syscall(SYS_mbind, void *addr, unsigned long len, int mode, const unsigned long
      * *nodemask, unsigned long maxnode, unsigned int flags)}; glibc exports no {@code mbind}.
      *

@@ -116,9 +116,9 @@ final class LinuxProbe {
                 .hugePageSizes(hugePageSizes())
                 .transparentHugePages(transparentHugePages())
                 .numaNodes(numaNodes())
-                // The backend does not map PROT_MTE memory, so tagging is never offered; see
-                // LinuxFeatures.taggingReason for what the CPU has (the HardwareMemoryTagging answer).
-                .memoryTagging(false)
+                // Offered where the CPU has MTE (HWCAP2_MTE on arm64): commits then map PROT_MTE. Built and
+                // tested against a simulated kernel only (LinuxMemoryTagging); not run on MTE hardware.
+                .memoryTagging(LinuxFeatures.taggingReason(kernel, architecture) == null)
                 .protectionKeys(protectionKeys())
                 .wxStrategies(wxStrategies())
                 .addressBits(addressBits())

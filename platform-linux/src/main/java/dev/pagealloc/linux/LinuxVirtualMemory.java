@@ -27,6 +27,7 @@ import static dev.pagealloc.linux.LinuxAbi.SC_PAGESIZE;
 
 import dev.pagealloc.api.Capabilities;
 import dev.pagealloc.api.HugePages;
+import dev.pagealloc.api.MemoryTagging;
 import dev.pagealloc.api.NumaPolicy;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Units;
@@ -154,14 +155,16 @@ final class LinuxVirtualMemory implements VirtualMemory {
     /**
      * {@inheritDoc}
      *
-     * @throws UnsupportedOperationException if the backing asks for memory tagging, which this
-     *     backend does not implement (its capabilities say so, so the shared layer never asks)
+     * @throws UnsupportedOperationException if the backing asks for hardware memory tagging on explicit huge
+     *     pages, which this backend does not implement (software tagging is pagealloc's shadow memory and
+     *     asks nothing of the backend)
      */
     @Override
     public long reserve(long byteSize, long alignmentBytes, Backing backing) throws SystemCallException {
-        if (backing.memoryTagging().enabled()) {
-            throw new UnsupportedOperationException("memory tagging (PROT_MTE) is not implemented by the Linux "
-                    + "backend");
+        if (backing.memoryTagging().policy() == MemoryTagging.TaggingPolicy.HARDWARE
+                && backing.explicitHugePageBytes() != 0) {
+            throw new UnsupportedOperationException("memory tagging (PROT_MTE) on explicit huge pages is not"
+                    + " implemented by the Linux backend");
         }
         long address = AlignedReservation.reserve(byteSize, alignmentBytes, pageBytes, placeholders, placeholders,
                 placeholders);
@@ -179,7 +182,8 @@ final class LinuxVirtualMemory implements VirtualMemory {
     public void commit(long address, long byteSize, Backing backing) throws SystemCallException {
         long hugePageBytes = backing.explicitHugePageBytes();
         if (hugePageBytes == 0) {
-            mprotect(address, byteSize, PROT_READ | PROT_WRITE);
+            // PROT_MTE for hardware tagging: never run on MTE hardware (see LinuxMemoryTagging).
+            mprotect(address, byteSize, LinuxMemoryTagging.commitProtection(backing));
             return;
         }
         int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_HUGETLB

@@ -269,10 +269,12 @@ class LinuxVirtualMemoryTest {
     }
 
     @Test
-    void shouldRefuseMemoryTaggingItDoesNotImplement() {
-        Backing tagged = new Backing(HugePages.systemDefault(), NumaPolicy.none(),
-                MemoryTagging.of(MemoryTagging.TagCheckMode.SYNC));
-        assertThrows(UnsupportedOperationException.class, () -> memory.reserve(PAGE, PAGE, tagged));
+    void shouldCommitHardwareTaggedPagesWithProtMteAndRefuseThemOnExplicitHugePages() throws SystemCallException {
+        MemoryTagging hardware = MemoryTagging.of(MemoryTagging.TagCheckMode.SYNC);
+        memory.commit(A, PAGE, new Backing(HugePages.systemDefault(), NumaPolicy.none(), hardware));
+        verify(kernel).mprotect(A, PAGE, 3 | LinuxAbi.PROT_MTE);
+        Backing huge = new Backing(HugePages.explicit(HugePages.SIZE_2_MIB), NumaPolicy.none(), hardware);
+        assertThrows(UnsupportedOperationException.class, () -> memory.reserve(MIB2, MIB2, huge));
         verify(kernel, never()).mmap(anyLong(), anyLong(), anyInt(), anyInt(), anyInt(), anyLong());
     }
 

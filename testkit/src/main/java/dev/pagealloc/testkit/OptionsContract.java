@@ -132,6 +132,21 @@ public interface OptionsContract extends ContractSupport {
         assertTrue(region.appliedOptions().downgrades().getFirst().startsWith("memoryTagging="));
     }
 
+    /** Software tagging asks nothing of the platform: every backend gives it, and best available resolves. */
+    @Test
+    default void shouldGiveSoftwareTaggingOnEveryPlatform() {
+        MemoryTagging software = MemoryTagging.of(MemoryTagging.TaggingPolicy.SOFTWARE,
+                MemoryTagging.TagCheckMode.ASYNC);
+        Region region = allocate(allocator(b -> b.withMemoryTagging(software)), 1, 1);
+        assertEquals(software, region.appliedOptions().memoryTagging());
+        assertTrue(region.appliedOptions().downgrades().isEmpty(), region.appliedOptions().downgrades()::toString);
+        boolean mte = allocator(b -> b).capabilities().memoryTagging();
+        Region best = allocate(allocator(b -> b.withMemoryTagging(MemoryTagging.TaggingPolicy.BEST_AVAILABLE,
+                MemoryTagging.TagCheckMode.SYNC)), 1, 1);
+        assertEquals(mte ? MemoryTagging.TaggingPolicy.HARDWARE : MemoryTagging.TaggingPolicy.SOFTWARE,
+                best.appliedOptions().memoryTagging().policy());
+    }
+
     /** Populate prefaults the pages where the platform can, and is refused or downgraded where it cannot. */
     @Test
     default void shouldPrefaultWhenAskedToPopulate() {

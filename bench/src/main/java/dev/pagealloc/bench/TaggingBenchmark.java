@@ -1,0 +1,133 @@
+package dev.pagealloc.bench;
+
+import dev.pagealloc.api.MemoryTagging;
+import dev.pagealloc.api.MemoryTagging.TagCheckMode;
+import dev.pagealloc.api.MemoryTagging.TaggingPolicy;
+import dev.pagealloc.tagging.TaggedLinearMemory;
+import dev.pagealloc.wasm.IndexType;
+import dev.pagealloc.wasm.LinearMemory;
+import dev.pagealloc.wasm.MemoryType;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The cost of software tag checking on linear-memory loads (issue 13's target: checked within 2x of
+ * unchecked). One {@value #MEMORY_PAGES}-page (4 MiB) memory is cut into {@value #BLOCK_BYTES}-byte guest
+ * allocations, each tagged ({@link TaggedLinearMemory#allocate}); {@value #ACCESSES} i32 addresses
+ * (sequential, or random over the memory) are read through the memory itself ({@code unchecked*}) and through
+ * the tagged view with each address's tagged pointer ({@code tagged*}: a shift, a shadow-byte load and a
+ * compare before the memory's own bounds-checked load). Scores are per access, in ns; the peers run side by
+ * side in one run, so compare them as ratios.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+@Warmup(iterations = 3, time = 500, timeUnit = TimeUnit.MILLISECONDS)
+@Measurement(iterations = 5, time = 500, timeUnit = TimeUnit.MILLISECONDS)
+@State(Scope.Benchmark)
+public class TaggingBenchmark {
+    static final int MEMORY_PAGES = 64;
+    static final int ACCESSES = 16_384;
+    static final int BLOCK_BYTES = 64;
+    private static final long MEMORY_BYTES = MEMORY_PAGES * MemoryType.WASM_PAGE_BYTES;
+
+    /** Where the addresses go: {@code sequential} from 0, or {@code random} over the whole memory. */
+    @Param({"sequential", "random"})
+    public String pattern;
+
+    private LinearMemory memory;
+    private TaggedLinearMemory tagged;
+    private long[] addresses;
+    private long[] pointers;
+
+    /** Creates the memory, tags every block, and picks the addresses and their tagged pointers. */
+    @Setup(Level.Trial)
+    public void create() {
+        memory = LinearMemory.create(new MemoryType(IndexType.I32, MemoryType.WASM_PAGE_BYTES, MEMORY_PAGES,
+                MEMORY_PAGES, true));
+        tagged = TaggedLinearMemory.of(memory, MemoryTagging.of(TaggingPolicy.SOFTWARE, TagCheckMode.SYNC));
+        for (long block = 0; block < MEMORY_BYTES; block += BLOCK_BYTES) {
+            tagged.allocate(block, BLOCK_BYTES);
+        }
+        SplittableRandom random = new SplittableRandom(42);
+        addresses = new long[ACCESSES];
+        pointers = new long[ACCESSES];
+        for (int i = 0; i < ACCESSES; i++) {
+            addresses[i] = "sequential".equals(pattern) ? i * 4L : random.nextLong(MEMORY_BYTES / 4) * 4;
+            pointers[i] = tagged.tags().pointer(addresses[i]);
+        }
+    }
+
+    /** Releases the memory and the shadow. */
+    @TearDown(Level.Trial)
+    public void release() {
+        tagged.close();
+        memory.close();
+    }
+
+    /**
+     * Unchecked i32 loads: the floor.
+     *
+     * @return the sum, so the loads are not dead code
+     */
+    @Benchmark
+    @OperationsPerInvocation(ACCESSES)
+    public int uncheckedLoadI32() {
+        LinearMemory m = memory;
+        int sum = 0;
+        for (long address : addresses) {
+            sum += m.loadI32(address);
+        }
+        return sum;
+    }
+
+    /**
+     * Tag-checked i32 loads.
+     *
+     * @return the sum, so the loads are not dead code
+     */
+    @Benchmark
+    @OperationsPerInvocation(ACCESSES)
+    public int taggedLoadI32() {
+        TaggedLinearMemory m = tagged;
+        int sum = 0;
+        for (long pointer : pointers) {
+            sum += m.loadI32(pointer);
+        }
+        return sum;
+    }
+
+    /** Unchecked i32 load and store of the value plus one. */
+    @Benchmark
+    @OperationsPerInvocation(ACCESSES)
+    public void uncheckedIncrementI32() {
+        LinearMemory m = memory;
+        for (long address : addresses) {
+            m.storeI32(address, m.loadI32(address) + 1);
+        }
+    }
+
+    /** Tag-checked i32 load and store of the value plus one. */
+    @Benchmark
+    @OperationsPerInvocation(ACCESSES)
+    public void taggedIncrementI32() {
+        TaggedLinearMemory m = tagged;
+        for (long pointer : pointers) {
+            m.storeI32(pointer, m.loadI32(pointer) + 1);
+        }
+    }
+}

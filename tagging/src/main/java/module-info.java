@@ -1,0 +1,17 @@
+/**
+ * Memory tagging on pagealloc: the software tagger ({@link dev.pagealloc.tagging.SoftwareTagSpace}, a shadow
+ * tag per 16-byte granule checked by {@link dev.pagealloc.tagging.TaggedRegion}'s accessors), the ARM MTE
+ * path ({@code dev.pagealloc.tagging.mte}: tag instructions as generated stubs, never run on real hardware
+ * yet), and tagged accessors for the layers ({@code dev.pagealloc.tagging.wasm}, {@code dev.pagealloc.tagging.heap}).
+ *
+ * <p><b>Native access.</b> The software tagger makes no restricted call. The MTE path runs generated code
+ * (through {@code dev.pagealloc.jit}) and is restricted: grant {@code --enable-native-access=dev.pagealloc.tagging}.
+ */
+module dev.pagealloc.tagging {
+    requires transitive dev.pagealloc.api;
+    requires transitive dev.pagealloc.wasm;
+    requires transitive dev.pagealloc.heap;
+    requires transitive dev.pagealloc.jit;
+
+    exports dev.pagealloc.tagging;
+}
