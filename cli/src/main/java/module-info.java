@@ -12,6 +12,7 @@ module dev.pagealloc.cli {
     requires dev.pagealloc.jit;
     requires dev.pagealloc.heap;
     requires dev.pagealloc.chicory;
+    requires dev.pagealloc.tagging;
     requires com.dylibso.chicory.compiler;
     requires com.dylibso.chicory.wasi;
 }

@@ -55,6 +55,8 @@ final class TourCommand {
         new JitTourStep(this::heading, this::say, this::kernel).run(caps);
         new GcTourStep(this::heading, this::say, this::kernel).run();
         new HeapTourStep(this::heading, this::say, this::kernel).run();
+        new PartitionTourStep(this::heading, this::say, this::kernel).run();
+        new TaggingTourStep(this::heading, this::say).run();
         out.println();
         out.println("statistics of the first allocator: " + allocator.statistics());
         out.println("tour complete.");
