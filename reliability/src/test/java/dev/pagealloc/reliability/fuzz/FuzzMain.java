@@ -54,7 +54,8 @@ public final class FuzzMain {
             System.out.println("SEED " + target + " " + Long.toHexString(seed));
             System.out.flush();
             String failure = switch (target) {
-                case "allocator" -> run(AllocatorFuzz.State::new, AllocatorFuzz.chain(new SplittableRandom(seed), STEPS),
+                case "allocator" -> run(AllocatorFuzz.State::new,
+                        AllocatorFuzz.chain(new SplittableRandom(seed), STEPS),
                         FuzzMain::finish);
                 case "linear-memory" -> run(LinearMemoryFuzz.State::new,
                         LinearMemoryFuzz.chain(new SplittableRandom(seed), STEPS), LinearMemoryFuzz.State::close);
