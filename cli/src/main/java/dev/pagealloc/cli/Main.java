@@ -40,6 +40,7 @@ public final class Main {
                 case "wasm-spec" -> WasmCommand.spec(rest, out, err);
                 case "wasm" -> WasmCommand.run(rest, out, err);
                 case "gc" -> GcCommand.run(rest, out, err);
+                case "soak" -> SoakCommand.run(rest, out, err);
                 case "help", "--help", "-h" -> usage(out, 0);
                 default -> {
                     err.println("pagealloc: unknown command '" + command + "'");
@@ -74,6 +75,9 @@ public final class Main {
                   gc binary-trees N
                                   binary-trees on the GC heap (objects outside the Java heap), its
                                   standard output, then the heap's statistics
+                  soak --minutes N [--threads T]
+                                  random operations across the layers from T threads (4); prints the
+                                  operations, errors handled by kind, mappings and RSS at start and end
                   help            this text
 
                 -Dpagealloc.platform=<name> (in JAVA_TOOL_OPTIONS or PAGEALLOC_JAVA_OPTS) forces a provider.""");
