@@ -110,7 +110,7 @@ public class AtomicsLincheckTest {
     void shouldBeLinearizable() {
         new StressOptions().sequentialSpecification(AtomicsSpecification.class)
                 .iterations(Integer.getInteger("reliability.lincheck.iterations", 10))
-                .invocationsPerIteration(300).threads(3).actorsPerThread(4)
+                .invocationsPerIteration(150).threads(3).actorsPerThread(4)
                 .check(AtomicsLincheckTest.class);
         MADE.forEach(LinearMemory::close);
     }

@@ -5,6 +5,7 @@ import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.api.ViewSharing;
+import dev.pagealloc.reliability.ResourceAudit;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Queue;
@@ -38,8 +39,8 @@ public class RegionLincheckTest {
     static final long MAXIMUM = 6;
     private static final Queue<Region> MADE = new ConcurrentLinkedQueue<>();
 
-    private final PageAllocator allocator = PageAllocator.builder().withPageBytes(PAGE)
-            .withViewSharing(ViewSharing.SHARED).build();
+    private final PageAllocator allocator = ResourceAudit.track(PageAllocator.builder().withPageBytes(PAGE)
+            .withViewSharing(ViewSharing.SHARED).build());
     private final Region region = allocator.allocate(INITIAL, MAXIMUM);
 
     /** A fresh region for each invocation, freed by {@link #release()}. */
