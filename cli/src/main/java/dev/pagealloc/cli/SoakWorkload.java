@@ -68,6 +68,9 @@ final class SoakWorkload implements AutoCloseable {
     void run(long seed, long deadlineNanos) {
         SplittableRandom random = new SplittableRandom(seed);
         try (GcHeap gc = GcHeap.builder().withNurseryBytes(1L << 20).withOldGenerationLimitBytes(64L << 20).build()) {
+            // One per heap: each BinaryTrees registers its node type, and a heap has 65535 type ids for its
+            // whole life (a 10-minute soak that made one per step ran out of them).
+            BinaryTrees trees = new BinaryTrees(gc);
             while (System.nanoTime() < deadlineNanos) {
                 int kind = random.nextInt(jit == null ? 4 : 5);
                 try {
@@ -75,7 +78,7 @@ final class SoakWorkload implements AutoCloseable {
                         case 0 -> region(random);
                         case 1 -> linearMemory(random);
                         case 2 -> manualHeap(random);
-                        case 3 -> new BinaryTrees(gc).run(4 + random.nextInt(4), line -> { });
+                        case 3 -> trees.run(4 + random.nextInt(4), line -> { });
                         default -> codeHeap(random);
                     }
                 } catch (RuntimeException | Error e) {
