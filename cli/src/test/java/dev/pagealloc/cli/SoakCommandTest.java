@@ -27,7 +27,8 @@ class SoakCommandTest {
         assertTrue(text.contains("MaximumPagesExceededException=") && text.contains("MemoryAccessTrap="), text);
         assertTrue(text.contains("unexpected errors: {}"), text);
         assertTrue(text.contains("allocator: 0 live regions, 0 committed bytes"), text);
-        assertTrue(Pattern.compile("start: \\d+ mappings, RSS \\d+ KiB, Java heap committed \\d+ KiB").matcher(text).find(), text);
+        assertTrue(Pattern.compile("start: \\d+ mappings, RSS \\d+ KiB, Java heap committed \\d+ KiB").matcher(text)
+                .find(), text);
         assertTrue(text.endsWith("result: OK" + System.lineSeparator()), text);
     }
 
