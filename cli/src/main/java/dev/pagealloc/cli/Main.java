@@ -41,6 +41,7 @@ public final class Main {
                 case "wasm" -> WasmCommand.run(rest, out, err);
                 case "gc" -> GcCommand.run(rest, out, err);
                 case "heap" -> HeapCommand.run(rest, out, err);
+                case "soak" -> SoakCommand.run(rest, out, err);
                 case "help", "--help", "-h" -> usage(out, 0);
                 default -> {
                     err.println("pagealloc: unknown command '" + command + "'");
@@ -79,6 +80,9 @@ public final class Main {
                   heap [--threads N] [--operations N]
                                   a mixed malloc/free workload on the manual heap, its statistics,
                                   an arena, and the kernel's view of its pages before and after close
+                  soak --minutes N [--threads T]
+                                  random operations across the layers from T threads (4); prints the
+                                  operations, errors handled by kind, mappings and RSS at start and end
                   help            this text
 
                 -Dpagealloc.platform=<name> (in JAVA_TOOL_OPTIONS or PAGEALLOC_JAVA_OPTS) forces a provider.""");

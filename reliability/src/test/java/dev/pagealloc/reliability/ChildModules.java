@@ -1,0 +1,63 @@
+package dev.pagealloc.reliability;
+
+import dev.pagealloc.testkit.ChildJvm;
+import java.io.File;
+import java.lang.module.FindException;
+import java.lang.module.ModuleFinder;
+import java.lang.module.ModuleReference;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * A child JVM laid out as an application runs pagealloc: pagealloc's modules (and what they require) on
+ * the module path with native access, everything else (the test's own code, jqwik) on the class path
+ * without it, under {@code --illegal-native-access=deny}.
+ */
+public final class ChildModules {
+    /** pagealloc's modules that make restricted calls, as the launcher grants them. */
+    public static final String PAGEALLOC_MODULES = "dev.pagealloc.api,dev.pagealloc.platform.support,"
+            + "dev.pagealloc.linux,dev.pagealloc.embedded,dev.pagealloc.wasm";
+
+    private ChildModules() {}
+
+    /**
+     * {@return a child JVM running {@code mainClass} from the class path without native access}
+     *
+     * @param mainClass the main class, on this test's class path
+     */
+    public static ChildJvm withoutNativeAccess(Class<?> mainClass) {
+        return ChildJvm.of(mainClass)
+                .enableNativeAccess(PAGEALLOC_MODULES)
+                .classPath(entries(false))
+                .jvmOption("--module-path=" + entries(true))
+                .jvmOption("--add-modules=ALL-MODULE-PATH")
+                .jvmOption("--illegal-native-access=deny");
+    }
+
+    private static String entries(boolean modules) {
+        return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(entry -> moduleNames(Path.of(entry)).stream().anyMatch(ChildModules::ours) == modules)
+                .collect(Collectors.joining(File.pathSeparator));
+    }
+
+    private static boolean ours(String module) {
+        return module.startsWith("dev.pagealloc.") && !module.equals("dev.pagealloc.testkit")
+                || module.startsWith("com.github.oshi") || module.startsWith("com.sun.jna")
+                || module.startsWith("org.slf4j");
+    }
+
+    private static Set<String> moduleNames(Path entry) {
+        if (!Files.exists(entry) || Files.isDirectory(entry) && !Files.exists(entry.resolve("module-info.class"))) {
+            return Set.of();
+        }
+        try {
+            return ModuleFinder.of(entry).findAll().stream().map(ModuleReference::descriptor).map(d -> d.name())
+                    .collect(Collectors.toSet());
+        } catch (FindException e) {
+            return Set.of();
+        }
+    }
+}

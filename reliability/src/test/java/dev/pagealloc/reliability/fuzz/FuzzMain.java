@@ -1,0 +1,98 @@
+package dev.pagealloc.reliability.fuzz;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The fuzzers' child JVM: {@code FuzzMain TARGET SECONDS MAX_CHAINS SEEDS_FILE}. Runs the chain of every
+ * seed kept in the seeds file, then chains from fresh seeds until the time or the count is spent. Before
+ * each chain it prints {@code SEED target seed}, so that a JVM crash names its seed (the last such line);
+ * a failing chain prints {@code FAIL target seed=...} with its actions and the error. Ends with
+ * {@code DONE target chains=N kept=K failures=F actions=A refusals=R nativeAccess=...} and exits 1 if any chain failed.
+ *
+ * <p>This class runs on the class path without native access, pagealloc on the module path with it,
+ * under {@code --illegal-native-access=deny}: the attacking code is in a module without native access.
+ */
+public final class FuzzMain {
+    private static final int STEPS = 60;
+
+    private FuzzMain() {}
+
+    /**
+     * Runs the fuzzer.
+     *
+     * @param args target ({@code allocator} or {@code linear-memory}), seconds, maximum chains, seeds file
+     * @throws IOException if the seeds file cannot be read
+     */
+    public static void main(String[] args) throws IOException {
+        String target = args[0];
+        long deadline = System.nanoTime() + Long.parseLong(args[1]) * 1_000_000_000L;
+        long maxChains = Long.parseLong(args[2]);
+        List<Long> seeds = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of(args[3]))) {
+            String[] words = line.strip().split("\\s+");
+            if (words.length == 2 && words[0].equals(target)) {
+                seeds.add(Long.parseUnsignedLong(words[1], 16));
+            }
+        }
+        int kept = seeds.size();
+        SecureRandom fresh = new SecureRandom();
+        long chains = 0;
+        long failures = 0;
+        while (chains < kept || chains < maxChains && System.nanoTime() < deadline) {
+            long seed = chains < kept ? seeds.get((int) chains) : fresh.nextLong();
+            chains++;
+            System.out.println("SEED " + target + " " + Long.toHexString(seed));
+            System.out.flush();
+            String failure = switch (target) {
+                case "allocator" -> run(AllocatorFuzz.State::new,
+                        AllocatorFuzz.chain(new SplittableRandom(seed), STEPS),
+                        FuzzMain::finish);
+                case "linear-memory" -> run(LinearMemoryFuzz.State::new,
+                        LinearMemoryFuzz.chain(new SplittableRandom(seed), STEPS), LinearMemoryFuzz.State::close);
+                default -> throw new IllegalArgumentException("target: " + target);
+            };
+            if (failure != null) {
+                failures++;
+                System.out.println("FAIL " + target + " seed=" + Long.toHexString(seed) + "\n" + failure);
+            }
+        }
+        System.out.println("DONE " + target + " chains=" + chains + " kept=" + kept + " failures=" + failures
+                + " actions=" + Step.TALLY[0] + " refusals=" + Step.TALLY[1]
+                + " nativeAccess=" + FuzzMain.class.getModule().isNativeAccessEnabled());
+        System.exit(failures == 0 ? 0 : 1);
+    }
+
+    private static void finish(AllocatorFuzz.State state) {
+        AllocatorFuzz.checkFinal(state);
+        state.close();
+    }
+
+    /** Runs {@code chain} on a fresh state, then {@code finish} on its state; {@return null or why it failed}. */
+    private static <S> String run(Supplier<S> start, List<Step<S>> chain, Consumer<S> finish) {
+        List<String> done = new ArrayList<>();
+        try {
+            S state = start.get();
+            for (Step<S> step : chain) {
+                done.add(step.description());
+                Step.TALLY[0]++;
+                step.action().accept(state);
+            }
+            finish.accept(state);
+            return null;
+        } catch (RuntimeException | AssertionError e) {
+            StringWriter trace = new StringWriter();
+            e.printStackTrace(new PrintWriter(trace));
+            return "  " + String.join("\n  ", done) + "\n" + trace;
+        }
+    }
+}
