@@ -29,7 +29,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *     reserved]} of each code heap);</li>
  * <li><b>nothing of ours left behind</b>: no live pagealloc reservation ({@link LiveRegions}) once the
  *     class is done, when there was none before it; deallocated regions with shared views wait in the
- *     view quarantine for about a second, so the audit waits up to five seconds for them;</li>
+ *     view quarantine for about a second, and a closed linear memory keeps its reservation until a
+ *     {@link java.lang.ref.Cleaner} unmaps it once the memory is unreachable, so the audit asks for
+ *     garbage collections and waits up to five seconds;</li>
  * <li><b>statistics at zero</b>: every allocator passed to {@link #track(PageAllocator)} during the class
  *     has no live region and no committed byte.</li>
  * </ol>
@@ -93,6 +95,8 @@ public final class ResourceAudit implements BeforeAllCallback, AfterAllCallback 
         List<String> problems = new ArrayList<>();
         long deadline = System.nanoTime() + settleMillis * 1_000_000;
         while (expectNoLiveRegion && anyLiveRegion().isPresent() && System.nanoTime() < deadline) {
+            // A closed linear memory's reservation goes when its holder is collected (its Cleaner unmaps).
+            System.gc();
             pause();
         }
         if (expectNoLiveRegion) {

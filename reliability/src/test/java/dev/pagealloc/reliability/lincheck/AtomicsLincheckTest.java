@@ -113,5 +113,7 @@ public class AtomicsLincheckTest {
                 .invocationsPerIteration(150).threads(3).actorsPerThread(4)
                 .check(AtomicsLincheckTest.class);
         MADE.forEach(LinearMemory::close);
+        // A closed memory is unmapped once unreachable (its Cleaner): let go of the last ones.
+        MADE.clear();
     }
 }
