@@ -190,7 +190,7 @@ class RestrictedMethodsTest {
         return MODULE_PATH_MODULES.contains(module) || module.startsWith("com.github.oshi")
                 || module.startsWith("com.sun.jna") || module.startsWith("org.slf4j")
                 || module.equals("dev.pagealloc.wasm") || module.equals("dev.pagealloc.jit")
-                || module.equals("dev.pagealloc.heap")
+                || module.equals("dev.pagealloc.heap") || module.equals("dev.pagealloc.tagging")
                 || module.equals("dev.pagealloc.chicory") || module.startsWith("com.dylibso.chicory")
                 || module.startsWith("org.objectweb.asm");
     }
