@@ -10,9 +10,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.lang.module.FindException;
-import java.lang.module.ModuleFinder;
-import java.lang.module.ModuleReference;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -179,7 +176,7 @@ class RestrictedMethodsTest {
     /** The entries of this test's class path that hold pagealloc's modules or what they require. */
     static String modulePath() {
         return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(entry -> moduleNames(Path.of(entry)).stream()
+                .filter(entry -> ChildJvm.moduleNames(Path.of(entry)).stream()
                         .anyMatch(RestrictedMethodsTest::belongsOnModulePath))
                 .collect(Collectors.joining(File.pathSeparator));
     }
@@ -193,17 +190,5 @@ class RestrictedMethodsTest {
                 || module.equals("dev.pagealloc.heap") || module.equals("dev.pagealloc.tagging")
                 || module.equals("dev.pagealloc.chicory") || module.startsWith("com.dylibso.chicory")
                 || module.startsWith("org.objectweb.asm");
-    }
-
-    private static Set<String> moduleNames(Path entry) {
-        if (!Files.exists(entry) || Files.isDirectory(entry) && !Files.exists(entry.resolve("module-info.class"))) {
-            return Set.of();
-        }
-        try {
-            return ModuleFinder.of(entry).findAll().stream().map(ModuleReference::descriptor).map(d -> d.name())
-                    .collect(Collectors.toSet());
-        } catch (FindException e) {
-            return Set.of();
-        }
     }
 }

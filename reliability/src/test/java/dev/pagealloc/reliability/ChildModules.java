@@ -2,13 +2,8 @@ package dev.pagealloc.reliability;
 
 import dev.pagealloc.testkit.ChildJvm;
 import java.io.File;
-import java.lang.module.FindException;
-import java.lang.module.ModuleFinder;
-import java.lang.module.ModuleReference;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -39,7 +34,7 @@ public final class ChildModules {
 
     private static String entries(boolean modules) {
         return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(entry -> moduleNames(Path.of(entry)).stream().anyMatch(ChildModules::ours) == modules)
+                .filter(entry -> ChildJvm.moduleNames(Path.of(entry)).stream().anyMatch(ChildModules::ours) == modules)
                 .collect(Collectors.joining(File.pathSeparator));
     }
 
@@ -47,17 +42,5 @@ public final class ChildModules {
         return module.startsWith("dev.pagealloc.") && !module.equals("dev.pagealloc.testkit")
                 || module.startsWith("com.github.oshi") || module.startsWith("com.sun.jna")
                 || module.startsWith("org.slf4j");
-    }
-
-    private static Set<String> moduleNames(Path entry) {
-        if (!Files.exists(entry) || Files.isDirectory(entry) && !Files.exists(entry.resolve("module-info.class"))) {
-            return Set.of();
-        }
-        try {
-            return ModuleFinder.of(entry).findAll().stream().map(ModuleReference::descriptor).map(d -> d.name())
-                    .collect(Collectors.toSet());
-        } catch (FindException e) {
-            return Set.of();
-        }
     }
 }

@@ -2,6 +2,10 @@ package dev.pagealloc.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.module.FindException;
+import java.lang.module.ModuleDescriptor;
+import java.lang.module.ModuleFinder;
+import java.lang.module.ModuleReference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,9 +19,11 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -65,6 +71,26 @@ public final class ChildJvm {
 
     private ChildJvm(Class<?> mainClass) {
         this.mainClass = Objects.requireNonNull(mainClass, "mainClass");
+    }
+
+    /**
+     * {@return the names of the modules a class-path entry holds}: none for a folder without a
+     * {@code module-info.class} or a jar that is no module, so that a test can split its own class path into
+     * a child's module path and class path.
+     *
+     * @param classPathEntry a folder or jar of the class path
+     */
+    public static Set<String> moduleNames(Path classPathEntry) {
+        if (!Files.exists(classPathEntry)
+                || Files.isDirectory(classPathEntry) && !Files.exists(classPathEntry.resolve("module-info.class"))) {
+            return Set.of();
+        }
+        try {
+            return ModuleFinder.of(classPathEntry).findAll().stream().map(ModuleReference::descriptor)
+                    .map(ModuleDescriptor::name).collect(Collectors.toSet());
+        } catch (FindException e) {
+            return Set.of();
+        }
     }
 
     /**

@@ -6,13 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import dev.pagealloc.jit.adversary.CodeLoaderAttack;
 import dev.pagealloc.testkit.ChildJvm;
 import java.io.File;
-import java.lang.module.FindException;
-import java.lang.module.ModuleFinder;
-import java.lang.module.ModuleReference;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -48,10 +43,10 @@ class CodeLoaderNativeAccessTest {
     private static ChildJvm child(String nativeAccess) {
         return ChildJvm.of(CodeLoaderAttack.class)
                 .enableNativeAccess(nativeAccess)
-                .classPath(Arrays.stream(classPath()).filter(entry -> moduleNames(Path.of(entry)).isEmpty())
+                .classPath(Arrays.stream(classPath()).filter(entry -> ChildJvm.moduleNames(Path.of(entry)).isEmpty())
                         .collect(Collectors.joining(File.pathSeparator)))
                 .jvmOption("--module-path=" + Arrays.stream(classPath())
-                        .filter(entry -> moduleNames(Path.of(entry)).stream()
+                        .filter(entry -> ChildJvm.moduleNames(Path.of(entry)).stream()
                                 .anyMatch(CodeLoaderNativeAccessTest::belongsOnModulePath))
                         .collect(Collectors.joining(File.pathSeparator)))
                 .jvmOption("--add-modules=ALL-MODULE-PATH")
@@ -66,18 +61,5 @@ class CodeLoaderNativeAccessTest {
         return module.startsWith("dev.pagealloc.") && !module.startsWith("dev.pagealloc.testkit")
                 || module.startsWith("com.github.oshi") || module.startsWith("com.sun.jna")
                 || module.startsWith("org.slf4j");
-    }
-
-    /** The modules an entry holds: none for a folder without a descriptor or a plain jar that is no module. */
-    private static Set<String> moduleNames(Path entry) {
-        if (!Files.exists(entry) || Files.isDirectory(entry) && !Files.exists(entry.resolve("module-info.class"))) {
-            return Set.of();
-        }
-        try {
-            return ModuleFinder.of(entry).findAll().stream().map(ModuleReference::descriptor)
-                    .map(d -> d.name()).collect(Collectors.toSet());
-        } catch (FindException e) {
-            return Set.of();
-        }
     }
 }
