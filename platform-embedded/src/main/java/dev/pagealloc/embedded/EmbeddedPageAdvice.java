@@ -16,7 +16,8 @@ import java.util.Optional;
 final class EmbeddedPageAdvice implements PageAdvice {
     @Override
     public String describe() {
-        return "in software: WILL_NEED, DONT_NEED and REUSE accepted and nothing to do (the buffer stays resident)";
+        return "in software: WILL_NEED, DONT_NEED, REUSE, PURGEABLE, SEQUENTIAL, RANDOM and NORMAL accepted and"
+                + " nothing to do (the buffer stays resident)";
     }
 
     @Override

@@ -306,7 +306,8 @@ final class EmbeddedVirtualMemory implements VirtualMemory {
         } else if (type == PurgeableMemory.class) {
             reason = "no kernel can empty the caller's buffer under memory pressure";
         } else if (type == HardwareMemoryTagging.class) {
-            reason = "hardware tags need PROT_MTE mappings from a kernel; a software tagger is the tagging work's";
+            reason = "hardware tags need PROT_MTE mappings from a kernel; software tagging"
+                    + " (TaggingPolicy.SOFTWARE) works here";
         } else {
             return VirtualMemory.super.feature(type);
         }
