@@ -86,7 +86,7 @@ final class HeapVerifier {
             fail(object, "(" + where + ") has payloadBytes=" + payloadBytes + " that type " + type.layout.name()
                     + " cannot have");
         }
-        long objectBytes = Header.objectBytes(payloadBytes);
+        long objectBytes = heap.objectBytes(payloadBytes);
         if (heap.old.contains(object) && heap.old.cellBytesOf(object - Header.BYTES) < objectBytes) {
             fail(object, "(" + where + ") is larger than its cell");
         }
