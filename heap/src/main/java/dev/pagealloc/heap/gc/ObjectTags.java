@@ -109,6 +109,28 @@ final class ObjectTags {
         return pointer == 0 ? 0 : check(pointer, -Header.BYTES, Header.BYTES, false);
     }
 
+    /**
+     * {@return null if the granules of the object at {@code headerAddress} all carry one non-zero tag, else
+     * what is wrong}; for the verifier
+     */
+    String inconsistency(long headerAddress, long objectBytes) {
+        TagSpace space = spaceOf(headerAddress);
+        if (space == null) {
+            return "has no tag space";
+        }
+        long offset = headerAddress - space.baseAddress();
+        int tag = space.tagAt(offset);
+        if (tag == 0) {
+            return "has tag 0 (never tagged)";
+        }
+        for (long at = TagSpace.GRANULE_BYTES; at < objectBytes; at += TagSpace.GRANULE_BYTES) {
+            if (space.tagAt(offset + at) != tag) {
+                return "has tag " + space.tagAt(offset + at) + " at byte " + at + " of its granules, not its tag " + tag;
+            }
+        }
+        return null;
+    }
+
     void close() {
         for (TagSpace space : large.values()) {
             close(space);
