@@ -49,6 +49,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link dev.pagealloc.api.ViewSharing#CONFINED} views limits the heap to the thread that built it; the
  * default allocator shares them.
  *
+ * <h2>Checked mode</h2>
+ * With {@link GcHeapBuilder#withObjectTags(ObjectTagSpaces)} every object is tagged as on a CPU with memory
+ * tagging: its granules get a tag when it is allocated and a new one when it dies or moves, every address
+ * the heap hands out carries the tag in bits 56 to 59, and every method that takes an address (fields,
+ * roots, handles, pins) first checks the tag against the granules it touches and throws
+ * {@link dev.pagealloc.api.TagMismatchException} (naming the address, the pointer's tag and the memory's
+ * tag; nothing is read or written) for a stale address or an offset that runs into the next object. Every
+ * call then takes the lock. Off by default; without it no call looks at a tag.
+ *
  * <h2>Failure</h2>
  * Bad arguments throw {@link IllegalArgumentException} or {@link IndexOutOfBoundsException} and change
  * nothing; calls after {@link #close()} throw {@link IllegalStateException}; an allocation that does

@@ -27,6 +27,9 @@ final class ObjectTags {
                         + Integer.toHexString(nursery.tagging().includeMask())
                         + "): tag 0 must be excluded, so that an untagged address never matches a live object");
             }
+            // The nursery's tags are set in every minor collection: their memory is committed now, so that no
+            // collection fails half-way for want of it (old-generation blocks commit theirs as they are added).
+            prepareSpace(nursery, nurseryBase, nurseryBytes);
             this.old = factory.open(oldBase, oldBytes);
         } catch (RuntimeException e) {
             close(nursery);
@@ -55,6 +58,18 @@ final class ObjectTags {
     long tagNew(long headerAddress, long objectBytes) {
         TagSpace space = spaceOf(headerAddress);
         return space.tagNew(headerAddress - space.baseAddress(), objectBytes) + Header.BYTES;
+    }
+
+    /**
+     * Commits the tag memory of {@code [address, address + byteLength)}, which holds no object: its granules
+     * get tag 0, which no pointer the heap hands out carries.
+     */
+    void prepare(long address, long byteLength) {
+        prepareSpace(spaceOf(address), address, byteLength);
+    }
+
+    private static void prepareSpace(TagSpace space, long address, long byteLength) {
+        space.setTags(address - space.baseAddress(), byteLength, 0);
     }
 
     /** Gives the granules of an object that died or moved away a new tag: its pointers stop working. */

@@ -164,6 +164,10 @@ final class OldGeneration {
             blockMemory[block] = region.segment(block * blockBytes, blockBytes);
         } else if (committedBlocks < maxBlocks) {
             block = committedBlocks;
+            if (tags != null) {
+                // The block's tag memory first: if it cannot be had, nothing was grown.
+                tags.prepare(base + committedBlocks * blockBytes, blockBytes);
+            }
             region.grow(blockBytes / region.pageBytes());
             committedBlocks++;
             blockMemory[block] = region.segment(block * blockBytes, blockBytes);
