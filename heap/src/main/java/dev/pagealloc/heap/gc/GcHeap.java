@@ -312,7 +312,7 @@ public final class GcHeap implements AutoCloseable {
         return pointer;
     }
 
-    /** {@return the bytes an object of {@code payloadBytes} takes here: header and payload, whole granules if tagged} */
+    /** {@return the bytes an object of {@code payloadBytes} takes here: header, payload, whole granules if tagged} */
     long objectBytes(long payloadBytes) {
         return Header.objectBytes(payloadBytes, granuleObjects);
     }

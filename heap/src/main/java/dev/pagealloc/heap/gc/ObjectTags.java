@@ -140,7 +140,8 @@ final class ObjectTags {
         }
         for (long at = TagSpace.GRANULE_BYTES; at < objectBytes; at += TagSpace.GRANULE_BYTES) {
             if (space.tagAt(offset + at) != tag) {
-                return "has tag " + space.tagAt(offset + at) + " at byte " + at + " of its granules, not its tag " + tag;
+                return "has tag " + space.tagAt(offset + at) + " at byte " + at + " of its granules, not its tag "
+                        + tag;
             }
         }
         return null;
