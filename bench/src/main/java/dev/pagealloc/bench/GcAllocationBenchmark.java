@@ -1,7 +1,9 @@
 package dev.pagealloc.bench;
 
+import dev.pagealloc.api.MemoryTagging;
 import dev.pagealloc.heap.gc.GcHeap;
 import dev.pagealloc.heap.gc.TypeLayout;
+import dev.pagealloc.tagging.GcObjectTagging;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -23,6 +25,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * {@code javaAllocateSmall} allocate one 16-byte object (a header and two references on our heap), in ns
  * per object, garbage at once (the minor collections it causes are included, and cost little with nothing
  * live). The allocating thread is attached (it has a shadow stack), so allocation takes the lock-free path.
+ * {@code allocateSmallChecked} is the same on a heap in checked mode (object tags from the software tagger:
+ * every call locked, every object's granules tagged), the price of finding bugs with it.
  * The pauses are in {@link GcPauseBenchmark}.
  */
 @State(Scope.Thread)
@@ -35,6 +39,8 @@ public class GcAllocationBenchmark {
 
     private GcHeap heap;
     private int pair;
+    private GcHeap checkedHeap;
+    private int checkedPair;
 
     /** A heap with a 64 MiB nursery; this thread attached. */
     @Setup(Level.Trial)
@@ -43,12 +49,18 @@ public class GcAllocationBenchmark {
                 .withTenureAge(15).build();
         pair = heap.registerType(new TypeLayout.Fixed("Pair", 16, 0, 8));
         heap.shadowStack();
+        checkedHeap = GcHeap.builder().withNurseryBytes(64L << 20).withOldGenerationLimitBytes(256L << 20)
+                .withTenureAge(15).withObjectTags(GcObjectTagging.software(MemoryTagging.of(
+                        MemoryTagging.TaggingPolicy.SOFTWARE, MemoryTagging.TagCheckMode.SYNC))).build();
+        checkedPair = checkedHeap.registerType(new TypeLayout.Fixed("Pair", 16, 0, 8));
+        checkedHeap.shadowStack();
     }
 
     /** Returns the heap's memory. */
     @TearDown(Level.Trial)
     public void tearDown() {
         heap.close();
+        checkedHeap.close();
     }
 
     /** A small object on our heap. */
@@ -59,6 +71,17 @@ public class GcAllocationBenchmark {
     public void allocateSmall(Blackhole blackhole) {
         for (int i = 0; i < BATCH; i++) {
             blackhole.consume(heap.allocate(pair));
+        }
+    }
+
+    /** A small object on a checked heap: tagged, through the lock. */
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    @OperationsPerInvocation(BATCH)
+    public void allocateSmallChecked(Blackhole blackhole) {
+        for (int i = 0; i < BATCH; i++) {
+            blackhole.consume(checkedHeap.allocate(checkedPair));
         }
     }
 

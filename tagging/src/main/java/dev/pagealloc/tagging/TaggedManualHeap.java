@@ -18,8 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Blocks are rounded up to whole 16-byte granules. Neighbours are told apart for certain where blocks fill
  * their size class exactly (every size up to 256 bytes rounded to 16, and the larger classes' own sizes: the
  * heap's classes are multiples of 16 up to 256, then four per doubling); past a block's slack the next block
- * differs with probability 14/15 (the default mask), as on MTE. The GC heap's per-object tagging is not done
- * yet.
+ * differs with probability 14/15 (the default mask), as on MTE. The GC heap tags per object in its checked mode
+ * ({@link GcObjectTagging}).
  *
  * <p>Thread-safe, as the heap. Accessors throw {@link TagMismatchException} for a stale or overflowing pointer
  * in a mode that reports it at once (nothing is read or written then), and {@link IllegalStateException} for

@@ -72,6 +72,9 @@ final class Collector {
             long object = kept[k];
             heap.setWord(object - Header.BYTES, heap.header(object) & ~Header.MARK);
         }
+        if (heap.tags != null) {
+            retagFromSpace();
+        }
         nursery.endCollection(kept, keptCount);
         long reclaimed = heap.stats.nurseryObjectBytes - survivedBytes;
         heap.stats.nurseryObjectBytes = survivedBytes - promotedBytes;
@@ -109,7 +112,7 @@ final class Collector {
         if ((header & Header.PINNED) != 0) {
             return keep(value, header);
         }
-        long objectBytes = Header.objectBytes(Header.payloadBytes(header));
+        long objectBytes = heap.objectBytes(Header.payloadBytes(header));
         int age = Header.age(header) + 1;
         long destination = age < heap.tenureAge ? nursery.allocateSurvivor(objectBytes) : -1;
         long copy;
@@ -120,6 +123,9 @@ final class Collector {
             memory.set(ValueLayout.JAVA_LONG, to, Header.withAge(header, age));
             copy = destination + Header.BYTES;
             nursery.markStart(copy);
+            if (heap.tags != null) {
+                heap.tags.tagNew(destination, objectBytes);
+            }
         } else {
             destination = heap.old.allocate(objectBytes);
             if (destination < 0) {
@@ -130,6 +136,9 @@ final class Collector {
             MemorySegment.copy(memory, offset - Header.BYTES, block, to, objectBytes);
             block.set(ValueLayout.JAVA_LONG, to, Header.withAge(header, age));
             copy = destination + Header.BYTES;
+            if (heap.tags != null) {
+                heap.tags.tagNew(destination, objectBytes);
+            }
             promotedBytes += objectBytes;
         }
         survivedBytes += objectBytes;
@@ -138,13 +147,33 @@ final class Collector {
         return copy;
     }
 
+    /**
+     * A checked heap's from-space objects that did not stay (dead ones, and the old copies of moved ones) get
+     * new tags before their blocks are freed: every pointer to them stops working.
+     */
+    private void retagFromSpace() {
+        java.util.Set<Long> stayed = new java.util.HashSet<>();
+        for (int k = 0; k < keptCount; k++) {
+            stayed.add(kept[k]);
+        }
+        heap.nursery.forEachFromSpaceObject(object -> {
+            if (stayed.contains(object)) {
+                return;
+            }
+            long header = heap.nursery.getLong(object - Header.BYTES);
+            // A moved object's header is its forwarding word; the copy's header has the size.
+            long sizeHeader = Header.isForwarded(header) ? heap.header(Header.forwardee(header)) : header;
+            heap.tags.retag(object - Header.BYTES, heap.objectBytes(Header.payloadBytes(sizeHeader)));
+        });
+    }
+
     private long keep(long value, long header) {
         heap.nursery.setLong(value - Header.BYTES, header | Header.MARK);
         if (keptCount == kept.length) {
             kept = Arrays.copyOf(kept, keptCount * 2);
         }
         kept[keptCount++] = value;
-        survivedBytes += Header.objectBytes(Header.payloadBytes(header));
+        survivedBytes += heap.objectBytes(Header.payloadBytes(header));
         enqueue(value);
         return value;
     }

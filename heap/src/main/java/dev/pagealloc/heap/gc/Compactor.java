@@ -50,7 +50,7 @@ final class Compactor {
                 if ((header & Header.MARK) == 0) {
                     continue;
                 }
-                long objectBytes = Header.objectBytes(Header.payloadBytes(header));
+                long objectBytes = heap.objectBytes(Header.payloadBytes(header));
                 long destination = old.allocate(objectBytes);
                 if (destination < 0) {
                     break copying;
@@ -58,6 +58,11 @@ final class Compactor {
                 MemorySegment to = old.blockSegment(destination);
                 MemorySegment.copy(block, at, to, old.offsetInBlock(destination), objectBytes);
                 long from = old.base + (long) b * old.blockBytes + at;
+                if (heap.tags != null) {
+                    // The copy gets a fresh tag and the old copy a new one: its pointers stop working.
+                    heap.tags.tagNew(destination, objectBytes);
+                    heap.tags.retag(from, objectBytes);
+                }
                 block.set(ValueLayout.JAVA_LONG, at, Header.forwardingWord(destination + Header.BYTES));
                 if (movedCount == moved.length) {
                     moved = java.util.Arrays.copyOf(moved, movedCount * 2);

@@ -49,6 +49,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link dev.pagealloc.api.ViewSharing#CONFINED} views limits the heap to the thread that built it; the
  * default allocator shares them.
  *
+ * <h2>Checked mode</h2>
+ * With {@link GcHeapBuilder#withObjectTags(ObjectTagSpaces)} every object is tagged as on a CPU with memory
+ * tagging: its granules get a tag when it is allocated and a new one when it dies or moves, every address
+ * the heap hands out carries the tag in bits 56 to 59, and every method that takes an address (fields,
+ * roots, handles, pins) first checks the tag against the granules it touches and throws
+ * {@link dev.pagealloc.api.TagMismatchException} (naming the address, the pointer's tag and the memory's
+ * tag; nothing is read or written) for a stale address or an offset that runs into the next object. Every
+ * call then takes the lock. Off by default; without it no call looks at a tag.
+ *
  * <h2>Failure</h2>
  * Bad arguments throw {@link IllegalArgumentException} or {@link IndexOutOfBoundsException} and change
  * nothing; calls after {@link #close()} throw {@link IllegalStateException}; an allocation that does
@@ -88,6 +97,15 @@ public final class GcHeap implements AutoCloseable {
     // Plain: the fast paths read it on every call. close() writes it under the lock; a thread that races
     // its own calls with close() (misuse) may see it late, and then the closed regions' segments throw.
     private boolean alive = true;
+    /**
+     * Whether an attached thread may take the lock-free paths: while the heap is open and its objects are not
+     * tagged (a checked heap's calls all take the lock, where the tags are checked). Written with {@link #alive}.
+     */
+    private boolean fastPaths;
+    /** The object tags of a checked heap, or null: then no call looks at a tag and addresses are plain. */
+    final ObjectTags tags;
+    /** Whether objects take whole tag granules (a checked heap), for {@link #objectBytes(long)}. */
+    final boolean granuleObjects;
     private final Collector collector;
 
     GcHeap(GcHeapBuilder builder, PageAllocator allocator, boolean ownsAllocator, long blockBytes) {
@@ -109,6 +127,23 @@ public final class GcHeap implements AutoCloseable {
             throw e;
         }
         this.large = new LargeObjectSpace(allocator);
+        if (builder.objectTags != null) {
+            try {
+                this.tags = new ObjectTags(builder.objectTags, nursery.base, nursery.bytes, old.base,
+                        old.region.maximumPages() * old.region.pageBytes());
+            } catch (RuntimeException e) {
+                nursery.region.deallocate();
+                old.region.deallocate();
+                old.cardRegion.deallocate();
+                throw e;
+            }
+        } else {
+            this.tags = null;
+        }
+        this.granuleObjects = tags != null;
+        this.fastPaths = tags == null;
+        old.tags = tags;
+        large.tags = tags;
         this.collector = new Collector(this);
         types.add(null); // type id 0 names no type
     }
@@ -235,7 +270,7 @@ public final class GcHeap implements AutoCloseable {
     }
 
     private long allocateLocked(int typeId, long payloadBytes) {
-        long objectBytes = Header.objectBytes(payloadBytes);
+        long objectBytes = objectBytes(payloadBytes);
         if (pending()) {
             park();
         }
@@ -269,9 +304,17 @@ public final class GcHeap implements AutoCloseable {
             stats.allocatedBytes += objectBytes;
             stats.nurseryObjectBytes += objectBytes;
         }
+        // A checked heap tags the granules before the header is written: if the tag memory cannot be had, the
+        // bytes stay unused (no start bit, no header) until the next collection frees their block.
+        long pointer = tags == null ? headerAddress + Header.BYTES : tags.tagNew(headerAddress, objectBytes);
         nursery.setLong(headerAddress, Header.of(typeId, payloadBytes));
         nursery.markStart(headerAddress + Header.BYTES);
-        return headerAddress + Header.BYTES;
+        return pointer;
+    }
+
+    /** {@return the bytes an object of {@code payloadBytes} takes here: header, payload, whole granules if tagged} */
+    long objectBytes(long payloadBytes) {
+        return Header.objectBytes(payloadBytes, granuleObjects);
     }
 
     /** Counts the bytes allocated in a mutator's buffer and empties it; under the lock. */
@@ -301,11 +344,11 @@ public final class GcHeap implements AutoCloseable {
     ShadowStack mutator() {
         ShadowStack cached = lastMutator;
         Thread self = Thread.currentThread();
-        if (cached != null && cached.owner == self && !cached.released && alive) {
+        if (cached != null && cached.owner == self && !cached.released && fastPaths) {
             return cached;
         }
         ShadowStack stack = threadStack.get();
-        if (stack == null || stack.released || !alive) {
+        if (stack == null || stack.released || !fastPaths) {
             return null;
         }
         lastMutator = stack;
@@ -350,9 +393,19 @@ public final class GcHeap implements AutoCloseable {
             }
         }
         long address = large.allocate(objectBytes);
+        long pointer = address;
+        if (tags != null) {
+            try {
+                pointer = tags.openLarge(address - Header.BYTES,
+                        LargeObjectSpace.committedBytesFor(objectBytes, allocator.pageBytes()), objectBytes);
+            } catch (RuntimeException e) {
+                large.release(address);
+                throw e;
+            }
+        }
         stats.allocatedBytes += objectBytes;
         large.setLong(address - Header.BYTES, Header.of(typeId, payloadBytes));
-        return address;
+        return pointer;
     }
 
     // ---------------------------------------------------------------- raw memory
@@ -411,6 +464,32 @@ public final class GcHeap implements AutoCloseable {
         if (!alive) {
             throw new IllegalStateException(operation + ": the heap is closed");
         }
+    }
+
+    /**
+     * In a checked heap, checks an access through {@code pointer} against the tags of the granules it touches
+     * and {@return the plain address}; else returns {@code pointer}. Under the lock.
+     */
+    long checked(String operation, long pointer, long byteOffset, int width, boolean store) {
+        if (tags == null) {
+            return pointer;
+        }
+        checkAlive(operation);
+        return tags.check(pointer, byteOffset, width, store);
+    }
+
+    /** {@return the plain address of an object pointer (or 0), its tag checked in a checked heap}; under the lock */
+    long plain(String operation, long pointer) {
+        if (tags == null) {
+            return pointer;
+        }
+        checkAlive(operation);
+        return tags.object(pointer);
+    }
+
+    /** {@return {@code address} (an object's, or 0) as handed out: carrying its object's tag in a checked heap} */
+    long handedOut(long address) {
+        return tags == null ? address : tags.tagged(address);
     }
 
     void checkObject(String operation, long object) {
@@ -503,8 +582,10 @@ public final class GcHeap implements AutoCloseable {
         }
         lock.lock();
         try {
+            object = checked("getReference", object, byteOffset, 8, false);
             checkAccess("getReference", object, byteOffset, 8, true);
-            return segmentOf(object).get(ValueLayout.JAVA_LONG, offsetOf(object) + byteOffset);
+            long value = segmentOf(object).get(ValueLayout.JAVA_LONG, offsetOf(object) + byteOffset);
+            return tags == null ? value : tags.tagged(value);
         } finally {
             lock.unlock();
         }
@@ -539,7 +620,11 @@ public final class GcHeap implements AutoCloseable {
         }
         lock.lock();
         try {
+            object = checked("setReference", object, byteOffset, 8, true);
             checkAccess("setReference", object, byteOffset, 8, true);
+            if (tags != null) {
+                value = tags.object(value);
+            }
             if (value != 0 && !isObject(value)) {
                 throw new IllegalArgumentException("setReference(object=0x" + Long.toHexString(object) + ", byteOffset="
                         + byteOffset + ", value=0x" + Long.toHexString(value)
@@ -586,6 +671,7 @@ public final class GcHeap implements AutoCloseable {
         }
         lock.lock();
         try {
+            object = checked("getLong", object, byteOffset, 8, false);
             checkAccess("getLong", object, byteOffset, 8, false);
             return segmentOf(object).get(ValueLayout.JAVA_LONG, offsetOf(object) + byteOffset);
         } finally {
@@ -614,6 +700,7 @@ public final class GcHeap implements AutoCloseable {
         }
         lock.lock();
         try {
+            object = checked("setLong", object, byteOffset, 8, true);
             checkAccess("setLong", object, byteOffset, 8, false);
             segmentOf(object).set(ValueLayout.JAVA_LONG, offsetOf(object) + byteOffset, value);
         } finally {
@@ -640,6 +727,7 @@ public final class GcHeap implements AutoCloseable {
         }
         lock.lock();
         try {
+            object = checked("getInt", object, byteOffset, 4, false);
             checkAccess("getInt", object, byteOffset, 4, false);
             return segmentOf(object).get(ValueLayout.JAVA_INT, offsetOf(object) + byteOffset);
         } finally {
@@ -668,6 +756,7 @@ public final class GcHeap implements AutoCloseable {
         }
         lock.lock();
         try {
+            object = checked("setInt", object, byteOffset, 4, true);
             checkAccess("setInt", object, byteOffset, 4, false);
             segmentOf(object).set(ValueLayout.JAVA_INT, offsetOf(object) + byteOffset, value);
         } finally {
@@ -694,6 +783,7 @@ public final class GcHeap implements AutoCloseable {
         }
         lock.lock();
         try {
+            object = checked("getByte", object, byteOffset, 1, false);
             checkAccess("getByte", object, byteOffset, 1, false);
             return segmentOf(object).get(ValueLayout.JAVA_BYTE, offsetOf(object) + byteOffset);
         } finally {
@@ -722,6 +812,7 @@ public final class GcHeap implements AutoCloseable {
         }
         lock.lock();
         try {
+            object = checked("setByte", object, byteOffset, 1, true);
             checkAccess("setByte", object, byteOffset, 1, false);
             segmentOf(object).set(ValueLayout.JAVA_BYTE, offsetOf(object) + byteOffset, value);
         } finally {
@@ -748,6 +839,7 @@ public final class GcHeap implements AutoCloseable {
         }
         lock.lock();
         try {
+            object = checked("getDouble", object, byteOffset, 8, false);
             checkAccess("getDouble", object, byteOffset, 8, false);
             return segmentOf(object).get(ValueLayout.JAVA_DOUBLE, offsetOf(object) + byteOffset);
         } finally {
@@ -776,6 +868,7 @@ public final class GcHeap implements AutoCloseable {
         }
         lock.lock();
         try {
+            object = checked("setDouble", object, byteOffset, 8, true);
             checkAccess("setDouble", object, byteOffset, 8, false);
             segmentOf(object).set(ValueLayout.JAVA_DOUBLE, offsetOf(object) + byteOffset, value);
         } finally {
@@ -794,6 +887,7 @@ public final class GcHeap implements AutoCloseable {
         lock.lock();
         try {
             checkAlive("arrayLength");
+            array = plain("arrayLength", array);
             checkObject("arrayLength", array);
             long header = header(array);
             TypeInfo type = types.get(Header.typeId(header));
@@ -818,6 +912,7 @@ public final class GcHeap implements AutoCloseable {
         lock.lock();
         try {
             checkAlive("typeOf");
+            object = plain("typeOf", object);
             checkObject("typeOf", object);
             return Header.typeId(header(object));
         } finally {
@@ -834,7 +929,11 @@ public final class GcHeap implements AutoCloseable {
     public boolean isHeapPointer(long address) {
         lock.lock();
         try {
-            return alive && isObject(address);
+            if (tags == null || !alive) {
+                return alive && isObject(address);
+            }
+            long plainAddress = address & dev.pagealloc.api.TagSpace.ADDRESS_MASK;
+            return isObject(plainAddress) && tags.tagged(plainAddress) == address;
         } finally {
             lock.unlock();
         }
@@ -875,8 +974,7 @@ public final class GcHeap implements AutoCloseable {
         lock.lock();
         try {
             checkAlive("newHandle");
-            checkReference("newHandle", object);
-            Handle handle = new Handle(this, object);
+            Handle handle = new Handle(this, checkReference("newHandle", object));
             handles.add(handle);
             return handle;
         } finally {
@@ -889,21 +987,26 @@ public final class GcHeap implements AutoCloseable {
      * objects are checked without the lock; anything else (large objects, whose map changes under the
      * lock, and bad values) is checked under it.
      */
-    void checkRoot(String operation, long object) {
-        if (object != 0 && !nursery.isObjectStart(object) && !old.isObjectStart(object)) {
+    long checkRoot(String operation, long object) {
+        if (object != 0 && (tags != null || !nursery.isObjectStart(object) && !old.isObjectStart(object))) {
             lock.lock();
             try {
-                checkReference(operation, object);
+                return checkReference(operation, object);
             } finally {
                 lock.unlock();
             }
         }
+        return object;
     }
 
-    void checkReference(String operation, long object) {
-        if (object != 0) {
-            checkObject(operation, object);
+    /** Checks a reference (0 or an object, its tag too in a checked heap) and {@return its plain address}. */
+    long checkReference(String operation, long object) {
+        if (object == 0) {
+            return 0;
         }
+        long address = plain(operation, object);
+        checkObject(operation, address);
+        return address;
     }
 
     /**
@@ -918,11 +1021,11 @@ public final class GcHeap implements AutoCloseable {
         lock.lock();
         try {
             checkAlive("addGlobalRoot");
-            checkReference("addGlobalRoot", object);
+            long address = checkReference("addGlobalRoot", object);
             if (globalCount == globals.length) {
                 globals = java.util.Arrays.copyOf(globals, globalCount * 2);
             }
-            globals[globalCount] = object;
+            globals[globalCount] = address;
             return globalCount++;
         } finally {
             lock.unlock();
@@ -941,7 +1044,7 @@ public final class GcHeap implements AutoCloseable {
         try {
             checkAlive("globalRoot");
             java.util.Objects.checkIndex(index, globalCount);
-            return globals[index];
+            return handedOut(globals[index]);
         } finally {
             lock.unlock();
         }
@@ -961,8 +1064,7 @@ public final class GcHeap implements AutoCloseable {
         try {
             checkAlive("setGlobalRoot");
             java.util.Objects.checkIndex(index, globalCount);
-            checkReference("setGlobalRoot", object);
-            globals[index] = object;
+            globals[index] = checkReference("setGlobalRoot", object);
         } finally {
             lock.unlock();
         }
@@ -982,6 +1084,7 @@ public final class GcHeap implements AutoCloseable {
         lock.lock();
         try {
             checkAlive("pin");
+            object = plain("pin", object);
             checkObject("pin", object);
             setWord(object - Header.BYTES, header(object) | Header.PINNED);
             pinned.add(object);
@@ -1002,6 +1105,7 @@ public final class GcHeap implements AutoCloseable {
         lock.lock();
         try {
             checkAlive("unpin");
+            object = plain("unpin", object);
             checkObject("unpin", object);
             setWord(object - Header.BYTES, header(object) & ~Header.PINNED);
             pinned.remove(object);
@@ -1021,6 +1125,7 @@ public final class GcHeap implements AutoCloseable {
         lock.lock();
         try {
             checkAlive("isPinned");
+            object = plain("isPinned", object);
             checkObject("isPinned", object);
             return (header(object) & Header.PINNED) != 0;
         } finally {
@@ -1171,10 +1276,14 @@ public final class GcHeap implements AutoCloseable {
                 return;
             }
             alive = false;
+            fastPaths = false;
             large.releaseAll();
             nursery.region.deallocate();
             old.region.deallocate();
             old.cardRegion.deallocate();
+            if (tags != null) {
+                tags.close();
+            }
         } finally {
             lock.unlock();
         }

@@ -19,6 +19,7 @@ public final class GcHeapBuilder {
     int collectEveryAllocations;
     boolean verifyAfterCollection;
     boolean compaction;
+    ObjectTagSpaces objectTags;
     private PageAllocator allocator;
 
     GcHeapBuilder() {
@@ -124,10 +125,38 @@ public final class GcHeapBuilder {
     }
 
     /**
+     * Turns on the checked mode: every object is tagged, as on a CPU with memory tagging. Its header and
+     * payload take whole 16-byte granules of their own (up to 8 bytes more per object) and get a tag from
+     * {@code tagSpaces} when allocated, and a new one when the object dies (a sweep, a minor collection that
+     * finds it dead) or moves (a minor collection's copy, a compaction: the old copy's granules are retagged).
+     * Every address the heap hands out (from allocations, reference fields, roots, handles) carries the
+     * object's tag in bits 56 to 59, and every call that takes an address checks that tag against the granules
+     * it touches first: a field access at {@code byteOffset} checks the granules of the bytes at the pointer
+     * plus the offset, so an address kept past a collection that freed or moved its object, or an offset that
+     * runs into the next object, throws {@link dev.pagealloc.api.TagMismatchException} naming the address,
+     * the pointer's tag and the memory's tag. Every call then takes the heap's lock (no lock-free fast
+     * path). Off unless set; a heap without it never looks at a tag.
+     *
+     * @param tagSpaces where the tag memory comes from, for example the software tagger's
+     *     {@code GcObjectTagging.software(...)}; its include mask must leave out tag 0
+     * @return this builder
+     * @throws NullPointerException if {@code tagSpaces} is null
+     */
+    public GcHeapBuilder withObjectTags(ObjectTagSpaces tagSpaces) {
+        if (tagSpaces == null) {
+            throw new NullPointerException("withObjectTags(tagSpaces=null): tagSpaces must not be null");
+        }
+        this.objectTags = tagSpaces;
+        return this;
+    }
+
+    /**
      * Builds the heap: reserves the nursery, the old generation and its card table.
      *
      * @return the heap
-     * @throws IllegalArgumentException if a size breaks its rule above; the message names it and the limit
+     * @throws IllegalArgumentException if a size breaks its rule above (with object tags the large-object
+     *     threshold must be a multiple of 16), or the object tag spaces' include mask has tag 0; the message
+     *     names it and the limit
      * @throws dev.pagealloc.api.PageAllocatorException if the allocator refuses a region; nothing stays
      *     reserved
      */
@@ -147,6 +176,8 @@ public final class GcHeapBuilder {
         check(largeObjectThresholdBytes % 8 == 0 && largeObjectThresholdBytes >= 16
                 && largeObjectThresholdBytes <= blockBytes / 2, "largeObjectThresholdBytes",
                 largeObjectThresholdBytes, "a multiple of 8 in [16, " + blockBytes / 2 + "]");
+        check(objectTags == null || largeObjectThresholdBytes % 16 == 0, "largeObjectThresholdBytes",
+                largeObjectThresholdBytes, "a multiple of 16 with object tags (objects take whole granules)");
         check(tenureAge >= 1 && tenureAge <= Header.MAX_AGE, "tenureAge", tenureAge, "in [1, 15]");
         check(collectEveryAllocations >= 0, "collectEveryAllocations", collectEveryAllocations, ">= 0");
         return new GcHeap(this, chosen, allocator == null, blockBytes);

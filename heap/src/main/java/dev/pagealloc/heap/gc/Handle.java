@@ -24,7 +24,7 @@ public final class Handle implements AutoCloseable {
         heap.lock.lock();
         try {
             check("get");
-            return object;
+            return heap.handedOut(object);
         } finally {
             heap.lock.unlock();
         }
@@ -41,8 +41,7 @@ public final class Handle implements AutoCloseable {
         heap.lock.lock();
         try {
             check("set");
-            heap.checkReference("Handle.set", newObject);
-            object = newObject;
+            object = heap.checkReference("Handle.set", newObject);
         } finally {
             heap.lock.unlock();
         }

@@ -77,4 +77,13 @@ final class Header {
     static long objectBytes(long payloadBytes) {
         return BYTES + ((payloadBytes + 7) & ~7L);
     }
+
+    /**
+     * {@return the bytes an object of this payload takes in a heap whose objects are tagged
+     * ({@code granules}: whole 16-byte granules, so no two objects share one) or not}
+     */
+    static long objectBytes(long payloadBytes, boolean granules) {
+        long bytes = BYTES + ((payloadBytes + 7) & ~7L);
+        return granules ? (bytes + 15) & ~15L : bytes;
+    }
 }

@@ -86,9 +86,13 @@ final class HeapVerifier {
             fail(object, "(" + where + ") has payloadBytes=" + payloadBytes + " that type " + type.layout.name()
                     + " cannot have");
         }
-        long objectBytes = Header.objectBytes(payloadBytes);
+        long objectBytes = heap.objectBytes(payloadBytes);
         if (heap.old.contains(object) && heap.old.cellBytesOf(object - Header.BYTES) < objectBytes) {
             fail(object, "(" + where + ") is larger than its cell");
+        }
+        String tagProblem = heap.tags == null ? null : heap.tags.inconsistency(object - Header.BYTES, objectBytes);
+        if (tagProblem != null) {
+            fail(object, "(" + where + ") " + tagProblem);
         }
         if (((header & Header.PINNED) != 0) != heap.pinned.contains(object)) {
             fail(object, "(" + where + ") has a pinned bit that disagrees with the pinned set");

@@ -22,6 +22,8 @@ final class LargeObjectSpace {
     private final PageAllocator allocator;
     private final TreeMap<Long, Large> objects = new TreeMap<>();
     private long committedBytes;
+    /** A checked heap's object tags, or null; set once by the heap after construction. */
+    ObjectTags tags;
 
     LargeObjectSpace(PageAllocator allocator) {
         this.allocator = allocator;
@@ -94,13 +96,23 @@ final class LargeObjectSpace {
                 large.memory().set(ValueLayout.JAVA_LONG, 0, header & ~Header.MARK);
             } else {
                 freed += large.region().byteSize();
-                freedObjectBytes += Header.objectBytes(Header.payloadBytes(header));
+                freedObjectBytes += Header.objectBytes(Header.payloadBytes(header), tags != null);
                 it.remove();
+                if (tags != null) {
+                    tags.closeLarge(large.region().address());
+                }
                 large.region().deallocate();
             }
         }
         committedBytes -= freed;
         return freedObjectBytes;
+    }
+
+    /** Deallocates a large object that was never handed out (its allocation failed after the region was had). */
+    void release(long payloadAddress) {
+        Large large = objects.remove(payloadAddress);
+        committedBytes -= large.region().byteSize();
+        large.region().deallocate();
     }
 
     void releaseAll() {

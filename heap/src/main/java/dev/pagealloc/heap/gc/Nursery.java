@@ -185,6 +185,22 @@ final class Nursery {
         }
     }
 
+    /** Calls {@code action} with the payload address of every object that starts in a from-space block. */
+    void forEachFromSpaceObject(java.util.function.LongConsumer action) {
+        for (int i = 0; i < blocks; i++) {
+            if (state[i] != IN_USE) {
+                continue;
+            }
+            int firstWord = (int) (i * blockBytes >>> 9);
+            int words = (int) (blockBytes >>> 9);
+            for (int w = firstWord; w < firstWord + words; w++) {
+                for (long bits = starts[w]; bits != 0; bits &= bits - 1) {
+                    action.accept(base + (((long) w << 6) + Long.numberOfTrailingZeros(bits) << 3));
+                }
+            }
+        }
+    }
+
     long getLong(long address) {
         return memory.get(ValueLayout.JAVA_LONG, address - base);
     }

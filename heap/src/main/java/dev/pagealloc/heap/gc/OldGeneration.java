@@ -42,6 +42,8 @@ final class OldGeneration {
     private int committedBlocks;            // blocks [0, committedBlocks) have been committed once
     private int decommittedBlocks;
     private long usedBytes;
+    /** A checked heap's object tags, or null; set once by the heap after construction. */
+    ObjectTags tags;
 
     OldGeneration(PageAllocator allocator, long limitBytes, long blockBytes, long largestCellBytes) {
         this.blockBytes = blockBytes;
@@ -162,6 +164,10 @@ final class OldGeneration {
             blockMemory[block] = region.segment(block * blockBytes, blockBytes);
         } else if (committedBlocks < maxBlocks) {
             block = committedBlocks;
+            if (tags != null) {
+                // The block's tag memory first: if it cannot be had, nothing was grown.
+                tags.prepare(base + committedBlocks * blockBytes, blockBytes);
+            }
             region.grow(blockBytes / region.pageBytes());
             committedBlocks++;
             blockMemory[block] = region.segment(block * blockBytes, blockBytes);
@@ -242,7 +248,11 @@ final class OldGeneration {
                 }
                 if (header != 0) {
                     freed += cellBytes;
-                    freedObjectBytes += Header.objectBytes(Header.payloadBytes(header));
+                    long objectBytes = Header.objectBytes(Header.payloadBytes(header), tags != null);
+                    freedObjectBytes += objectBytes;
+                    if (tags != null) {
+                        tags.retag(blockBase + at, objectBytes);
+                    }
                     memory.set(ValueLayout.JAVA_LONG, at, 0L);
                 }
                 memory.set(ValueLayout.JAVA_LONG, at + Header.BYTES, head);

@@ -83,11 +83,11 @@ public final class ShadowStack {
             throw new IllegalStateException("addRoot(object=0x" + Long.toHexString(object)
                     + "): no frame is open; call pushFrame() first");
         }
-        heap.checkRoot("addRoot", object);
+        long address = heap.checkRoot("addRoot", object);
         if (top == slots.length) {
             slots = java.util.Arrays.copyOf(slots, top * 2);
         }
-        slots[top] = object;
+        slots[top] = address;
         return top++;
     }
 
@@ -100,7 +100,7 @@ public final class ShadowStack {
     public long root(int slot) {
         enter("root");
         java.util.Objects.checkIndex(slot, top);
-        return slots[slot];
+        return heap.tags == null ? slots[slot] : heap.handedOut(slots[slot]);
     }
 
     /**
@@ -114,8 +114,7 @@ public final class ShadowStack {
     public void setRoot(int slot, long object) {
         enter("setRoot");
         java.util.Objects.checkIndex(slot, top);
-        heap.checkRoot("setRoot", object);
-        slots[slot] = object;
+        slots[slot] = heap.checkRoot("setRoot", object);
     }
 
     /** {@return the number of open frames} */

@@ -46,6 +46,7 @@ class ModelBasedTest {
     }
 
     private GcHeap heap;
+    private boolean objectTags;
     private ShadowStack stack;
     private int objType;
     private int refsType;
@@ -62,15 +63,20 @@ class ModelBasedTest {
     // Stress mode (a collection every 61 allocations) sends every allocation through the locked path; with it
     // off, fixed objects take the mutator's lock-free buffer and collections come from the steps.
     // Compaction moves old objects in every major collection (the steps ask for one in four collections).
-    @ParameterizedTest(name = "seed {0}, collect every {1} allocations, compaction {2}")
-    @CsvSource({"1, 61, false", "2, 61, true", "3, 61, false", "20261129, 61, true", "4, 0, false", "5, 0, true",
-        "6, 0, true"})
-    void shouldKeepTheHeapIsomorphicToTheModel(long seed, int collectEvery, boolean compaction) {
+    // Object tags (the checked mode, with ArrayTagSpaces) hand out tagged addresses and send every call through
+    // the lock; the verifier then also checks each reachable object's granules carry one non-zero tag.
+    @ParameterizedTest(name = "seed {0}, collect every {1} allocations, compaction {2}, object tags {3}")
+    @CsvSource({"1, 61, false, false", "2, 61, true, false", "3, 61, false, false", "20261129, 61, true, false",
+        "4, 0, false, false", "5, 0, true, false", "6, 0, true, false", "7, 61, true, true", "8, 0, false, true",
+        "9, 0, true, true"})
+    void shouldKeepTheHeapIsomorphicToTheModel(long seed, int collectEvery, boolean compaction, boolean tagged) {
         random = new Random(seed);
-        heap = GcHeap.builder().withNurseryBytes(1 << 20).withOldGenerationLimitBytes(32 << 20)
+        GcHeapBuilder builder = GcHeap.builder().withNurseryBytes(1 << 20).withOldGenerationLimitBytes(32 << 20)
                 .withLargeObjectThresholdBytes(4096).withCollectEveryAllocations(collectEvery)
                 .withCompaction(compaction)
-                .withVerifyAfterCollection(true).build();
+                .withVerifyAfterCollection(true);
+        objectTags = tagged;
+        heap = (tagged ? builder.withObjectTags(new ArrayTagSpaces(seed)) : builder).build();
         try {
             objType = heap.registerType(new TypeLayout.Fixed("Obj", 32, 0, 8, 16));
             refsType = heap.registerType(new TypeLayout.ReferenceArray("Refs"));
@@ -188,6 +194,7 @@ class ModelBasedTest {
                 heap.setByte(address, i, m.bytes[i]);
             }
         }
+        assertEquals(objectTags, dev.pagealloc.api.TagSpace.tagOf(address) != 0, "a tagged address iff object tags");
         stack.addRoot(address);
         stackSlots.add(m);
     }
