@@ -30,7 +30,8 @@ public final class FuzzMain {
     /**
      * Runs the fuzzer.
      *
-     * @param args target ({@code allocator} or {@code linear-memory}), seconds, maximum chains, seeds file
+     * @param args target ({@code allocator}, {@code linear-memory}, {@code chicory-memory}, {@code manual-heap},
+     *     {@code gc-heap} or {@code code-heap}), seconds, maximum chains, seeds file
      * @throws IOException if the seeds file cannot be read
      */
     public static void main(String[] args) throws IOException {
@@ -59,6 +60,8 @@ public final class FuzzMain {
                         FuzzMain::finish);
                 case "linear-memory" -> run(LinearMemoryFuzz.State::new,
                         LinearMemoryFuzz.chain(new SplittableRandom(seed), STEPS), LinearMemoryFuzz.State::close);
+                case "chicory-memory" -> run(ChicoryMemoryFuzz.State::new,
+                        ChicoryMemoryFuzz.chain(new SplittableRandom(seed), STEPS), ChicoryMemoryFuzz.State::close);
                 default -> throw new IllegalArgumentException("target: " + target);
             };
             if (failure != null) {

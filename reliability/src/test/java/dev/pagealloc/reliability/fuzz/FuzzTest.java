@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Runs each fuzzer in a child JVM, its code on the class path without native access under
  * {@code --illegal-native-access=deny}, pagealloc on the module path with it: the seeds kept in
  * {@code src/test/resources/fuzz-seeds.txt}, then fresh ones for {@code reliability.fuzz.seconds}
- * (4 in the normal build; {@code -Preliability-long} for ten minutes). A crash or a failed chain fails
+ * (3 in the normal build; {@code -Preliability-long} for ten minutes). A crash or a failed chain fails
  * the test with the seed that replays it (add it to the seeds file).
  */
 class FuzzTest {
@@ -25,9 +25,9 @@ class FuzzTest {
             + " actions=(\\d+) refusals=(\\d+) nativeAccess=(\\w+)");
 
     @ParameterizedTest
-    @ValueSource(strings = {"allocator", "linear-memory"})
+    @ValueSource(strings = {"allocator", "linear-memory", "chicory-memory"})
     void shouldKeepTheModelThroughEveryChain(String target) {
-        long seconds = Long.getLong("reliability.fuzz.seconds", 4);
+        long seconds = Long.getLong("reliability.fuzz.seconds", 3);
         long tries = Long.getLong("reliability.fuzz.tries", 1_000_000);
         ChildJvm.Result result = ChildModules.withoutNativeAccess(FuzzMain.class)
                 .timeout(Duration.ofSeconds(seconds + 120))
