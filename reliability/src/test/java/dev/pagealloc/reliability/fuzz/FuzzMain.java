@@ -62,6 +62,8 @@ public final class FuzzMain {
                         LinearMemoryFuzz.chain(new SplittableRandom(seed), STEPS), LinearMemoryFuzz.State::close);
                 case "chicory-memory" -> run(ChicoryMemoryFuzz.State::new,
                         ChicoryMemoryFuzz.chain(new SplittableRandom(seed), STEPS), ChicoryMemoryFuzz.State::close);
+                case "manual-heap" -> run(ManualHeapFuzz.State::new,
+                        ManualHeapFuzz.chain(new SplittableRandom(seed), STEPS), ManualHeapFuzz.State::close);
                 default -> throw new IllegalArgumentException("target: " + target);
             };
             if (failure != null) {
