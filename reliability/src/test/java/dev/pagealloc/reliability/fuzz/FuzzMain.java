@@ -64,6 +64,9 @@ public final class FuzzMain {
                         ChicoryMemoryFuzz.chain(new SplittableRandom(seed), STEPS), ChicoryMemoryFuzz.State::close);
                 case "manual-heap" -> run(ManualHeapFuzz.State::new,
                         ManualHeapFuzz.chain(new SplittableRandom(seed), STEPS), ManualHeapFuzz.State::close);
+                case "code-heap" -> run(CodeHeapFuzz.State::new,
+                        CodeHeapFuzz.chain(new SplittableRandom(seed), STEPS), CodeHeapFuzz.State::close);
+                case "code-heap-refused" -> refusedWithoutNativeAccess();
                 default -> throw new IllegalArgumentException("target: " + target);
             };
             if (failure != null) {
@@ -75,6 +78,18 @@ public final class FuzzMain {
                 + " actions=" + Step.TALLY[0] + " refusals=" + Step.TALLY[1]
                 + " nativeAccess=" + FuzzMain.class.getModule().isNativeAccessEnabled());
         System.exit(failures == 0 ? 0 : 1);
+    }
+
+    /** {@return null if building a code memory is refused for lack of native access, else why not} */
+    private static String refusedWithoutNativeAccess() {
+        try {
+            dev.pagealloc.jit.JitMemory.builder().build().close();
+            return "JitMemory.Builder.build() ran for a caller without native access";
+        } catch (IllegalCallerException e) {
+            Step.refused();
+            Step.TALLY[0]++;
+            return null;
+        }
     }
 
     private static void finish(AllocatorFuzz.State state) {
