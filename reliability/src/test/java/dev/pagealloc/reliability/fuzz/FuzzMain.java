@@ -64,6 +64,8 @@ public final class FuzzMain {
                         ChicoryMemoryFuzz.chain(new SplittableRandom(seed), STEPS), ChicoryMemoryFuzz.State::close);
                 case "manual-heap" -> run(ManualHeapFuzz.State::new,
                         ManualHeapFuzz.chain(new SplittableRandom(seed), STEPS), ManualHeapFuzz.State::close);
+                case "gc-heap" -> run(GcHeapFuzz.State::new,
+                        GcHeapFuzz.chain(new SplittableRandom(seed), STEPS), GcHeapFuzz.State::close);
                 case "code-heap" -> run(CodeHeapFuzz.State::new,
                         CodeHeapFuzz.chain(new SplittableRandom(seed), STEPS), CodeHeapFuzz.State::close);
                 case "code-heap-refused" -> refusedWithoutNativeAccess();

@@ -26,7 +26,7 @@ class FuzzTest {
             + " actions=(\\d+) refusals=(\\d+) nativeAccess=(\\w+)");
 
     @ParameterizedTest
-    @ValueSource(strings = {"allocator", "linear-memory", "chicory-memory", "manual-heap", "code-heap"})
+    @ValueSource(strings = {"allocator", "linear-memory", "chicory-memory", "manual-heap", "gc-heap", "code-heap"})
     void shouldKeepTheModelThroughEveryChain(String target) {
         long seconds = Long.getLong("reliability.fuzz.seconds", 3);
         long tries = Long.getLong("reliability.fuzz.tries", 1_000_000);
