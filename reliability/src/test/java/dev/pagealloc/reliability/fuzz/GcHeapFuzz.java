@@ -303,7 +303,8 @@ public final class GcHeapFuzz {
         try {
             call.run();
         } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
-            AllocatorFuzz.check(e.getMessage() != null && !e.getMessage().isBlank(), "misuse " + which + ": no message");
+            AllocatorFuzz.check(e.getMessage() != null && !e.getMessage().isBlank(),
+                    "misuse " + which + ": no message");
             Step.refused();
             checkGraph(s);
             return;
