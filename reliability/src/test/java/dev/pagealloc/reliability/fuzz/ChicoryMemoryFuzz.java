@@ -112,6 +112,22 @@ public final class ChicoryMemoryFuzz {
         return data;
     }
 
+    /**
+     * {@code atomicCmpxchgByte}, but on the model its effect through the model's atomic read and write:
+     * {@code ByteArrayMemory} 1.7.5's own throws {@link ArrayIndexOutOfBoundsException} on in-bounds addresses
+     * once its lock table is used (the first four-minute run here: 3,259 times), a defect of the model.
+     */
+    private static byte cmpxchgByte(Memory m, int a, byte expected, byte replacement) {
+        if (!(m instanceof ByteArrayMemory)) {
+            return m.atomicCmpxchgByte(a, expected, replacement);
+        }
+        byte old = m.atomicReadByte(a);
+        if (old == expected) {
+            m.atomicWriteByte(a, replacement);
+        }
+        return old;
+    }
+
     /** One atomic at {@code width} bytes: Chicory's per-width methods, so every one of them is called. */
     private static Object atomic(Memory m, String what, int width, int a, long v) {
         return switch (width) {
@@ -123,8 +139,8 @@ public final class ChicoryMemoryFuzz {
                 case "or" -> m.atomicOrByte(a, (byte) v);
                 case "xor" -> m.atomicXorByte(a, (byte) v);
                 case "xchg" -> m.atomicXchgByte(a, (byte) v);
-                case "cmpxchg" -> m.atomicCmpxchgByte(a, (byte) (v >>> 8), (byte) v);
-                default -> m.atomicCmpxchgByte(a, m.atomicReadByte(a), (byte) v);
+                case "cmpxchg" -> cmpxchgByte(m, a, (byte) (v >>> 8), (byte) v);
+                default -> cmpxchgByte(m, a, m.atomicReadByte(a), (byte) v);
             };
             case 2 -> switch (what) {
                 case "read" -> m.atomicReadShort(a);
