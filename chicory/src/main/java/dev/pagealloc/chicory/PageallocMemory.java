@@ -60,9 +60,12 @@ public final class PageallocMemory implements Memory, AutoCloseable {
     private volatile DataSegment[] dataSegments;
     /**
      * Whether the memory is as it was made (reading zero, or holding its preloaded active data) and Chicory has
-     * not instantiated over it yet: the instantiation's {@link #zero()} then has nothing to do.
+     * not instantiated over it yet: the instantiation's {@link #zero()} then has nothing to do. Every store
+     * reads it, so it is a plain field (a volatile read in each store would stop C2 from keeping anything in
+     * registers across it): Chicory makes, zeroes and initializes a memory on the instantiating thread, and a
+     * store racing another thread's first {@code zero()} is a data race in the guest program either way.
      */
-    private volatile boolean fresh;
+    private boolean fresh;
 
     private PageallocMemory(LinearMemory memory, MemoryLimits limits, boolean owned, boolean activeDataPreloaded,
             boolean fresh) {
@@ -261,6 +264,7 @@ public final class PageallocMemory implements Memory, AutoCloseable {
 
     @Override
     public void initPassiveSegment(int segmentId, int dest, int offset, int size) {
+        endFresh();
         byte[] data = dataSegments[segmentId].data();
         checkArray(offset, size, data.length);
         try {
@@ -310,8 +314,9 @@ public final class PageallocMemory implements Memory, AutoCloseable {
      * the active data in would give, so the call does nothing. Chicory calls {@code zero()} on each memory it
      * made, first thing at instantiation ({@code Instance.initialize}, {@code Instance.java} line 190 in
      * Chicory 1.7.5, just before {@code Memory.initialize}); filling 16 MiB there would touch every page, and
-     * on a copy-on-write image, copy each one. Only the first such call is skipped, and
-     * {@link #write(int, byte[], int, int)} and {@link #fill} end the skip too.
+     * on a copy-on-write image, copy each one. Only the first such call is skipped, and every call that can
+     * change a byte (stores at every width, atomics, {@link #write(int, byte[], int, int)}, {@link #fill},
+     * {@link #copy}, {@link #initPassiveSegment}) ends the skip too: a later {@code zero()} zeroes.
      */
     @Override
     public void zero() {
@@ -346,6 +351,7 @@ public final class PageallocMemory implements Memory, AutoCloseable {
 
     @Override
     public void copy(int dest, int src, int size) {
+        endFresh();
         if (size < 0) {
             throw outOfBounds(dest, size);
         }
@@ -384,6 +390,7 @@ public final class PageallocMemory implements Memory, AutoCloseable {
 
     @Override
     public void writeByte(int addr, byte data) {
+        endFresh();
         try {
             memory.storeI8(Integer.toUnsignedLong(addr), data);
         } catch (MemoryAccessTrap e) {
@@ -416,6 +423,7 @@ public final class PageallocMemory implements Memory, AutoCloseable {
 
     @Override
     public void writeShort(int addr, short data) {
+        endFresh();
         try {
             memory.storeI16(Integer.toUnsignedLong(addr), data);
         } catch (MemoryAccessTrap e) {
@@ -448,6 +456,7 @@ public final class PageallocMemory implements Memory, AutoCloseable {
 
     @Override
     public void writeI32(int addr, int data) {
+        endFresh();
         try {
             memory.storeI32(Integer.toUnsignedLong(addr), data);
         } catch (MemoryAccessTrap e) {
@@ -471,6 +480,7 @@ public final class PageallocMemory implements Memory, AutoCloseable {
 
     @Override
     public void writeLong(int addr, long data) {
+        endFresh();
         try {
             memory.storeI64(Integer.toUnsignedLong(addr), data);
         } catch (MemoryAccessTrap e) {
@@ -495,6 +505,7 @@ public final class PageallocMemory implements Memory, AutoCloseable {
 
     @Override
     public void writeF32(int addr, float data) {
+        endFresh();
         try {
             memory.storeF32(Integer.toUnsignedLong(addr), data);
         } catch (MemoryAccessTrap e) {
@@ -518,6 +529,7 @@ public final class PageallocMemory implements Memory, AutoCloseable {
 
     @Override
     public void writeF64(int addr, double data) {
+        endFresh();
         try {
             memory.storeF64(Integer.toUnsignedLong(addr), data);
         } catch (MemoryAccessTrap e) {
@@ -701,6 +713,7 @@ public final class PageallocMemory implements Memory, AutoCloseable {
     }
 
     private void atomicStore(int width, int addr, long value) {
+        endFresh();
         try {
             memory.atomicStore(width, Integer.toUnsignedLong(addr), value);
         } catch (MemoryAccessTrap e) {
@@ -709,6 +722,7 @@ public final class PageallocMemory implements Memory, AutoCloseable {
     }
 
     private long rmw(AtomicOp op, int width, int addr, long operand) {
+        endFresh();
         try {
             return memory.atomicRmw(op, width, Integer.toUnsignedLong(addr), operand);
         } catch (MemoryAccessTrap e) {
@@ -717,6 +731,7 @@ public final class PageallocMemory implements Memory, AutoCloseable {
     }
 
     private long compareExchange(int width, int addr, long expected, long replacement) {
+        endFresh();
         try {
             return memory.atomicCompareExchange(width, Integer.toUnsignedLong(addr), expected, replacement);
         } catch (MemoryAccessTrap e) {

@@ -73,6 +73,29 @@ class PageallocMemoryTest {
         }
     }
 
+    /**
+     * Found by {@code ChicoryMemoryFuzz} (module reliability): only {@code write} and {@code fill} ended the
+     * skip of the first {@code zero()}, so a store at any width, an atomic or a {@code copy} on a fresh memory
+     * survived a later {@code zero()}, where {@code ByteArrayMemory} zeroes.
+     */
+    @Test
+    void everyChangeEndsTheSkipOfZero() {
+        List<java.util.function.Consumer<Memory>> changes = List.of(
+                m -> m.writeByte(8, (byte) 1), m -> m.writeShort(8, (short) 1), m -> m.writeI32(8, 1),
+                m -> m.writeLong(8, 1), m -> m.writeF32(8, 1f), m -> m.writeF64(8, 1d),
+                m -> m.atomicWriteInt(8, 1), m -> m.atomicAddLong(8, 1), m -> m.atomicXchgByte(8, (byte) 1),
+                m -> m.atomicCmpxchgShort(8, (short) 0, (short) 1), m -> m.copy(8, 0, 1));
+        for (int i = 0; i < changes.size(); i++) {
+            try (PageallocMemory ours = PageallocMemory.create(new MemoryLimits(1, 1, true))) {
+                ours.linearMemory().storeI8(0, (byte) 1);
+                changes.get(i).accept(ours);
+                assertTrue(ours.readLong(8) != 0, "change " + i);
+                ours.zero();
+                assertEquals(0, ours.readLong(8), "zero() after change " + i);
+            }
+        }
+    }
+
     @Test
     void typeOfCapsTheMaximumAtChicorysRuntimeLimit() {
         assertEquals(new MemoryType(IndexType.I32, 65536, 1, Memory.RUNTIME_MAX_PAGES, false),

@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
 public final class ChildModules {
     /** pagealloc's modules that make restricted calls, as the launcher grants them. */
     public static final String PAGEALLOC_MODULES = "dev.pagealloc.api,dev.pagealloc.platform.support,"
-            + "dev.pagealloc.linux,dev.pagealloc.embedded,dev.pagealloc.wasm";
+            + "dev.pagealloc.linux,dev.pagealloc.embedded,dev.pagealloc.wasm,dev.pagealloc.jit,dev.pagealloc.heap";
 
     private ChildModules() {}
 
@@ -41,6 +41,7 @@ public final class ChildModules {
     private static boolean ours(String module) {
         return module.startsWith("dev.pagealloc.") && !module.equals("dev.pagealloc.testkit")
                 || module.startsWith("com.github.oshi") || module.startsWith("com.sun.jna")
-                || module.startsWith("org.slf4j");
+                || module.startsWith("org.slf4j") || module.startsWith("com.dylibso.chicory")
+                || module.startsWith("org.objectweb.asm");
     }
 }

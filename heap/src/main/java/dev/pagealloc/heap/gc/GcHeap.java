@@ -90,7 +90,9 @@ public final class GcHeap implements AutoCloseable {
     long[] globals = new long[8];
     int globalCount;
     final Statistics stats = new Statistics();
-    private final ThreadLocal<ShadowStack> threadStack = new ThreadLocal<>();
+    // The stack refers to this heap, so a thread's entry keeps the heap reachable while the thread lives:
+    // release() and close() remove the calling thread's entry.
+    final ThreadLocal<ShadowStack> threadStack = new ThreadLocal<>();
     private final ThreadLocal<long[]> buffers = ThreadLocal.withInitial(() -> new long[3]);
     long epoch;
     private int allocationsSinceCollection;
@@ -1277,6 +1279,7 @@ public final class GcHeap implements AutoCloseable {
             }
             alive = false;
             fastPaths = false;
+            threadStack.remove();
             large.releaseAll();
             nursery.region.deallocate();
             old.region.deallocate();

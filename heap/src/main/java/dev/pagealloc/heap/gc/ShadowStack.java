@@ -131,6 +131,7 @@ public final class ShadowStack {
             heap.retireBuffer(this);
             released = true;
             heap.stacks.remove(this);
+            heap.threadStack.remove(); // enter() made sure this is the owner: its entry goes
             heap.safepointChanged();
         } finally {
             heap.lock.unlock();

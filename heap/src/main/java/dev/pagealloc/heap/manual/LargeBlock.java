@@ -1,6 +1,7 @@
 package dev.pagealloc.heap.manual;
 
 import dev.pagealloc.api.Region;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -11,11 +12,14 @@ final class LargeBlock {
     final Region region;
     final long offset;
     long byteSize;
+    /** In checked mode, the block's own scope, closed when it is freed; otherwise null. */
+    final Arena scope;
 
-    LargeBlock(Region region, long offset, long byteSize) {
+    LargeBlock(Region region, long offset, long byteSize, Arena scope) {
         this.region = region;
         this.offset = offset;
         this.byteSize = byteSize;
+        this.scope = scope;
     }
 
     long address() {
@@ -24,6 +28,17 @@ final class LargeBlock {
 
     MemorySegment block() {
         return region.segment(offset, byteSize);
+    }
+
+    /** {@return the block as handed out: {@link #block()}, in checked mode bound to the block's scope} */
+    @SuppressWarnings("restricted")
+    MemorySegment handedOut() {
+        MemorySegment block = block();
+        // SAFETY: block is a live view of this block's own region, within its bounds. The region is
+        // deallocated only after the scope is closed (freeLarge closes it first and refuses the free if
+        // a JDK call holds it; the heap's close() keeps such a region mapped), so no access through the
+        // scoped segment can reach unmapped memory. The new segment has the view's exact bounds.
+        return scope == null ? block : block.reinterpret(scope, null);
     }
 
     /**

@@ -530,7 +530,7 @@ public final class ManualHeap implements AutoCloseable {
                 source = large.block();
                 if (large.tryResize(newByteSize)) {
                     addLiveBytes(localCache(), newByteSize - oldSize);
-                    return large.block();
+                    return large.handedOut();
                 }
             }
         }
@@ -671,11 +671,26 @@ public final class ManualHeap implements AutoCloseable {
         }
         slabsByGranule.clear();
         for (LargeBlock large : largeBlocks.values()) {
-            if (largeBlocks.remove(large.address(), large)) { // a racing free or allocation may take it first
+            if (largeBlocks.remove(large.address(), large) && closeScope(large)) { // a racing free may take it first
                 large.region.deallocate();
             }
         }
         arenaChunks.close();
+    }
+
+    /** {@return whether the large block's region may be unmapped: its scope, if checked, is closed now} */
+    private static boolean closeScope(LargeBlock large) {
+        if (large.scope == null) {
+            return true;
+        }
+        try {
+            large.scope.close();
+            return true;
+        } catch (IllegalStateException e) {
+            // Closed already by a racing free (which then unmaps nothing), or held by a JDK call in another
+            // thread: then the region stays mapped until the process ends, as a slab's does.
+            return !large.scope.scope().isAlive();
+        }
     }
 
     /**
@@ -987,7 +1002,7 @@ public final class ManualHeap implements AutoCloseable {
         LargeBlock large;
         try {
             long offset = Math.floorMod(-region.address(), Math.max(byteAlignment, 1));
-            large = new LargeBlock(region, offset, byteSize);
+            large = new LargeBlock(region, offset, byteSize, checked ? Arena.ofShared() : null);
         } catch (RuntimeException | Error e) {
             region.deallocate();
             throw e;
@@ -1007,7 +1022,7 @@ public final class ManualHeap implements AutoCloseable {
             largeLiveBlocks++;
         }
         addLiveBytes(localCache(), byteSize);
-        return large.block(); // fresh pages read zero, so zero needs nothing
+        return large.handedOut(); // fresh pages read zero, so zero needs nothing
     }
 
     private void freeLarge(long address, long byteSize) {
@@ -1020,6 +1035,11 @@ public final class ManualHeap implements AutoCloseable {
             if (byteSize >= 0 && byteSize != large.byteSize) {
                 throw new IllegalArgumentException("wrong size: the block at 0x" + Long.toHexString(address)
                         + " has byteSize=" + large.byteSize + ", free was passed byteSize=" + byteSize);
+            }
+            if (large.scope != null) {
+                // Checked mode: the stale segment must throw. Closing throws, changing nothing, if a JDK call
+                // in another thread holds the segment; it is closed only once (frees of it are serialized).
+                large.scope.close();
             }
             if (!largeBlocks.remove(address, large)) {
                 throw new IllegalArgumentException("double free: the block at 0x" + Long.toHexString(address)

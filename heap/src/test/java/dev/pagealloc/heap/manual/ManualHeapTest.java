@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.ViewSharing;
 import dev.pagealloc.testkit.ProcMaps;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -116,6 +117,31 @@ class ManualHeapTest {
             assertThrows(IllegalStateException.class, () -> block.get(JAVA_LONG, 0));
             assertThrows(IllegalStateException.class, () -> block.set(JAVA_LONG, 0, 1));
         }
+    }
+
+    /**
+     * Found by {@code ManualHeapFuzz} (module reliability): a large block (past the size classes, or aligned
+     * past 4 KiB) had no scope of its own in checked mode, so its stale segment stayed usable after free
+     * under the allocator's default view quarantine (which keeps a released region's views readable).
+     */
+    @Test
+    void shouldRefuseUseAfterFreeOfACheckedLargeBlock() {
+        PageAllocator quarantining = PageAllocator.builder().withViewSharing(ViewSharing.SHARED).build();
+        ManualHeap heap = ManualHeap.builder(quarantining).withCheckedBlocks(true).build();
+        MemorySegment large = heap.allocate(200_000);
+        MemorySegment aligned = heap.allocate(4064, 8192, false);
+        MemorySegment resized = heap.reallocate(heap.allocate(100_000), 120_000);
+        MemorySegment live = heap.allocate(300_000);
+        for (MemorySegment block : List.of(large, aligned, resized)) {
+            block.set(JAVA_LONG, 0, 42);
+            heap.free(block);
+            assertThrows(IllegalStateException.class, () -> block.get(JAVA_LONG, 0));
+            assertThrows(IllegalStateException.class, () -> block.set(JAVA_LONG, 0, 1));
+            assertThrows(IllegalArgumentException.class, () -> heap.free(block), "a double free");
+        }
+        live.set(JAVA_LONG, 0, 7);
+        heap.close();
+        assertThrows(IllegalStateException.class, () -> live.get(JAVA_LONG, 0), "closed with the heap");
     }
 
     @Test

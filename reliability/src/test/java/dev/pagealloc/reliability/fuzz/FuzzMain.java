@@ -30,7 +30,8 @@ public final class FuzzMain {
     /**
      * Runs the fuzzer.
      *
-     * @param args target ({@code allocator} or {@code linear-memory}), seconds, maximum chains, seeds file
+     * @param args target ({@code allocator}, {@code linear-memory}, {@code chicory-memory}, {@code manual-heap},
+     *     {@code gc-heap} or {@code code-heap}), seconds, maximum chains, seeds file
      * @throws IOException if the seeds file cannot be read
      */
     public static void main(String[] args) throws IOException {
@@ -59,6 +60,15 @@ public final class FuzzMain {
                         FuzzMain::finish);
                 case "linear-memory" -> run(LinearMemoryFuzz.State::new,
                         LinearMemoryFuzz.chain(new SplittableRandom(seed), STEPS), LinearMemoryFuzz.State::close);
+                case "chicory-memory" -> run(ChicoryMemoryFuzz.State::new,
+                        ChicoryMemoryFuzz.chain(new SplittableRandom(seed), STEPS), ChicoryMemoryFuzz.State::close);
+                case "manual-heap" -> run(ManualHeapFuzz.State::new,
+                        ManualHeapFuzz.chain(new SplittableRandom(seed), STEPS), ManualHeapFuzz.State::close);
+                case "gc-heap" -> run(GcHeapFuzz.State::new,
+                        GcHeapFuzz.chain(new SplittableRandom(seed), STEPS), GcHeapFuzz.State::close);
+                case "code-heap" -> run(CodeHeapFuzz.State::new,
+                        CodeHeapFuzz.chain(new SplittableRandom(seed), STEPS), CodeHeapFuzz.State::close);
+                case "code-heap-refused" -> refusedWithoutNativeAccess();
                 default -> throw new IllegalArgumentException("target: " + target);
             };
             if (failure != null) {
@@ -70,6 +80,18 @@ public final class FuzzMain {
                 + " actions=" + Step.TALLY[0] + " refusals=" + Step.TALLY[1]
                 + " nativeAccess=" + FuzzMain.class.getModule().isNativeAccessEnabled());
         System.exit(failures == 0 ? 0 : 1);
+    }
+
+    /** {@return null if building a code memory is refused for lack of native access, else why not} */
+    private static String refusedWithoutNativeAccess() {
+        try {
+            dev.pagealloc.jit.JitMemory.builder().build().close();
+            return "JitMemory.Builder.build() ran for a caller without native access";
+        } catch (IllegalCallerException e) {
+            Step.refused();
+            Step.TALLY[0]++;
+            return null;
+        }
     }
 
     private static void finish(AllocatorFuzz.State state) {
