@@ -13,6 +13,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The software tagger: a {@link TagSpace} whose tags are shadow bytes, one per {@value TagSpace#GRANULE_BYTES}-byte
@@ -41,6 +42,8 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
      * below {@link #shadowLimit} of a shadow region this class keeps mapped ever reach it.
      */
     private static final MemorySegment EVERYTHING = everything();
+    /** Shadows the cleaner has deallocated, for tests. */
+    private static final AtomicLong UNMAPPED = new AtomicLong();
 
     private final MemoryTagging tagging;
     private final long baseAddress;
@@ -84,8 +87,17 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
     private record Unmap(Region shadowRegion) implements Runnable {
         @Override
         public void run() {
-            shadowRegion.deallocate();
+            try {
+                shadowRegion.deallocate();
+            } finally {
+                UNMAPPED.incrementAndGet();
+            }
         }
+    }
+
+    /** {@return how many shadows the cleaner has deallocated}, for tests */
+    static long shadowsUnmapped() {
+        return UNMAPPED.get();
     }
 
     /**
