@@ -6,6 +6,8 @@ import dev.pagealloc.api.TagMismatchException;
 import dev.pagealloc.api.TagSpace;
 import dev.pagealloc.wasm.LinearMemory;
 import dev.pagealloc.wasm.MemoryType;
+import java.util.function.IntUnaryOperator;
+import java.util.function.LongUnaryOperator;
 
 /**
  * A tag-checked view of a WebAssembly linear memory, for a host that tags the allocations a guest asks for
@@ -233,6 +235,43 @@ public final class TaggedLinearMemory implements AutoCloseable {
      */
     public void storeF64(long pointer, double value) {
         memory.storeF64(tags.check(pointer, 8, true), value);
+    }
+
+    /**
+     * Loads the i32 at {@code pointer}, stores {@code update} of it back and returns the value stored, with one
+     * tag check for both accesses (the load's: a mode that reports loads at once throws before either access; one
+     * that reports later records the load's mismatch, the first of the pair). Not atomic: another thread's store
+     * in between is lost, as with a separate load and store.
+     *
+     * @param pointer a tagged pointer
+     * @param update the new value from the old; runs between the load and the store
+     * @return the value stored
+     * @throws TagMismatchException if the tags differ in a mode that reports loads at once; nothing is read or
+     *     written
+     * @throws NullPointerException if {@code update} is null
+     */
+    public int updateI32(long pointer, IntUnaryOperator update) {
+        long index = tags.check(pointer, Integer.BYTES, false);
+        int value = update.applyAsInt(memory.loadI32(index));
+        memory.storeI32(index, value);
+        return value;
+    }
+
+    /**
+     * Same as {@link #updateI32(long, IntUnaryOperator)} for an i64: one tag check for the load and the store.
+     *
+     * @param pointer a tagged pointer
+     * @param update the new value from the old; runs between the load and the store
+     * @return the value stored
+     * @throws TagMismatchException if the tags differ in a mode that reports loads at once; nothing is read or
+     *     written
+     * @throws NullPointerException if {@code update} is null
+     */
+    public long updateI64(long pointer, LongUnaryOperator update) {
+        long index = tags.check(pointer, Long.BYTES, false);
+        long value = update.applyAsLong(memory.loadI64(index));
+        memory.storeI64(index, value);
+        return value;
     }
 
     /**
