@@ -237,11 +237,31 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
         // committed granule is inside [0, byteSize) without a range check of its own: the granule index bounds
         // it (a negative offset shifts to an index far past the bound). Everything else is in methods of its own.
         long offset = (pointer & ADDRESS_MASK) - baseAddress;
+        return matchesInOneGranule(pointer, offset, byteLength) ? offset
+                : checkSlowly(pointer, offset, byteLength, store);
+    }
+
+    /**
+     * {@link #check(long, long, boolean)} for a space whose {@link #baseAddress()} is 0 (a linear memory's):
+     * the offset is the masked pointer, which the JIT knows is not negative, so the accessor's own
+     * {@code index >= 0} test folds away.
+     */
+    long checkIndex(long pointer, long byteLength, boolean store) {
+        long offset = pointer & ADDRESS_MASK;
+        return matchesInOneGranule(pointer, offset, byteLength) ? offset
+                : checkSlowly(pointer, offset, byteLength, store);
+    }
+
+    /**
+     * Whether the access lies in one committed granule whose tag is the pointer's. The pointer's top byte is
+     * compared whole: a pointer with bits 60 to 63 set misses here and is decided by the slow path.
+     */
+    private boolean matchesInOneGranule(long pointer, long offset, long byteLength) {
         long first = offset >>> 4;
         boolean hit = byteLength >= 1 && (offset & 15) + byteLength <= 16 && first < shadowLimit
-                && EVERYTHING.get(JAVA_BYTE, shadowBase + first) == (byte) ((pointer >>> TAG_SHIFT) & 0xF);
+                && EVERYTHING.get(JAVA_BYTE, shadowBase + first) == (byte) (pointer >>> TAG_SHIFT);
         Reference.reachabilityFence(this); // keeps the shadow mapped across the load (see the class comment)
-        return hit ? offset : checkSlowly(pointer, offset, byteLength, store);
+        return hit;
     }
 
     /** The check of an access across granules, outside the committed shadow, or whose tags differ. */

@@ -70,6 +70,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
             throw new IllegalArgumentException("TaggedLinearMemory.of(type=" + type + "): the tagged range must be"
                     + " below 2^56 bytes; declare a maximum");
         }
+        // Base 0: pointers are indexes, so the accessors use the space's checkIndex.
         return new TaggedLinearMemory(memory, SoftwareTagSpace.create(shadowAllocator, tagging, 0,
                 Math.max(maximumBytes, TagSpace.GRANULE_BYTES)));
     }
@@ -124,7 +125,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @return the byte
      */
     public byte loadI8(long pointer) {
-        return memory.loadI8(tags.check(pointer, 1, false));
+        return memory.loadI8(tags.checkIndex(pointer, 1, false));
     }
 
     /**
@@ -134,7 +135,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @return the value
      */
     public short loadI16(long pointer) {
-        return memory.loadI16(tags.check(pointer, 2, false));
+        return memory.loadI16(tags.checkIndex(pointer, 2, false));
     }
 
     /**
@@ -144,7 +145,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @return the value
      */
     public int loadI32(long pointer) {
-        return memory.loadI32(tags.check(pointer, 4, false));
+        return memory.loadI32(tags.checkIndex(pointer, 4, false));
     }
 
     /**
@@ -154,7 +155,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @return the value
      */
     public long loadI64(long pointer) {
-        return memory.loadI64(tags.check(pointer, 8, false));
+        return memory.loadI64(tags.checkIndex(pointer, 8, false));
     }
 
     /**
@@ -164,7 +165,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @return the value
      */
     public float loadF32(long pointer) {
-        return memory.loadF32(tags.check(pointer, 4, false));
+        return memory.loadF32(tags.checkIndex(pointer, 4, false));
     }
 
     /**
@@ -174,7 +175,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @return the value
      */
     public double loadF64(long pointer) {
-        return memory.loadF64(tags.check(pointer, 8, false));
+        return memory.loadF64(tags.checkIndex(pointer, 8, false));
     }
 
     /**
@@ -184,7 +185,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @param value the value
      */
     public void storeI8(long pointer, byte value) {
-        memory.storeI8(tags.check(pointer, 1, true), value);
+        memory.storeI8(tags.checkIndex(pointer, 1, true), value);
     }
 
     /**
@@ -194,7 +195,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @param value the value
      */
     public void storeI16(long pointer, short value) {
-        memory.storeI16(tags.check(pointer, 2, true), value);
+        memory.storeI16(tags.checkIndex(pointer, 2, true), value);
     }
 
     /**
@@ -204,7 +205,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @param value the value
      */
     public void storeI32(long pointer, int value) {
-        memory.storeI32(tags.check(pointer, 4, true), value);
+        memory.storeI32(tags.checkIndex(pointer, 4, true), value);
     }
 
     /**
@@ -214,7 +215,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @param value the value
      */
     public void storeI64(long pointer, long value) {
-        memory.storeI64(tags.check(pointer, 8, true), value);
+        memory.storeI64(tags.checkIndex(pointer, 8, true), value);
     }
 
     /**
@@ -224,7 +225,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @param value the value
      */
     public void storeF32(long pointer, float value) {
-        memory.storeF32(tags.check(pointer, 4, true), value);
+        memory.storeF32(tags.checkIndex(pointer, 4, true), value);
     }
 
     /**
@@ -234,7 +235,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @param value the value
      */
     public void storeF64(long pointer, double value) {
-        memory.storeF64(tags.check(pointer, 8, true), value);
+        memory.storeF64(tags.checkIndex(pointer, 8, true), value);
     }
 
     /**
@@ -251,7 +252,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @throws NullPointerException if {@code update} is null
      */
     public int updateI32(long pointer, IntUnaryOperator update) {
-        long index = tags.check(pointer, Integer.BYTES, false);
+        long index = tags.checkIndex(pointer, Integer.BYTES, false);
         int value = update.applyAsInt(memory.loadI32(index));
         memory.storeI32(index, value);
         return value;
@@ -268,7 +269,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @throws NullPointerException if {@code update} is null
      */
     public long updateI64(long pointer, LongUnaryOperator update) {
-        long index = tags.check(pointer, Long.BYTES, false);
+        long index = tags.checkIndex(pointer, Long.BYTES, false);
         long value = update.applyAsLong(memory.loadI64(index));
         memory.storeI64(index, value);
         return value;
@@ -282,8 +283,8 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @param byteLength the length, in bytes; {@code >= 1}
      */
     public void copy(long destinationPointer, long sourcePointer, long byteLength) {
-        long from = tags.check(sourcePointer, byteLength, false);
-        long to = tags.check(destinationPointer, byteLength, true);
+        long from = tags.checkIndex(sourcePointer, byteLength, false);
+        long to = tags.checkIndex(destinationPointer, byteLength, true);
         memory.copy(to, from, byteLength);
     }
 
@@ -296,7 +297,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @param length the byte count; {@code >= 1}
      */
     public void read(long pointer, byte[] destination, int offset, int length) {
-        memory.read(tags.check(pointer, length, false), destination, offset, length);
+        memory.read(tags.checkIndex(pointer, length, false), destination, offset, length);
     }
 
     /**
@@ -308,7 +309,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @param length the byte count; {@code >= 1}
      */
     public void write(long pointer, byte[] source, int offset, int length) {
-        memory.write(tags.check(pointer, length, true), source, offset, length);
+        memory.write(tags.checkIndex(pointer, length, true), source, offset, length);
     }
 
     /**
@@ -342,7 +343,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
             this.pointer = pointer;
             this.byteLength = byteLength;
             this.verifiedAt = tags.changes();
-            this.index = tags.check(pointer, byteLength, false);
+            this.index = tags.checkIndex(pointer, byteLength, false);
         }
 
         /** {@return the view's length, in bytes} */
@@ -363,7 +364,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
 
         private void verify(boolean store) {
             long now = tags.changes();
-            tags.check(pointer, byteLength, store);
+            tags.checkIndex(pointer, byteLength, store);
             verifiedAt = now;
         }
 
