@@ -68,6 +68,7 @@ class TaggedLayersTest {
             assertEquals(42, tagged.updateI32(a + 12, v -> v + 1));
             assertEquals(42, memory.loadI32(268));
             assertEquals(-8, tagged.updateI64(a, v -> v - 8));
+            assertEquals(42, tagged.loadI32((a + 12) | 0xF000_0000_0000_0000L), "bits 60-63 are no part of the tag");
             long b = tagged.allocate(272, 16);
             assertThrows(TagMismatchException.class, () -> tagged.updateI64(a + 12, v -> v + 1), "into b");
             tagged.free(a, 16);
