@@ -258,8 +258,8 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
      */
     private boolean matchesInOneGranule(long pointer, long offset, long byteLength) {
         long first = offset >>> 4;
-        boolean hit = byteLength >= 1 && (offset & 15) + byteLength <= 16 && first < shadowLimit
-                && EVERYTHING.get(JAVA_BYTE, shadowBase + first) == (byte) (pointer >>> TAG_SHIFT);
+        boolean hit = byteLength >= 1 && (offset & 15) <= 16 - byteLength && first < shadowLimit
+                && EVERYTHING.get(JAVA_BYTE, shadowBase + first) == pointer >>> TAG_SHIFT;
         Reference.reachabilityFence(this); // keeps the shadow mapped across the load (see the class comment)
         return hit;
     }
