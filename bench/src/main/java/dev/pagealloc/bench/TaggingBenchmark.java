@@ -30,8 +30,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * allocations, each tagged ({@link TaggedLinearMemory#allocate}); {@value #ACCESSES} i32 addresses
  * (sequential, or random over the memory) are read through the memory itself ({@code unchecked*}) and through
  * the tagged view with each address's tagged pointer ({@code tagged*}: a shift, a shadow-byte load and a
- * compare before the memory's own bounds-checked load). Scores are per access, in ns; the peers run side by
- * side in one run, so compare them as ratios.
+ * compare before the memory's own bounds-checked load). {@code taggedUpdateI32} is the load and store pair with
+ * one check ({@link TaggedLinearMemory#updateI32}). The block peers read whole allocations, 16 i32 each, of
+ * {@value #ACCESSES} / 16 blocks (the first ones, or random ones): {@code uncheckedBlockLoadI32} through the memory,
+ * {@code taggedViewLoadI32} through a {@link TaggedLinearMemory.CheckedView} made per block (one tag check per
+ * block). Scores are per access, in ns; the peers run side by side in one run, so compare them as ratios.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -43,6 +46,7 @@ public class TaggingBenchmark {
     static final int MEMORY_PAGES = 64;
     static final int ACCESSES = 16_384;
     static final int BLOCK_BYTES = 64;
+    static final int INTS_PER_BLOCK = BLOCK_BYTES / Integer.BYTES;
     private static final long MEMORY_BYTES = MEMORY_PAGES * MemoryType.WASM_PAGE_BYTES;
 
     /** Where the addresses go: {@code sequential} from 0, or {@code random} over the whole memory. */
@@ -53,6 +57,8 @@ public class TaggingBenchmark {
     private TaggedLinearMemory tagged;
     private long[] addresses;
     private long[] pointers;
+    private long[] blockAddresses;
+    private long[] blockPointers;
 
     /** Creates the memory, tags every block, and picks the addresses and their tagged pointers. */
     @Setup(Level.Trial)
@@ -69,6 +75,13 @@ public class TaggingBenchmark {
         for (int i = 0; i < ACCESSES; i++) {
             addresses[i] = "sequential".equals(pattern) ? i * 4L : random.nextLong(MEMORY_BYTES / 4) * 4;
             pointers[i] = tagged.tags().pointer(addresses[i]);
+        }
+        blockAddresses = new long[ACCESSES / INTS_PER_BLOCK];
+        blockPointers = new long[blockAddresses.length];
+        for (int i = 0; i < blockAddresses.length; i++) {
+            blockAddresses[i] = "sequential".equals(pattern) ? (long) i * BLOCK_BYTES
+                    : random.nextLong(MEMORY_BYTES / BLOCK_BYTES) * BLOCK_BYTES;
+            blockPointers[i] = tagged.tags().pointer(blockAddresses[i]);
         }
     }
 
@@ -129,5 +142,52 @@ public class TaggingBenchmark {
         for (long pointer : pointers) {
             m.storeI32(pointer, m.loadI32(pointer) + 1);
         }
+    }
+
+    /** Tag-checked i32 load and store of the value plus one, one check for the pair. */
+    @Benchmark
+    @OperationsPerInvocation(ACCESSES)
+    public void taggedUpdateI32() {
+        TaggedLinearMemory m = tagged;
+        for (long pointer : pointers) {
+            m.updateI32(pointer, v -> v + 1);
+        }
+    }
+
+    /**
+     * Unchecked i32 loads of whole blocks: the floor for the view.
+     *
+     * @return the sum, so the loads are not dead code
+     */
+    @Benchmark
+    @OperationsPerInvocation(ACCESSES)
+    public int uncheckedBlockLoadI32() {
+        LinearMemory m = memory;
+        int sum = 0;
+        for (long block : blockAddresses) {
+            for (int i = 0; i < BLOCK_BYTES; i += Integer.BYTES) {
+                sum += m.loadI32(block + i);
+            }
+        }
+        return sum;
+    }
+
+    /**
+     * i32 loads of whole blocks through a checked view made per block.
+     *
+     * @return the sum, so the loads are not dead code
+     */
+    @Benchmark
+    @OperationsPerInvocation(ACCESSES)
+    public int taggedViewLoadI32() {
+        TaggedLinearMemory m = tagged;
+        int sum = 0;
+        for (long pointer : blockPointers) {
+            TaggedLinearMemory.CheckedView view = m.view(pointer, BLOCK_BYTES);
+            for (int i = 0; i < BLOCK_BYTES; i += Integer.BYTES) {
+                sum += view.loadI32(i);
+            }
+        }
+        return sum;
     }
 }

@@ -8,8 +8,12 @@ import dev.pagealloc.api.Region;
 import dev.pagealloc.api.TagMismatchException;
 import dev.pagealloc.api.TagSpace;
 import dev.pagealloc.api.ViewSharing;
+import dev.pagealloc.spi.NativeAccess;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The software tagger: a {@link TagSpace} whose tags are shadow bytes, one per {@value TagSpace#GRANULE_BYTES}-byte
@@ -20,22 +24,45 @@ import java.util.SplittableRandom;
  * <p>Checks run only in pagealloc's tagged accessors ({@link TaggedRegion}, the layers' tagged classes);
  * plain views of the memory and native code see no tags.
  *
+ * <p>The check reads the shadow through one constant segment of the global scope and a bound in a plain field,
+ * so it checks no arena (a shared view's liveness check was a chain of dependent loads on every access, more
+ * than the shadow load itself). That is safe because the shadow stays mapped while this object is reachable:
+ * {@link #close()} drops the shadow's pages (they read zero, so a racing check sees tag 0 and fails) and a
+ * {@link Cleaner} deallocates the shadow region once the space is unreachable, so a check racing with the
+ * close never reaches an unmapped page. The shadow's reservation, mappings and budget charge stay taken until
+ * then.
+ *
  * <p>Thread-safe: tag changes are serialized on the space; {@link #check(long, long, boolean)} takes no lock and
  * may race with them (a check sees each shadow byte before or after a change, never torn).
  */
 public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
+    private static final Cleaner CLEANER = Cleaner.create();
+    /**
+     * All of the address space, in the global scope: the check's one segment, a constant. Only shadow bytes
+     * below {@link #shadowLimit} of a shadow region this class keeps mapped ever reach it.
+     */
+    private static final MemorySegment EVERYTHING = everything();
+    /** Shadows the cleaner has deallocated, for tests. */
+    private static final AtomicLong UNMAPPED = new AtomicLong();
+
     private final MemoryTagging tagging;
     private final long baseAddress;
     private final long byteSize;
     private final long granules;
     private final Region shadowRegion;
+    /** The address of the shadow byte of granule 0. */
+    private final long shadowBase;
     /**
-     * The committed shadow: one byte per granule, {@code [0, committed granules)}. Not volatile, so a loop of
-     * checks loads it once: a thread sees a newer shadow once it sees the tags set in it, as it does whenever
-     * the tagged pointer was handed to it with a happens-before edge (every safe publication); before that it
-     * sees at worst the smaller shadow, whose missing granules read tag 0 and fail the check.
+     * The committed shadow's length, in granules (one byte each): {@code [shadowBase, shadowBase + shadowLimit)}
+     * is committed and stays mapped while this object is reachable; 0 after {@link #close()}. Not volatile, so
+     * a loop of checks loads it once: a thread sees a larger bound once it sees the tags set in it, as it does
+     * whenever the tagged pointer was handed to it with a happens-before edge (every safe publication); before
+     * that it sees at worst the smaller bound, past which granules read tag 0 and fail the check. Written only
+     * under {@link #lock}, after the kernel committed the pages.
      */
-    private MemorySegment shadow;
+    private long shadowLimit;
+    /** Whether {@link #close()} ran; guarded by {@link #lock}. */
+    private boolean closed;
     private final Object lock = new Object();
     private final SplittableRandom random = new SplittableRandom();
     /** The first asynchronous mismatch not yet reported; guarded by {@link #lock}. */
@@ -52,7 +79,25 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
         this.byteSize = byteSize;
         this.granules = byteSize / GRANULE_BYTES;
         this.shadowRegion = shadowRegion;
-        this.shadow = MemorySegment.NULL;
+        this.shadowBase = shadowRegion.address();
+        CLEANER.register(this, new Unmap(shadowRegion));
+    }
+
+    /** The cleaner's action: deallocates the shadow once its space is unreachable; refers to no space. */
+    private record Unmap(Region shadowRegion) implements Runnable {
+        @Override
+        public void run() {
+            try {
+                shadowRegion.deallocate();
+            } finally {
+                UNMAPPED.incrementAndGet();
+            }
+        }
+    }
+
+    /** {@return how many shadows the cleaner has deallocated}, for tests */
+    static long shadowsUnmapped() {
+        return UNMAPPED.get();
     }
 
     /**
@@ -67,6 +112,8 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
      * @return the tag space; close it to release its shadow
      * @throws IllegalArgumentException if an argument is out of range or the policy is not SOFTWARE; the message
      *     names it
+     * @throws IllegalCallerException if the shadow region's class is in a module without native access (checks
+     *     read the shadow at the region's address, so its implementation is trusted with raw memory)
      * @throws NullPointerException if {@code shadowAllocator} or {@code tagging} is null
      * @throws dev.pagealloc.api.PageAllocatorException if the shadow cannot be reserved
      */
@@ -89,6 +136,15 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
         }
         long shadowPages = Math.ceilDiv(rounded / GRANULE_BYTES, shadowAllocator.pageBytes());
         Region shadow = shadowAllocator.allocate(0, shadowPages);
+        // Checks read [address, address + committed bytes) of the region as raw memory: only an implementation
+        // that may use memory primitives (pagealloc's own, or one in a module with native access) is trusted.
+        var missing = NativeAccess.missingNativeAccess(shadow.getClass().getModule());
+        if (missing.isPresent()) {
+            shadow.deallocate();
+            throw new IllegalCallerException("SoftwareTagSpace.create(shadowAllocator=" + shadowAllocator
+                    + "): the shadow region's class " + shadow.getClass().getName() + " is not trusted: "
+                    + missing.get());
+        }
         return new SoftwareTagSpace(tagging, baseAddress, rounded, shadow);
     }
 
@@ -107,9 +163,11 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
         return byteSize;
     }
 
-    /** {@return the shadow bytes committed so far, in bytes (one per granule)} */
+    /** {@return the shadow bytes committed so far, in bytes (one per granule); 0 once closed} */
     public long committedShadowBytes() {
-        return shadowRegion.byteSize();
+        synchronized (lock) {
+            return closed ? 0 : shadowRegion.byteSize();
+        }
     }
 
     /** {@return the shadow region's base, for tests that read the kernel's view of it} */
@@ -122,7 +180,7 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
         if (byteOffset < 0 || byteOffset >= byteSize) {
             throw new IndexOutOfBoundsException("tagAt(byteOffset=" + byteOffset + "): outside [0, " + byteSize + ")");
         }
-        return shadowTag(shadow, byteOffset >>> 4);
+        return shadowTag(byteOffset >>> 4);
     }
 
     @Override
@@ -137,6 +195,7 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
             throw new IllegalArgumentException("setTags(tag=" + tag + "): a tag is 0..15");
         }
         synchronized (lock) {
+            ensureOpen("setTags");
             fill(byteOffset, byteLength, tag);
         }
     }
@@ -145,7 +204,8 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
     public long tagNew(long byteOffset, long byteLength) {
         checkRange("tagNew", byteOffset, byteLength, true);
         synchronized (lock) {
-            int tag = choose(byteOffset, byteLength, shadowTag(shadow, byteOffset >>> 4));
+            ensureOpen("tagNew");
+            int tag = choose(byteOffset, byteLength, shadowTag(byteOffset >>> 4));
             fill(byteOffset, byteLength, tag);
             return TagSpace.withTag(baseAddress + byteOffset, tag);
         }
@@ -156,10 +216,10 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
         long byteOffset = (pointer & ADDRESS_MASK) - baseAddress;
         checkRange("retag", byteOffset, byteLength, true);
         synchronized (lock) {
+            ensureOpen("retag");
             int old = TagSpace.tagOf(pointer);
-            MemorySegment s = shadow;
             for (long g = byteOffset >>> 4, last = (byteOffset + byteLength - 1) >>> 4; g <= last; g++) {
-                int memory = shadowTag(s, g);
+                int memory = shadowTag(g);
                 if (memory != old) {
                     throw new TagMismatchException("free", pointer, byteLength, baseAddress + (g << 4), memory);
                 }
@@ -173,19 +233,49 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
     @Override
     public long check(long pointer, long byteLength, boolean store) {
         // The hot path, kept small enough to inline into every accessor: a mask, a shift, one shadow-byte load
-        // and a compare; everything else is in methods of its own.
+        // through the constant segment and compares that fold for a constant byteLength. An access within one
+        // committed granule is inside [0, byteSize) without a range check of its own: the granule index bounds
+        // it (a negative offset shifts to an index far past the bound). Everything else is in methods of its own.
         long offset = (pointer & ADDRESS_MASK) - baseAddress;
+        return matchesInOneGranule(pointer, offset, byteLength) ? offset
+                : checkSlowly(pointer, offset, byteLength, store);
+    }
+
+    /**
+     * {@link #check(long, long, boolean)} for a space whose {@link #baseAddress()} is 0 (a linear memory's):
+     * the offset is the masked pointer, which the JIT knows is not negative, so the accessor's own
+     * {@code index >= 0} test folds away.
+     */
+    long checkIndex(long pointer, long byteLength, boolean store) {
+        long offset = pointer & ADDRESS_MASK;
+        return matchesInOneGranule(pointer, offset, byteLength) ? offset
+                : checkSlowly(pointer, offset, byteLength, store);
+    }
+
+    /**
+     * Whether the access lies in one committed granule whose tag is the pointer's. The pointer's top byte is
+     * compared whole: a pointer with bits 60 to 63 set misses here and is decided by the slow path.
+     */
+    private boolean matchesInOneGranule(long pointer, long offset, long byteLength) {
+        long first = offset >>> 4;
+        boolean hit = byteLength >= 1 && (offset & 15) <= 16 - byteLength && first < shadowLimit
+                && EVERYTHING.get(JAVA_BYTE, shadowBase + first) == pointer >>> TAG_SHIFT;
+        Reference.reachabilityFence(this); // keeps the shadow mapped across the load (see the class comment)
+        return hit;
+    }
+
+    /** The check of an access across granules, outside the committed shadow, or whose tags differ. */
+    private long checkSlowly(long pointer, long offset, long byteLength, boolean store) {
         if (offset < 0 || byteLength < 1 || offset > byteSize - byteLength) {
             throw outside(pointer, byteLength);
         }
-        MemorySegment s = shadow;
-        long first = offset >>> 4;
-        int tag = (int) (pointer >>> TAG_SHIFT) & 0xF;
-        if (((offset & 15) + byteLength <= 16 && first < s.byteSize() && s.get(JAVA_BYTE, first) == tag)
-                || uniform(s, first, (offset + byteLength - 1) >>> 4, tag)) {
-            return offset;
+        int tag = TagSpace.tagOf(pointer);
+        for (long g = offset >>> 4, last = (offset + byteLength - 1) >>> 4; g <= last; g++) {
+            if (shadowTag(g) != tag) {
+                return mismatch(pointer, offset, byteLength, store);
+            }
         }
-        return mismatch(pointer, offset, byteLength, store);
+        return offset;
     }
 
     private IndexOutOfBoundsException outside(long pointer, long byteLength) {
@@ -207,31 +297,49 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
     }
 
     /**
-     * Releases the shadow. Idempotent; checks afterwards throw {@link IllegalStateException}.
+     * Releases the shadow's pages at once ({@link Region#discard}: they read zero, their memory goes back to the
+     * system). The reservation stays mapped until this space is unreachable, when a {@link Cleaner} deallocates
+     * it, so a check racing with the close never faults. Idempotent; checks and tag changes afterwards throw
+     * {@link IllegalStateException}; a check racing with the close either passes (it read the tag before the
+     * discard) or throws.
      *
-     * @throws dev.pagealloc.api.KernelException if the kernel refuses to unmap the shadow
+     * @throws dev.pagealloc.api.KernelException if the kernel refuses to discard the shadow's pages (the space is
+     *     closed all the same; the pages hold the old tags until the cleaner unmaps them)
      */
     @Override
     public void close() {
         synchronized (lock) {
-            shadow = MemorySegment.NULL;
-            shadowRegion.deallocate();
+            if (closed) {
+                return;
+            }
+            closed = true;
+            shadowLimit = 0;
+            changes++; // a checked view verifies again, and finds the space closed
+            long committed = shadowRegion.committedBytes();
+            if (committed > 0) {
+                shadowRegion.discard(0, committed);
+            }
+        }
+    }
+
+    private void ensureOpen(String operation) {
+        if (closed) {
+            throw new IllegalStateException(operation + ": tag space closed");
         }
     }
 
     private long mismatch(long pointer, long offset, long byteLength, boolean store) {
-        MemorySegment s = shadow;
-        if (!shadowRegion.isAlive()) {
-            throw new IllegalStateException("check(pointer=0x" + Long.toHexString(pointer) + "): tag space closed");
+        synchronized (lock) {
+            ensureOpen("check(pointer=0x" + Long.toHexString(pointer) + ")");
         }
         int tag = TagSpace.tagOf(pointer);
         long g = offset >>> 4;
         long last = (offset + byteLength - 1) >>> 4;
-        while (g < last && shadowTag(s, g) == tag) {
+        while (g < last && shadowTag(g) == tag) {
             g++;
         }
         TagMismatchException e = new TagMismatchException(store ? "store" : "load", pointer, byteLength,
-                baseAddress + Math.max(offset, g << 4), shadowTag(s, g));
+                baseAddress + Math.max(offset, g << 4), shadowTag(g));
         if (tagging.mode().synchronous(store)) {
             throw e;
         }
@@ -243,30 +351,30 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
         return offset;
     }
 
-    private static boolean uniform(MemorySegment s, long from, long to, int tag) {
-        for (long g = from; g <= to; g++) {
-            if (shadowTag(s, g) != tag) {
-                return false;
-            }
-        }
-        return true;
+    /** {@return the tag of {@code granule}}: 0 past the committed shadow (or once closed) */
+    private int shadowTag(long granule) {
+        int tag = granule >= 0 && granule < shadowLimit ? EVERYTHING.get(JAVA_BYTE, shadowBase + granule) : 0;
+        Reference.reachabilityFence(this);
+        return tag;
     }
 
-    private static int shadowTag(MemorySegment s, long granule) {
-        return granule < s.byteSize() ? s.get(JAVA_BYTE, granule) : 0;
+    @SuppressWarnings("restricted")
+    private static MemorySegment everything() {
+        // SAFETY: never handed out; every read through it is first bounded by shadowLimit, which covers only
+        // committed shadow pages of a region this class deallocates after its space is unreachable.
+        return MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     }
 
     /** A tag other than {@code previous} and the tags of the granules on either side of the range. */
     private int choose(long byteOffset, long byteLength, int previous) {
-        MemorySegment s = shadow;
         long first = byteOffset >>> 4;
         long after = (byteOffset + byteLength) >>> 4;
         int exclude = 1 << previous;
         if (first > 0) {
-            exclude |= 1 << shadowTag(s, first - 1);
+            exclude |= 1 << shadowTag(first - 1);
         }
         if (after < granules) {
-            exclude |= 1 << shadowTag(s, after);
+            exclude |= 1 << shadowTag(after);
         }
         return TagChooser.choose(tagging.includeMask(), exclude, random);
     }
@@ -281,17 +389,16 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
         changes++;
         long from = byteOffset >>> 4;
         long to = (byteOffset + byteLength) >>> 4;
-        MemorySegment s = shadow;
-        if (to > s.byteSize()) {
-            if (tag == 0 && from >= s.byteSize()) {
+        if (to > shadowLimit) {
+            if (tag == 0 && from >= shadowLimit) {
                 return; // uncommitted shadow reads 0 already
             }
             long pages = Math.ceilDiv(to, shadowRegion.pageBytes());
             shadowRegion.grow(pages - shadowRegion.pages());
-            s = shadowRegion.segment();
-            shadow = s;
         }
-        s.asSlice(from, to - from).fill((byte) tag);
+        // Written through the region's own view: tag changes are rare, and the view's checks cost nothing here.
+        shadowRegion.segment().asSlice(from, to - from).fill((byte) tag);
+        shadowLimit = shadowRegion.byteSize(); // after the kernel committed the pages and the tags are written
     }
 
     private void checkRange(String operation, long byteOffset, long byteLength, boolean nonEmpty) {

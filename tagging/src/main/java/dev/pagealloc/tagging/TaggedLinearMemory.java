@@ -6,6 +6,8 @@ import dev.pagealloc.api.TagMismatchException;
 import dev.pagealloc.api.TagSpace;
 import dev.pagealloc.wasm.LinearMemory;
 import dev.pagealloc.wasm.MemoryType;
+import java.util.function.IntUnaryOperator;
+import java.util.function.LongUnaryOperator;
 
 /**
  * A tag-checked view of a WebAssembly linear memory, for a host that tags the allocations a guest asks for
@@ -68,6 +70,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
             throw new IllegalArgumentException("TaggedLinearMemory.of(type=" + type + "): the tagged range must be"
                     + " below 2^56 bytes; declare a maximum");
         }
+        // Base 0: pointers are indexes, so the accessors use the space's checkIndex.
         return new TaggedLinearMemory(memory, SoftwareTagSpace.create(shadowAllocator, tagging, 0,
                 Math.max(maximumBytes, TagSpace.GRANULE_BYTES)));
     }
@@ -122,7 +125,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @return the byte
      */
     public byte loadI8(long pointer) {
-        return memory.loadI8(tags.check(pointer, 1, false));
+        return memory.loadI8(tags.checkIndex(pointer, 1, false));
     }
 
     /**
@@ -132,7 +135,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @return the value
      */
     public short loadI16(long pointer) {
-        return memory.loadI16(tags.check(pointer, 2, false));
+        return memory.loadI16(tags.checkIndex(pointer, 2, false));
     }
 
     /**
@@ -142,7 +145,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @return the value
      */
     public int loadI32(long pointer) {
-        return memory.loadI32(tags.check(pointer, 4, false));
+        return memory.loadI32(tags.checkIndex(pointer, 4, false));
     }
 
     /**
@@ -152,7 +155,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @return the value
      */
     public long loadI64(long pointer) {
-        return memory.loadI64(tags.check(pointer, 8, false));
+        return memory.loadI64(tags.checkIndex(pointer, 8, false));
     }
 
     /**
@@ -162,7 +165,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @return the value
      */
     public float loadF32(long pointer) {
-        return memory.loadF32(tags.check(pointer, 4, false));
+        return memory.loadF32(tags.checkIndex(pointer, 4, false));
     }
 
     /**
@@ -172,7 +175,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @return the value
      */
     public double loadF64(long pointer) {
-        return memory.loadF64(tags.check(pointer, 8, false));
+        return memory.loadF64(tags.checkIndex(pointer, 8, false));
     }
 
     /**
@@ -182,7 +185,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @param value the value
      */
     public void storeI8(long pointer, byte value) {
-        memory.storeI8(tags.check(pointer, 1, true), value);
+        memory.storeI8(tags.checkIndex(pointer, 1, true), value);
     }
 
     /**
@@ -192,7 +195,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @param value the value
      */
     public void storeI16(long pointer, short value) {
-        memory.storeI16(tags.check(pointer, 2, true), value);
+        memory.storeI16(tags.checkIndex(pointer, 2, true), value);
     }
 
     /**
@@ -202,7 +205,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @param value the value
      */
     public void storeI32(long pointer, int value) {
-        memory.storeI32(tags.check(pointer, 4, true), value);
+        memory.storeI32(tags.checkIndex(pointer, 4, true), value);
     }
 
     /**
@@ -212,7 +215,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @param value the value
      */
     public void storeI64(long pointer, long value) {
-        memory.storeI64(tags.check(pointer, 8, true), value);
+        memory.storeI64(tags.checkIndex(pointer, 8, true), value);
     }
 
     /**
@@ -222,7 +225,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @param value the value
      */
     public void storeF32(long pointer, float value) {
-        memory.storeF32(tags.check(pointer, 4, true), value);
+        memory.storeF32(tags.checkIndex(pointer, 4, true), value);
     }
 
     /**
@@ -232,7 +235,44 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @param value the value
      */
     public void storeF64(long pointer, double value) {
-        memory.storeF64(tags.check(pointer, 8, true), value);
+        memory.storeF64(tags.checkIndex(pointer, 8, true), value);
+    }
+
+    /**
+     * Loads the i32 at {@code pointer}, stores {@code update} of it back and returns the value stored, with one
+     * tag check for both accesses (the load's: a mode that reports loads at once throws before either access; one
+     * that reports later records the load's mismatch, the first of the pair). Not atomic: another thread's store
+     * in between is lost, as with a separate load and store.
+     *
+     * @param pointer a tagged pointer
+     * @param update the new value from the old; runs between the load and the store
+     * @return the value stored
+     * @throws TagMismatchException if the tags differ in a mode that reports loads at once; nothing is read or
+     *     written
+     * @throws NullPointerException if {@code update} is null
+     */
+    public int updateI32(long pointer, IntUnaryOperator update) {
+        long index = tags.checkIndex(pointer, Integer.BYTES, false);
+        int value = update.applyAsInt(memory.loadI32(index));
+        memory.storeI32(index, value);
+        return value;
+    }
+
+    /**
+     * Same as {@link #updateI32(long, IntUnaryOperator)} for an i64: one tag check for the load and the store.
+     *
+     * @param pointer a tagged pointer
+     * @param update the new value from the old; runs between the load and the store
+     * @return the value stored
+     * @throws TagMismatchException if the tags differ in a mode that reports loads at once; nothing is read or
+     *     written
+     * @throws NullPointerException if {@code update} is null
+     */
+    public long updateI64(long pointer, LongUnaryOperator update) {
+        long index = tags.checkIndex(pointer, Long.BYTES, false);
+        long value = update.applyAsLong(memory.loadI64(index));
+        memory.storeI64(index, value);
+        return value;
     }
 
     /**
@@ -243,8 +283,8 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @param byteLength the length, in bytes; {@code >= 1}
      */
     public void copy(long destinationPointer, long sourcePointer, long byteLength) {
-        long from = tags.check(sourcePointer, byteLength, false);
-        long to = tags.check(destinationPointer, byteLength, true);
+        long from = tags.checkIndex(sourcePointer, byteLength, false);
+        long to = tags.checkIndex(destinationPointer, byteLength, true);
         memory.copy(to, from, byteLength);
     }
 
@@ -257,7 +297,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @param length the byte count; {@code >= 1}
      */
     public void read(long pointer, byte[] destination, int offset, int length) {
-        memory.read(tags.check(pointer, length, false), destination, offset, length);
+        memory.read(tags.checkIndex(pointer, length, false), destination, offset, length);
     }
 
     /**
@@ -269,7 +309,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
      * @param length the byte count; {@code >= 1}
      */
     public void write(long pointer, byte[] source, int offset, int length) {
-        memory.write(tags.check(pointer, length, true), source, offset, length);
+        memory.write(tags.checkIndex(pointer, length, true), source, offset, length);
     }
 
     /**
@@ -303,7 +343,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
             this.pointer = pointer;
             this.byteLength = byteLength;
             this.verifiedAt = tags.changes();
-            this.index = tags.check(pointer, byteLength, false);
+            this.index = tags.checkIndex(pointer, byteLength, false);
         }
 
         /** {@return the view's length, in bytes} */
@@ -324,7 +364,7 @@ public final class TaggedLinearMemory implements AutoCloseable {
 
         private void verify(boolean store) {
             long now = tags.changes();
-            tags.check(pointer, byteLength, store);
+            tags.checkIndex(pointer, byteLength, store);
             verifiedAt = now;
         }
 

@@ -60,6 +60,40 @@ class TaggedLayersTest {
     }
 
     @Test
+    void shouldUpdateWithOneCheckAndRefuseAStalePointerBeforeEitherAccess() {
+        try (LinearMemory memory = LinearMemory.create(MemoryType.i32(1, 4));
+                TaggedLinearMemory tagged = TaggedLinearMemory.of(memory, SYNC)) {
+            long a = tagged.allocate(256, 16);
+            tagged.storeI32(a + 12, 41);
+            assertEquals(42, tagged.updateI32(a + 12, v -> v + 1));
+            assertEquals(42, memory.loadI32(268));
+            assertEquals(-8, tagged.updateI64(a, v -> v - 8));
+            assertEquals(42, tagged.loadI32((a + 12) | 0xF000_0000_0000_0000L), "bits 60-63 are no part of the tag");
+            long b = tagged.allocate(272, 16);
+            assertThrows(TagMismatchException.class, () -> tagged.updateI64(a + 12, v -> v + 1), "into b");
+            tagged.free(a, 16);
+            int[] calls = {0};
+            TagMismatchException e = assertThrows(TagMismatchException.class,
+                    () -> tagged.updateI32(a + 12, v -> ++calls[0]));
+            assertEquals("load", e.getMessage().substring(0, 4), e.getMessage());
+            assertEquals(0, calls[0], "nothing was loaded");
+            assertEquals(42, memory.loadI32(268), "nothing was stored");
+            assertEquals(0, memory.loadI64(272), "the neighbour untouched");
+            assertEquals(TagSpace.tagOf(b), tagged.tags().tagAt(272));
+        }
+        MemoryTagging async = MemoryTagging.of(TaggingPolicy.SOFTWARE, TagCheckMode.ASYNC);
+        try (LinearMemory memory = LinearMemory.create(MemoryType.i32(1, 4));
+                TaggedLinearMemory tagged = TaggedLinearMemory.of(memory, async)) {
+            long a = tagged.allocate(256, 16);
+            tagged.free(a, 16);
+            assertEquals(1, tagged.updateI32(a, v -> v + 1), "reported later: both accesses happen");
+            TagMismatchException e = assertThrows(TagMismatchException.class,
+                    () -> tagged.tags().throwPendingMismatch());
+            assertTrue(e.getMessage().startsWith("load(pointer=0x"), e.getMessage());
+        }
+    }
+
+    @Test
     void shouldCatchUseAfterFreeAndOverflowInTheManualHeap() {
         PageAllocator pages = PageAllocator.builder().withViewSharing(ViewSharing.SHARED)
                 .withMemoryTagging(TaggingPolicy.SOFTWARE, TagCheckMode.SYNC).build();
