@@ -24,8 +24,10 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link #release()} drops the contents of every committed page at once ({@link Region#discard}: the pages
  * read zero and their memory goes back to the system, in the kernel's view) but leaves the region alive and
  * mapped with the protections it had. A {@link Cleaner} deallocates the region ({@link Region#deallocate()})
- * once the holder is unreachable, released or not. A region released before any holder was registered has no
- * reader at raw addresses, so it is deallocated at once.
+ * once the holder is unreachable, released or not; with several holders, once every one is. A region released
+ * before any holder was registered has no reader at raw addresses, so it is deallocated at once. A region
+ * allocated elsewhere enters the mode through {@link #of(Region)} (a layer whose segments of it are bound to
+ * a scope it could not close, say, holds it by that scope).
  *
  * <h2 id="cost">What stays taken until the unmap</h2>
  * Between the release and the unmap the region is, to its allocator, a live region: its reservation (guards
@@ -37,7 +39,7 @@ import java.util.concurrent.atomic.LongAdder;
  * run out of mappings, address space or budget first, every {@link #allocate} through this mode
  * <ul>
  *   <li>asks for a garbage collection ({@link System#gc()}) before allocating once {@value #COLLECT_AFTER}
- *       released regions wait for their holders, at most once per that many more;
+ *       released regions wait for their holders and as many were released since the last such collection;
  *   <li>answers a refusal ({@link PageAllocatorException}) while any released region waits with a collection,
  *       and retries every 10 ms for up to {@value #RETRY_MILLIS} ms while the cleaner unmaps them, as the
  *       JDK's direct buffers do ({@code java.nio.Bits.reserveMemory}).
@@ -63,6 +65,9 @@ public final class DeferredUnmap {
     private static final AtomicLong AWAITING_REGIONS = new AtomicLong();
     private static final AtomicLong AWAITING_RESERVED_BYTES = new AtomicLong();
     private static final AtomicLong AWAITING_COMMITTED_BYTES = new AtomicLong();
+    /** Releases that kept their mapping, ever: the clock of {@link #NEXT_COLLECTION}. */
+    private static final AtomicLong RELEASES = new AtomicLong();
+    /** The count of {@link #RELEASES} before which no collection is asked for. */
     private static final AtomicLong NEXT_COLLECTION = new AtomicLong(COLLECT_AFTER);
     private static final LongAdder UNMAPPED = new LongAdder();
     private static final LongAdder FAILED_UNMAPS = new LongAdder();
@@ -72,8 +77,10 @@ public final class DeferredUnmap {
     private final Region region;
     /** Whether {@link #release()} ran (guarded by this). */
     private boolean released;
-    /** Whether a holder was registered (guarded by this). */
+    /** Whether a holder was ever registered (guarded by this). */
     private boolean held;
+    /** Registered holders not yet found unreachable (guarded by this). */
+    private int reachableHolders;
     /** Whether the region was deallocated, or its deallocation refused (guarded by this). */
     private boolean unmapped;
     /** The committed bytes counted as awaiting at the release (guarded by this). */
@@ -119,6 +126,25 @@ public final class DeferredUnmap {
     }
 
     /**
+     * Puts a region allocated elsewhere into this mode, as it is; nothing is allocated, so nothing is collected
+     * or retried.
+     *
+     * @param region a live region whose views are {@link ViewSharing#SHARED} or were never handed out (the
+     *     cleaner deallocates it from its own thread: a {@link ViewSharing#CONFINED} owner that is alive would
+     *     make that deallocation fail, counted in {@link DeferredUnmapStatistics#failedUnmaps()})
+     * @return the region in this mode, not yet held
+     * @throws NullPointerException if {@code region} is null
+     * @throws IllegalStateException if the region is deallocated
+     */
+    public static DeferredUnmap of(Region region) {
+        Objects.requireNonNull(region, "DeferredUnmap.of(region=null): region must not be null");
+        if (!region.isAlive()) {
+            throw new IllegalStateException("DeferredUnmap.of(region=" + region + "): the region is deallocated");
+        }
+        return new DeferredUnmap(region);
+    }
+
+    /**
      * {@return the region} An ordinary region until {@link #release()}.
      *
      * @throws IllegalStateException if released; the message says so
@@ -132,23 +158,25 @@ public final class DeferredUnmap {
 
     /**
      * Keeps the region mapped after {@link #release()} for as long as {@code holder} is reachable, and
-     * deallocates it once {@code holder} is unreachable, released or not. Call it once, from the holder's
-     * constructor; the cleaner's action refers to this object, never to the holder, so this object must not
-     * refer to the holder either (it does not).
+     * deallocates it once {@code holder} is unreachable, released or not; with several holders, once every one
+     * is unreachable. Call it from the holder's constructor, and register every holder before any of them may
+     * become unreachable (the region is unmapped when the count of registered holders still reachable falls to
+     * zero). The cleaner's action refers to this object, never to the holder, so this object must not refer to
+     * the holder either (it does not).
      *
      * @param holder the object whose reachability keeps the mapping
      * @throws NullPointerException if {@code holder} is null
-     * @throws IllegalStateException if a holder is registered already, or the region was released; nothing
-     *     changes
+     * @throws IllegalStateException if the region was released, or is unmapped already; nothing changes
      */
     public synchronized void unmapWhenUnreachable(Object holder) {
         Objects.requireNonNull(holder, "unmapWhenUnreachable(holder=null): holder must not be null");
-        if (held || released) {
-            throw new IllegalStateException("unmapWhenUnreachable(holder=" + holder.getClass().getName() + "): "
-                    + (held ? "a holder is registered already" : "the region was released"));
+        if (released || unmapped) {
+            throw new IllegalStateException("unmapWhenUnreachable(holder=" + holder.getClass().getName() + "): the "
+                    + "region was " + (released ? "released" : "unmapped"));
         }
         held = true;
-        Cleaners.CLEANER.register(holder, this::unmap);
+        reachableHolders++;
+        Cleaners.CLEANER.register(holder, this::holderUnreachable);
     }
 
     /**
@@ -179,6 +207,7 @@ public final class DeferredUnmap {
         }
         awaitingCommittedBytes = region.committedBytes();
         awaitingReservedBytes = region.reservedBytes();
+        RELEASES.incrementAndGet();
         AWAITING_REGIONS.incrementAndGet();
         AWAITING_RESERVED_BYTES.addAndGet(awaitingReservedBytes);
         AWAITING_COMMITTED_BYTES.addAndGet(awaitingCommittedBytes);
@@ -204,9 +233,9 @@ public final class DeferredUnmap {
                 RETRIED.sum());
     }
 
-    /** The cleaner's action: deallocates the region, released or not; runs at most once. */
-    private synchronized void unmap() {
-        if (unmapped) {
+    /** The cleaner's action, once per holder: the last one deallocates the region, released or not. */
+    private synchronized void holderUnreachable() {
+        if (--reachableHolders > 0 || unmapped) {
             return;
         }
         unmapped = true;
@@ -226,13 +255,16 @@ public final class DeferredUnmap {
     }
 
     /**
-     * Asks for a collection once {@link #COLLECT_AFTER} released regions wait, so that a host that releases
-     * while making little garbage does not run the process out of mappings first; none while fewer wait.
+     * Asks for a collection once {@link #COLLECT_AFTER} released regions wait and as many have been released since
+     * the last one, so that a host that releases while making little garbage does not run the process out of
+     * mappings first (the cleaner's lag behind a collection leaves at most about twice that many waiting), and a
+     * host whose holders stay reachable is not collected on every allocation; none while fewer wait.
      */
     private static void collectIfManyAwait() {
-        long waiting = AWAITING_REGIONS.get();
+        long releases = RELEASES.get();
         long next = NEXT_COLLECTION.get();
-        if (waiting >= next && NEXT_COLLECTION.compareAndSet(next, waiting + COLLECT_AFTER)) {
+        if (releases >= next && AWAITING_REGIONS.get() >= COLLECT_AFTER
+                && NEXT_COLLECTION.compareAndSet(next, releases + COLLECT_AFTER)) {
             COLLECTIONS.increment();
             System.gc();
         }

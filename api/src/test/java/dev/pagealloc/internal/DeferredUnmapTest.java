@@ -103,14 +103,39 @@ class DeferredUnmapTest {
     }
 
     @Test
-    void shouldRefuseAHolderTwiceAndConfinedViews() {
+    void shouldUnmapOnceEveryHolderIsUnreachable() throws InterruptedException {
         DeferredUnmap unmap = DeferredUnmap.allocate(allocator(null), 1, 1);
-        Object holder = new Object();
-        unmap.unmapWhenUnreachable(holder);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> unmap.unmapWhenUnreachable(holder));
-        assertEquals("unmapWhenUnreachable(holder=java.lang.Object): a holder is registered already", e.getMessage());
-        Reference.reachabilityFence(holder);
+        Object kept = new Object();
+        unmap.unmapWhenUnreachable(kept);
+        unmap.unmapWhenUnreachable(new Object());
+        unmap.release();
+        for (int i = 0; i < 10; i++) {
+            System.gc();
+            TimeUnit.MILLISECONDS.sleep(10);
+        }
+        assertFalse(unmap.isUnmapped(), "one holder is still reachable");
+        Reference.reachabilityFence(kept);
+        kept = null;
+        collectUntil(unmap::isUnmapped);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> unmap.unmapWhenUnreachable(new Object()));
+        assertEquals("unmapWhenUnreachable(holder=java.lang.Object): the region was released", e.getMessage());
+    }
 
+    @Test
+    void shouldTakeARegionAllocatedElsewhere() throws InterruptedException {
+        Region region = allocator(null).allocate(1, 1);
+        DeferredUnmap unmap = DeferredUnmap.of(region);
+        assertSame(region, unmap.region());
+        unmap.unmapWhenUnreachable(new Object());
+        collectUntil(unmap::isUnmapped);
+        assertFalse(region.isAlive());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> DeferredUnmap.of(region));
+        assertTrue(e.getMessage().endsWith("): the region is deallocated"), e.getMessage());
+    }
+
+    @Test
+    void shouldRefuseConfinedViews() {
         PageAllocator confined = PageAllocator.builder().withProvider(TestProviders.of("fake", memory))
                 .withPageBytes(PAGE).build();
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
