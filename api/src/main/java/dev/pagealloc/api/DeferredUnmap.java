@@ -56,7 +56,10 @@ import java.util.concurrent.atomic.LongAdder;
  * release.
  */
 public final class DeferredUnmap {
-    /** Released regions still mapped past which {@link #allocate} asks for a collection first. */
+    /**
+     * Released regions still mapped past which {@link #allocate} asks for a collection first, once as many have
+     * been released since the last such collection.
+     */
     public static final long COLLECT_AFTER = 2048;
     /** How long {@link #allocate} goes on retrying a refused allocation after a collection, in milliseconds. */
     public static final long RETRY_MILLIS = 2000;

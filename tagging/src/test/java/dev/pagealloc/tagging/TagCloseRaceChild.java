@@ -71,7 +71,8 @@ public final class TagCloseRaceChild {
         }
         loopOverAClosedSpace();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (DeferredUnmap.statistics().unmappedRegions() - unmappedBefore < ROUNDS + 1 && System.nanoTime() < deadline) {
+        while (DeferredUnmap.statistics().unmappedRegions() - unmappedBefore < ROUNDS + 1
+                && System.nanoTime() < deadline) {
             System.gc();
             TimeUnit.MILLISECONDS.sleep(20);
         }
