@@ -49,8 +49,8 @@ import java.util.concurrent.CancellationException;
  * the old bound or view: its accesses then reach only this memory's own pages, never another memory's
  * bytes, and never fault. For a memory of its own, {@code close()} drops the pages at once (they read
  * zero, or an image's bytes, and their memory goes back to the system) and the reservation stays mapped
- * until this object is unreachable, when a {@link java.lang.ref.Cleaner} deallocates it (the address
- * space, the mappings and the budget charge are given back then; creation asks for a garbage collection
+ * until this object is unreachable, when the core deallocates it ({@link dev.pagealloc.api.DeferredUnmap}: the
+ * address space, the mappings and the budget charge are given back then; creation asks for a garbage collection
  * when many closed reservations wait, and a creation refused for want of them runs one and retries). A
  * memory that is never closed is deallocated the same way, and views from {@link #segment()} that outlive
  * it then throw {@link IllegalStateException}.

@@ -1,46 +1,30 @@
 package dev.pagealloc.wasm;
 
+import dev.pagealloc.api.DeferredUnmap;
 import dev.pagealloc.api.PageAllocator;
-import dev.pagealloc.api.PageAllocatorException;
 import dev.pagealloc.api.Region;
 import java.lang.foreign.MemorySegment;
-import java.lang.ref.Cleaner;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A memory of its own: one pagealloc {@link Region} reserving what {@link MemoryOptions} says, its committed
  * prefix the memory's bytes. Growth is {@link Region#tryGrow}, in place; the view published after it is the
  * region's {@link dev.pagealloc.api.ViewSharing#SHARED} view, so any thread may use it and any thread may
- * release the memory. Release deallocates the region; the core then discards the pages at once and retires
- * the views in a batch ({@link dev.pagealloc.api.ViewQuarantine}): until then a view taken before the release
- * reads zero, never another region's data.
+ * release the memory.
  *
- * <p>A storage whose holder reads the region directly ({@link #unmapWhenUnreachable}, the
- * {@link LinearMemory}'s fast path, which checks no arena) changes the release: {@link #release()} drops the
- * pages at once ({@link Region#discard}: they read zero and their memory goes back to the system) but keeps
- * the reservation mapped, and the holder's {@link Cleaner} deallocates the region once the holder is
- * unreachable, so that an access racing with the release never touches an unmapped page. Until then the
- * reservation's address space, its mappings and its budget charge stay taken; {@link #create} asks for a
- * garbage collection when {@link #COLLECT_AFTER} of them wait, and answers a refusal while any wait with a
- * collection and retries, as the JDK's direct buffers do ({@code java.nio.Bits.reserveMemory}).
+ * <p>The region is allocated in the core's {@link DeferredUnmap} release mode, since its holder
+ * ({@link #unmapWhenUnreachable}, the {@link LinearMemory}'s fast path, which checks no arena) reads it at raw
+ * addresses: {@link #release()} drops the pages at once (they read zero and their memory goes back to the
+ * system) but keeps the reservation mapped until the holder is unreachable, so that an access racing with the
+ * release never touches an unmapped page. Until then the reservation's address space, its mappings and its
+ * budget charge stay taken ({@link DeferredUnmap} says what, collects after many and retries a refused
+ * reservation after a collection). A storage released before it has a holder is deallocated at once; the core
+ * then discards the pages and retires the views in a batch ({@link dev.pagealloc.api.ViewQuarantine}).
  *
  * <p>Thread-safe: grow and release are serialized on this object; {@link #view()} and {@link #byteSize()}
  * read volatiles.
  */
 final class RegionStorage implements MemoryStorage {
-    private static final Cleaner CLEANER = Cleaner.create();
-    /** Released storages whose reservation waits for its holder to become unreachable. */
-    private static final AtomicLong AWAITING_UNMAP = new AtomicLong();
-    /** How long {@link #create} goes on retrying a refused reservation after a collection, at most. */
-    private static final long RECLAIM_WAIT_MILLIS = 2000;
-    /**
-     * Released reservations still mapped past which {@link #create} asks for a collection first (each holds
-     * a few of {@code vm.max_map_count}'s mappings and its address space), at most once per that many more.
-     */
-    static final long COLLECT_AFTER = 2048;
-    private static final AtomicLong NEXT_COLLECTION = new AtomicLong(COLLECT_AFTER);
-
+    private final DeferredUnmap lifetime;
     private final Region region;
     private final long pageBytes;
     private final long limitPages;
@@ -49,11 +33,10 @@ final class RegionStorage implements MemoryStorage {
     private volatile long byteSize;
     /** Whether a holder reads the region directly: release then keeps the mapping (guarded by this). */
     private boolean unmapDeferred;
-    /** Whether the region is deallocated (guarded by this). */
-    private boolean unmapped;
 
-    private RegionStorage(Region region, long pageBytes, long limitPages) {
-        this.region = region;
+    private RegionStorage(DeferredUnmap lifetime, long pageBytes, long limitPages) {
+        this.lifetime = lifetime;
+        this.region = lifetime.region();
         this.pageBytes = pageBytes;
         this.limitPages = limitPages;
         this.view = region.segment();
@@ -69,7 +52,8 @@ final class RegionStorage implements MemoryStorage {
      * @return the storage
      * @throws IllegalArgumentException if the image passes the type's minimum size
      * @throws dev.pagealloc.api.PageAllocatorException if the platform refuses the reservation or the commit
-     *     (nothing stays reserved), or the image's mapping (the region is released again)
+     *     (nothing stays reserved; refused while released memories wait for collection, it is retried after one,
+     *     see {@link DeferredUnmap#allocate}), or the image's mapping (the region is released again)
      */
     static RegionStorage create(MemoryType type, MemoryOptions options, MemoryImage image) {
         if (image != null) {
@@ -79,21 +63,16 @@ final class RegionStorage implements MemoryStorage {
         PageAllocator allocator = Allocators.forPages(type.pageBytes(), options.guardBeforeBytes(),
                 options.guardAfterBytes());
         long reservedPages = reservedBytes / type.pageBytes();
-        collectIfManyAwaitUnmap();
-        Region region;
-        try {
-            region = allocator.allocate(type.minimumPages(), reservedPages);
-        } catch (PageAllocatorException e) {
-            region = retryAfterCollection(allocator, type.minimumPages(), reservedPages, e);
-        }
+        DeferredUnmap lifetime = DeferredUnmap.allocate(allocator, type.minimumPages(), reservedPages);
         try {
             if (image != null) {
+                Region region = lifetime.region();
                 image.applyTo(region.address(), region.segment(), "create");
             }
             long limitPages = Math.min(reservedPages, type.hasMaximum() ? type.maximumPages() : reservedPages);
-            return new RegionStorage(region, type.pageBytes(), limitPages);
+            return new RegionStorage(lifetime, type.pageBytes(), limitPages);
         } catch (RuntimeException | Error e) {
-            region.deallocate();
+            lifetime.release(); // no holder yet: deallocated at once
             throw e;
         }
     }
@@ -141,13 +120,11 @@ final class RegionStorage implements MemoryStorage {
         }
         view = null;
         if (!unmapDeferred) {
-            region.deallocate();
-            unmapped = true;
+            lifetime.release(); // no holder: deallocated at once, its errors the caller's
             return;
         }
-        AWAITING_UNMAP.incrementAndGet();
         try {
-            region.discard(0, region.committedBytes()); // byteSize rounded up to the granule (1-byte pages)
+            lifetime.release();
         } catch (RuntimeException e) {
             // The kernel kept the pages: they hold the old bytes until the cleaner unmaps them. Nothing else
             // depends on the discard, and a release has no caller that could do better with the error.
@@ -156,82 +133,14 @@ final class RegionStorage implements MemoryStorage {
 
     /**
      * Keeps the region mapped after {@link #release()} for as long as {@code holder} is reachable, and
-     * deallocates it once {@code holder} is unreachable (released or not). Called once, by the holder's
-     * constructor.
+     * deallocates it once {@code holder} is unreachable (released or not; {@link DeferredUnmap}). Called once, by
+     * the holder's constructor.
      *
-     * @param holder the object whose reachability keeps the mapping; the cleaner's action does not refer to it
+     * @param holder the object whose reachability keeps the mapping
      */
     synchronized void unmapWhenUnreachable(Object holder) {
         unmapDeferred = true;
-        CLEANER.register(holder, this::unmap);
-    }
-
-    /** The cleaner's action: deallocates the region, released or not. */
-    private synchronized void unmap() {
-        if (unmapped) {
-            return;
-        }
-        boolean wasReleased = view == null;
-        view = null;
-        unmapped = true;
-        try {
-            region.deallocate();
-        } finally {
-            if (wasReleased) {
-                AWAITING_UNMAP.decrementAndGet();
-            }
-        }
-    }
-
-    /**
-     * Asks for a collection once {@link #COLLECT_AFTER} released reservations wait for their holders to be
-     * collected, so that a host that creates and closes memories while making little garbage does not run the
-     * process out of mappings first. Runs no collection while fewer wait.
-     */
-    private static void collectIfManyAwaitUnmap() {
-        long waiting = AWAITING_UNMAP.get();
-        long next = NEXT_COLLECTION.get();
-        if (waiting >= next && NEXT_COLLECTION.compareAndSet(next, waiting + COLLECT_AFTER)) {
-            System.gc();
-        }
-    }
-
-    /**
-     * After a refused reservation: if released reservations still wait for their holders to be collected,
-     * runs a collection and retries for up to {@value #RECLAIM_WAIT_MILLIS} ms while the cleaner and the core's
-     * view quarantine unmap them.
-     *
-     * @throws PageAllocatorException {@code refused}, when nothing waits or the retries are refused too (each
-     *     later refusal suppressed in it)
-     */
-    private static Region retryAfterCollection(PageAllocator allocator, long minimumPages, long reservedPages,
-            PageAllocatorException refused) {
-        if (AWAITING_UNMAP.get() == 0) {
-            throw refused;
-        }
-        System.gc();
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RECLAIM_WAIT_MILLIS);
-        while (true) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw refused;
-            }
-            try {
-                return allocator.allocate(minimumPages, reservedPages);
-            } catch (PageAllocatorException again) {
-                if (System.nanoTime() >= deadline) {
-                    refused.addSuppressed(again);
-                    throw refused;
-                }
-            }
-        }
-    }
-
-    /** {@return released storages whose reservation is still mapped}, for tests */
-    static long awaitingUnmap() {
-        return AWAITING_UNMAP.get();
+        lifetime.unmapWhenUnreachable(holder);
     }
 
     @Override
@@ -242,6 +151,11 @@ final class RegionStorage implements MemoryStorage {
     /** {@return the address of the memory's byte 0} */
     long address() {
         return region.address();
+    }
+
+    /** {@return the region's release mode, for tests} */
+    DeferredUnmap lifetime() {
+        return lifetime;
     }
 
     /** {@return the region behind this memory, for tests of the kernel's view} */

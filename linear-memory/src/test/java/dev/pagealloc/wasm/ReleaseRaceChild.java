@@ -1,5 +1,6 @@
 package dev.pagealloc.wasm;
 
+import dev.pagealloc.api.DeferredUnmap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -60,13 +61,13 @@ public final class ReleaseRaceChild {
         }
         hoistedLoopOverAClosedMemory();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (RegionStorage.awaitingUnmap() > 0 && System.nanoTime() < deadline) {
+        while (DeferredUnmap.statistics().awaitingRegions() > 0 && System.nanoTime() < deadline) {
             System.gc();
             TimeUnit.MILLISECONDS.sleep(20);
         }
         System.out.println(DONE + " rounds=" + ROUNDS + " accesses=" + inBounds.get() + " refused=" + refused.get()
-                + " awaitingUnmap=" + RegionStorage.awaitingUnmap());
-        System.exit(RegionStorage.awaitingUnmap() == 0 ? 0 : 3);
+                + " awaitingUnmap=" + DeferredUnmap.statistics().awaitingRegions());
+        System.exit(DeferredUnmap.statistics().awaitingRegions() == 0 ? 0 : 3);
     }
 
     private static void hoistedLoopOverAClosedMemory() throws InterruptedException {

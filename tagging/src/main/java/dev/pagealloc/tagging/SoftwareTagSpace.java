@@ -2,6 +2,7 @@ package dev.pagealloc.tagging;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
+import dev.pagealloc.api.DeferredUnmap;
 import dev.pagealloc.api.MemoryTagging;
 import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.Region;
@@ -10,10 +11,8 @@ import dev.pagealloc.api.TagSpace;
 import dev.pagealloc.api.ViewSharing;
 import dev.pagealloc.spi.NativeAccess;
 import java.lang.foreign.MemorySegment;
-import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The software tagger: a {@link TagSpace} whose tags are shadow bytes, one per {@value TagSpace#GRANULE_BYTES}-byte
@@ -26,29 +25,29 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>The check reads the shadow through one constant segment of the global scope and a bound in a plain field,
  * so it checks no arena (a shared view's liveness check was a chain of dependent loads on every access, more
- * than the shadow load itself). That is safe because the shadow stays mapped while this object is reachable:
- * {@link #close()} drops the shadow's pages (they read zero, so a racing check sees tag 0 and fails) and a
- * {@link Cleaner} deallocates the shadow region once the space is unreachable, so a check racing with the
- * close never reaches an unmapped page. The shadow's reservation, mappings and budget charge stay taken until
- * then.
+ * than the shadow load itself). That is safe because the shadow region is allocated in the core's
+ * {@link DeferredUnmap} release mode, held by this object: {@link #close()} drops the shadow's pages (they read
+ * zero, so a racing check sees tag 0 and fails) and the region is deallocated once the space is unreachable, so
+ * a check racing with the close never reaches an unmapped page. The shadow's reservation, mappings and budget
+ * charge stay taken until then ({@link DeferredUnmap} says what, and retries a refused shadow after a
+ * collection).
  *
  * <p>Thread-safe: tag changes are serialized on the space; {@link #check(long, long, boolean)} takes no lock and
  * may race with them (a check sees each shadow byte before or after a change, never torn).
  */
 public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
-    private static final Cleaner CLEANER = Cleaner.create();
     /**
      * All of the address space, in the global scope: the check's one segment, a constant. Only shadow bytes
      * below {@link #shadowLimit} of a shadow region this class keeps mapped ever reach it.
      */
     private static final MemorySegment EVERYTHING = everything();
-    /** Shadows the cleaner has deallocated, for tests. */
-    private static final AtomicLong UNMAPPED = new AtomicLong();
 
     private final MemoryTagging tagging;
     private final long baseAddress;
     private final long byteSize;
     private final long granules;
+    /** The shadow region's release mode: dropped on close, unmapped once this space is unreachable. */
+    private final DeferredUnmap shadowLifetime;
     private final Region shadowRegion;
     /** The address of the shadow byte of granule 0. */
     private final long shadowBase;
@@ -73,31 +72,15 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
      */
     private long changes;
 
-    private SoftwareTagSpace(MemoryTagging tagging, long baseAddress, long byteSize, Region shadowRegion) {
+    private SoftwareTagSpace(MemoryTagging tagging, long baseAddress, long byteSize, DeferredUnmap shadow) {
         this.tagging = tagging;
         this.baseAddress = baseAddress;
         this.byteSize = byteSize;
         this.granules = byteSize / GRANULE_BYTES;
-        this.shadowRegion = shadowRegion;
+        this.shadowLifetime = shadow;
+        this.shadowRegion = shadow.region();
         this.shadowBase = shadowRegion.address();
-        CLEANER.register(this, new Unmap(shadowRegion));
-    }
-
-    /** The cleaner's action: deallocates the shadow once its space is unreachable; refers to no space. */
-    private record Unmap(Region shadowRegion) implements Runnable {
-        @Override
-        public void run() {
-            try {
-                shadowRegion.deallocate();
-            } finally {
-                UNMAPPED.incrementAndGet();
-            }
-        }
-    }
-
-    /** {@return how many shadows the cleaner has deallocated}, for tests */
-    static long shadowsUnmapped() {
-        return UNMAPPED.get();
+        shadow.unmapWhenUnreachable(this);
     }
 
     /**
@@ -115,7 +98,8 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
      * @throws IllegalCallerException if the shadow region's class is in a module without native access (checks
      *     read the shadow at the region's address, so its implementation is trusted with raw memory)
      * @throws NullPointerException if {@code shadowAllocator} or {@code tagging} is null
-     * @throws dev.pagealloc.api.PageAllocatorException if the shadow cannot be reserved
+     * @throws dev.pagealloc.api.PageAllocatorException if the shadow cannot be reserved (refused while closed
+     *     shadows wait for collection, it is retried after one: {@link DeferredUnmap#allocate})
      */
     public static SoftwareTagSpace create(PageAllocator shadowAllocator, MemoryTagging tagging, long baseAddress,
             long byteSize) {
@@ -135,14 +119,15 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
                     + ", the size positive, and the range below 1 << 56");
         }
         long shadowPages = Math.ceilDiv(rounded / GRANULE_BYTES, shadowAllocator.pageBytes());
-        Region shadow = shadowAllocator.allocate(0, shadowPages);
+        DeferredUnmap shadow = DeferredUnmap.allocate(shadowAllocator, 0, shadowPages);
         // Checks read [address, address + committed bytes) of the region as raw memory: only an implementation
         // that may use memory primitives (pagealloc's own, or one in a module with native access) is trusted.
-        var missing = NativeAccess.missingNativeAccess(shadow.getClass().getModule());
+        Class<?> regionClass = shadow.region().getClass();
+        var missing = NativeAccess.missingNativeAccess(regionClass.getModule());
         if (missing.isPresent()) {
-            shadow.deallocate();
+            shadow.release(); // no holder yet: deallocated at once
             throw new IllegalCallerException("SoftwareTagSpace.create(shadowAllocator=" + shadowAllocator
-                    + "): the shadow region's class " + shadow.getClass().getName() + " is not trusted: "
+                    + "): the shadow region's class " + regionClass.getName() + " is not trusted: "
                     + missing.get());
         }
         return new SoftwareTagSpace(tagging, baseAddress, rounded, shadow);
@@ -168,6 +153,11 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
         synchronized (lock) {
             return closed ? 0 : shadowRegion.byteSize();
         }
+    }
+
+    /** {@return the shadow region's release mode, for tests} */
+    DeferredUnmap shadowLifetime() {
+        return shadowLifetime;
     }
 
     /** {@return the shadow region's base, for tests that read the kernel's view of it} */
@@ -298,10 +288,10 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
 
     /**
      * Releases the shadow's pages at once ({@link Region#discard}: they read zero, their memory goes back to the
-     * system). The reservation stays mapped until this space is unreachable, when a {@link Cleaner} deallocates
-     * it, so a check racing with the close never faults. Idempotent; checks and tag changes afterwards throw
-     * {@link IllegalStateException}; a check racing with the close either passes (it read the tag before the
-     * discard) or throws.
+     * system). The reservation stays mapped until this space is unreachable, when the core deallocates it
+     * ({@link DeferredUnmap}), so a check racing with the close never faults. Idempotent; checks and tag changes
+     * afterwards throw {@link IllegalStateException}; a check racing with the close either passes (it read the tag
+     * before the discard) or throws.
      *
      * @throws dev.pagealloc.api.KernelException if the kernel refuses to discard the shadow's pages (the space is
      *     closed all the same; the pages hold the old tags until the cleaner unmaps them)
@@ -315,10 +305,7 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
             closed = true;
             shadowLimit = 0;
             changes++; // a checked view verifies again, and finds the space closed
-            long committed = shadowRegion.committedBytes();
-            if (committed > 0) {
-                shadowRegion.discard(0, committed);
-            }
+            shadowLifetime.release();
         }
     }
 

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.condition.OS;
 /**
  * The close of a software tag space, whose checks read the shadow without an arena: close drops the shadow's
  * pages at once (kernel's view), the reservation stays mapped while the space is reachable, and checks racing
- * with the close never fault (child JVM).
+ * with the close never fault (child JVM), and the core's {@link dev.pagealloc.api.DeferredUnmap} cleaner unmaps
+ * every closed shadow once its space is unreachable (the child counts them).
  */
 @EnabledOnOs(OS.LINUX)
 class SoftwareTagSpaceCloseTest {
@@ -37,6 +38,8 @@ class SoftwareTagSpaceCloseTest {
                 "no shadow page resident after close");
         assertEquals(shadowBytes, ProcMaps.mappedBytes(tags.shadowAddress(), shadowBytes),
                 "the reservation stays mapped while the space is reachable");
+        assertTrue(tags.shadowLifetime().isReleased(), "released in the core's DeferredUnmap mode");
+        assertFalse(tags.shadowLifetime().isUnmapped(), "and unmapped only once the space is unreachable");
         assertEquals(0, tags.committedShadowBytes());
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> tags.check(pointer, 4, false));
         assertTrue(e.getMessage().contains("tag space closed"), e.getMessage());

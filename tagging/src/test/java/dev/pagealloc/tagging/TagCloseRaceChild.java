@@ -1,5 +1,6 @@
 package dev.pagealloc.tagging;
 
+import dev.pagealloc.api.DeferredUnmap;
 import dev.pagealloc.api.MemoryTagging;
 import dev.pagealloc.api.MemoryTagging.TagCheckMode;
 import dev.pagealloc.api.MemoryTagging.TaggingPolicy;
@@ -44,7 +45,7 @@ public final class TagCloseRaceChild {
     public static void main(String[] args) throws InterruptedException {
         AtomicLong passed = new AtomicLong();
         AtomicLong refused = new AtomicLong();
-        long unmappedBefore = SoftwareTagSpace.shadowsUnmapped();
+        long unmappedBefore = DeferredUnmap.statistics().unmappedRegions();
         for (int round = 0; round < ROUNDS; round++) {
             SoftwareTagSpace tags = SoftwareTagSpace.create(TagSpaces.defaultShadowAllocator(), TAGGING, 0, BYTES);
             long[] pointers = new long[(int) (BYTES / BLOCK)];
@@ -70,11 +71,12 @@ public final class TagCloseRaceChild {
         }
         loopOverAClosedSpace();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (SoftwareTagSpace.shadowsUnmapped() - unmappedBefore < ROUNDS + 1 && System.nanoTime() < deadline) {
+        while (DeferredUnmap.statistics().unmappedRegions() - unmappedBefore < ROUNDS + 1
+                && System.nanoTime() < deadline) {
             System.gc();
             TimeUnit.MILLISECONDS.sleep(20);
         }
-        long unmapped = SoftwareTagSpace.shadowsUnmapped() - unmappedBefore;
+        long unmapped = DeferredUnmap.statistics().unmappedRegions() - unmappedBefore;
         System.out.println(DONE + " rounds=" + ROUNDS + " passed=" + passed.get() + " refused=" + refused.get()
                 + " unmapped=" + unmapped);
         System.exit(unmapped != ROUNDS + 1 ? 3 : passed.get() == 0 || refused.get() == 0 ? 4 : 0);

@@ -1,5 +1,6 @@
 package dev.pagealloc.heap.manual;
 
+import dev.pagealloc.api.DeferredUnmap;
 import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.api.ViewSharing;
@@ -640,12 +641,14 @@ public final class ManualHeap implements AutoCloseable {
     /**
      * Releases every page of the heap: slabs, large blocks and kept arena chunks. Every segment the
      * heap handed out is then invalid (access throws {@link IllegalStateException}); in checked mode
-     * a slab one of whose blocks a JDK call in another thread holds (an NIO transfer, a downcall) is
-     * left mapped rather than unmapped under that call. Other threads may still be allocating and
-     * freeing: that stays memory-safe and leaves no page mapped (a racing allocation throws
-     * {@link IllegalStateException} or returns a segment whose access throws it; a racing free may
-     * be refused with {@link IllegalArgumentException} or {@link IllegalStateException}; a large
-     * block mapped during the close is unmapped by its allocating thread). Arenas still open must be
+     * a slab or large block one of whose blocks a JDK call in another thread holds (an NIO transfer, a
+     * downcall) is left mapped rather than unmapped under that call: its pages are dropped at once (they
+     * read zero) and it is unmapped once no segment of those blocks is reachable ({@link DeferredUnmap}).
+     * Other threads may still be allocating and freeing: that stays memory-safe and leaves no page
+     * mapped (a racing allocation throws {@link IllegalStateException} or returns a segment whose
+     * access throws it; a racing free may be refused with {@link IllegalArgumentException} or
+     * {@link IllegalStateException}; a large block mapped during the close is unmapped by its
+     * allocating thread). Arenas still open must be
      * closed by their owners first; their chunks go back to the allocator on their close. Idempotent.
      */
     @Override
@@ -688,8 +691,29 @@ public final class ManualHeap implements AutoCloseable {
             return true;
         } catch (IllegalStateException e) {
             // Closed already by a racing free (which then unmaps nothing), or held by a JDK call in another
-            // thread: then the region stays mapped until the process ends, as a slab's does.
-            return !large.scope.scope().isAlive();
+            // thread: then the region stays mapped until the scope is unreachable, as a slab's does.
+            if (!large.scope.scope().isAlive()) {
+                return true;
+            }
+            releaseWhenUnreachable(DeferredUnmap.of(large.region), List.of(large.scope.scope()));
+            return false;
+        }
+    }
+
+    /**
+     * For a region that segments of {@code heldScopes} still reach (a JDK call in another thread refused their
+     * close): drops its pages now and unmaps it once none of those scopes is reachable, so that no access
+     * through them faults meanwhile.
+     */
+    private static void releaseWhenUnreachable(DeferredUnmap lifetime, List<MemorySegment.Scope> heldScopes) {
+        for (MemorySegment.Scope scope : heldScopes) {
+            lifetime.unmapWhenUnreachable(scope);
+        }
+        try {
+            lifetime.release();
+        } catch (RuntimeException e) {
+            // The kernel kept the pages: they hold the old bytes until the unmap. close() has no caller that
+            // could do better, and nothing else depends on the discard.
         }
     }
 
@@ -698,10 +722,11 @@ public final class ManualHeap implements AutoCloseable {
      * then fails its compare-and-set), live checked ones' scopes closed.
      *
      * @return whether the region may be unmapped: false if a JDK call in another thread holds a
-     *     checked block's segment (the slab then stays mapped until the process ends)
+     *     checked block's segment (the slab's pages are then dropped, and it is unmapped once the scopes of
+     *     such blocks are unreachable)
      */
     private boolean retireForClose(Slab slab) {
-        boolean unmappable = true;
+        List<MemorySegment.Scope> held = new ArrayList<>(0);
         for (int slot = 0; slot < slab.capacity; slot++) {
             while (true) {
                 int state = slab.state(slot);
@@ -710,7 +735,9 @@ public final class ManualHeap implements AutoCloseable {
                         try {
                             slab.blockScopes[slot].close();
                         } catch (IllegalStateException e) {
-                            unmappable &= !slab.blockScopes[slot].scope().isAlive();
+                            if (slab.blockScopes[slot].scope().isAlive()) {
+                                held.add(slab.blockScopes[slot].scope());
+                            }
                         }
                     }
                     break;
@@ -720,7 +747,11 @@ public final class ManualHeap implements AutoCloseable {
                 }
             }
         }
-        return unmappable;
+        if (held.isEmpty()) {
+            return true;
+        }
+        releaseWhenUnreachable(DeferredUnmap.of(slab.region), held);
+        return false;
     }
 
     void checkOpen() {
