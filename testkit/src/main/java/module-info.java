@@ -5,6 +5,8 @@
 module dev.pagealloc.testkit {
     requires transitive dev.pagealloc.api;
     requires dev.pagealloc.platform.support;
+    // ResourceAudit reads HotSpot's code cache bounds through the DiagnosticCommand MBean.
+    requires java.management;
     requires transitive org.junit.jupiter.api;
     requires transitive org.junit.jupiter.params;
 

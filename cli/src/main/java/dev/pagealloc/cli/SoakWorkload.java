@@ -14,8 +14,12 @@ import dev.pagealloc.wasm.AtomicOp;
 import dev.pagealloc.wasm.LinearMemory;
 import dev.pagealloc.wasm.MemoryAccessTrap;
 import dev.pagealloc.wasm.MemoryType;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -84,11 +88,26 @@ final class SoakWorkload implements AutoCloseable {
                 } catch (RuntimeException | Error e) {
                     count(unexpected, e);
                     if (unexpectedSamples.size() < 5) {
-                        unexpectedSamples.add(e.toString());
+                        unexpectedSamples.add(e + " (the process then: " + addressSpace() + ")");
                     }
                 }
                 operations.increment();
             }
+        }
+    }
+
+    /**
+     * {@return the process's mapping count ({@code /proc/self/maps} lines, against {@code vm.max_map_count})
+     * and virtual size ({@code VmSize}, proc(5)), to tell which limit a refused reservation met}
+     */
+    private static String addressSpace() {
+        try (var lines = Files.lines(Path.of("/proc/self/maps"))) {
+            long mappings = lines.count();
+            String size = Files.readAllLines(Path.of("/proc/self/status")).stream()
+                    .filter(l -> l.startsWith("VmSize:")).map(l -> l.substring(7).strip()).findFirst().orElse("?");
+            return mappings + " mappings, VmSize " + size;
+        } catch (IOException | UncheckedIOException e) {
+            return "no procfs";
         }
     }
 

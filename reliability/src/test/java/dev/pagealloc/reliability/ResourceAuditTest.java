@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.testkit.ProcMaps;
+import dev.pagealloc.testkit.ResourceAudit;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;

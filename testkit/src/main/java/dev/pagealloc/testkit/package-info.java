@@ -7,6 +7,7 @@
  * {@link dev.pagealloc.testkit.AllocatorFixture}; the {@link dev.pagealloc.testkit.KernelView} it
  * checks every operation against; the {@link dev.pagealloc.testkit.FailureInjector} every fake
  * kernel fails calls through; and {@link dev.pagealloc.testkit.ChildJvm} for tests whose subject may
- * crash the JVM.
+ * crash the JVM; {@link dev.pagealloc.testkit.ResourceAudit}, the audit after every test class (no
+ * {@code rwx} mapping, no reservation left, statistics at zero).
  */
 package dev.pagealloc.testkit;

@@ -3,6 +3,7 @@ package dev.pagealloc.heap.gc;
 import dev.pagealloc.api.PageAllocator;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -90,9 +91,10 @@ public final class GcHeap implements AutoCloseable {
     long[] globals = new long[8];
     int globalCount;
     final Statistics stats = new Statistics();
-    // The stack refers to this heap, so a thread's entry keeps the heap reachable while the thread lives:
-    // release() and close() remove the calling thread's entry.
-    final ThreadLocal<ShadowStack> threadStack = new ThreadLocal<>();
+    // A thread's entry refers to its stack weakly: the stack refers to this heap, so a strong entry kept the
+    // heap reachable while the thread lived, released or not. The stacks set holds every attached stack, so
+    // the entry stays good while the heap is reachable. release() and close() remove the calling thread's entry.
+    final ThreadLocal<WeakReference<ShadowStack>> threadStack = new ThreadLocal<>();
     private final ThreadLocal<long[]> buffers = ThreadLocal.withInitial(() -> new long[3]);
     long epoch;
     private int allocationsSinceCollection;
@@ -349,12 +351,18 @@ public final class GcHeap implements AutoCloseable {
         if (cached != null && cached.owner == self && !cached.released && fastPaths) {
             return cached;
         }
-        ShadowStack stack = threadStack.get();
+        ShadowStack stack = threadStack();
         if (stack == null || stack.released || !fastPaths) {
             return null;
         }
         lastMutator = stack;
         return stack;
+    }
+
+    /** {@return the calling thread's stack from its entry, or null} */
+    private ShadowStack threadStack() {
+        WeakReference<ShadowStack> entry = threadStack.get();
+        return entry == null ? null : entry.get();
     }
 
     private boolean pending() {
@@ -953,10 +961,10 @@ public final class GcHeap implements AutoCloseable {
         lock.lock();
         try {
             checkAlive("shadowStack");
-            ShadowStack stack = threadStack.get();
+            ShadowStack stack = threadStack();
             if (stack == null || stack.released) {
                 stack = new ShadowStack(this, Thread.currentThread());
-                threadStack.set(stack);
+                threadStack.set(new WeakReference<>(stack));
                 stacks.add(stack);
             }
             return stack;

@@ -164,8 +164,9 @@ class BrainfuckRunTest {
                     .run(tape, in, out);
             case INTERPRETED -> new BrainfuckInterpreter(BrainfuckProgram.parse(program)).run(tape, in, out);
             case COMPILED_DUAL_MAPPING, COMPILED_FLIPPED -> {
-                try (CompiledBrainfuck compiled = BrainfuckCompiler.compile(BrainfuckProgram.parse(program),
-                        Programs.loader(mode))) {
+                try (PageAllocatorCodeLoader loader = Programs.loader(mode);
+                        CompiledBrainfuck compiled = BrainfuckCompiler.compile(BrainfuckProgram.parse(program),
+                                loader)) {
                     compiled.run(tape, in, out);
                 }
             }

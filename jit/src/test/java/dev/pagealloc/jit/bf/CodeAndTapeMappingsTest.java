@@ -117,10 +117,10 @@ class CodeAndTapeMappingsTest {
 
     @Test
     void shouldRefuseToRunAfterClose() {
-        CompiledBrainfuck compiled = BrainfuckCompiler.compile(BrainfuckProgram.parse("+."),
-                Programs.loader(Mode.COMPILED_DUAL_MAPPING));
-        compiled.close();
-        try (Tape tape = Tape.allocate(Programs.ALLOCATOR, 16)) {
+        try (PageAllocatorCodeLoader loader = Programs.loader(Mode.COMPILED_DUAL_MAPPING);
+                Tape tape = Tape.allocate(Programs.ALLOCATOR, 16)) {
+            CompiledBrainfuck compiled = BrainfuckCompiler.compile(BrainfuckProgram.parse("+."), loader);
+            compiled.close();
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> compiled.run(tape, InputStream.nullInputStream(), new ByteArrayOutputStream()));
             assertEquals("run(): the compiled program is closed", e.getMessage());
@@ -131,8 +131,8 @@ class CodeAndTapeMappingsTest {
     void shouldRunOneCompiledProgramOnSeveralThreadsAtOnceEachWithItsTape() throws Exception {
         String source = Programs.source("primes.b");
         int threads = 4;
-        try (CompiledBrainfuck compiled = BrainfuckCompiler.compile(BrainfuckProgram.parse(source),
-                Programs.loader(Mode.COMPILED_DUAL_MAPPING));
+        try (PageAllocatorCodeLoader loader = Programs.loader(Mode.COMPILED_DUAL_MAPPING);
+                CompiledBrainfuck compiled = BrainfuckCompiler.compile(BrainfuckProgram.parse(source), loader);
                 ExecutorService pool = Executors.newFixedThreadPool(threads)) {
             List<Future<String>> outputs = new ArrayList<>();
             for (int i = 0; i < threads; i++) {
@@ -155,9 +155,11 @@ class CodeAndTapeMappingsTest {
 
     @Test
     void shouldRefuseEmptyCode() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Programs.loader(Mode.COMPILED_DUAL_MAPPING).load(new byte[0], BrainfuckCompiler.ENTRY));
-        assertEquals("load(codeBytes=0): the code must not be empty", e.getMessage());
+        try (PageAllocatorCodeLoader loader = Programs.loader(Mode.COMPILED_DUAL_MAPPING)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> loader.load(new byte[0], BrainfuckCompiler.ENTRY));
+            assertEquals("load(codeBytes=0): the code must not be empty", e.getMessage());
+        }
     }
 
     @Test

@@ -40,13 +40,13 @@ final class Programs {
         COMPILED_FLIPPED
     }
 
-    /** Loaders for the tests' JVM, one per strategy, as a host keeps one: each keeps a heap chunk mapped. */
-    private static final CodeLoader DUAL_MAPPED = new PageAllocatorCodeLoader(ALLOCATOR, WxStrategy.DUAL_MAPPING);
-    private static final CodeLoader FLIPPED = new PageAllocatorCodeLoader(ALLOCATOR, WxStrategy.PROTECTION_FLIP);
-
-    /** {@return the code loader of a compiled mode} */
-    static CodeLoader loader(Mode mode) {
-        return mode == Mode.COMPILED_DUAL_MAPPING ? DUAL_MAPPED : FLIPPED;
+    /**
+     * {@return a new code loader of a compiled mode, for the caller to close} A loader keeps a heap chunk
+     * mapped until closed, which the resource audit after each test class would report as left behind.
+     */
+    static PageAllocatorCodeLoader loader(Mode mode) {
+        return new PageAllocatorCodeLoader(ALLOCATOR,
+                mode == Mode.COMPILED_DUAL_MAPPING ? WxStrategy.DUAL_MAPPING : WxStrategy.PROTECTION_FLIP);
     }
 
     /** {@return what {@code source} prints in {@code mode} on a fresh tape of {@code cells}, given {@code input}} */
@@ -64,8 +64,9 @@ final class Programs {
                         .run(tape, in, out);
                 case INTERPRETED -> new BrainfuckInterpreter(BrainfuckProgram.parse(source)).run(tape, in, out);
                 case COMPILED_DUAL_MAPPING, COMPILED_FLIPPED -> {
-                    try (CompiledBrainfuck compiled = BrainfuckCompiler.compile(BrainfuckProgram.parse(source),
-                            loader(mode))) {
+                    try (PageAllocatorCodeLoader loader = loader(mode);
+                            CompiledBrainfuck compiled = BrainfuckCompiler.compile(BrainfuckProgram.parse(source),
+                                    loader)) {
                         compiled.run(tape, in, out);
                     }
                 }

@@ -97,8 +97,9 @@ class RandomProgramsTest {
             case INTERPRETED -> new BrainfuckInterpreter(BrainfuckProgram.parse(program))
                     .run(tape, new ByteArrayInputStream(input), out);
             default -> {
-                try (CompiledBrainfuck compiled = BrainfuckCompiler.compile(BrainfuckProgram.parse(program),
-                        Programs.loader(mode))) {
+                try (PageAllocatorCodeLoader loader = Programs.loader(mode);
+                        CompiledBrainfuck compiled = BrainfuckCompiler.compile(BrainfuckProgram.parse(program),
+                                loader)) {
                     compiled.run(tape, new ByteArrayInputStream(input), out);
                 }
             }

@@ -5,7 +5,7 @@ import dev.pagealloc.jit.CodeBuffer;
 import dev.pagealloc.jit.CodeHeap;
 import dev.pagealloc.jit.CodeState;
 import dev.pagealloc.jit.JitMemory;
-import dev.pagealloc.reliability.ResourceAudit;
+import dev.pagealloc.testkit.ResourceAudit;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;

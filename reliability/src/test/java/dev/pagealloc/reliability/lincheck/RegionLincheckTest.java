@@ -5,7 +5,7 @@ import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.Protection;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.api.ViewSharing;
-import dev.pagealloc.reliability.ResourceAudit;
+import dev.pagealloc.testkit.ResourceAudit;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Queue;

@@ -1,15 +1,17 @@
-package dev.pagealloc.reliability;
+package dev.pagealloc.testkit;
 
 import dev.pagealloc.api.AllocatorStatistics;
 import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.spi.LiveRegions;
-import dev.pagealloc.testkit.ProcMaps;
 import java.lang.management.ManagementFactory;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -28,7 +30,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *     read from the {@code Compiler.codecache} diagnostic command, the {@code bounds [low, committed,
  *     reserved]} of each code heap);</li>
  * <li><b>nothing of ours left behind</b>: no live pagealloc reservation ({@link LiveRegions}) once the
- *     class is done, when there was none before it; deallocated regions with shared views wait in the
+ *     class is done that was not live before it (so a class that leaks does not hide the next one's
+ *     leak); deallocated regions with shared views wait in the
  *     view quarantine for about a second, and a closed linear memory keeps its reservation until a
  *     {@link java.lang.ref.Cleaner} unmaps it once the memory is unreachable, so the audit asks for
  *     garbage collections and waits up to five seconds;</li>
@@ -36,9 +39,14 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *     has no live region and no committed byte.</li>
  * </ol>
  *
- * <p>The reliability module registers it for every test class (JUnit's extension auto-detection, a
- * {@code META-INF/services/org.junit.jupiter.api.extension.Extension} entry); other modules add
- * {@code @ExtendWith(ResourceAudit.class)} or the same two files. Thread-safe.
+ * <p>It lives in the test kit so that every module's tests can use it. The modules {@code reliability},
+ * {@code linear-memory}, {@code chicory}, {@code jit}, {@code heap} and {@code tagging} register it for every
+ * test class through JUnit's extension auto-detection: a test resource
+ * {@code META-INF/services/org.junit.jupiter.api.extension.Extension} naming this class and a
+ * {@code junit-platform.properties} with {@code junit.jupiter.extensions.autodetection.enabled=true}, so a
+ * test class added later is audited too. A single class can instead add
+ * {@code @ExtendWith(ResourceAudit.class)}. The audit assumes test classes run one at a time in a JVM (the
+ * build's default). Thread-safe.
  */
 public final class ResourceAudit implements BeforeAllCallback, AfterAllCallback {
     private static final Pattern BOUNDS = Pattern.compile(
@@ -46,7 +54,7 @@ public final class ResourceAudit implements BeforeAllCallback, AfterAllCallback 
     private static final Map<PageAllocator, Boolean> TRACKED = Collections.synchronizedMap(new WeakHashMap<>());
     private static final long SETTLE_MILLIS = 5000;
 
-    private boolean liveBefore;
+    private Set<LiveRegions.Range> liveBefore = Set.of();
 
     /** Creates the extension; JUnit does. */
     public ResourceAudit() {}
@@ -64,12 +72,12 @@ public final class ResourceAudit implements BeforeAllCallback, AfterAllCallback 
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        liveBefore = anyLiveRegion().isPresent();
+        liveBefore = liveReservations();
     }
 
     @Override
     public void afterAll(ExtensionContext context) {
-        List<String> problems = audit(!liveBefore);
+        List<String> problems = audit(liveBefore, SETTLE_MILLIS);
         if (!problems.isEmpty()) {
             throw new AssertionError("resource audit after " + context.getDisplayName() + ":\n  "
                     + String.join("\n  ", problems));
@@ -92,16 +100,29 @@ public final class ResourceAudit implements BeforeAllCallback, AfterAllCallback 
      * @param settleMillis how long to wait for quarantined regions and statistics to settle, in milliseconds
      */
     public static List<String> audit(boolean expectNoLiveRegion, long settleMillis) {
+        return expectNoLiveRegion ? audit(Set.of(), settleMillis) : audit(null, settleMillis);
+    }
+
+    /**
+     * {@return what is wrong with the process now, empty if nothing}
+     *
+     * @param allowed the reservations that may still be live (those live before the audited code ran), or
+     *     null if any may
+     * @param settleMillis how long to wait for quarantined regions and statistics to settle, in milliseconds
+     */
+    private static List<String> audit(Set<LiveRegions.Range> allowed, long settleMillis) {
         List<String> problems = new ArrayList<>();
         long deadline = System.nanoTime() + settleMillis * 1_000_000;
-        while (expectNoLiveRegion && anyLiveRegion().isPresent() && System.nanoTime() < deadline) {
+        Set<LiveRegions.Range> left = allowed == null ? Set.of() : leftBehind(allowed);
+        while (!left.isEmpty() && System.nanoTime() < deadline) {
             // A closed linear memory's reservation goes when its holder is collected (its Cleaner unmaps).
             System.gc();
             pause();
+            left = leftBehind(allowed);
         }
-        if (expectNoLiveRegion) {
-            anyLiveRegion().ifPresent(r -> problems.add("a pagealloc reservation is still live: 0x"
-                    + Long.toHexString(r.start()) + "-0x" + Long.toHexString(r.end())));
+        for (LiveRegions.Range r : left) {
+            problems.add("a pagealloc reservation is still live: 0x" + Long.toHexString(r.start()) + "-0x"
+                    + Long.toHexString(r.end()));
         }
         List<PageAllocator> allocators;
         synchronized (TRACKED) {
@@ -165,8 +186,33 @@ public final class ResourceAudit implements BeforeAllCallback, AfterAllCallback 
         return bounds;
     }
 
-    private static Optional<LiveRegions.Range> anyLiveRegion() {
-        return LiveRegions.overlapping(1, Long.MAX_VALUE - 1);
+    private static Set<LiveRegions.Range> leftBehind(Set<LiveRegions.Range> allowed) {
+        Set<LiveRegions.Range> live = liveReservations();
+        live.removeAll(allowed);
+        return live;
+    }
+
+    /**
+     * {@return every live pagealloc reservation} {@link LiveRegions} answers one overlapping range per
+     * query, so the user half of the address space is split around each answer until no gap holds one.
+     */
+    private static Set<LiveRegions.Range> liveReservations() {
+        Set<LiveRegions.Range> found = new HashSet<>();
+        Deque<long[]> gaps = new ArrayDeque<>();
+        gaps.push(new long[] {1, Long.MAX_VALUE});
+        while (!gaps.isEmpty()) {
+            long[] gap = gaps.pop();
+            LiveRegions.overlapping(gap[0], gap[1] - gap[0]).ifPresent(r -> {
+                found.add(r);
+                if (Long.compareUnsigned(r.start(), gap[0]) > 0) {
+                    gaps.push(new long[] {gap[0], r.start()});
+                }
+                if (Long.compareUnsigned(r.end(), gap[1]) < 0) {
+                    gaps.push(new long[] {r.end(), gap[1]});
+                }
+            });
+        }
+        return found;
     }
 
     private static void pause() {
