@@ -100,16 +100,26 @@ final class ObjectTags {
         space.retag(space.pointer(headerAddress - space.baseAddress()), objectBytes);
     }
 
-    /** Opens the tag space of a new large object's region, tags the object and {@return its tagged pointer}. */
+    /**
+     * Opens the tag space of a new large object's region, tags the object and {@return its tagged pointer}; if the
+     * tags cannot be set, closes the space again and throws, nothing changed.
+     */
     long openLarge(long regionAddress, long regionBytes, long objectBytes) {
         TagSpace space = factory.open(regionAddress, regionBytes);
+        long pointer;
+        try {
+            pointer = space.tagNew(0, objectBytes) + Header.BYTES;
+        } catch (RuntimeException e) {
+            close(space); // nothing else changed
+            throw e;
+        }
         Map.Entry<Long, Retired> before = retired.floorEntry(regionAddress);
         if (before != null && regionAddress - before.getKey() < before.getValue().byteSize()) {
             retired.remove(before.getKey()); // the new region takes the range: its own tags now decide
         }
         retired.subMap(regionAddress, regionAddress + regionBytes).clear();
         large.put(regionAddress, space);
-        return space.tagNew(0, objectBytes) + Header.BYTES;
+        return pointer;
     }
 
     /** Drops the tag space of a large object's region, which is going back to the allocator. */
