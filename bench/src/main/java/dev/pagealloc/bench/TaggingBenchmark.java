@@ -3,10 +3,16 @@ package dev.pagealloc.bench;
 import dev.pagealloc.api.MemoryTagging;
 import dev.pagealloc.api.MemoryTagging.TagCheckMode;
 import dev.pagealloc.api.MemoryTagging.TaggingPolicy;
+import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.Region;
+import dev.pagealloc.api.ViewSharing;
 import dev.pagealloc.tagging.TaggedLinearMemory;
+import dev.pagealloc.tagging.TaggedRegion;
 import dev.pagealloc.wasm.IndexType;
 import dev.pagealloc.wasm.LinearMemory;
 import dev.pagealloc.wasm.MemoryType;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -34,7 +40,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * one check ({@link TaggedLinearMemory#updateI32}). The block peers read whole allocations, 16 i32 each, of
  * {@value #ACCESSES} / 16 blocks (the first ones, or random ones): {@code uncheckedBlockLoadI32} through the memory,
  * {@code taggedViewLoadI32} through a {@link TaggedLinearMemory.CheckedView} made per block (one tag check per
- * block). Scores are per access, in ns; the peers run side by side in one run, so compare them as ratios.
+ * block). {@code regionViewLoadI32} and {@code taggedRegionLoadI32} are the same loads on a software-tagged
+ * {@link Region} of the same size: through its view, and through a {@link TaggedRegion} with tagged pointers.
+ * Scores are per access, in ns; the peers run side by side in one run, so compare them as ratios.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -59,6 +67,10 @@ public class TaggingBenchmark {
     private long[] pointers;
     private long[] blockAddresses;
     private long[] blockPointers;
+    private Region region;
+    private TaggedRegion taggedRegion;
+    private MemorySegment regionView;
+    private long[] regionPointers;
 
     /** Creates the memory, tags every block, and picks the addresses and their tagged pointers. */
     @Setup(Level.Trial)
@@ -83,6 +95,18 @@ public class TaggingBenchmark {
                     : random.nextLong(MEMORY_BYTES / BLOCK_BYTES) * BLOCK_BYTES;
             blockPointers[i] = tagged.tags().pointer(blockAddresses[i]);
         }
+        region = PageAllocator.builder().withViewSharing(ViewSharing.SHARED)
+                .withMemoryTagging(TaggingPolicy.SOFTWARE, TagCheckMode.SYNC).build()
+                .allocate(MEMORY_PAGES, MEMORY_PAGES);
+        taggedRegion = TaggedRegion.of(region);
+        for (long block = 0; block < MEMORY_BYTES; block += BLOCK_BYTES) {
+            taggedRegion.tags().tagNew(block, BLOCK_BYTES);
+        }
+        regionView = region.segment();
+        regionPointers = new long[ACCESSES];
+        for (int i = 0; i < ACCESSES; i++) {
+            regionPointers[i] = taggedRegion.tags().pointer(addresses[i]);
+        }
     }
 
     /** Releases the memory and the shadow. */
@@ -90,6 +114,8 @@ public class TaggingBenchmark {
     public void release() {
         tagged.close();
         memory.close();
+        taggedRegion.close();
+        region.deallocate();
     }
 
     /**
@@ -187,6 +213,38 @@ public class TaggingBenchmark {
             for (int i = 0; i < BLOCK_BYTES; i += Integer.BYTES) {
                 sum += view.loadI32(i);
             }
+        }
+        return sum;
+    }
+
+    /**
+     * i32 loads through a tagged region's view: the floor for {@link TaggedRegion}.
+     *
+     * @return the sum, so the loads are not dead code
+     */
+    @Benchmark
+    @OperationsPerInvocation(ACCESSES)
+    public int regionViewLoadI32() {
+        MemorySegment view = regionView;
+        int sum = 0;
+        for (long address : addresses) {
+            sum += view.get(ValueLayout.JAVA_INT_UNALIGNED, address);
+        }
+        return sum;
+    }
+
+    /**
+     * Tag-checked i32 loads through a {@link TaggedRegion}.
+     *
+     * @return the sum, so the loads are not dead code
+     */
+    @Benchmark
+    @OperationsPerInvocation(ACCESSES)
+    public int taggedRegionLoadI32() {
+        TaggedRegion r = taggedRegion;
+        int sum = 0;
+        for (long pointer : regionPointers) {
+            sum += r.getInt(pointer);
         }
         return sum;
     }

@@ -85,6 +85,8 @@ public final class LinearMemory implements AutoCloseable {
      * {@link #fastLimit}) ever reach it.
      */
     private static final MemorySegment EVERYTHING = everything();
+    /** Bits 0 to 61: every user-space address of a 64-bit platform (see {@link #userBase()}). */
+    private static final long USER_ADDRESS_MASK = (1L << 62) - 1;
 
     private final MemoryType type;
     private final MemoryStorage storage;
@@ -208,7 +210,7 @@ public final class LinearMemory implements AutoCloseable {
      */
     public byte loadI8(long address) {
         if (address >= 0 && address <= fastLimit - Byte.BYTES) {
-            byte value = EVERYTHING.get(JAVA_BYTE, base + address);
+            byte value = EVERYTHING.get(JAVA_BYTE, userBase() + address);
             Reference.reachabilityFence(this);
             return value;
         }
@@ -237,7 +239,7 @@ public final class LinearMemory implements AutoCloseable {
      */
     public short loadI16(long address) {
         if (address >= 0 && address <= fastLimit - Short.BYTES) {
-            short value = EVERYTHING.get(I16, base + address);
+            short value = EVERYTHING.get(I16, userBase() + address);
             Reference.reachabilityFence(this);
             return value;
         }
@@ -266,7 +268,7 @@ public final class LinearMemory implements AutoCloseable {
      */
     public int loadI32(long address) {
         if (address >= 0 && address <= fastLimit - Integer.BYTES) {
-            int value = EVERYTHING.get(I32, base + address);
+            int value = EVERYTHING.get(I32, userBase() + address);
             Reference.reachabilityFence(this);
             return value;
         }
@@ -295,7 +297,7 @@ public final class LinearMemory implements AutoCloseable {
      */
     public long loadI64(long address) {
         if (address >= 0 && address <= fastLimit - Long.BYTES) {
-            long value = EVERYTHING.get(I64, base + address);
+            long value = EVERYTHING.get(I64, userBase() + address);
             Reference.reachabilityFence(this);
             return value;
         }
@@ -312,7 +314,7 @@ public final class LinearMemory implements AutoCloseable {
      */
     public float loadF32(long address) {
         if (address >= 0 && address <= fastLimit - Float.BYTES) {
-            float value = EVERYTHING.get(F32, base + address);
+            float value = EVERYTHING.get(F32, userBase() + address);
             Reference.reachabilityFence(this);
             return value;
         }
@@ -329,7 +331,7 @@ public final class LinearMemory implements AutoCloseable {
      */
     public double loadF64(long address) {
         if (address >= 0 && address <= fastLimit - Double.BYTES) {
-            double value = EVERYTHING.get(F64, base + address);
+            double value = EVERYTHING.get(F64, userBase() + address);
             Reference.reachabilityFence(this);
             return value;
         }
@@ -360,7 +362,7 @@ public final class LinearMemory implements AutoCloseable {
      */
     public void storeI8(long address, byte value) {
         if (address >= 0 && address <= fastLimit - Byte.BYTES) {
-            EVERYTHING.set(JAVA_BYTE, base + address, value);
+            EVERYTHING.set(JAVA_BYTE, userBase() + address, value);
             Reference.reachabilityFence(this);
             return;
         }
@@ -377,7 +379,7 @@ public final class LinearMemory implements AutoCloseable {
      */
     public void storeI16(long address, short value) {
         if (address >= 0 && address <= fastLimit - Short.BYTES) {
-            EVERYTHING.set(I16, base + address, value);
+            EVERYTHING.set(I16, userBase() + address, value);
             Reference.reachabilityFence(this);
             return;
         }
@@ -394,7 +396,7 @@ public final class LinearMemory implements AutoCloseable {
      */
     public void storeI32(long address, int value) {
         if (address >= 0 && address <= fastLimit - Integer.BYTES) {
-            EVERYTHING.set(I32, base + address, value);
+            EVERYTHING.set(I32, userBase() + address, value);
             Reference.reachabilityFence(this);
             return;
         }
@@ -411,7 +413,7 @@ public final class LinearMemory implements AutoCloseable {
      */
     public void storeI64(long address, long value) {
         if (address >= 0 && address <= fastLimit - Long.BYTES) {
-            EVERYTHING.set(I64, base + address, value);
+            EVERYTHING.set(I64, userBase() + address, value);
             Reference.reachabilityFence(this);
             return;
         }
@@ -428,7 +430,7 @@ public final class LinearMemory implements AutoCloseable {
      */
     public void storeF32(long address, float value) {
         if (address >= 0 && address <= fastLimit - Float.BYTES) {
-            EVERYTHING.set(F32, base + address, value);
+            EVERYTHING.set(F32, userBase() + address, value);
             Reference.reachabilityFence(this);
             return;
         }
@@ -445,7 +447,7 @@ public final class LinearMemory implements AutoCloseable {
      */
     public void storeF64(long address, double value) {
         if (address >= 0 && address <= fastLimit - Double.BYTES) {
-            EVERYTHING.set(F64, base + address, value);
+            EVERYTHING.set(F64, userBase() + address, value);
             Reference.reachabilityFence(this);
             return;
         }
@@ -792,6 +794,18 @@ public final class LinearMemory implements AutoCloseable {
         if (waiters != null) {
             waiters.wakeAll();
         }
+    }
+
+    /**
+     * {@return {@link #base}, masked to the user half of the address space} The mask changes nothing (user-space
+     * addresses are below 2^56 on x86-64 with 5-level paging, kernel {@code Documentation/arch/x86/x86_64/mm.rst},
+     * and below 2^52 on arm64, {@code Documentation/arch/arm64/memory.rst}), but it tells the JIT that
+     * {@code base + address} cannot overflow when the address is known to be small (an {@code i32} index, a
+     * tagged pointer's masked address), so the constant segment's own bounds check folds away. Loop-invariant:
+     * hoisted out of a loop of accesses.
+     */
+    private long userBase() {
+        return base & USER_ADDRESS_MASK;
     }
 
     @SuppressWarnings("restricted")

@@ -41,6 +41,14 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
      * below {@link #shadowLimit} of a shadow region this class keeps mapped ever reach it.
      */
     private static final MemorySegment EVERYTHING = everything();
+    /**
+     * Bits 0 to 61: every user-space address of a 64-bit platform (below 2^56 on x86-64 with 5-level paging,
+     * kernel {@code Documentation/arch/x86/x86_64/mm.rst}; below 2^52 on arm64,
+     * {@code Documentation/arch/arm64/memory.rst}). Masking the shadow's address with it changes nothing, but
+     * tells the JIT that {@code shadowBase + granule} cannot overflow, so the constant segment's bounds check
+     * folds away; {@link #create} refuses a shadow outside it.
+     */
+    private static final long USER_ADDRESS_MASK = (1L << 62) - 1;
 
     private final MemoryTagging tagging;
     private final long baseAddress;
@@ -129,6 +137,12 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
             throw new IllegalCallerException("SoftwareTagSpace.create(shadowAllocator=" + shadowAllocator
                     + "): the shadow region's class " + regionClass.getName() + " is not trusted: "
                     + missing.get());
+        }
+        long shadowAddress = shadow.region().address();
+        if ((shadowAddress & ~USER_ADDRESS_MASK) != 0) {
+            shadow.release(); // no holder yet: deallocated at once
+            throw new IllegalArgumentException("SoftwareTagSpace.create(shadowAllocator=" + shadowAllocator
+                    + "): the shadow's address 0x" + Long.toHexString(shadowAddress) + " is not below 2^62");
         }
         return new SoftwareTagSpace(tagging, baseAddress, rounded, shadow);
     }
@@ -227,7 +241,7 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
         // committed granule is inside [0, byteSize) without a range check of its own: the granule index bounds
         // it (a negative offset shifts to an index far past the bound). Everything else is in methods of its own.
         long offset = (pointer & ADDRESS_MASK) - baseAddress;
-        return matchesInOneGranule(pointer, offset, byteLength) ? offset
+        return matchesInOneGranule(pointer, offset >>> 4, byteLength) ? offset
                 : checkSlowly(pointer, offset, byteLength, store);
     }
 
@@ -238,20 +252,36 @@ public final class SoftwareTagSpace implements TagSpace, AutoCloseable {
      */
     long checkIndex(long pointer, long byteLength, boolean store) {
         long offset = pointer & ADDRESS_MASK;
-        return matchesInOneGranule(pointer, offset, byteLength) ? offset
+        // The granule straight from the pointer: the shift left drops the tag byte (one instruction fewer than
+        // masking, then shifting).
+        long granule = (pointer << Byte.SIZE) >>> (Byte.SIZE + 4);
+        return matchesInOneGranule(pointer, granule, byteLength) ? offset
                 : checkSlowly(pointer, offset, byteLength, store);
     }
 
     /**
-     * Whether the access lies in one committed granule whose tag is the pointer's. The pointer's top byte is
+     * Whether the access lies in one committed granule, {@code granule} (the offset's, a granule index that is not
+     * negative or is far past any bound), whose tag is the pointer's. The pointer's top byte is
      * compared whole: a pointer with bits 60 to 63 set misses here and is decided by the slow path.
      */
-    private boolean matchesInOneGranule(long pointer, long offset, long byteLength) {
-        long first = offset >>> 4;
-        boolean hit = byteLength >= 1 && (offset & 15) <= 16 - byteLength && first < shadowLimit
-                && EVERYTHING.get(JAVA_BYTE, shadowBase + first) == pointer >>> TAG_SHIFT;
+    private boolean matchesInOneGranule(long pointer, long granule, long byteLength) {
+        // The base is a multiple of the granule, so the pointer's low bits are the offset's.
+        boolean hit = byteLength >= 1 && fitsOneGranule(pointer, byteLength) && granule < shadowLimit
+                && EVERYTHING.get(JAVA_BYTE, (shadowBase & USER_ADDRESS_MASK) + granule) == pointer >>> TAG_SHIFT;
         Reference.reachabilityFence(this); // keeps the shadow mapped across the load (see the class comment)
         return hit;
+    }
+
+    /**
+     * Whether {@code [offset, offset + byteLength)} lies in one granule. An access of a power-of-two width up to a
+     * granule aligned to its width always does: for a constant width that is one test of the low bits (what
+     * compilers emit for WebAssembly loads), and only a misaligned access pays the granule-fit compare.
+     */
+    private static boolean fitsOneGranule(long offset, long byteLength) {
+        // offset: the access's offset, or any value with the same low 4 bits
+        boolean alignedPowerOfTwo = byteLength <= GRANULE_BYTES && (byteLength & (byteLength - 1)) == 0
+                && (offset & (byteLength - 1)) == 0;
+        return alignedPowerOfTwo || (offset & (GRANULE_BYTES - 1)) <= GRANULE_BYTES - byteLength;
     }
 
     /** The check of an access across granules, outside the committed shadow, or whose tags differ. */

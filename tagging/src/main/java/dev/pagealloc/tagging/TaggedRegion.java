@@ -29,15 +29,27 @@ import java.lang.foreign.MemorySegment;
  * }
  * }
  *
+ * <p>An access is the tag check, then one access through the region's view, kept in a plain field: the view's own
+ * bounds and liveness checks are the only ones (no second test of the view's size and scope per access, as the
+ * linear memory's fast path has one bound), and an access that fails them reads the region's view again
+ * ({@link Region#segment()}) and retries once, so a grown region is seen and a deallocated one throws
+ * {@link IllegalStateException}; the view's arena is closed before the pages are unmapped, so no access ever
+ * reaches an unmapped page.
+ *
  * <p>Thread-safe as far as the region's views are: build the region's allocator with
  * {@link dev.pagealloc.api.ViewSharing#SHARED} to use one from several threads. Each accessor throws
  * {@link TagMismatchException} when the tags differ in a mode that reports the access at once (nothing is read
  * or written then), {@link IndexOutOfBoundsException} outside the region's accessible bytes, and
- * {@link IllegalStateException} on a deallocated region or a closed tag space.
+ * {@link IllegalStateException} on a deallocated region or a closed tag space, and {@link IllegalArgumentException}
+ * for a store to read-only pages.
  */
 public final class TaggedRegion implements AutoCloseable {
     private final Region region;
     private final SoftwareTagSpace tags;
+    /**
+     * The region's view as last read; plain on purpose: a stale one is a smaller or closed view of the same region,
+     * and an access it refuses reads the region's view again.
+     */
     private MemorySegment data;
 
     private TaggedRegion(Region region, SoftwareTagSpace tags) {
@@ -67,13 +79,22 @@ public final class TaggedRegion implements AutoCloseable {
         return tags;
     }
 
+    /**
+     * The region's current view, read again after an access through the cached one failed: the region grew, its
+     * access changed (a store through a view made while the pages were read-only is refused with
+     * {@link IllegalArgumentException}, a view may be closed) or it was deallocated ({@link Region#segment()}
+     * throws then).
+     */
+    private MemorySegment fresh() {
+        MemorySegment d = region.segment();
+        data = d;
+        return d;
+    }
+
+    /** The view for a bulk access: the cached one if it covers the range and is alive, else a fresh one. */
     private MemorySegment data(long offset, long byteLength) {
         MemorySegment d = data;
-        if (offset + byteLength > d.byteSize() || !d.scope().isAlive()) {
-            d = region.segment();
-            data = d;
-        }
-        return d;
+        return offset + byteLength > d.byteSize() || !d.scope().isAlive() ? fresh() : d;
     }
 
     private long load(long pointer, long byteLength) {
@@ -91,7 +112,11 @@ public final class TaggedRegion implements AutoCloseable {
      */
     public byte getByte(long pointer) {
         long o = load(pointer, 1);
-        return data(o, 1).get(JAVA_BYTE, o);
+        try {
+            return data.get(JAVA_BYTE, o);
+        } catch (IndexOutOfBoundsException | IllegalStateException stale) {
+            return fresh().get(JAVA_BYTE, o);
+        }
     }
 
     /**
@@ -101,7 +126,11 @@ public final class TaggedRegion implements AutoCloseable {
      */
     public short getShort(long pointer) {
         long o = load(pointer, 2);
-        return data(o, 2).get(JAVA_SHORT_UNALIGNED, o);
+        try {
+            return data.get(JAVA_SHORT_UNALIGNED, o);
+        } catch (IndexOutOfBoundsException | IllegalStateException stale) {
+            return fresh().get(JAVA_SHORT_UNALIGNED, o);
+        }
     }
 
     /**
@@ -111,7 +140,11 @@ public final class TaggedRegion implements AutoCloseable {
      */
     public char getChar(long pointer) {
         long o = load(pointer, 2);
-        return data(o, 2).get(JAVA_CHAR_UNALIGNED, o);
+        try {
+            return data.get(JAVA_CHAR_UNALIGNED, o);
+        } catch (IndexOutOfBoundsException | IllegalStateException stale) {
+            return fresh().get(JAVA_CHAR_UNALIGNED, o);
+        }
     }
 
     /**
@@ -121,7 +154,11 @@ public final class TaggedRegion implements AutoCloseable {
      */
     public int getInt(long pointer) {
         long o = load(pointer, 4);
-        return data(o, 4).get(JAVA_INT_UNALIGNED, o);
+        try {
+            return data.get(JAVA_INT_UNALIGNED, o);
+        } catch (IndexOutOfBoundsException | IllegalStateException stale) {
+            return fresh().get(JAVA_INT_UNALIGNED, o);
+        }
     }
 
     /**
@@ -131,7 +168,11 @@ public final class TaggedRegion implements AutoCloseable {
      */
     public float getFloat(long pointer) {
         long o = load(pointer, 4);
-        return data(o, 4).get(JAVA_FLOAT_UNALIGNED, o);
+        try {
+            return data.get(JAVA_FLOAT_UNALIGNED, o);
+        } catch (IndexOutOfBoundsException | IllegalStateException stale) {
+            return fresh().get(JAVA_FLOAT_UNALIGNED, o);
+        }
     }
 
     /**
@@ -141,7 +182,11 @@ public final class TaggedRegion implements AutoCloseable {
      */
     public long getLong(long pointer) {
         long o = load(pointer, 8);
-        return data(o, 8).get(JAVA_LONG_UNALIGNED, o);
+        try {
+            return data.get(JAVA_LONG_UNALIGNED, o);
+        } catch (IndexOutOfBoundsException | IllegalStateException stale) {
+            return fresh().get(JAVA_LONG_UNALIGNED, o);
+        }
     }
 
     /**
@@ -151,7 +196,11 @@ public final class TaggedRegion implements AutoCloseable {
      */
     public double getDouble(long pointer) {
         long o = load(pointer, 8);
-        return data(o, 8).get(JAVA_DOUBLE_UNALIGNED, o);
+        try {
+            return data.get(JAVA_DOUBLE_UNALIGNED, o);
+        } catch (IndexOutOfBoundsException | IllegalStateException stale) {
+            return fresh().get(JAVA_DOUBLE_UNALIGNED, o);
+        }
     }
 
     /**
@@ -162,7 +211,11 @@ public final class TaggedRegion implements AutoCloseable {
      */
     public void setByte(long pointer, byte value) {
         long o = store(pointer, 1);
-        data(o, 1).set(JAVA_BYTE, o, value);
+        try {
+            data.set(JAVA_BYTE, o, value);
+        } catch (IndexOutOfBoundsException | IllegalStateException | IllegalArgumentException stale) {
+            fresh().set(JAVA_BYTE, o, value);
+        }
     }
 
     /**
@@ -173,7 +226,11 @@ public final class TaggedRegion implements AutoCloseable {
      */
     public void setShort(long pointer, short value) {
         long o = store(pointer, 2);
-        data(o, 2).set(JAVA_SHORT_UNALIGNED, o, value);
+        try {
+            data.set(JAVA_SHORT_UNALIGNED, o, value);
+        } catch (IndexOutOfBoundsException | IllegalStateException | IllegalArgumentException stale) {
+            fresh().set(JAVA_SHORT_UNALIGNED, o, value);
+        }
     }
 
     /**
@@ -184,7 +241,11 @@ public final class TaggedRegion implements AutoCloseable {
      */
     public void setChar(long pointer, char value) {
         long o = store(pointer, 2);
-        data(o, 2).set(JAVA_CHAR_UNALIGNED, o, value);
+        try {
+            data.set(JAVA_CHAR_UNALIGNED, o, value);
+        } catch (IndexOutOfBoundsException | IllegalStateException | IllegalArgumentException stale) {
+            fresh().set(JAVA_CHAR_UNALIGNED, o, value);
+        }
     }
 
     /**
@@ -195,7 +256,11 @@ public final class TaggedRegion implements AutoCloseable {
      */
     public void setInt(long pointer, int value) {
         long o = store(pointer, 4);
-        data(o, 4).set(JAVA_INT_UNALIGNED, o, value);
+        try {
+            data.set(JAVA_INT_UNALIGNED, o, value);
+        } catch (IndexOutOfBoundsException | IllegalStateException | IllegalArgumentException stale) {
+            fresh().set(JAVA_INT_UNALIGNED, o, value);
+        }
     }
 
     /**
@@ -206,7 +271,11 @@ public final class TaggedRegion implements AutoCloseable {
      */
     public void setFloat(long pointer, float value) {
         long o = store(pointer, 4);
-        data(o, 4).set(JAVA_FLOAT_UNALIGNED, o, value);
+        try {
+            data.set(JAVA_FLOAT_UNALIGNED, o, value);
+        } catch (IndexOutOfBoundsException | IllegalStateException | IllegalArgumentException stale) {
+            fresh().set(JAVA_FLOAT_UNALIGNED, o, value);
+        }
     }
 
     /**
@@ -217,7 +286,11 @@ public final class TaggedRegion implements AutoCloseable {
      */
     public void setLong(long pointer, long value) {
         long o = store(pointer, 8);
-        data(o, 8).set(JAVA_LONG_UNALIGNED, o, value);
+        try {
+            data.set(JAVA_LONG_UNALIGNED, o, value);
+        } catch (IndexOutOfBoundsException | IllegalStateException | IllegalArgumentException stale) {
+            fresh().set(JAVA_LONG_UNALIGNED, o, value);
+        }
     }
 
     /**
@@ -228,7 +301,11 @@ public final class TaggedRegion implements AutoCloseable {
      */
     public void setDouble(long pointer, double value) {
         long o = store(pointer, 8);
-        data(o, 8).set(JAVA_DOUBLE_UNALIGNED, o, value);
+        try {
+            data.set(JAVA_DOUBLE_UNALIGNED, o, value);
+        } catch (IndexOutOfBoundsException | IllegalStateException | IllegalArgumentException stale) {
+            fresh().set(JAVA_DOUBLE_UNALIGNED, o, value);
+        }
     }
 
     /**

@@ -29,6 +29,38 @@ class SoftwareTagSpaceTest {
     }
 
     @Test
+    void shouldSeeGrowthAndProtectionThroughTheCachedViewAndRefuseADeallocatedRegion() {
+        // A TaggedRegion keeps the region's view in a plain field and reads it again only when an access through it
+        // fails: growth, a protection change (the region replaces its views) and deallocation each take that path.
+        MemoryTagging sync = MemoryTagging.of(TaggingPolicy.SOFTWARE, TagCheckMode.SYNC);
+        Region region = PageAllocator.builder().withMemoryTagging(sync).build().allocate(1, 4);
+        try (TaggedRegion tagged = TaggedRegion.of(region)) {
+            long first = tagged.tags().tagNew(0, 64);
+            tagged.setInt(first, 1);
+            long pageBytes = region.pageBytes();
+            long second = tagged.tags().tagNew(pageBytes, 64); // tags cover the whole reservation
+            assertThrows(IndexOutOfBoundsException.class, () -> tagged.getInt(second), "not committed yet");
+            region.grow(1);
+            tagged.setInt(second + 60, 2);
+            assertEquals(2, region.segment().get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, pageBytes + 60));
+            assertEquals(1, tagged.getInt(first), "the grown region's new view still reads the first page");
+            region.protect(0, pageBytes, dev.pagealloc.api.Protection.READ);
+            assertEquals(1, tagged.getInt(first));
+            assertThrows(IllegalArgumentException.class, () -> tagged.setInt(first, 5), "read-only: refused");
+            region.protect(0, pageBytes, dev.pagealloc.api.Protection.READ_WRITE);
+            tagged.setInt(first, 3); // through a fresh view: the cached one was made read-only
+            assertEquals(3, tagged.getInt(first));
+            region.deallocate();
+            assertThrows(IllegalStateException.class, () -> tagged.getInt(first), "deallocated: refused, no fault");
+            assertThrows(IllegalStateException.class, () -> tagged.setLong(second, 4));
+        } finally {
+            if (region.isAlive()) {
+                region.deallocate();
+            }
+        }
+    }
+
+    @Test
     void shouldCatchUseAfterFreeAndNameAddressAndBothTags() {
         try (Region region = region(TagCheckMode.SYNC); TaggedRegion tagged = TaggedRegion.of(region)) {
             TagSpace tags = tagged.tags();

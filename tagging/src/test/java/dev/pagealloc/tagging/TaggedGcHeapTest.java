@@ -175,8 +175,46 @@ class TaggedGcHeapTest {
             mismatch(TagSpace.addressOf(large), TagSpace.addressOf(large),
                     () -> heap.getByte(TagSpace.addressOf(large), 0));
             heap.collect(true);
-            // Its pages went back with its tags: the heap's own check names the address.
-            assertThrows(IllegalArgumentException.class, () -> heap.getByte(large, 0));
+            // Its pages went back with its tag space; its range is remembered with a retired tag.
+            TagMismatchException stale = mismatch(large, TagSpace.addressOf(large) + 100,
+                    () -> heap.getByte(large, 100));
+            assertTrue(stale.getMessage().startsWith("load(pointer=0x" + Long.toHexString(large + 100)),
+                    stale.getMessage());
+            mismatch(large, TagSpace.addressOf(large) + 8, () -> heap.setLong(large, 8, 1));
+            mismatch(large, TagSpace.addressOf(large) - 8, () -> heap.typeOf(large));
+            assertFalse(heap.isHeapPointer(large));
+            long again = heap.allocateArray(bytes, 8192);
+            heap.setByte(again, 100, (byte) 4);
+            assertEquals(4, heap.getByte(again, 100), "a new large object's own tags decide, even on the old range");
+        }
+    }
+
+    @Test
+    void shouldReportAsynchronousMismatchesLaterForSmallAndLargeObjects() {
+        MemoryTagging async = MemoryTagging.of(TaggingPolicy.SOFTWARE, TagCheckMode.ASYNC);
+        try (GcHeap heap = checked().withObjectTags(GcObjectTagging.software(async)).build()) {
+            heap.throwPendingMismatch(); // none yet: returns
+            int node = heap.registerType(new TypeLayout.Fixed("Node", 24, 0));
+            int bytes = heap.registerType(new TypeLayout.PrimitiveArray("Bytes", 1));
+            ShadowStack stack = heap.shadowStack();
+            stack.pushFrame();
+            long first = heap.allocate(node);
+            long second = heap.allocate(node);
+            stack.addRoot(first);
+            stack.addRoot(second);
+            heap.setLong(second, 8, 7);
+            // An overflow into the neighbour: the access goes on (the heap's own payload check refuses it), and
+            // the mismatch waits.
+            assertThrows(IndexOutOfBoundsException.class, () -> heap.getLong(first, 32));
+            mismatch(first, TagSpace.addressOf(second), heap::throwPendingMismatch);
+            heap.throwPendingMismatch(); // reported once
+
+            long large = heap.allocateArray(bytes, 8192);
+            heap.collect(true); // dies: its pages go back
+            assertThrows(IllegalArgumentException.class, () -> heap.getByte(large, 100), "no object: refused");
+            mismatch(large, TagSpace.addressOf(large) + 100, heap::throwPendingMismatch);
+            heap.throwPendingMismatch();
+            stack.popFrame();
         }
     }
 

@@ -60,6 +60,28 @@ class TaggedLayersTest {
     }
 
     @Test
+    void shouldCheckMisalignedAccessesAcrossGranulesWhereAlignedOnesTakeTheShortTest() {
+        // The fast check accepts an access aligned to its power-of-two width without the granule-fit compare; a
+        // misaligned one takes the compare, and one that crosses into the next granule is decided slowly.
+        try (LinearMemory memory = LinearMemory.create(MemoryType.i32(1, 4));
+                TaggedLinearMemory tagged = TaggedLinearMemory.of(memory, SYNC)) {
+            long a = tagged.allocate(512, 32);
+            long b = tagged.allocate(544, 16);
+            tagged.storeI64(a + 24, 0x0102_0304_0506_0708L); // aligned, last 8 bytes of a
+            assertEquals(0x0506_0708, tagged.loadI32(a + 24));
+            assertEquals(0x0304_0506, tagged.loadI32(a + 26), "misaligned, within one granule");
+            assertEquals(0x0102_0304_0506_0708L, tagged.loadI64(a + 24));
+            assertEquals(0L, tagged.loadI64(a + 9), "misaligned across two granules of a: checked slowly, passes");
+            TagMismatchException crossing = assertThrows(TagMismatchException.class, () -> tagged.loadI32(a + 30));
+            assertEquals(544, crossing.address(), "the first byte of b");
+            assertEquals(TagSpace.tagOf(b), crossing.memoryTag());
+            assertThrows(TagMismatchException.class, () -> tagged.storeI16(a + 31, (short) 1));
+            assertThrows(TagMismatchException.class, () -> tagged.loadI16(b - 1));
+            assertEquals(0, memory.loadI16(544), "the refused store wrote nothing");
+        }
+    }
+
+    @Test
     void shouldUpdateWithOneCheckAndRefuseAStalePointerBeforeEitherAccess() {
         try (LinearMemory memory = LinearMemory.create(MemoryType.i32(1, 4));
                 TaggedLinearMemory tagged = TaggedLinearMemory.of(memory, SYNC)) {

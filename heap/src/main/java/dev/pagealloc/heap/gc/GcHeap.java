@@ -56,8 +56,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * the heap hands out carries the tag in bits 56 to 59, and every method that takes an address (fields,
  * roots, handles, pins) first checks the tag against the granules it touches and throws
  * {@link dev.pagealloc.api.TagMismatchException} (naming the address, the pointer's tag and the memory's
- * tag; nothing is read or written) for a stale address or an offset that runs into the next object. Every
- * call then takes the lock. Off by default; without it no call looks at a tag.
+ * tag; nothing is read or written) for a stale address or an offset that runs into the next object, a dead
+ * large object's included (its pages went back, but its range is remembered with a retired tag). Every
+ * call then takes the lock. Off by default; without it no call looks at a tag. In an asynchronous check mode
+ * the call goes on instead (the heap's own checks still refuse an address that is no object) and
+ * {@link #throwPendingMismatch()} reports the mismatch later.
  *
  * <h2>Failure</h2>
  * Bad arguments throw {@link IllegalArgumentException} or {@link IndexOutOfBoundsException} and change
@@ -495,6 +498,30 @@ public final class GcHeap implements AutoCloseable {
         }
         checkAlive(operation);
         return tags.object(pointer);
+    }
+
+    /**
+     * In a checked heap whose tagging reports mismatches later ({@code TagCheckMode.ASYNC}, and stores under
+     * {@code ASYMMETRIC}), throws a tag mismatch recorded and not yet reported, as Linux reports an asynchronous
+     * MTE fault at the thread's next kernel entry; returns normally when there is none, or the heap is not
+     * checked. Each mismatch is thrown once; the heap keeps one per tag space (the nursery, the old generation,
+     * each live large object, and one for the large objects that died), so call it until it returns to see them
+     * all. Takes the lock.
+     *
+     * @throws dev.pagealloc.api.TagMismatchException a pending mismatch, naming the address, the pointer's tag and
+     *     the memory's tag
+     * @throws IllegalStateException if the heap is closed
+     */
+    public void throwPendingMismatch() {
+        lock.lock();
+        try {
+            checkAlive("throwPendingMismatch");
+            if (tags != null) {
+                tags.throwPendingMismatch();
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** {@return {@code address} (an object's, or 0) as handed out: carrying its object's tag in a checked heap} */
