@@ -1,8 +1,11 @@
 package dev.pagealloc.api;
 
-import java.lang.ref.Cleaner;
+import java.lang.ref.PhantomReference;
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
 import java.util.Objects;
-import java.util.concurrent.ThreadFactory;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -23,8 +26,11 @@ import java.util.concurrent.atomic.LongAdder;
  * <h2>Release</h2>
  * {@link #release()} drops the contents of every committed page at once ({@link Region#discard}: the pages
  * read zero and their memory goes back to the system, in the kernel's view) but leaves the region alive and
- * mapped with the protections it had. A {@link Cleaner} deallocates the region ({@link Region#deallocate()})
- * once the holder is unreachable, released or not; with several holders, once every one is. A region released
+ * mapped with the protections it had. The region is deallocated ({@link Region#deallocate()}) once the holder
+ * is unreachable, released or not, by a daemon thread ({@code pagealloc-deferred-unmap}) or by the next
+ * {@link #allocate} through this mode, whichever comes first (each allocation first unmaps every region whose
+ * holders were found unreachable, so a program that allocates faster than one thread unmaps pays for its own
+ * unmaps); with several holders, once every one is. A region released
  * before any holder was registered has no reader at raw addresses, so it is deallocated at once. A region
  * allocated elsewhere enters the mode through {@link #of(Region)} (a layer whose segments of it are bound to
  * a scope it could not close, say, holds it by that scope).
@@ -40,8 +46,12 @@ import java.util.concurrent.atomic.LongAdder;
  * <ul>
  *   <li>asks for a garbage collection ({@link System#gc()}) before allocating once {@value #COLLECT_AFTER}
  *       released regions wait for their holders and as many were released since the last such collection;
+ *   <li>once {@value #THROTTLE_REGIONS} released regions wait, or their reservations reach
+ *       {@value #THROTTLE_RESERVED_BYTES} bytes (an eighth of a 47-bit user address space), asks for a
+ *       collection and waits, unmapping what it finds unreachable, until they fall below both or
+ *       {@value #RETRY_MILLIS} ms have passed, then allocates;
  *   <li>answers a refusal ({@link PageAllocatorException}) while any released region waits with a collection,
- *       and retries every 10 ms for up to {@value #RETRY_MILLIS} ms while the cleaner unmaps them, as the
+ *       and retries every 10 ms for up to {@value #RETRY_MILLIS} ms while it unmaps them, as the
  *       JDK's direct buffers do ({@code java.nio.Bits.reserveMemory}).
  * </ul>
  *
@@ -52,7 +62,7 @@ import java.util.concurrent.atomic.LongAdder;
  * wrote since) and never fault. Use after release is the holder's business; the region's own methods keep
  * their errors ({@link IllegalStateException} once deallocated).
  *
- * <p>Thread-safe: release, registration and the cleaner's unmap are serialized on this object; any thread may
+ * <p>Thread-safe: release, registration and the unmap are serialized on this object; any thread may
  * release.
  */
 public final class DeferredUnmap {
@@ -64,6 +74,19 @@ public final class DeferredUnmap {
     /** How long {@link #allocate} goes on retrying a refused allocation after a collection, in milliseconds. */
     public static final long RETRY_MILLIS = 2000;
     private static final long RETRY_PAUSE_MILLIS = 10;
+    /** Released regions still mapped at which {@link #allocate} waits for unmaps first. */
+    public static final long THROTTLE_REGIONS = 4 * COLLECT_AFTER;
+    /**
+     * Reserved bytes of released regions still mapped at which {@link #allocate} waits for unmaps first: 16 TiB,
+     * an eighth of the 128 TiB user address space of x86-64 with 4-level paging (the kernel's
+     * {@code Documentation/arch/x86/x86_64/mm.rst}) and of arm64 with 48-bit addresses.
+     */
+    public static final long THROTTLE_RESERVED_BYTES = 1L << 44;
+
+    /** Holders found unreachable, enqueued by the JVM's reference handler after a collection. */
+    private static final ReferenceQueue<Object> UNREACHABLE = new ReferenceQueue<>();
+    /** The registered holders' references, kept reachable until they are processed. */
+    private static final Set<HolderReference> REGISTERED = ConcurrentHashMap.newKeySet();
 
     private static final AtomicLong AWAITING_REGIONS = new AtomicLong();
     private static final AtomicLong AWAITING_RESERVED_BYTES = new AtomicLong();
@@ -99,8 +122,8 @@ public final class DeferredUnmap {
      * Allocates a region in this mode, as {@code allocator.allocate(initialPages, maximumPages)}, with the
      * collection and the retries described <a href="#cost">above</a>.
      *
-     * @param allocator the allocator; its views must be {@link ViewSharing#SHARED}, since the cleaner
-     *     deallocates from its own thread
+     * @param allocator the allocator; its views must be {@link ViewSharing#SHARED}, since the unmap
+     *     may run on another thread
      * @param initialPages pages committed now, as {@link PageAllocator#allocate(long, long)}
      * @param maximumPages pages reserved, as {@link PageAllocator#allocate(long, long)}
      * @return the region in this mode, not yet held
@@ -116,9 +139,11 @@ public final class DeferredUnmap {
         ViewSharing sharing = allocator.config().viewSharing();
         if (sharing != ViewSharing.SHARED) {
             throw new IllegalArgumentException("DeferredUnmap.allocate(allocator.viewSharing=" + sharing
-                    + "): the cleaner deallocates from its own thread; use SHARED");
+                    + "): the unmap may run on any thread; use SHARED");
         }
+        unmapUnreachable();
         collectIfManyAwait();
+        throttleIfTooManyAwait();
         Region region;
         try {
             region = allocator.allocate(initialPages, maximumPages);
@@ -133,7 +158,7 @@ public final class DeferredUnmap {
      * or retried.
      *
      * @param region a live region whose views are {@link ViewSharing#SHARED} or were never handed out (the
-     *     cleaner deallocates it from its own thread: a {@link ViewSharing#CONFINED} owner that is alive would
+     *     unmap may run on another thread: a {@link ViewSharing#CONFINED} owner that is alive would
      *     make that deallocation fail, counted in {@link DeferredUnmapStatistics#failedUnmaps()})
      * @return the region in this mode, not yet held
      * @throws NullPointerException if {@code region} is null
@@ -164,7 +189,7 @@ public final class DeferredUnmap {
      * deallocates it once {@code holder} is unreachable, released or not; with several holders, once every one
      * is unreachable. Call it from the holder's constructor, and register every holder before any of them may
      * become unreachable (the region is unmapped when the count of registered holders still reachable falls to
-     * zero). The cleaner's action refers to this object, never to the holder, so this object must not refer to
+     * zero). The unmap refers to this object, never to the holder, so this object must not refer to
      * the holder either (it does not).
      *
      * @param holder the object whose reachability keeps the mapping
@@ -179,7 +204,8 @@ public final class DeferredUnmap {
         }
         held = true;
         reachableHolders++;
-        Cleaners.CLEANER.register(holder, this::holderUnreachable);
+        REGISTERED.add(new HolderReference(holder, this));
+        Unmapper.start();
     }
 
     /**
@@ -236,7 +262,7 @@ public final class DeferredUnmap {
                 RETRIED.sum());
     }
 
-    /** The cleaner's action, once per holder: the last one deallocates the region, released or not. */
+    /** Once per holder found unreachable: the last one deallocates the region, released or not. */
     private synchronized void holderUnreachable() {
         if (--reachableHolders > 0 || unmapped) {
             return;
@@ -260,7 +286,7 @@ public final class DeferredUnmap {
     /**
      * Asks for a collection once {@link #COLLECT_AFTER} released regions wait and as many have been released since
      * the last one, so that a host that releases while making little garbage does not run the process out of
-     * mappings first (the cleaner's lag behind a collection leaves at most about twice that many waiting), and a
+     * mappings first (the unmap's lag behind a collection leaves at most about twice that many waiting), and a
      * host whose holders stay reachable is not collected on every allocation; none while fewer wait.
      */
     private static void collectIfManyAwait() {
@@ -274,8 +300,48 @@ public final class DeferredUnmap {
     }
 
     /**
+     * Unmaps, on the calling thread, every region whose last holder the JVM has found unreachable and enqueued
+     * since the last drain, so that unmapping keeps pace with however many threads allocate.
+     */
+    private static void unmapUnreachable() {
+        for (Reference<?> found = UNREACHABLE.poll(); found != null; found = UNREACHABLE.poll()) {
+            ((HolderReference) found).process();
+        }
+    }
+
+    private static boolean tooManyAwait() {
+        return AWAITING_REGIONS.get() >= THROTTLE_REGIONS || AWAITING_RESERVED_BYTES.get() >= THROTTLE_RESERVED_BYTES;
+    }
+
+    /**
+     * Past {@link #THROTTLE_REGIONS} or {@link #THROTTLE_RESERVED_BYTES}: a collection, then unmaps as the holders
+     * are enqueued, for up to {@value #RETRY_MILLIS} ms. Holders that stay reachable are the caller's choice,
+     * so the wait is bounded and the allocation goes ahead after it (it may then be refused, and retried).
+     */
+    private static void throttleIfTooManyAwait() {
+        if (!tooManyAwait()) {
+            return;
+        }
+        COLLECTIONS.increment();
+        System.gc();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_MILLIS);
+        while (tooManyAwait() && System.nanoTime() < deadline) {
+            try {
+                Reference<?> found = UNREACHABLE.remove(RETRY_PAUSE_MILLIS);
+                if (found != null) {
+                    ((HolderReference) found).process();
+                    unmapUnreachable();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
      * After a refused allocation: if released regions wait for their holders, collects and retries for up to
-     * {@value #RETRY_MILLIS} ms while the cleaner unmaps them.
+     * {@value #RETRY_MILLIS} ms while their holders' references are enqueued and unmapped.
      */
     private static Region retryAfterCollection(PageAllocator allocator, long initialPages, long maximumPages,
             PageAllocatorException refused) {
@@ -292,6 +358,7 @@ public final class DeferredUnmap {
                 Thread.currentThread().interrupt();
                 throw refused;
             }
+            unmapUnreachable();
             RETRIED.increment();
             try {
                 return allocator.allocate(initialPages, maximumPages);
@@ -304,15 +371,50 @@ public final class DeferredUnmap {
         }
     }
 
-    /** The cleaner, started with the first holder, so that a JVM that never uses this mode has no extra thread. */
-    private static final class Cleaners implements ThreadFactory {
-        static final Cleaner CLEANER = Cleaner.create(new Cleaners());
+    /**
+     * A holder's phantom reference: the holder itself is never reachable from here (a phantom reference cannot
+     * be read), only the region's owner, which does not refer to the holder either.
+     */
+    private static final class HolderReference extends PhantomReference<Object> {
+        private final DeferredUnmap owner;
 
-        @Override
-        public Thread newThread(Runnable runnable) {
-            Thread thread = new Thread(runnable, "pagealloc-deferred-unmap");
-            thread.setDaemon(true);
-            return thread;
+        HolderReference(Object holder, DeferredUnmap owner) {
+            super(holder, UNREACHABLE);
+            this.owner = owner;
+        }
+
+        /** Runs once per reference: whichever thread removes it from the queue owns it. */
+        void process() {
+            if (REGISTERED.remove(this)) {
+                owner.holderUnreachable();
+            }
+        }
+    }
+
+    /** The daemon thread that drains the queue, started with the first holder (a JVM that never holds has none). */
+    private static final class Unmapper {
+        private static final Thread THREAD = Thread.ofPlatform().daemon().name("pagealloc-deferred-unmap")
+                .unstarted(Unmapper::run);
+
+        static {
+            THREAD.start();
+        }
+
+        /** Touching this class starts the thread, once. */
+        static void start() {
+            // The static initializer did it.
+        }
+
+        private static void run() {
+            while (true) {
+                try {
+                    ((HolderReference) UNREACHABLE.remove()).process();
+                } catch (InterruptedException e) {
+                    // A daemon thread with nobody to answer to: go on draining.
+                } catch (RuntimeException e) {
+                    // holderUnreachable counts a refused deallocation itself; nothing else may stop the drain.
+                }
+            }
         }
     }
 }

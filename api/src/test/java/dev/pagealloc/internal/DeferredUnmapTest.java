@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The deferred-unmap release mode's own logic against a fake kernel: release discards and keeps the region,
- * the cleaner deallocates once the holder is unreachable, the counts, the collection after many waiting
+ * the region is deallocated once the holder is unreachable, the counts, the collection after many waiting
  * regions and the retry of a refused allocation after a collection. The kernel's view of the same is checked
  * by the Linux module's {@code LinuxDeferredUnmapTest}.
  */
@@ -81,7 +81,7 @@ class DeferredUnmapTest {
         Reference.reachabilityFence(holder);
         holder = null;
         collectUntil(unmap::isUnmapped);
-        assertFalse(region.isAlive(), "the cleaner deallocated it");
+        assertFalse(region.isAlive(), "deallocated once the holder was unreachable");
         assertEquals(0, allocator.statistics().liveRegions());
         assertEquals(0, allocator.statistics().committedBytes());
         assertEquals(allocator.statistics().quarantinedBytes(), allocator.statistics().reservedBytes(),
@@ -140,7 +140,7 @@ class DeferredUnmapTest {
                 .withPageBytes(PAGE).build();
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
                 () -> DeferredUnmap.allocate(confined, 1, 1));
-        assertEquals("DeferredUnmap.allocate(allocator.viewSharing=CONFINED): the cleaner deallocates from its own "
+        assertEquals("DeferredUnmap.allocate(allocator.viewSharing=CONFINED): the unmap may run on any "
                 + "thread; use SHARED", refused.getMessage());
     }
 
@@ -203,7 +203,7 @@ class DeferredUnmapTest {
             System.gc();
             TimeUnit.MILLISECONDS.sleep(10);
         }
-        assertTrue(done.getAsBoolean(), "the cleaner ran within 20 s");
+        assertTrue(done.getAsBoolean(), "the unmap ran within 20 s");
     }
 
     @Test

@@ -17,7 +17,10 @@ import java.nio.file.Path;
  * (the mode's collection after many must keep it going). {@code address-space LIMIT}: under
  * {@code prlimit --as=LIMIT}, a region so large that a second does not fit beside it is released while its
  * holder is reachable, a plain allocation of another is refused (the limit bites), then the holder is dropped
- * and the mode's allocation must succeed after a collection. Prints {@link #DONE} and the mode's counts.
+ * and the mode's allocation must succeed after a collection. {@code threads N}: four threads each allocate,
+ * write and release N held regions of 6 GiB reserved (a linear memory's size), together far more than the
+ * 128 TiB address space, faster than one thread unmaps them (the mode's throttle and the allocations' own
+ * unmapping must keep them within it). Prints {@link #DONE} and the mode's counts.
  */
 public final class DeferredUnmapChild {
     /** The marker of a clean end. */
@@ -32,13 +35,14 @@ public final class DeferredUnmapChild {
      * @param args the case and its number
      * @throws IOException if {@code /proc/self/status} cannot be read
      */
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) throws IOException, InterruptedException {
         PageAllocator allocator = PageAllocator.builder().withPlatform("linux").withPageBytes(PAGE)
                 .withViewSharing(ViewSharing.SHARED).build();
         long number = Long.parseLong(args[1]);
         switch (args[0]) {
             case "cycles" -> cycles(allocator, number);
             case "address-space" -> addressSpace(allocator, number);
+            case "threads" -> threads(allocator, number);
             default -> throw new IllegalArgumentException(args[0]);
         }
         DeferredUnmapStatistics statistics = DeferredUnmap.statistics();
@@ -58,6 +62,38 @@ public final class DeferredUnmapChild {
             Reference.reachabilityFence(holder);
         }
         System.out.println("MOST-WAITING " + mostWaiting);
+    }
+
+    private static void threads(PageAllocator allocator, long perThread) throws InterruptedException {
+        java.util.concurrent.atomic.AtomicLong mostWaitingBytes = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread[] threads = new Thread[4];
+        for (int t = 0; t < threads.length; t++) {
+            threads[t] = new Thread(() -> {
+                try {
+                    for (long i = 0; i < perThread; i++) {
+                        mostWaitingBytes.accumulateAndGet(DeferredUnmap.statistics().awaitingReservedBytes(), Math::max);
+                        Object holder = new Object();
+                        DeferredUnmap unmap = DeferredUnmap.allocate(allocator, 1, 6L * 16384); // 6 GiB
+                        unmap.unmapWhenUnreachable(holder);
+                        unmap.region().segment().set(java.lang.foreign.ValueLayout.JAVA_BYTE, 100, (byte) 1);
+                        unmap.release();
+                        Reference.reachabilityFence(holder);
+                    }
+                } catch (RuntimeException | Error e) {
+                    failure.compareAndSet(null, e);
+                }
+            });
+            threads[t].start();
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        if (failure.get() != null) {
+            failure.get().printStackTrace(System.out);
+            System.exit(4);
+        }
+        System.out.println("MOST-WAITING-BYTES " + mostWaitingBytes.get());
     }
 
     private static void addressSpace(PageAllocator allocator, long limitBytes) throws IOException {

@@ -103,10 +103,25 @@ class LinuxDeferredUnmapTest {
         assertEquals(0, result.exitCode(), result::describe);
         Matcher m = Pattern.compile(DeferredUnmapChild.DONE + " collections=(\\d+)").matcher(result.stdout());
         assertTrue(m.find(), result::describe);
-        // A collection whenever 2,048 wait and 2,048 were released since the last (14 in 30,000, whether the cleaner
+        // A collection whenever 2,048 wait and 2,048 were released since the last (14 in 30,000, whether the unmapping
         // keeps up or lags); -Xmn1g makes almost none by itself. The figures go to the report.
         assertTrue(Long.parseLong(m.group(1)) >= 30_000 / DeferredUnmap.COLLECT_AFTER - 2,
                 "a collection asked for every " + DeferredUnmap.COLLECT_AFTER + " releases: " + result.stdout());
+        System.out.println(result.stdout());
+    }
+
+    @Test
+    void shouldKeepManyThreadsWithinTheAddressSpaceWhenTheyReleaseFasterThanOneThreadUnmaps() {
+        // 4 x 6,000 reservations of 6 GiB (a linear memory's) are 141 TiB, past the 128 TiB a 47-bit address space
+        // has: without the throttle and the allocations' own unmapping, one unmapping thread falls behind four
+        // allocating ones and a reservation is refused with ENOMEM (as the 20-minute soak found).
+        ChildJvm.Result result = ChildJvm.of(DeferredUnmapChild.class).jvmOption("-Xmx1g")
+                .timeout(Duration.ofMinutes(4)).run("threads", "6000");
+        assertEquals(0, result.exitCode(), result::describe);
+        Matcher m = Pattern.compile("MOST-WAITING-BYTES (\\d+)").matcher(result.stdout());
+        assertTrue(m.find(), result::describe);
+        // The throttle starts at 16 TiB; what the threads release while one of them collects comes on top.
+        assertTrue(Long.parseLong(m.group(1)) < 4 * DeferredUnmap.THROTTLE_RESERVED_BYTES, result::describe);
         System.out.println(result.stdout());
     }
 
@@ -147,6 +162,6 @@ class LinuxDeferredUnmapTest {
             System.gc();
             TimeUnit.MILLISECONDS.sleep(20);
         }
-        assertTrue(unmap.isUnmapped(), "the cleaner deallocated the region once its holder was unreachable");
+        assertTrue(unmap.isUnmapped(), "deallocated the region once its holder was unreachable");
     }
 }
