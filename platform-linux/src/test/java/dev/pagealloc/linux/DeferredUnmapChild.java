@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.lang.ref.Reference;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Run by {@link LinuxDeferredUnmapTest} in a child JVM. {@code cycles N}: allocates, writes and releases N
@@ -65,14 +67,15 @@ public final class DeferredUnmapChild {
     }
 
     private static void threads(PageAllocator allocator, long perThread) throws InterruptedException {
-        java.util.concurrent.atomic.AtomicLong mostWaitingBytes = new java.util.concurrent.atomic.AtomicLong();
-        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicLong mostWaitingBytes = new AtomicLong();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread[] threads = new Thread[4];
         for (int t = 0; t < threads.length; t++) {
             threads[t] = new Thread(() -> {
                 try {
                     for (long i = 0; i < perThread; i++) {
-                        mostWaitingBytes.accumulateAndGet(DeferredUnmap.statistics().awaitingReservedBytes(), Math::max);
+                        long waiting = DeferredUnmap.statistics().awaitingReservedBytes();
+                        mostWaitingBytes.accumulateAndGet(waiting, Math::max);
                         Object holder = new Object();
                         DeferredUnmap unmap = DeferredUnmap.allocate(allocator, 1, 6L * 16384); // 6 GiB
                         unmap.unmapWhenUnreachable(holder);
