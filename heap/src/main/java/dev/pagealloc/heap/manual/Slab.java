@@ -93,4 +93,24 @@ final class Slab {
     void setStateRelease(int slot, int value) {
         STATES.setRelease(states, slot, value);
     }
+
+    /**
+     * A plain read of a block's state, for the fast paths: no ordering, so the JIT keeps what it
+     * loaded before. The free path's compare-and-set validates what it read; the allocation path
+     * holds the block (a free block has one holder), so only close() can race with it, and a stale
+     * read then hands out a slice of a view that close() invalidates.
+     */
+    int statePlain(int slot) {
+        return states[slot];
+    }
+
+    /**
+     * Makes a block live that this thread alone holds, with a plain store (see {@link #statePlain}).
+     * A free of the block in another thread is ordered after it by whatever handed that thread the
+     * segment (a happens-before edge, JLS 17.4.5); a free without one is the caller's data race, and
+     * the free's compare-and-set still lets only one free of a live block through.
+     */
+    void setStatePlain(int slot, int value) {
+        states[slot] = value;
+    }
 }
