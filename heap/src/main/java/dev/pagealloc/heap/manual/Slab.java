@@ -24,6 +24,8 @@ final class Slab {
     static final int FREED = -2;
 
     private static final VarHandle STATES = MethodHandles.arrayElementVarHandle(int[].class);
+    /** A slab that contains no address, for hints not yet set. */
+    static final Slab NONE = new Slab();
 
     final Region region;
     final long base;
@@ -46,6 +48,20 @@ final class Slab {
     boolean inPartialList;
     boolean retired;
     long emptySinceNanos = Long.MIN_VALUE;
+
+    private Slab() {
+        this.region = null;
+        this.base = 0;
+        this.byteSize = 0;
+        this.view = MemorySegment.NULL;
+        this.cls = 0;
+        this.blockBytes = SizeClasses.bytes(0);
+        this.capacity = 0;
+        this.reciprocal = 0;
+        this.states = new int[0];
+        this.freeStack = new int[0];
+        this.blockScopes = null;
+    }
 
     Slab(Region region, int cls, boolean checked) {
         this.region = region;

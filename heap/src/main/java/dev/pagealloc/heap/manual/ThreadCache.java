@@ -53,6 +53,9 @@ final class ThreadCache {
     /** The part of {@link #liveBytes} already added to the heap's shared counter (owner only). */
     long publishedBytes;
 
+    /** The slab of the block this thread last allocated on the fast path (owner only). */
+    Slab lastSlab = Slab.NONE;
+
     /** The thread this cache belongs to. */
     final Thread owner;
 
