@@ -27,15 +27,17 @@ import java.util.Locale;
  * </ul>
  *
  * <p>Usage: {@code java --enable-native-access=ALL-UNNAMED -cp pagealloc-bench.jar
- * dev.pagealloc.bench.ManualHeapCpuTimes [rounds]}; prints, per size, the medians over the rounds
- * (default 21) after five warm-up rounds, in ns of CPU time per pair or per allocation. Single-threaded;
- * not thread-safe.
+ * dev.pagealloc.bench.ManualHeapCpuTimes [rounds [size...]]}; prints, per size (default 16, 64, 256 and
+ * 1024 bytes), the medians over the rounds (default 21) after five warm-up rounds, in ns of CPU time per
+ * pair or per allocation. Sizes run one after another in one JVM, so the JIT's profile of the first
+ * shapes the code the later ones run; for figures beside JMH's (a fresh JVM per size, as its forks),
+ * run one size per invocation. Single-threaded; not thread-safe.
  */
 public final class ManualHeapCpuTimes {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final int PAIRS = 200_000;
     private static final int ARENAS = 200;
-    private static final long[] SIZES = {16, 64, 256, 1024};
+    private static final long[] DEFAULT_SIZES = {16, 64, 256, 1024};
     private static long sink;
 
     private ManualHeapCpuTimes() {}
@@ -43,17 +45,19 @@ public final class ManualHeapCpuTimes {
     /**
      * Runs the measurements and prints them.
      *
-     * @param args optionally the number of measured rounds
+     * @param args optionally the number of measured rounds, then the block sizes in bytes
      * @throws Throwable from the downcalls
      */
     public static void main(String[] args) throws Throwable {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 21;
+        long[] sizes = args.length > 1
+                ? Arrays.stream(args, 1, args.length).mapToLong(Long::parseLong).toArray() : DEFAULT_SIZES;
         PageAllocator pages = PageAllocator.builder().withPlatform("linux").withViewSharing(ViewSharing.SHARED)
                 .build();
         System.out.println("size B | pair ours | malloc | ours/malloc | together: our arena | confined | zero only"
                 + " | confined/ours  (ns of CPU time, medians of " + rounds + " rounds)");
         try (ManualHeap heap = ManualHeap.builder(pages).build()) {
-            for (long size : SIZES) {
+            for (long size : sizes) {
                 double[][] t = new double[5][rounds];
                 MemorySegment zeroTarget = Arena.ofAuto().allocate(ManualHeapBenchmark.TOGETHER * size, 4096);
                 for (int r = -5; r < rounds; r++) {
