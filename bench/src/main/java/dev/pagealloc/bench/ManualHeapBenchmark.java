@@ -50,7 +50,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *       sizes that both arenas must pay;
  *   <li>{@code segment*}: what making a block's bounded segment costs, written and read once: a slice
  *       of a slab's shared region view (as the heap makes it) against a global-scope segment made by
- *       {@link MemorySegment#reinterpret(long)} (as a user of {@code malloc} must).
+ *       {@code MemorySegment.reinterpret} with a size (as a user of {@code malloc} must).
  * </ul>
  */
 @BenchmarkMode(Mode.AverageTime)
