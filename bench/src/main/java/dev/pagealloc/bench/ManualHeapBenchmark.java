@@ -3,6 +3,7 @@ package dev.pagealloc.bench;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.Region;
 import dev.pagealloc.api.ViewSharing;
 import dev.pagealloc.heap.manual.HeapArena;
 import dev.pagealloc.heap.manual.ManualHeap;
@@ -41,7 +42,15 @@ import org.openjdk.jmh.annotations.Warmup;
  *       mostly small); each operation frees the oldest and allocates one (ns per operation; the
  *       {@code size} parameter does not apply: run it with one);
  *   <li>{@code together*}: {@value #TOGETHER} allocations of {@code size} bytes then one close
- *       (ns per allocation): our {@link HeapArena} against a confined and a shared JDK arena.
+ *       (ns per allocation): our {@link HeapArena} against a confined and a shared JDK arena;
+ *       {@code togetherMixed*}: the same with mixed sizes (16 B to 1 KiB, mostly small; the
+ *       {@code size} parameter does not apply);
+ *   <li>{@code zeroTogether}: zeroing {@value #TOGETHER} x {@code size} bytes in 16 KiB strides, as a
+ *       reused arena chunk is (ns per {@code size} bytes): the part of {@code together*} at large
+ *       sizes that both arenas must pay;
+ *   <li>{@code segment*}: what making a block's bounded segment costs, written and read once: a slice
+ *       of a slab's shared region view (as the heap makes it) against a global-scope segment made by
+ *       {@code MemorySegment.reinterpret} with a size (as a user of {@code malloc} must).
  * </ul>
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -66,6 +75,10 @@ public class ManualHeapBenchmark {
     private ManualHeap uncachedHeap;
     private ManualHeap checkedHeap;
     private long[] mixedSizes;
+    private long[] togetherSizes;
+    private Region region;
+    private MemorySegment regionView;
+    private MemorySegment zeroTarget;
     private final MemorySegment[] burstBlocks = new MemorySegment[BURST];
 
     /** Builds the heaps and the mixed workload's sizes. */
@@ -73,6 +86,9 @@ public class ManualHeapBenchmark {
     public void setUp() {
         PageAllocator pages = PageAllocator.builder().withPlatform("linux").withViewSharing(ViewSharing.SHARED).build();
         heap = ManualHeap.builder(pages).build();
+        region = pages.allocate(16, 16);
+        regionView = region.segment();
+        zeroTarget = Arena.ofAuto().allocate((long) TOGETHER * size, 4096);
         uncachedHeap = ManualHeap.builder(pages).withThreadCaches(false).build();
         checkedHeap = ManualHeap.builder(pages).withCheckedBlocks(true).build();
         SplittableRandom random = new SplittableRandom(42);
@@ -82,12 +98,19 @@ public class ManualHeapBenchmark {
             mixedSizes[i] = kind < 7 ? 16 + random.nextInt(240) : kind < 9 ? 256 + random.nextInt(768)
                     : 1024 + random.nextInt(3072);
         }
+        togetherSizes = new long[TOGETHER];
+        for (int i = 0; i < TOGETHER; i++) {
+            int kind = random.nextInt(10);
+            togetherSizes[i] = kind < 6 ? 8 + random.nextInt(56) : kind < 9 ? 64 + random.nextInt(192)
+                    : 256 + random.nextInt(769);
+        }
     }
 
     /** Frees the heaps. */
     @TearDown(Level.Trial)
     public void tearDown() {
         heap.close();
+        region.deallocate();
         uncachedHeap.close();
         checkedHeap.close();
     }
@@ -252,6 +275,19 @@ public class ManualHeapBenchmark {
         w.arenas[slot] = arena;
     }
 
+    /** @param w the window */
+    @Benchmark
+    public void mixedSharedArena(Window w) {
+        int slot = w.next++ & (WINDOW - 1);
+        if (w.arenas[slot] != null) {
+            w.arenas[slot].close();
+        }
+        Arena arena = Arena.ofShared();
+        MemorySegment block = arena.allocate(mixedSizes[w.sizeIndex++ & (mixedSizes.length - 1)]);
+        block.set(JAVA_BYTE, 0, (byte) 1);
+        w.arenas[slot] = arena;
+    }
+
     /** @return the sum of a byte of each allocation */
     @Benchmark
     @OperationsPerInvocation(TOGETHER)
@@ -277,6 +313,63 @@ public class ManualHeapBenchmark {
         try (Arena arena = Arena.ofShared()) {
             return allocateTogether(arena);
         }
+    }
+
+    /** @return the sum of a byte of each allocation */
+    @Benchmark
+    @OperationsPerInvocation(TOGETHER)
+    public long togetherMixedHeapArena() {
+        try (HeapArena arena = heap.newArena()) {
+            return allocateMixedTogether(arena);
+        }
+    }
+
+    /** @return the sum of a byte of each allocation */
+    @Benchmark
+    @OperationsPerInvocation(TOGETHER)
+    public long togetherMixedConfinedArena() {
+        try (Arena arena = Arena.ofConfined()) {
+            return allocateMixedTogether(arena);
+        }
+    }
+
+    /** @return the segment zeroed */
+    @Benchmark
+    @OperationsPerInvocation(TOGETHER)
+    public MemorySegment zeroTogether() {
+        long stride = 16 * 1024;
+        for (long at = 0; at < zeroTarget.byteSize(); at += stride) {
+            zeroTarget.asSlice(at, Math.min(stride, zeroTarget.byteSize() - at)).fill((byte) 0);
+        }
+        return zeroTarget;
+    }
+
+    /** @return the byte read */
+    @Benchmark
+    public byte segmentSliceOfRegionView() {
+        MemorySegment block = regionView.asSlice(size, size);
+        block.set(JAVA_BYTE, 0, (byte) 1);
+        return block.get(JAVA_BYTE, size - 1);
+    }
+
+    /** @return the byte read */
+    @Benchmark
+    @SuppressWarnings("restricted")
+    public byte segmentReinterpretGlobal() {
+        // SAFETY: the region stays mapped for the whole trial; the segment covers bytes inside it.
+        MemorySegment block = MemorySegment.ofAddress(regionView.address() + size).reinterpret(size);
+        block.set(JAVA_BYTE, 0, (byte) 1);
+        return block.get(JAVA_BYTE, size - 1);
+    }
+
+    private long allocateMixedTogether(SegmentAllocator allocator) {
+        long sum = 0;
+        for (int i = 0; i < TOGETHER; i++) {
+            MemorySegment block = allocator.allocate(togetherSizes[i], 8);
+            block.set(JAVA_BYTE, 0, (byte) i);
+            sum += block.get(JAVA_BYTE, 0);
+        }
+        return sum;
     }
 
     /** {@value #TOGETHER} blocks of {@link #size} bytes from {@code allocator}, each written and read once. */

@@ -57,15 +57,15 @@ final class SizeClasses {
 
     /**
      * {@return the class of a request the allocation fast path serves, or -1 for anything else}
-     * A request it serves is {@code 0 <= byteSize <= limit} (an unsigned comparison, so negative sizes
+     * A request it serves is {@code 0 <= byteSize < limit} (an unsigned comparison, so negative sizes
      * fail it) at an alignment that is a power of two of at most {@link #MIN_ALIGNMENT}.
      *
      * @param byteSize the requested size, unchecked
      * @param byteAlignment the requested alignment, unchecked
-     * @param limit the largest size served, at most {@link #MAX_SMALL_BYTES}
+     * @param limit one more than the largest size served, at most {@code MAX_SMALL_BYTES + 1}; 0 serves nothing
      */
     static int ofValid(long byteSize, long byteAlignment, long limit) {
-        if (Long.compareUnsigned(byteSize, limit) > 0 || ((byteAlignment - 1) & ~(MIN_ALIGNMENT - 1L)) != 0
+        if (Long.compareUnsigned(byteSize, limit) >= 0 || ((byteAlignment - 1) & ~(MIN_ALIGNMENT - 1L)) != 0
                 || (byteAlignment & (byteAlignment - 1)) != 0) {
             return -1;
         }

@@ -24,6 +24,8 @@ final class Slab {
     static final int FREED = -2;
 
     private static final VarHandle STATES = MethodHandles.arrayElementVarHandle(int[].class);
+    /** A slab that contains no address, for hints not yet set. */
+    static final Slab NONE = new Slab();
 
     final Region region;
     final long base;
@@ -46,6 +48,20 @@ final class Slab {
     boolean inPartialList;
     boolean retired;
     long emptySinceNanos = Long.MIN_VALUE;
+
+    private Slab() {
+        this.region = null;
+        this.base = 0;
+        this.byteSize = 0;
+        this.view = MemorySegment.NULL;
+        this.cls = 0;
+        this.blockBytes = SizeClasses.bytes(0);
+        this.capacity = 0;
+        this.reciprocal = 0;
+        this.states = new int[0];
+        this.freeStack = new int[0];
+        this.blockScopes = null;
+    }
 
     Slab(Region region, int cls, boolean checked) {
         this.region = region;
@@ -92,5 +108,25 @@ final class Slab {
     /** Makes a block live that this thread alone holds (taken from its cache): no other writer races. */
     void setStateRelease(int slot, int value) {
         STATES.setRelease(states, slot, value);
+    }
+
+    /**
+     * A plain read of a block's state, for the fast paths: no ordering, so the JIT keeps what it
+     * loaded before. The free path's compare-and-set validates what it read; the allocation path
+     * holds the block (a free block has one holder), so only close() can race with it, and a stale
+     * read then hands out a slice of a view that close() invalidates.
+     */
+    int statePlain(int slot) {
+        return states[slot];
+    }
+
+    /**
+     * Makes a block live that this thread alone holds, with a plain store (see {@link #statePlain}).
+     * A free of the block in another thread is ordered after it by whatever handed that thread the
+     * segment (a happens-before edge, JLS 17.4.5); a free without one is the caller's data race, and
+     * the free's compare-and-set still lets only one free of a live block through.
+     */
+    void setStatePlain(int slot, int value) {
+        states[slot] = value;
     }
 }

@@ -10,6 +10,8 @@ package dev.pagealloc.heap.manual;
  */
 final class SlabTable {
     private volatile Slab[] table = new Slab[64];
+    /** The same array as {@link #table}, for {@link #findRacy}. */
+    private Slab[] racyTable = table;
     private int size;
     private final int shift;
 
@@ -20,7 +22,23 @@ final class SlabTable {
 
     /** {@return the slab holding {@code address}, or null} */
     Slab find(long address) {
-        Slab[] slots = table;
+        return find(table, address);
+    }
+
+    /**
+     * {@return the slab holding {@code address}, or null} Reads the table with a plain load, so that
+     * the JIT keeps what it loaded before (a volatile load is a compiler barrier). Exact for an address
+     * of a block whose allocation happens-before the call (JLS 17.4.5): the slab entered the table
+     * before the block was handed out. Otherwise it may see an older table, which misses a newer slab
+     * (null) or holds a released one (whose blocks all read freed): callers recheck with {@link #find}.
+     * A torn read is impossible: the field holds a reference, and the arrays it points to are never
+     * written after publication.
+     */
+    Slab findRacy(long address) {
+        return find(racyTable, address);
+    }
+
+    private Slab find(Slab[] slots, long address) {
         int mask = slots.length - 1;
         for (int i = hash(address >>> shift) & mask; ; i = (i + 1) & mask) {
             Slab slab = slots[i];
@@ -38,15 +56,18 @@ final class SlabTable {
         insert(copy, slab);
         size++;
         table = copy;
+        racyTable = copy;
     }
 
     synchronized void remove(Slab slab) {
         table = rehash(table, table.length, slab);
+        racyTable = table;
         size--;
     }
 
     synchronized void clear() {
         table = new Slab[64];
+        racyTable = table;
         size = 0;
     }
 
