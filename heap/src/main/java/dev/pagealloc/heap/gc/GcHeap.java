@@ -1,8 +1,10 @@
 package dev.pagealloc.heap.gc;
 
 import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.Region;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.ref.Cleaner;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -65,6 +67,9 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class GcHeap implements AutoCloseable {
 
+    /** Unmaps the regions of heaps closed while another thread was attached (see {@link #close()}). */
+    private static final Cleaner CLEANER = Cleaner.create();
+
     final ReentrantLock lock = new ReentrantLock();
     private final Safepoints safepoints = new Safepoints(lock);
     final PageAllocator allocator;
@@ -72,6 +77,9 @@ public final class GcHeap implements AutoCloseable {
     final Nursery nursery;
     final OldGeneration old;
     final LargeObjectSpace large;
+    /** {@link Nursery#base} and {@link Nursery#bytes}, one load closer for the fast paths. */
+    private final long nurseryBase;
+    private final long nurseryBytes;
     final long largeObjectThresholdBytes;
     final long oldGenerationLimitBytes;
     final int tenureAge;
@@ -97,7 +105,7 @@ public final class GcHeap implements AutoCloseable {
     long epoch;
     private int allocationsSinceCollection;
     // Plain: the fast paths read it on every call. close() writes it under the lock; a thread that races
-    // its own calls with close() (misuse) may see it late, and then the closed regions' segments throw.
+    // its own calls with close() (misuse) may see it late, and then reads dropped pages (see close()).
     private boolean alive = true;
     /**
      * Whether an attached thread may take the lock-free paths: while the heap is open and its objects are not
@@ -121,6 +129,8 @@ public final class GcHeap implements AutoCloseable {
         this.compaction = builder.compaction;
         int nurseryBlocks = (int) (builder.nurseryBytes / blockBytes);
         this.nursery = new Nursery(allocator, builder.nurseryBytes, blockBytes, Math.max(1, nurseryBlocks / 8));
+        this.nurseryBase = nursery.base;
+        this.nurseryBytes = nursery.bytes;
         try {
             this.old = new OldGeneration(allocator, builder.oldGenerationLimitBytes, blockBytes,
                     largeObjectThresholdBytes);
@@ -216,7 +226,8 @@ public final class GcHeap implements AutoCloseable {
                     long headerAddress = mutator.bufferCursor;
                     if (objectBytes > 0 && headerAddress + objectBytes <= mutator.bufferLimit) {
                         mutator.bufferCursor = headerAddress + objectBytes;
-                        nursery.setLong(headerAddress, type.fixedHeader);
+                        // The buffer is a nursery block this thread holds until its next safepoint.
+                        AddressSpace.ALL.set(AddressSpace.WORD, headerAddress, type.fixedHeader);
                         nursery.markStart(headerAddress + Header.BYTES);
                         return headerAddress + Header.BYTES;
                     }
@@ -530,40 +541,41 @@ public final class GcHeap implements AutoCloseable {
      * The field accesses' fast path for an attached caller, with the same checks as
      * {@link #checkAccess} for objects in the nursery and the old generation: an object start, the
      * access inside the payload (the exact size from the header) and aligned, the kind of slot the type
-     * says. {@return the segment that holds the access, its offset left in {@code mutator.located}, or
-     * null when a check fails or the object is large}: the locked path then redoes the checks and throws
-     * the exact error. No collection overlaps it, since the caller is attached and not parked.
+     * says. {@return the address of the access, or 0 when a check fails or the object is large}: the
+     * locked path then redoes the checks and throws the exact error. No collection overlaps it, since the
+     * caller is attached and not parked, so the object's page stays committed until the caller's next
+     * safepoint; the caller reads it through {@link AddressSpace#ALL}. The bounds are plain {@code long}s
+     * (the nursery's, a committed old block's), so C2 keeps no segment, arena or bounds check of its own.
      */
-    private MemorySegment locate(ShadowStack mutator, long object, long byteOffset, int width, boolean reference) {
-        MemorySegment segment;
-        long at;
-        long inNursery = object - nursery.base;
-        if (inNursery >= Header.BYTES && inNursery < nursery.bytes) {
+    private long locate(long object, long byteOffset, int width, boolean reference) {
+        long spaceEnd;
+        long inNursery = object - nurseryBase;
+        if (inNursery >= Header.BYTES && inNursery < nurseryBytes) {
             if (!nursery.isObjectStartAt(inNursery)) {
-                return null;
+                return 0;
             }
-            segment = nursery.memory;
-            at = inNursery;
+            spaceEnd = nurseryBase + nurseryBytes;
         } else {
-            at = old.payloadOffsetInBlock(object);
-            if (at < 0) {
-                return null;
+            long inBlock = old.payloadOffsetInBlock(object);
+            if (inBlock < 0) {
+                return 0;
             }
-            segment = old.blockSegment(object);
+            spaceEnd = object - inBlock + old.blockBytes;
         }
-        long header = segment.get(ValueLayout.JAVA_LONG, at - Header.BYTES);
+        long header = AddressSpace.ALL.get(AddressSpace.WORD, object - Header.BYTES);
         long payloadBytes = Header.payloadBytes(header);
-        if (byteOffset < 0 || byteOffset > payloadBytes - width || (byteOffset & (width - 1)) != 0) {
-            return null;
+        // byteOffset >= 0 and byteOffset + width <= payloadBytes in one sign test; the space's end as a backstop.
+        if ((byteOffset | (payloadBytes - width - byteOffset)) < 0 || (byteOffset & (width - 1)) != 0
+                || object + byteOffset + width > spaceEnd) {
+            return 0;
         }
         TypeInfo[] table = typeTable;
         int typeId = Header.typeId(header);
         TypeInfo type = typeId < table.length ? table[typeId] : null;
         if (type == null || !type.allows(byteOffset, width, reference)) {
-            return null;
+            return 0;
         }
-        mutator.located = at + byteOffset;
-        return segment;
+        return object + byteOffset;
     }
 
     /**
@@ -577,10 +589,9 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public long getReference(long object, long byteOffset) {
-        ShadowStack mutator = mutator();
-        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 8, true);
-        if (segment != null) {
-            return segment.get(ValueLayout.JAVA_LONG, mutator.located);
+        long at = mutator() == null ? 0 : locate(object, byteOffset, 8, true);
+        if (at != 0) {
+            return AddressSpace.ALL.get(AddressSpace.WORD, at);
         }
         lock.lock();
         try {
@@ -606,16 +617,14 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public void setReference(long object, long byteOffset, long value) {
-        ShadowStack mutator = mutator();
-        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 8, true);
-        if (segment != null) {
-            long slotOffset = mutator.located;
+        long at = mutator() == null ? 0 : locate(object, byteOffset, 8, true);
+        if (at != 0) {
             boolean youngValue = nursery.isObjectStart(value);
             if (value == 0 || youngValue || old.isObjectStart(value)) {
-                segment.set(ValueLayout.JAVA_LONG, slotOffset, value);
+                AddressSpace.ALL.set(AddressSpace.WORD, at, value);
                 // locate() found no large objects, so the holder is young or old: a card or nothing to remember.
                 if (youngValue && !nursery.contains(object)) {
-                    old.dirtyCard(object + byteOffset);
+                    old.dirtyCard(at);
                 }
                 return;
             }
@@ -666,10 +675,9 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public long getLong(long object, long byteOffset) {
-        ShadowStack mutator = mutator();
-        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 8, false);
-        if (segment != null) {
-            return segment.get(ValueLayout.JAVA_LONG, mutator.located);
+        long at = mutator() == null ? 0 : locate(object, byteOffset, 8, false);
+        if (at != 0) {
+            return AddressSpace.ALL.get(AddressSpace.WORD, at);
         }
         lock.lock();
         try {
@@ -694,10 +702,9 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public void setLong(long object, long byteOffset, long value) {
-        ShadowStack mutator = mutator();
-        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 8, false);
-        if (segment != null) {
-            segment.set(ValueLayout.JAVA_LONG, mutator.located, value);
+        long at = mutator() == null ? 0 : locate(object, byteOffset, 8, false);
+        if (at != 0) {
+            AddressSpace.ALL.set(AddressSpace.WORD, at, value);
             return;
         }
         lock.lock();
@@ -722,10 +729,9 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public int getInt(long object, long byteOffset) {
-        ShadowStack mutator = mutator();
-        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 4, false);
-        if (segment != null) {
-            return segment.get(ValueLayout.JAVA_INT, mutator.located);
+        long at = mutator() == null ? 0 : locate(object, byteOffset, 4, false);
+        if (at != 0) {
+            return AddressSpace.ALL.get(AddressSpace.INT, at);
         }
         lock.lock();
         try {
@@ -750,10 +756,9 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public void setInt(long object, long byteOffset, int value) {
-        ShadowStack mutator = mutator();
-        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 4, false);
-        if (segment != null) {
-            segment.set(ValueLayout.JAVA_INT, mutator.located, value);
+        long at = mutator() == null ? 0 : locate(object, byteOffset, 4, false);
+        if (at != 0) {
+            AddressSpace.ALL.set(AddressSpace.INT, at, value);
             return;
         }
         lock.lock();
@@ -778,10 +783,9 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public byte getByte(long object, long byteOffset) {
-        ShadowStack mutator = mutator();
-        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 1, false);
-        if (segment != null) {
-            return segment.get(ValueLayout.JAVA_BYTE, mutator.located);
+        long at = mutator() == null ? 0 : locate(object, byteOffset, 1, false);
+        if (at != 0) {
+            return AddressSpace.ALL.get(ValueLayout.JAVA_BYTE, at);
         }
         lock.lock();
         try {
@@ -806,10 +810,9 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public void setByte(long object, long byteOffset, byte value) {
-        ShadowStack mutator = mutator();
-        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 1, false);
-        if (segment != null) {
-            segment.set(ValueLayout.JAVA_BYTE, mutator.located, value);
+        long at = mutator() == null ? 0 : locate(object, byteOffset, 1, false);
+        if (at != 0) {
+            AddressSpace.ALL.set(ValueLayout.JAVA_BYTE, at, value);
             return;
         }
         lock.lock();
@@ -834,10 +837,9 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public double getDouble(long object, long byteOffset) {
-        ShadowStack mutator = mutator();
-        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 8, false);
-        if (segment != null) {
-            return segment.get(ValueLayout.JAVA_DOUBLE, mutator.located);
+        long at = mutator() == null ? 0 : locate(object, byteOffset, 8, false);
+        if (at != 0) {
+            return AddressSpace.ALL.get(AddressSpace.DOUBLE, at);
         }
         lock.lock();
         try {
@@ -862,10 +864,9 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public void setDouble(long object, long byteOffset, double value) {
-        ShadowStack mutator = mutator();
-        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 8, false);
-        if (segment != null) {
-            segment.set(ValueLayout.JAVA_DOUBLE, mutator.located, value);
+        long at = mutator() == null ? 0 : locate(object, byteOffset, 8, false);
+        if (at != 0) {
+            AddressSpace.ALL.set(AddressSpace.DOUBLE, at, value);
             return;
         }
         lock.lock();
@@ -1266,9 +1267,40 @@ public final class GcHeap implements AutoCloseable {
     }
 
     /**
+     * {@return whether a thread other than the caller may be inside a lock-free path}: one attached to this
+     * heap (its stack not released) and alive. A checked heap has no lock-free paths. Under the lock.
+     */
+    private boolean fastPathMayRun() {
+        if (tags != null) {
+            return false;
+        }
+        Thread self = Thread.currentThread();
+        for (ShadowStack stack : stacks) {
+            if (!stack.released && stack.owner != self && stack.owner.isAlive()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Deallocates a closed heap's regions once it is unreachable; holds no reference to the heap. */
+    private record Unmap(Region... regions) implements Runnable {
+        @Override
+        public void run() {
+            for (Region region : regions) {
+                region.deallocate();
+            }
+        }
+    }
+
+    /**
      * Shuts the heap down: every region it took (nursery, old generation, card table, large objects)
      * goes back to the allocator, and an allocator the heap built itself is dropped. Idempotent. Every
      * address of the heap is invalid afterwards; other calls throw {@link IllegalStateException}.
+     * If another thread is still attached (its {@link ShadowStack} not released, the thread alive), its
+     * lock-free calls may be running: then the nursery's and the old generation's pages are dropped at
+     * once (their memory goes back to the system) but their mappings stay until the heap is unreachable,
+     * so that such a racing call reads zeros instead of an unmapped page.
      */
     @Override
     public void close() {
@@ -1280,10 +1312,21 @@ public final class GcHeap implements AutoCloseable {
             alive = false;
             fastPaths = false;
             threadStack.remove();
+            // Large objects are never read through the fast paths: they go at once.
             large.releaseAll();
-            nursery.region.deallocate();
-            old.region.deallocate();
-            old.cardRegion.deallocate();
+            if (fastPathMayRun()) {
+                // Another attached thread may be inside a fast path (misuse: racing its own calls with close),
+                // reading through AddressSpace.ALL: a mapping gone under it would crash the JVM. So the pages go
+                // now and the mappings once the heap is unreachable (that thread's stack holds it while it
+                // lives). A "drop pages on release, unmap when unreachable" region mode in api would do this.
+                nursery.region.discard(0, nursery.region.committedBytes());
+                old.dropPages();
+                CLEANER.register(this, new Unmap(nursery.region, old.region, old.cardRegion));
+            } else {
+                nursery.region.deallocate();
+                old.region.deallocate();
+                old.cardRegion.deallocate();
+            }
             if (tags != null) {
                 tags.close();
             }

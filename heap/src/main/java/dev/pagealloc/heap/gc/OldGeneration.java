@@ -28,6 +28,10 @@ final class OldGeneration {
     final int maxBlocks;
     /** log2 of {@link #blockBytes}, a power of two (a power-of-two page size, or 64 KiB). */
     private final int blockShift;
+    /** Whether {@link #blockBytes} fits in an int, so cell offsets divide in 32 bits. */
+    private final boolean intBlocks;
+    /** The card table's address (byte 0 is the first block's first card). */
+    private final long cardsAddress;
     final long[] cellClasses;
     private final MemorySegment[] blockMemory;
     private final int[] blockClass;        // -1: never committed or decommitted (no class)
@@ -49,6 +53,7 @@ final class OldGeneration {
         this.blockBytes = blockBytes;
         this.maxBlocks = (int) (limitBytes / blockBytes);
         this.blockShift = Long.numberOfTrailingZeros(blockBytes);
+        this.intBlocks = blockBytes <= Integer.MAX_VALUE;
         long pages = limitBytes / allocator.pageBytes();
         this.region = allocator.allocate(0, pages);
         this.base = region.address();
@@ -63,6 +68,7 @@ final class OldGeneration {
         }
         this.cardRegion = cardsMade;
         this.cards = cardRegion.segment(0, cardBytes);
+        this.cardsAddress = cardRegion.address();
         this.cellClasses = sizeClasses(largestCellBytes);
         this.blockMemory = new MemorySegment[maxBlocks];
         this.blockClass = new int[maxBlocks];
@@ -112,10 +118,11 @@ final class OldGeneration {
             return false;
         }
         long cellOffset = address - Header.BYTES - (base + block * blockBytes);
-        if (cellOffset < 0 || cellOffset % cellClasses[cls] != 0 || cellOffset + cellClasses[cls] > blockBytes) {
+        if (cellOffset < 0 || cellRemainder(cellOffset, cls) != 0 || cellOffset + cellClasses[cls] > blockBytes) {
             return false;
         }
-        return getLong(address - Header.BYTES) != 0;
+        // Committed (the block has a class): read through the constant segment, see AddressSpace.
+        return AddressSpace.ALL.get(AddressSpace.WORD, address - Header.BYTES) != 0;
     }
 
     /**
@@ -291,6 +298,26 @@ final class OldGeneration {
         return freedObjectBytes;
     }
 
+    /**
+     * Drops the contents of every committed block and of the card table, keeping them mapped ({@link
+     * Region#discard}: they read zero and their memory goes back to the system), for a heap that closes while
+     * another thread may still be inside a fast path; the region is deallocated later.
+     */
+    void dropPages() {
+        for (int b = 0; b < committedBlocks; b++) {
+            if (blockClass[b] < 0) {
+                continue;
+            }
+            int run = 1;
+            while (b + run < committedBlocks && blockClass[b + run] >= 0) {
+                run++;
+            }
+            region.discard(b * blockBytes, run * blockBytes);
+            b += run - 1;
+        }
+        cardRegion.discard(0, cardRegion.committedBytes());
+    }
+
     long usedBytes() {
         return usedBytes;
     }
@@ -385,8 +412,10 @@ final class OldGeneration {
 
     // ---- card table ----
 
+    /** Dirties the card of a slot of a committed old block (the mutator's write barrier). */
     void dirtyCard(long slotAddress) {
-        cards.set(ValueLayout.JAVA_BYTE, (slotAddress - base) >>> CARD_SHIFT, (byte) 1);
+        // The card table is committed whole for the generation's limit: the constant segment, see AddressSpace.
+        AddressSpace.ALL.set(ValueLayout.JAVA_BYTE, cardsAddress + ((slotAddress - base) >>> CARD_SHIFT), (byte) 1);
     }
 
     boolean isCardDirty(long slotAddress) {
@@ -442,12 +471,19 @@ final class OldGeneration {
             return -1;
         }
         long inBlock = offset & (blockBytes - 1);
-        long cellBytes = cellClasses[cls];
         long cellOffset = inBlock - Header.BYTES;
-        if (cellOffset < 0 || cellOffset % cellBytes != 0 || cellOffset + cellBytes > blockBytes) {
+        if (cellOffset < 0 || cellRemainder(cellOffset, cls) != 0 || cellOffset + cellClasses[cls] > blockBytes) {
             return -1;
         }
         return inBlock;
+    }
+
+    /**
+     * {@return {@code cellOffset % cellClasses[cls]}} for an offset {@code 0 <= cellOffset < blockBytes}: a
+     * 32-bit division when blocks fit in an int (x86-64's 64-bit {@code div} takes several times longer).
+     */
+    private long cellRemainder(long cellOffset, int cls) {
+        return intBlocks ? (int) cellOffset % (int) cellClasses[cls] : cellOffset % cellClasses[cls];
     }
 
     long getLong(long address) {
