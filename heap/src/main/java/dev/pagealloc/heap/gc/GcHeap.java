@@ -237,6 +237,76 @@ public final class GcHeap implements AutoCloseable {
         return allocateSlow(typeId);
     }
 
+    /**
+     * Allocates a fixed-size object with its first two reference slots (in ascending offset order) set to
+     * {@code first} and {@code second}, the rest of its payload zero: {@link #allocate(int)} and two
+     * {@link #setReference} calls in one, with the same checks. The two references need no root of their own
+     * while it runs: if the allocation collects, they are kept alive and their new addresses stored.
+     *
+     * @param typeId a registered {@link TypeLayout.Fixed} type with at least two reference offsets
+     * @param first an object of this heap, or 0: the value of the lowest reference slot
+     * @param second an object of this heap, or 0: the value of the next reference slot
+     * @return the object's address
+     * @throws IllegalArgumentException if the type id is unknown, names an array type or a type with fewer than
+     *     two reference slots, or a non-zero {@code first} or {@code second} is not an object of this heap;
+     *     nothing is allocated
+     * @throws HeapExhaustedException if the object does not fit after a full collection
+     * @throws IllegalStateException if the heap is closed
+     */
+    public long allocate(int typeId, long first, long second) {
+        ShadowStack mutator = mutator();
+        if (mutator != null && collectEveryAllocations == 0 && isYoungOrOldOrNull(first)
+                && isYoungOrOldOrNull(second)) {
+            TypeInfo[] table = typeTable;
+            if (typeId > 0 && typeId < table.length) {
+                TypeInfo type = table[typeId];
+                if (type != null && type.firstReference >= 0 && !safepoints.pending()) {
+                    long objectBytes = type.bufferObjectBytes;
+                    long headerAddress = mutator.bufferCursor;
+                    if (objectBytes > 0 && headerAddress + objectBytes <= mutator.bufferLimit) {
+                        mutator.bufferCursor = headerAddress + objectBytes;
+                        long object = headerAddress + Header.BYTES;
+                        // A young holder: no old-to-young reference, so no card to dirty.
+                        AddressSpace.ALL.set(AddressSpace.WORD, headerAddress, type.fixedHeader);
+                        AddressSpace.ALL.set(AddressSpace.WORD, object + type.firstReference, first);
+                        AddressSpace.ALL.set(AddressSpace.WORD, object + type.secondReference, second);
+                        nursery.markStart(object);
+                        return object;
+                    }
+                }
+            }
+        }
+        return allocateSlow(typeId, first, second);
+    }
+
+    /** {@return whether {@code value} is 0 or an object of the nursery or the old generation}; lock-free */
+    private boolean isYoungOrOldOrNull(long value) {
+        return value == 0 || nursery.isObjectStart(value) || old.isObjectStart(value);
+    }
+
+    private long allocateSlow(int typeId, long first, long second) {
+        lock.lock();
+        try {
+            checkAlive("allocate");
+            TypeInfo type = type("allocate", typeId);
+            if (type.firstReference < 0) {
+                throw new IllegalArgumentException("allocate(typeId=" + typeId + ", first, second): type "
+                        + type.layout.name() + " is a " + type.kindName() + " type with "
+                        + type.referenceOffsets.length + " reference slots; it needs a fixed type with two or more");
+            }
+            // Handles check the values and keep them (and their new addresses) across a collection; the lock,
+            // held from the allocation to the stores, keeps any other collection out.
+            try (Handle a = newHandle(first); Handle b = newHandle(second)) {
+                long object = allocate(typeId);
+                setReference(object, type.firstReference, a.get());
+                setReference(object, type.secondReference, b.get());
+                return object;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private long allocateSlow(int typeId) {
         lock.lock();
         try {
