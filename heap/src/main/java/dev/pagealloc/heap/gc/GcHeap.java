@@ -5,10 +5,13 @@ import dev.pagealloc.api.Region;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.Cleaner;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -86,8 +89,16 @@ public final class GcHeap implements AutoCloseable {
     final int collectEveryAllocations;
     final boolean verifyAfterCollection;
     final boolean compaction;
+    /** Registered types by id; null at id 0 and at released ids. */
     final List<TypeInfo> types = new ArrayList<>();
-    /** {@link #types} as an array for the fast paths, replaced (never changed) when a type is registered. */
+    /** Registered layouts' ids, so that an equal layout gets the same id. */
+    private final Map<TypeLayout, Integer> typeIds = new HashMap<>();
+    /** Released ids, reused before new ones. */
+    private final ArrayDeque<Integer> freeTypeIds = new ArrayDeque<>();
+    /**
+     * {@link #types} as an array for the fast paths (null past the registered ids and at released ones); see
+     * {@link #publishType}. Plain: a fast path that misses a new entry takes the locked path.
+     */
     TypeInfo[] typeTable = {null};
     /** The mutator that called last: a racy one-entry cache in front of {@link #threadStack}. */
     private ShadowStack lastMutator;
@@ -168,12 +179,15 @@ public final class GcHeap implements AutoCloseable {
     // ---------------------------------------------------------------- types
 
     /**
-     * Registers a type.
+     * Registers a type, or finds it: a layout equal to one registered already (same kind, name, sizes and
+     * reference offsets) gets that type's id again, so a program that registers its types on each run does
+     * not use up ids. Ids are reused after {@link #releaseType(int)}.
      *
      * @param layout the type's layout
      * @return its type id, from 1 upwards
      * @throws NullPointerException if {@code layout} is null
-     * @throws IllegalStateException if 65535 types are registered already, or the heap is closed
+     * @throws IllegalStateException if {@value Header#MAX_TYPE_ID} types (the header's 16-bit type field)
+     *     are registered already and none is equal to {@code layout} (nothing changes), or the heap is closed
      */
     public int registerType(TypeLayout layout) {
         if (layout == null) {
@@ -182,23 +196,91 @@ public final class GcHeap implements AutoCloseable {
         lock.lock();
         try {
             checkAlive("registerType");
-            if (types.size() > Header.MAX_TYPE_ID) {
-                throw new IllegalStateException("registerType(name=" + layout.name() + "): all "
-                        + Header.MAX_TYPE_ID + " type ids are taken");
+            Integer known = typeIds.get(layout);
+            if (known != null) {
+                return known;
             }
-            types.add(new TypeInfo(types.size(), layout, largeObjectThresholdBytes));
-            typeTable = types.toArray(new TypeInfo[0]);
-            return types.size() - 1;
+            int id;
+            if (!freeTypeIds.isEmpty()) {
+                id = freeTypeIds.pop();
+            } else if (types.size() <= Header.MAX_TYPE_ID) {
+                id = types.size();
+                types.add(null);
+            } else {
+                throw new IllegalStateException("registerType(layout=" + layout + "): all " + Header.MAX_TYPE_ID
+                        + " type ids are in use (the limit of the header's 16-bit type field, Header.MAX_TYPE_ID);"
+                        + " release types no object uses with releaseType(typeId)");
+            }
+            TypeInfo type = new TypeInfo(id, layout, largeObjectThresholdBytes);
+            types.set(id, type);
+            typeIds.put(layout, id);
+            publishType(id, type);
+            return id;
         } finally {
             lock.unlock();
         }
     }
 
+    /**
+     * Releases a type id once no object of the type is left, so that {@link #registerType} can give it to
+     * another layout. Runs a full collection first (only objects still reachable then count), then looks
+     * at every object of the heap: linear in the heap's size, for types a program is done with, not for
+     * every step.
+     *
+     * @param typeId a registered type
+     * @return true if the id was released; false if live objects of the type remain (nothing changes, and
+     *     the id stays valid)
+     * @throws IllegalArgumentException if the type id is not registered
+     * @throws IllegalStateException if the heap is closed
+     */
+    public boolean releaseType(int typeId) {
+        lock.lock();
+        try {
+            checkAlive("releaseType");
+            TypeInfo type = type("releaseType", typeId);
+            // The collection retires every buffer, so until the lock is released no thread allocates: the
+            // walk below sees every object there is.
+            collectLocked(true);
+            if (hasObjectOfType(typeId)) {
+                return false;
+            }
+            typeIds.remove(type.layout);
+            types.set(typeId, null);
+            publishType(typeId, null);
+            freeTypeIds.push(typeId);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Sets {@code typeTable[id]}, in place while the table has room (a racing fast path sees the old entry or
+     * the new one, whose fields are final), else in a copy twice the size: registering n types costs O(n).
+     */
+    private void publishType(int id, TypeInfo type) {
+        TypeInfo[] table = typeTable;
+        if (id >= table.length) {
+            table = java.util.Arrays.copyOf(table, Math.max(id + 1, table.length * 2));
+        }
+        table[id] = type;
+        typeTable = table;
+    }
+
+    /** {@return whether an object of any space has type {@code typeId}}; under the lock */
+    private boolean hasObjectOfType(int typeId) {
+        boolean[] found = new boolean[1];
+        nursery.forEachFromSpaceObject(object -> found[0] |= Header.typeId(header(object)) == typeId);
+        old.forEachCell(cell -> found[0] |= Header.typeId(old.getLong(cell)) == typeId);
+        large.forEachObject(object -> found[0] |= Header.typeId(header(object)) == typeId);
+        return found[0];
+    }
+
     TypeInfo type(String operation, int typeId) {
-        if (typeId <= 0 || typeId >= types.size()) {
+        if (typeId <= 0 || typeId >= types.size() || types.get(typeId) == null) {
             throw new IllegalArgumentException(operation + "(typeId=" + typeId
-                    + "): unknown type id; registered ids are 1.."
-                    + (types.size() - 1));
+                    + "): unknown type id; registered ids are 1.." + (types.size() - 1)
+                    + (freeTypeIds.isEmpty() ? "" : " except the released " + freeTypeIds));
         }
         return types.get(typeId);
     }
