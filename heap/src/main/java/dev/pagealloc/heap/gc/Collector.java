@@ -33,6 +33,8 @@ final class Collector {
     private int keptCount;
     private long survivedBytes;
     private long promotedBytes;
+    /** Whether the last minor collection kept an object in place for want of old-generation room. */
+    boolean promotionFailed;
 
     Collector(GcHeap heap) {
         this.heap = heap;
@@ -50,6 +52,7 @@ final class Collector {
         nursery.beginCollection();
         queued = 0;
         keptCount = 0;
+        promotionFailed = false;
         survivedBytes = 0;
         promotedBytes = 0;
 
@@ -126,6 +129,7 @@ final class Collector {
         if (promoted) {
             destination = heap.old.allocate(objectBytes);
             if (destination < 0) {
+                promotionFailed = true;
                 return keep(value, header);
             }
             promotedBytes += objectBytes;

@@ -115,6 +115,8 @@ public final class GcHeap implements AutoCloseable {
     private final ThreadLocal<long[]> buffers = ThreadLocal.withInitial(() -> new long[3]);
     long epoch;
     private int allocationsSinceCollection;
+    /** Old-generation use past which a minor collection is followed by a major one; see {@link #majorTrigger}. */
+    private long majorTriggerBytes;
     // Plain: the fast paths read it on every call. close() writes it under the lock; a thread that races
     // its own calls with close() (misuse) may see it late, and then reads dropped pages (see close()).
     private boolean alive = true;
@@ -168,7 +170,18 @@ public final class GcHeap implements AutoCloseable {
         old.tags = tags;
         large.tags = tags;
         this.collector = new Collector(this);
+        this.majorTriggerBytes = majorTrigger(0);
         types.add(null); // type id 0 names no type
+    }
+
+    /**
+     * {@return the old-generation use at which the next major collection runs, given the use {@code liveBytes}
+     * a major one left}: twice that (so the work of a major collection is paid for by as many bytes promoted
+     * as it found live), at least half the limit, at most seven eighths of it (room for a nursery's worth of
+     * promotions before the limit is hit)
+     */
+    private long majorTrigger(long liveBytes) {
+        return Math.min(oldGenerationLimitBytes / 8 * 7, Math.max(oldGenerationLimitBytes / 2, 2 * liveBytes));
     }
 
     /** {@return a builder with the defaults: 8 MiB nursery, 256 MiB old generation, 32 KiB large objects} */
@@ -1293,7 +1306,10 @@ public final class GcHeap implements AutoCloseable {
     /**
      * Collects now: a minor collection (the nursery), or with {@code full} a minor then a major one
      * (mark and sweep of the old generation and the large objects, empty blocks decommitted), then a
-     * second minor one; after it the nursery holds only objects reachable from roots.
+     * second minor one; after it the nursery holds only objects reachable from roots. A minor collection
+     * (this one, or one an allocation runs) is followed by a major one and a second minor one when it found
+     * no old-generation room for an object, or when the old generation's use passes a trigger: twice its
+     * use after the last major collection, within half and seven eighths of the limit.
      *
      * @param full whether to collect the old generation too
      * @throws IllegalStateException if the heap is closed, or (with verification on) the verifier finds
@@ -1363,8 +1379,12 @@ public final class GcHeap implements AutoCloseable {
                 return ended;
             });
             collector.minor();
-            if (full) {
+            // The old generation is collected when asked, when a promotion found no room, or when its use
+            // passes the trigger: without it, dead promoted objects would fill the generation and every later
+            // minor collection would keep survivors in place (binary-trees n=18 took 45 s instead of 2).
+            if (full || collector.promotionFailed || old.usedBytes() > majorTriggerBytes) {
                 collector.major();
+                majorTriggerBytes = majorTrigger(old.usedBytes());
                 // A second minor collection: nursery objects that the first one copied only because dead old
                 // objects referred to them (through cards) die now, and objects it kept in place for want
                 // of old-generation room move now that the sweep made room (else their blocks stay retained).
