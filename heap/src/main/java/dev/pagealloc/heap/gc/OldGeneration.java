@@ -18,6 +18,15 @@ import java.lang.foreign.ValueLayout;
 final class OldGeneration {
 
     static final int CARD_SHIFT = 9;
+    /** {@link #blockClass} of a block never committed, or decommitted. */
+    private static final int NO_CLASS = -1;
+    /** {@link #blockClass} of a block committed with another (so reading zero) and not used yet. */
+    private static final int RESERVED = -2;
+    /**
+     * Blocks committed (grown or recommitted) per system call when promotion needs one: the others wait as
+     * {@link #RESERVED}, so that a minor collection promoting megabytes makes a quarter of the calls.
+     */
+    static final int COMMIT_BLOCKS = 4;
     static final long CARD_BYTES = 1L << CARD_SHIFT;
 
     final Region region;
@@ -34,7 +43,7 @@ final class OldGeneration {
     private final long cardsAddress;
     final long[] cellClasses;
     private final MemorySegment[] blockMemory;
-    private final int[] blockClass;        // -1: never committed or decommitted (no class)
+    private final int[] blockClass;        // NO_CLASS, RESERVED, or the size class of a block in use
     private final int[] liveCells;
     private final long[] freeHead;          // per block, 0 when full
     private final int[][] classBlocks;      // per class, blocks with a free cell (a stack)
@@ -72,7 +81,7 @@ final class OldGeneration {
         this.cellClasses = sizeClasses(largestCellBytes);
         this.blockMemory = new MemorySegment[maxBlocks];
         this.blockClass = new int[maxBlocks];
-        java.util.Arrays.fill(blockClass, -1);
+        java.util.Arrays.fill(blockClass, NO_CLASS);
         this.liveCells = new int[maxBlocks];
         this.freeHead = new long[maxBlocks];
         this.classBlocks = new int[cellClasses.length][maxBlocks];
@@ -157,26 +166,38 @@ final class OldGeneration {
 
     private boolean addBlock(int cls) {
         int block = -1;
-        for (int i = 0; i < committedBlocks; i++) {
-            if (blockClass[i] < 0) {
+        for (int i = 0; i < committedBlocks && block < 0; i++) {
+            if (blockClass[i] == RESERVED) {
+                block = i; // committed with an earlier one and never used: no system call
+            }
+        }
+        for (int i = 0; i < committedBlocks && block < 0; i++) {
+            if (blockClass[i] == NO_CLASS) {
+                // A run of decommitted blocks, up to COMMIT_BLOCKS, in one call; the others are reserved.
+                int run = 1;
+                while (run < COMMIT_BLOCKS && i + run < committedBlocks && blockClass[i + run] == NO_CLASS) {
+                    run++;
+                }
+                region.recommit(i * blockBytes, run * blockBytes);
+                decommittedBlocks -= run;
+                reserve(i + 1, run - 1);
                 block = i;
-                break;
             }
         }
         if (block >= 0) {
-            region.recommit(block * blockBytes, blockBytes);
-            decommittedBlocks--;
             // Recommit takes no access away, so the other blocks' views stay valid (Region: "Operations
             // that take no access away (grow, a widening protect, discard, recommit)"): one new view.
             blockMemory[block] = region.segment(block * blockBytes, blockBytes);
         } else if (committedBlocks < maxBlocks) {
             block = committedBlocks;
+            int count = Math.min(COMMIT_BLOCKS, maxBlocks - committedBlocks);
             if (tags != null) {
-                // The block's tag memory first: if it cannot be had, nothing was grown.
-                tags.prepare(base + committedBlocks * blockBytes, blockBytes);
+                // The blocks' tag memory first: if it cannot be had, nothing was grown.
+                tags.prepare(base + committedBlocks * blockBytes, count * blockBytes);
             }
-            region.grow(blockBytes / region.pageBytes());
-            committedBlocks++;
+            region.grow(count * blockBytes / region.pageBytes());
+            committedBlocks += count;
+            reserve(block + 1, count - 1);
             blockMemory[block] = region.segment(block * blockBytes, blockBytes);
         } else {
             return false;
@@ -191,6 +212,14 @@ final class OldGeneration {
         bumpCursor[cls] = blockBase;
         bumpLimit[cls] = blockBase + blockBytes / cellBytes * cellBytes;
         return true;
+    }
+
+    /** Marks {@code count} blocks from {@code first}, just committed, as reserved: committed, unused, zero. */
+    private void reserve(int first, int count) {
+        for (int b = first; b < first + count; b++) {
+            blockClass[b] = RESERVED;
+            blockMemory[b] = null;
+        }
     }
 
     private void refreshViews() {
@@ -238,6 +267,10 @@ final class OldGeneration {
         java.util.Arrays.fill(bumpLimit, 0);
         for (int b = 0; b < committedBlocks; b++) {
             int cls = blockClass[b];
+            if (cls == RESERVED) {
+                empty[emptyCount++] = b; // empty blocks go back to the kernel, reserved ones too
+                continue;
+            }
             if (cls < 0) {
                 continue;
             }
@@ -286,7 +319,7 @@ final class OldGeneration {
             clearCards(base + b * blockBytes, run * blockBytes);
             region.decommit(b * blockBytes, run * blockBytes);
             for (int r = 0; r < run; r++) {
-                blockClass[b + r] = -1;
+                blockClass[b + r] = NO_CLASS;
                 freeHead[b + r] = 0;
             }
             e += run - 1;
