@@ -15,7 +15,8 @@ class TypeIdsTest {
     void anEqualLayoutGetsTheSameIdAndADifferentOneANewId() {
         try (GcHeap heap = GcHeap.builder().build()) {
             int node = heap.registerType(new TypeLayout.Fixed("Node", 16, 8, 0));
-            assertEquals(node, heap.registerType(new TypeLayout.Fixed("Node", 16, 0, 8)), "offsets compared by content");
+            assertEquals(node, heap.registerType(new TypeLayout.Fixed("Node", 16, 0, 8)),
+                    "offsets compared by content");
             assertNotEquals(node, heap.registerType(new TypeLayout.Fixed("Node", 16, 0)));
             assertNotEquals(node, heap.registerType(new TypeLayout.Fixed("Other", 16, 0, 8)));
             int bytes = heap.registerType(new TypeLayout.PrimitiveArray("Bytes", 1));
