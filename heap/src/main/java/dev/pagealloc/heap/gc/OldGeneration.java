@@ -513,7 +513,8 @@ final class OldGeneration {
 
     /**
      * {@return {@code cellOffset % cellClasses[cls]}} for an offset {@code 0 <= cellOffset < blockBytes}: a
-     * 32-bit division when blocks fit in an int (x86-64's 64-bit {@code div} takes several times longer).
+     * 32-bit division when blocks fit in an int (on Intel cores before Ice Lake a 64-bit {@code DIV} has
+     * several times the latency of a 32-bit one: Agner Fog, "Instruction tables", DIV r32 / r64 rows).
      */
     private long cellRemainder(long cellOffset, int cls) {
         return intBlocks ? (int) cellOffset % (int) cellClasses[cls] : cellOffset % cellClasses[cls];
