@@ -221,6 +221,23 @@ public final class DeferredUnmap {
      * @throws WrongThreadException without a holder, as {@link Region#deallocate()}
      */
     public synchronized void release() {
+        release(true);
+    }
+
+    /**
+     * Releases a region whose holder has dropped its pages itself, as {@link #release()} but without the
+     * discard: for a region with decommitted pages among its committed ones, which one {@link Region#discard}
+     * of them all refuses. Idempotent, and a no-op after {@link #release()}.
+     *
+     * @throws IllegalStateException without a holder, as {@link Region#deallocate()}
+     * @throws KernelException without a holder, as {@link Region#deallocate()}
+     * @throws WrongThreadException without a holder, as {@link Region#deallocate()}
+     */
+    public synchronized void releaseDroppedPages() {
+        release(false);
+    }
+
+    private void release(boolean discard) {
         if (released) {
             return;
         }
@@ -240,7 +257,7 @@ public final class DeferredUnmap {
         AWAITING_REGIONS.incrementAndGet();
         AWAITING_RESERVED_BYTES.addAndGet(awaitingReservedBytes);
         AWAITING_COMMITTED_BYTES.addAndGet(awaitingCommittedBytes);
-        if (awaitingCommittedBytes > 0) {
+        if (discard && awaitingCommittedBytes > 0) {
             region.discard(0, awaitingCommittedBytes);
         }
     }

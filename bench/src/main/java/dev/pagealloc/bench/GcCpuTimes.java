@@ -25,8 +25,9 @@ import org.openjdk.jmh.infra.Blackhole;
  * </ul>
  *
  * <p>Usage: {@code java --enable-native-access=ALL-UNNAMED -XX:+UseG1GC -Xms1g -Xmx1g -cp pagealloc-bench.jar
- * dev.pagealloc.bench.GcCpuTimes [rounds]}; prints medians over the rounds (default 5) after two warm-up
- * rounds. Single-threaded; not thread-safe.
+ * dev.pagealloc.bench.GcCpuTimes [rounds [n]]}; prints medians over the rounds (default 5) after two warm-up
+ * rounds; with {@code n}, binary-trees of that size alone (heap sized as {@link GcBinaryTreesBenchmark} does).
+ * Single-threaded; not thread-safe.
  */
 public final class GcCpuTimes {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -43,18 +44,23 @@ public final class GcCpuTimes {
      */
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        // With a second argument, binary-trees of that n alone (the pauses are skipped): "1 21" is the size.
+        int n = args.length > 1 ? Integer.parseInt(args[1]) : 16;
         Blackhole blackhole = new Blackhole(
                 "Today's password is swordfish. I understand instantiating Blackholes directly is dangerous.");
         long[] heapTrees = new long[rounds];
         long[] javaTrees = new long[rounds];
-        try (GcHeap heap = GcHeap.builder().withNurseryBytes(32L << 20).withOldGenerationLimitBytes(64L << 20)
+        // The heap GcBinaryTreesBenchmark builds: room for the long-lived and the stretch trees of n.
+        long nodes = 1L << (Math.max(6, n) + 2);
+        long oldBytes = Math.max(64L << 20, Math.ceilDiv(nodes * 24 * 2, 64L << 20) * (64L << 20));
+        try (GcHeap heap = GcHeap.builder().withNurseryBytes(32L << 20).withOldGenerationLimitBytes(oldBytes)
                 .build()) {
             BinaryTrees trees = new BinaryTrees(heap);
             for (int r = -2; r < rounds; r++) {
                 long start = OS.getProcessCpuTime();
-                trees.run(16, blackhole::consume);
+                trees.run(n, blackhole::consume);
                 long middle = OS.getProcessCpuTime();
-                GcBinaryTreesBenchmark.JavaTrees.run(16, blackhole);
+                GcBinaryTreesBenchmark.JavaTrees.run(n, blackhole);
                 long end = OS.getProcessCpuTime();
                 if (r >= 0) {
                     heapTrees[r] = middle - start;
@@ -64,8 +70,11 @@ public final class GcCpuTimes {
         }
         double heapMillis = median(heapTrees) / 1e6;
         double javaMillis = median(javaTrees) / 1e6;
-        System.out.printf(Locale.ROOT, "binary-trees n=16, process CPU: heap %.0f ms, Java objects %.0f ms, %.1fx%n",
-                heapMillis, javaMillis, heapMillis / javaMillis);
+        System.out.printf(Locale.ROOT, "binary-trees n=%d, process CPU: heap %.0f ms, Java objects %.0f ms, %.1fx%n",
+                n, heapMillis, javaMillis, heapMillis / javaMillis);
+        if (args.length > 1) {
+            return;
+        }
         System.out.printf(Locale.ROOT, "minor copy to survivors: %.2f ms per MiB%n", pause(15, false, rounds));
         System.out.printf(Locale.ROOT, "minor promotion to old: %.2f ms per MiB%n", pause(1, false, rounds));
         System.out.printf(Locale.ROOT, "full collection, old live data: %.2f ms per MiB (x 1024 per GiB)%n",

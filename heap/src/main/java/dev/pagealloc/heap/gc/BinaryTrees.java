@@ -4,8 +4,9 @@ import java.util.function.Consumer;
 
 /**
  * The Benchmarks Game's binary-trees program on a {@link GcHeap}: every tree node is a heap object of
- * two references, built bottom-up with its children held in shadow-stack roots while it is allocated,
- * so collections run in the middle of building. The output lines are the program's standard output,
+ * two references, built bottom-up (the left subtree held in a shadow-stack root while the right one is
+ * built, both kept by {@link GcHeap#allocate(int, long, long)} while the node is allocated), so collections
+ * run in the middle of building. The output lines are the program's standard output,
  * e.g. for {@code n = 10}: {@code stretch tree of depth 11\t check: 4095}, then
  * {@code 1024\t trees of depth 4\t check: 31744} and the other depths, then
  * {@code long lived tree of depth 10\t check: 2047}.
@@ -71,12 +72,11 @@ public final class BinaryTrees {
         }
         stack.pushFrame();
         try {
+            // The left subtree needs a root while the right one is built; allocate(type, first, second)
+            // keeps both alive across the node's own allocation.
             int left = stack.addRoot(bottomUp(stack, depth - 1));
-            int right = stack.addRoot(bottomUp(stack, depth - 1));
-            long node = heap.allocate(nodeType);
-            heap.setReference(node, 0, stack.root(left));
-            heap.setReference(node, 8, stack.root(right));
-            return node;
+            long right = bottomUp(stack, depth - 1);
+            return heap.allocate(nodeType, stack.root(left), right);
         } finally {
             stack.popFrame();
         }

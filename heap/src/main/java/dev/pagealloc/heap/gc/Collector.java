@@ -20,6 +20,11 @@ import java.util.Iterator;
  */
 final class Collector {
 
+    private static final MemorySegment ALL = AddressSpace.ALL;
+    private static final ValueLayout.OfLong WORD = AddressSpace.WORD;
+    /** Objects up to this size are copied a word at a time. */
+    private static final long SMALL_COPY_BYTES = 128;
+
     private final GcHeap heap;
     private final Compactor compactor;
     private long[] queue = new long[1024];
@@ -28,6 +33,8 @@ final class Collector {
     private int keptCount;
     private long survivedBytes;
     private long promotedBytes;
+    /** Whether the last minor collection kept an object in place for want of old-generation room. */
+    boolean promotionFailed;
 
     Collector(GcHeap heap) {
         this.heap = heap;
@@ -45,6 +52,7 @@ final class Collector {
         nursery.beginCollection();
         queued = 0;
         keptCount = 0;
+        promotionFailed = false;
         survivedBytes = 0;
         promotedBytes = 0;
 
@@ -101,8 +109,10 @@ final class Collector {
         if (offset < Header.BYTES || offset >= nursery.bytes || !nursery.isFromSpaceAt(offset)) {
             return value;
         }
-        MemorySegment memory = nursery.memory;
-        long header = memory.get(ValueLayout.JAVA_LONG, offset - Header.BYTES);
+        // Every mutator is parked and nothing is decommitted during the copy: the nursery and the old blocks
+        // committed for it are read and written through the constant segment (see AddressSpace).
+        long from = value - Header.BYTES;
+        long header = ALL.get(WORD, from);
         if (Header.isForwarded(header)) {
             return Header.forwardee(header);
         }
@@ -115,34 +125,35 @@ final class Collector {
         long objectBytes = heap.objectBytes(Header.payloadBytes(header));
         int age = Header.age(header) + 1;
         long destination = age < heap.tenureAge ? nursery.allocateSurvivor(objectBytes) : -1;
-        long copy;
-        if (destination >= 0) {
-            // One bulk copy of header and payload, then the header's new age: no per-field work.
-            long to = destination - nursery.base;
-            MemorySegment.copy(memory, offset - Header.BYTES, memory, to, objectBytes);
-            memory.set(ValueLayout.JAVA_LONG, to, Header.withAge(header, age));
-            copy = destination + Header.BYTES;
-            nursery.markStart(copy);
-            if (heap.tags != null) {
-                heap.tags.tagNew(destination, objectBytes);
-            }
-        } else {
+        boolean promoted = destination < 0;
+        if (promoted) {
             destination = heap.old.allocate(objectBytes);
             if (destination < 0) {
+                promotionFailed = true;
                 return keep(value, header);
-            }
-            MemorySegment block = heap.old.blockSegment(destination);
-            long to = heap.old.offsetInBlock(destination);
-            MemorySegment.copy(memory, offset - Header.BYTES, block, to, objectBytes);
-            block.set(ValueLayout.JAVA_LONG, to, Header.withAge(header, age));
-            copy = destination + Header.BYTES;
-            if (heap.tags != null) {
-                heap.tags.tagNew(destination, objectBytes);
             }
             promotedBytes += objectBytes;
         }
+        // The header with its new age, then the payload: one bulk copy, or words for small objects (where
+        // the bulk copy's fixed cost is most of the work).
+        ALL.set(WORD, destination, Header.withAge(header, age));
+        if (objectBytes <= SMALL_COPY_BYTES) {
+            for (long i = Header.BYTES; i < objectBytes; i += 8) {
+                ALL.set(WORD, destination + i, ALL.get(WORD, from + i));
+            }
+        } else {
+            MemorySegment.copy(ALL, from + Header.BYTES, ALL, destination + Header.BYTES,
+                    objectBytes - Header.BYTES);
+        }
+        long copy = destination + Header.BYTES;
+        if (!promoted) {
+            nursery.markStart(copy);
+        }
+        if (heap.tags != null) {
+            heap.tags.tagNew(destination, objectBytes);
+        }
         survivedBytes += objectBytes;
-        memory.set(ValueLayout.JAVA_LONG, offset - Header.BYTES, Header.forwardingWord(copy));
+        ALL.set(WORD, from, Header.forwardingWord(copy));
         enqueue(copy);
         return copy;
     }
@@ -187,52 +198,37 @@ final class Collector {
 
     /** Evacuates the targets of {@code object}'s slots and remembers those still in the nursery. */
     private void scan(long object) {
-        Nursery nursery = heap.nursery;
-        if (nursery.contains(object)) {
-            long offset = object - nursery.base;
-            long header = nursery.memory.get(ValueLayout.JAVA_LONG, offset - Header.BYTES);
-            scanRange(object, nursery.memory, offset, header, Long.MIN_VALUE, Long.MAX_VALUE);
-        } else if (heap.old.contains(object)) {
-            MemorySegment block = heap.old.blockSegment(object);
-            long offset = heap.old.offsetInBlock(object);
-            long header = block.get(ValueLayout.JAVA_LONG, offset - Header.BYTES);
-            scanRange(object, block, offset, header, Long.MIN_VALUE, Long.MAX_VALUE);
-        } else {
-            scanRange(object, heap.large.memoryOf(object), Header.BYTES, heap.header(object), Long.MIN_VALUE,
-                    Long.MAX_VALUE);
-        }
+        // Nursery, committed old block or live large object: all mapped while the collection runs.
+        scanRange(object, ALL.get(WORD, object - Header.BYTES), Long.MIN_VALUE, Long.MAX_VALUE);
     }
 
-    /**
-     * Same as {@link #scan(long)} for the slots whose address is within {@code [from, to)}; the object's
-     * payload is at {@code offset} of {@code memory}.
-     */
-    private void scanRange(long object, MemorySegment memory, long offset, long header, long from, long to) {
+    /** Same as {@link #scan(long)} for the slots whose address is within {@code [from, to)}. */
+    private void scanRange(long object, long header, long from, long to) {
         TypeInfo type = heap.typeTable[Header.typeId(header)];
         boolean young = heap.nursery.contains(object);
         if (type.kind == TypeInfo.FIXED) {
             for (long slotOffset : type.referenceOffsets) {
                 long slot = object + slotOffset;
                 if (slot >= from && slot < to) {
-                    update(object, slot, memory, offset + slotOffset, young);
+                    update(object, slot, young);
                 }
             }
         } else if (type.kind == TypeInfo.REFERENCE_ARRAY) {
             long end = Math.min(to, object + Header.payloadBytes(header));
             for (long slot = Math.max(from, object); slot < end; slot += 8) {
-                update(object, slot, memory, offset + (slot - object), young);
+                update(object, slot, young);
             }
         }
     }
 
-    private void update(long object, long slot, MemorySegment memory, long slotOffset, boolean youngHolder) {
-        long value = memory.get(ValueLayout.JAVA_LONG, slotOffset);
+    private void update(long object, long slot, boolean youngHolder) {
+        long value = ALL.get(WORD, slot);
         if (value == 0 || !heap.nursery.contains(value)) {
             return;
         }
         long moved = evacuate(value);
         if (moved != value) {
-            memory.set(ValueLayout.JAVA_LONG, slotOffset, moved);
+            ALL.set(WORD, slot, moved);
         }
         if (!youngHolder && heap.nursery.contains(moved)) {
             heap.remember(object, slot);
@@ -260,12 +256,11 @@ final class Collector {
         long cardEnd = cardStart + OldGeneration.CARD_BYTES;
         long cellBytes = old.cellClassAt(cardStart);
         long blockBase = old.base + (cardStart - old.base) / old.blockBytes * old.blockBytes;
-        MemorySegment block = old.blockSegment(cardStart);
         long cell = blockBase + (cardStart - blockBase) / cellBytes * cellBytes;
         for (; cell < cardEnd && cell + cellBytes <= blockBase + old.blockBytes; cell += cellBytes) {
-            long header = block.get(ValueLayout.JAVA_LONG, cell - blockBase);
+            long header = ALL.get(WORD, cell);
             if (header != 0) {
-                scanRange(cell + Header.BYTES, block, cell - blockBase + Header.BYTES, header, cardStart, cardEnd);
+                scanRange(cell + Header.BYTES, header, cardStart, cardEnd);
             }
         }
     }
@@ -276,7 +271,7 @@ final class Collector {
         for (long object : logged) {
             long header = heap.header(object) & ~Header.LOGGED;
             heap.setWord(object - Header.BYTES, header);
-            scanRange(object, heap.large.memoryOf(object), Header.BYTES, header, Long.MIN_VALUE, Long.MAX_VALUE);
+            scanRange(object, header, Long.MIN_VALUE, Long.MAX_VALUE);
         }
     }
 

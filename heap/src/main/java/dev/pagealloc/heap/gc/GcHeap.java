@@ -1,13 +1,18 @@
 package dev.pagealloc.heap.gc;
 
+import dev.pagealloc.api.DeferredUnmap;
 import dev.pagealloc.api.PageAllocator;
+import dev.pagealloc.api.Region;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.WeakReference;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -69,6 +74,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class GcHeap implements AutoCloseable {
 
+    /** Unmaps the regions of heaps closed while another thread was attached (see {@link #close()}). */
+
     final ReentrantLock lock = new ReentrantLock();
     private final Safepoints safepoints = new Safepoints(lock);
     final PageAllocator allocator;
@@ -76,14 +83,25 @@ public final class GcHeap implements AutoCloseable {
     final Nursery nursery;
     final OldGeneration old;
     final LargeObjectSpace large;
+    /** {@link Nursery#base} and {@link Nursery#bytes}, one load closer for the fast paths. */
+    private final long nurseryBase;
+    private final long nurseryBytes;
     final long largeObjectThresholdBytes;
     final long oldGenerationLimitBytes;
     final int tenureAge;
     final int collectEveryAllocations;
     final boolean verifyAfterCollection;
     final boolean compaction;
+    /** Registered types by id; null at id 0 and at released ids. */
     final List<TypeInfo> types = new ArrayList<>();
-    /** {@link #types} as an array for the fast paths, replaced (never changed) when a type is registered. */
+    /** Registered layouts' ids, so that an equal layout gets the same id. */
+    private final Map<TypeLayout, Integer> typeIds = new HashMap<>();
+    /** Released ids, reused before new ones. */
+    private final ArrayDeque<Integer> freeTypeIds = new ArrayDeque<>();
+    /**
+     * {@link #types} as an array for the fast paths (null past the registered ids and at released ones); see
+     * {@link #publishType}. Plain: a fast path that misses a new entry takes the locked path.
+     */
     TypeInfo[] typeTable = {null};
     /** The mutator that called last: a racy one-entry cache in front of {@link #threadStack}. */
     private ShadowStack lastMutator;
@@ -101,8 +119,10 @@ public final class GcHeap implements AutoCloseable {
     private final ThreadLocal<long[]> buffers = ThreadLocal.withInitial(() -> new long[3]);
     long epoch;
     private int allocationsSinceCollection;
+    /** Old-generation use past which a minor collection is followed by a major one; see {@link #majorTrigger}. */
+    private long majorTriggerBytes;
     // Plain: the fast paths read it on every call. close() writes it under the lock; a thread that races
-    // its own calls with close() (misuse) may see it late, and then the closed regions' segments throw.
+    // its own calls with close() (misuse) may see it late, and then reads dropped pages (see close()).
     private boolean alive = true;
     /**
      * Whether an attached thread may take the lock-free paths: while the heap is open and its objects are not
@@ -126,6 +146,8 @@ public final class GcHeap implements AutoCloseable {
         this.compaction = builder.compaction;
         int nurseryBlocks = (int) (builder.nurseryBytes / blockBytes);
         this.nursery = new Nursery(allocator, builder.nurseryBytes, blockBytes, Math.max(1, nurseryBlocks / 8));
+        this.nurseryBase = nursery.base;
+        this.nurseryBytes = nursery.bytes;
         try {
             this.old = new OldGeneration(allocator, builder.oldGenerationLimitBytes, blockBytes,
                     largeObjectThresholdBytes);
@@ -152,7 +174,18 @@ public final class GcHeap implements AutoCloseable {
         old.tags = tags;
         large.tags = tags;
         this.collector = new Collector(this);
+        this.majorTriggerBytes = majorTrigger(0);
         types.add(null); // type id 0 names no type
+    }
+
+    /**
+     * {@return the old-generation use at which the next major collection runs, given the use {@code liveBytes}
+     * a major one left}: twice that (so the work of a major collection is paid for by as many bytes promoted
+     * as it found live), at least half the limit, at most seven eighths of it (room for a nursery's worth of
+     * promotions before the limit is hit)
+     */
+    private long majorTrigger(long liveBytes) {
+        return Math.min(oldGenerationLimitBytes / 8 * 7, Math.max(oldGenerationLimitBytes / 2, 2 * liveBytes));
     }
 
     /** {@return a builder with the defaults: 8 MiB nursery, 256 MiB old generation, 32 KiB large objects} */
@@ -163,12 +196,15 @@ public final class GcHeap implements AutoCloseable {
     // ---------------------------------------------------------------- types
 
     /**
-     * Registers a type.
+     * Registers a type, or finds it: a layout equal to one registered already (same kind, name, sizes and
+     * reference offsets) gets that type's id again, so a program that registers its types on each run does
+     * not use up ids. Ids are reused after {@link #releaseType(int)}.
      *
      * @param layout the type's layout
      * @return its type id, from 1 upwards
      * @throws NullPointerException if {@code layout} is null
-     * @throws IllegalStateException if 65535 types are registered already, or the heap is closed
+     * @throws IllegalStateException if {@value Header#MAX_TYPE_ID} types (the header's 16-bit type field)
+     *     are registered already and none is equal to {@code layout} (nothing changes), or the heap is closed
      */
     public int registerType(TypeLayout layout) {
         if (layout == null) {
@@ -177,23 +213,91 @@ public final class GcHeap implements AutoCloseable {
         lock.lock();
         try {
             checkAlive("registerType");
-            if (types.size() > Header.MAX_TYPE_ID) {
-                throw new IllegalStateException("registerType(name=" + layout.name() + "): all "
-                        + Header.MAX_TYPE_ID + " type ids are taken");
+            Integer known = typeIds.get(layout);
+            if (known != null) {
+                return known;
             }
-            types.add(new TypeInfo(types.size(), layout, largeObjectThresholdBytes));
-            typeTable = types.toArray(new TypeInfo[0]);
-            return types.size() - 1;
+            int id;
+            if (!freeTypeIds.isEmpty()) {
+                id = freeTypeIds.pop();
+            } else if (types.size() <= Header.MAX_TYPE_ID) {
+                id = types.size();
+                types.add(null);
+            } else {
+                throw new IllegalStateException("registerType(layout=" + layout + "): all " + Header.MAX_TYPE_ID
+                        + " type ids are in use (the limit of the header's 16-bit type field, Header.MAX_TYPE_ID);"
+                        + " release types no object uses with releaseType(typeId)");
+            }
+            TypeInfo type = new TypeInfo(id, layout, largeObjectThresholdBytes);
+            types.set(id, type);
+            typeIds.put(layout, id);
+            publishType(id, type);
+            return id;
         } finally {
             lock.unlock();
         }
     }
 
+    /**
+     * Releases a type id once no object of the type is left, so that {@link #registerType} can give it to
+     * another layout. Runs a full collection first (only objects still reachable then count), then looks
+     * at every object of the heap: linear in the heap's size, for types a program is done with, not for
+     * every step.
+     *
+     * @param typeId a registered type
+     * @return true if the id was released; false if live objects of the type remain (nothing changes, and
+     *     the id stays valid)
+     * @throws IllegalArgumentException if the type id is not registered
+     * @throws IllegalStateException if the heap is closed
+     */
+    public boolean releaseType(int typeId) {
+        lock.lock();
+        try {
+            checkAlive("releaseType");
+            TypeInfo type = type("releaseType", typeId);
+            // The collection retires every buffer, so until the lock is released no thread allocates: the
+            // walk below sees every object there is.
+            collectLocked(true);
+            if (hasObjectOfType(typeId)) {
+                return false;
+            }
+            typeIds.remove(type.layout);
+            types.set(typeId, null);
+            publishType(typeId, null);
+            freeTypeIds.push(typeId);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Sets {@code typeTable[id]}, in place while the table has room (a racing fast path sees the old entry or
+     * the new one, whose fields are final), else in a copy twice the size: registering n types costs O(n).
+     */
+    private void publishType(int id, TypeInfo type) {
+        TypeInfo[] table = typeTable;
+        if (id >= table.length) {
+            table = java.util.Arrays.copyOf(table, Math.max(id + 1, table.length * 2));
+        }
+        table[id] = type;
+        typeTable = table;
+    }
+
+    /** {@return whether an object of any space has type {@code typeId}}; under the lock */
+    private boolean hasObjectOfType(int typeId) {
+        boolean[] found = new boolean[1];
+        nursery.forEachFromSpaceObject(object -> found[0] |= Header.typeId(header(object)) == typeId);
+        old.forEachCell(cell -> found[0] |= Header.typeId(old.getLong(cell)) == typeId);
+        large.forEachObject(object -> found[0] |= Header.typeId(header(object)) == typeId);
+        return found[0];
+    }
+
     TypeInfo type(String operation, int typeId) {
-        if (typeId <= 0 || typeId >= types.size()) {
+        if (typeId <= 0 || typeId >= types.size() || types.get(typeId) == null) {
             throw new IllegalArgumentException(operation + "(typeId=" + typeId
-                    + "): unknown type id; registered ids are 1.."
-                    + (types.size() - 1));
+                    + "): unknown type id; registered ids are 1.." + (types.size() - 1)
+                    + (freeTypeIds.isEmpty() ? "" : " except the released " + freeTypeIds));
         }
         return types.get(typeId);
     }
@@ -221,7 +325,8 @@ public final class GcHeap implements AutoCloseable {
                     long headerAddress = mutator.bufferCursor;
                     if (objectBytes > 0 && headerAddress + objectBytes <= mutator.bufferLimit) {
                         mutator.bufferCursor = headerAddress + objectBytes;
-                        nursery.setLong(headerAddress, type.fixedHeader);
+                        // The buffer is a nursery block this thread holds until its next safepoint.
+                        AddressSpace.ALL.set(AddressSpace.WORD, headerAddress, type.fixedHeader);
                         nursery.markStart(headerAddress + Header.BYTES);
                         return headerAddress + Header.BYTES;
                     }
@@ -229,6 +334,76 @@ public final class GcHeap implements AutoCloseable {
             }
         }
         return allocateSlow(typeId);
+    }
+
+    /**
+     * Allocates a fixed-size object with its first two reference slots (in ascending offset order) set to
+     * {@code first} and {@code second}, the rest of its payload zero: {@link #allocate(int)} and two
+     * {@link #setReference} calls in one, with the same checks. The two references need no root of their own
+     * while it runs: if the allocation collects, they are kept alive and their new addresses stored.
+     *
+     * @param typeId a registered {@link TypeLayout.Fixed} type with at least two reference offsets
+     * @param first an object of this heap, or 0: the value of the lowest reference slot
+     * @param second an object of this heap, or 0: the value of the next reference slot
+     * @return the object's address
+     * @throws IllegalArgumentException if the type id is unknown, names an array type or a type with fewer than
+     *     two reference slots, or a non-zero {@code first} or {@code second} is not an object of this heap;
+     *     nothing is allocated
+     * @throws HeapExhaustedException if the object does not fit after a full collection
+     * @throws IllegalStateException if the heap is closed
+     */
+    public long allocate(int typeId, long first, long second) {
+        ShadowStack mutator = mutator();
+        if (mutator != null && collectEveryAllocations == 0 && isYoungOrOldOrNull(first)
+                && isYoungOrOldOrNull(second)) {
+            TypeInfo[] table = typeTable;
+            if (typeId > 0 && typeId < table.length) {
+                TypeInfo type = table[typeId];
+                if (type != null && type.firstReference >= 0 && !safepoints.pending()) {
+                    long objectBytes = type.bufferObjectBytes;
+                    long headerAddress = mutator.bufferCursor;
+                    if (objectBytes > 0 && headerAddress + objectBytes <= mutator.bufferLimit) {
+                        mutator.bufferCursor = headerAddress + objectBytes;
+                        long object = headerAddress + Header.BYTES;
+                        // A young holder: no old-to-young reference, so no card to dirty.
+                        AddressSpace.ALL.set(AddressSpace.WORD, headerAddress, type.fixedHeader);
+                        AddressSpace.ALL.set(AddressSpace.WORD, object + type.firstReference, first);
+                        AddressSpace.ALL.set(AddressSpace.WORD, object + type.secondReference, second);
+                        nursery.markStart(object);
+                        return object;
+                    }
+                }
+            }
+        }
+        return allocateSlow(typeId, first, second);
+    }
+
+    /** {@return whether {@code value} is 0 or an object of the nursery or the old generation}; lock-free */
+    private boolean isYoungOrOldOrNull(long value) {
+        return value == 0 || nursery.isObjectStart(value) || old.isObjectStart(value);
+    }
+
+    private long allocateSlow(int typeId, long first, long second) {
+        lock.lock();
+        try {
+            checkAlive("allocate");
+            TypeInfo type = type("allocate", typeId);
+            if (type.firstReference < 0) {
+                throw new IllegalArgumentException("allocate(typeId=" + typeId + ", first, second): type "
+                        + type.layout.name() + " is a " + type.kindName() + " type with "
+                        + type.referenceOffsets.length + " reference slots; it needs a fixed type with two or more");
+            }
+            // Handles check the values and keep them (and their new addresses) across a collection; the lock,
+            // held from the allocation to the stores, keeps any other collection out.
+            try (Handle a = newHandle(first); Handle b = newHandle(second)) {
+                long object = allocate(typeId);
+                setReference(object, type.firstReference, a.get());
+                setReference(object, type.secondReference, b.get());
+                return object;
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     private long allocateSlow(int typeId) {
@@ -565,40 +740,41 @@ public final class GcHeap implements AutoCloseable {
      * The field accesses' fast path for an attached caller, with the same checks as
      * {@link #checkAccess} for objects in the nursery and the old generation: an object start, the
      * access inside the payload (the exact size from the header) and aligned, the kind of slot the type
-     * says. {@return the segment that holds the access, its offset left in {@code mutator.located}, or
-     * null when a check fails or the object is large}: the locked path then redoes the checks and throws
-     * the exact error. No collection overlaps it, since the caller is attached and not parked.
+     * says. {@return the address of the access, or 0 when a check fails or the object is large}: the
+     * locked path then redoes the checks and throws the exact error. No collection overlaps it, since the
+     * caller is attached and not parked, so the object's page stays committed until the caller's next
+     * safepoint; the caller reads it through {@link AddressSpace#ALL}. The bounds are plain {@code long}s
+     * (the nursery's, a committed old block's), so C2 keeps no segment, arena or bounds check of its own.
      */
-    private MemorySegment locate(ShadowStack mutator, long object, long byteOffset, int width, boolean reference) {
-        MemorySegment segment;
-        long at;
-        long inNursery = object - nursery.base;
-        if (inNursery >= Header.BYTES && inNursery < nursery.bytes) {
+    private long locate(long object, long byteOffset, int width, boolean reference) {
+        long spaceEnd;
+        long inNursery = object - nurseryBase;
+        if (inNursery >= Header.BYTES && inNursery < nurseryBytes) {
             if (!nursery.isObjectStartAt(inNursery)) {
-                return null;
+                return 0;
             }
-            segment = nursery.memory;
-            at = inNursery;
+            spaceEnd = nurseryBase + nurseryBytes;
         } else {
-            at = old.payloadOffsetInBlock(object);
-            if (at < 0) {
-                return null;
+            long inBlock = old.payloadOffsetInBlock(object);
+            if (inBlock < 0) {
+                return 0;
             }
-            segment = old.blockSegment(object);
+            spaceEnd = object - inBlock + old.blockBytes;
         }
-        long header = segment.get(ValueLayout.JAVA_LONG, at - Header.BYTES);
+        long header = AddressSpace.ALL.get(AddressSpace.WORD, object - Header.BYTES);
         long payloadBytes = Header.payloadBytes(header);
-        if (byteOffset < 0 || byteOffset > payloadBytes - width || (byteOffset & (width - 1)) != 0) {
-            return null;
+        // byteOffset >= 0 and byteOffset + width <= payloadBytes in one sign test; the space's end as a backstop.
+        if ((byteOffset | (payloadBytes - width - byteOffset)) < 0 || (byteOffset & (width - 1)) != 0
+                || object + byteOffset + width > spaceEnd) {
+            return 0;
         }
         TypeInfo[] table = typeTable;
         int typeId = Header.typeId(header);
         TypeInfo type = typeId < table.length ? table[typeId] : null;
         if (type == null || !type.allows(byteOffset, width, reference)) {
-            return null;
+            return 0;
         }
-        mutator.located = at + byteOffset;
-        return segment;
+        return object + byteOffset;
     }
 
     /**
@@ -612,10 +788,9 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public long getReference(long object, long byteOffset) {
-        ShadowStack mutator = mutator();
-        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 8, true);
-        if (segment != null) {
-            return segment.get(ValueLayout.JAVA_LONG, mutator.located);
+        long at = mutator() == null ? 0 : locate(object, byteOffset, 8, true);
+        if (at != 0) {
+            return AddressSpace.ALL.get(AddressSpace.WORD, at);
         }
         lock.lock();
         try {
@@ -641,16 +816,14 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public void setReference(long object, long byteOffset, long value) {
-        ShadowStack mutator = mutator();
-        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 8, true);
-        if (segment != null) {
-            long slotOffset = mutator.located;
+        long at = mutator() == null ? 0 : locate(object, byteOffset, 8, true);
+        if (at != 0) {
             boolean youngValue = nursery.isObjectStart(value);
             if (value == 0 || youngValue || old.isObjectStart(value)) {
-                segment.set(ValueLayout.JAVA_LONG, slotOffset, value);
+                AddressSpace.ALL.set(AddressSpace.WORD, at, value);
                 // locate() found no large objects, so the holder is young or old: a card or nothing to remember.
                 if (youngValue && !nursery.contains(object)) {
-                    old.dirtyCard(object + byteOffset);
+                    old.dirtyCard(at);
                 }
                 return;
             }
@@ -701,10 +874,9 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public long getLong(long object, long byteOffset) {
-        ShadowStack mutator = mutator();
-        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 8, false);
-        if (segment != null) {
-            return segment.get(ValueLayout.JAVA_LONG, mutator.located);
+        long at = mutator() == null ? 0 : locate(object, byteOffset, 8, false);
+        if (at != 0) {
+            return AddressSpace.ALL.get(AddressSpace.WORD, at);
         }
         lock.lock();
         try {
@@ -729,10 +901,9 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public void setLong(long object, long byteOffset, long value) {
-        ShadowStack mutator = mutator();
-        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 8, false);
-        if (segment != null) {
-            segment.set(ValueLayout.JAVA_LONG, mutator.located, value);
+        long at = mutator() == null ? 0 : locate(object, byteOffset, 8, false);
+        if (at != 0) {
+            AddressSpace.ALL.set(AddressSpace.WORD, at, value);
             return;
         }
         lock.lock();
@@ -757,10 +928,9 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public int getInt(long object, long byteOffset) {
-        ShadowStack mutator = mutator();
-        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 4, false);
-        if (segment != null) {
-            return segment.get(ValueLayout.JAVA_INT, mutator.located);
+        long at = mutator() == null ? 0 : locate(object, byteOffset, 4, false);
+        if (at != 0) {
+            return AddressSpace.ALL.get(AddressSpace.INT, at);
         }
         lock.lock();
         try {
@@ -785,10 +955,9 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public void setInt(long object, long byteOffset, int value) {
-        ShadowStack mutator = mutator();
-        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 4, false);
-        if (segment != null) {
-            segment.set(ValueLayout.JAVA_INT, mutator.located, value);
+        long at = mutator() == null ? 0 : locate(object, byteOffset, 4, false);
+        if (at != 0) {
+            AddressSpace.ALL.set(AddressSpace.INT, at, value);
             return;
         }
         lock.lock();
@@ -813,10 +982,9 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public byte getByte(long object, long byteOffset) {
-        ShadowStack mutator = mutator();
-        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 1, false);
-        if (segment != null) {
-            return segment.get(ValueLayout.JAVA_BYTE, mutator.located);
+        long at = mutator() == null ? 0 : locate(object, byteOffset, 1, false);
+        if (at != 0) {
+            return AddressSpace.ALL.get(ValueLayout.JAVA_BYTE, at);
         }
         lock.lock();
         try {
@@ -841,10 +1009,9 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public void setByte(long object, long byteOffset, byte value) {
-        ShadowStack mutator = mutator();
-        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 1, false);
-        if (segment != null) {
-            segment.set(ValueLayout.JAVA_BYTE, mutator.located, value);
+        long at = mutator() == null ? 0 : locate(object, byteOffset, 1, false);
+        if (at != 0) {
+            AddressSpace.ALL.set(ValueLayout.JAVA_BYTE, at, value);
             return;
         }
         lock.lock();
@@ -869,10 +1036,9 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public double getDouble(long object, long byteOffset) {
-        ShadowStack mutator = mutator();
-        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 8, false);
-        if (segment != null) {
-            return segment.get(ValueLayout.JAVA_DOUBLE, mutator.located);
+        long at = mutator() == null ? 0 : locate(object, byteOffset, 8, false);
+        if (at != 0) {
+            return AddressSpace.ALL.get(AddressSpace.DOUBLE, at);
         }
         lock.lock();
         try {
@@ -897,10 +1063,9 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public void setDouble(long object, long byteOffset, double value) {
-        ShadowStack mutator = mutator();
-        MemorySegment segment = mutator == null ? null : locate(mutator, object, byteOffset, 8, false);
-        if (segment != null) {
-            segment.set(ValueLayout.JAVA_DOUBLE, mutator.located, value);
+        long at = mutator() == null ? 0 : locate(object, byteOffset, 8, false);
+        if (at != 0) {
+            AddressSpace.ALL.set(AddressSpace.DOUBLE, at, value);
             return;
         }
         lock.lock();
@@ -1175,7 +1340,10 @@ public final class GcHeap implements AutoCloseable {
     /**
      * Collects now: a minor collection (the nursery), or with {@code full} a minor then a major one
      * (mark and sweep of the old generation and the large objects, empty blocks decommitted), then a
-     * second minor one; after it the nursery holds only objects reachable from roots.
+     * second minor one; after it the nursery holds only objects reachable from roots. A minor collection
+     * (this one, or one an allocation runs) is followed by a major one and a second minor one when it found
+     * no old-generation room for an object, or when the old generation's use passes a trigger: twice its
+     * use after the last major collection, within half and seven eighths of the limit.
      *
      * @param full whether to collect the old generation too
      * @throws IllegalStateException if the heap is closed, or (with verification on) the verifier finds
@@ -1245,8 +1413,12 @@ public final class GcHeap implements AutoCloseable {
                 return ended;
             });
             collector.minor();
-            if (full) {
+            // The old generation is collected when asked, when a promotion found no room, or when its use
+            // passes the trigger: without it, dead promoted objects would fill the generation and every later
+            // minor collection would keep survivors in place (binary-trees n=18 took 45 s instead of 2).
+            if (full || collector.promotionFailed || old.usedBytes() > majorTriggerBytes) {
                 collector.major();
+                majorTriggerBytes = majorTrigger(old.usedBytes());
                 // A second minor collection: nursery objects that the first one copied only because dead old
                 // objects referred to them (through cards) die now, and objects it kept in place for want
                 // of old-generation room move now that the sweep made room (else their blocks stay retained).
@@ -1301,9 +1473,31 @@ public final class GcHeap implements AutoCloseable {
     }
 
     /**
+     * {@return whether a thread other than the caller may be inside a lock-free path}: one attached to this
+     * heap (its stack not released) and alive. A checked heap has no lock-free paths. Under the lock.
+     */
+    private boolean fastPathMayRun() {
+        if (tags != null) {
+            return false;
+        }
+        Thread self = Thread.currentThread();
+        for (ShadowStack stack : stacks) {
+            if (!stack.released && stack.owner != self && stack.owner.isAlive()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+
+    /**
      * Shuts the heap down: every region it took (nursery, old generation, card table, large objects)
      * goes back to the allocator, and an allocator the heap built itself is dropped. Idempotent. Every
      * address of the heap is invalid afterwards; other calls throw {@link IllegalStateException}.
+     * If another thread is still attached (its {@link ShadowStack} not released, the thread alive), its
+     * lock-free calls may be running: then the nursery's and the old generation's pages are dropped at
+     * once (their memory goes back to the system) but their mappings stay until the heap is unreachable,
+     * so that such a racing call reads zeros instead of an unmapped page.
      */
     @Override
     public void close() {
@@ -1315,10 +1509,29 @@ public final class GcHeap implements AutoCloseable {
             alive = false;
             fastPaths = false;
             threadStack.remove();
+            // Large objects are never read through the fast paths: they go at once.
             large.releaseAll();
-            nursery.region.deallocate();
-            old.region.deallocate();
-            old.cardRegion.deallocate();
+            if (fastPathMayRun()) {
+                // Another attached thread may be inside a fast path (misuse: racing its own calls with close),
+                // reading through AddressSpace.ALL: a mapping gone under it would crash the JVM. So the pages go
+                // now and the mappings once the heap is unreachable (that thread's stack holds it while it
+                // lives): the core's DeferredUnmap mode. The old generation has decommitted blocks among its
+                // committed ones, which one discard refuses: it drops its own committed runs.
+                old.dropPages();
+                for (Region region : List.of(nursery.region, old.region, old.cardRegion)) {
+                    DeferredUnmap unmap = DeferredUnmap.of(region);
+                    unmap.unmapWhenUnreachable(this);
+                    if (region == nursery.region) {
+                        unmap.release();
+                    } else {
+                        unmap.releaseDroppedPages();
+                    }
+                }
+            } else {
+                nursery.region.deallocate();
+                old.region.deallocate();
+                old.cardRegion.deallocate();
+            }
             if (tags != null) {
                 tags.close();
             }

@@ -75,8 +75,8 @@ final class HeapVerifier {
             fail(object, "(" + where + ") has a mark or forwarded bit left: header=0x" + Long.toHexString(header));
         }
         int typeId = Header.typeId(header);
-        if (typeId <= 0 || typeId >= heap.types.size()) {
-            fail(object, "(" + where + ") has unknown type id " + typeId);
+        if (typeId <= 0 || typeId >= heap.types.size() || heap.types.get(typeId) == null) {
+            fail(object, "(" + where + ") has unknown (or released) type id " + typeId);
         }
         TypeInfo type = heap.types.get(typeId);
         long payloadBytes = Header.payloadBytes(header);

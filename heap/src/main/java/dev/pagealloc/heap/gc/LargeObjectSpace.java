@@ -44,6 +44,13 @@ final class LargeObjectSpace {
         return Math.ceilDiv(objectBytes, pageBytes) * pageBytes;
     }
 
+    /** Calls {@code action} with every large object's payload address. */
+    void forEachObject(java.util.function.LongConsumer action) {
+        for (long object : objects.keySet()) {
+            action.accept(object);
+        }
+    }
+
     boolean isObjectStart(long address) {
         return objects.containsKey(address);
     }

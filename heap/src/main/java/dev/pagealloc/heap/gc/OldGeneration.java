@@ -18,6 +18,15 @@ import java.lang.foreign.ValueLayout;
 final class OldGeneration {
 
     static final int CARD_SHIFT = 9;
+    /** {@link #blockClass} of a block never committed, or decommitted. */
+    private static final int NO_CLASS = -1;
+    /** {@link #blockClass} of a block committed with another (so reading zero) and not used yet. */
+    private static final int RESERVED = -2;
+    /**
+     * Blocks committed (grown or recommitted) per system call when promotion needs one: the others wait as
+     * {@link #RESERVED}, so that a minor collection promoting megabytes makes a quarter of the calls.
+     */
+    static final int COMMIT_BLOCKS = 4;
     static final long CARD_BYTES = 1L << CARD_SHIFT;
 
     final Region region;
@@ -28,9 +37,13 @@ final class OldGeneration {
     final int maxBlocks;
     /** log2 of {@link #blockBytes}, a power of two (a power-of-two page size, or 64 KiB). */
     private final int blockShift;
+    /** Whether {@link #blockBytes} fits in an int, so cell offsets divide in 32 bits. */
+    private final boolean intBlocks;
+    /** The card table's address (byte 0 is the first block's first card). */
+    private final long cardsAddress;
     final long[] cellClasses;
     private final MemorySegment[] blockMemory;
-    private final int[] blockClass;        // -1: never committed or decommitted (no class)
+    private final int[] blockClass;        // NO_CLASS, RESERVED, or the size class of a block in use
     private final int[] liveCells;
     private final long[] freeHead;          // per block, 0 when full
     private final int[][] classBlocks;      // per class, blocks with a free cell (a stack)
@@ -49,6 +62,7 @@ final class OldGeneration {
         this.blockBytes = blockBytes;
         this.maxBlocks = (int) (limitBytes / blockBytes);
         this.blockShift = Long.numberOfTrailingZeros(blockBytes);
+        this.intBlocks = blockBytes <= Integer.MAX_VALUE;
         long pages = limitBytes / allocator.pageBytes();
         this.region = allocator.allocate(0, pages);
         this.base = region.address();
@@ -63,10 +77,11 @@ final class OldGeneration {
         }
         this.cardRegion = cardsMade;
         this.cards = cardRegion.segment(0, cardBytes);
+        this.cardsAddress = cardRegion.address();
         this.cellClasses = sizeClasses(largestCellBytes);
         this.blockMemory = new MemorySegment[maxBlocks];
         this.blockClass = new int[maxBlocks];
-        java.util.Arrays.fill(blockClass, -1);
+        java.util.Arrays.fill(blockClass, NO_CLASS);
         this.liveCells = new int[maxBlocks];
         this.freeHead = new long[maxBlocks];
         this.classBlocks = new int[cellClasses.length][maxBlocks];
@@ -112,10 +127,11 @@ final class OldGeneration {
             return false;
         }
         long cellOffset = address - Header.BYTES - (base + block * blockBytes);
-        if (cellOffset < 0 || cellOffset % cellClasses[cls] != 0 || cellOffset + cellClasses[cls] > blockBytes) {
+        if (cellOffset < 0 || cellRemainder(cellOffset, cls) != 0 || cellOffset + cellClasses[cls] > blockBytes) {
             return false;
         }
-        return getLong(address - Header.BYTES) != 0;
+        // Committed (the block has a class): read through the constant segment, see AddressSpace.
+        return AddressSpace.ALL.get(AddressSpace.WORD, address - Header.BYTES) != 0;
     }
 
     /**
@@ -150,26 +166,38 @@ final class OldGeneration {
 
     private boolean addBlock(int cls) {
         int block = -1;
-        for (int i = 0; i < committedBlocks; i++) {
-            if (blockClass[i] < 0) {
+        for (int i = 0; i < committedBlocks && block < 0; i++) {
+            if (blockClass[i] == RESERVED) {
+                block = i; // committed with an earlier one and never used: no system call
+            }
+        }
+        for (int i = 0; i < committedBlocks && block < 0; i++) {
+            if (blockClass[i] == NO_CLASS) {
+                // A run of decommitted blocks, up to COMMIT_BLOCKS, in one call; the others are reserved.
+                int run = 1;
+                while (run < COMMIT_BLOCKS && i + run < committedBlocks && blockClass[i + run] == NO_CLASS) {
+                    run++;
+                }
+                region.recommit(i * blockBytes, run * blockBytes);
+                decommittedBlocks -= run;
+                reserve(i + 1, run - 1);
                 block = i;
-                break;
             }
         }
         if (block >= 0) {
-            region.recommit(block * blockBytes, blockBytes);
-            decommittedBlocks--;
             // Recommit takes no access away, so the other blocks' views stay valid (Region: "Operations
             // that take no access away (grow, a widening protect, discard, recommit)"): one new view.
             blockMemory[block] = region.segment(block * blockBytes, blockBytes);
         } else if (committedBlocks < maxBlocks) {
             block = committedBlocks;
+            int count = Math.min(COMMIT_BLOCKS, maxBlocks - committedBlocks);
             if (tags != null) {
-                // The block's tag memory first: if it cannot be had, nothing was grown.
-                tags.prepare(base + committedBlocks * blockBytes, blockBytes);
+                // The blocks' tag memory first: if it cannot be had, nothing was grown.
+                tags.prepare(base + committedBlocks * blockBytes, count * blockBytes);
             }
-            region.grow(blockBytes / region.pageBytes());
-            committedBlocks++;
+            region.grow(count * blockBytes / region.pageBytes());
+            committedBlocks += count;
+            reserve(block + 1, count - 1);
             blockMemory[block] = region.segment(block * blockBytes, blockBytes);
         } else {
             return false;
@@ -184,6 +212,14 @@ final class OldGeneration {
         bumpCursor[cls] = blockBase;
         bumpLimit[cls] = blockBase + blockBytes / cellBytes * cellBytes;
         return true;
+    }
+
+    /** Marks {@code count} blocks from {@code first}, just committed, as reserved: committed, unused, zero. */
+    private void reserve(int first, int count) {
+        for (int b = first; b < first + count; b++) {
+            blockClass[b] = RESERVED;
+            blockMemory[b] = null;
+        }
     }
 
     private void refreshViews() {
@@ -231,6 +267,10 @@ final class OldGeneration {
         java.util.Arrays.fill(bumpLimit, 0);
         for (int b = 0; b < committedBlocks; b++) {
             int cls = blockClass[b];
+            if (cls == RESERVED) {
+                empty[emptyCount++] = b; // empty blocks go back to the kernel, reserved ones too
+                continue;
+            }
             if (cls < 0) {
                 continue;
             }
@@ -279,7 +319,7 @@ final class OldGeneration {
             clearCards(base + b * blockBytes, run * blockBytes);
             region.decommit(b * blockBytes, run * blockBytes);
             for (int r = 0; r < run; r++) {
-                blockClass[b + r] = -1;
+                blockClass[b + r] = NO_CLASS;
                 freeHead[b + r] = 0;
             }
             e += run - 1;
@@ -289,6 +329,26 @@ final class OldGeneration {
             refreshViews();
         }
         return freedObjectBytes;
+    }
+
+    /**
+     * Drops the contents of every committed block and of the card table, keeping them mapped ({@link
+     * Region#discard}: they read zero and their memory goes back to the system), for a heap that closes while
+     * another thread may still be inside a fast path; the region is deallocated later.
+     */
+    void dropPages() {
+        for (int b = 0; b < committedBlocks; b++) {
+            if (blockClass[b] < 0) {
+                continue;
+            }
+            int run = 1;
+            while (b + run < committedBlocks && blockClass[b + run] >= 0) {
+                run++;
+            }
+            region.discard(b * blockBytes, run * blockBytes);
+            b += run - 1;
+        }
+        cardRegion.discard(0, cardRegion.committedBytes());
     }
 
     long usedBytes() {
@@ -385,8 +445,10 @@ final class OldGeneration {
 
     // ---- card table ----
 
+    /** Dirties the card of a slot of a committed old block (the mutator's write barrier). */
     void dirtyCard(long slotAddress) {
-        cards.set(ValueLayout.JAVA_BYTE, (slotAddress - base) >>> CARD_SHIFT, (byte) 1);
+        // The card table is committed whole for the generation's limit: the constant segment, see AddressSpace.
+        AddressSpace.ALL.set(ValueLayout.JAVA_BYTE, cardsAddress + ((slotAddress - base) >>> CARD_SHIFT), (byte) 1);
     }
 
     boolean isCardDirty(long slotAddress) {
@@ -442,12 +504,20 @@ final class OldGeneration {
             return -1;
         }
         long inBlock = offset & (blockBytes - 1);
-        long cellBytes = cellClasses[cls];
         long cellOffset = inBlock - Header.BYTES;
-        if (cellOffset < 0 || cellOffset % cellBytes != 0 || cellOffset + cellBytes > blockBytes) {
+        if (cellOffset < 0 || cellRemainder(cellOffset, cls) != 0 || cellOffset + cellClasses[cls] > blockBytes) {
             return -1;
         }
         return inBlock;
+    }
+
+    /**
+     * {@return {@code cellOffset % cellClasses[cls]}} for an offset {@code 0 <= cellOffset < blockBytes}: a
+     * 32-bit division when blocks fit in an int (on Intel cores before Ice Lake a 64-bit {@code DIV} has
+     * several times the latency of a 32-bit one: Agner Fog, "Instruction tables", DIV r32 / r64 rows).
+     */
+    private long cellRemainder(long cellOffset, int cls) {
+        return intBlocks ? (int) cellOffset % (int) cellClasses[cls] : cellOffset % cellClasses[cls];
     }
 
     long getLong(long address) {

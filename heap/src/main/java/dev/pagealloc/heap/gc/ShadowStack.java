@@ -28,8 +28,6 @@ public final class ShadowStack {
     long bufferStart;
     long bufferCursor;
     long bufferLimit;
-    /** Where the last fast field access found its bytes, an offset in the segment it returned. */
-    long located;
 
     ShadowStack(GcHeap heap, Thread owner) {
         this.heap = heap;

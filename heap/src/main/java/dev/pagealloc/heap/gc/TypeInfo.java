@@ -28,6 +28,12 @@ final class TypeInfo {
     final long smallReferenceMask;
     /** Whether {@link #smallReferenceMask} describes every word of the payload. */
     final boolean small;
+    /**
+     * The first two reference offsets of a fixed type with at least two, for
+     * {@link GcHeap#allocate(int, long, long)}; -1 for any other type.
+     */
+    final long firstReference;
+    final long secondReference;
 
     TypeInfo(int id, TypeLayout layout, long largeObjectThresholdBytes) {
         this.id = id;
@@ -60,6 +66,9 @@ final class TypeInfo {
         small = kind == FIXED && words <= 64;
         smallReferenceMask = small && words > 0 ? referenceWords[0] : 0;
         fixedHeader = kind == FIXED ? Header.of(id, fixedPayloadBytes) : 0;
+        boolean pair = kind == FIXED && referenceOffsets.length >= 2;
+        firstReference = pair ? referenceOffsets[0] : -1;
+        secondReference = pair ? referenceOffsets[1] : -1;
         long objectBytes = kind == FIXED ? Header.objectBytes(fixedPayloadBytes) : -1;
         bufferObjectBytes = objectBytes >= 0 && objectBytes < largeObjectThresholdBytes ? objectBytes : -1;
     }

@@ -61,6 +61,31 @@ public sealed interface TypeLayout {
         long[] offsetsUnsafe() {
             return referenceOffsets;
         }
+
+        /**
+         * {@return whether {@code other} is a {@code Fixed} of the same name, payload size and reference offsets}
+         * (the offsets compared by content, so that registering an equal layout again finds the first id)
+         *
+         * @param other any object
+         */
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Fixed that && name.equals(that.name) && payloadBytes == that.payloadBytes
+                    && Arrays.equals(referenceOffsets, that.referenceOffsets);
+        }
+
+        /** {@return a hash of the name, payload size and reference offsets, consistent with equals} */
+        @Override
+        public int hashCode() {
+            return (name.hashCode() * 31 + Long.hashCode(payloadBytes)) * 31 + Arrays.hashCode(referenceOffsets);
+        }
+
+        /** {@return the layout as text: name, payload size and reference offsets} */
+        @Override
+        public String toString() {
+            return "Fixed[name=" + name + ", payloadBytes=" + payloadBytes + ", referenceOffsets="
+                    + Arrays.toString(referenceOffsets) + "]";
+        }
     }
 
     /**

@@ -183,7 +183,16 @@ class ModelBasedTest {
         int length = large ? 600 : 1 + random.nextInt(kind == 2 ? 40 : 8);
         M m = new M(nextId++, kind, length);
         long address;
-        if (kind == 0) {
+        if (kind == 0 && random.nextBoolean()) {
+            // Two references stored by the allocation itself, kept alive by it if it collects: the values'
+            // addresses are read before it and may be stale after.
+            Pair first = randomReachableOrNull();
+            Pair second = randomReachableOrNull();
+            address = heap.allocate(objType, first.address(), second.address());
+            m.refs[0] = first.model();
+            m.refs[1] = second.model();
+            heap.setLong(address, 24, m.id);
+        } else if (kind == 0) {
             address = heap.allocate(objType);
             heap.setLong(address, 24, m.id);
         } else if (kind == 1) {
