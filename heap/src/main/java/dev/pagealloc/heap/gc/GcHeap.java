@@ -6,13 +6,9 @@ import dev.pagealloc.api.Region;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.WeakReference;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -92,15 +88,11 @@ public final class GcHeap implements AutoCloseable {
     final int collectEveryAllocations;
     final boolean verifyAfterCollection;
     final boolean compaction;
-    /** Registered types by id; null at id 0 and at released ids. */
-    final List<TypeInfo> types = new ArrayList<>();
-    /** Registered layouts' ids, so that an equal layout gets the same id. */
-    private final Map<TypeLayout, Integer> typeIds = new HashMap<>();
-    /** Released ids, reused before new ones. */
-    private final ArrayDeque<Integer> freeTypeIds = new ArrayDeque<>();
+    /** The registered types; every call under the lock. */
+    final TypeRegistry registry;
     /**
-     * {@link #types} as an array for the fast paths (null past the registered ids and at released ones); see
-     * {@link #publishType}. Plain: a fast path that misses a new entry takes the locked path.
+     * The registered types as an array for the fast paths (null past the registered ids and at released ones);
+     * see {@link TypeRegistry}. Plain: a fast path that misses a new entry takes the locked path.
      */
     TypeInfo[] typeTable = {null};
     /** The mutator that called last: a racy one-entry cache in front of {@link #threadStack}. */
@@ -175,7 +167,7 @@ public final class GcHeap implements AutoCloseable {
         large.tags = tags;
         this.collector = new Collector(this);
         this.majorTriggerBytes = majorTrigger(0);
-        types.add(null); // type id 0 names no type
+        this.registry = new TypeRegistry(this);
     }
 
     /**
@@ -213,26 +205,7 @@ public final class GcHeap implements AutoCloseable {
         lock.lock();
         try {
             checkAlive("registerType");
-            Integer known = typeIds.get(layout);
-            if (known != null) {
-                return known;
-            }
-            int id;
-            if (!freeTypeIds.isEmpty()) {
-                id = freeTypeIds.pop();
-            } else if (types.size() <= Header.MAX_TYPE_ID) {
-                id = types.size();
-                types.add(null);
-            } else {
-                throw new IllegalStateException("registerType(layout=" + layout + "): all " + Header.MAX_TYPE_ID
-                        + " type ids are in use (the limit of the header's 16-bit type field, Header.MAX_TYPE_ID);"
-                        + " release types no object uses with releaseType(typeId)");
-            }
-            TypeInfo type = new TypeInfo(id, layout, largeObjectThresholdBytes);
-            types.set(id, type);
-            typeIds.put(layout, id);
-            publishType(id, type);
-            return id;
+            return registry.register(layout);
         } finally {
             lock.unlock();
         }
@@ -254,52 +227,14 @@ public final class GcHeap implements AutoCloseable {
         lock.lock();
         try {
             checkAlive("releaseType");
-            TypeInfo type = type("releaseType", typeId);
-            // The collection retires every buffer, so until the lock is released no thread allocates: the
-            // walk below sees every object there is.
-            collectLocked(true);
-            if (hasObjectOfType(typeId)) {
-                return false;
-            }
-            typeIds.remove(type.layout);
-            types.set(typeId, null);
-            publishType(typeId, null);
-            freeTypeIds.push(typeId);
-            return true;
+            return registry.release(typeId);
         } finally {
             lock.unlock();
         }
     }
 
-    /**
-     * Sets {@code typeTable[id]}, in place while the table has room (a racing fast path sees the old entry or
-     * the new one, whose fields are final), else in a copy twice the size: registering n types costs O(n).
-     */
-    private void publishType(int id, TypeInfo type) {
-        TypeInfo[] table = typeTable;
-        if (id >= table.length) {
-            table = java.util.Arrays.copyOf(table, Math.max(id + 1, table.length * 2));
-        }
-        table[id] = type;
-        typeTable = table;
-    }
-
-    /** {@return whether an object of any space has type {@code typeId}}; under the lock */
-    private boolean hasObjectOfType(int typeId) {
-        boolean[] found = new boolean[1];
-        nursery.forEachFromSpaceObject(object -> found[0] |= Header.typeId(header(object)) == typeId);
-        old.forEachCell(cell -> found[0] |= Header.typeId(old.getLong(cell)) == typeId);
-        large.forEachObject(object -> found[0] |= Header.typeId(header(object)) == typeId);
-        return found[0];
-    }
-
     TypeInfo type(String operation, int typeId) {
-        if (typeId <= 0 || typeId >= types.size() || types.get(typeId) == null) {
-            throw new IllegalArgumentException(operation + "(typeId=" + typeId
-                    + "): unknown type id; registered ids are 1.." + (types.size() - 1)
-                    + (freeTypeIds.isEmpty() ? "" : " except the released " + freeTypeIds));
-        }
-        return types.get(typeId);
+        return registry.type(operation, typeId);
     }
 
     // ---------------------------------------------------------------- allocation
@@ -717,7 +652,7 @@ public final class GcHeap implements AutoCloseable {
         checkObject(operation, object);
         long header = header(object);
         long payloadBytes = Header.payloadBytes(header);
-        TypeInfo type = types.get(Header.typeId(header));
+        TypeInfo type = registry.types.get(Header.typeId(header));
         if (byteOffset < 0 || byteOffset > payloadBytes - width || byteOffset % width != 0) {
             throw new IndexOutOfBoundsException(operation + "(object=0x" + Long.toHexString(object) + ", byteOffset="
                     + byteOffset + "): a " + width + "-byte access must be aligned to " + width
@@ -1092,7 +1027,7 @@ public final class GcHeap implements AutoCloseable {
             array = plain("arrayLength", array);
             checkObject("arrayLength", array);
             long header = header(array);
-            TypeInfo type = types.get(Header.typeId(header));
+            TypeInfo type = registry.types.get(Header.typeId(header));
             if (type.kind == TypeInfo.FIXED) {
                 throw new IllegalArgumentException("arrayLength(object=0x" + Long.toHexString(array) + "): type "
                         + type.layout.name() + " is not an array type");

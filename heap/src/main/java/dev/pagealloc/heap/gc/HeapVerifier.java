@@ -38,7 +38,7 @@ final class HeapVerifier {
         while (!work.isEmpty()) {
             long object = work.pop();
             long header = heap.header(object);
-            TypeInfo type = heap.types.get(Header.typeId(header));
+            TypeInfo type = heap.registry.types.get(Header.typeId(header));
             long slots = type.kind == TypeInfo.FIXED ? type.referenceOffsets.length
                     : type.kind == TypeInfo.REFERENCE_ARRAY ? Header.payloadBytes(header) / 8 : 0;
             for (long i = 0; i < slots; i++) {
@@ -75,10 +75,10 @@ final class HeapVerifier {
             fail(object, "(" + where + ") has a mark or forwarded bit left: header=0x" + Long.toHexString(header));
         }
         int typeId = Header.typeId(header);
-        if (typeId <= 0 || typeId >= heap.types.size() || heap.types.get(typeId) == null) {
+        if (typeId <= 0 || typeId >= heap.registry.types.size() || heap.registry.types.get(typeId) == null) {
             fail(object, "(" + where + ") has unknown (or released) type id " + typeId);
         }
-        TypeInfo type = heap.types.get(typeId);
+        TypeInfo type = heap.registry.types.get(typeId);
         long payloadBytes = Header.payloadBytes(header);
         boolean sizeOk = type.kind == TypeInfo.FIXED ? payloadBytes == type.fixedPayloadBytes
                 : payloadBytes % type.elementBytes == 0;
