@@ -6,7 +6,6 @@ import dev.pagealloc.api.Region;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.WeakReference;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -98,11 +97,9 @@ public final class GcHeap implements AutoCloseable {
     /** The mutator that called last: a racy one-entry cache in front of {@link #threadStack}. */
     private ShadowStack lastMutator;
     final Set<ShadowStack> stacks = new LinkedHashSet<>();
-    final Set<Handle> handles = new LinkedHashSet<>();
-    final Set<Long> pinned = new HashSet<>();
     final Set<Long> loggedLarge = new LinkedHashSet<>();
-    long[] globals = new long[8];
-    int globalCount;
+    /** Handles, global slots and pinned objects. */
+    final Roots roots = new Roots(this);
     final Statistics stats = new Statistics();
     // A thread's entry refers to its stack weakly: the stack refers to this heap, so a strong entry kept the
     // heap reachable while the thread lived, released or not. The stacks set holds every attached stack, so
@@ -1108,15 +1105,7 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public Handle newHandle(long object) {
-        lock.lock();
-        try {
-            checkAlive("newHandle");
-            Handle handle = new Handle(this, checkReference("newHandle", object));
-            handles.add(handle);
-            return handle;
-        } finally {
-            lock.unlock();
-        }
+        return roots.newHandle(object);
     }
 
     /**
@@ -1155,18 +1144,7 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public int addGlobalRoot(long object) {
-        lock.lock();
-        try {
-            checkAlive("addGlobalRoot");
-            long address = checkReference("addGlobalRoot", object);
-            if (globalCount == globals.length) {
-                globals = java.util.Arrays.copyOf(globals, globalCount * 2);
-            }
-            globals[globalCount] = address;
-            return globalCount++;
-        } finally {
-            lock.unlock();
-        }
+        return roots.addGlobal(object);
     }
 
     /**
@@ -1177,14 +1155,7 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public long globalRoot(int index) {
-        lock.lock();
-        try {
-            checkAlive("globalRoot");
-            java.util.Objects.checkIndex(index, globalCount);
-            return handedOut(globals[index]);
-        } finally {
-            lock.unlock();
-        }
+        return roots.global(index);
     }
 
     /**
@@ -1197,14 +1168,7 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public void setGlobalRoot(int index, long object) {
-        lock.lock();
-        try {
-            checkAlive("setGlobalRoot");
-            java.util.Objects.checkIndex(index, globalCount);
-            globals[index] = checkReference("setGlobalRoot", object);
-        } finally {
-            lock.unlock();
-        }
+        roots.setGlobal(index, object);
     }
 
     // ---------------------------------------------------------------- pinning
@@ -1218,16 +1182,7 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public void pin(long object) {
-        lock.lock();
-        try {
-            checkAlive("pin");
-            object = plain("pin", object);
-            checkObject("pin", object);
-            setWord(object - Header.BYTES, header(object) | Header.PINNED);
-            pinned.add(object);
-        } finally {
-            lock.unlock();
-        }
+        roots.setPinned("pin", object, true);
     }
 
     /**
@@ -1239,16 +1194,7 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public void unpin(long object) {
-        lock.lock();
-        try {
-            checkAlive("unpin");
-            object = plain("unpin", object);
-            checkObject("unpin", object);
-            setWord(object - Header.BYTES, header(object) & ~Header.PINNED);
-            pinned.remove(object);
-        } finally {
-            lock.unlock();
-        }
+        roots.setPinned("unpin", object, false);
     }
 
     /**
@@ -1259,15 +1205,7 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public boolean isPinned(long object) {
-        lock.lock();
-        try {
-            checkAlive("isPinned");
-            object = plain("isPinned", object);
-            checkObject("isPinned", object);
-            return (header(object) & Header.PINNED) != 0;
-        } finally {
-            lock.unlock();
-        }
+        return roots.isPinned(object);
     }
 
     // ---------------------------------------------------------------- collection

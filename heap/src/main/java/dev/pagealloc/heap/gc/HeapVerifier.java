@@ -30,7 +30,7 @@ final class HeapVerifier {
                 }
             }
         }
-        for (long object : heap.pinned) {
+        for (long object : heap.roots.pinned) {
             if ((heap.header(object) & Header.PINNED) == 0) {
                 fail(object, "is in the pinned set but its header has no pinned bit");
             }
@@ -94,7 +94,7 @@ final class HeapVerifier {
         if (tagProblem != null) {
             fail(object, "(" + where + ") " + tagProblem);
         }
-        if (((header & Header.PINNED) != 0) != heap.pinned.contains(object)) {
+        if (((header & Header.PINNED) != 0) != heap.roots.pinned.contains(object)) {
             fail(object, "(" + where + ") has a pinned bit that disagrees with the pinned set");
         }
     }

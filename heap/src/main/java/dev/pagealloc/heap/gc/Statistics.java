@@ -34,7 +34,7 @@ final class Statistics {
                 heap.old.committedBytes() + heap.large.committedBytes(),
                 heap.old.usedBytes() + heap.large.committedBytes(), heap.large.count(),
                 allocatedBytes + heap.unretiredBufferBytes(),
-                reclaimedBytes, minorCollections, majorCollections, heap.pinned.size(),
+                reclaimedBytes, minorCollections, majorCollections, heap.roots.pinned.size(),
                 new GcStatistics.PauseHistogram(Arrays.stream(BOUNDS_MICROS).boxed().toList(),
                         Arrays.stream(pauseCounts).boxed().toList(), pauseTotalNanos, pauseMaxNanos));
     }
