@@ -105,9 +105,9 @@ public final class GcHeap implements AutoCloseable {
     // heap reachable while the thread lived, released or not. The stacks set holds every attached stack, so
     // the entry stays good while the heap is reachable. release() and close() remove the calling thread's entry.
     final ThreadLocal<WeakReference<ShadowStack>> threadStack = new ThreadLocal<>();
-    private final ThreadLocal<long[]> buffers = ThreadLocal.withInitial(() -> new long[3]);
     long epoch;
-    private int allocationsSinceCollection;
+    /** The allocation paths that take the lock. */
+    final SlowAllocation slow = new SlowAllocation(this);
     /** Old-generation use past which a minor collection is followed by a major one; see {@link #majorTrigger}. */
     private long majorTriggerBytes;
     // Plain: the fast paths read it on every call. close() writes it under the lock; a thread that races
@@ -265,7 +265,7 @@ public final class GcHeap implements AutoCloseable {
                 }
             }
         }
-        return allocateSlow(typeId);
+        return slow.allocate(typeId);
     }
 
     /**
@@ -307,50 +307,12 @@ public final class GcHeap implements AutoCloseable {
                 }
             }
         }
-        return allocateSlow(typeId, first, second);
+        return slow.allocate(typeId, first, second);
     }
 
     /** {@return whether {@code value} is 0 or an object of the nursery or the old generation}; lock-free */
     private boolean isYoungOrOldOrNull(long value) {
         return value == 0 || nursery.isObjectStart(value) || old.isObjectStart(value);
-    }
-
-    private long allocateSlow(int typeId, long first, long second) {
-        lock.lock();
-        try {
-            checkAlive("allocate");
-            TypeInfo type = type("allocate", typeId);
-            if (type.firstReference < 0) {
-                throw new IllegalArgumentException("allocate(typeId=" + typeId + ", first, second): type "
-                        + type.layout.name() + " is a " + type.kindName() + " type with "
-                        + type.referenceOffsets.length + " reference slots; it needs a fixed type with two or more");
-            }
-            // Handles check the values and keep them (and their new addresses) across a collection; the lock,
-            // held from the allocation to the stores, keeps any other collection out.
-            try (Handle a = newHandle(first); Handle b = newHandle(second)) {
-                long object = allocate(typeId);
-                setReference(object, type.firstReference, a.get());
-                setReference(object, type.secondReference, b.get());
-                return object;
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private long allocateSlow(int typeId) {
-        lock.lock();
-        try {
-            checkAlive("allocate");
-            TypeInfo type = type("allocate", typeId);
-            if (type.kind != TypeInfo.FIXED) {
-                throw new IllegalArgumentException("allocate(typeId=" + typeId + "): type " + type.layout.name()
-                        + " is a " + type.kindName() + "; use allocateArray");
-            }
-            return allocateLocked(typeId, type.fixedPayloadBytes);
-        } finally {
-            lock.unlock();
-        }
     }
 
     /**
@@ -365,89 +327,12 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public long allocateArray(int typeId, long length) {
-        lock.lock();
-        try {
-            checkAlive("allocateArray");
-            TypeInfo type = type("allocateArray", typeId);
-            if (type.kind == TypeInfo.FIXED) {
-                throw new IllegalArgumentException("allocateArray(typeId=" + typeId + ", length=" + length + "): type "
-                        + type.layout.name() + " is not an array type; use allocate");
-            }
-            if (length < 0 || length > Header.MAX_PAYLOAD_BYTES / type.elementBytes) {
-                throw new IllegalArgumentException("allocateArray(typeId=" + typeId + ", length=" + length
-                        + "): length must be in [0, " + Header.MAX_PAYLOAD_BYTES / type.elementBytes + "]");
-            }
-            return allocateLocked(typeId, length * type.elementBytes);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private long allocateLocked(int typeId, long payloadBytes) {
-        long objectBytes = objectBytes(payloadBytes);
-        if (pending()) {
-            park();
-        }
-        if (collectEveryAllocations > 0 && ++allocationsSinceCollection >= collectEveryAllocations) {
-            collectLocked(false);
-        }
-        if (objectBytes >= largeObjectThresholdBytes) {
-            return allocateLarge(typeId, payloadBytes, objectBytes);
-        }
-        long headerAddress;
-        ShadowStack mutator = mutator();
-        if (mutator != null) {
-            // An attached thread's buffer lives in its stack; its bytes are counted when it is retired.
-            if (mutator.bufferCursor + objectBytes > mutator.bufferLimit) {
-                retireBuffer(mutator);
-                long[] fresh = new long[3];
-                refill(fresh, objectBytes, typeId);
-                mutator.bufferCursor = fresh[0];
-                mutator.bufferLimit = fresh[1];
-                mutator.bufferStart = fresh[0];
-            }
-            headerAddress = mutator.bufferCursor;
-            mutator.bufferCursor += objectBytes;
-        } else {
-            long[] buffer = buffers.get();
-            if (buffer[2] != epoch || buffer[0] + objectBytes > buffer[1]) {
-                refill(buffer, objectBytes, typeId);
-            }
-            headerAddress = buffer[0];
-            buffer[0] += objectBytes;
-            stats.allocatedBytes += objectBytes;
-            stats.nurseryObjectBytes += objectBytes;
-        }
-        // A checked heap tags the granules before the header is written: if the tag memory cannot be had, the
-        // bytes stay unused (no start bit, no header) until the next collection frees their block.
-        long pointer = tags == null ? headerAddress + Header.BYTES : tags.tagNew(headerAddress, objectBytes);
-        nursery.setLong(headerAddress, Header.of(typeId, payloadBytes));
-        nursery.markStart(headerAddress + Header.BYTES);
-        return pointer;
+        return slow.allocateArray(typeId, length);
     }
 
     /** {@return the bytes an object of {@code payloadBytes} takes here: header, payload, whole granules if tagged} */
     long objectBytes(long payloadBytes) {
         return Header.objectBytes(payloadBytes, granuleObjects);
-    }
-
-    /** Counts the bytes allocated in a mutator's buffer and empties it; under the lock. */
-    void retireBuffer(ShadowStack mutator) {
-        long used = mutator.bufferCursor - mutator.bufferStart;
-        stats.allocatedBytes += used;
-        stats.nurseryObjectBytes += used;
-        mutator.bufferCursor = 0;
-        mutator.bufferLimit = 0;
-        mutator.bufferStart = 0;
-    }
-
-    /** {@return the bytes allocated in attached mutators' buffers not yet counted}; racy, for statistics */
-    long unretiredBufferBytes() {
-        long bytes = 0;
-        for (ShadowStack stack : stacks) {
-            bytes += stack.bufferCursor - stack.bufferStart;
-        }
-        return bytes;
     }
 
     /**
@@ -475,57 +360,8 @@ public final class GcHeap implements AutoCloseable {
         return entry == null ? null : entry.get();
     }
 
-    private boolean pending() {
+    boolean pending() {
         return safepoints.pending();
-    }
-
-    private void refill(long[] buffer, long objectBytes, int typeId) {
-        long block = nursery.takeEdenBlock();
-        if (block < 0) {
-            collectLocked(false);
-            block = nursery.takeEdenBlock();
-        }
-        if (block < 0) {
-            collectLocked(true);
-            block = nursery.takeEdenBlock();
-        }
-        if (block < 0) {
-            throw new HeapExhaustedException("allocate(typeId=" + typeId + ", objectBytes=" + objectBytes
-                    + "): the nursery has no free block after a full collection (nurseryBytes="
-                    + nursery.blocks * nursery.blockBytes + ", objects kept in place hold "
-                    + nursery.usedBytes() + " bytes, old generation " + old.usedBytes() + " of "
-                    + oldGenerationLimitBytes + " bytes)");
-        }
-        buffer[0] = block;
-        buffer[1] = block + nursery.blockBytes;
-        buffer[2] = epoch;
-    }
-
-    private long allocateLarge(int typeId, long payloadBytes, long objectBytes) {
-        long needed = LargeObjectSpace.committedBytesFor(objectBytes, allocator.pageBytes());
-        if (old.committedBytes() + large.committedBytes() + needed > oldGenerationLimitBytes) {
-            collectLocked(true);
-            if (old.committedBytes() + large.committedBytes() + needed > oldGenerationLimitBytes) {
-                throw new HeapExhaustedException("allocate(typeId=" + typeId + ", payloadBytes=" + payloadBytes
-                        + "): a large object of " + needed + " bytes does not fit after a full collection: old"
-                        + " generation blocks " + old.committedBytes() + " + large objects " + large.committedBytes()
-                        + " bytes, limit oldGenerationLimitBytes=" + oldGenerationLimitBytes);
-            }
-        }
-        long address = large.allocate(objectBytes);
-        long pointer = address;
-        if (tags != null) {
-            try {
-                pointer = tags.openLarge(address - Header.BYTES,
-                        LargeObjectSpace.committedBytesFor(objectBytes, allocator.pageBytes()), objectBytes);
-            } catch (RuntimeException e) {
-                large.release(address);
-                throw e;
-            }
-        }
-        stats.allocatedBytes += objectBytes;
-        large.setLong(address - Header.BYTES, Header.of(typeId, payloadBytes));
-        return pointer;
     }
 
     // ---------------------------------------------------------------- raw memory
@@ -1254,7 +1090,7 @@ public final class GcHeap implements AutoCloseable {
         }
     }
 
-    private void park() {
+    void park() {
         safepoints.park();
     }
 
@@ -1273,11 +1109,11 @@ public final class GcHeap implements AutoCloseable {
         }
         try {
             safepoints.begin(stacks);
-            allocationsSinceCollection = 0;
+            slow.collectionStarted();
             epoch++;
             // Every mutator is parked: their buffers' blocks are collected now, so the buffers end here.
             for (ShadowStack stack : stacks) {
-                retireBuffer(stack);
+                slow.retireBuffer(stack);
             }
             // A stack is confined to its thread: once the thread has ended, nobody can read its roots again.
             stacks.removeIf(stack -> {
