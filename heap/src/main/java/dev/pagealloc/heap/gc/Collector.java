@@ -231,7 +231,7 @@ final class Collector {
             ALL.set(WORD, slot, moved);
         }
         if (!youngHolder && heap.nursery.contains(moved)) {
-            heap.remember(object, slot);
+            heap.locked.remember(object, slot);
         }
     }
 

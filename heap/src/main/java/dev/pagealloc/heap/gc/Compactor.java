@@ -130,7 +130,7 @@ final class Compactor {
                 heap.setWord(slot, now);
             }
             if (!young && now != 0 && heap.nursery.contains(now)) {
-                heap.remember(object, slot);
+                heap.locked.remember(object, slot);
             }
         }
     }

@@ -3,7 +3,6 @@ package dev.pagealloc.heap.gc;
 import dev.pagealloc.api.DeferredUnmap;
 import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.Region;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.WeakReference;
 import java.util.LinkedHashSet;
@@ -123,6 +122,8 @@ public final class GcHeap implements AutoCloseable {
     /** Whether objects take whole tag granules (a checked heap), for {@link #objectBytes(long)}. */
     final boolean granuleObjects;
     private final Collector collector;
+    /** The field accesses' locked paths and their checks. */
+    final LockedAccess locked;
 
     GcHeap(GcHeapBuilder builder, PageAllocator allocator, boolean ownsAllocator, long blockBytes) {
         this.allocator = allocator;
@@ -163,6 +164,7 @@ public final class GcHeap implements AutoCloseable {
         old.tags = tags;
         large.tags = tags;
         this.collector = new Collector(this);
+        this.locked = new LockedAccess(this);
         this.majorTriggerBytes = majorTrigger(0);
         this.registry = new TypeRegistry(this);
     }
@@ -390,25 +392,7 @@ public final class GcHeap implements AutoCloseable {
         }
     }
 
-    MemorySegment segmentOf(long object) {
-        if (nursery.contains(object)) {
-            return nursery.memory;
-        }
-        if (old.contains(object)) {
-            return old.blockSegment(object);
-        }
-        return large.memoryOf(object);
-    }
 
-    long offsetOf(long object) {
-        if (nursery.contains(object)) {
-            return object - nursery.base;
-        }
-        if (old.contains(object)) {
-            return (object - old.base) % old.blockBytes;
-        }
-        return Header.BYTES;
-    }
 
     boolean isObject(long address) {
         return nursery.isObjectStart(address) || old.isObjectStart(address) || large.isObjectStart(address);
@@ -479,34 +463,12 @@ public final class GcHeap implements AutoCloseable {
         }
     }
 
-    /** Checks an access and returns the object's type. */
-    TypeInfo checkAccess(String operation, long object, long byteOffset, int width, boolean reference) {
-        checkAlive(operation);
-        checkObject(operation, object);
-        long header = header(object);
-        long payloadBytes = Header.payloadBytes(header);
-        TypeInfo type = registry.types.get(Header.typeId(header));
-        if (byteOffset < 0 || byteOffset > payloadBytes - width || byteOffset % width != 0) {
-            throw new IndexOutOfBoundsException(operation + "(object=0x" + Long.toHexString(object) + ", byteOffset="
-                    + byteOffset + "): a " + width + "-byte access must be aligned to " + width
-                    + " and within the payload of " + payloadBytes + " bytes of type " + type.layout.name());
-        }
-        boolean ok = reference ? type.isReferenceSlot(byteOffset)
-                : type.kind == TypeInfo.PRIMITIVE_ARRAY
-                        || (type.kind == TypeInfo.FIXED && !type.overlapsReference(byteOffset, width));
-        if (!ok) {
-            throw new IllegalArgumentException(operation + "(object=0x" + Long.toHexString(object) + ", byteOffset="
-                    + byteOffset + "): " + (reference ? "not a reference slot" : "a plain access touching a"
-                    + " reference slot") + " of type " + type.layout.name() + " (" + type.kindName() + ")");
-        }
-        return type;
-    }
 
     // ---------------------------------------------------------------- field access
 
     /**
      * The field accesses' fast path for an attached caller, with the same checks as
-     * {@link #checkAccess} for objects in the nursery and the old generation: an object start, the
+     * {@link LockedAccess#checkAccess} for objects in the nursery and the old generation: an object start, the
      * access inside the payload (the exact size from the header) and aligned, the kind of slot the type
      * says. {@return the address of the access, or 0 when a check fails or the object is large}: the
      * locked path then redoes the checks and throws the exact error. No collection overlaps it, since the
@@ -560,15 +522,7 @@ public final class GcHeap implements AutoCloseable {
         if (at != 0) {
             return AddressSpace.ALL.get(AddressSpace.WORD, at);
         }
-        lock.lock();
-        try {
-            object = checked("getReference", object, byteOffset, 8, false);
-            checkAccess("getReference", object, byteOffset, 8, true);
-            long value = segmentOf(object).get(ValueLayout.JAVA_LONG, offsetOf(object) + byteOffset);
-            return tags == null ? value : tags.tagged(value);
-        } finally {
-            lock.unlock();
-        }
+        return locked.getReference(object, byteOffset);
     }
 
     /**
@@ -596,39 +550,9 @@ public final class GcHeap implements AutoCloseable {
                 return;
             }
         }
-        lock.lock();
-        try {
-            object = checked("setReference", object, byteOffset, 8, true);
-            checkAccess("setReference", object, byteOffset, 8, true);
-            if (tags != null) {
-                value = tags.object(value);
-            }
-            if (value != 0 && !isObject(value)) {
-                throw new IllegalArgumentException("setReference(object=0x" + Long.toHexString(object) + ", byteOffset="
-                        + byteOffset + ", value=0x" + Long.toHexString(value)
-                        + "): value is not an object of this heap");
-            }
-            segmentOf(object).set(ValueLayout.JAVA_LONG, offsetOf(object) + byteOffset, value);
-            if (nursery.contains(value) && !nursery.contains(object)) {
-                remember(object, object + byteOffset);
-            }
-        } finally {
-            lock.unlock();
-        }
+        locked.setReference(object, byteOffset, value);
     }
 
-    /** The write barrier's slow path: {@code holder} (old or large) now refers into the nursery. */
-    void remember(long holder, long slot) {
-        if (old.contains(holder)) {
-            old.dirtyCard(slot);
-        } else {
-            long header = header(holder);
-            if ((header & Header.LOGGED) == 0) {
-                setWord(holder - Header.BYTES, header | Header.LOGGED);
-                loggedLarge.add(holder);
-            }
-        }
-    }
 
     /**
      * {@return the long at {@code byteOffset} of {@code object}}
@@ -646,14 +570,7 @@ public final class GcHeap implements AutoCloseable {
         if (at != 0) {
             return AddressSpace.ALL.get(AddressSpace.WORD, at);
         }
-        lock.lock();
-        try {
-            object = checked("getLong", object, byteOffset, 8, false);
-            checkAccess("getLong", object, byteOffset, 8, false);
-            return segmentOf(object).get(ValueLayout.JAVA_LONG, offsetOf(object) + byteOffset);
-        } finally {
-            lock.unlock();
-        }
+        return locked.getLong(object, byteOffset);
     }
 
     /**
@@ -674,14 +591,7 @@ public final class GcHeap implements AutoCloseable {
             AddressSpace.ALL.set(AddressSpace.WORD, at, value);
             return;
         }
-        lock.lock();
-        try {
-            object = checked("setLong", object, byteOffset, 8, true);
-            checkAccess("setLong", object, byteOffset, 8, false);
-            segmentOf(object).set(ValueLayout.JAVA_LONG, offsetOf(object) + byteOffset, value);
-        } finally {
-            lock.unlock();
-        }
+        locked.setLong(object, byteOffset, value);
     }
 
     /**
@@ -700,14 +610,7 @@ public final class GcHeap implements AutoCloseable {
         if (at != 0) {
             return AddressSpace.ALL.get(AddressSpace.INT, at);
         }
-        lock.lock();
-        try {
-            object = checked("getInt", object, byteOffset, 4, false);
-            checkAccess("getInt", object, byteOffset, 4, false);
-            return segmentOf(object).get(ValueLayout.JAVA_INT, offsetOf(object) + byteOffset);
-        } finally {
-            lock.unlock();
-        }
+        return locked.getInt(object, byteOffset);
     }
 
     /**
@@ -728,14 +631,7 @@ public final class GcHeap implements AutoCloseable {
             AddressSpace.ALL.set(AddressSpace.INT, at, value);
             return;
         }
-        lock.lock();
-        try {
-            object = checked("setInt", object, byteOffset, 4, true);
-            checkAccess("setInt", object, byteOffset, 4, false);
-            segmentOf(object).set(ValueLayout.JAVA_INT, offsetOf(object) + byteOffset, value);
-        } finally {
-            lock.unlock();
-        }
+        locked.setInt(object, byteOffset, value);
     }
 
     /**
@@ -754,14 +650,7 @@ public final class GcHeap implements AutoCloseable {
         if (at != 0) {
             return AddressSpace.ALL.get(ValueLayout.JAVA_BYTE, at);
         }
-        lock.lock();
-        try {
-            object = checked("getByte", object, byteOffset, 1, false);
-            checkAccess("getByte", object, byteOffset, 1, false);
-            return segmentOf(object).get(ValueLayout.JAVA_BYTE, offsetOf(object) + byteOffset);
-        } finally {
-            lock.unlock();
-        }
+        return locked.getByte(object, byteOffset);
     }
 
     /**
@@ -782,14 +671,7 @@ public final class GcHeap implements AutoCloseable {
             AddressSpace.ALL.set(ValueLayout.JAVA_BYTE, at, value);
             return;
         }
-        lock.lock();
-        try {
-            object = checked("setByte", object, byteOffset, 1, true);
-            checkAccess("setByte", object, byteOffset, 1, false);
-            segmentOf(object).set(ValueLayout.JAVA_BYTE, offsetOf(object) + byteOffset, value);
-        } finally {
-            lock.unlock();
-        }
+        locked.setByte(object, byteOffset, value);
     }
 
     /**
@@ -808,14 +690,7 @@ public final class GcHeap implements AutoCloseable {
         if (at != 0) {
             return AddressSpace.ALL.get(AddressSpace.DOUBLE, at);
         }
-        lock.lock();
-        try {
-            object = checked("getDouble", object, byteOffset, 8, false);
-            checkAccess("getDouble", object, byteOffset, 8, false);
-            return segmentOf(object).get(ValueLayout.JAVA_DOUBLE, offsetOf(object) + byteOffset);
-        } finally {
-            lock.unlock();
-        }
+        return locked.getDouble(object, byteOffset);
     }
 
     /**
@@ -836,14 +711,7 @@ public final class GcHeap implements AutoCloseable {
             AddressSpace.ALL.set(AddressSpace.DOUBLE, at, value);
             return;
         }
-        lock.lock();
-        try {
-            object = checked("setDouble", object, byteOffset, 8, true);
-            checkAccess("setDouble", object, byteOffset, 8, false);
-            segmentOf(object).set(ValueLayout.JAVA_DOUBLE, offsetOf(object) + byteOffset, value);
-        } finally {
-            lock.unlock();
-        }
+        locked.setDouble(object, byteOffset, value);
     }
 
     /**
@@ -854,21 +722,7 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public long arrayLength(long array) {
-        lock.lock();
-        try {
-            checkAlive("arrayLength");
-            array = plain("arrayLength", array);
-            checkObject("arrayLength", array);
-            long header = header(array);
-            TypeInfo type = registry.types.get(Header.typeId(header));
-            if (type.kind == TypeInfo.FIXED) {
-                throw new IllegalArgumentException("arrayLength(object=0x" + Long.toHexString(array) + "): type "
-                        + type.layout.name() + " is not an array type");
-            }
-            return Header.payloadBytes(header) / type.elementBytes;
-        } finally {
-            lock.unlock();
-        }
+        return locked.arrayLength(array);
     }
 
     /**
@@ -879,15 +733,7 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public int typeOf(long object) {
-        lock.lock();
-        try {
-            checkAlive("typeOf");
-            object = plain("typeOf", object);
-            checkObject("typeOf", object);
-            return Header.typeId(header(object));
-        } finally {
-            lock.unlock();
-        }
+        return locked.typeOf(object);
     }
 
     /**
