@@ -107,8 +107,6 @@ public final class GcHeap implements AutoCloseable {
     long epoch;
     /** The allocation paths that take the lock. */
     final SlowAllocation slow = new SlowAllocation(this);
-    /** Old-generation use past which a minor collection is followed by a major one; see {@link #majorTrigger}. */
-    private long majorTriggerBytes;
     // Plain: the fast paths read it on every call. close() writes it under the lock; a thread that races
     // its own calls with close() (misuse) may see it late, and then reads dropped pages (see close()).
     private boolean alive = true;
@@ -121,7 +119,8 @@ public final class GcHeap implements AutoCloseable {
     final ObjectTags tags;
     /** Whether objects take whole tag granules (a checked heap), for {@link #objectBytes(long)}. */
     final boolean granuleObjects;
-    private final Collector collector;
+    /** Runs the collections: safepoint, minor, and major when due. */
+    private final CollectionCycle cycle;
     /** The field accesses' locked paths and their checks. */
     final LockedAccess locked;
 
@@ -163,20 +162,9 @@ public final class GcHeap implements AutoCloseable {
         this.fastPaths = tags == null;
         old.tags = tags;
         large.tags = tags;
-        this.collector = new Collector(this);
+        this.cycle = new CollectionCycle(this, safepoints, new Collector(this));
         this.locked = new LockedAccess(this);
-        this.majorTriggerBytes = majorTrigger(0);
         this.registry = new TypeRegistry(this);
-    }
-
-    /**
-     * {@return the old-generation use at which the next major collection runs, given the use {@code liveBytes}
-     * a major one left}: twice that (so the work of a major collection is paid for by as many bytes promoted
-     * as it found live), at least half the limit, at most seven eighths of it (room for a nursery's worth of
-     * promotions before the limit is hit)
-     */
-    private long majorTrigger(long liveBytes) {
-        return Math.min(oldGenerationLimitBytes / 8 * 7, Math.max(oldGenerationLimitBytes / 2, 2 * liveBytes));
     }
 
     /** {@return a builder with the defaults: 8 MiB nursery, 256 MiB old generation, 32 KiB large objects} */
@@ -393,7 +381,6 @@ public final class GcHeap implements AutoCloseable {
     }
 
 
-
     boolean isObject(long address) {
         return nursery.isObjectStart(address) || old.isObjectStart(address) || large.isObjectStart(address);
     }
@@ -462,7 +449,6 @@ public final class GcHeap implements AutoCloseable {
                     + "): not an object of this heap");
         }
     }
-
 
     // ---------------------------------------------------------------- field access
 
@@ -552,7 +538,6 @@ public final class GcHeap implements AutoCloseable {
         }
         locked.setReference(object, byteOffset, value);
     }
-
 
     /**
      * {@return the long at {@code byteOffset} of {@code object}}
@@ -949,46 +934,7 @@ public final class GcHeap implements AutoCloseable {
      * waits for it instead (the caller then retries what needed the room).
      */
     void collectLocked(boolean full) {
-        if (pending()) {
-            park();
-            return;
-        }
-        try {
-            safepoints.begin(stacks);
-            slow.collectionStarted();
-            epoch++;
-            // Every mutator is parked: their buffers' blocks are collected now, so the buffers end here.
-            for (ShadowStack stack : stacks) {
-                slow.retireBuffer(stack);
-            }
-            // A stack is confined to its thread: once the thread has ended, nobody can read its roots again.
-            stacks.removeIf(stack -> {
-                boolean ended = !stack.owner.isAlive();
-                stack.released |= ended;
-                return ended;
-            });
-            collector.minor();
-            // The old generation is collected when asked, when a promotion found no room, or when its use
-            // passes the trigger: without it, dead promoted objects would fill the generation and every later
-            // minor collection would keep survivors in place (binary-trees n=18 took 45 s instead of 2).
-            if (full || collector.promotionFailed || old.usedBytes() > majorTriggerBytes) {
-                collector.major();
-                majorTriggerBytes = majorTrigger(old.usedBytes());
-                // A second minor collection: nursery objects that the first one copied only because dead old
-                // objects referred to them (through cards) die now, and objects it kept in place for want
-                // of old-generation room move now that the sweep made room (else their blocks stay retained).
-                collector.minor();
-            }
-            if (verifyAfterCollection) {
-                new HeapVerifier(this).verify();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("collect: interrupted while waiting for mutators to reach a safepoint;"
-                    + " nothing was collected", e);
-        } finally {
-            safepoints.end();
-        }
+        cycle.collect(full);
     }
 
     /**
@@ -1043,7 +989,6 @@ public final class GcHeap implements AutoCloseable {
         }
         return false;
     }
-
 
     /**
      * Shuts the heap down: every region it took (nursery, old generation, card table, large objects)
