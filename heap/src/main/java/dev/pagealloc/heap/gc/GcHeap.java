@@ -1,12 +1,9 @@
 package dev.pagealloc.heap.gc;
 
-import dev.pagealloc.api.DeferredUnmap;
 import dev.pagealloc.api.PageAllocator;
-import dev.pagealloc.api.Region;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.WeakReference;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -974,23 +971,6 @@ public final class GcHeap implements AutoCloseable {
     }
 
     /**
-     * {@return whether a thread other than the caller may be inside a lock-free path}: one attached to this
-     * heap (its stack not released) and alive. A checked heap has no lock-free paths. Under the lock.
-     */
-    private boolean fastPathMayRun() {
-        if (tags != null) {
-            return false;
-        }
-        Thread self = Thread.currentThread();
-        for (ShadowStack stack : stacks) {
-            if (!stack.released && stack.owner != self && stack.owner.isAlive()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
      * Shuts the heap down: every region it took (nursery, old generation, card table, large objects)
      * goes back to the allocator, and an allocator the heap built itself is dropped. Idempotent. Every
      * address of the heap is invalid afterwards; other calls throw {@link IllegalStateException}.
@@ -1009,32 +989,7 @@ public final class GcHeap implements AutoCloseable {
             alive = false;
             fastPaths = false;
             threadStack.remove();
-            // Large objects are never read through the fast paths: they go at once.
-            large.releaseAll();
-            if (fastPathMayRun()) {
-                // Another attached thread may be inside a fast path (misuse: racing its own calls with close),
-                // reading through AddressSpace.ALL: a mapping gone under it would crash the JVM. So the pages go
-                // now and the mappings once the heap is unreachable (that thread's stack holds it while it
-                // lives): the core's DeferredUnmap mode. The old generation has decommitted blocks among its
-                // committed ones, which one discard refuses: it drops its own committed runs.
-                old.dropPages();
-                for (Region region : List.of(nursery.region, old.region, old.cardRegion)) {
-                    DeferredUnmap unmap = DeferredUnmap.of(region);
-                    unmap.unmapWhenUnreachable(this);
-                    if (region == nursery.region) {
-                        unmap.release();
-                    } else {
-                        unmap.releaseDroppedPages();
-                    }
-                }
-            } else {
-                nursery.region.deallocate();
-                old.region.deallocate();
-                old.cardRegion.deallocate();
-            }
-            if (tags != null) {
-                tags.close();
-            }
+            HeapShutdown.releaseRegions(this);
         } finally {
             lock.unlock();
         }
