@@ -61,13 +61,13 @@ final class Collector {
                 stack.slots[i] = evacuate(stack.slots[i]);
             }
         }
-        for (Handle handle : heap.handles) {
+        for (Handle handle : heap.roots.handles) {
             handle.object = evacuate(handle.object);
         }
-        for (int i = 0; i < heap.globalCount; i++) {
-            heap.globals[i] = evacuate(heap.globals[i]);
+        for (int i = 0; i < heap.roots.globalCount; i++) {
+            heap.roots.globals[i] = evacuate(heap.roots.globals[i]);
         }
-        for (long object : heap.pinned) {
+        for (long object : heap.roots.pinned) {
             evacuate(object);
         }
         scanDirtyCards();
@@ -231,7 +231,7 @@ final class Collector {
             ALL.set(WORD, slot, moved);
         }
         if (!youngHolder && heap.nursery.contains(moved)) {
-            heap.remember(object, slot);
+            heap.locked.remember(object, slot);
         }
     }
 
@@ -388,13 +388,13 @@ final class Collector {
                 values = put(values, count++, stack.slots[i]);
             }
         }
-        for (Handle handle : heap.handles) {
+        for (Handle handle : heap.roots.handles) {
             values = put(values, count++, handle.object);
         }
-        for (int i = 0; i < heap.globalCount; i++) {
-            values = put(values, count++, heap.globals[i]);
+        for (int i = 0; i < heap.roots.globalCount; i++) {
+            values = put(values, count++, heap.roots.globals[i]);
         }
-        for (long object : heap.pinned) {
+        for (long object : heap.roots.pinned) {
             values = put(values, count++, object);
         }
         return Arrays.copyOf(values, count);

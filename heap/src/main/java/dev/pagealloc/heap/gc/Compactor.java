@@ -105,11 +105,11 @@ final class Compactor {
                 stack.slots[i] = forward(stack.slots[i]);
             }
         }
-        for (Handle handle : heap.handles) {
+        for (Handle handle : heap.roots.handles) {
             handle.object = forward(handle.object);
         }
-        for (int i = 0; i < heap.globalCount; i++) {
-            heap.globals[i] = forward(heap.globals[i]);
+        for (int i = 0; i < heap.roots.globalCount; i++) {
+            heap.roots.globals[i] = forward(heap.roots.globals[i]);
         }
     }
 
@@ -130,7 +130,7 @@ final class Compactor {
                 heap.setWord(slot, now);
             }
             if (!young && now != 0 && heap.nursery.contains(now)) {
-                heap.remember(object, slot);
+                heap.locked.remember(object, slot);
             }
         }
     }

@@ -1,18 +1,9 @@
 package dev.pagealloc.heap.gc;
 
-import dev.pagealloc.api.DeferredUnmap;
 import dev.pagealloc.api.PageAllocator;
-import dev.pagealloc.api.Region;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.WeakReference;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -92,35 +83,27 @@ public final class GcHeap implements AutoCloseable {
     final int collectEveryAllocations;
     final boolean verifyAfterCollection;
     final boolean compaction;
-    /** Registered types by id; null at id 0 and at released ids. */
-    final List<TypeInfo> types = new ArrayList<>();
-    /** Registered layouts' ids, so that an equal layout gets the same id. */
-    private final Map<TypeLayout, Integer> typeIds = new HashMap<>();
-    /** Released ids, reused before new ones. */
-    private final ArrayDeque<Integer> freeTypeIds = new ArrayDeque<>();
+    /** The registered types; every call under the lock. */
+    final TypeRegistry registry;
     /**
-     * {@link #types} as an array for the fast paths (null past the registered ids and at released ones); see
-     * {@link #publishType}. Plain: a fast path that misses a new entry takes the locked path.
+     * The registered types as an array for the fast paths (null past the registered ids and at released ones);
+     * see {@link TypeRegistry}. Plain: a fast path that misses a new entry takes the locked path.
      */
     TypeInfo[] typeTable = {null};
     /** The mutator that called last: a racy one-entry cache in front of {@link #threadStack}. */
     private ShadowStack lastMutator;
     final Set<ShadowStack> stacks = new LinkedHashSet<>();
-    final Set<Handle> handles = new LinkedHashSet<>();
-    final Set<Long> pinned = new HashSet<>();
     final Set<Long> loggedLarge = new LinkedHashSet<>();
-    long[] globals = new long[8];
-    int globalCount;
+    /** Handles, global slots and pinned objects. */
+    final Roots roots = new Roots(this);
     final Statistics stats = new Statistics();
     // A thread's entry refers to its stack weakly: the stack refers to this heap, so a strong entry kept the
     // heap reachable while the thread lived, released or not. The stacks set holds every attached stack, so
     // the entry stays good while the heap is reachable. release() and close() remove the calling thread's entry.
     final ThreadLocal<WeakReference<ShadowStack>> threadStack = new ThreadLocal<>();
-    private final ThreadLocal<long[]> buffers = ThreadLocal.withInitial(() -> new long[3]);
     long epoch;
-    private int allocationsSinceCollection;
-    /** Old-generation use past which a minor collection is followed by a major one; see {@link #majorTrigger}. */
-    private long majorTriggerBytes;
+    /** The allocation paths that take the lock. */
+    final SlowAllocation slow = new SlowAllocation(this);
     // Plain: the fast paths read it on every call. close() writes it under the lock; a thread that races
     // its own calls with close() (misuse) may see it late, and then reads dropped pages (see close()).
     private boolean alive = true;
@@ -133,7 +116,10 @@ public final class GcHeap implements AutoCloseable {
     final ObjectTags tags;
     /** Whether objects take whole tag granules (a checked heap), for {@link #objectBytes(long)}. */
     final boolean granuleObjects;
-    private final Collector collector;
+    /** Runs the collections: safepoint, minor, and major when due. */
+    private final CollectionCycle cycle;
+    /** The field accesses' locked paths and their checks. */
+    final LockedAccess locked;
 
     GcHeap(GcHeapBuilder builder, PageAllocator allocator, boolean ownsAllocator, long blockBytes) {
         this.allocator = allocator;
@@ -173,19 +159,9 @@ public final class GcHeap implements AutoCloseable {
         this.fastPaths = tags == null;
         old.tags = tags;
         large.tags = tags;
-        this.collector = new Collector(this);
-        this.majorTriggerBytes = majorTrigger(0);
-        types.add(null); // type id 0 names no type
-    }
-
-    /**
-     * {@return the old-generation use at which the next major collection runs, given the use {@code liveBytes}
-     * a major one left}: twice that (so the work of a major collection is paid for by as many bytes promoted
-     * as it found live), at least half the limit, at most seven eighths of it (room for a nursery's worth of
-     * promotions before the limit is hit)
-     */
-    private long majorTrigger(long liveBytes) {
-        return Math.min(oldGenerationLimitBytes / 8 * 7, Math.max(oldGenerationLimitBytes / 2, 2 * liveBytes));
+        this.cycle = new CollectionCycle(this, safepoints, new Collector(this));
+        this.locked = new LockedAccess(this);
+        this.registry = new TypeRegistry(this);
     }
 
     /** {@return a builder with the defaults: 8 MiB nursery, 256 MiB old generation, 32 KiB large objects} */
@@ -213,26 +189,7 @@ public final class GcHeap implements AutoCloseable {
         lock.lock();
         try {
             checkAlive("registerType");
-            Integer known = typeIds.get(layout);
-            if (known != null) {
-                return known;
-            }
-            int id;
-            if (!freeTypeIds.isEmpty()) {
-                id = freeTypeIds.pop();
-            } else if (types.size() <= Header.MAX_TYPE_ID) {
-                id = types.size();
-                types.add(null);
-            } else {
-                throw new IllegalStateException("registerType(layout=" + layout + "): all " + Header.MAX_TYPE_ID
-                        + " type ids are in use (the limit of the header's 16-bit type field, Header.MAX_TYPE_ID);"
-                        + " release types no object uses with releaseType(typeId)");
-            }
-            TypeInfo type = new TypeInfo(id, layout, largeObjectThresholdBytes);
-            types.set(id, type);
-            typeIds.put(layout, id);
-            publishType(id, type);
-            return id;
+            return registry.register(layout);
         } finally {
             lock.unlock();
         }
@@ -254,52 +211,14 @@ public final class GcHeap implements AutoCloseable {
         lock.lock();
         try {
             checkAlive("releaseType");
-            TypeInfo type = type("releaseType", typeId);
-            // The collection retires every buffer, so until the lock is released no thread allocates: the
-            // walk below sees every object there is.
-            collectLocked(true);
-            if (hasObjectOfType(typeId)) {
-                return false;
-            }
-            typeIds.remove(type.layout);
-            types.set(typeId, null);
-            publishType(typeId, null);
-            freeTypeIds.push(typeId);
-            return true;
+            return registry.release(typeId);
         } finally {
             lock.unlock();
         }
     }
 
-    /**
-     * Sets {@code typeTable[id]}, in place while the table has room (a racing fast path sees the old entry or
-     * the new one, whose fields are final), else in a copy twice the size: registering n types costs O(n).
-     */
-    private void publishType(int id, TypeInfo type) {
-        TypeInfo[] table = typeTable;
-        if (id >= table.length) {
-            table = java.util.Arrays.copyOf(table, Math.max(id + 1, table.length * 2));
-        }
-        table[id] = type;
-        typeTable = table;
-    }
-
-    /** {@return whether an object of any space has type {@code typeId}}; under the lock */
-    private boolean hasObjectOfType(int typeId) {
-        boolean[] found = new boolean[1];
-        nursery.forEachFromSpaceObject(object -> found[0] |= Header.typeId(header(object)) == typeId);
-        old.forEachCell(cell -> found[0] |= Header.typeId(old.getLong(cell)) == typeId);
-        large.forEachObject(object -> found[0] |= Header.typeId(header(object)) == typeId);
-        return found[0];
-    }
-
     TypeInfo type(String operation, int typeId) {
-        if (typeId <= 0 || typeId >= types.size() || types.get(typeId) == null) {
-            throw new IllegalArgumentException(operation + "(typeId=" + typeId
-                    + "): unknown type id; registered ids are 1.." + (types.size() - 1)
-                    + (freeTypeIds.isEmpty() ? "" : " except the released " + freeTypeIds));
-        }
-        return types.get(typeId);
+        return registry.type(operation, typeId);
     }
 
     // ---------------------------------------------------------------- allocation
@@ -333,7 +252,7 @@ public final class GcHeap implements AutoCloseable {
                 }
             }
         }
-        return allocateSlow(typeId);
+        return slow.allocate(typeId);
     }
 
     /**
@@ -375,50 +294,12 @@ public final class GcHeap implements AutoCloseable {
                 }
             }
         }
-        return allocateSlow(typeId, first, second);
+        return slow.allocate(typeId, first, second);
     }
 
     /** {@return whether {@code value} is 0 or an object of the nursery or the old generation}; lock-free */
     private boolean isYoungOrOldOrNull(long value) {
         return value == 0 || nursery.isObjectStart(value) || old.isObjectStart(value);
-    }
-
-    private long allocateSlow(int typeId, long first, long second) {
-        lock.lock();
-        try {
-            checkAlive("allocate");
-            TypeInfo type = type("allocate", typeId);
-            if (type.firstReference < 0) {
-                throw new IllegalArgumentException("allocate(typeId=" + typeId + ", first, second): type "
-                        + type.layout.name() + " is a " + type.kindName() + " type with "
-                        + type.referenceOffsets.length + " reference slots; it needs a fixed type with two or more");
-            }
-            // Handles check the values and keep them (and their new addresses) across a collection; the lock,
-            // held from the allocation to the stores, keeps any other collection out.
-            try (Handle a = newHandle(first); Handle b = newHandle(second)) {
-                long object = allocate(typeId);
-                setReference(object, type.firstReference, a.get());
-                setReference(object, type.secondReference, b.get());
-                return object;
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private long allocateSlow(int typeId) {
-        lock.lock();
-        try {
-            checkAlive("allocate");
-            TypeInfo type = type("allocate", typeId);
-            if (type.kind != TypeInfo.FIXED) {
-                throw new IllegalArgumentException("allocate(typeId=" + typeId + "): type " + type.layout.name()
-                        + " is a " + type.kindName() + "; use allocateArray");
-            }
-            return allocateLocked(typeId, type.fixedPayloadBytes);
-        } finally {
-            lock.unlock();
-        }
     }
 
     /**
@@ -433,89 +314,12 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public long allocateArray(int typeId, long length) {
-        lock.lock();
-        try {
-            checkAlive("allocateArray");
-            TypeInfo type = type("allocateArray", typeId);
-            if (type.kind == TypeInfo.FIXED) {
-                throw new IllegalArgumentException("allocateArray(typeId=" + typeId + ", length=" + length + "): type "
-                        + type.layout.name() + " is not an array type; use allocate");
-            }
-            if (length < 0 || length > Header.MAX_PAYLOAD_BYTES / type.elementBytes) {
-                throw new IllegalArgumentException("allocateArray(typeId=" + typeId + ", length=" + length
-                        + "): length must be in [0, " + Header.MAX_PAYLOAD_BYTES / type.elementBytes + "]");
-            }
-            return allocateLocked(typeId, length * type.elementBytes);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private long allocateLocked(int typeId, long payloadBytes) {
-        long objectBytes = objectBytes(payloadBytes);
-        if (pending()) {
-            park();
-        }
-        if (collectEveryAllocations > 0 && ++allocationsSinceCollection >= collectEveryAllocations) {
-            collectLocked(false);
-        }
-        if (objectBytes >= largeObjectThresholdBytes) {
-            return allocateLarge(typeId, payloadBytes, objectBytes);
-        }
-        long headerAddress;
-        ShadowStack mutator = mutator();
-        if (mutator != null) {
-            // An attached thread's buffer lives in its stack; its bytes are counted when it is retired.
-            if (mutator.bufferCursor + objectBytes > mutator.bufferLimit) {
-                retireBuffer(mutator);
-                long[] fresh = new long[3];
-                refill(fresh, objectBytes, typeId);
-                mutator.bufferCursor = fresh[0];
-                mutator.bufferLimit = fresh[1];
-                mutator.bufferStart = fresh[0];
-            }
-            headerAddress = mutator.bufferCursor;
-            mutator.bufferCursor += objectBytes;
-        } else {
-            long[] buffer = buffers.get();
-            if (buffer[2] != epoch || buffer[0] + objectBytes > buffer[1]) {
-                refill(buffer, objectBytes, typeId);
-            }
-            headerAddress = buffer[0];
-            buffer[0] += objectBytes;
-            stats.allocatedBytes += objectBytes;
-            stats.nurseryObjectBytes += objectBytes;
-        }
-        // A checked heap tags the granules before the header is written: if the tag memory cannot be had, the
-        // bytes stay unused (no start bit, no header) until the next collection frees their block.
-        long pointer = tags == null ? headerAddress + Header.BYTES : tags.tagNew(headerAddress, objectBytes);
-        nursery.setLong(headerAddress, Header.of(typeId, payloadBytes));
-        nursery.markStart(headerAddress + Header.BYTES);
-        return pointer;
+        return slow.allocateArray(typeId, length);
     }
 
     /** {@return the bytes an object of {@code payloadBytes} takes here: header, payload, whole granules if tagged} */
     long objectBytes(long payloadBytes) {
         return Header.objectBytes(payloadBytes, granuleObjects);
-    }
-
-    /** Counts the bytes allocated in a mutator's buffer and empties it; under the lock. */
-    void retireBuffer(ShadowStack mutator) {
-        long used = mutator.bufferCursor - mutator.bufferStart;
-        stats.allocatedBytes += used;
-        stats.nurseryObjectBytes += used;
-        mutator.bufferCursor = 0;
-        mutator.bufferLimit = 0;
-        mutator.bufferStart = 0;
-    }
-
-    /** {@return the bytes allocated in attached mutators' buffers not yet counted}; racy, for statistics */
-    long unretiredBufferBytes() {
-        long bytes = 0;
-        for (ShadowStack stack : stacks) {
-            bytes += stack.bufferCursor - stack.bufferStart;
-        }
-        return bytes;
     }
 
     /**
@@ -543,57 +347,8 @@ public final class GcHeap implements AutoCloseable {
         return entry == null ? null : entry.get();
     }
 
-    private boolean pending() {
+    boolean pending() {
         return safepoints.pending();
-    }
-
-    private void refill(long[] buffer, long objectBytes, int typeId) {
-        long block = nursery.takeEdenBlock();
-        if (block < 0) {
-            collectLocked(false);
-            block = nursery.takeEdenBlock();
-        }
-        if (block < 0) {
-            collectLocked(true);
-            block = nursery.takeEdenBlock();
-        }
-        if (block < 0) {
-            throw new HeapExhaustedException("allocate(typeId=" + typeId + ", objectBytes=" + objectBytes
-                    + "): the nursery has no free block after a full collection (nurseryBytes="
-                    + nursery.blocks * nursery.blockBytes + ", objects kept in place hold "
-                    + nursery.usedBytes() + " bytes, old generation " + old.usedBytes() + " of "
-                    + oldGenerationLimitBytes + " bytes)");
-        }
-        buffer[0] = block;
-        buffer[1] = block + nursery.blockBytes;
-        buffer[2] = epoch;
-    }
-
-    private long allocateLarge(int typeId, long payloadBytes, long objectBytes) {
-        long needed = LargeObjectSpace.committedBytesFor(objectBytes, allocator.pageBytes());
-        if (old.committedBytes() + large.committedBytes() + needed > oldGenerationLimitBytes) {
-            collectLocked(true);
-            if (old.committedBytes() + large.committedBytes() + needed > oldGenerationLimitBytes) {
-                throw new HeapExhaustedException("allocate(typeId=" + typeId + ", payloadBytes=" + payloadBytes
-                        + "): a large object of " + needed + " bytes does not fit after a full collection: old"
-                        + " generation blocks " + old.committedBytes() + " + large objects " + large.committedBytes()
-                        + " bytes, limit oldGenerationLimitBytes=" + oldGenerationLimitBytes);
-            }
-        }
-        long address = large.allocate(objectBytes);
-        long pointer = address;
-        if (tags != null) {
-            try {
-                pointer = tags.openLarge(address - Header.BYTES,
-                        LargeObjectSpace.committedBytesFor(objectBytes, allocator.pageBytes()), objectBytes);
-            } catch (RuntimeException e) {
-                large.release(address);
-                throw e;
-            }
-        }
-        stats.allocatedBytes += objectBytes;
-        large.setLong(address - Header.BYTES, Header.of(typeId, payloadBytes));
-        return pointer;
     }
 
     // ---------------------------------------------------------------- raw memory
@@ -622,25 +377,6 @@ public final class GcHeap implements AutoCloseable {
         }
     }
 
-    MemorySegment segmentOf(long object) {
-        if (nursery.contains(object)) {
-            return nursery.memory;
-        }
-        if (old.contains(object)) {
-            return old.blockSegment(object);
-        }
-        return large.memoryOf(object);
-    }
-
-    long offsetOf(long object) {
-        if (nursery.contains(object)) {
-            return object - nursery.base;
-        }
-        if (old.contains(object)) {
-            return (object - old.base) % old.blockBytes;
-        }
-        return Header.BYTES;
-    }
 
     boolean isObject(long address) {
         return nursery.isObjectStart(address) || old.isObjectStart(address) || large.isObjectStart(address);
@@ -711,34 +447,11 @@ public final class GcHeap implements AutoCloseable {
         }
     }
 
-    /** Checks an access and returns the object's type. */
-    TypeInfo checkAccess(String operation, long object, long byteOffset, int width, boolean reference) {
-        checkAlive(operation);
-        checkObject(operation, object);
-        long header = header(object);
-        long payloadBytes = Header.payloadBytes(header);
-        TypeInfo type = types.get(Header.typeId(header));
-        if (byteOffset < 0 || byteOffset > payloadBytes - width || byteOffset % width != 0) {
-            throw new IndexOutOfBoundsException(operation + "(object=0x" + Long.toHexString(object) + ", byteOffset="
-                    + byteOffset + "): a " + width + "-byte access must be aligned to " + width
-                    + " and within the payload of " + payloadBytes + " bytes of type " + type.layout.name());
-        }
-        boolean ok = reference ? type.isReferenceSlot(byteOffset)
-                : type.kind == TypeInfo.PRIMITIVE_ARRAY
-                        || (type.kind == TypeInfo.FIXED && !type.overlapsReference(byteOffset, width));
-        if (!ok) {
-            throw new IllegalArgumentException(operation + "(object=0x" + Long.toHexString(object) + ", byteOffset="
-                    + byteOffset + "): " + (reference ? "not a reference slot" : "a plain access touching a"
-                    + " reference slot") + " of type " + type.layout.name() + " (" + type.kindName() + ")");
-        }
-        return type;
-    }
-
     // ---------------------------------------------------------------- field access
 
     /**
      * The field accesses' fast path for an attached caller, with the same checks as
-     * {@link #checkAccess} for objects in the nursery and the old generation: an object start, the
+     * {@link LockedAccess#checkAccess} for objects in the nursery and the old generation: an object start, the
      * access inside the payload (the exact size from the header) and aligned, the kind of slot the type
      * says. {@return the address of the access, or 0 when a check fails or the object is large}: the
      * locked path then redoes the checks and throws the exact error. No collection overlaps it, since the
@@ -792,15 +505,7 @@ public final class GcHeap implements AutoCloseable {
         if (at != 0) {
             return AddressSpace.ALL.get(AddressSpace.WORD, at);
         }
-        lock.lock();
-        try {
-            object = checked("getReference", object, byteOffset, 8, false);
-            checkAccess("getReference", object, byteOffset, 8, true);
-            long value = segmentOf(object).get(ValueLayout.JAVA_LONG, offsetOf(object) + byteOffset);
-            return tags == null ? value : tags.tagged(value);
-        } finally {
-            lock.unlock();
-        }
+        return locked.getReference(object, byteOffset);
     }
 
     /**
@@ -828,38 +533,7 @@ public final class GcHeap implements AutoCloseable {
                 return;
             }
         }
-        lock.lock();
-        try {
-            object = checked("setReference", object, byteOffset, 8, true);
-            checkAccess("setReference", object, byteOffset, 8, true);
-            if (tags != null) {
-                value = tags.object(value);
-            }
-            if (value != 0 && !isObject(value)) {
-                throw new IllegalArgumentException("setReference(object=0x" + Long.toHexString(object) + ", byteOffset="
-                        + byteOffset + ", value=0x" + Long.toHexString(value)
-                        + "): value is not an object of this heap");
-            }
-            segmentOf(object).set(ValueLayout.JAVA_LONG, offsetOf(object) + byteOffset, value);
-            if (nursery.contains(value) && !nursery.contains(object)) {
-                remember(object, object + byteOffset);
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** The write barrier's slow path: {@code holder} (old or large) now refers into the nursery. */
-    void remember(long holder, long slot) {
-        if (old.contains(holder)) {
-            old.dirtyCard(slot);
-        } else {
-            long header = header(holder);
-            if ((header & Header.LOGGED) == 0) {
-                setWord(holder - Header.BYTES, header | Header.LOGGED);
-                loggedLarge.add(holder);
-            }
-        }
+        locked.setReference(object, byteOffset, value);
     }
 
     /**
@@ -878,14 +552,7 @@ public final class GcHeap implements AutoCloseable {
         if (at != 0) {
             return AddressSpace.ALL.get(AddressSpace.WORD, at);
         }
-        lock.lock();
-        try {
-            object = checked("getLong", object, byteOffset, 8, false);
-            checkAccess("getLong", object, byteOffset, 8, false);
-            return segmentOf(object).get(ValueLayout.JAVA_LONG, offsetOf(object) + byteOffset);
-        } finally {
-            lock.unlock();
-        }
+        return locked.getLong(object, byteOffset);
     }
 
     /**
@@ -906,14 +573,7 @@ public final class GcHeap implements AutoCloseable {
             AddressSpace.ALL.set(AddressSpace.WORD, at, value);
             return;
         }
-        lock.lock();
-        try {
-            object = checked("setLong", object, byteOffset, 8, true);
-            checkAccess("setLong", object, byteOffset, 8, false);
-            segmentOf(object).set(ValueLayout.JAVA_LONG, offsetOf(object) + byteOffset, value);
-        } finally {
-            lock.unlock();
-        }
+        locked.setLong(object, byteOffset, value);
     }
 
     /**
@@ -932,14 +592,7 @@ public final class GcHeap implements AutoCloseable {
         if (at != 0) {
             return AddressSpace.ALL.get(AddressSpace.INT, at);
         }
-        lock.lock();
-        try {
-            object = checked("getInt", object, byteOffset, 4, false);
-            checkAccess("getInt", object, byteOffset, 4, false);
-            return segmentOf(object).get(ValueLayout.JAVA_INT, offsetOf(object) + byteOffset);
-        } finally {
-            lock.unlock();
-        }
+        return locked.getInt(object, byteOffset);
     }
 
     /**
@@ -960,14 +613,7 @@ public final class GcHeap implements AutoCloseable {
             AddressSpace.ALL.set(AddressSpace.INT, at, value);
             return;
         }
-        lock.lock();
-        try {
-            object = checked("setInt", object, byteOffset, 4, true);
-            checkAccess("setInt", object, byteOffset, 4, false);
-            segmentOf(object).set(ValueLayout.JAVA_INT, offsetOf(object) + byteOffset, value);
-        } finally {
-            lock.unlock();
-        }
+        locked.setInt(object, byteOffset, value);
     }
 
     /**
@@ -986,14 +632,7 @@ public final class GcHeap implements AutoCloseable {
         if (at != 0) {
             return AddressSpace.ALL.get(ValueLayout.JAVA_BYTE, at);
         }
-        lock.lock();
-        try {
-            object = checked("getByte", object, byteOffset, 1, false);
-            checkAccess("getByte", object, byteOffset, 1, false);
-            return segmentOf(object).get(ValueLayout.JAVA_BYTE, offsetOf(object) + byteOffset);
-        } finally {
-            lock.unlock();
-        }
+        return locked.getByte(object, byteOffset);
     }
 
     /**
@@ -1014,14 +653,7 @@ public final class GcHeap implements AutoCloseable {
             AddressSpace.ALL.set(ValueLayout.JAVA_BYTE, at, value);
             return;
         }
-        lock.lock();
-        try {
-            object = checked("setByte", object, byteOffset, 1, true);
-            checkAccess("setByte", object, byteOffset, 1, false);
-            segmentOf(object).set(ValueLayout.JAVA_BYTE, offsetOf(object) + byteOffset, value);
-        } finally {
-            lock.unlock();
-        }
+        locked.setByte(object, byteOffset, value);
     }
 
     /**
@@ -1040,14 +672,7 @@ public final class GcHeap implements AutoCloseable {
         if (at != 0) {
             return AddressSpace.ALL.get(AddressSpace.DOUBLE, at);
         }
-        lock.lock();
-        try {
-            object = checked("getDouble", object, byteOffset, 8, false);
-            checkAccess("getDouble", object, byteOffset, 8, false);
-            return segmentOf(object).get(ValueLayout.JAVA_DOUBLE, offsetOf(object) + byteOffset);
-        } finally {
-            lock.unlock();
-        }
+        return locked.getDouble(object, byteOffset);
     }
 
     /**
@@ -1068,14 +693,7 @@ public final class GcHeap implements AutoCloseable {
             AddressSpace.ALL.set(AddressSpace.DOUBLE, at, value);
             return;
         }
-        lock.lock();
-        try {
-            object = checked("setDouble", object, byteOffset, 8, true);
-            checkAccess("setDouble", object, byteOffset, 8, false);
-            segmentOf(object).set(ValueLayout.JAVA_DOUBLE, offsetOf(object) + byteOffset, value);
-        } finally {
-            lock.unlock();
-        }
+        locked.setDouble(object, byteOffset, value);
     }
 
     /**
@@ -1086,21 +704,7 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public long arrayLength(long array) {
-        lock.lock();
-        try {
-            checkAlive("arrayLength");
-            array = plain("arrayLength", array);
-            checkObject("arrayLength", array);
-            long header = header(array);
-            TypeInfo type = types.get(Header.typeId(header));
-            if (type.kind == TypeInfo.FIXED) {
-                throw new IllegalArgumentException("arrayLength(object=0x" + Long.toHexString(array) + "): type "
-                        + type.layout.name() + " is not an array type");
-            }
-            return Header.payloadBytes(header) / type.elementBytes;
-        } finally {
-            lock.unlock();
-        }
+        return locked.arrayLength(array);
     }
 
     /**
@@ -1111,15 +715,7 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public int typeOf(long object) {
-        lock.lock();
-        try {
-            checkAlive("typeOf");
-            object = plain("typeOf", object);
-            checkObject("typeOf", object);
-            return Header.typeId(header(object));
-        } finally {
-            lock.unlock();
-        }
+        return locked.typeOf(object);
     }
 
     /**
@@ -1173,15 +769,7 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public Handle newHandle(long object) {
-        lock.lock();
-        try {
-            checkAlive("newHandle");
-            Handle handle = new Handle(this, checkReference("newHandle", object));
-            handles.add(handle);
-            return handle;
-        } finally {
-            lock.unlock();
-        }
+        return roots.newHandle(object);
     }
 
     /**
@@ -1220,18 +808,7 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public int addGlobalRoot(long object) {
-        lock.lock();
-        try {
-            checkAlive("addGlobalRoot");
-            long address = checkReference("addGlobalRoot", object);
-            if (globalCount == globals.length) {
-                globals = java.util.Arrays.copyOf(globals, globalCount * 2);
-            }
-            globals[globalCount] = address;
-            return globalCount++;
-        } finally {
-            lock.unlock();
-        }
+        return roots.addGlobal(object);
     }
 
     /**
@@ -1242,14 +819,7 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public long globalRoot(int index) {
-        lock.lock();
-        try {
-            checkAlive("globalRoot");
-            java.util.Objects.checkIndex(index, globalCount);
-            return handedOut(globals[index]);
-        } finally {
-            lock.unlock();
-        }
+        return roots.global(index);
     }
 
     /**
@@ -1262,14 +832,7 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public void setGlobalRoot(int index, long object) {
-        lock.lock();
-        try {
-            checkAlive("setGlobalRoot");
-            java.util.Objects.checkIndex(index, globalCount);
-            globals[index] = checkReference("setGlobalRoot", object);
-        } finally {
-            lock.unlock();
-        }
+        roots.setGlobal(index, object);
     }
 
     // ---------------------------------------------------------------- pinning
@@ -1283,16 +846,7 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public void pin(long object) {
-        lock.lock();
-        try {
-            checkAlive("pin");
-            object = plain("pin", object);
-            checkObject("pin", object);
-            setWord(object - Header.BYTES, header(object) | Header.PINNED);
-            pinned.add(object);
-        } finally {
-            lock.unlock();
-        }
+        roots.setPinned("pin", object, true);
     }
 
     /**
@@ -1304,16 +858,7 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public void unpin(long object) {
-        lock.lock();
-        try {
-            checkAlive("unpin");
-            object = plain("unpin", object);
-            checkObject("unpin", object);
-            setWord(object - Header.BYTES, header(object) & ~Header.PINNED);
-            pinned.remove(object);
-        } finally {
-            lock.unlock();
-        }
+        roots.setPinned("unpin", object, false);
     }
 
     /**
@@ -1324,15 +869,7 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public boolean isPinned(long object) {
-        lock.lock();
-        try {
-            checkAlive("isPinned");
-            object = plain("isPinned", object);
-            checkObject("isPinned", object);
-            return (header(object) & Header.PINNED) != 0;
-        } finally {
-            lock.unlock();
-        }
+        return roots.isPinned(object);
     }
 
     // ---------------------------------------------------------------- collection
@@ -1381,7 +918,7 @@ public final class GcHeap implements AutoCloseable {
         }
     }
 
-    private void park() {
+    void park() {
         safepoints.park();
     }
 
@@ -1394,46 +931,7 @@ public final class GcHeap implements AutoCloseable {
      * waits for it instead (the caller then retries what needed the room).
      */
     void collectLocked(boolean full) {
-        if (pending()) {
-            park();
-            return;
-        }
-        try {
-            safepoints.begin(stacks);
-            allocationsSinceCollection = 0;
-            epoch++;
-            // Every mutator is parked: their buffers' blocks are collected now, so the buffers end here.
-            for (ShadowStack stack : stacks) {
-                retireBuffer(stack);
-            }
-            // A stack is confined to its thread: once the thread has ended, nobody can read its roots again.
-            stacks.removeIf(stack -> {
-                boolean ended = !stack.owner.isAlive();
-                stack.released |= ended;
-                return ended;
-            });
-            collector.minor();
-            // The old generation is collected when asked, when a promotion found no room, or when its use
-            // passes the trigger: without it, dead promoted objects would fill the generation and every later
-            // minor collection would keep survivors in place (binary-trees n=18 took 45 s instead of 2).
-            if (full || collector.promotionFailed || old.usedBytes() > majorTriggerBytes) {
-                collector.major();
-                majorTriggerBytes = majorTrigger(old.usedBytes());
-                // A second minor collection: nursery objects that the first one copied only because dead old
-                // objects referred to them (through cards) die now, and objects it kept in place for want
-                // of old-generation room move now that the sweep made room (else their blocks stay retained).
-                collector.minor();
-            }
-            if (verifyAfterCollection) {
-                new HeapVerifier(this).verify();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("collect: interrupted while waiting for mutators to reach a safepoint;"
-                    + " nothing was collected", e);
-        } finally {
-            safepoints.end();
-        }
+        cycle.collect(full);
     }
 
     /**
@@ -1473,24 +971,6 @@ public final class GcHeap implements AutoCloseable {
     }
 
     /**
-     * {@return whether a thread other than the caller may be inside a lock-free path}: one attached to this
-     * heap (its stack not released) and alive. A checked heap has no lock-free paths. Under the lock.
-     */
-    private boolean fastPathMayRun() {
-        if (tags != null) {
-            return false;
-        }
-        Thread self = Thread.currentThread();
-        for (ShadowStack stack : stacks) {
-            if (!stack.released && stack.owner != self && stack.owner.isAlive()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-
-    /**
      * Shuts the heap down: every region it took (nursery, old generation, card table, large objects)
      * goes back to the allocator, and an allocator the heap built itself is dropped. Idempotent. Every
      * address of the heap is invalid afterwards; other calls throw {@link IllegalStateException}.
@@ -1509,32 +989,7 @@ public final class GcHeap implements AutoCloseable {
             alive = false;
             fastPaths = false;
             threadStack.remove();
-            // Large objects are never read through the fast paths: they go at once.
-            large.releaseAll();
-            if (fastPathMayRun()) {
-                // Another attached thread may be inside a fast path (misuse: racing its own calls with close),
-                // reading through AddressSpace.ALL: a mapping gone under it would crash the JVM. So the pages go
-                // now and the mappings once the heap is unreachable (that thread's stack holds it while it
-                // lives): the core's DeferredUnmap mode. The old generation has decommitted blocks among its
-                // committed ones, which one discard refuses: it drops its own committed runs.
-                old.dropPages();
-                for (Region region : List.of(nursery.region, old.region, old.cardRegion)) {
-                    DeferredUnmap unmap = DeferredUnmap.of(region);
-                    unmap.unmapWhenUnreachable(this);
-                    if (region == nursery.region) {
-                        unmap.release();
-                    } else {
-                        unmap.releaseDroppedPages();
-                    }
-                }
-            } else {
-                nursery.region.deallocate();
-                old.region.deallocate();
-                old.cardRegion.deallocate();
-            }
-            if (tags != null) {
-                tags.close();
-            }
+            HeapShutdown.releaseRegions(this);
         } finally {
             lock.unlock();
         }

@@ -60,7 +60,7 @@ public final class Handle implements AutoCloseable {
         heap.lock.lock();
         try {
             closed = true;
-            heap.handles.remove(this);
+            heap.roots.handles.remove(this);
         } finally {
             heap.lock.unlock();
         }

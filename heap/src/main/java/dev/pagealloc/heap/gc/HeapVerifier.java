@@ -30,7 +30,7 @@ final class HeapVerifier {
                 }
             }
         }
-        for (long object : heap.pinned) {
+        for (long object : heap.roots.pinned) {
             if ((heap.header(object) & Header.PINNED) == 0) {
                 fail(object, "is in the pinned set but its header has no pinned bit");
             }
@@ -38,7 +38,7 @@ final class HeapVerifier {
         while (!work.isEmpty()) {
             long object = work.pop();
             long header = heap.header(object);
-            TypeInfo type = heap.types.get(Header.typeId(header));
+            TypeInfo type = heap.registry.types.get(Header.typeId(header));
             long slots = type.kind == TypeInfo.FIXED ? type.referenceOffsets.length
                     : type.kind == TypeInfo.REFERENCE_ARRAY ? Header.payloadBytes(header) / 8 : 0;
             for (long i = 0; i < slots; i++) {
@@ -75,10 +75,10 @@ final class HeapVerifier {
             fail(object, "(" + where + ") has a mark or forwarded bit left: header=0x" + Long.toHexString(header));
         }
         int typeId = Header.typeId(header);
-        if (typeId <= 0 || typeId >= heap.types.size() || heap.types.get(typeId) == null) {
+        if (typeId <= 0 || typeId >= heap.registry.types.size() || heap.registry.types.get(typeId) == null) {
             fail(object, "(" + where + ") has unknown (or released) type id " + typeId);
         }
-        TypeInfo type = heap.types.get(typeId);
+        TypeInfo type = heap.registry.types.get(typeId);
         long payloadBytes = Header.payloadBytes(header);
         boolean sizeOk = type.kind == TypeInfo.FIXED ? payloadBytes == type.fixedPayloadBytes
                 : payloadBytes % type.elementBytes == 0;
@@ -94,7 +94,7 @@ final class HeapVerifier {
         if (tagProblem != null) {
             fail(object, "(" + where + ") " + tagProblem);
         }
-        if (((header & Header.PINNED) != 0) != heap.pinned.contains(object)) {
+        if (((header & Header.PINNED) != 0) != heap.roots.pinned.contains(object)) {
             fail(object, "(" + where + ") has a pinned bit that disagrees with the pinned set");
         }
     }

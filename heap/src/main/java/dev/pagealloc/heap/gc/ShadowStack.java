@@ -126,7 +126,7 @@ public final class ShadowStack {
         enter("release");
         heap.lock.lock();
         try {
-            heap.retireBuffer(this);
+            heap.slow.retireBuffer(this);
             released = true;
             heap.stacks.remove(this);
             heap.threadStack.remove(); // enter() made sure this is the owner: its entry goes

@@ -33,8 +33,8 @@ final class Statistics {
         return new GcStatistics(heap.nursery.blocks * heap.nursery.blockBytes, heap.nursery.usedBytes(),
                 heap.old.committedBytes() + heap.large.committedBytes(),
                 heap.old.usedBytes() + heap.large.committedBytes(), heap.large.count(),
-                allocatedBytes + heap.unretiredBufferBytes(),
-                reclaimedBytes, minorCollections, majorCollections, heap.pinned.size(),
+                allocatedBytes + heap.slow.unretiredBufferBytes(),
+                reclaimedBytes, minorCollections, majorCollections, heap.roots.pinned.size(),
                 new GcStatistics.PauseHistogram(Arrays.stream(BOUNDS_MICROS).boxed().toList(),
                         Arrays.stream(pauseCounts).boxed().toList(), pauseTotalNanos, pauseMaxNanos));
     }
