@@ -65,8 +65,6 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class GcHeap implements AutoCloseable {
 
-    /** Unmaps the regions of heaps closed while another thread was attached (see {@link #close()}). */
-
     final ReentrantLock lock = new ReentrantLock();
     private final Safepoints safepoints = new Safepoints(lock);
     final PageAllocator allocator;
