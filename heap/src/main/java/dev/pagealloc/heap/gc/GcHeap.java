@@ -64,7 +64,6 @@ import java.util.concurrent.locks.ReentrantLock;
  * not fit after a full collection throws {@link HeapExhaustedException} and leaves the heap consistent.
  */
 public final class GcHeap implements AutoCloseable {
-
     final ReentrantLock lock = new ReentrantLock();
     private final Safepoints safepoints = new Safepoints(lock);
     final PageAllocator allocator;
