@@ -247,12 +247,12 @@ public final class ManualHeap implements AutoCloseable {
         // StoreLoad fence when the array and the slab sit in different regions).
         long offset = (long) slot * slab.blockBytes;
         if (zero) {
-            // FREED needs zeroing; RETIRED means close() ran since checkOpen (a block in a cache outlives
+            // FREED needs zeroing; RETIRED means close() ran since fastLimit was read (a block in a cache outlives
             // its slab only then): reported, the block is not handed out and stays in the cache.
             zeroOrRefuse(slab, offset, byteSize, slab.statePlain(slot));
         }
         local.setCount(cls, count);
-        // This thread alone holds the block. A close() racing with it (since checkOpen) may unmap the
+        // This thread alone holds the block. A close() racing with it (since fastLimit was read) may unmap the
         // slab: the slice then belongs to an invalidated view and throws on access.
         slab.setStatePlain(slot, (int) byteSize + 1);
         if (local.lastSlab != slab) {
