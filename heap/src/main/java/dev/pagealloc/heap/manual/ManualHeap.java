@@ -70,7 +70,6 @@ public final class ManualHeap implements AutoCloseable {
     private static final MemorySegment POISON_PATTERN;
     private static final VarHandle LIVE_BYTES;
     private static final VarHandle PEAK_BYTES;
-    private static final VarHandle CLOSED;
 
     static {
         byte[] pattern = new byte[SizeClasses.MAX_SMALL_BYTES];
@@ -80,7 +79,6 @@ public final class ManualHeap implements AutoCloseable {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             LIVE_BYTES = lookup.findVarHandle(ManualHeap.class, "liveBytes", long.class);
             PEAK_BYTES = lookup.findVarHandle(ManualHeap.class, "peakLiveBytes", long.class);
-            CLOSED = lookup.findVarHandle(ManualHeap.class, "closed", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -97,11 +95,15 @@ public final class ManualHeap implements AutoCloseable {
     private final long maximumBlockBytes;
     /**
      * One more than the largest request the allocation fast path serves, in bytes: 0 in checked or
-     * poisoning mode, so that one comparison sends every request of those modes to the slow path.
+     * poisoning mode and once the heap is closed, so that one comparison sends every request of those
+     * modes, and of a closed heap, to the slow path (which checks the closed flag). A plain field, read
+     * plainly: see {@link #allocate(long, long, boolean)}.
      */
-    private final long fastLimit;
+    private long fastLimit;
     /** How far a thread's unpublished live bytes may drift before they are published, in bytes. */
     private final long peakBatchBytes;
+    /** {@code 2 * peakBatchBytes - 1}: see {@link ThreadCache#windowBase}. */
+    private final long peakWindow;
     private final SizeClass[] classes;
     /** Slabs by the slab-sized granule their base falls in (at most one base per granule). */
     private final SlabTable slabsByGranule;
@@ -157,6 +159,7 @@ public final class ManualHeap implements AutoCloseable {
         this.maximumBlockBytes = builder.maximumBlockBytes;
         this.fastLimit = !checked && !poisoning ? Math.min(SizeClasses.MAX_SMALL_BYTES, maximumBlockBytes) + 1 : 0;
         this.peakBatchBytes = builder.exactPeak ? 1 : PEAK_BATCH_BYTES;
+        this.peakWindow = 2 * peakBatchBytes - 1;
         this.classes = new SizeClass[SizeClasses.count()];
         for (int cls = 0; cls < classes.length; cls++) {
             classes[cls] = new SizeClass(cls);
@@ -221,7 +224,12 @@ public final class ManualHeap implements AutoCloseable {
         // returned segment in registers): a block from this thread's cache, no checking or poisoning.
         // The one segment is made at the end; the slow path only refills the cache, so no second
         // segment merges with it. Everything else (large blocks, modes, bad arguments) is allocateOther.
-        checkOpenPlain();
+        // No closed check of its own: close() sets fastLimit to 0 first, so a close that happens-before
+        // the call (JLS 17.4.5) sends it to allocateOther, which checks the flag. One racing with it may
+        // be missed, as a plain read of the flag would miss it (a volatile read is a compiler barrier,
+        // ~2 ns of a pair): the allocation then hands out a block of a slab that close() unmaps, whose
+        // segment throws on access (the view is invalidated first, see Region#deallocate()); the next
+        // refill reads the flag volatile.
         int cls = SizeClasses.ofValid(byteSize, byteAlignment, fastLimit);
         if (cls < 0) {
             return allocateOther(byteSize, byteAlignment, zero);
@@ -237,14 +245,14 @@ public final class ManualHeap implements AutoCloseable {
         // The entry is left in place (not nulled): free's push then often finds the same slab there
         // and stores no reference, which would cost a GC write barrier (G1's post barrier has a
         // StoreLoad fence when the array and the slab sit in different regions).
-        local.setCount(cls, count);
         long offset = (long) slot * slab.blockBytes;
         if (zero) {
-            // FREED needs zeroing; RETIRED means close() ran since checkOpen (a block in a cache outlives
-            // its slab only then): reported, the block is not handed out.
+            // FREED needs zeroing; RETIRED means close() ran since fastLimit was read (a block in a cache outlives
+            // its slab only then): reported, the block is not handed out and stays in the cache.
             zeroOrRefuse(slab, offset, byteSize, slab.statePlain(slot));
         }
-        // This thread alone holds the block. A close() racing with it (since checkOpen) may unmap the
+        local.setCount(cls, count);
+        // This thread alone holds the block. A close() racing with it (since fastLimit was read) may unmap the
         // slab: the slice then belongs to an invalidated view and throws on access.
         slab.setStatePlain(slot, (int) byteSize + 1);
         if (local.lastSlab != slab) {
@@ -265,6 +273,7 @@ public final class ManualHeap implements AutoCloseable {
     }
 
     private MemorySegment allocateOther(long byteSize, long byteAlignment, boolean zero) {
+        checkOpen();
         checkRequest(byteSize, byteAlignment);
         return allocateSlow(byteSize, byteAlignment, zero, SizeClasses.of(byteSize, byteAlignment));
     }
@@ -288,6 +297,7 @@ public final class ManualHeap implements AutoCloseable {
             int slot = local.slots[index];
             int state = slab.state(slot);
             if (state == Slab.RETIRED) {
+                local.countMoved(cls, -1);
                 continue; // the slab was released while this block sat in the cache
             }
             Arena scope = null;
@@ -297,6 +307,7 @@ public final class ManualHeap implements AutoCloseable {
                 slab.blockScopes[slot] = scope;
                 if (!slab.compareAndSetState(slot, state, (int) byteSize + 1)) {
                     scope.close();
+                    local.countMoved(cls, -1);
                     continue; // retired meanwhile by close()
                 }
             } else {
@@ -309,6 +320,7 @@ public final class ManualHeap implements AutoCloseable {
                 long mismatch = slab.view.asSlice(offset, slab.blockBytes)
                         .mismatch(POISON_PATTERN.asSlice(0, slab.blockBytes));
                 if (mismatch >= 0) {
+                    local.countMoved(cls, -1); // kept live and out of use, never counted as allocated
                     throw new IllegalStateException("heap corruption: the freed block at 0x"
                             + Long.toHexString(slab.base + offset) + " (" + slab.blockBytes
                             + " bytes) was written after it was freed, first at byte offset " + mismatch);
@@ -441,8 +453,7 @@ public final class ManualHeap implements AutoCloseable {
             slabs[index] = slab;
         }
         local.slots[index] = slot;
-        local.setCount(cls, count + 1);
-        local.countFree(cls);
+        local.setCount(cls, count + 1); // counts the free too (ThreadCache.frees)
         addLiveBytes(local, 1L - state);
     }
 
@@ -497,7 +508,6 @@ public final class ManualHeap implements AutoCloseable {
         ThreadCache local = localCache();
         addLiveBytes(local, -size);
         int cls = slab.cls;
-        local.countFree(cls);
         if (local.count(cls) == local.limit(cls)) {
             flush(local, cls, Math.max(1, local.count(cls) / 2));
         }
@@ -690,6 +700,7 @@ public final class ManualHeap implements AutoCloseable {
         if (closed) {
             return;
         }
+        fastLimit = 0; // before the volatile write: whoever sees closed also sees this
         closed = true;
         for (SizeClass sizeClass : classes) {
             sizeClass.lock.lock();
@@ -794,19 +805,6 @@ public final class ManualHeap implements AutoCloseable {
         }
     }
 
-    /**
-     * {@link #checkOpen()} with a plain read of the flag, for the allocation fast path: a volatile read
-     * is a compiler barrier (measured: ~2 ns of a 19 ns allocate+free pair). A close that happens-before
-     * the call (JLS 17.4.5) is seen all the same; one racing with it may be missed, and the allocation
-     * then hands out a block of a slab that close() unmaps, whose segment throws on access (the view is
-     * invalidated first, see {@link Region#deallocate()}); the next refill reads the flag volatile.
-     */
-    private void checkOpenPlain() {
-        if ((boolean) CLOSED.get(this)) {
-            throw closedException();
-        }
-    }
-
     private static IllegalStateException closedException() {
         return new IllegalStateException("the heap is closed");
     }
@@ -852,6 +850,7 @@ public final class ManualHeap implements AutoCloseable {
 
     private ThreadCache newCache() {
         ThreadCache created = new ThreadCache(threadCaches, !checked && !poisoning, Thread.currentThread());
+        created.windowBase = 1 - peakBatchBytes;
         cachesLock.lock();
         try {
             retireEndedCaches(); // a stream of short-lived threads keeps the list as long as the live ones
@@ -890,6 +889,7 @@ public final class ManualHeap implements AutoCloseable {
             if (each.liveBytes != each.publishedBytes) {
                 publish(each.liveBytes - each.publishedBytes); // the counter that tracks the peak becomes exact
                 each.publishedBytes = each.liveBytes;
+                each.windowBase = each.liveBytes - peakBatchBytes + 1;
             }
             int index = (int) each.owner.threadId() & (RECENT_CACHES - 1);
             if (recentCaches[index] == each) {
@@ -912,9 +912,10 @@ public final class ManualHeap implements AutoCloseable {
     private void addLiveBytes(ThreadCache local, long delta) {
         long live = local.liveBytes + delta;
         local.liveBytes = live;
-        if (Math.abs(live - local.publishedBytes) >= peakBatchBytes) {
+        if (Long.compareUnsigned(live - local.windowBase, peakWindow) >= 0) { // |live - published| >= batch
             publish(live - local.publishedBytes);
             local.publishedBytes = live;
+            local.windowBase = live - peakBatchBytes + 1;
         }
     }
 
@@ -989,7 +990,8 @@ public final class ManualHeap implements AutoCloseable {
                 }
             }
         } finally {
-            local.setCount(cls, got);
+            local.setCount(cls, got); // the count was 0
+            local.countMoved(cls, got);
             sizeClass.lock.unlock();
         }
         return got;
@@ -1002,6 +1004,7 @@ public final class ManualHeap implements AutoCloseable {
             for (int i = 0; i < howMany; i++) {
                 int count = local.count(cls) - 1;
                 local.setCount(cls, count);
+                local.countMoved(cls, -1);
                 int index = cls * ThreadCache.STRIDE + count;
                 Slab slab = local.slabs[index];
                 local.slabs[index] = null;

@@ -21,6 +21,7 @@ final class ThreadCache {
     /** Entries per class in the flat arrays: the largest {@link #capacity(int)}. */
     static final int STRIDE = 64;
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle COUNTS = MethodHandles.arrayElementVarHandle(int[].class);
     private static final VarHandle LIVE_BYTES;
 
     static {
@@ -45,13 +46,24 @@ final class ThreadCache {
      * poisoning mode): one array for free's fullness test.
      */
     final int[] counts;
-    /** Per class, allocations at {@code cls} and frees at {@code classes + cls}. */
+    /**
+     * Per class, allocations at {@code cls}, and at {@code classes + cls} the blocks that entered the
+     * cache other than by a free, less those that left it other than by an allocation (refills, flushes,
+     * entries dropped): the class's frees are then {@code allocations + count - moved}, so that a free
+     * counts itself by the cache count it changes anyway, with no counter of its own.
+     */
     private final long[] counters;
     private final int classes;
     /** This thread's net change of the heap's live bytes (negative when it frees others' blocks). */
     long liveBytes;
     /** The part of {@link #liveBytes} already added to the heap's shared counter (owner only). */
     long publishedBytes;
+    /**
+     * {@code publishedBytes - batch + 1} for the heap's peak batch: {@link #liveBytes} is within the
+     * batch of {@link #publishedBytes} while {@code liveBytes - windowBase}, unsigned, is below
+     * {@code 2 * batch - 1}: one subtraction and one comparison (owner only).
+     */
+    long windowBase;
 
     /** The slab of the block this thread last allocated on the fast path (owner only). */
     Slab lastSlab = Slab.NONE;
@@ -100,8 +112,12 @@ final class ThreadCache {
         counters[cls]++;
     }
 
-    void countFree(int cls) {
-        counters[classes + cls]++;
+    /**
+     * Counts blocks that entered ({@code blocks > 0}) or left ({@code blocks < 0}) the cache of class
+     * {@code cls} other than by a free or an allocation.
+     */
+    void countMoved(int cls, int blocks) {
+        counters[classes + cls] += blocks;
     }
 
     /** {@return the live bytes, read from another thread} */
@@ -113,7 +129,10 @@ final class ThreadCache {
         return (long) LONGS.getOpaque(counters, cls);
     }
 
+    /** {@return the frees of class {@code cls}, read from another thread: see {@link #counters}} */
     long frees(int cls) {
-        return (long) LONGS.getOpaque(counters, classes + cls);
+        long allocations = (long) LONGS.getOpaque(counters, cls);
+        long moved = (long) LONGS.getOpaque(counters, classes + cls);
+        return allocations + (int) COUNTS.getOpaque(counts, 3 * cls) - moved;
     }
 }
