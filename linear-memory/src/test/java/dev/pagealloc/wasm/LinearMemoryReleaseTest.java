@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagealloc.api.DeferredUnmap;
 import dev.pagealloc.testkit.ChildJvm;
+import dev.pagealloc.testkit.Collections;
 import dev.pagealloc.testkit.ProcMaps;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -80,11 +80,7 @@ class LinearMemoryReleaseTest {
 
     /** The memory at {@code base} is unreachable: collections must turn its range into a hole. */
     private static void dropAndCollectUntilUnmapped(long base) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (ProcMaps.mappedBytes(base, PAGE) != 0 && System.nanoTime() < deadline) {
-            System.gc();
-            TimeUnit.MILLISECONDS.sleep(20);
-        }
+        Collections.collectUntil(() -> ProcMaps.mappedBytes(base, PAGE) == 0, Duration.ofSeconds(20));
         assertEquals(0, ProcMaps.mappedBytes(base, PAGE), "the cleaner unmapped the reservation");
     }
 }

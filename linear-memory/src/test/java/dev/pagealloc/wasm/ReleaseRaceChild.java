@@ -1,6 +1,8 @@
 package dev.pagealloc.wasm;
 
 import dev.pagealloc.api.DeferredUnmap;
+import dev.pagealloc.testkit.Collections;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -60,11 +62,7 @@ public final class ReleaseRaceChild {
             }
         }
         hoistedLoopOverAClosedMemory();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (DeferredUnmap.statistics().awaitingRegions() > 0 && System.nanoTime() < deadline) {
-            System.gc();
-            TimeUnit.MILLISECONDS.sleep(20);
-        }
+        Collections.collectUntil(() -> DeferredUnmap.statistics().awaitingRegions() == 0, Duration.ofSeconds(20));
         System.out.println(DONE + " rounds=" + ROUNDS + " accesses=" + inBounds.get() + " refused=" + refused.get()
                 + " awaitingUnmap=" + DeferredUnmap.statistics().awaitingRegions());
         System.exit(DeferredUnmap.statistics().awaitingRegions() == 0 ? 0 : 3);

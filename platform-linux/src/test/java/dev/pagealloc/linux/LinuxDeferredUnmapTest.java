@@ -12,6 +12,7 @@ import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.Region;
 import dev.pagealloc.api.ViewSharing;
 import dev.pagealloc.testkit.ChildJvm;
+import dev.pagealloc.testkit.Collections;
 import dev.pagealloc.testkit.ProcMaps;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Reference;
@@ -157,11 +158,7 @@ class LinuxDeferredUnmapTest {
     }
 
     private static void collectUntilUnmapped(DeferredUnmap unmap) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!unmap.isUnmapped() && System.nanoTime() < deadline) {
-            System.gc();
-            TimeUnit.MILLISECONDS.sleep(20);
-        }
+        Collections.collectUntil(unmap::isUnmapped, Duration.ofSeconds(20));
         assertTrue(unmap.isUnmapped(), "deallocated the region once its holder was unreachable");
     }
 }

@@ -5,6 +5,8 @@ import dev.pagealloc.api.MemoryTagging;
 import dev.pagealloc.api.MemoryTagging.TagCheckMode;
 import dev.pagealloc.api.MemoryTagging.TaggingPolicy;
 import dev.pagealloc.api.TagMismatchException;
+import dev.pagealloc.testkit.Collections;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -70,12 +72,8 @@ public final class TagCloseRaceChild {
             }
         }
         loopOverAClosedSpace();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (DeferredUnmap.statistics().unmappedRegions() - unmappedBefore < ROUNDS + 1
-                && System.nanoTime() < deadline) {
-            System.gc();
-            TimeUnit.MILLISECONDS.sleep(20);
-        }
+        Collections.collectUntil(() -> DeferredUnmap.statistics().unmappedRegions() - unmappedBefore >= ROUNDS + 1,
+                Duration.ofSeconds(20));
         long unmapped = DeferredUnmap.statistics().unmappedRegions() - unmappedBefore;
         System.out.println(DONE + " rounds=" + ROUNDS + " passed=" + passed.get() + " refused=" + refused.get()
                 + " unmapped=" + unmapped);

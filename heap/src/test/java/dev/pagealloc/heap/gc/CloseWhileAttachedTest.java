@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pagealloc.testkit.Collections;
 import dev.pagealloc.testkit.ProcMaps;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
@@ -27,11 +29,8 @@ class CloseWhileAttachedTest {
         closeWhileAnotherThreadIsAttached(nursery, cards, attached, closed, afterClose);
         assertTrue(afterClose[0] instanceof IllegalStateException,
                 "the attached thread's next call, after the close it waited for, throws: " + afterClose[0]);
-        // The other thread has ended and nothing refers to the heap: the Cleaner unmaps its regions.
-        for (int i = 0; i < 100 && !unmapped(nursery); i++) {
-            System.gc();
-            Thread.sleep(20);
-        }
+        // The other thread has ended and nothing refers to the heap: DeferredUnmap unmaps its regions.
+        Collections.collectUntil(() -> unmapped(nursery), Duration.ofSeconds(2));
         assertEquals(List.of("hole:" + (nursery[1] - nursery[0])), ProcMaps.permissions(nursery[0], nursery[1]),
                 "the nursery is unmapped once the closed heap is unreachable");
         assertEquals(List.of("hole:" + (cards[1] - cards[0])), ProcMaps.permissions(cards[0], cards[1]),

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pagealloc.testkit.Collections;
 import java.lang.ref.WeakReference;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -24,10 +26,7 @@ class GcHeapReleaseTest {
     void aReleasedAndClosedHeapIsCollectable() throws InterruptedException {
         WeakReference<GcHeap> released = use(true);
         WeakReference<GcHeap> closedOnly = use(false);
-        for (int i = 0; i < 50 && (released.get() != null || closedOnly.get() != null); i++) {
-            System.gc();
-            Thread.sleep(20);
-        }
+        Collections.collectUntil(() -> released.get() == null && closedOnly.get() == null, Duration.ofSeconds(1));
         assertNull(released.get(), "a heap whose stack was released is still reachable");
         assertNull(closedOnly.get(), "a heap closed on its mutator thread is still reachable");
     }
@@ -68,10 +67,7 @@ class GcHeapReleaseTest {
             assertTrue(attached.await(30, TimeUnit.SECONDS), "the mutator did not attach");
             assertNull(failure.get(), () -> "the mutator failed: " + failure.get());
             WeakReference<GcHeap> heap = closeOnThisThread(box);
-            for (int i = 0; i < 50 && heap.get() != null; i++) {
-                System.gc();
-                Thread.sleep(20);
-            }
+            Collections.collectUntil(() -> heap.get() == null, Duration.ofSeconds(1));
             assertTrue(mutator.isAlive());
             assertNull(heap.get(), "a heap closed elsewhere is still reachable from a live mutator thread's entry");
         } finally {

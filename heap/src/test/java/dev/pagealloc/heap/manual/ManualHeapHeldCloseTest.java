@@ -4,12 +4,14 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pagealloc.testkit.Collections;
 import dev.pagealloc.testkit.ProcMaps;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.Pipe;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -29,11 +31,7 @@ class ManualHeapHeldCloseTest {
     @Test
     void shouldDropAHeldLargeBlockOnCloseAndUnmapItOnceItsScopeIsUnreachable() throws Exception {
         long address = closeWhileAWriteHoldsALargeBlock();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (ProcMaps.mappedBytes(address, BYTES) != 0 && System.nanoTime() < deadline) {
-            System.gc();
-            TimeUnit.MILLISECONDS.sleep(20);
-        }
+        Collections.collectUntil(() -> ProcMaps.mappedBytes(address, BYTES) == 0, Duration.ofSeconds(20));
         assertEquals(0, ProcMaps.mappedBytes(address, BYTES), "unmapped once the block's scope is unreachable");
     }
 
