@@ -2,7 +2,6 @@ package dev.pagealloc.heap.gc;
 
 import dev.pagealloc.api.DeferredUnmap;
 import dev.pagealloc.api.Region;
-import java.util.List;
 
 /**
  * The last step of {@link GcHeap#close()}: its regions go back, at once, or (while another attached thread may
@@ -25,17 +24,11 @@ final class HeapShutdown {
             // reading through AddressSpace.ALL: a mapping gone under it would crash the JVM. So the pages go
             // now and the mappings once the heap is unreachable (that thread's stack holds it while it
             // lives): the core's DeferredUnmap mode. The old generation has decommitted blocks among its
-            // committed ones, which one discard refuses: it drops its own committed runs.
+            // committed ones, which one discard refuses: it drops its own committed runs and the card table's.
             heap.old.dropPages();
-            for (Region region : List.of(heap.nursery.region, heap.old.region, heap.old.cardRegion)) {
-                DeferredUnmap unmap = DeferredUnmap.of(region);
-                unmap.unmapWhenUnreachable(heap);
-                if (region == heap.nursery.region) {
-                    unmap.release();
-                } else {
-                    unmap.releaseDroppedPages();
-                }
-            }
+            heldBy(heap, heap.nursery.region).release();
+            heldBy(heap, heap.old.region).releaseDroppedPages();
+            heldBy(heap, heap.old.cardRegion).releaseDroppedPages();
         } else {
             heap.nursery.region.deallocate();
             heap.old.region.deallocate();
@@ -44,6 +37,13 @@ final class HeapShutdown {
         if (heap.tags != null) {
             heap.tags.close();
         }
+    }
+
+    /** {@return {@code region} in the DeferredUnmap mode, unmapped once {@code heap} is unreachable} */
+    private static DeferredUnmap heldBy(GcHeap heap, Region region) {
+        DeferredUnmap unmap = DeferredUnmap.of(region);
+        unmap.unmapWhenUnreachable(heap);
+        return unmap;
     }
 
     /**
