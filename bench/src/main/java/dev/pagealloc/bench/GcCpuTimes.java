@@ -3,6 +3,7 @@ package dev.pagealloc.bench;
 import com.sun.management.OperatingSystemMXBean;
 import dev.pagealloc.heap.gc.BinaryTrees;
 import dev.pagealloc.heap.gc.GcHeap;
+import dev.pagealloc.heap.gc.GcStatistics;
 import dev.pagealloc.heap.gc.ShadowStack;
 import dev.pagealloc.heap.gc.TypeLayout;
 import java.lang.management.ManagementFactory;
@@ -26,8 +27,9 @@ import org.openjdk.jmh.infra.Blackhole;
  *
  * <p>Usage: {@code java --enable-native-access=ALL-UNNAMED -XX:+UseG1GC -Xms1g -Xmx1g -cp pagealloc-bench.jar
  * dev.pagealloc.bench.GcCpuTimes [rounds [n]]}; prints medians over the rounds (default 5) after two warm-up
- * rounds; with {@code n}, binary-trees of that size alone (heap sized as {@link GcBinaryTreesBenchmark} does).
- * Single-threaded; not thread-safe.
+ * rounds, and the heap's collection pauses per run of binary-trees (the rest of its time is the mutator's); with
+ * {@code n}, binary-trees of that size alone. The heap is sized as {@link GcBinaryTreesBenchmark} sizes it: the
+ * JVM's 1 GiB, split as HotSpot splits it. Single-threaded; not thread-safe.
  */
 public final class GcCpuTimes {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -50,21 +52,26 @@ public final class GcCpuTimes {
                 "Today's password is swordfish. I understand instantiating Blackholes directly is dangerous.");
         long[] heapTrees = new long[rounds];
         long[] javaTrees = new long[rounds];
-        // The heap GcBinaryTreesBenchmark builds: room for the long-lived and the stretch trees of n.
-        long nodes = 1L << (Math.max(6, n) + 2);
-        long oldBytes = Math.max(64L << 20, Math.ceilDiv(nodes * 24 * 2, 64L << 20) * (64L << 20));
-        try (GcHeap heap = GcHeap.builder().withNurseryBytes(32L << 20).withOldGenerationLimitBytes(oldBytes)
-                .build()) {
+        // Per measured round of the heap's program: its collections' pauses (wall clock, one thread), and counts.
+        long[] pauses = new long[rounds];
+        long minors = 0;
+        long majors = 0;
+        try (GcHeap heap = GcHeap.builder().withHeapBytes(GcBinaryTreesBenchmark.heapBytes(n)).build()) {
             BinaryTrees trees = new BinaryTrees(heap);
             for (int r = -2; r < rounds; r++) {
+                GcStatistics before = heap.statistics();
                 long start = OS.getProcessCpuTime();
                 trees.run(n, blackhole::consume);
                 long middle = OS.getProcessCpuTime();
+                GcStatistics after = heap.statistics();
                 GcBinaryTreesBenchmark.JavaTrees.run(n, blackhole);
                 long end = OS.getProcessCpuTime();
                 if (r >= 0) {
                     heapTrees[r] = middle - start;
                     javaTrees[r] = end - middle;
+                    pauses[r] = after.pauses().totalNanos() - before.pauses().totalNanos();
+                    minors += after.minorCollections() - before.minorCollections();
+                    majors += after.majorCollections() - before.majorCollections();
                 }
             }
         }
@@ -72,6 +79,8 @@ public final class GcCpuTimes {
         double javaMillis = median(javaTrees) / 1e6;
         System.out.printf(Locale.ROOT, "binary-trees n=%d, process CPU: heap %.0f ms, Java objects %.0f ms, %.1fx%n",
                 n, heapMillis, javaMillis, heapMillis / javaMillis);
+        System.out.printf(Locale.ROOT, "  heap's collections: %.0f ms of pauses per run (median), %.1f minor and %.1f"
+                + " major per run%n", median(pauses) / 1e6, (double) minors / rounds, (double) majors / rounds);
         if (args.length > 1) {
             return;
         }
