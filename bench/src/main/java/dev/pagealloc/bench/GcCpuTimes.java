@@ -22,7 +22,8 @@ import org.openjdk.jmh.infra.Blackhole;
  *       first rounds are warm-up). Run it once per collector: {@code -XX:+UseParallelGC}, {@code -XX:+UseG1GC};
  *   <li>the pauses per MiB of live data, by the collecting thread's CPU time: a minor collection copying
  *       16 MiB of 24-byte listed objects into survivor blocks, the same promoting them into the old
- *       generation, and a full collection with 16 MiB live in the old generation.
+ *       generation (into blocks an explicit full collection decommitted, and into the spare blocks a major
+ *       collection the heap ran on its own kept), and a full collection with 16 MiB live in the old generation.
  * </ul>
  *
  * <p>Usage: {@code java --enable-native-access=ALL-UNNAMED -XX:+UseG1GC -Xms1g -Xmx1g -cp pagealloc-bench.jar
@@ -86,6 +87,8 @@ public final class GcCpuTimes {
         }
         System.out.printf(Locale.ROOT, "minor copy to survivors: %.2f ms per MiB%n", pause(15, false, rounds));
         System.out.printf(Locale.ROOT, "minor promotion to old: %.2f ms per MiB%n", pause(1, false, rounds));
+        System.out.printf(Locale.ROOT, "minor promotion to old, into spare blocks: %.2f ms per MiB%n",
+                promotionIntoSpares(rounds));
         System.out.printf(Locale.ROOT, "full collection, old live data: %.2f ms per MiB (x 1024 per GiB)%n",
                 pause(1, true, rounds));
     }
@@ -121,6 +124,44 @@ public final class GcCpuTimes {
             }
         }
         return median(nanos) / 1e6 / LIVE_MIB;
+    }
+
+    /**
+     * {@return the median thread CPU ms per MiB of a minor collection promoting {@value #LIVE_MIB} MiB in a heap
+     * whose major collections run on their own}: each round's list replaces the last, and the old generation (64
+     * MiB, first trigger 32 MiB) runs a major collection every second round, whose sweep keeps as spares the
+     * blocks the next round fills. Rounds that ran a major collection are left out, so the figure is promotion
+     * into spare blocks (where the explicit full collections of {@link #pause} leave decommitted ones).
+     */
+    private static double promotionIntoSpares(int rounds) {
+        long[] nanos = new long[rounds];
+        int measured = 0;
+        try (GcHeap heap = GcHeap.builder().withNurseryBytes(64L << 20).withOldGenerationLimitBytes(64L << 20)
+                .withTenureAge(1).build()) {
+            int pair = heap.registerType(new TypeLayout.Fixed("Pair", 16, 0, 8));
+            ShadowStack stack = heap.shadowStack();
+            // The first three rounds grow the generation and run the first major collection.
+            for (int r = 0; measured < rounds && r < 3 + 4 * rounds; r++) {
+                while (stack.depth() > 0) {
+                    stack.popFrame();
+                }
+                stack.pushFrame();
+                int head = stack.addRoot(0);
+                for (long i = 0; i < ((long) LIVE_MIB << 20) / 24; i++) {
+                    long node = heap.allocate(pair);
+                    heap.setReference(node, 0, stack.root(head));
+                    stack.setRoot(head, node);
+                }
+                long majors = heap.statistics().majorCollections();
+                long start = THREADS.getCurrentThreadCpuTime();
+                heap.collect(false);
+                long end = THREADS.getCurrentThreadCpuTime();
+                if (r >= 3 && heap.statistics().majorCollections() == majors) {
+                    nanos[measured++] = end - start;
+                }
+            }
+        }
+        return median(Arrays.copyOf(nanos, measured)) / 1e6 / LIVE_MIB;
     }
 
     private static double median(long[] values) {
