@@ -31,9 +31,10 @@ class HeapBudgetTest {
 
     @Test
     void shouldRefuseABudgetWithExplicitSizesOrTooSmall() {
+        GcHeapBuilder both = GcHeap.builder().withHeapBytes(1L << 30).withNurseryBytes(8L << 20);
         assertEquals("build(heapBytes=1073741824): heapBytes must be left unset when nurseryBytes or"
-                + " oldGenerationLimitBytes is set", assertThrows(IllegalArgumentException.class,
-                        () -> GcHeap.builder().withHeapBytes(1L << 30).withNurseryBytes(8L << 20).build()).getMessage());
+                + " oldGenerationLimitBytes is set",
+                assertThrows(IllegalArgumentException.class, both::build).getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> GcHeap.builder().withOldGenerationLimitBytes(64L << 20).withHeapBytes(1L << 30).build());
         assertEquals("build(heapBytes=" + 11 * BLOCK + "): heapBytes must be at least 12 blocks of " + BLOCK
