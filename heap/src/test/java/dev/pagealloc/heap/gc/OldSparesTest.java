@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  */
 class OldSparesTest {
 
-    /** Arrays of 200 longs: 1608 bytes with the header, one 2048-byte cell each; 1000 of them take 2 MiB. */
+    /** Arrays of 200 longs: 1608 bytes with the header, one 2048-byte cell each; 1000 take 2,048,000 bytes. */
     private static final int BATCH = 1000;
 
     @Test
@@ -27,13 +27,13 @@ class OldSparesTest {
                 .withTenureAge(1).withVerifyAfterCollection(true).build()) {
             int blob = heap.registerType(new TypeLayout.PrimitiveArray("Blob", 8));
             ShadowStack stack = heap.shadowStack();
-            promoteBatch(heap, stack, blob); // 2 MiB old, dead once its frame is popped
+            promoteBatch(heap, stack, blob); // about 2 MB old, dead once its frame is popped
             stack.popFrame();
-            promoteBatch(heap, stack, blob); // 4 MiB old, not past the trigger yet
+            promoteBatch(heap, stack, blob); // 4,096,000 bytes old, not past the trigger (4 MiB) yet
             stack.popFrame();
             assertEquals(0, heap.statistics().majorCollections());
             long[] old = {heap.old.base, heap.old.base + heap.old.region.byteSize()};
-            // Promotes 2 MiB more: past the trigger, so a major collection runs.
+            // Promotes about 2 MB more: past the trigger, so a major collection runs.
             long[] live = promoteBatch(heap, stack, blob);
 
             assertEquals(1, heap.statistics().majorCollections());
