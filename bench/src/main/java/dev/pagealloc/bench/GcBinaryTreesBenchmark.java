@@ -39,13 +39,22 @@ public abstract class GcBinaryTreesBenchmark {
     private GcHeap heap;
     private BinaryTrees trees;
 
-    /** Builds a heap big enough for the long-lived and the stretch trees of {@code n}. */
+    /** Builds a heap of {@link #heapBytes(int)}. */
     @Setup
     public void setUp() {
-        long nodes = 1L << (Math.max(6, n) + 2);
-        long oldBytes = Math.max(64L << 20, Math.ceilDiv(nodes * 24 * 2, 64L << 20) * (64L << 20));
-        heap = GcHeap.builder().withNurseryBytes(32L << 20).withOldGenerationLimitBytes(oldBytes).build();
+        heap = GcHeap.builder().withHeapBytes(heapBytes(n)).build();
         trees = new BinaryTrees(heap);
+    }
+
+    /**
+     * {@return the heap budget for {@code n}, in bytes}: the Java side's 1 GiB ({@code -Xmx1g}), which {@link
+     * dev.pagealloc.heap.gc.GcHeapBuilder#withHeapBytes} splits as HotSpot splits it; more, in 64 MiB steps, if
+     * the old generation's two thirds cannot hold the long-lived and the stretch trees together (2^(n+2) nodes
+     * of 24 bytes)
+     */
+    static long heapBytes(int n) {
+        long treeBytes = 24L << (Math.max(6, n) + 2);
+        return Math.max(1L << 30, Math.ceilDiv(3 * treeBytes, 64L << 20) * (64L << 20));
     }
 
     /** Returns the heap's memory. */

@@ -26,7 +26,7 @@ final class CollectionCycle {
      * for by as many bytes promoted as it found live), at least half the limit, at most seven eighths of it (room
      * for a nursery's worth of promotions before the limit is hit)
      */
-    private static long majorTrigger(long limitBytes, long liveBytes) {
+    static long majorTrigger(long limitBytes, long liveBytes) {
         return Math.min(limitBytes / 8 * 7, Math.max(limitBytes / 2, 2 * liveBytes));
     }
 
@@ -58,7 +58,10 @@ final class CollectionCycle {
             // passes the trigger: without it, dead promoted objects would fill the generation and every later
             // minor collection would keep survivors in place (binary-trees n=18 took 45 s instead of 2).
             if (full || collector.promotionFailed || heap.old.usedBytes() > majorTriggerBytes) {
-                collector.major();
+                // Asked for (by the caller, or for room: a large object, an allocation about to fail, a type
+                // release), the major collection gives every empty old block back; run for the trigger or a
+                // failed promotion, it keeps those the generation will fill again before the next one.
+                collector.major(!full);
                 majorTriggerBytes = majorTrigger(heap.oldGenerationLimitBytes, heap.old.usedBytes());
                 // A second minor collection: nursery objects that the first one copied only because dead old
                 // objects referred to them (through cards) die now, and objects it kept in place for want

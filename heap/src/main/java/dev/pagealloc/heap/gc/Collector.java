@@ -277,7 +277,12 @@ final class Collector {
 
     // ---------------------------------------------------------------- major
 
-    void major() {
+    /**
+     * Runs a major collection.
+     *
+     * @param keepSpares whether the sweep keeps empty old blocks committed as spares ({@link OldGeneration#sweep})
+     */
+    void major(boolean keepSpares) {
         long start = System.nanoTime();
         CollectionEvent event = new CollectionEvent();
         event.begin();
@@ -328,7 +333,7 @@ final class Collector {
             long object = youngMarked[i];
             heap.setWord(object - Header.BYTES, heap.header(object) & ~Header.MARK);
         }
-        long reclaimed = heap.old.sweep() + heap.large.sweep();
+        long reclaimed = heap.old.sweep(keepSpares) + heap.large.sweep();
         for (Iterator<Long> it = heap.loggedLarge.iterator(); it.hasNext();) {
             if (!heap.large.isObjectStart(it.next())) {
                 it.remove();

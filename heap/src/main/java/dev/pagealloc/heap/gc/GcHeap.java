@@ -877,7 +877,9 @@ public final class GcHeap implements AutoCloseable {
      * second minor one; after it the nursery holds only objects reachable from roots. A minor collection
      * (this one, or one an allocation runs) is followed by a major one and a second minor one when it found
      * no old-generation room for an object, or when the old generation's use passes a trigger: twice its
-     * use after the last major collection, within half and seven eighths of the limit.
+     * use after the last major collection, within half and seven eighths of the limit. Such a major collection
+     * keeps empty blocks committed, as many as fit between the use it leaves and the next trigger (the
+     * generation fills them again before then); one asked for here decommits every empty block.
      *
      * @param full whether to collect the old generation too
      * @throws IllegalStateException if the heap is closed, or (with verification on) the verifier finds

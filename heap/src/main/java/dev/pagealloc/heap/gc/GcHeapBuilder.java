@@ -12,8 +12,20 @@ public final class GcHeapBuilder {
     /** The block size of the nursery and the old generation when the allocator's page is smaller, in bytes. */
     public static final long MINIMUM_BLOCK_BYTES = 64 * 1024;
 
+    /**
+     * The young generation's share of a budget set by {@link #withHeapBytes}: 1 / (NewRatio + 1) with HotSpot's
+     * default {@code NewRatio} of 2 (openjdk/jdk, src/hotspot/share/gc/shared/gc_globals.hpp: "Ratio of old/new
+     * generation sizes", 2), which ParallelGC applies as is ({@code -Xmx1g} gives {@code NewSize} 341 MiB) and
+     * which falls between G1's young-generation bounds, {@code G1NewSizePercent} 5 and {@code G1MaxNewSizePercent}
+     * 60 (src/hotspot/share/gc/g1/g1_globals.hpp).
+     */
+    static final int OLD_TO_NURSERY_RATIO = 2;
+
     long nurseryBytes = 8L << 20;
     long oldGenerationLimitBytes = 256L << 20;
+    /** The budget of {@link #withHeapBytes}, or 0 if the two sizes are set (or left) one by one. */
+    private long heapBytes;
+    private boolean sizesSetOneByOne;
     long largeObjectThresholdBytes = 32 * 1024;
     int tenureAge = 2;
     int collectEveryAllocations;
@@ -34,6 +46,7 @@ public final class GcHeapBuilder {
      */
     public GcHeapBuilder withNurseryBytes(long bytes) {
         this.nurseryBytes = bytes;
+        this.sizesSetOneByOne = true;
         return this;
     }
 
@@ -45,6 +58,23 @@ public final class GcHeapBuilder {
      */
     public GcHeapBuilder withOldGenerationLimitBytes(long bytes) {
         this.oldGenerationLimitBytes = bytes;
+        this.sizesSetOneByOne = true;
+        return this;
+    }
+
+    /**
+     * Sets the nursery and the old-generation limit from one budget, split the way HotSpot splits a Java heap
+     * of that size by default ({@code NewRatio=2}): a third, rounded down to the block size, to the nursery and
+     * the rest, rounded down to the block size, to the old generation. With {@code -Xmx1g}, HotSpot's
+     * ParallelGC makes its young generation 341 MiB, and so does {@code withHeapBytes(1L << 30)}; a program
+     * compared with Java objects in a JVM of that heap size then has as much room on both sides.
+     *
+     * @param bytes in bytes; at least 12 blocks (so the nursery gets its 4); not together with
+     *     {@link #withNurseryBytes} or {@link #withOldGenerationLimitBytes}
+     * @return this builder
+     */
+    public GcHeapBuilder withHeapBytes(long bytes) {
+        this.heapBytes = bytes;
         return this;
     }
 
@@ -168,6 +198,14 @@ public final class GcHeapBuilder {
         if (blockBytes % chosen.pageBytes() != 0) {
             throw new IllegalArgumentException("build(): the allocator's pageBytes=" + chosen.pageBytes()
                     + " does not divide the block size " + blockBytes);
+        }
+        if (heapBytes != 0) {
+            check(!sizesSetOneByOne, "heapBytes", heapBytes,
+                    "left unset when nurseryBytes or oldGenerationLimitBytes is set");
+            check(heapBytes >= 3 * 4 * blockBytes, "heapBytes", heapBytes,
+                    "at least 12 blocks of " + blockBytes + " bytes");
+            nurseryBytes = heapBytes / (OLD_TO_NURSERY_RATIO + 1) / blockBytes * blockBytes;
+            oldGenerationLimitBytes = (heapBytes - nurseryBytes) / blockBytes * blockBytes;
         }
         check(nurseryBytes % blockBytes == 0 && nurseryBytes >= 4 * blockBytes, "nurseryBytes", nurseryBytes,
                 "a multiple of the block size " + blockBytes + " and at least 4 blocks");
