@@ -235,11 +235,13 @@ public final class ManualHeap implements AutoCloseable {
             return allocateOther(byteSize, byteAlignment, zero);
         }
         ThreadCache local = localCache();
-        int count = local.count(cls) - 1;
-        if (count < 0) {
-            count = refill(local, cls) - 1;
+        long[] rows = local.rows;
+        long row = rows[cls];
+        if ((int) row == 0) {
+            refill(local, cls);
+            row = rows[cls];
         }
-        int index = cls * ThreadCache.STRIDE + count;
+        int index = cls * ThreadCache.STRIDE + (int) row - 1;
         Slab slab = local.slabs[index];
         int slot = local.slots[index];
         // The entry is left in place (not nulled): free's push then often finds the same slab there
@@ -251,7 +253,7 @@ public final class ManualHeap implements AutoCloseable {
             // its slab only then): reported, the block is not handed out and stays in the cache.
             zeroOrRefuse(slab, offset, byteSize, slab.statePlain(slot));
         }
-        local.setCount(cls, count);
+        rows[cls] = row - 1;
         // This thread alone holds the block. A close() racing with it (since fastLimit was read) may unmap the
         // slab: the slice then belongs to an invalidated view and throws on access.
         slab.setStatePlain(slot, (int) byteSize + 1);
@@ -431,17 +433,15 @@ public final class ManualHeap implements AutoCloseable {
         }
         long offset = address - slab.base;
         int slot = slab.slotOf(offset);
-        if (slot >= slab.capacity) { // the slab's tail, past its last block
-            freeSlow(address, byteSize);
-            return;
-        }
         // Everything the push needs is read before the compare-and-set, which orders memory for the
         // compiler too: loads after it would be issued again.
         int cls = slab.cls;
-        int count = local.count(cls);
-        int state = slab.statePlain(slot);
+        long[] rows = local.rows;
+        long row = rows[cls];
+        int count = (int) row;
+        int state = slab.statePlainOrTail(slot); // RETIRED for the slab's tail, past its last block
         if (offset != (long) slot * slab.blockBytes || state <= 0 || byteSize >= 0 && byteSize != state - 1L
-                || count >= local.fastLimit(cls) || !slab.compareAndSetState(slot, state, Slab.FREED)) {
+                || count >= (int) (row >>> 32) || !slab.compareAndSetState(slot, state, Slab.FREED)) {
             // Every error, a full cache (flushed under the class's lock), and checked or poisoning mode
             // (whose fast limit is 0).
             freeSlow(address, byteSize);
@@ -453,7 +453,7 @@ public final class ManualHeap implements AutoCloseable {
             slabs[index] = slab;
         }
         local.slots[index] = slot;
-        local.setCount(cls, count + 1); // counts the free too (ThreadCache.frees)
+        rows[cls] = row + 1; // counts the free too (ThreadCache.frees)
         addLiveBytes(local, 1L - state);
     }
 
