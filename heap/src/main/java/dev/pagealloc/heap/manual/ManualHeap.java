@@ -235,13 +235,13 @@ public final class ManualHeap implements AutoCloseable {
             return allocateOther(byteSize, byteAlignment, zero);
         }
         ThreadCache local = localCache();
-        long[] rows = local.rows;
-        long row = rows[cls];
-        if ((int) row == 0) {
+        long[] counts = local.counts;
+        long word = counts[cls];
+        if ((int) word == 0) {
             refill(local, cls);
-            row = rows[cls];
+            word = counts[cls];
         }
-        int index = cls * ThreadCache.STRIDE + (int) row - 1;
+        int index = cls * ThreadCache.STRIDE + (int) word - 1;
         Slab slab = local.slabs[index];
         int slot = local.slots[index];
         // The entry is left in place (not nulled): free's push then often finds the same slab there
@@ -253,7 +253,7 @@ public final class ManualHeap implements AutoCloseable {
             // its slab only then): reported, the block is not handed out and stays in the cache.
             zeroOrRefuse(slab, offset, byteSize, slab.statePlain(slot));
         }
-        rows[cls] = row - 1;
+        counts[cls] = word - 1;
         // This thread alone holds the block. A close() racing with it (since fastLimit was read) may unmap the
         // slab: the slice then belongs to an invalidated view and throws on access.
         slab.setStatePlain(slot, (int) byteSize + 1);
@@ -433,15 +433,16 @@ public final class ManualHeap implements AutoCloseable {
         }
         long offset = address - slab.base;
         int slot = slab.slotOf(offset);
-        // Everything the push needs is read before the compare-and-set, which orders memory for the
-        // compiler too: loads after it would be issued again.
+        // The count word and the state are read before the compare-and-set, the push's arrays after it.
+        // Measured (CPU time of a pair on this AMD EPYC, 13 ns): reading the arrays before it, or a plain
+        // store in its place, made the pair 18 ns; keep this order.
         int cls = slab.cls;
-        long[] rows = local.rows;
-        long row = rows[cls];
-        int count = (int) row;
+        long[] counts = local.counts;
+        long word = counts[cls];
+        int count = (int) word;
         int state = slab.statePlainOrTail(slot); // RETIRED for the slab's tail, past its last block
         if (offset != (long) slot * slab.blockBytes || state <= 0 || byteSize >= 0 && byteSize != state - 1L
-                || count >= (int) (row >>> 32) || !slab.compareAndSetState(slot, state, Slab.FREED)) {
+                || count >= (int) (word >>> 32) || !slab.compareAndSetState(slot, state, Slab.FREED)) {
             // Every error, a full cache (flushed under the class's lock), and checked or poisoning mode
             // (whose fast limit is 0).
             freeSlow(address, byteSize);
@@ -453,7 +454,7 @@ public final class ManualHeap implements AutoCloseable {
             slabs[index] = slab;
         }
         local.slots[index] = slot;
-        rows[cls] = row + 1; // counts the free too (ThreadCache.frees)
+        counts[cls] = word + 1; // counts the free too (ThreadCache.frees)
         addLiveBytes(local, 1L - state);
     }
 

@@ -40,10 +40,10 @@ final class ThreadCache {
     final int[] slots;
     /**
      * Per class, the number of cached blocks in the low 32 bits and, in the high 32 bits, the count below
-     * which free's fast path may push a block (the class's {@link #limit}, or 0 in checked and poisoning
+     * which free's fast path may push a block (the class's {@link #limit(int)}, or 0 in checked and poisoning
      * mode): one load and one bounds check give free both, and adding or subtracting one changes the count.
      */
-    final long[] rows;
+    final long[] counts;
     /** Per class, how many blocks the cache may hold ({@link #capacity(int)}, or 1 without caching). */
     private final int[] limits;
     /**
@@ -76,12 +76,12 @@ final class ThreadCache {
         classes = SizeClasses.count();
         slabs = new Slab[classes * STRIDE];
         slots = new int[classes * STRIDE];
-        rows = new long[classes];
+        counts = new long[classes];
         limits = new int[classes];
         counters = new long[classes * 2];
         for (int cls = 0; cls < classes; cls++) {
             limits[cls] = caching ? capacity(cls) : 1;
-            rows[cls] = fastFree ? (long) limits[cls] << 32 : 0;
+            counts[cls] = fastFree ? (long) limits[cls] << 32 : 0;
         }
     }
 
@@ -92,11 +92,11 @@ final class ThreadCache {
 
     /** {@return the number of cached blocks of class {@code cls}} */
     int count(int cls) {
-        return (int) rows[cls];
+        return (int) counts[cls];
     }
 
     void setCount(int cls, int count) {
-        rows[cls] = rows[cls] & ~0xFFFF_FFFFL | count;
+        counts[cls] = counts[cls] & ~0xFFFF_FFFFL | count;
     }
 
     /** {@return how many blocks of class {@code cls} the cache holds at most} */
@@ -106,7 +106,7 @@ final class ThreadCache {
 
     /** {@return the count below which free's fast path may push a block of class {@code cls}} */
     int fastLimit(int cls) {
-        return (int) (rows[cls] >>> 32);
+        return (int) (counts[cls] >>> 32);
     }
 
     void countAllocation(int cls) {
@@ -134,6 +134,6 @@ final class ThreadCache {
     long frees(int cls) {
         long allocations = (long) LONGS.getOpaque(counters, cls);
         long moved = (long) LONGS.getOpaque(counters, classes + cls);
-        return allocations + (int) (long) LONGS.getOpaque(rows, cls) - moved;
+        return allocations + (int) (long) LONGS.getOpaque(counts, cls) - moved;
     }
 }
