@@ -104,11 +104,6 @@ final class ThreadCache {
         return limits[cls];
     }
 
-    /** {@return the count below which free's fast path may push a block of class {@code cls}} */
-    int fastLimit(int cls) {
-        return (int) (counts[cls] >>> 32);
-    }
-
     void countAllocation(int cls) {
         counters[cls]++;
     }
