@@ -51,11 +51,11 @@ class ManualHeapTest {
             AtomicInteger done = new AtomicInteger();
             AtomicInteger freedByOther = new AtomicInteger();
             AtomicReference<Throwable> failure = new AtomicReference<>();
-            Thread other = Thread.ofPlatform().start(() -> {
+            Thread other = Thread.ofPlatform().daemon().start(() -> {
                 try {
                     Random random = new Random(2);
                     for (int round = 0; round < rounds; round++) {
-                        awaitAtLeast(arrived, 2 * round + 1); // the block of this round is set
+                        awaitAtLeast(arrived, 2 * round + 1, failure); // the block of this round is set
                         arrived.incrementAndGet();
                         pause(random.nextInt(8));
                         if (tryFree(heap, target.get())) {
@@ -69,21 +69,23 @@ class ManualHeapTest {
             });
             Random random = new Random(1);
             int freedByAllocator = 0;
-            for (int round = 0; round < rounds && failure.get() == null; round++) {
-                target.set(heap.allocate(64));
-                arrived.incrementAndGet();
-                awaitAtLeast(arrived, 2 * round + 2);
-                pause(random.nextInt(8));
-                if (tryFree(heap, target.get())) {
-                    freedByAllocator++;
+            try {
+                for (int round = 0; round < rounds; round++) {
+                    target.set(heap.allocate(64));
+                    arrived.incrementAndGet();
+                    awaitAtLeast(arrived, 2 * round + 2, failure);
+                    pause(random.nextInt(8));
+                    if (tryFree(heap, target.get())) {
+                        freedByAllocator++;
+                    }
+                    awaitAtLeast(done, round + 1, failure); // the other's free happens-before what follows
+                    assertEquals(round + 1, freedByAllocator + freedByOther.get(), "frees let through, round " + round);
                 }
-                awaitAtLeast(done, round + 1); // the other thread's free happens-before what follows
-                assertEquals(round + 1, freedByAllocator + freedByOther.get(), "frees let through by round " + round);
+            } catch (Throwable e) {
+                failure.compareAndSet(null, e); // stops the other thread's wait
+                throw e;
             }
             other.join();
-            if (failure.get() != null) {
-                throw new AssertionError(failure.get());
-            }
             HeapStatistics statistics = heap.statistics();
             assertEquals(0, statistics.liveBlocks());
             assertEquals(0, statistics.liveBytes());
@@ -91,8 +93,12 @@ class ManualHeapTest {
         }
     }
 
-    private static void awaitAtLeast(AtomicInteger counter, int value) {
+    /** Spins until {@code counter} reaches {@code value}; throws once the other side has failed. */
+    private static void awaitAtLeast(AtomicInteger counter, int value, AtomicReference<Throwable> failure) {
         while (counter.get() < value) {
+            if (failure.get() != null) {
+                throw new AssertionError("the other thread failed", failure.get());
+            }
             Thread.onSpinWait();
         }
     }
