@@ -235,11 +235,13 @@ public final class ManualHeap implements AutoCloseable {
             return allocateOther(byteSize, byteAlignment, zero);
         }
         ThreadCache local = localCache();
-        int count = local.count(cls) - 1;
-        if (count < 0) {
-            count = refill(local, cls) - 1;
+        long[] counts = local.counts;
+        long word = counts[cls];
+        if ((int) word == 0) {
+            refill(local, cls);
+            word = counts[cls];
         }
-        int index = cls * ThreadCache.STRIDE + count;
+        int index = cls * ThreadCache.STRIDE + (int) word - 1;
         Slab slab = local.slabs[index];
         int slot = local.slots[index];
         // The entry is left in place (not nulled): free's push then often finds the same slab there
@@ -251,7 +253,7 @@ public final class ManualHeap implements AutoCloseable {
             // its slab only then): reported, the block is not handed out and stays in the cache.
             zeroOrRefuse(slab, offset, byteSize, slab.statePlain(slot));
         }
-        local.setCount(cls, count);
+        counts[cls] = word - 1;
         // This thread alone holds the block. A close() racing with it (since fastLimit was read) may unmap the
         // slab: the slice then belongs to an invalidated view and throws on access.
         slab.setStatePlain(slot, (int) byteSize + 1);
@@ -431,17 +433,16 @@ public final class ManualHeap implements AutoCloseable {
         }
         long offset = address - slab.base;
         int slot = slab.slotOf(offset);
-        if (slot >= slab.capacity) { // the slab's tail, past its last block
-            freeSlow(address, byteSize);
-            return;
-        }
-        // Everything the push needs is read before the compare-and-set, which orders memory for the
-        // compiler too: loads after it would be issued again.
+        // The count word and the state are read before the compare-and-set, the push's arrays after it.
+        // Measured (CPU time of a pair on an AMD EPYC, Zen 4, 13 ns): reading the arrays before it, or a plain
+        // store in its place, made the pair 18 ns; keep this order.
         int cls = slab.cls;
-        int count = local.count(cls);
-        int state = slab.statePlain(slot);
+        long[] counts = local.counts;
+        long word = counts[cls];
+        int count = (int) word;
+        int state = slab.statePlainOrTail(slot); // RETIRED for the slab's tail, past its last block
         if (offset != (long) slot * slab.blockBytes || state <= 0 || byteSize >= 0 && byteSize != state - 1L
-                || count >= local.fastLimit(cls) || !slab.compareAndSetState(slot, state, Slab.FREED)) {
+                || count >= (int) (word >>> 32) || !slab.compareAndSetState(slot, state, Slab.FREED)) {
             // Every error, a full cache (flushed under the class's lock), and checked or poisoning mode
             // (whose fast limit is 0).
             freeSlow(address, byteSize);
@@ -453,7 +454,7 @@ public final class ManualHeap implements AutoCloseable {
             slabs[index] = slab;
         }
         local.slots[index] = slot;
-        local.setCount(cls, count + 1); // counts the free too (ThreadCache.frees)
+        counts[cls] = word + 1; // counts the free too (ThreadCache.frees)
         addLiveBytes(local, 1L - state);
     }
 
@@ -946,8 +947,8 @@ public final class ManualHeap implements AutoCloseable {
         return resized.reinterpret(slab.blockScopes[slot], null);
     }
 
-    /** {@return the number of blocks now in the thread's cache of class {@code cls}: at least one} */
-    private int refill(ThreadCache local, int cls) {
+    /** Fills the thread's empty cache of class {@code cls} with half its limit of blocks, at least one. */
+    private void refill(ThreadCache local, int cls) {
         checkOpen();
         maybeTrim();
         SizeClass sizeClass = classes[cls];
@@ -994,7 +995,6 @@ public final class ManualHeap implements AutoCloseable {
             local.countMoved(cls, got);
             sizeClass.lock.unlock();
         }
-        return got;
     }
 
     private void flush(ThreadCache local, int cls, int howMany) {

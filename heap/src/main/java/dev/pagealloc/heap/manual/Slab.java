@@ -90,7 +90,7 @@ final class Slab {
     }
 
     boolean contains(long address) {
-        return address - base >= 0 && address - base < byteSize;
+        return Long.compareUnsigned(address - base, byteSize) < 0; // one comparison: base <= address < end
     }
 
     int state(int slot) {
@@ -118,6 +118,16 @@ final class Slab {
      */
     int statePlain(int slot) {
         return states[slot];
+    }
+
+    /**
+     * {@return as {@link #statePlain}, or {@link #RETIRED} for a slot past the last block (an address in
+     * the slab's unused tail)} One unsigned comparison with the array's length, which is also the array
+     * access's bounds check, so the JIT emits one.
+     */
+    int statePlainOrTail(int slot) {
+        int[] all = states;
+        return Integer.compareUnsigned(slot, all.length) < 0 ? all[slot] : RETIRED;
     }
 
     /**

@@ -21,7 +21,6 @@ final class ThreadCache {
     /** Entries per class in the flat arrays: the largest {@link #capacity(int)}. */
     static final int STRIDE = 64;
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
-    private static final VarHandle COUNTS = MethodHandles.arrayElementVarHandle(int[].class);
     private static final VarHandle LIVE_BYTES;
 
     static {
@@ -40,12 +39,13 @@ final class ThreadCache {
     /** The slot of each cached block in its slab, indexed as {@link #slabs}. */
     final int[] slots;
     /**
-     * Per class, {@code 3 * cls} holds the number of cached blocks, {@code 3 * cls + 1} how many the
-     * class may hold ({@link #capacity(int)}, or 1 without caching), and {@code 3 * cls + 2} the
-     * count below which free's fast path may push a block (the capacity, or 0 in checked and
-     * poisoning mode): one array for free's fullness test.
+     * Per class, the number of cached blocks in the low 32 bits and, in the high 32 bits, the count below
+     * which free's fast path may push a block (the class's {@link #limit(int)}, or 0 in checked and poisoning
+     * mode): one load and one bounds check give free both, and adding or subtracting one changes the count.
      */
-    final int[] counts;
+    final long[] counts;
+    /** Per class, how many blocks the cache may hold ({@link #capacity(int)}, or 1 without caching). */
+    private final int[] limits;
     /**
      * Per class, allocations at {@code cls}, and at {@code classes + cls} the blocks that entered the
      * cache other than by a free, less those that left it other than by an allocation (refills, flushes,
@@ -76,11 +76,12 @@ final class ThreadCache {
         classes = SizeClasses.count();
         slabs = new Slab[classes * STRIDE];
         slots = new int[classes * STRIDE];
-        counts = new int[classes * 3];
+        counts = new long[classes];
+        limits = new int[classes];
         counters = new long[classes * 2];
         for (int cls = 0; cls < classes; cls++) {
-            counts[3 * cls + 1] = caching ? capacity(cls) : 1;
-            counts[3 * cls + 2] = fastFree ? counts[3 * cls + 1] : 0;
+            limits[cls] = caching ? capacity(cls) : 1;
+            counts[cls] = fastFree ? (long) limits[cls] << 32 : 0;
         }
     }
 
@@ -91,21 +92,16 @@ final class ThreadCache {
 
     /** {@return the number of cached blocks of class {@code cls}} */
     int count(int cls) {
-        return counts[3 * cls];
+        return (int) counts[cls];
     }
 
     void setCount(int cls, int count) {
-        counts[3 * cls] = count;
+        counts[cls] = counts[cls] & ~0xFFFF_FFFFL | count;
     }
 
     /** {@return how many blocks of class {@code cls} the cache holds at most} */
     int limit(int cls) {
-        return counts[3 * cls + 1];
-    }
-
-    /** {@return the count below which free's fast path may push a block of class {@code cls}} */
-    int fastLimit(int cls) {
-        return counts[3 * cls + 2];
+        return limits[cls];
     }
 
     void countAllocation(int cls) {
@@ -133,6 +129,6 @@ final class ThreadCache {
     long frees(int cls) {
         long allocations = (long) LONGS.getOpaque(counters, cls);
         long moved = (long) LONGS.getOpaque(counters, classes + cls);
-        return allocations + (int) COUNTS.getOpaque(counts, 3 * cls) - moved;
+        return allocations + (int) (long) LONGS.getOpaque(counts, cls) - moved;
     }
 }

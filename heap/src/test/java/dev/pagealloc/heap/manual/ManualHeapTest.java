@@ -15,6 +15,9 @@ import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class ManualHeapTest {
@@ -31,6 +34,89 @@ class ManualHeapTest {
             e = assertThrows(IllegalArgumentException.class, () -> heap.free(large));
             assertTrue(e.getMessage().contains("freed already (double free)"), e.getMessage());
             assertEquals(0, heap.statistics().liveBlocks());
+        }
+    }
+
+    @Test
+    void shouldLetExactlyOneOfTwoRacingFreesOfABlockThrough() throws Exception {
+        // The allocating thread and another free the same block at once (the caller's race), round after
+        // round: the compare-and-set on the block's state lets one through and refuses the other as a
+        // double free, whichever thread's cache the block then joins, and the counts stay exact. The two
+        // meet by spinning, then each waits a random few pauses, so that their frees overlap in some rounds
+        // (a free with a plain store in place of the compare-and-set let both through within these rounds).
+        int rounds = 20_000;
+        try (ManualHeap heap = Heaps.builder().build()) {
+            AtomicReference<MemorySegment> target = new AtomicReference<>();
+            AtomicInteger arrived = new AtomicInteger();
+            AtomicInteger done = new AtomicInteger();
+            AtomicInteger freedByOther = new AtomicInteger();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread other = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    Random random = new Random(2);
+                    for (int round = 0; round < rounds; round++) {
+                        awaitAtLeast(arrived, 2 * round + 1, failure); // the block of this round is set
+                        arrived.incrementAndGet();
+                        pause(random.nextInt(8));
+                        if (tryFree(heap, target.get())) {
+                            freedByOther.incrementAndGet();
+                        }
+                        done.incrementAndGet();
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            });
+            Random random = new Random(1);
+            int freedByAllocator = 0;
+            try {
+                for (int round = 0; round < rounds; round++) {
+                    target.set(heap.allocate(64));
+                    arrived.incrementAndGet();
+                    awaitAtLeast(arrived, 2 * round + 2, failure);
+                    pause(random.nextInt(8));
+                    if (tryFree(heap, target.get())) {
+                        freedByAllocator++;
+                    }
+                    awaitAtLeast(done, round + 1, failure); // the other's free happens-before what follows
+                    assertEquals(round + 1, freedByAllocator + freedByOther.get(), "frees let through, round " + round);
+                }
+            } catch (Throwable e) {
+                failure.compareAndSet(null, e); // stops the other thread's wait
+                throw e;
+            }
+            other.join();
+            HeapStatistics statistics = heap.statistics();
+            assertEquals(0, statistics.liveBlocks());
+            assertEquals(0, statistics.liveBytes());
+            assertEquals(rounds, statistics.frees());
+        }
+    }
+
+    /** Spins until {@code counter} reaches {@code value}; throws once the other side has failed. */
+    private static void awaitAtLeast(AtomicInteger counter, int value, AtomicReference<Throwable> failure) {
+        while (counter.get() < value) {
+            if (failure.get() != null) {
+                throw new AssertionError("the other thread failed", failure.get());
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    private static void pause(int times) {
+        for (int i = 0; i < times; i++) {
+            Thread.onSpinWait();
+        }
+    }
+
+    /** {@return whether the free went through; false if refused as a double free} */
+    private static boolean tryFree(ManualHeap heap, MemorySegment block) {
+        try {
+            heap.free(block, 64);
+            return true;
+        } catch (IllegalArgumentException e) {
+            assertTrue(e.getMessage().startsWith("double free: the block at 0x"), e.getMessage());
+            return false;
         }
     }
 
