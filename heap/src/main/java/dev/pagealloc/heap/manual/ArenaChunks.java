@@ -31,6 +31,11 @@ final class ArenaChunks {
     static final class Chunk {
         final Region region;
         long writtenBytes;
+        /**
+         * The id of the arena that wrote (or zeroed) every byte below {@link #writtenBytes}, which may then
+         * skip zeroing them for its own non-zeroing allocations; 0 if none did.
+         */
+        long lastArena;
 
         Chunk(Region region) {
             this.region = region;
