@@ -6,9 +6,11 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.nio.charset.Charset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -31,8 +33,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <h2>What is not zeroed</h2>
  * As the JDK's own arenas do, the {@code allocateFrom} methods skip the zeroing: each writes every
- * byte of its segment before returning it (the {@code @implSpec} of each {@link SegmentAllocator}
- * method says so; this class runs those default implementations over a non-zeroing bump). And
+ * byte of its segment before returning it, as the {@code @implSpec} of each {@link SegmentAllocator}
+ * method says the default does (the strings' methods run that default over a non-zeroing bump; the
+ * others write the value, or copy the elements, themselves). If a copy fails after the bump, its block
+ * is zeroed. And
  * {@link #allocateUninitialized(long, long)}, like {@code malloc}, returns unspecified contents: zero,
  * or bytes this same arena wrote before a {@link #reset()}, never bytes another arena (of this heap or
  * any other) or another process wrote.
@@ -65,7 +69,7 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
     private final Thread owner;
     /** Names this arena in the chunks it leaves behind ({@link ArenaChunks.Chunk#lastArena}); never 0. */
     private final long id = IDS.incrementAndGet();
-    /** {@link SegmentAllocator}'s default methods run over this: they write every byte they allocate. */
+    /** The strings' {@code allocateFrom} run {@link SegmentAllocator}'s defaults over this: they write every byte. */
     private final SegmentAllocator overwriting = this::allocateOverwritten;
     private final List<ArenaChunks.Chunk> chunks = new ArrayList<>();
     private final List<Region> dedicated = new ArrayList<>();
@@ -231,7 +235,9 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
      */
     @Override
     public MemorySegment allocateFrom(ValueLayout.OfByte layout, byte value) {
-        return overwriting.allocateFrom(layout, value);
+        MemorySegment block = bumpUnzeroed(layout.byteSize(), layout.byteAlignment(), OVERWRITTEN);
+        block.set(layout, 0, value);
+        return block;
     }
 
     /**
@@ -242,7 +248,9 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
      */
     @Override
     public MemorySegment allocateFrom(ValueLayout.OfChar layout, char value) {
-        return overwriting.allocateFrom(layout, value);
+        MemorySegment block = bumpUnzeroed(layout.byteSize(), layout.byteAlignment(), OVERWRITTEN);
+        block.set(layout, 0, value);
+        return block;
     }
 
     /**
@@ -253,7 +261,9 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
      */
     @Override
     public MemorySegment allocateFrom(ValueLayout.OfShort layout, short value) {
-        return overwriting.allocateFrom(layout, value);
+        MemorySegment block = bumpUnzeroed(layout.byteSize(), layout.byteAlignment(), OVERWRITTEN);
+        block.set(layout, 0, value);
+        return block;
     }
 
     /**
@@ -264,7 +274,9 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
      */
     @Override
     public MemorySegment allocateFrom(ValueLayout.OfInt layout, int value) {
-        return overwriting.allocateFrom(layout, value);
+        MemorySegment block = bumpUnzeroed(layout.byteSize(), layout.byteAlignment(), OVERWRITTEN);
+        block.set(layout, 0, value);
+        return block;
     }
 
     /**
@@ -275,7 +287,9 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
      */
     @Override
     public MemorySegment allocateFrom(ValueLayout.OfFloat layout, float value) {
-        return overwriting.allocateFrom(layout, value);
+        MemorySegment block = bumpUnzeroed(layout.byteSize(), layout.byteAlignment(), OVERWRITTEN);
+        block.set(layout, 0, value);
+        return block;
     }
 
     /**
@@ -286,7 +300,9 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
      */
     @Override
     public MemorySegment allocateFrom(ValueLayout.OfLong layout, long value) {
-        return overwriting.allocateFrom(layout, value);
+        MemorySegment block = bumpUnzeroed(layout.byteSize(), layout.byteAlignment(), OVERWRITTEN);
+        block.set(layout, 0, value);
+        return block;
     }
 
     /**
@@ -297,7 +313,9 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
      */
     @Override
     public MemorySegment allocateFrom(ValueLayout.OfDouble layout, double value) {
-        return overwriting.allocateFrom(layout, value);
+        MemorySegment block = bumpUnzeroed(layout.byteSize(), layout.byteAlignment(), OVERWRITTEN);
+        block.set(layout, 0, value);
+        return block;
     }
 
     /**
@@ -309,14 +327,17 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
      */
     @Override
     public MemorySegment allocateFrom(AddressLayout layout, MemorySegment value) {
+        Objects.requireNonNull(value);
         ArenaChunks.Chunk chunkBefore = current;
         long topBefore = top;
+        MemorySegment block = bumpUnzeroed(layout.byteSize(), layout.byteAlignment(), OVERWRITTEN);
         try {
-            return overwriting.allocateFrom(layout, value);
+            block.set(layout, 0, value);
         } catch (RuntimeException e) {
             scrubFailedBlock(chunkBefore, topBefore);
             throw e;
         }
+        return block;
     }
 
     /**
@@ -332,14 +353,121 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
     @Override
     public MemorySegment allocateFrom(ValueLayout elementLayout, MemorySegment source,
             ValueLayout sourceElementLayout, long sourceOffset, long elementCount) {
+        Objects.requireNonNull(source);
+        Objects.requireNonNull(sourceElementLayout);
+        long elementBytes = elementLayout.byteSize();
+        if (elementLayout.byteAlignment() > elementBytes) {
+            throw new IllegalArgumentException("elementLayout " + elementLayout + " is aligned to more than its size");
+        }
+        if (elementCount < 0 || elementCount > Long.MAX_VALUE / elementBytes) {
+            throw new IllegalArgumentException("elementCount=" + elementCount + " of " + elementBytes
+                    + "-byte elements must be >= 0 and at most " + Long.MAX_VALUE / elementBytes
+                    + " (a long of bytes)");
+        }
         ArenaChunks.Chunk chunkBefore = current;
         long topBefore = top;
+        MemorySegment block = bumpUnzeroed(elementBytes * elementCount, elementLayout.byteAlignment(), OVERWRITTEN);
         try {
-            return overwriting.allocateFrom(elementLayout, source, sourceElementLayout, sourceOffset, elementCount);
+            MemorySegment.copy(source, sourceElementLayout, sourceOffset, block, elementLayout, 0, elementCount);
         } catch (RuntimeException e) {
             scrubFailedBlock(chunkBefore, topBefore);
             throw e;
         }
+        return block;
+    }
+
+    /**
+     * {@inheritDoc} Not zeroed first: every byte is written.
+     *
+     * @throws IllegalStateException if the arena or the heap is closed
+     * @throws WrongThreadException if called from a thread other than the owner
+     */
+    @Override
+    public MemorySegment allocateFrom(ValueLayout.OfByte elementLayout, byte... elements) {
+        return fromArray(elementLayout, MemorySegment.ofArray(elements), ValueLayout.JAVA_BYTE, elements.length);
+    }
+
+    /**
+     * {@inheritDoc} Not zeroed first: every byte is written.
+     *
+     * @throws IllegalStateException if the arena or the heap is closed
+     * @throws WrongThreadException if called from a thread other than the owner
+     */
+    @Override
+    public MemorySegment allocateFrom(ValueLayout.OfChar elementLayout, char... elements) {
+        return fromArray(elementLayout, MemorySegment.ofArray(elements), ValueLayout.JAVA_CHAR, elements.length);
+    }
+
+    /**
+     * {@inheritDoc} Not zeroed first: every byte is written.
+     *
+     * @throws IllegalStateException if the arena or the heap is closed
+     * @throws WrongThreadException if called from a thread other than the owner
+     */
+    @Override
+    public MemorySegment allocateFrom(ValueLayout.OfShort elementLayout, short... elements) {
+        return fromArray(elementLayout, MemorySegment.ofArray(elements), ValueLayout.JAVA_SHORT, elements.length);
+    }
+
+    /**
+     * {@inheritDoc} Not zeroed first: every byte is written.
+     *
+     * @throws IllegalStateException if the arena or the heap is closed
+     * @throws WrongThreadException if called from a thread other than the owner
+     */
+    @Override
+    public MemorySegment allocateFrom(ValueLayout.OfInt elementLayout, int... elements) {
+        return fromArray(elementLayout, MemorySegment.ofArray(elements), ValueLayout.JAVA_INT, elements.length);
+    }
+
+    /**
+     * {@inheritDoc} Not zeroed first: every byte is written.
+     *
+     * @throws IllegalStateException if the arena or the heap is closed
+     * @throws WrongThreadException if called from a thread other than the owner
+     */
+    @Override
+    public MemorySegment allocateFrom(ValueLayout.OfFloat elementLayout, float... elements) {
+        return fromArray(elementLayout, MemorySegment.ofArray(elements), ValueLayout.JAVA_FLOAT, elements.length);
+    }
+
+    /**
+     * {@inheritDoc} Not zeroed first: every byte is written.
+     *
+     * @throws IllegalStateException if the arena or the heap is closed
+     * @throws WrongThreadException if called from a thread other than the owner
+     */
+    @Override
+    public MemorySegment allocateFrom(ValueLayout.OfLong elementLayout, long... elements) {
+        return fromArray(elementLayout, MemorySegment.ofArray(elements), ValueLayout.JAVA_LONG, elements.length);
+    }
+
+    /**
+     * {@inheritDoc} Not zeroed first: every byte is written.
+     *
+     * @throws IllegalStateException if the arena or the heap is closed
+     * @throws WrongThreadException if called from a thread other than the owner
+     */
+    @Override
+    public MemorySegment allocateFrom(ValueLayout.OfDouble elementLayout, double... elements) {
+        return fromArray(elementLayout, MemorySegment.ofArray(elements), ValueLayout.JAVA_DOUBLE, elements.length);
+    }
+
+    /**
+     * The arrays' {@code allocateFrom}: one bulk copy when the layout is the array's (native byte order,
+     * aligned no more than its size), small enough for a caller's JIT to inline, unlike the general
+     * {@link #allocateFrom(ValueLayout, MemorySegment, ValueLayout, long, long)} (measured: 20.8 ns against
+     * 6.9 for {@code allocate} at 16 bytes, the block a heap object, when C2 declined to inline that).
+     */
+    private MemorySegment fromArray(ValueLayout elementLayout, MemorySegment source, ValueLayout arrayLayout,
+            long count) {
+        if (elementLayout.order() != ByteOrder.nativeOrder()
+                || elementLayout.byteAlignment() > arrayLayout.byteSize()) {
+            return allocateFrom(elementLayout, source, arrayLayout, 0, count);
+        }
+        MemorySegment block = bumpUnzeroed(source.byteSize(), elementLayout.byteAlignment(), OVERWRITTEN);
+        block.copyFrom(source); // a heap array's segment, as long as the block: nothing can fail
+        return block;
     }
 
     /**
@@ -349,7 +477,7 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
     private void scrubFailedBlock(ArenaChunks.Chunk chunkBefore, long topBefore) {
         long from = current == chunkBefore ? topBefore : 0;
         if (current != null && top > from) {
-            currentView.asSlice(from, top - from).fill((byte) 0);
+            ChunkZeroing.zero(currentView.asSlice(from, top - from));
         }
     }
 
@@ -492,7 +620,7 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
             long dirtyEnd = current.writtenBytes;
             long zeroTo = Math.min(dirtyEnd, Math.max(end, readyLimit + ZERO_STRIDE_BYTES));
             if (zeroTo > readyLimit) {
-                currentView.asSlice(readyLimit, zeroTo - readyLimit).fill((byte) 0);
+                ChunkZeroing.zero(currentView.asSlice(readyLimit, zeroTo - readyLimit));
             }
             if (zeroTo >= dirtyEnd) {
                 readyLimit = limit; // past dirtyEnd the chunk is as the kernel gave it: zero
@@ -527,7 +655,7 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
         top = 0;
         limit = view.byteSize();
         if (chunk.writtenBytes <= ZERO_AT_ONCE_BYTES) {
-            view.asSlice(0, chunk.writtenBytes).fill((byte) 0); // a fresh chunk reads zero: nothing to fill
+            ChunkZeroing.zero(view.asSlice(0, chunk.writtenBytes)); // a fresh chunk reads zero: nothing to fill
             chunk.writtenBytes = 0;
             readyLimit = limit;
             ownChunk = true;

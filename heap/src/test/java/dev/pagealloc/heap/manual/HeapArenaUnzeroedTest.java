@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import java.nio.charset.Charset;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CharsetEncoder;
@@ -64,6 +65,10 @@ class HeapArenaUnzeroedTest {
                 assertEquals(ints.length * 4L, array.byteSize());
                 assertEquals(0, array.address() % 4);
                 assertArrayEquals(ints, array.toArray(JAVA_INT));
+                MemorySegment swapped = arena.allocateFrom(JAVA_INT.withOrder(ByteOrder.BIG_ENDIAN), 1, 0x01020304);
+                assertArrayEquals(new byte[] {0, 0, 0, 1, 1, 2, 3, 4}, swapped.toArray(JAVA_BYTE));
+                assertThrows(IllegalArgumentException.class,
+                        () -> arena.allocateFrom(JAVA_INT.withByteAlignment(8), new int[] {1}));
                 MemorySegment copy = arena.allocateFrom(JAVA_LONG, MemorySegment.ofArray(new long[] {1, 2, 3, 4}),
                         JAVA_LONG, 8, 2);
                 assertArrayEquals(new long[] {2, 3}, copy.toArray(JAVA_LONG));
