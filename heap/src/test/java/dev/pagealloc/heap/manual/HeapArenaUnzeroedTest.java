@@ -81,8 +81,8 @@ class HeapArenaUnzeroedTest {
         try (ManualHeap heap = Heaps.builder().build()) {
             dirty(heap, (byte) 0x55);
             try (HeapArena arena = heap.newArena()) {
-                arena.allocateFrom("x"); // one byte past the zeroed part, then unaligned: the padding was dirty
-                arena.allocateFrom(JAVA_BYTE, new byte[20_000]); // past the first 16 KiB stride
+                arena.allocateFrom("x"); // two bytes over dirty ones, none zeroed; the bump left unaligned
+                arena.allocateFrom(JAVA_BYTE, new byte[20_000]); // past where a first 16 KiB stride would end
                 for (int i = 0; i < 64; i++) {
                     MemorySegment block = arena.allocate(1000, 8);
                     assertEquals(-1, block.mismatch(ZEROS.asSlice(0, 1000)), "block " + i);
