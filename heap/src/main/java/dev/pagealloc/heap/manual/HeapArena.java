@@ -66,6 +66,8 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
     private static final AtomicLong IDS = new AtomicLong();
 
     private final ManualHeap heap;
+    /** The heap's chunks, whose plain {@code closed} flag the fast paths read (see {@link ArenaChunks#closed}). */
+    private final ArenaChunks pool;
     private final HeapArena parent;
     private final Thread owner;
     /** Names this arena in the chunks it leaves behind ({@link ArenaChunks.Chunk#lastArena}); never 0. */
@@ -98,10 +100,17 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
     private long filledBytes;
     private boolean closed;
 
+    /**
+     * Takes the first chunk at once, so that the first allocation does not take the slow path: a slow path
+     * taken even once in a caller's allocation loop makes the JIT keep the bump in memory across it
+     * (measured with the plain closed check: 1.9 ns per allocation against 3.7 at 16 bytes).
+     */
     HeapArena(ManualHeap heap, HeapArena parent) {
         this.heap = heap;
+        this.pool = heap.arenaChunks;
         this.parent = parent;
         this.owner = Thread.currentThread();
+        startChunk();
     }
 
     /**
@@ -123,16 +132,17 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
         // one segment is made at the end, from either path (the slow path only makes room or maps a
         // region), so that a caller's JIT may keep it in registers: with two allocation sites merging,
         // C2's escape analysis gives up and every block costs a heap object (measured: 40 bytes per
-        // allocation, 6-9 ns against 5-6). Bad arguments, a closed arena, a full chunk and dirty bytes
-        // all fail the one comparison with readyLimit (-1 without a chunk) or the alignment test.
+        // allocation, 6-9 ns against 5-6). A closed heap (its flag read plainly, so that the JIT need
+        // not reload the bump's fields after it), bad arguments, a closed arena, a full chunk and dirty
+        // bytes all fail the closed test, the comparison with readyLimit (-1 without a chunk) or the
+        // alignment test.
         if (Thread.currentThread() != owner) {
             throw wrongThread();
         }
-        heap.checkOpen();
         long start = (top + byteAlignment - 1) & -byteAlignment;
         MemorySegment view = currentView;
-        if (byteSize < 0 || byteSize > readyLimit - start || byteAlignment <= 0 || byteAlignment > CHUNK_ALIGNMENT
-                || (byteAlignment & (byteAlignment - 1)) != 0) {
+        if (pool.closed || byteSize < 0 || byteSize > readyLimit - start || byteAlignment <= 0
+                || byteAlignment > CHUNK_ALIGNMENT || (byteAlignment & (byteAlignment - 1)) != 0) {
             if (needsOwnRegion(byteSize, byteAlignment)) {
                 view = allocateDedicated(byteSize, byteAlignment);
                 start = 0;
@@ -183,12 +193,11 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
         if (Thread.currentThread() != owner) {
             throw wrongThread();
         }
-        heap.checkOpen();
         long start = (top + byteAlignment - 1) & -byteAlignment;
         long bound = kind == OVERWRITTEN || ownChunk ? limit : readyLimit;
         MemorySegment view = currentView;
-        if (byteSize < 0 || byteSize > bound - start || byteAlignment <= 0 || byteAlignment > CHUNK_ALIGNMENT
-                || (byteAlignment & (byteAlignment - 1)) != 0) {
+        if (pool.closed || byteSize < 0 || byteSize > bound - start || byteAlignment <= 0
+                || byteAlignment > CHUNK_ALIGNMENT || (byteAlignment & (byteAlignment - 1)) != 0) {
             if (needsOwnRegion(byteSize, byteAlignment)) {
                 view = allocateDedicated(byteSize, byteAlignment); // fresh pages: nothing to skip, no bump
                 start = 0;
@@ -527,6 +536,8 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
      *
      * @throws IllegalStateException if this arena or the heap is closed
      * @throws WrongThreadException if called from a thread other than the owner
+     * @throws dev.pagealloc.api.PageAllocatorException if the allocator refuses the child's first chunk;
+     *     nothing changes
      */
     public HeapArena newChild() {
         checkAccess();
@@ -546,10 +557,12 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
 
     /**
      * Frees everything allocated so far, closing nested arenas, and invalidates every segment the
-     * arena handed out; the arena stays usable.
+     * arena handed out; the arena stays usable, and takes its next chunk at once.
      *
      * @throws IllegalStateException if the arena is closed
      * @throws WrongThreadException if called from a thread other than the owner
+     * @throws dev.pagealloc.api.PageAllocatorException if the allocator refuses the next chunk: the arena
+     *     is reset all the same and takes one at its next allocation
      */
     public void reset() {
         if (closed) {
@@ -558,6 +571,7 @@ public final class HeapArena implements SegmentAllocator, AutoCloseable {
         checkOwner();
         releaseAll();
         scope = Arena.ofConfined();
+        startChunk();
     }
 
     /**

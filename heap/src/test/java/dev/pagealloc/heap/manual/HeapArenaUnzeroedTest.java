@@ -130,7 +130,15 @@ class HeapArenaUnzeroedTest {
             }
             // A child is another arena: its parent's bytes are not its own either.
             try (HeapArena parent = heap.newArena()) {
-                parent.allocate(DIRTY_BYTES, 8).fill((byte) 0x44);
+                MemorySegment written = parent.allocate(DIRTY_BYTES, 8);
+                assertEquals(base, written.address());
+                written.fill((byte) 0x44);
+                long next = 0;
+                for (int i = 0; i < 4; i++) { // 64 + 4 x 60 KiB: the last in a second chunk
+                    next = parent.allocate(60 * 1024, 8).address();
+                }
+                assertTrue(next < base || next >= base + heap.arenaChunks.chunkBytes, "a second chunk");
+                // The reset releases both and takes back the second first, leaving the first to the child.
                 parent.reset();
                 HeapArena child = parent.newChild();
                 MemorySegment block = child.allocateUninitialized(4096, 8);
