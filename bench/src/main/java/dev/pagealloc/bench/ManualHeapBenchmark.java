@@ -1,6 +1,7 @@
 package dev.pagealloc.bench;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import dev.pagealloc.api.PageAllocator;
 import dev.pagealloc.api.Region;
@@ -10,6 +11,7 @@ import dev.pagealloc.heap.manual.ManualHeap;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -45,6 +47,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *       (ns per allocation): our {@link HeapArena} against a confined and a shared JDK arena;
  *       {@code togetherMixed*}: the same with mixed sizes (16 B to 1 KiB, mostly small; the
  *       {@code size} parameter does not apply);
+ *   <li>{@code togetherFrom*}: the same with {@code allocateFrom} of an {@code int[]} of {@code size}
+ *       bytes, and {@code togetherString*} of an ASCII string of {@code size - 1} characters (neither arena
+ *       zeroes these first: the copy overwrites every byte); {@code togetherUninitializedHeapArena}: our
+ *       {@link HeapArena#allocateUninitialized} from one arena reset after each round (its own bytes come back
+ *       unzeroed): compare with {@code togetherConfinedArena}, what skipping the zeroing saves a user who may;
  *   <li>{@code zeroTogether}: zeroing {@value #TOGETHER} x {@code size} bytes in 16 KiB strides, as a
  *       reused arena chunk is (ns per {@code size} bytes): the part of {@code together*} at large
  *       sizes that both arenas must pay;
@@ -80,6 +87,10 @@ public class ManualHeapBenchmark {
     private MemorySegment regionView;
     private MemorySegment zeroTarget;
     private final MemorySegment[] burstBlocks = new MemorySegment[BURST];
+    private int[] togetherInts;
+    private String togetherText;
+    /** Made by the benchmark thread on first use (an arena belongs to its maker), reset after each round. */
+    private HeapArena reusedArena;
 
     /** Builds the heaps and the mixed workload's sizes. */
     @Setup(Level.Trial)
@@ -98,6 +109,9 @@ public class ManualHeapBenchmark {
             mixedSizes[i] = kind < 7 ? 16 + random.nextInt(240) : kind < 9 ? 256 + random.nextInt(768)
                     : 1024 + random.nextInt(3072);
         }
+        togetherInts = new int[size / 4];
+        Arrays.fill(togetherInts, 7);
+        togetherText = "p".repeat(size - 1);
         togetherSizes = new long[TOGETHER];
         for (int i = 0; i < TOGETHER; i++) {
             int kind = random.nextInt(10);
@@ -109,6 +123,9 @@ public class ManualHeapBenchmark {
     /** Frees the heaps. */
     @TearDown(Level.Trial)
     public void tearDown() {
+        if (reusedArena != null) {
+            reusedArena.close();
+        }
         heap.close();
         region.deallocate();
         uncachedHeap.close();
@@ -333,6 +350,59 @@ public class ManualHeapBenchmark {
         }
     }
 
+    /** @return the sum of a byte of each allocation */
+    @Benchmark
+    @OperationsPerInvocation(TOGETHER)
+    public long togetherFromHeapArena() {
+        try (HeapArena arena = heap.newArena()) {
+            return allocateFromTogether(arena);
+        }
+    }
+
+    /** @return the sum of a byte of each allocation */
+    @Benchmark
+    @OperationsPerInvocation(TOGETHER)
+    public long togetherFromConfinedArena() {
+        try (Arena arena = Arena.ofConfined()) {
+            return allocateFromTogether(arena);
+        }
+    }
+
+    /** @return the sum of a byte of each allocation */
+    @Benchmark
+    @OperationsPerInvocation(TOGETHER)
+    public long togetherStringHeapArena() {
+        try (HeapArena arena = heap.newArena()) {
+            return allocateStringsTogether(arena);
+        }
+    }
+
+    /** @return the sum of a byte of each allocation */
+    @Benchmark
+    @OperationsPerInvocation(TOGETHER)
+    public long togetherStringConfinedArena() {
+        try (Arena arena = Arena.ofConfined()) {
+            return allocateStringsTogether(arena);
+        }
+    }
+
+    /** @return the sum of a byte of each allocation */
+    @Benchmark
+    @OperationsPerInvocation(TOGETHER)
+    public long togetherUninitializedHeapArena() {
+        if (reusedArena == null) {
+            reusedArena = heap.newArena();
+        }
+        long sum = 0;
+        for (int i = 0; i < TOGETHER; i++) {
+            MemorySegment block = reusedArena.allocateUninitialized(size, 8);
+            block.set(JAVA_BYTE, 0, (byte) i);
+            sum += block.get(JAVA_BYTE, 0);
+        }
+        reusedArena.reset();
+        return sum;
+    }
+
     /** @return the segment zeroed */
     @Benchmark
     @OperationsPerInvocation(TOGETHER)
@@ -368,6 +438,22 @@ public class ManualHeapBenchmark {
             MemorySegment block = allocator.allocate(togetherSizes[i], 8);
             block.set(JAVA_BYTE, 0, (byte) i);
             sum += block.get(JAVA_BYTE, 0);
+        }
+        return sum;
+    }
+
+    private long allocateFromTogether(SegmentAllocator allocator) {
+        long sum = 0;
+        for (int i = 0; i < TOGETHER; i++) {
+            sum += allocator.allocateFrom(JAVA_INT, togetherInts).get(JAVA_BYTE, 0);
+        }
+        return sum;
+    }
+
+    private long allocateStringsTogether(SegmentAllocator allocator) {
+        long sum = 0;
+        for (int i = 0; i < TOGETHER; i++) {
+            sum += allocator.allocateFrom(togetherText).get(JAVA_BYTE, 0);
         }
         return sum;
     }

@@ -19,7 +19,13 @@ final class ArenaChunks {
     final long chunkBytes;
     private final long chunkPages;
     private final ArrayDeque<Chunk> kept = new ArrayDeque<>();
-    private boolean closed;
+    /**
+     * Set by {@link #close()} (the heap's close, after its own volatile flag) under the lock; the arenas'
+     * fast paths read it without the lock, as a plain field the JIT may keep out of their loops: a close
+     * that happens-before an allocation is seen by it, and one racing with it is safe either way (an
+     * arena's chunks are returned only by the arena's own close).
+     */
+    boolean closed;
 
     ArenaChunks(PageAllocator allocator, long chunkBytes) {
         this.allocator = allocator;
@@ -31,6 +37,11 @@ final class ArenaChunks {
     static final class Chunk {
         final Region region;
         long writtenBytes;
+        /**
+         * The id of the arena that wrote (or zeroed) every byte below {@link #writtenBytes}, which may then
+         * skip zeroing them for its own non-zeroing allocations; 0 if none did.
+         */
+        long lastArena;
 
         Chunk(Region region) {
             this.region = region;

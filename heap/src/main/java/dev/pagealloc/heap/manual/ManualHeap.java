@@ -674,9 +674,11 @@ public final class ManualHeap implements AutoCloseable {
 
     /**
      * {@return a new arena: bump allocation in page chunks, freed all at once by its close}
-     * The arena belongs to the calling thread (see {@link HeapArena}).
+     * The arena belongs to the calling thread (see {@link HeapArena}), and takes its first chunk at once.
      *
      * @throws IllegalStateException if the heap is closed
+     * @throws dev.pagealloc.api.PageAllocatorException if the allocator refuses the first chunk; nothing
+     *     changes
      */
     public HeapArena newArena() {
         checkOpen();
