@@ -49,7 +49,8 @@ public final class BinaryTrees {
         stack.pushFrame();
         try {
             int stretchDepth = maxDepth + 1;
-            out.accept("stretch tree of depth " + stretchDepth + "\t check: " + check(stack, bottomUp(stack, stretchDepth)));
+            long stretch = check(stack, bottomUp(stack, stretchDepth));
+            out.accept("stretch tree of depth " + stretchDepth + "\t check: " + stretch);
             int longLived = stack.addRoot(bottomUp(stack, maxDepth));
             for (int depth = MIN_DEPTH; depth <= maxDepth; depth += 2) {
                 int iterations = 1 << (maxDepth - depth + MIN_DEPTH);

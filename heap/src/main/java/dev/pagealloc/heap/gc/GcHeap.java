@@ -38,7 +38,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * one, that is inside an allocation's locked path, {@link #collect(boolean)} or {@link #safepoint()}; until
  * then the thread that asked waits (as HotSpot's handshakes do, without the lock, so the others' field
  * accesses go on). So a mutator's addresses stay valid from one of its own allocations to the next, and
- * it must reload them from its roots after each. The calls of a thread that is not attached all run under
+ * it must reload them from its roots after each. The stack also carries the common calls
+ * ({@link ShadowStack#allocate(int)}, {@link ShadowStack#allocate(int, long, long)},
+ * {@link ShadowStack#getReference}, {@link ShadowStack#setReference}, {@link ShadowStack#push},
+ * {@link ShadowStack#pop}):
+ * the same checks without this class's per-call lookup of the caller's stack, for a mutator's inner loops.
+ * The calls of a thread that is not attached all run under
  * the lock, which a running collection holds, so they never overlap one. An attached thread that blocks
  * for long outside the heap holds every collection up: release its stack first, or call
  * {@link #safepoint()} in long loops.
@@ -812,8 +817,10 @@ public final class GcHeap implements AutoCloseable {
             checkAlive("shadowStack");
             ShadowStack stack = threadStack();
             if (stack == null || stack.released) {
-                stack = new ShadowStack(this, Thread.currentThread(), (pending() ? ShadowStack.SAFEPOINT : 0)
-                        | (collectEveryAllocations > 0 ? ShadowStack.STRESS : 0) | (tags != null ? ShadowStack.TAGGED : 0));
+                int gate = (pending() ? ShadowStack.SAFEPOINT : 0)
+                        | (collectEveryAllocations > 0 ? ShadowStack.STRESS : 0)
+                        | (tags != null ? ShadowStack.TAGGED : 0);
+                stack = new ShadowStack(this, Thread.currentThread(), gate);
                 threadStack.set(new WeakReference<>(stack));
                 stacks.add(stack);
             }

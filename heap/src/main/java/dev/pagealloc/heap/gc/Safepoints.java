@@ -13,8 +13,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * The heap's safepoint protocol, a handshake in the manner of HotSpot's: a thread that wants to collect
  * raises the flag and waits (releasing the heap's lock) until every attached mutator that is alive is
  * parked; a mutator sees the flag, copied into its stack's state word ({@link ShadowStack#SAFEPOINT}), with one
- * opaque read on its allocation fast path, takes the lock and parks until the collection ends. Mutators' plain writes before they park and the collector's after it
- * ends are ordered by the lock they pass through. Every method but {@link #pending()} runs under the lock.
+ * opaque read on its allocation fast path, takes the lock and parks until the collection ends. Mutators' plain
+ * writes before they park and the collector's after it ends are ordered by the lock they pass through. Every
+ * method but {@link #pending()} runs under the lock.
  */
 final class Safepoints {
 

@@ -241,10 +241,11 @@ public final class ShadowStack {
     }
 
     /**
-     * Pops the innermost frame's last root (the last {@link #push(long)}, or {@link #addRoot(long)}) and
-     * {@return its object's current address, or 0}. The object is no longer held by this stack: keep it in another root, or pass it to
-     * {@link #allocate(int, long, long)}, before the next call that can collect.
+     * Pops the innermost frame's last root (the last {@link #push(long)}, or {@link #addRoot(long)}). The object is
+     * no longer held by this stack: keep it in another root, or pass it to {@link #allocate(int, long, long)},
+     * before the next call that can collect.
      *
+     * @return the popped root's object at its current address, or 0
      * @throws IllegalStateException if the innermost frame (or, with none open, the stack) has no slot left to
      *     pop (an unbalanced pop); nothing changes
      */
