@@ -64,6 +64,25 @@ class ShadowStackOperationsTest {
     }
 
     @Test
+    void aCollectionMakesTheStackForgetTheObjectsItHandedOut() {
+        try (GcHeap heap = GcHeap.builder().build()) {
+            int cell = heap.registerType(CELL);
+            ShadowStack stack = heap.shadowStack();
+            long allocated = stack.allocate(cell);
+            stack.push(stack.allocate(cell, allocated, 0));
+            long popped = stack.pop();
+            long read = stack.getReference(popped, 0);
+            heap.collect(false); // nothing holds them: their eden block is free now, their start bits cleared
+            for (long stale : new long[] {allocated, popped, read}) {
+                assertThrows(IllegalArgumentException.class, () -> stack.push(stale), "a stale address is checked");
+                assertThrows(IllegalArgumentException.class, () -> stack.getReference(stale, 0));
+                assertThrows(IllegalArgumentException.class, () -> stack.setReference(stale, 0, 0));
+                assertThrows(IllegalArgumentException.class, () -> stack.allocate(cell, stale, 0));
+            }
+        }
+    }
+
+    @Test
     void anUnbalancedPopThrowsAndChangesNothing() {
         try (GcHeap heap = GcHeap.builder().build()) {
             int cell = heap.registerType(CELL);
