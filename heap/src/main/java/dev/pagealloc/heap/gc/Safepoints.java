@@ -72,13 +72,13 @@ final class Safepoints {
      * @throws InterruptedException if interrupted while waiting; {@link #end()} must still be called
      */
     void begin(Collection<ShadowStack> stacks) throws InterruptedException {
-        PENDING.setOpaque(this, true);
         // The mutators' fast paths read their stack's state word, not the flag. A stack attached while this
         // waits is made with the bit set (GcHeap.shadowStack reads the flag), and is in stacks, a live view.
         raised = stacks;
         for (ShadowStack stack : stacks) {
             stack.raise(ShadowStack.SAFEPOINT);
         }
+        PENDING.setOpaque(this, true);
         parked.add(Thread.currentThread());
         while (!everyMutatorParked(stacks)) {
             // A thread that ended while attached never parks: the timeout lets the loop see it gone.

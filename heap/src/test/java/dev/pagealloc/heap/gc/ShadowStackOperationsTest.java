@@ -233,8 +233,8 @@ class ShadowStackOperationsTest {
             long before = heap.statistics().minorCollections();
             CompletableFuture<Void> collector = CompletableFuture.runAsync(() -> heap.collect(false),
                     runnable -> Thread.ofPlatform().name("collector").start(runnable));
-            while (!heap.pending()) {
-                Thread.onSpinWait(); // the collector raised the flag and waits for this thread
+            while ((stack.gate() & ShadowStack.SAFEPOINT) == 0) {
+                Thread.onSpinWait(); // the collector raised this stack's bit and waits for this thread
             }
             // The stack's state word says a safepoint is pending, so the bump is not taken: the allocation parks,
             // the collection runs, and only then does the allocation return.
