@@ -84,6 +84,11 @@ final class Safepoints {
             // A thread that ended while attached never parks: the timeout lets the loop see it gone.
             change.awaitNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
+        // Every mutator is parked and the collection may move or free any object: the objects each stack handed
+        // out are no longer known to be objects (ShadowStack.knowsObject trusts them until this point).
+        for (ShadowStack stack : stacks) {
+            stack.forget();
+        }
     }
 
     /** Lowers the flag and wakes the parked mutators. */

@@ -74,9 +74,10 @@ public final class ShadowStack {
     private int gate;
     // Objects this stack handed out since the owner's last safepoint: the last allocation, the last pop() and the
     // last reference read, each 0 or an object start the heap made or checked. Objects move and die only in a
-    // collection, which runs with the owner parked at a safepoint and retires every attached stack's buffer, which
-    // forgets them (forget()); until then each is still an object start with its header, so a call that gets one
-    // back skips its object-start test (see knowsObject). A caller-supplied long that is none of them is checked.
+    // collection, which starts once the owner is parked at a safepoint by making every attached stack forget them
+    // (Safepoints.begin calls forget()); until then each is still an object start with its header, so a call that
+    // gets one back skips its object-start test (see knowsObject). A caller-supplied long that is none of them is
+    // checked.
     private long lastAllocated;
     private long lastPopped;
     private long lastRead;

@@ -126,13 +126,8 @@ final class SlowAllocation {
         return pointer;
     }
 
-    /**
-     * Counts the bytes allocated in a mutator's buffer and empties it, and makes the stack forget the objects it
-     * handed out ({@link ShadowStack#forget()}); under the lock. Every collection calls it for every attached
-     * stack before it moves anything, which is what lets a stack trust those objects until then.
-     */
+    /** Counts the bytes allocated in a mutator's buffer and empties it; under the lock. */
     void retireBuffer(ShadowStack mutator) {
-        mutator.forget();
         long used = mutator.bufferCursor - mutator.bufferStart;
         heap.stats.allocatedBytes += used;
         heap.stats.nurseryObjectBytes += used;
