@@ -2,6 +2,7 @@ package dev.pagealloc.bench;
 
 import dev.pagealloc.api.MemoryTagging;
 import dev.pagealloc.heap.gc.GcHeap;
+import dev.pagealloc.heap.gc.ShadowStack;
 import dev.pagealloc.heap.gc.TypeLayout;
 import dev.pagealloc.tagging.GcObjectTagging;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +25,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * The GC heap's allocation fast path against Java's, side by side in one run: {@code allocateSmall} /
  * {@code javaAllocateSmall} allocate one 16-byte object (a header and two references on our heap), in ns
  * per object, garbage at once (the minor collections it causes are included, and cost little with nothing
- * live). The allocating thread is attached (it has a shadow stack), so allocation takes the lock-free path.
+ * live). The allocating thread is attached (it has a shadow stack), so allocation takes the lock-free path;
+ * {@code allocateSmallThroughStack} calls the stack's {@code allocate} instead of the heap's.
  * {@code allocateSmallChecked} is the same on a heap in checked mode (object tags from the software tagger:
  * every call locked, every object's granules tagged), the price of finding bugs with it.
  * The pauses are in {@link GcPauseBenchmark}.
@@ -38,6 +40,7 @@ public class GcAllocationBenchmark {
     private static final int BATCH = 1000;
 
     private GcHeap heap;
+    private ShadowStack stack;
     private int pair;
     private GcHeap checkedHeap;
     private int checkedPair;
@@ -48,7 +51,7 @@ public class GcAllocationBenchmark {
         heap = GcHeap.builder().withNurseryBytes(64L << 20).withOldGenerationLimitBytes(256L << 20)
                 .withTenureAge(15).build();
         pair = heap.registerType(new TypeLayout.Fixed("Pair", 16, 0, 8));
-        heap.shadowStack();
+        stack = heap.shadowStack();
         checkedHeap = GcHeap.builder().withNurseryBytes(64L << 20).withOldGenerationLimitBytes(256L << 20)
                 .withTenureAge(15).withObjectTags(GcObjectTagging.software(MemoryTagging.of(
                         MemoryTagging.TaggingPolicy.SOFTWARE, MemoryTagging.TagCheckMode.SYNC))).build();
@@ -71,6 +74,17 @@ public class GcAllocationBenchmark {
     public void allocateSmall(Blackhole blackhole) {
         for (int i = 0; i < BATCH; i++) {
             blackhole.consume(heap.allocate(pair));
+        }
+    }
+
+    /** A small object on our heap through the thread's stack: no per-call lookup of the caller's stack. */
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    @OperationsPerInvocation(BATCH)
+    public void allocateSmallThroughStack(Blackhole blackhole) {
+        for (int i = 0; i < BATCH; i++) {
+            blackhole.consume(stack.allocate(pair));
         }
     }
 

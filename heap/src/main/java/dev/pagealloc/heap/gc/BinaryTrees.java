@@ -4,9 +4,9 @@ import java.util.function.Consumer;
 
 /**
  * The Benchmarks Game's binary-trees program on a {@link GcHeap}: every tree node is a heap object of
- * two references, built bottom-up (the left subtree held in a shadow-stack root while the right one is
- * built, both kept by {@link GcHeap#allocate(int, long, long)} while the node is allocated), so collections
- * run in the middle of building. The output lines are the program's standard output,
+ * two references, built bottom-up through the thread's {@link ShadowStack} (the left subtree pushed as a root
+ * while the right one is built, both kept by {@link ShadowStack#allocate(int, long, long)} while the node is
+ * allocated), so collections run in the middle of building. The output lines are the program's standard output,
  * e.g. for {@code n = 10}: {@code stretch tree of depth 11\t check: 4095}, then
  * {@code 1024\t trees of depth 4\t check: 31744} and the other depths, then
  * {@code long lived tree of depth 10\t check: 2047}.
@@ -49,17 +49,18 @@ public final class BinaryTrees {
         stack.pushFrame();
         try {
             int stretchDepth = maxDepth + 1;
-            out.accept("stretch tree of depth " + stretchDepth + "\t check: " + check(bottomUp(stack, stretchDepth)));
+            long stretch = check(stack, bottomUp(stack, stretchDepth));
+            out.accept("stretch tree of depth " + stretchDepth + "\t check: " + stretch);
             int longLived = stack.addRoot(bottomUp(stack, maxDepth));
             for (int depth = MIN_DEPTH; depth <= maxDepth; depth += 2) {
                 int iterations = 1 << (maxDepth - depth + MIN_DEPTH);
                 long checks = 0;
                 for (int i = 0; i < iterations; i++) {
-                    checks += check(bottomUp(stack, depth));
+                    checks += check(stack, bottomUp(stack, depth));
                 }
                 out.accept(iterations + "\t trees of depth " + depth + "\t check: " + checks);
             }
-            out.accept("long lived tree of depth " + maxDepth + "\t check: " + check(stack.root(longLived)));
+            out.accept("long lived tree of depth " + maxDepth + "\t check: " + check(stack, stack.root(longLived)));
         } finally {
             stack.popFrame();
         }
@@ -68,26 +69,21 @@ public final class BinaryTrees {
     /** {@return a new tree of {@code depth}}; its address is valid until the next allocation */
     long bottomUp(ShadowStack stack, int depth) {
         if (depth == 0) {
-            return heap.allocate(nodeType);
+            return stack.allocate(nodeType);
         }
-        stack.pushFrame();
-        try {
-            // The left subtree needs a root while the right one is built; allocate(type, first, second)
-            // keeps both alive across the node's own allocation.
-            int left = stack.addRoot(bottomUp(stack, depth - 1));
-            long right = bottomUp(stack, depth - 1);
-            return heap.allocate(nodeType, stack.root(left), right);
-        } finally {
-            stack.popFrame();
-        }
+        // The left subtree needs a root while the right one is built; allocate(type, first, second) keeps both
+        // alive across the node's own allocation, so the popped left one needs none there.
+        stack.push(bottomUp(stack, depth - 1));
+        long right = bottomUp(stack, depth - 1);
+        return stack.allocate(nodeType, stack.pop(), right);
     }
 
     /** {@return the number of nodes of the tree at {@code node}}; allocates nothing, so nothing moves */
-    long check(long node) {
-        long left = heap.getReference(node, 0);
+    long check(ShadowStack stack, long node) {
+        long left = stack.getReference(node, 0);
         if (left == 0) {
             return 1;
         }
-        return 1 + check(left) + check(heap.getReference(node, 8));
+        return 1 + check(stack, left) + check(stack, stack.getReference(node, 8));
     }
 }

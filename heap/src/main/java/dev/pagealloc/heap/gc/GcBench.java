@@ -83,7 +83,7 @@ public final class GcBench {
             bottomUp(stack, STRETCH_TREE_DEPTH);
 
             out.accept(" Creating a long-lived binary tree of depth " + LONG_LIVED_TREE_DEPTH);
-            int longLived = stack.addRoot(heap.allocate(nodeType));
+            int longLived = stack.addRoot(stack.allocate(nodeType));
             populate(stack, LONG_LIVED_TREE_DEPTH, longLived);
 
             out.accept(" Creating a long-lived array of " + ARRAY_SIZE + " doubles");
@@ -115,7 +115,7 @@ public final class GcBench {
         try {
             int temp = stack.addRoot(0);
             for (int i = 0; i < iterations; i++) {
-                long node = heap.allocate(nodeType);
+                long node = stack.allocate(nodeType);
                 stack.setRoot(temp, node);
                 populate(stack, depth, temp);
                 stack.setRoot(temp, 0);
@@ -142,15 +142,15 @@ public final class GcBench {
         }
         // Allocate first, then read the node from its root: arguments are evaluated left to right, so a
         // root read in the same call as the allocation would be the address from before it moved.
-        long left = heap.allocate(nodeType);
-        heap.setReference(stack.root(nodeSlot), LEFT, left);
-        long right = heap.allocate(nodeType);
-        heap.setReference(stack.root(nodeSlot), RIGHT, right);
+        long left = stack.allocate(nodeType);
+        stack.setReference(stack.root(nodeSlot), LEFT, left);
+        long right = stack.allocate(nodeType);
+        stack.setReference(stack.root(nodeSlot), RIGHT, right);
         stack.pushFrame();
         try {
-            int child = stack.addRoot(heap.getReference(stack.root(nodeSlot), LEFT));
+            int child = stack.addRoot(stack.getReference(stack.root(nodeSlot), LEFT));
             populate(stack, depth - 1, child);
-            stack.setRoot(child, heap.getReference(stack.root(nodeSlot), RIGHT));
+            stack.setRoot(child, stack.getReference(stack.root(nodeSlot), RIGHT));
             populate(stack, depth - 1, child);
         } finally {
             stack.popFrame();
@@ -160,19 +160,12 @@ public final class GcBench {
     /** {@return a new tree of {@code depth} built bottom-up}; its address is valid until the next allocation */
     long bottomUp(ShadowStack stack, int depth) {
         if (depth <= 0) {
-            return heap.allocate(nodeType);
+            return stack.allocate(nodeType);
         }
-        stack.pushFrame();
-        try {
-            int left = stack.addRoot(bottomUp(stack, depth - 1));
-            int right = stack.addRoot(bottomUp(stack, depth - 1));
-            long node = heap.allocate(nodeType);
-            heap.setReference(node, LEFT, stack.root(left));
-            heap.setReference(node, RIGHT, stack.root(right));
-            return node;
-        } finally {
-            stack.popFrame();
-        }
+        // The left subtree is held by a root while the right one is built; the node's allocation keeps both.
+        stack.push(bottomUp(stack, depth - 1));
+        long right = bottomUp(stack, depth - 1);
+        return stack.allocate(nodeType, stack.pop(), right); // LEFT and RIGHT are its first two reference slots
     }
 
     /** {@return the number of nodes of the tree at {@code node}}; allocates nothing, so nothing moves */

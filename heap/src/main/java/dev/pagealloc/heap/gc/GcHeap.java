@@ -38,7 +38,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * one, that is inside an allocation's locked path, {@link #collect(boolean)} or {@link #safepoint()}; until
  * then the thread that asked waits (as HotSpot's handshakes do, without the lock, so the others' field
  * accesses go on). So a mutator's addresses stay valid from one of its own allocations to the next, and
- * it must reload them from its roots after each. The calls of a thread that is not attached all run under
+ * it must reload them from its roots after each. The stack also carries the common calls
+ * ({@link ShadowStack#allocate(int)}, {@link ShadowStack#allocate(int, long, long)},
+ * {@link ShadowStack#getReference}, {@link ShadowStack#setReference}, {@link ShadowStack#push},
+ * {@link ShadowStack#pop}):
+ * the same checks without this class's per-call lookup of the caller's stack, for a mutator's inner loops.
+ * The calls of a thread that is not attached all run under
  * the lock, which a running collection holds, so they never overlap one. An attached thread that blocks
  * for long outside the heap holds every collection up: release its stack first, or call
  * {@link #safepoint()} in long loops.
@@ -101,14 +106,10 @@ public final class GcHeap implements AutoCloseable {
     long epoch;
     /** The allocation paths that take the lock. */
     final SlowAllocation slow = new SlowAllocation(this);
-    // Plain: the fast paths read it on every call. close() writes it under the lock; a thread that races
-    // its own calls with close() (misuse) may see it late, and then reads dropped pages (see close()).
+    // Plain: close() writes it under the lock, with each attached stack's CLOSED bit, which is what the fast paths
+    // read; a thread that races its own calls with close() (misuse) may see either late, and then reads dropped
+    // pages (see close()).
     private boolean alive = true;
-    /**
-     * Whether an attached thread may take the lock-free paths: while the heap is open and its objects are not
-     * tagged (a checked heap's calls all take the lock, where the tags are checked). Written with {@link #alive}.
-     */
-    private boolean fastPaths;
     /** The object tags of a checked heap, or null: then no call looks at a tag and addresses are plain. */
     final ObjectTags tags;
     /** Whether objects take whole tag granules (a checked heap), for {@link #objectBytes(long)}. */
@@ -153,7 +154,6 @@ public final class GcHeap implements AutoCloseable {
             this.tags = null;
         }
         this.granuleObjects = tags != null;
-        this.fastPaths = tags == null;
         old.tags = tags;
         large.tags = tags;
         this.cycle = new CollectionCycle(this, safepoints, new Collector(this));
@@ -231,25 +231,37 @@ public final class GcHeap implements AutoCloseable {
      */
     public long allocate(int typeId) {
         ShadowStack mutator = mutator();
-        if (mutator != null && collectEveryAllocations == 0) {
-            TypeInfo[] table = typeTable;
-            if (typeId > 0 && typeId < table.length) {
-                TypeInfo type = table[typeId];
-                // A buffer is valid only between the safepoints at which collections run: the flag first.
-                if (type != null && !safepoints.pending()) {
-                    long objectBytes = type.bufferObjectBytes;
-                    long headerAddress = mutator.bufferCursor;
-                    if (objectBytes > 0 && headerAddress + objectBytes <= mutator.bufferLimit) {
-                        mutator.bufferCursor = headerAddress + objectBytes;
-                        // The buffer is a nursery block this thread holds until its next safepoint.
-                        AddressSpace.ALL.set(AddressSpace.WORD, headerAddress, type.fixedHeader);
-                        nursery.markStart(headerAddress + Header.BYTES);
-                        return headerAddress + Header.BYTES;
-                    }
-                }
+        if (mutator != null && mutator.gate() == 0) {
+            long object = bump(mutator, typeId);
+            if (object != 0) {
+                return object;
             }
         }
         return slow.allocate(typeId);
+    }
+
+    /**
+     * The allocation fast path of {@code mutator}, whose owner calls and whose state word reads 0 (no safepoint
+     * pending, no stress mode, a plain heap, open): bumps its nursery buffer. {@return the new object's address,
+     * or 0 when the path does not apply}: an unknown or array type, a large object, a full buffer; the locked
+     * path then decides. The buffer is a nursery block the thread holds until its next safepoint.
+     */
+    long bump(ShadowStack mutator, int typeId) {
+        TypeInfo[] table = typeTable;
+        if (typeId > 0 && typeId < table.length) {
+            TypeInfo type = table[typeId];
+            if (type != null) {
+                long objectBytes = type.bufferObjectBytes;
+                long headerAddress = mutator.bufferCursor;
+                if (objectBytes > 0 && headerAddress + objectBytes <= mutator.bufferLimit) {
+                    mutator.bufferCursor = headerAddress + objectBytes;
+                    AddressSpace.ALL.set(AddressSpace.WORD, headerAddress, type.fixedHeader);
+                    nursery.markStart(headerAddress + Header.BYTES);
+                    return headerAddress + Header.BYTES;
+                }
+            }
+        }
+        return 0;
     }
 
     /**
@@ -270,28 +282,50 @@ public final class GcHeap implements AutoCloseable {
      */
     public long allocate(int typeId, long first, long second) {
         ShadowStack mutator = mutator();
-        if (mutator != null && collectEveryAllocations == 0 && isYoungOrOldOrNull(first)
-                && isYoungOrOldOrNull(second)) {
-            TypeInfo[] table = typeTable;
-            if (typeId > 0 && typeId < table.length) {
-                TypeInfo type = table[typeId];
-                if (type != null && type.firstReference >= 0 && !safepoints.pending()) {
-                    long objectBytes = type.bufferObjectBytes;
-                    long headerAddress = mutator.bufferCursor;
-                    if (objectBytes > 0 && headerAddress + objectBytes <= mutator.bufferLimit) {
-                        mutator.bufferCursor = headerAddress + objectBytes;
-                        long object = headerAddress + Header.BYTES;
-                        // A young holder: no old-to-young reference, so no card to dirty.
-                        AddressSpace.ALL.set(AddressSpace.WORD, headerAddress, type.fixedHeader);
-                        AddressSpace.ALL.set(AddressSpace.WORD, object + type.firstReference, first);
-                        AddressSpace.ALL.set(AddressSpace.WORD, object + type.secondReference, second);
-                        nursery.markStart(object);
-                        return object;
-                    }
-                }
+        if (mutator != null && mutator.gate() == 0) {
+            long object = bump(mutator, typeId, first, second);
+            if (object != 0) {
+                return object;
             }
         }
         return slow.allocate(typeId, first, second);
+    }
+
+    /**
+     * {@link #bump(ShadowStack, int)} with the first two reference slots set, for a fixed type with two or more;
+     * {@return 0 also when {@code first} or {@code second} is neither 0 nor a nursery or old object} (the locked
+     * path names it). The holder is young, so no card is dirtied.
+     */
+    long bump(ShadowStack mutator, int typeId, long first, long second) {
+        if (!isYoungOrOldOrNull(first) || !isYoungOrOldOrNull(second)) {
+            return 0;
+        }
+        return bumpPair(mutator, typeId, first, second);
+    }
+
+    /**
+     * {@link #bump(ShadowStack, int, long, long)} for values the caller has checked already: each 0 or an object
+     * of this heap (young, old or large) until the mutator's next safepoint.
+     */
+    long bumpPair(ShadowStack mutator, int typeId, long first, long second) {
+        TypeInfo[] table = typeTable;
+        if (typeId > 0 && typeId < table.length) {
+            TypeInfo type = table[typeId];
+            if (type != null && type.firstReference >= 0) {
+                long objectBytes = type.bufferObjectBytes;
+                long headerAddress = mutator.bufferCursor;
+                if (objectBytes > 0 && headerAddress + objectBytes <= mutator.bufferLimit) {
+                    mutator.bufferCursor = headerAddress + objectBytes;
+                    long object = headerAddress + Header.BYTES;
+                    AddressSpace.ALL.set(AddressSpace.WORD, headerAddress, type.fixedHeader);
+                    AddressSpace.ALL.set(AddressSpace.WORD, object + type.firstReference, first);
+                    AddressSpace.ALL.set(AddressSpace.WORD, object + type.secondReference, second);
+                    nursery.markStart(object);
+                    return object;
+                }
+            }
+        }
+        return 0;
     }
 
     /** {@return whether {@code value} is 0 or an object of the nursery or the old generation}; lock-free */
@@ -320,18 +354,17 @@ public final class GcHeap implements AutoCloseable {
     }
 
     /**
-     * {@return the calling thread's shadow stack if it is attached to this open heap, else null}: the
-     * fast paths run only for attached threads, which no collection overlaps (a collection waits for
-     * them to park); any other caller takes the lock.
+     * {@return the calling thread's shadow stack if it is attached to this open heap and the heap is not checked,
+     * else null}: the fast paths run only for attached threads, which no collection overlaps (a collection waits
+     * for them to park); any other caller takes the lock.
      */
     ShadowStack mutator() {
         ShadowStack cached = lastMutator;
-        Thread self = Thread.currentThread();
-        if (cached != null && cached.owner == self && !cached.released && fastPaths) {
+        if (cached != null && cached.owner == Thread.currentThread() && cached.gate() < ShadowStack.TAGGED) {
             return cached;
         }
         ShadowStack stack = threadStack();
-        if (stack == null || stack.released || !fastPaths) {
+        if (stack == null || stack.gate() >= ShadowStack.TAGGED) {
             return null;
         }
         lastMutator = stack;
@@ -456,7 +489,7 @@ public final class GcHeap implements AutoCloseable {
      * safepoint; the caller reads it through {@link AddressSpace#ALL}. The bounds are plain {@code long}s
      * (the nursery's, a committed old block's), so C2 keeps no segment, arena or bounds check of its own.
      */
-    private long locate(long object, long byteOffset, int width, boolean reference) {
+    long locate(long object, long byteOffset, int width, boolean reference) {
         long spaceEnd;
         long inNursery = object - nurseryBase;
         if (inNursery >= Header.BYTES && inNursery < nurseryBytes) {
@@ -471,6 +504,21 @@ public final class GcHeap implements AutoCloseable {
             }
             spaceEnd = object - inBlock + old.blockBytes;
         }
+        return fieldAt(object, byteOffset, width, reference, spaceEnd);
+    }
+
+    /**
+     * {@link #locate} for an object that the calling mutator's stack knows to be an object of this heap until its
+     * next safepoint ({@link ShadowStack#knowsObject}): no start-bit test and no space bound, since the object's
+     * header is one the heap wrote and its payload size is exact; the access's own checks stay. A large object
+     * is read here too: its pages stay mapped while it lives, and it dies only in a collection.
+     */
+    long locateKnown(long object, long byteOffset, int width, boolean reference) {
+        return fieldAt(object, byteOffset, width, reference, Long.MAX_VALUE);
+    }
+
+    /** The checks of an access that depend on the object's header, given its space's end; see {@link #locate}. */
+    private long fieldAt(long object, long byteOffset, int width, boolean reference, long spaceEnd) {
         long header = AddressSpace.ALL.get(AddressSpace.WORD, object - Header.BYTES);
         long payloadBytes = Header.payloadBytes(header);
         // byteOffset >= 0 and byteOffset + width <= payloadBytes in one sign test; the space's end as a backstop.
@@ -518,19 +566,40 @@ public final class GcHeap implements AutoCloseable {
      * @throws IllegalStateException if the heap is closed
      */
     public void setReference(long object, long byteOffset, long value) {
-        long at = mutator() == null ? 0 : locate(object, byteOffset, 8, true);
-        if (at != 0) {
-            boolean youngValue = nursery.isObjectStart(value);
-            if (value == 0 || youngValue || old.isObjectStart(value)) {
-                AddressSpace.ALL.set(AddressSpace.WORD, at, value);
-                // locate() found no large objects, so the holder is young or old: a card or nothing to remember.
-                if (youngValue && !nursery.contains(object)) {
-                    old.dirtyCard(at);
-                }
-                return;
+        if (mutator() == null || !storeReference(object, byteOffset, value, false, false)) {
+            locked.setReference(object, byteOffset, value);
+        }
+    }
+
+    /**
+     * The reference store's fast path for an attached caller: {@link #locate} (or {@link #locateKnown} for a young
+     * or old holder known to the caller's stack) and a check that {@code value} is 0 or a nursery or old object
+     * (none for a value known to the stack), then the store and the write barrier. {@return false, having written
+     * nothing, when a check fails or the holder is large}: the locked path then decides.
+     */
+    boolean storeReference(long object, long byteOffset, long value, boolean objectKnown, boolean valueKnown) {
+        boolean youngHolder = nursery.contains(object);
+        // A large holder is logged by the barrier's locked path.
+        long at = objectKnown && (youngHolder || old.contains(object)) ? locateKnown(object, byteOffset, 8, true)
+                : locate(object, byteOffset, 8, true);
+        if (at == 0) {
+            return false;
+        }
+        boolean youngValue;
+        if (valueKnown) {
+            youngValue = nursery.contains(value);
+        } else {
+            youngValue = nursery.isObjectStart(value);
+            if (value != 0 && !youngValue && !old.isObjectStart(value)) {
+                return false;
             }
         }
-        locked.setReference(object, byteOffset, value);
+        AddressSpace.ALL.set(AddressSpace.WORD, at, value);
+        // The holder is young or old: a card or nothing to remember.
+        if (youngValue && !youngHolder) {
+            old.dirtyCard(at);
+        }
+        return true;
     }
 
     /**
@@ -748,7 +817,10 @@ public final class GcHeap implements AutoCloseable {
             checkAlive("shadowStack");
             ShadowStack stack = threadStack();
             if (stack == null || stack.released) {
-                stack = new ShadowStack(this, Thread.currentThread());
+                int gate = (pending() ? ShadowStack.SAFEPOINT : 0)
+                        | (collectEveryAllocations > 0 ? ShadowStack.STRESS : 0)
+                        | (tags != null ? ShadowStack.TAGGED : 0);
+                stack = new ShadowStack(this, Thread.currentThread(), gate);
                 threadStack.set(new WeakReference<>(stack));
                 stacks.add(stack);
             }
@@ -986,7 +1058,9 @@ public final class GcHeap implements AutoCloseable {
                 return;
             }
             alive = false;
-            fastPaths = false;
+            for (ShadowStack stack : stacks) {
+                stack.raise(ShadowStack.CLOSED);
+            }
             threadStack.remove();
             HeapShutdown.releaseRegions(this);
         } finally {

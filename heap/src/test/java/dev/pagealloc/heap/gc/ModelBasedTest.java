@@ -188,12 +188,18 @@ class ModelBasedTest {
             // addresses are read before it and may be stale after.
             Pair first = randomReachableOrNull();
             Pair second = randomReachableOrNull();
-            address = heap.allocate(objType, first.address(), second.address());
+            if (random.nextBoolean()) {
+                address = heap.allocate(objType, first.address(), second.address());
+            } else {
+                // The stack's calls: the first value through push and pop (a value the stack then knows).
+                stack.push(first.address());
+                address = stack.allocate(objType, stack.pop(), second.address());
+            }
             m.refs[0] = first.model();
             m.refs[1] = second.model();
             heap.setLong(address, 24, m.id);
         } else if (kind == 0) {
-            address = heap.allocate(objType);
+            address = random.nextBoolean() ? heap.allocate(objType) : stack.allocate(objType);
             heap.setLong(address, 24, m.id);
         } else if (kind == 1) {
             address = heap.allocateArray(refsType, length);
@@ -215,7 +221,11 @@ class ModelBasedTest {
         }
         int index = random.nextInt(holder.model().refs.length);
         Pair target = randomReachableOrNull();
-        heap.setReference(holder.address(), index * 8L, target.address());
+        if (random.nextBoolean()) {
+            heap.setReference(holder.address(), index * 8L, target.address());
+        } else {
+            stack.setReference(holder.address(), index * 8L, target.address());
+        }
         holder.model().refs[index] = target.model();
     }
 
@@ -247,7 +257,9 @@ class ModelBasedTest {
             if (next == null) {
                 break;
             }
-            at = new Pair(next, heap.getReference(at.address(), index * 8L));
+            long address = random.nextBoolean() ? heap.getReference(at.address(), index * 8L)
+                    : stack.getReference(at.address(), index * 8L);
+            at = new Pair(next, address);
         }
         return at;
     }
