@@ -87,13 +87,13 @@ public final class ArenaCpuTimes {
                 at[0] = cpu();
                 for (int i = 0; i < ARENAS; i++) {
                     try (HeapArena arena = heap.newArena()) {
-                        sink += together(arena, size);
+                        sink += ManualHeapCpuTimes.together(arena, size);
                     }
                 }
                 at[1] = cpu();
                 for (int i = 0; i < ARENAS; i++) {
                     try (Arena arena = Arena.ofConfined()) {
-                        sink += together(arena, size);
+                        sink += ManualHeapCpuTimes.together(arena, size);
                     }
                 }
                 at[2] = cpu();
@@ -127,7 +127,7 @@ public final class ArenaCpuTimes {
                 }
                 at[7] = cpu();
                 for (int i = 0; i < ARENAS; i++) {
-                    zero(zeroTarget);
+                    ManualHeapCpuTimes.zero(zeroTarget);
                 }
                 at[8] = cpu();
                 if (r >= 0) {
@@ -139,7 +139,7 @@ public final class ArenaCpuTimes {
         }
         double[] m = new double[COLUMNS.length];
         for (int c = 0; c < m.length; c++) {
-            m[c] = median(t[c]);
+            m[c] = ManualHeapCpuTimes.median(t[c]);
         }
         System.out.println(String.format(Locale.ROOT, "%6d | %13.1f | %8.1f | %17.1f | %8.1f | %11.1f | %8.1f | %11.1f"
                 + " | %9.1f | %.1fx, %.1fx, %.1fx, %.1fx", size, m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7],
@@ -148,17 +148,6 @@ public final class ArenaCpuTimes {
 
     private static long cpu() {
         return THREADS.getCurrentThreadCpuTime();
-    }
-
-    /** As {@code ManualHeapCpuTimes.together}: zeroed blocks, each written and read once. */
-    private static long together(SegmentAllocator allocator, long size) {
-        long sum = 0;
-        for (int i = 0; i < TOGETHER; i++) {
-            MemorySegment block = allocator.allocate(size, 8);
-            block.set(JAVA_BYTE, 0, (byte) i);
-            sum += block.get(JAVA_BYTE, 0);
-        }
-        return sum;
     }
 
     private static long fromArray(SegmentAllocator allocator, int[] ints) {
@@ -189,16 +178,4 @@ public final class ArenaCpuTimes {
         return sum;
     }
 
-    private static void zero(MemorySegment target) {
-        long stride = 16 * 1024;
-        for (long at = 0; at < target.byteSize(); at += stride) {
-            target.asSlice(at, Math.min(stride, target.byteSize() - at)).fill((byte) 0);
-        }
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
-    }
 }

@@ -129,7 +129,8 @@ public final class ManualHeapCpuTimes {
         return read;
     }
 
-    private static long together(SegmentAllocator allocator, long size) {
+    /** Allocates {@link ManualHeapBenchmark#TOGETHER} zeroed blocks, each written and read once; {@return their bytes read} */
+    static long together(SegmentAllocator allocator, long size) {
         long sum = 0;
         for (int i = 0; i < ManualHeapBenchmark.TOGETHER; i++) {
             MemorySegment block = allocator.allocate(size, 8);
@@ -139,14 +140,16 @@ public final class ManualHeapCpuTimes {
         return sum;
     }
 
-    private static void zero(MemorySegment target) {
+    /** Zeroes {@code target} in 16 KiB strides, as the arena zeroes a reused chunk ahead of its bump. */
+    static void zero(MemorySegment target) {
         long stride = 16 * 1024;
         for (long at = 0; at < target.byteSize(); at += stride) {
             target.asSlice(at, Math.min(stride, target.byteSize() - at)).fill((byte) 0);
         }
     }
 
-    private static double median(double[] values) {
+    /** {@return the median of {@code values} (the upper one of an even count)} */
+    static double median(double[] values) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
         return sorted[sorted.length / 2];
