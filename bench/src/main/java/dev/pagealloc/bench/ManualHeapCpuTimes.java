@@ -129,7 +129,11 @@ public final class ManualHeapCpuTimes {
         return read;
     }
 
-    /** Allocates {@link ManualHeapBenchmark#TOGETHER} zeroed blocks, each written and read once; {@return their bytes read} */
+    /**
+     * Allocates {@link ManualHeapBenchmark#TOGETHER} zeroed blocks, each written and read once.
+     *
+     * @return the sum of the bytes read
+     */
     static long together(SegmentAllocator allocator, long size) {
         long sum = 0;
         for (int i = 0; i < ManualHeapBenchmark.TOGETHER; i++) {
