@@ -21,11 +21,14 @@ final class ThreadCache {
     /** Entries per class in the flat arrays: the largest {@link #capacity(int)}. */
     static final int STRIDE = 64;
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
-    private static final VarHandle LIVE_BYTES;
+    private static final VarHandle PUBLISHED_BYTES;
+    private static final VarHandle WINDOW_BYTES;
 
     static {
         try {
-            LIVE_BYTES = MethodHandles.lookup().findVarHandle(ThreadCache.class, "liveBytes", long.class);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            PUBLISHED_BYTES = lookup.findVarHandle(ThreadCache.class, "publishedBytes", long.class);
+            WINDOW_BYTES = lookup.findVarHandle(ThreadCache.class, "windowBytes", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -54,16 +57,17 @@ final class ThreadCache {
      */
     private final long[] counters;
     private final int classes;
-    /** This thread's net change of the heap's live bytes (negative when it frees others' blocks). */
-    long liveBytes;
-    /** The part of {@link #liveBytes} already added to the heap's shared counter (owner only). */
+    /** The part of this thread's net change of the heap's live bytes already added to the heap's shared counter. */
     long publishedBytes;
     /**
-     * {@code publishedBytes - batch + 1} for the heap's peak batch: {@link #liveBytes} is within the
-     * batch of {@link #publishedBytes} while {@code liveBytes - windowBase}, unsigned, is below
-     * {@code 2 * batch - 1}: one subtraction and one comparison (owner only).
+     * This thread's net change of the heap's live bytes (negative when it frees others' blocks) less
+     * {@link #publishedBytes}, plus {@link #windowCentre}: within the heap's peak batch of the published part
+     * while it lies, unsigned, below {@code 2 * batch - 1}, so that a change costs one load, one add, one
+     * store and one comparison (owner only).
      */
-    long windowBase;
+    long windowBytes;
+    /** The peak batch less one, in bytes: {@link #windowBytes} when nothing is unpublished. */
+    long windowCentre;
 
     /** The slab of the block this thread last allocated on the fast path (owner only). */
     Slab lastSlab = Slab.NONE;
@@ -116,9 +120,13 @@ final class ThreadCache {
         counters[classes + cls] += blocks;
     }
 
-    /** {@return the live bytes, read from another thread} */
+    /**
+     * {@return this thread's net change of the live bytes, read from another thread} Exact for changes
+     * that happen-before the call; a read racing with the owner's publication of a batch may see it in both
+     * fields or in neither, so be off by that batch, as racing operations may be partly counted.
+     */
     long liveBytes() {
-        return (long) LIVE_BYTES.getOpaque(this);
+        return (long) PUBLISHED_BYTES.getOpaque(this) + (long) WINDOW_BYTES.getOpaque(this) - windowCentre;
     }
 
     long allocations(int cls) {
