@@ -41,22 +41,25 @@ final class ThreadCache {
     final Slab[] slabs;
     /** The slot of each cached block in its slab, indexed as {@link #slabs}. */
     final int[] slots;
+    /** The number of size classes. */
+    static final int CLASSES = SizeClasses.count();
     /**
-     * Per class, the number of cached blocks in the low 32 bits and, in the high 32 bits, the count below
-     * which free's fast path may push a block (the class's {@link #limit(int)}, or 0 in checked and poisoning
-     * mode): one load and one bounds check give free both, and adding or subtracting one changes the count.
+     * Per class {@code cls}, a count word: the number of cached blocks in the low 32 bits and, in the
+     * high 32 bits, the count below which free's fast path may push a block (the class's {@link #limit(int)},
+     * or 0 in checked and poisoning mode): one load and one bounds check give free both, and adding or
+     * subtracting one changes the count. At {@code CLASSES + cls}, the class's allocations: in the array the
+     * allocation fast path holds already, so that counting one loads no other array.
      */
     final long[] counts;
     /** Per class, how many blocks the cache may hold ({@link #capacity(int)}, or 1 without caching). */
     private final int[] limits;
     /**
-     * Per class, allocations at {@code cls}, and at {@code classes + cls} the blocks that entered the
-     * cache other than by a free, less those that left it other than by an allocation (refills, flushes,
-     * entries dropped): the class's frees are then {@code allocations + count - moved}, so that a free
-     * counts itself by the cache count it changes anyway, with no counter of its own.
+     * Per class, the blocks that entered the cache other than by a free, less those that left it other
+     * than by an allocation (refills, flushes, entries dropped): the class's frees are then
+     * {@code allocations + count - moved}, so that a free counts itself by the cache count it changes
+     * anyway, with no counter of its own.
      */
-    private final long[] counters;
-    private final int classes;
+    private final long[] moved;
     /** The part of this thread's net change of the heap's live bytes already added to the heap's shared counter. */
     long publishedBytes;
     /**
@@ -77,13 +80,12 @@ final class ThreadCache {
 
     ThreadCache(boolean caching, boolean fastFree, Thread owner) {
         this.owner = owner;
-        classes = SizeClasses.count();
-        slabs = new Slab[classes * STRIDE];
-        slots = new int[classes * STRIDE];
-        counts = new long[classes];
-        limits = new int[classes];
-        counters = new long[classes * 2];
-        for (int cls = 0; cls < classes; cls++) {
+        slabs = new Slab[CLASSES * STRIDE];
+        slots = new int[CLASSES * STRIDE];
+        counts = new long[CLASSES * 2];
+        limits = new int[CLASSES];
+        moved = new long[CLASSES];
+        for (int cls = 0; cls < CLASSES; cls++) {
             limits[cls] = caching ? capacity(cls) : 1;
             counts[cls] = fastFree ? (long) limits[cls] << 32 : 0;
         }
@@ -109,7 +111,7 @@ final class ThreadCache {
     }
 
     void countAllocation(int cls) {
-        counters[cls]++;
+        counts[CLASSES + cls]++;
     }
 
     /**
@@ -117,7 +119,7 @@ final class ThreadCache {
      * {@code cls} other than by a free or an allocation.
      */
     void countMoved(int cls, int blocks) {
-        counters[classes + cls] += blocks;
+        moved[cls] += blocks;
     }
 
     /**
@@ -130,13 +132,13 @@ final class ThreadCache {
     }
 
     long allocations(int cls) {
-        return (long) LONGS.getOpaque(counters, cls);
+        return (long) LONGS.getOpaque(counts, CLASSES + cls);
     }
 
-    /** {@return the frees of class {@code cls}, read from another thread: see {@link #counters}} */
+    /** {@return the frees of class {@code cls}, read from another thread: see {@link #moved}} */
     long frees(int cls) {
-        long allocations = (long) LONGS.getOpaque(counters, cls);
-        long moved = (long) LONGS.getOpaque(counters, classes + cls);
-        return allocations + (int) (long) LONGS.getOpaque(counts, cls) - moved;
+        long allocations = (long) LONGS.getOpaque(counts, CLASSES + cls);
+        long blocksMoved = (long) LONGS.getOpaque(moved, cls);
+        return allocations + (int) (long) LONGS.getOpaque(counts, cls) - blocksMoved;
     }
 }
