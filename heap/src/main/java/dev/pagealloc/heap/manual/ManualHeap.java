@@ -102,7 +102,7 @@ public final class ManualHeap implements AutoCloseable {
     private long fastLimit;
     /** How far a thread's unpublished live bytes may drift before they are published, in bytes. */
     private final long peakBatchBytes;
-    /** {@code 2 * peakBatchBytes - 1}: see {@link ThreadCache#windowBase}. */
+    /** {@code 2 * peakBatchBytes - 1}: see {@link ThreadCache#windowBytes}. */
     private final long peakWindow;
     private final SizeClass[] classes;
     /** Slabs by the slab-sized granule their base falls in (at most one base per granule). */
@@ -853,7 +853,8 @@ public final class ManualHeap implements AutoCloseable {
 
     private ThreadCache newCache() {
         ThreadCache created = new ThreadCache(threadCaches, !checked && !poisoning, Thread.currentThread());
-        created.windowBase = 1 - peakBatchBytes;
+        created.windowCentre = peakBatchBytes - 1;
+        created.windowBytes = created.windowCentre;
         cachesLock.lock();
         try {
             retireEndedCaches(); // a stream of short-lived threads keeps the list as long as the live ones
@@ -888,11 +889,12 @@ public final class ManualHeap implements AutoCloseable {
                 retiredAllocations[cls] += each.allocations(cls);
                 retiredFrees[cls] += each.frees(cls);
             }
-            retiredLiveBytes += each.liveBytes;
-            if (each.liveBytes != each.publishedBytes) {
-                publish(each.liveBytes - each.publishedBytes); // the counter that tracks the peak becomes exact
-                each.publishedBytes = each.liveBytes;
-                each.windowBase = each.liveBytes - peakBatchBytes + 1;
+            retiredLiveBytes += each.liveBytes();
+            long pending = each.windowBytes - each.windowCentre;
+            if (pending != 0) {
+                publish(pending); // the counter that tracks the peak becomes exact
+                each.publishedBytes += pending;
+                each.windowBytes = each.windowCentre;
             }
             int index = (int) each.owner.threadId() & (RECENT_CACHES - 1);
             if (recentCaches[index] == each) {
@@ -913,13 +915,14 @@ public final class ManualHeap implements AutoCloseable {
      * once with an exact peak): one atomic add per batch, not per block.
      */
     private void addLiveBytes(ThreadCache local, long delta) {
-        long live = local.liveBytes + delta;
-        local.liveBytes = live;
-        if (Long.compareUnsigned(live - local.windowBase, peakWindow) >= 0) { // |live - published| >= batch
-            publish(live - local.publishedBytes);
-            local.publishedBytes = live;
-            local.windowBase = live - peakBatchBytes + 1;
+        long window = local.windowBytes + delta;
+        if (Long.compareUnsigned(window, peakWindow) >= 0) { // |unpublished| >= batch
+            long pending = window - local.windowCentre;
+            publish(pending);
+            local.publishedBytes += pending;
+            window = local.windowCentre;
         }
+        local.windowBytes = window;
     }
 
     private void publish(long pending) {

@@ -21,11 +21,14 @@ final class ThreadCache {
     /** Entries per class in the flat arrays: the largest {@link #capacity(int)}. */
     static final int STRIDE = 64;
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
-    private static final VarHandle LIVE_BYTES;
+    private static final VarHandle PUBLISHED_BYTES;
+    private static final VarHandle WINDOW_BYTES;
 
     static {
         try {
-            LIVE_BYTES = MethodHandles.lookup().findVarHandle(ThreadCache.class, "liveBytes", long.class);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            PUBLISHED_BYTES = lookup.findVarHandle(ThreadCache.class, "publishedBytes", long.class);
+            WINDOW_BYTES = lookup.findVarHandle(ThreadCache.class, "windowBytes", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -38,32 +41,36 @@ final class ThreadCache {
     final Slab[] slabs;
     /** The slot of each cached block in its slab, indexed as {@link #slabs}. */
     final int[] slots;
+    /** The number of size classes. */
+    static final int CLASSES = SizeClasses.count();
     /**
-     * Per class, the number of cached blocks in the low 32 bits and, in the high 32 bits, the count below
-     * which free's fast path may push a block (the class's {@link #limit(int)}, or 0 in checked and poisoning
-     * mode): one load and one bounds check give free both, and adding or subtracting one changes the count.
+     * Per class {@code cls}, a count word: the number of cached blocks in the low 32 bits and, in the
+     * high 32 bits, the count below which free's fast path may push a block (the class's {@link #limit(int)},
+     * or 0 in checked and poisoning mode): one load and one bounds check give free both, and adding or
+     * subtracting one changes the count. At {@code CLASSES + cls}, the class's allocations: in the array the
+     * allocation fast path holds already, so that counting one loads no other array.
      */
     final long[] counts;
     /** Per class, how many blocks the cache may hold ({@link #capacity(int)}, or 1 without caching). */
     private final int[] limits;
     /**
-     * Per class, allocations at {@code cls}, and at {@code classes + cls} the blocks that entered the
-     * cache other than by a free, less those that left it other than by an allocation (refills, flushes,
-     * entries dropped): the class's frees are then {@code allocations + count - moved}, so that a free
-     * counts itself by the cache count it changes anyway, with no counter of its own.
+     * Per class, the blocks that entered the cache other than by a free, less those that left it other
+     * than by an allocation (refills, flushes, entries dropped): the class's frees are then
+     * {@code allocations + count - moved}, so that a free counts itself by the cache count it changes
+     * anyway, with no counter of its own.
      */
-    private final long[] counters;
-    private final int classes;
-    /** This thread's net change of the heap's live bytes (negative when it frees others' blocks). */
-    long liveBytes;
-    /** The part of {@link #liveBytes} already added to the heap's shared counter (owner only). */
+    private final long[] moved;
+    /** The part of this thread's net change of the heap's live bytes already added to the heap's shared counter. */
     long publishedBytes;
     /**
-     * {@code publishedBytes - batch + 1} for the heap's peak batch: {@link #liveBytes} is within the
-     * batch of {@link #publishedBytes} while {@code liveBytes - windowBase}, unsigned, is below
-     * {@code 2 * batch - 1}: one subtraction and one comparison (owner only).
+     * This thread's net change of the heap's live bytes (negative when it frees others' blocks) less
+     * {@link #publishedBytes}, plus {@link #windowCentre}: within the heap's peak batch of the published part
+     * while it lies, unsigned, below {@code 2 * batch - 1}, so that a change costs one load, one add, one
+     * store and one comparison (owner only).
      */
-    long windowBase;
+    long windowBytes;
+    /** The peak batch less one, in bytes: {@link #windowBytes} when nothing is unpublished. */
+    long windowCentre;
 
     /** The slab of the block this thread last allocated on the fast path (owner only). */
     Slab lastSlab = Slab.NONE;
@@ -73,13 +80,12 @@ final class ThreadCache {
 
     ThreadCache(boolean caching, boolean fastFree, Thread owner) {
         this.owner = owner;
-        classes = SizeClasses.count();
-        slabs = new Slab[classes * STRIDE];
-        slots = new int[classes * STRIDE];
-        counts = new long[classes];
-        limits = new int[classes];
-        counters = new long[classes * 2];
-        for (int cls = 0; cls < classes; cls++) {
+        slabs = new Slab[CLASSES * STRIDE];
+        slots = new int[CLASSES * STRIDE];
+        counts = new long[CLASSES * 2];
+        limits = new int[CLASSES];
+        moved = new long[CLASSES];
+        for (int cls = 0; cls < CLASSES; cls++) {
             limits[cls] = caching ? capacity(cls) : 1;
             counts[cls] = fastFree ? (long) limits[cls] << 32 : 0;
         }
@@ -105,7 +111,7 @@ final class ThreadCache {
     }
 
     void countAllocation(int cls) {
-        counters[cls]++;
+        counts[CLASSES + cls]++;
     }
 
     /**
@@ -113,22 +119,26 @@ final class ThreadCache {
      * {@code cls} other than by a free or an allocation.
      */
     void countMoved(int cls, int blocks) {
-        counters[classes + cls] += blocks;
+        moved[cls] += blocks;
     }
 
-    /** {@return the live bytes, read from another thread} */
+    /**
+     * {@return this thread's net change of the live bytes, read from another thread} Exact for changes
+     * that happen-before the call; a read racing with the owner's publication of a batch may see it in both
+     * fields or in neither, so be off by that batch, as racing operations may be partly counted.
+     */
     long liveBytes() {
-        return (long) LIVE_BYTES.getOpaque(this);
+        return (long) PUBLISHED_BYTES.getOpaque(this) + (long) WINDOW_BYTES.getOpaque(this) - windowCentre;
     }
 
     long allocations(int cls) {
-        return (long) LONGS.getOpaque(counters, cls);
+        return (long) LONGS.getOpaque(counts, CLASSES + cls);
     }
 
-    /** {@return the frees of class {@code cls}, read from another thread: see {@link #counters}} */
+    /** {@return the frees of class {@code cls}, read from another thread: see {@link #moved}} */
     long frees(int cls) {
-        long allocations = (long) LONGS.getOpaque(counters, cls);
-        long moved = (long) LONGS.getOpaque(counters, classes + cls);
-        return allocations + (int) (long) LONGS.getOpaque(counts, cls) - moved;
+        long allocations = (long) LONGS.getOpaque(counts, CLASSES + cls);
+        long blocksMoved = (long) LONGS.getOpaque(moved, cls);
+        return allocations + (int) (long) LONGS.getOpaque(counts, cls) - blocksMoved;
     }
 }
