@@ -92,6 +92,12 @@ public final class GcHeap implements AutoCloseable {
      * see {@link TypeRegistry}. Plain: a fast path that misses a new entry takes the locked path.
      */
     TypeInfo[] typeTable = {null};
+    /**
+     * {@link TypeInfo#fastSlotMask} of each entry of {@link #typeTable} (0 past the registered ids and at released
+     * ones), so the field accesses' fast path finds a small fixed type's slot kinds with one load from a primitive
+     * array instead of the type's object; kept in step by {@link TypeRegistry}. Plain, as the table is.
+     */
+    long[] slotMasks = {0};
     /** The mutator that called last: a racy one-entry cache in front of {@link #threadStack}. */
     private ShadowStack lastMutator;
     final Set<ShadowStack> stacks = new LinkedHashSet<>();
@@ -526,8 +532,15 @@ public final class GcHeap implements AutoCloseable {
                 || object + byteOffset + width > spaceEnd) {
             return 0;
         }
-        TypeInfo[] table = typeTable;
         int typeId = Header.typeId(header);
+        long[] masks = slotMasks;
+        long mask = typeId < masks.length ? masks[typeId] : 0;
+        if (mask < 0) {
+            // A small fixed type: the access is inside the payload and aligned, so it touches exactly one word,
+            // below word 63 (the marker bit).
+            return (((mask >>> (byteOffset >>> 3)) & 1) != 0) == reference ? object + byteOffset : 0;
+        }
+        TypeInfo[] table = typeTable;
         TypeInfo type = typeId < table.length ? table[typeId] : null;
         if (type == null || !type.allows(byteOffset, width, reference)) {
             return 0;

@@ -29,6 +29,12 @@ final class TypeInfo {
     /** Whether {@link #smallReferenceMask} describes every word of the payload. */
     final boolean small;
     /**
+     * For a fixed type of at most 63 payload words: {@link #smallReferenceMask} with bit 63 set, so the value is
+     * negative; 0 for any other type. A negative value is all an aligned access inside the payload needs to know
+     * its slot's kind ({@link GcHeap#slotMasks}).
+     */
+    final long fastSlotMask;
+    /**
      * The first two reference offsets of a fixed type with at least two, for
      * {@link GcHeap#allocate(int, long, long)}; -1 for any other type.
      */
@@ -65,6 +71,7 @@ final class TypeInfo {
         }
         small = kind == FIXED && words <= 64;
         smallReferenceMask = small && words > 0 ? referenceWords[0] : 0;
+        fastSlotMask = kind == FIXED && words < 64 ? smallReferenceMask | Long.MIN_VALUE : 0;
         fixedHeader = kind == FIXED ? Header.of(id, fixedPayloadBytes) : 0;
         boolean pair = kind == FIXED && referenceOffsets.length >= 2;
         firstReference = pair ? referenceOffsets[0] : -1;

@@ -68,15 +68,20 @@ final class TypeRegistry {
     }
 
     /**
-     * Sets {@code typeTable[id]}, in place while the table has room (a racing fast path sees the old entry or
-     * the new one, whose fields are final), else in a copy twice the size: registering n types costs O(n).
+     * Sets {@code typeTable[id]} and {@code slotMasks[id]}, in place while the tables have room (a racing fast
+     * path sees the old entry or the new one, whose fields are final), else in copies twice the size: registering
+     * n types costs O(n).
      */
     private void publish(int id, TypeInfo type) {
         TypeInfo[] table = heap.typeTable;
+        long[] masks = heap.slotMasks;
         if (id >= table.length) {
             table = Arrays.copyOf(table, Math.max(id + 1, table.length * 2));
+            masks = Arrays.copyOf(masks, table.length);
         }
         table[id] = type;
+        masks[id] = type == null ? 0 : type.fastSlotMask;
+        heap.slotMasks = masks;
         heap.typeTable = table;
     }
 
