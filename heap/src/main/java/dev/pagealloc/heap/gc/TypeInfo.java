@@ -40,6 +40,13 @@ final class TypeInfo {
      */
     final long firstReference;
     final long secondReference;
+    /**
+     * The payload bytes an allocation zeroes (the payload rounded up to 8; eden blocks are not zero-filled):
+     * from 0, or from {@link #pairZeroFrom} when the first two references are set with the allocation.
+     */
+    final long zeroEnd;
+    /** Where {@link GcHeap#allocate(int, long, long)} starts zeroing: 16 when its two references fill words 0 and 1. */
+    final long pairZeroFrom;
 
     TypeInfo(int id, TypeLayout layout, long largeObjectThresholdBytes) {
         this.id = id;
@@ -76,6 +83,8 @@ final class TypeInfo {
         boolean pair = kind == FIXED && referenceOffsets.length >= 2;
         firstReference = pair ? referenceOffsets[0] : -1;
         secondReference = pair ? referenceOffsets[1] : -1;
+        zeroEnd = kind == FIXED ? (fixedPayloadBytes + 7) & ~7L : 0;
+        pairZeroFrom = firstReference == 0 && secondReference == 8 ? 16 : 0;
         long objectBytes = kind == FIXED ? Header.objectBytes(fixedPayloadBytes) : -1;
         bufferObjectBytes = objectBytes >= 0 && objectBytes < largeObjectThresholdBytes ? objectBytes : -1;
     }
