@@ -98,6 +98,12 @@ public final class GcHeap implements AutoCloseable {
      * array instead of the type's object; kept in step by {@link TypeRegistry}. Plain, as the table is.
      */
     long[] slotMasks = {0};
+    /**
+     * The new object's header of each entry of {@link #typeTable} that allocation may bump in a mutator's buffer
+     * ({@link TypeInfo#bufferObjectBytes} positive), else 0, so {@link #bump(ShadowStack, int)} reads one primitive
+     * array instead of the type's object; kept in step by {@link TypeRegistry}. Plain, as the table is.
+     */
+    long[] bufferHeaders = {0};
     /** The mutator that called last: a racy one-entry cache in front of {@link #threadStack}. */
     private ShadowStack lastMutator;
     final Set<ShadowStack> stacks = new LinkedHashSet<>();
@@ -253,20 +259,18 @@ public final class GcHeap implements AutoCloseable {
      * path then decides. The buffer is a nursery block the thread holds until its next safepoint.
      */
     long bump(ShadowStack mutator, int typeId) {
-        TypeInfo[] table = typeTable;
-        if (typeId > 0 && typeId < table.length) {
-            TypeInfo type = table[typeId];
-            if (type != null) {
-                long objectBytes = type.bufferObjectBytes;
-                long headerAddress = mutator.bufferCursor;
-                if (objectBytes > 0 && headerAddress + objectBytes <= mutator.bufferLimit) {
-                    mutator.bufferCursor = headerAddress + objectBytes;
-                    long object = headerAddress + Header.BYTES;
-                    AddressSpace.ALL.set(AddressSpace.WORD, headerAddress, type.fixedHeader);
-                    zero(object, 0, type.zeroEnd);
-                    nursery.markStart(object);
-                    return object;
-                }
+        long[] headers = bufferHeaders;
+        if (typeId > 0 && typeId < headers.length) {
+            long header = headers[typeId];
+            long zeroEnd = (Header.payloadBytes(header) + 7) & ~7L;
+            long headerAddress = mutator.bufferCursor;
+            if (header != 0 && headerAddress + Header.BYTES + zeroEnd <= mutator.bufferLimit) {
+                long object = headerAddress + Header.BYTES;
+                mutator.bufferCursor = object + zeroEnd;
+                AddressSpace.ALL.set(AddressSpace.WORD, headerAddress, header);
+                zero(object, 0, zeroEnd);
+                nursery.markStart(object);
+                return object;
             }
         }
         return 0;
