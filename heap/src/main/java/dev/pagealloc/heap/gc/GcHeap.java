@@ -343,8 +343,8 @@ public final class GcHeap implements AutoCloseable {
 
     /**
      * Zeroes bytes {@code [from, to)} of the new object at {@code object} (both multiples of 8, inside the
-     * thread's buffer): eden blocks are handed out as they were left, so each allocation zeroes its own payload,
-     * as HotSpot's TLAB allocation does, while the words are about to be written anyway.
+     * buffer it was bumped in): eden blocks are handed out as the last collection left them, so each allocation
+     * zeroes its own payload, as HotSpot's TLAB allocation does.
      */
     static void zero(long object, long from, long to) {
         if (to - from <= 64) {
