@@ -92,6 +92,18 @@ public final class GcHeap implements AutoCloseable {
      * see {@link TypeRegistry}. Plain: a fast path that misses a new entry takes the locked path.
      */
     TypeInfo[] typeTable = {null};
+    /**
+     * {@link TypeInfo#fastSlotMask} of each entry of {@link #typeTable} (0 past the registered ids and at released
+     * ones), so the field accesses' fast path finds a small fixed type's slot kinds with one load from a primitive
+     * array instead of the type's object; kept in step by {@link TypeRegistry}. Plain, as the table is.
+     */
+    long[] slotMasks = {0};
+    /**
+     * The new object's header of each entry of {@link #typeTable} that allocation may bump in a mutator's buffer
+     * ({@link TypeInfo#bufferObjectBytes} positive), else 0, so {@link #bump(ShadowStack, int)} reads one primitive
+     * array instead of the type's object; kept in step by {@link TypeRegistry}. Plain, as the table is.
+     */
+    long[] bufferHeaders = {0};
     /** The mutator that called last: a racy one-entry cache in front of {@link #threadStack}. */
     private ShadowStack lastMutator;
     final Set<ShadowStack> stacks = new LinkedHashSet<>();
@@ -247,18 +259,18 @@ public final class GcHeap implements AutoCloseable {
      * path then decides. The buffer is a nursery block the thread holds until its next safepoint.
      */
     long bump(ShadowStack mutator, int typeId) {
-        TypeInfo[] table = typeTable;
-        if (typeId > 0 && typeId < table.length) {
-            TypeInfo type = table[typeId];
-            if (type != null) {
-                long objectBytes = type.bufferObjectBytes;
-                long headerAddress = mutator.bufferCursor;
-                if (objectBytes > 0 && headerAddress + objectBytes <= mutator.bufferLimit) {
-                    mutator.bufferCursor = headerAddress + objectBytes;
-                    AddressSpace.ALL.set(AddressSpace.WORD, headerAddress, type.fixedHeader);
-                    nursery.markStart(headerAddress + Header.BYTES);
-                    return headerAddress + Header.BYTES;
-                }
+        long[] headers = bufferHeaders;
+        if (typeId > 0 && typeId < headers.length) {
+            long header = headers[typeId];
+            long zeroEnd = (Header.payloadBytes(header) + 7) & ~7L;
+            long headerAddress = mutator.bufferCursor;
+            if (header != 0 && headerAddress + Header.BYTES + zeroEnd <= mutator.bufferLimit) {
+                long object = headerAddress + Header.BYTES;
+                mutator.bufferCursor = object + zeroEnd;
+                AddressSpace.ALL.set(AddressSpace.WORD, headerAddress, header);
+                zero(object, 0, zeroEnd);
+                nursery.markStart(object);
+                return object;
             }
         }
         return 0;
@@ -318,6 +330,7 @@ public final class GcHeap implements AutoCloseable {
                     mutator.bufferCursor = headerAddress + objectBytes;
                     long object = headerAddress + Header.BYTES;
                     AddressSpace.ALL.set(AddressSpace.WORD, headerAddress, type.fixedHeader);
+                    zero(object, type.pairZeroFrom, type.zeroEnd);
                     AddressSpace.ALL.set(AddressSpace.WORD, object + type.firstReference, first);
                     AddressSpace.ALL.set(AddressSpace.WORD, object + type.secondReference, second);
                     nursery.markStart(object);
@@ -326,6 +339,21 @@ public final class GcHeap implements AutoCloseable {
             }
         }
         return 0;
+    }
+
+    /**
+     * Zeroes bytes {@code [from, to)} of the new object at {@code object} (both multiples of 8, inside the
+     * buffer it was bumped in): eden blocks are handed out as the last collection left them, so each allocation
+     * zeroes its own payload, as HotSpot's TLAB allocation does.
+     */
+    static void zero(long object, long from, long to) {
+        if (to - from <= 64) {
+            for (long at = object + from; at < object + to; at += 8) {
+                AddressSpace.ALL.set(AddressSpace.WORD, at, 0L);
+            }
+        } else {
+            AddressSpace.ALL.asSlice(object + from, to - from).fill((byte) 0);
+        }
     }
 
     /** {@return whether {@code value} is 0 or an object of the nursery or the old generation}; lock-free */
@@ -526,8 +554,15 @@ public final class GcHeap implements AutoCloseable {
                 || object + byteOffset + width > spaceEnd) {
             return 0;
         }
-        TypeInfo[] table = typeTable;
         int typeId = Header.typeId(header);
+        long[] masks = slotMasks;
+        long mask = typeId < masks.length ? masks[typeId] : 0;
+        if (mask < 0) {
+            // A small fixed type: the access is inside the payload and aligned, so it touches exactly one word,
+            // below word 63 (the marker bit).
+            return (((mask >>> (byteOffset >>> 3)) & 1) != 0) == reference ? object + byteOffset : 0;
+        }
+        TypeInfo[] table = typeTable;
         TypeInfo type = typeId < table.length ? table[typeId] : null;
         if (type == null || !type.allows(byteOffset, width, reference)) {
             return 0;

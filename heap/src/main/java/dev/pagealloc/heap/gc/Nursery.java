@@ -90,7 +90,10 @@ final class Nursery {
         java.util.Arrays.fill(starts, (int) (firstBit >>> 6), (int) ((firstBit + bits) >>> 6), 0L);
     }
 
-    /** {@return a zeroed block's base address for a mutator buffer, or -1 if eden may take no more} */
+    /**
+     * {@return a block's base address for a mutator buffer, or -1 if eden may take no more}; its bytes are as the
+     * last collection left them (the allocations zero their payloads)
+     */
     long takeEdenBlock() {
         if (freeBlocks <= survivorReserveBlocks) {
             return -1;
@@ -108,11 +111,8 @@ final class Nursery {
                 state[i] = newState;
                 freeBlocks--;
                 nextFree = (i + 1) % blocks;
-                if (newState == IN_USE) {
-                    // Eden promises zeroed payloads; a survivor block is written by the copies alone (the
-                    // start bitmap, not its bytes, says where its objects are), so the pause skips the fill.
-                    memory.asSlice(i * blockBytes, blockBytes).fill((byte) 0);
-                }
+                // Not zero-filled: each allocation zeroes its own payload (GcHeap.zero), a survivor block is
+                // written by the copies alone, and the start bitmap, not the bytes, says where objects are.
                 return base + i * blockBytes;
             }
         }

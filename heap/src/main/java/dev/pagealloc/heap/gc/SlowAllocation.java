@@ -122,6 +122,7 @@ final class SlowAllocation {
         // bytes stay unused (no start bit, no header) until the next collection frees their block.
         long pointer = heap.tags == null ? headerAddress + Header.BYTES : heap.tags.tagNew(headerAddress, objectBytes);
         heap.nursery.setLong(headerAddress, Header.of(typeId, payloadBytes));
+        GcHeap.zero(headerAddress + Header.BYTES, 0, objectBytes - Header.BYTES);
         heap.nursery.markStart(headerAddress + Header.BYTES);
         return pointer;
     }

@@ -29,11 +29,24 @@ final class TypeInfo {
     /** Whether {@link #smallReferenceMask} describes every word of the payload. */
     final boolean small;
     /**
+     * For a fixed type of at most 63 payload words: {@link #smallReferenceMask} with bit 63 set, so the value is
+     * negative; 0 for any other type. A negative value is all an aligned access inside the payload needs to know
+     * its slot's kind ({@link GcHeap#slotMasks}).
+     */
+    final long fastSlotMask;
+    /**
      * The first two reference offsets of a fixed type with at least two, for
      * {@link GcHeap#allocate(int, long, long)}; -1 for any other type.
      */
     final long firstReference;
     final long secondReference;
+    /**
+     * The payload bytes an allocation zeroes (the payload rounded up to 8; eden blocks are not zero-filled):
+     * from 0, or from {@link #pairZeroFrom} when the first two references are set with the allocation.
+     */
+    final long zeroEnd;
+    /** Where {@link GcHeap#allocate(int, long, long)} starts zeroing: 16 when its two references fill words 0 and 1. */
+    final long pairZeroFrom;
 
     TypeInfo(int id, TypeLayout layout, long largeObjectThresholdBytes) {
         this.id = id;
@@ -65,10 +78,13 @@ final class TypeInfo {
         }
         small = kind == FIXED && words <= 64;
         smallReferenceMask = small && words > 0 ? referenceWords[0] : 0;
+        fastSlotMask = kind == FIXED && words < 64 ? smallReferenceMask | Long.MIN_VALUE : 0;
         fixedHeader = kind == FIXED ? Header.of(id, fixedPayloadBytes) : 0;
         boolean pair = kind == FIXED && referenceOffsets.length >= 2;
         firstReference = pair ? referenceOffsets[0] : -1;
         secondReference = pair ? referenceOffsets[1] : -1;
+        zeroEnd = kind == FIXED ? (fixedPayloadBytes + 7) & ~7L : 0;
+        pairZeroFrom = firstReference == 0 && secondReference == 8 ? 16 : 0;
         long objectBytes = kind == FIXED ? Header.objectBytes(fixedPayloadBytes) : -1;
         bufferObjectBytes = objectBytes >= 0 && objectBytes < largeObjectThresholdBytes ? objectBytes : -1;
     }

@@ -68,15 +68,24 @@ final class TypeRegistry {
     }
 
     /**
-     * Sets {@code typeTable[id]}, in place while the table has room (a racing fast path sees the old entry or
-     * the new one, whose fields are final), else in a copy twice the size: registering n types costs O(n).
+     * Sets {@code typeTable[id]}, {@code slotMasks[id]} and {@code bufferHeaders[id]}, in place while the tables
+     * have room (a racing fast path sees the old entry or the new one, whose fields are final), else in copies
+     * twice the size: registering n types costs O(n).
      */
     private void publish(int id, TypeInfo type) {
         TypeInfo[] table = heap.typeTable;
+        long[] masks = heap.slotMasks;
+        long[] headers = heap.bufferHeaders;
         if (id >= table.length) {
             table = Arrays.copyOf(table, Math.max(id + 1, table.length * 2));
+            masks = Arrays.copyOf(masks, table.length);
+            headers = Arrays.copyOf(headers, table.length);
         }
         table[id] = type;
+        masks[id] = type == null ? 0 : type.fastSlotMask;
+        headers[id] = type == null || type.bufferObjectBytes <= 0 ? 0 : type.fixedHeader;
+        heap.slotMasks = masks;
+        heap.bufferHeaders = headers;
         heap.typeTable = table;
     }
 
