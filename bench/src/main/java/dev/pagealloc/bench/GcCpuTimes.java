@@ -103,17 +103,9 @@ public final class GcCpuTimes {
             int pair = heap.registerType(new TypeLayout.Fixed("Pair", 16, 0, 8));
             ShadowStack stack = heap.shadowStack();
             for (int r = -2; r < rounds; r++) {
-                while (stack.depth() > 0) {
-                    stack.popFrame();
-                }
+                dropFrames(stack);
                 heap.collect(true);
-                stack.pushFrame();
-                int head = stack.addRoot(0);
-                for (long i = 0; i < ((long) LIVE_MIB << 20) / 24; i++) {
-                    long node = heap.allocate(pair);
-                    heap.setReference(node, 0, stack.root(head));
-                    stack.setRoot(head, node);
-                }
+                buildLiveList(heap, stack, pair);
                 if (full) {
                     heap.collect(false); // promotes the list: the timed collection finds it old
                 }
@@ -144,16 +136,8 @@ public final class GcCpuTimes {
             ShadowStack stack = heap.shadowStack();
             // The first three rounds grow the generation and run the first major collection.
             for (int r = 0; measured < rounds && r < 3 + 4 * rounds; r++) {
-                while (stack.depth() > 0) {
-                    stack.popFrame();
-                }
-                stack.pushFrame();
-                int head = stack.addRoot(0);
-                for (long i = 0; i < ((long) LIVE_MIB << 20) / 24; i++) {
-                    long node = heap.allocate(pair);
-                    heap.setReference(node, 0, stack.root(head));
-                    stack.setRoot(head, node);
-                }
+                dropFrames(stack);
+                buildLiveList(heap, stack, pair);
                 long majors = heap.statistics().majorCollections();
                 long start = THREADS.getCurrentThreadCpuTime();
                 heap.collect(false);
@@ -164,6 +148,23 @@ public final class GcCpuTimes {
             }
         }
         return median(Arrays.copyOf(nanos, measured)) / 1e6 / LIVE_MIB;
+    }
+
+    private static void dropFrames(ShadowStack stack) {
+        while (stack.depth() > 0) {
+            stack.popFrame();
+        }
+    }
+
+    /** Builds a list of {@value #LIVE_MIB} MiB of 24-byte objects of type {@code pair}, rooted in a new frame. */
+    private static void buildLiveList(GcHeap heap, ShadowStack stack, int pair) {
+        stack.pushFrame();
+        int head = stack.addRoot(0);
+        for (long i = 0; i < ((long) LIVE_MIB << 20) / 24; i++) {
+            long node = heap.allocate(pair);
+            heap.setReference(node, 0, stack.root(head));
+            stack.setRoot(head, node);
+        }
     }
 
     private static double median(long[] values) {
