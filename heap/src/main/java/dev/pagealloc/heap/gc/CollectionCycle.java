@@ -50,7 +50,9 @@ final class CollectionCycle {
             // A stack is confined to its thread: once the thread has ended, nobody can read its roots again.
             heap.stacks.removeIf(stack -> {
                 boolean ended = !stack.owner.isAlive();
-                stack.released |= ended;
+                if (ended) {
+                    stack.raise(ShadowStack.RELEASED);
+                }
                 return ended;
             });
             collector.minor();

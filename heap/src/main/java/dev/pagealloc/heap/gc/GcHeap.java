@@ -851,7 +851,7 @@ public final class GcHeap implements AutoCloseable {
         try {
             checkAlive("shadowStack");
             ShadowStack stack = threadStack();
-            if (stack == null || stack.released) {
+            if (stack == null || stack.isReleased()) {
                 int gate = (pending() ? ShadowStack.SAFEPOINT : 0)
                         | (collectEveryAllocations > 0 ? ShadowStack.STRESS : 0)
                         | (tags != null ? ShadowStack.TAGGED : 0);

@@ -56,7 +56,7 @@ final class HeapShutdown {
         }
         Thread self = Thread.currentThread();
         for (ShadowStack stack : heap.stacks) {
-            if (!stack.released && stack.owner != self && stack.owner.isAlive()) {
+            if (!stack.isReleased() && stack.owner != self && stack.owner.isAlive()) {
                 return true;
             }
         }

@@ -58,11 +58,6 @@ public final class ShadowStack {
     /** The first slot of the innermost frame (0 with none open): {@link #pop()} goes no lower. */
     private int frameBase;
     /**
-     * Set by {@link #release()} and, for a stack whose thread ended, by the collection that finds it so; read
-     * under the lock by collections and shutdown. The fast paths read {@link #gate} instead.
-     */
-    boolean released;
-    /**
      * Everything a call needs to know before its lock-free path, in one word: 0 when allocation may bump and
      * fields may be read and written without the lock; {@link #SAFEPOINT} and {@link #STRESS} send allocation
      * to the locked path; {@link #TAGGED} sends every call there; {@link #RELEASED} and {@link #CLOSED} make
@@ -97,6 +92,14 @@ public final class ShadowStack {
     /** {@return the state word}: one opaque read */
     int gate() {
         return (int) GATE.getOpaque(this);
+    }
+
+    /**
+     * {@return whether the stack is released}: by {@link #release()}, or by the collection that found its thread
+     * ended ({@link #RELEASED} in the state word, the one record of it); read under the heap's lock
+     */
+    boolean isReleased() {
+        return (gate() & RELEASED) != 0;
     }
 
     /** Sets {@code bits} in the state word; under the heap's lock. */
@@ -375,7 +378,6 @@ public final class ShadowStack {
         heap.lock.lock();
         try {
             heap.slow.retireBuffer(this);
-            released = true;
             raise(RELEASED);
             heap.stacks.remove(this);
             heap.threadStack.remove(); // enter() made sure this is the owner: its entry goes
