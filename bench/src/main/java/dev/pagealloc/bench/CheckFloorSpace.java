@@ -22,7 +22,8 @@ import java.util.Set;
  */
 abstract sealed class CheckFloorSpace extends GcCheckFloorCpuTimes.Peer implements AutoCloseable
         permits CheckFloorLevels.Raw, CheckFloorLevels.Bounds, CheckFloorLevels.SlotKinds, CheckFloorLevels.StartBits,
-        CheckFloorLevels.Confined, CheckFloorLevels.StartBitsAlone, CheckFloorLevels.ConfinedAlone {
+        CheckFloorLevels.Confined, CheckFloorLevels.ConfinedKnown, CheckFloorLevels.StartBitsAlone,
+        CheckFloorLevels.ConfinedAlone {
     /** A binary-trees node: 16 bytes of payload, references at byte offsets 0 and 8. */
     static final int NODE = 1;
     /** A type for the tests: 16 bytes of payload, a long at byte offset 0, a reference at 8. */
@@ -86,6 +87,10 @@ abstract sealed class CheckFloorSpace extends GcCheckFloorCpuTimes.Peer implemen
     final Thread owner = Thread.currentThread();
     @SuppressWarnings("unused") // accessed through STATE
     private int state;
+    // ConfinedKnown's objects handed out since the last reset: 0 or an object each, until the next reset.
+    long lastAllocated;
+    long lastPopped;
+    long lastRead;
     /** Calls that parked because the state word asked them to (safepoints taken). */
     int parks;
     private long kept;
@@ -175,12 +180,15 @@ abstract sealed class CheckFloorSpace extends GcCheckFloorCpuTimes.Peer implemen
         }
     }
 
-    /** Starts the space again; every object in it is dead. */
+    /** Starts the space again; every object in it is dead, and none is known any more. */
     final void reset() {
         if (starts != null) {
             Arrays.fill(starts, 0, (int) ((cursor - base + 511) >>> 9), 0L);
         }
         cursor = base;
+        lastAllocated = 0;
+        lastPopped = 0;
+        lastRead = 0;
     }
 
     /** Raises the state word's {@link #SAFEPOINT} bit, as a collection would. */
@@ -297,6 +305,11 @@ abstract sealed class CheckFloorSpace extends GcCheckFloorCpuTimes.Peer implemen
         if (value != 0) {
             checkObject(operation, value);
         }
+    }
+
+    /** {@return whether {@code value} is an object the space handed out since its last reset} */
+    final boolean knows(long value) {
+        return value != 0 && (value == lastAllocated || value == lastPopped || value == lastRead);
     }
 
     /** {@link Check#START_BITMAP}: records a new object. */

@@ -30,6 +30,7 @@ import java.util.Locale;
  *     collector's safepoints need;
  * <li>the GC heap through its {@link ShadowStack}, as {@link GcMutatorCpuTimes} runs it;
  * </ol>
+ * level 5 with the heap's shortcut (objects the space handed out since it was last reset skip the start test),
  * and each check alone on top of level 1: the bounds (level 2 itself), the start bitmap, the owner and state
  * word. Each level is the simplest correct code for what it claims (its {@link CheckFloorSpace.Check}s);
  * {@code CheckFloorLevelsTest} shows each refuses what it claims and nothing more.
@@ -62,6 +63,7 @@ public final class GcCheckFloorCpuTimes {
         peers.add(new CheckFloorLevels.SlotKinds());
         peers.add(new CheckFloorLevels.StartBits());
         peers.add(new CheckFloorLevels.Confined());
+        peers.add(new CheckFloorLevels.ConfinedKnown());
         peers.add(new CheckFloorLevels.StartBitsAlone());
         peers.add(new CheckFloorLevels.ConfinedAlone());
         try (HeapPeer heap = new HeapPeer()) {

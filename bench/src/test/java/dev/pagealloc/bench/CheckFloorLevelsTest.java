@@ -23,8 +23,8 @@ class CheckFloorLevelsTest {
 
     static Stream<Supplier<CheckFloorSpace>> levels() {
         return Stream.of(CheckFloorLevels.Raw::new, CheckFloorLevels.Bounds::new, CheckFloorLevels.SlotKinds::new,
-                CheckFloorLevels.StartBits::new, CheckFloorLevels.Confined::new, CheckFloorLevels.StartBitsAlone::new,
-                CheckFloorLevels.ConfinedAlone::new);
+                CheckFloorLevels.StartBits::new, CheckFloorLevels.Confined::new, CheckFloorLevels.ConfinedKnown::new,
+                CheckFloorLevels.StartBitsAlone::new, CheckFloorLevels.ConfinedAlone::new);
     }
 
     @ParameterizedTest
@@ -87,10 +87,13 @@ class CheckFloorLevelsTest {
                 }
             }
             assertEquals(claims ? 0 : 3, space.top, "a refused push pushes nothing");
+            long last = space.allocate(CheckFloorSpace.NODE);
             space.reset();
-            // After the space is reused, its old objects are dead: the bitmap forgets them.
-            refusedIf(claims, IllegalArgumentException.class, "getReference(0x" + Long.toHexString(node)
-                    + "): not an object of this space", () -> space.getReference(node, 0));
+            // After the space is reused, its old objects are dead: the bitmap forgets them, and so does the space.
+            for (long dead : new long[] {node, last}) {
+                refusedIf(claims, IllegalArgumentException.class, "getReference(0x" + Long.toHexString(dead)
+                        + "): not an object of this space", () -> space.getReference(dead, 0));
+            }
         }
     }
 
