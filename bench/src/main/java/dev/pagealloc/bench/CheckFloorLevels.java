@@ -13,7 +13,7 @@ final class CheckFloorLevels {
 
     private CheckFloorLevels() {}
 
-    /** Level 1: raw off-heap memory, no checks but Java's own on the root stack. */
+    /** Level 1: raw off-heap memory; no checks but the bump's limit and Java's own array bounds. */
     static final class Raw extends CheckFloorSpace {
         Raw() {
             super("1 raw off-heap", EnumSet.noneOf(Check.class));
@@ -216,7 +216,10 @@ final class CheckFloorLevels {
         }
     }
 
-    /** Level 5: level 4 with {@link Check#OWNER_AND_STATE}: every check issue 11 asks of a call. */
+    /**
+     * Level 5: level 4 with {@link Check#OWNER_AND_STATE}: the per-call checks issue 11 asks of binary-trees' calls
+     * (there are no frames: an unbalanced pop meets the root array's bound).
+     */
     static final class Confined extends CheckFloorSpace {
         Confined() {
             super("5 = 4 + owner, state word", EnumSet.allOf(Check.class));

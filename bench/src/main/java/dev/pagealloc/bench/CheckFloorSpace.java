@@ -60,9 +60,9 @@ abstract sealed class CheckFloorSpace extends GcCheckFloorCpuTimes.Peer implemen
          */
         SLOT_KIND,
         /**
-     * Every object argument (a read's object, a pushed root, a reference passed to allocation) is an object
-     * start.
-     */
+         * Every object argument (a read's object, a pushed root, a reference passed to allocation) is an object
+         * start.
+         */
         START_BITMAP,
         /** The caller is the owner thread, and the state word reads 0 (else: closed, or park at a safepoint). */
         OWNER_AND_STATE
@@ -80,7 +80,7 @@ abstract sealed class CheckFloorSpace extends GcCheckFloorCpuTimes.Peer implemen
     long cursor;
     final long[] headers = new long[1 << 16];
     final long[] masks = new long[1 << 16];
-    /** Bit {@code i} of the space's word {@code i} set when an object's payload starts there; null if unclaimed. */
+    /** Bit {@code i} set when an object's payload starts at the space's 8-byte word {@code i}; null if unclaimed. */
     final long[] starts;
     final long[] roots = new long[64];
     int top;
