@@ -225,7 +225,7 @@ public final class GcCheckFloorCpuTimes {
         }
 
         // Static, the stack and the type id as arguments, as in GcMutatorCpuTimes: instance methods reading them
-        // from final fields (which C2 loads again after each call) made building 0.8 ns per node slower.
+        // from this peer's fields built 0.8 ns per node slower (8.0-8.2 against 7.2-7.4 ns).
         private static long build(ShadowStack stack, int node, int depth) {
             if (depth == 0) {
                 return stack.allocate(node);
