@@ -29,10 +29,12 @@ public final class ReferenceSlot {
     /**
      * The header of an object of this type shifted right by {@link Header#TYPE_SHIFT}: its type id and exact payload
      * size, with the mark, pinned, forwarded, logged and age bits shifted out (no object is forwarded while a mutator
-     * runs); {@link #RELEASED} once the type is released. Plain: written under the heap's lock by a release that
-     * follows a full collection, so every attached thread is parked (and reacquires the lock to leave its
-     * safepoint) and every other thread reaches the heap under the lock, which orders the write before any call
-     * that could see an object of the id's next type.
+     * runs); {@link #RELEASED} once the type is released. Plain: written under the heap's lock by a successful
+     * release, before the lock lets {@link GcHeap#registerType} give the id out again. An object of the id's next type
+     * is allocated after that registration, in a buffer taken under the lock after the release's collection retired
+     * every buffer; a thread that allocates it or takes the lock since has the write ordered before its calls, and
+     * one that gets the object's address only from another thread's stores into the heap sees the write as it sees
+     * that object's header, which was written without the lock too.
      */
     long headerKey;
 
