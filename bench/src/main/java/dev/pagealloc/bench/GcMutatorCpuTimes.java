@@ -12,8 +12,9 @@ import java.util.Locale;
  * The mutator's share of binary-trees, per node: building a tree bottom-up and checking it (counting its nodes),
  * on the GC heap through the thread's {@link ShadowStack} (as {@code BinaryTrees} does; the check twice, with
  * offsets and with {@link ReferenceSlot} handles) and on Java objects, by the thread's CPU time, so that the JVM's
- * collector threads do not count and the heap's collections (run by this thread) do. Trees of depth 12 (8,191 nodes), built 2,000 times per round, then one checked 2,000 times;
- * the minimum of the measured rounds, peers interleaved in each round.
+ * collector threads do not count and the heap's collections (run by this thread) do. Trees of depth 12 (8,191
+ * nodes), built 2,000 times per round, then one checked 2,000 times; the minimum of the measured rounds, peers
+ * interleaved in each round.
  *
  * <p>Usage: {@code java --enable-native-access=ALL-UNNAMED -cp pagealloc-bench.jar
  * dev.pagealloc.bench.GcMutatorCpuTimes [rounds]} (default 10, after 4 warm-up rounds). Single-threaded.
