@@ -1,6 +1,7 @@
 package dev.pagealloc.bench;
 
 import dev.pagealloc.heap.gc.GcHeap;
+import dev.pagealloc.heap.gc.ReferenceSlot;
 import dev.pagealloc.heap.gc.ShadowStack;
 import dev.pagealloc.heap.gc.TypeLayout;
 import java.lang.management.ManagementFactory;
@@ -9,10 +10,11 @@ import java.util.Locale;
 
 /**
  * The mutator's share of binary-trees, per node: building a tree bottom-up and checking it (counting its nodes),
- * on the GC heap through the thread's {@link ShadowStack} (as {@code BinaryTrees} does) and on Java objects, by
- * the thread's CPU time, so that the JVM's collector threads do not count and the heap's collections (run by
- * this thread) do. Trees of depth 12 (8,191 nodes), built 2,000 times per round, then one checked 2,000 times;
- * the minimum of the measured rounds, peers interleaved in each round.
+ * on the GC heap through the thread's {@link ShadowStack} (as {@code BinaryTrees} does; the check twice, with
+ * offsets and with {@link ReferenceSlot} handles) and on Java objects, by the thread's CPU time, so that the JVM's
+ * collector threads do not count and the heap's collections (run by this thread) do. Trees of depth 12 (8,191
+ * nodes), built 2,000 times per round, then one checked 2,000 times; the minimum of the measured rounds, peers
+ * interleaved in each round.
  *
  * <p>Usage: {@code java --enable-native-access=ALL-UNNAMED -cp pagealloc-bench.jar
  * dev.pagealloc.bench.GcMutatorCpuTimes [rounds]} (default 10, after 4 warm-up rounds). Single-threaded.
@@ -35,11 +37,13 @@ public final class GcMutatorCpuTimes {
      */
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
-        double[] best = {Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE};
+        double[] best = {Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE};
         long sink = 0;
         try (GcHeap heap = GcHeap.builder().withNurseryBytes(32L << 20).withOldGenerationLimitBytes(64L << 20)
                 .build()) {
             int node = heap.registerType(new TypeLayout.Fixed("Node", 16, 0, 8));
+            ReferenceSlot left = heap.referenceSlot(node, 0);
+            ReferenceSlot right = heap.referenceSlot(node, 8);
             ShadowStack stack = heap.shadowStack();
             for (int r = -4; r < rounds; r++) {
                 long t0 = THREADS.getCurrentThreadCpuTime();
@@ -54,6 +58,10 @@ public final class GcMutatorCpuTimes {
                 }
                 long t3 = THREADS.getCurrentThreadCpuTime();
                 for (int i = 0; i < TREES; i++) {
+                    sink += check(stack, left, right, tree);
+                }
+                long t3s = THREADS.getCurrentThreadCpuTime();
+                for (int i = 0; i < TREES; i++) {
                     sink += build(DEPTH) == null ? 1 : 0;
                 }
                 long t4 = THREADS.getCurrentThreadCpuTime();
@@ -64,15 +72,16 @@ public final class GcMutatorCpuTimes {
                 }
                 long t6 = THREADS.getCurrentThreadCpuTime();
                 if (r >= 0) {
-                    long[] nanos = {t1 - t0, t3 - t2, t4 - t3, t6 - t5};
+                    long[] nanos = {t1 - t0, t3 - t2, t3s - t3, t4 - t3s, t6 - t5};
                     for (int k = 0; k < nanos.length; k++) {
                         best[k] = Math.min(best[k], nanos[k] / NODES);
                     }
                 }
             }
         }
-        System.out.printf(Locale.ROOT, "ns of thread CPU per node, minimum of %d rounds: heap build %.2f, check %.2f;"
-                + " Java objects build %.2f, check %.2f (%d)%n", rounds, best[0], best[1], best[2], best[3], sink & 1);
+        System.out.printf(Locale.ROOT, "ns of thread CPU per node, minimum of %d rounds: heap build %.2f, check %.2f,"
+                + " check with slot handles %.2f; Java objects build %.2f, check %.2f (%d)%n", rounds, best[0], best[1],
+                best[2], best[3], best[4], sink & 1);
     }
 
     private static long build(ShadowStack stack, int node, int depth) {
@@ -87,6 +96,12 @@ public final class GcMutatorCpuTimes {
     private static long check(ShadowStack stack, long node) {
         long left = stack.getReference(node, 0);
         return left == 0 ? 1 : 1 + check(stack, left) + check(stack, stack.getReference(node, 8));
+    }
+
+    private static long check(ShadowStack stack, ReferenceSlot left, ReferenceSlot right, long node) {
+        long leftNode = stack.getReference(left, node);
+        return leftNode == 0 ? 1
+                : 1 + check(stack, left, right, leftNode) + check(stack, left, right, stack.getReference(right, node));
     }
 
     private static Node build(int depth) {

@@ -19,6 +19,9 @@ public final class BinaryTrees {
 
     private final GcHeap heap;
     private final int nodeType;
+    /** The node's two reference slots, resolved once for {@link #check}. */
+    private final ReferenceSlot left;
+    private final ReferenceSlot right;
 
     /**
      * Registers the node type ({@code Node}: 16 bytes, references at 0 and 8) on {@code heap}.
@@ -30,6 +33,8 @@ public final class BinaryTrees {
     public BinaryTrees(GcHeap heap) {
         this.heap = java.util.Objects.requireNonNull(heap, "heap");
         this.nodeType = heap.registerType(new TypeLayout.Fixed("Node", 16, 0, 8));
+        this.left = heap.referenceSlot(nodeType, 0);
+        this.right = heap.referenceSlot(nodeType, 8);
     }
 
     /**
@@ -80,10 +85,10 @@ public final class BinaryTrees {
 
     /** {@return the number of nodes of the tree at {@code node}}; allocates nothing, so nothing moves */
     long check(ShadowStack stack, long node) {
-        long left = stack.getReference(node, 0);
-        if (left == 0) {
+        long leftNode = stack.getReference(left, node);
+        if (leftNode == 0) {
             return 1;
         }
-        return 1 + check(stack, left) + check(stack, stack.getReference(node, 8));
+        return 1 + check(stack, leftNode) + check(stack, stack.getReference(right, node));
     }
 }

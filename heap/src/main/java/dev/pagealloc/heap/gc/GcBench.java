@@ -40,6 +40,9 @@ public final class GcBench {
     private final GcHeap heap;
     private final int nodeType;
     private final int doubleArrayType;
+    /** The node's {@link #LEFT} and {@link #RIGHT} slots, resolved once for {@link #populate}. */
+    private final ReferenceSlot leftSlot;
+    private final ReferenceSlot rightSlot;
 
     /**
      * Registers the node type ({@code Node}: 24 bytes, references at 0 and 8) and the array type
@@ -53,6 +56,8 @@ public final class GcBench {
     public GcBench(GcHeap heap) {
         this.heap = java.util.Objects.requireNonNull(heap, "heap");
         this.nodeType = heap.registerType(new TypeLayout.Fixed("Node", 24, LEFT, RIGHT));
+        this.leftSlot = heap.referenceSlot(nodeType, LEFT);
+        this.rightSlot = heap.referenceSlot(nodeType, RIGHT);
         this.doubleArrayType = heap.registerType(new TypeLayout.PrimitiveArray("double[]", 8));
     }
 
@@ -143,14 +148,14 @@ public final class GcBench {
         // Allocate first, then read the node from its root: arguments are evaluated left to right, so a
         // root read in the same call as the allocation would be the address from before it moved.
         long left = stack.allocate(nodeType);
-        stack.setReference(stack.root(nodeSlot), LEFT, left);
+        stack.setReference(leftSlot, stack.root(nodeSlot), left);
         long right = stack.allocate(nodeType);
-        stack.setReference(stack.root(nodeSlot), RIGHT, right);
+        stack.setReference(rightSlot, stack.root(nodeSlot), right);
         stack.pushFrame();
         try {
-            int child = stack.addRoot(stack.getReference(stack.root(nodeSlot), LEFT));
+            int child = stack.addRoot(stack.getReference(leftSlot, stack.root(nodeSlot)));
             populate(stack, depth - 1, child);
-            stack.setRoot(child, stack.getReference(stack.root(nodeSlot), RIGHT));
+            stack.setRoot(child, stack.getReference(rightSlot, stack.root(nodeSlot)));
             populate(stack, depth - 1, child);
         } finally {
             stack.popFrame();

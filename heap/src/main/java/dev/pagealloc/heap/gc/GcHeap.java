@@ -226,6 +226,28 @@ public final class GcHeap implements AutoCloseable {
         }
     }
 
+    /**
+     * {@return the handle of reference slot {@code byteOffset} of fixed type {@code typeId}}, for
+     * {@link ShadowStack#getReference(ReferenceSlot, long)} and {@link ShadowStack#setReference(ReferenceSlot, long,
+     * long)}: the same handle for the same slot until the type is released, which invalidates it (see
+     * {@link ReferenceSlot}). Takes the lock: resolve handles once, outside inner loops.
+     *
+     * @param typeId a registered {@link TypeLayout.Fixed} type
+     * @param byteOffset one of the type's reference offsets, in bytes from an object's address
+     * @throws IllegalArgumentException if the type id is unknown or names an array type, or the offset is not one
+     *     of the type's reference offsets (the message lists them)
+     * @throws IllegalStateException if the heap is closed
+     */
+    public ReferenceSlot referenceSlot(int typeId, long byteOffset) {
+        lock.lock();
+        try {
+            checkAlive("referenceSlot");
+            return registry.referenceSlot(typeId, byteOffset);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     TypeInfo type(String operation, int typeId) {
         return registry.type(operation, typeId);
     }
@@ -518,21 +540,22 @@ public final class GcHeap implements AutoCloseable {
      * (the nursery's, a committed old block's), so C2 keeps no segment, arena or bounds check of its own.
      */
     long locate(long object, long byteOffset, int width, boolean reference) {
-        long spaceEnd;
+        long spaceEnd = spaceEnd(object);
+        return spaceEnd == 0 ? 0 : fieldAt(object, byteOffset, width, reference, spaceEnd);
+    }
+
+    /**
+     * The object-start test of the fast paths for a value the caller's stack does not know. {@return the end of
+     * {@code object}'s space (the nursery's end, or its old-generation block's), or 0 if it is not an object start
+     * in the nursery or in a committed old block} (a large object, or no object); lock-free, for an attached caller.
+     */
+    long spaceEnd(long object) {
         long inNursery = object - nurseryBase;
         if (inNursery >= Header.BYTES && inNursery < nurseryBytes) {
-            if (!nursery.isObjectStartAt(inNursery)) {
-                return 0;
-            }
-            spaceEnd = nurseryBase + nurseryBytes;
-        } else {
-            long inBlock = old.payloadOffsetInBlock(object);
-            if (inBlock < 0) {
-                return 0;
-            }
-            spaceEnd = object - inBlock + old.blockBytes;
+            return nursery.isObjectStartAt(inNursery) ? nurseryBase + nurseryBytes : 0;
         }
-        return fieldAt(object, byteOffset, width, reference, spaceEnd);
+        long inBlock = old.payloadOffsetInBlock(object);
+        return inBlock < 0 ? 0 : object - inBlock + old.blockBytes;
     }
 
     /**
@@ -617,9 +640,30 @@ public final class GcHeap implements AutoCloseable {
         // A large holder is logged by the barrier's locked path.
         long at = objectKnown && (youngHolder || old.contains(object)) ? locateKnown(object, byteOffset, 8, true)
                 : locate(object, byteOffset, 8, true);
-        if (at == 0) {
+        return at != 0 && store(at, youngHolder, value, valueKnown);
+    }
+
+    /**
+     * {@link #storeReference} for a slot handle: the holder must be known to the caller's stack (and young or old)
+     * or pass the object-start test, and its header must be {@code slot}'s type's ({@link ReferenceSlot#matches}),
+     * which implies the slot's kind and bounds. {@return false, having written nothing, when a check fails or the
+     * holder is large}: the locked path then decides.
+     */
+    boolean storeSlot(ReferenceSlot slot, long object, long value, boolean objectKnown, boolean valueKnown) {
+        boolean youngHolder = nursery.contains(object);
+        if (!(objectKnown ? youngHolder || old.contains(object) : spaceEnd(object) != 0)
+                || !slot.matches(AddressSpace.ALL.get(AddressSpace.WORD, object - Header.BYTES))) {
             return false;
         }
+        return store(object + slot.byteOffset, youngHolder, value, valueKnown);
+    }
+
+    /**
+     * The end of both reference stores' fast paths, at a checked slot {@code at} of a young or old holder: checks
+     * that {@code value} is 0 or a nursery or old object (none for a value known to the caller's stack), stores it
+     * and runs the write barrier. {@return false, having written nothing, when the value's check fails}.
+     */
+    private boolean store(long at, boolean youngHolder, long value, boolean valueKnown) {
         boolean youngValue;
         if (valueKnown) {
             youngValue = nursery.contains(value);

@@ -17,7 +17,10 @@ import java.util.Objects;
  * {@link #setReference(long, long, long)} do what {@link GcHeap}'s methods of the same names do, with the same
  * checks and errors, but find the thread's state here instead of looking it up on each call, and make one owner
  * check and one read of a state word (released, heap closed, safepoint pending) per call. Use them in a
- * mutator's inner loops.
+ * mutator's inner loops. {@link #getReference(ReferenceSlot, long)} and
+ * {@link #setReference(ReferenceSlot, long, long)} take a slot handle resolved once
+ * ({@link GcHeap#referenceSlot(int, long)}) instead of an offset, and check one header compare instead of the
+ * offset's bounds and kind.
  *
  * <p>A thread with a shadow stack is attached to the heap as a mutator: collections wait for it to reach
  * a safepoint (see {@link GcHeap}). Confined to the thread that made it ({@link GcHeap#shadowStack()}):
@@ -369,6 +372,77 @@ public final class ShadowStack {
         if (enter("setReference") >= TAGGED || !heap.storeReference(object, byteOffset, value, knowsObject(object),
                 value == 0 || knowsObject(value))) {
             heap.locked.setReference(object, byteOffset, value);
+        }
+    }
+
+    /**
+     * {@link #getReference(long, long)} through a slot handle: the reference in {@code slot} of {@code object},
+     * which must be an object of the handle's type. The offset's checks were made when the handle was made, so a
+     * call checks the owner and the state word, the object start (skipped for an object this stack handed out since
+     * its last safepoint), and that the object's header carries the handle's type id and payload size.
+     *
+     * @param slot a handle from this heap's {@link GcHeap#referenceSlot(int, long)}
+     * @param object an object of the handle's type
+     * @return an object's address, or 0
+     * @throws NullPointerException if {@code slot} is null
+     * @throws IllegalArgumentException if the handle belongs to another heap or its type was released, or
+     *     {@code object} is not an object of the heap or not of the handle's type
+     * @throws IllegalStateException if the heap is closed or this stack released
+     * @throws WrongThreadException if the caller is not the stack's thread
+     * @throws dev.pagealloc.api.TagMismatchException in a checked heap, if {@code object}'s tag does not match
+     *     its memory's
+     */
+    public long getReference(ReferenceSlot slot, long object) {
+        if (Thread.currentThread() == owner && gate() < TAGGED && slot.heap == heap
+                && (knowsObject(object) || heap.spaceEnd(object) != 0)
+                && slot.matches(AddressSpace.ALL.get(AddressSpace.WORD, object - Header.BYTES))) {
+            // As in getReference(long, long): a slot of a live object holds 0 or an object start until the next
+            // safepoint.
+            long value = AddressSpace.ALL.get(AddressSpace.WORD, object + slot.byteOffset);
+            lastRead = value;
+            return value;
+        }
+        enter("getReference");
+        heap.lock.lock();
+        try {
+            heap.checkAlive("getReference");
+            slot.checkLocked("getReference", heap, object);
+            return heap.locked.getReference(object, slot.byteOffset);
+        } finally {
+            heap.lock.unlock();
+        }
+    }
+
+    /**
+     * {@link #setReference(long, long, long)} through a slot handle: stores {@code value} in {@code slot} of
+     * {@code object}, through the write barrier, with the checks of {@link #getReference(ReferenceSlot, long)} on
+     * the holder and those of {@link #setReference(long, long, long)} on the value.
+     *
+     * @param slot a handle from this heap's {@link GcHeap#referenceSlot(int, long)}
+     * @param object an object of the handle's type
+     * @param value an object of the heap, or 0
+     * @throws NullPointerException if {@code slot} is null
+     * @throws IllegalArgumentException if the handle belongs to another heap or its type was released,
+     *     {@code object} is not an object of the heap or not of the handle's type, or a non-zero {@code value} is
+     *     not an object of the heap; nothing is written
+     * @throws IllegalStateException if the heap is closed or this stack released
+     * @throws WrongThreadException if the caller is not the stack's thread
+     * @throws dev.pagealloc.api.TagMismatchException in a checked heap, if the tag of {@code object} or
+     *     {@code value} does not match its memory's; nothing is written
+     */
+    public void setReference(ReferenceSlot slot, long object, long value) {
+        if (Thread.currentThread() == owner && gate() < TAGGED && slot.heap == heap
+                && heap.storeSlot(slot, object, value, knowsObject(object), value == 0 || knowsObject(value))) {
+            return;
+        }
+        enter("setReference");
+        heap.lock.lock();
+        try {
+            heap.checkAlive("setReference");
+            slot.checkLocked("setReference", heap, object);
+            heap.locked.setReference(object, slot.byteOffset, value);
+        } finally {
+            heap.lock.unlock();
         }
     }
 

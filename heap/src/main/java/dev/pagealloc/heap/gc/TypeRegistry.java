@@ -21,6 +21,11 @@ final class TypeRegistry {
     private final Map<TypeLayout, Integer> typeIds = new HashMap<>();
     /** Released ids, reused before new ones. */
     private final ArrayDeque<Integer> freeTypeIds = new ArrayDeque<>();
+    /**
+     * The slot handles made for each registered type, by type id and offset: one per slot, so a program that
+     * asks again gets the same one; invalidated and dropped when their type is released.
+     */
+    private final Map<Integer, Map<Long, ReferenceSlot>> slotHandles = new HashMap<>();
 
     TypeRegistry(GcHeap heap) {
         this.heap = heap;
@@ -61,6 +66,10 @@ final class TypeRegistry {
             return false;
         }
         typeIds.remove(type.layout);
+        Map<Long, ReferenceSlot> handles = slotHandles.remove(typeId);
+        if (handles != null) {
+            handles.values().forEach(ReferenceSlot::invalidate);
+        }
         types.set(typeId, null);
         publish(typeId, null);
         freeTypeIds.push(typeId);
@@ -96,6 +105,23 @@ final class TypeRegistry {
         heap.old.forEachCell(cell -> found[0] |= Header.typeId(heap.old.getLong(cell)) == typeId);
         heap.large.forEachObject(object -> found[0] |= Header.typeId(heap.header(object)) == typeId);
         return found[0];
+    }
+
+    /** {@link GcHeap#referenceSlot} once the heap is known open; under the lock. */
+    ReferenceSlot referenceSlot(int typeId, long byteOffset) {
+        TypeInfo type = type("referenceSlot", typeId);
+        if (type.kind != TypeInfo.FIXED) {
+            throw new IllegalArgumentException("referenceSlot(typeId=" + typeId + ", byteOffset=" + byteOffset
+                    + "): type '" + type.layout.name() + "' is a " + type.kindName()
+                    + " type; slot handles are for fixed types, whose header implies the slot's kind");
+        }
+        if (Arrays.binarySearch(type.referenceOffsets, byteOffset) < 0) {
+            throw new IllegalArgumentException("referenceSlot(typeId=" + typeId + ", byteOffset=" + byteOffset
+                    + "): not a reference slot of type " + type.layout + "; its reference offsets are "
+                    + Arrays.toString(type.referenceOffsets));
+        }
+        return slotHandles.computeIfAbsent(typeId, id -> new HashMap<>()).computeIfAbsent(byteOffset,
+                offset -> new ReferenceSlot(heap, typeId, type.fixedPayloadBytes, offset));
     }
 
     /** {@return the registered type {@code typeId}}, or throws naming {@code operation} and the known ids */

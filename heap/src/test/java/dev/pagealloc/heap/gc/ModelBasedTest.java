@@ -49,6 +49,8 @@ class ModelBasedTest {
     private boolean objectTags;
     private ShadowStack stack;
     private int objType;
+    /** Obj's three reference slots as handles, mixed in with the offset forms. */
+    private ReferenceSlot[] objSlots;
     private int refsType;
     private int bytesType;
     private Random random;
@@ -79,6 +81,8 @@ class ModelBasedTest {
         heap = (tagged ? builder.withObjectTags(new ArrayTagSpaces(seed)) : builder).build();
         try {
             objType = heap.registerType(new TypeLayout.Fixed("Obj", 32, 0, 8, 16));
+            objSlots = new ReferenceSlot[] {heap.referenceSlot(objType, 0), heap.referenceSlot(objType, 8),
+                heap.referenceSlot(objType, 16)};
             refsType = heap.registerType(new TypeLayout.ReferenceArray("Refs"));
             bytesType = heap.registerType(new TypeLayout.PrimitiveArray("Bytes", 1));
             stack = heap.shadowStack();
@@ -221,10 +225,13 @@ class ModelBasedTest {
         }
         int index = random.nextInt(holder.model().refs.length);
         Pair target = randomReachableOrNull();
-        if (random.nextBoolean()) {
+        int way = random.nextInt(3);
+        if (way == 0) {
             heap.setReference(holder.address(), index * 8L, target.address());
-        } else {
+        } else if (way == 1 || heap.typeOf(holder.address()) != objType) {
             stack.setReference(holder.address(), index * 8L, target.address());
+        } else {
+            stack.setReference(objSlots[index], holder.address(), target.address());
         }
         holder.model().refs[index] = target.model();
     }
@@ -257,8 +264,10 @@ class ModelBasedTest {
             if (next == null) {
                 break;
             }
-            long address = random.nextBoolean() ? heap.getReference(at.address(), index * 8L)
-                    : stack.getReference(at.address(), index * 8L);
+            int way = random.nextInt(3);
+            long address = way == 0 ? heap.getReference(at.address(), index * 8L)
+                    : way == 1 || heap.typeOf(at.address()) != objType ? stack.getReference(at.address(), index * 8L)
+                    : stack.getReference(objSlots[index], at.address());
             at = new Pair(next, address);
         }
         return at;
