@@ -79,6 +79,8 @@ public final class GcHeap implements AutoCloseable {
     /** {@link Nursery#base} and {@link Nursery#bytes}, one load closer for the fast paths. */
     private final long nurseryBase;
     private final long nurseryBytes;
+    /** {@link Nursery#starts}, so the allocation fast path sets a start bit without loading the nursery. */
+    private final long[] nurseryStarts;
     final long largeObjectThresholdBytes;
     final long oldGenerationLimitBytes;
     final int tenureAge;
@@ -104,6 +106,12 @@ public final class GcHeap implements AutoCloseable {
      * array instead of the type's object; kept in step by {@link TypeRegistry}. Plain, as the table is.
      */
     long[] bufferHeaders = {0};
+    /**
+     * {@link #bufferHeaders} for the entries whose first two reference slots are payload words 0 and 1, else 0,
+     * so {@link #bumpPair} reads one primitive array for such a type (binary-trees' node) instead of the type's
+     * object; kept in step by {@link TypeRegistry}. Plain, as the table is.
+     */
+    long[] pairHeaders = {0};
     /** The mutator that called last: a racy one-entry cache in front of {@link #threadStack}. */
     private ShadowStack lastMutator;
     final Set<ShadowStack> stacks = new LinkedHashSet<>();
@@ -144,6 +152,7 @@ public final class GcHeap implements AutoCloseable {
         this.nursery = new Nursery(allocator, builder.nurseryBytes, blockBytes, Math.max(1, nurseryBlocks / 8));
         this.nurseryBase = nursery.base;
         this.nurseryBytes = nursery.bytes;
+        this.nurseryStarts = nursery.starts;
         try {
             this.old = new OldGeneration(allocator, builder.oldGenerationLimitBytes, blockBytes,
                     largeObjectThresholdBytes);
@@ -260,7 +269,8 @@ public final class GcHeap implements AutoCloseable {
      */
     long bump(ShadowStack mutator, int typeId) {
         long[] headers = bufferHeaders;
-        if (typeId > 0 && typeId < headers.length) {
+        // Entry 0 is 0 (no type), so testing the range alone is enough: C2 makes it the load's own bounds check.
+        if (typeId >= 0 && typeId < headers.length) {
             long header = headers[typeId];
             long zeroEnd = (Header.payloadBytes(header) + 7) & ~7L;
             long headerAddress = mutator.bufferCursor;
@@ -269,7 +279,7 @@ public final class GcHeap implements AutoCloseable {
                 mutator.bufferCursor = object + zeroEnd;
                 AddressSpace.ALL.set(AddressSpace.WORD, headerAddress, header);
                 zero(object, 0, zeroEnd);
-                nursery.markStart(object);
+                Nursery.markStart(nurseryStarts, object - nurseryBase);
                 return object;
             }
         }
@@ -320,6 +330,28 @@ public final class GcHeap implements AutoCloseable {
      * of this heap (young, old or large) until the mutator's next safepoint.
      */
     long bumpPair(ShadowStack mutator, int typeId, long first, long second) {
+        long[] headers = pairHeaders;
+        // Entry 0 is 0 (no type), so testing the range alone is enough: C2 makes it the load's own bounds check.
+        if (typeId >= 0 && typeId < headers.length) {
+            long header = headers[typeId];
+            long zeroEnd = (Header.payloadBytes(header) + 7) & ~7L;
+            long headerAddress = mutator.bufferCursor;
+            if (header != 0 && headerAddress + Header.BYTES + zeroEnd <= mutator.bufferLimit) {
+                long object = headerAddress + Header.BYTES;
+                mutator.bufferCursor = object + zeroEnd;
+                AddressSpace.ALL.set(AddressSpace.WORD, headerAddress, header);
+                AddressSpace.ALL.set(AddressSpace.WORD, object, first);
+                AddressSpace.ALL.set(AddressSpace.WORD, object + 8, second);
+                zero(object, 16, zeroEnd);
+                Nursery.markStart(nurseryStarts, object - nurseryBase);
+                return object;
+            }
+        }
+        return bumpPairAnyOffsets(mutator, typeId, first, second);
+    }
+
+    /** {@link #bumpPair} for a type whose first two reference slots are not payload words 0 and 1. */
+    private long bumpPairAnyOffsets(ShadowStack mutator, int typeId, long first, long second) {
         TypeInfo[] table = typeTable;
         if (typeId > 0 && typeId < table.length) {
             TypeInfo type = table[typeId];
@@ -333,7 +365,7 @@ public final class GcHeap implements AutoCloseable {
                     zero(object, type.pairZeroFrom, type.zeroEnd);
                     AddressSpace.ALL.set(AddressSpace.WORD, object + type.firstReference, first);
                     AddressSpace.ALL.set(AddressSpace.WORD, object + type.secondReference, second);
-                    nursery.markStart(object);
+                    Nursery.markStart(nurseryStarts, object - nurseryBase);
                     return object;
                 }
             }
@@ -347,7 +379,14 @@ public final class GcHeap implements AutoCloseable {
      * zeroes its own payload, as HotSpot's TLAB allocation does.
      */
     static void zero(long object, long from, long to) {
-        if (to - from <= 64) {
+        long bytes = to - from;
+        if (bytes <= 16) {
+            // Up to two words without a loop (binary-trees' leaf: two): the first and the last, the same one if 8.
+            if (bytes > 0) {
+                AddressSpace.ALL.set(AddressSpace.WORD, object + from, 0L);
+                AddressSpace.ALL.set(AddressSpace.WORD, object + to - 8, 0L);
+            }
+        } else if (bytes <= 64) {
             for (long at = object + from; at < object + to; at += 8) {
                 AddressSpace.ALL.set(AddressSpace.WORD, at, 0L);
             }

@@ -237,11 +237,35 @@ public final class ShadowStack {
      * @throws IllegalArgumentException if a non-zero {@code object} is not an object of the heap; nothing is pushed
      */
     public void push(long object) {
-        long address = enter("push") < TAGGED && knowsObject(object) ? object : heap.checkRoot("push", object);
-        if (top == slots.length) {
-            slots = Arrays.copyOf(slots, top * 2);
+        // The owner and the state word in one branch, as getReference does; any other case (the wrong thread, a
+        // released stack, a closed or checked heap, a value the stack does not know) goes through enter().
+        long address = Thread.currentThread() == owner && gate() < TAGGED && knowsObjectOrNull(object) ? object
+                : checkedPush(object);
+        long[] held = slots;
+        int at = top;
+        // top is never negative; written as a range, the test is the store's own bounds check (C2 folds the two).
+        if (at >= 0 && at < held.length) {
+            held[at] = address;
+            top = at + 1;
+        } else {
+            slots = Arrays.copyOf(held, at * 2);
+            slots[at] = address;
+            top = at + 1;
         }
-        slots[top++] = address;
+    }
+
+    /** {@link #push(long)}'s checks when its one-branch test fails. {@return the address to push} */
+    private long checkedPush(long object) {
+        return enter("push") < TAGGED && knowsObject(object) ? object : heap.checkRoot("push", object);
+    }
+
+    /**
+     * {@return whether {@code value} is 0 or an address this stack handed out since the owner's last safepoint},
+     * the last allocation tested first; valid only while the state word is below {@link #TAGGED}. The zero test
+     * comes last: a 0 that equals a forgotten field is still a valid value.
+     */
+    private boolean knowsObjectOrNull(long value) {
+        return value == lastAllocated || value == lastPopped || value == lastRead || value == 0;
     }
 
     /**
@@ -286,8 +310,9 @@ public final class ShadowStack {
      * @throws WrongThreadException if the caller is not the stack's thread
      */
     public long allocate(int typeId) {
-        long object = enter("allocate") == 0 ? heap.bump(this, typeId) : 0;
+        long object = Thread.currentThread() == owner && gate() == 0 ? heap.bump(this, typeId) : 0;
         if (object == 0) {
+            enter("allocate");
             object = heap.slow.allocate(typeId);
         }
         lastAllocated = object;
@@ -312,13 +337,64 @@ public final class ShadowStack {
      */
     public long allocate(int typeId, long first, long second) {
         long object = 0;
-        if (enter("allocate") == 0) {
-            object = (first == 0 || knowsObject(first)) && (second == 0 || knowsObject(second))
+        if (Thread.currentThread() == owner && gate() == 0) {
+            object = knowsObjectOrNull(first) && knowsObjectOrNull(second)
                     ? heap.bumpPair(this, typeId, first, second) : heap.bump(this, typeId, first, second);
         }
         if (object == 0) {
+            enter("allocate");
             object = heap.slow.allocate(typeId, first, second);
         }
+        lastAllocated = object;
+        return object;
+    }
+
+    /**
+     * {@link #allocate(int, long, long)} with {@code first} the innermost frame's last root, popped once the object
+     * is made: {@code allocate(typeId, pop(), second)} in one call, with one owner check and one read of the state
+     * word instead of two, and no test of {@code first}, which the stack has held (and a collection kept updated)
+     * since it was pushed. Building a tree bottom-up, push the left subtree, build the right one and call this.
+     * Can collect; {@code first} and {@code second} are kept alive and stored at their new addresses if it does.
+     *
+     * @param typeId a registered {@link TypeLayout.Fixed} type with at least two reference offsets
+     * @param second an object of the heap, or 0: the value of the second-lowest reference slot
+     * @return the object's address
+     * @throws IllegalStateException if the innermost frame (or, with none open, the stack) has no slot left to
+     *     pop (an unbalanced pop), the heap is closed or this stack released; nothing is popped or allocated
+     * @throws IllegalArgumentException if the type id is unknown, names an array type or a type with fewer than
+     *     two reference slots, or a non-zero {@code second} is not an object of the heap; nothing is popped or
+     *     allocated
+     * @throws HeapExhaustedException if the object does not fit after a full collection; nothing is popped
+     * @throws WrongThreadException if the caller is not the stack's thread
+     */
+    public long allocatePopped(int typeId, long second) {
+        int at = top - 1;
+        if (Thread.currentThread() == owner && gate() == 0 && at >= frameBase) {
+            // A slot of an open frame holds 0 or an object start: addRoot, setRoot and push check what they store,
+            // and collections store the new addresses.
+            long first = slots[at];
+            long object = knowsObjectOrNull(second) ? heap.bumpPair(this, typeId, first, second)
+                    : heap.bump(this, typeId, first, second);
+            if (object != 0) {
+                top = at;
+                lastAllocated = object;
+                return object;
+            }
+        }
+        return allocatePoppedLocked(typeId, second);
+    }
+
+    /** {@link #allocatePopped} when its fast path does not apply: the root stays held until the object is made. */
+    private long allocatePoppedLocked(int typeId, long second) {
+        int bits = enter("allocatePopped");
+        if (top <= frameBase) {
+            throw new IllegalStateException("allocatePopped(typeId=" + typeId + ", second=0x"
+                    + Long.toHexString(second) + "): the innermost frame has no root left to pop (unbalanced pop;"
+                    + " frames open: " + depth + ")");
+        }
+        long first = slots[top - 1];
+        long object = heap.slow.allocate(typeId, bits < TAGGED ? first : heap.handedOut(first), second);
+        top--;
         lastAllocated = object;
         return object;
     }
