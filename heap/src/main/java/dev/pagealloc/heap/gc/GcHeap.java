@@ -79,8 +79,6 @@ public final class GcHeap implements AutoCloseable {
     /** {@link Nursery#base} and {@link Nursery#bytes}, one load closer for the fast paths. */
     private final long nurseryBase;
     private final long nurseryBytes;
-    /** {@link Nursery#starts}, so the allocation fast path sets a start bit without loading the nursery. */
-    private final long[] nurseryStarts;
     final long largeObjectThresholdBytes;
     final long oldGenerationLimitBytes;
     final int tenureAge;
@@ -152,7 +150,6 @@ public final class GcHeap implements AutoCloseable {
         this.nursery = new Nursery(allocator, builder.nurseryBytes, blockBytes, Math.max(1, nurseryBlocks / 8));
         this.nurseryBase = nursery.base;
         this.nurseryBytes = nursery.bytes;
-        this.nurseryStarts = nursery.starts;
         try {
             this.old = new OldGeneration(allocator, builder.oldGenerationLimitBytes, blockBytes,
                     largeObjectThresholdBytes);
@@ -268,7 +265,7 @@ public final class GcHeap implements AutoCloseable {
      * path then decides. The buffer is a nursery block the thread holds until its next safepoint.
      */
     long bump(ShadowStack mutator, int typeId) {
-        long[] headers = bufferHeaders;
+        long[] headers = mutator.bufferHeaders;
         // Entry 0 is 0 (no type), so testing the range alone is enough: C2 makes it the load's own bounds check.
         if (typeId >= 0 && typeId < headers.length) {
             long header = headers[typeId];
@@ -279,7 +276,7 @@ public final class GcHeap implements AutoCloseable {
                 mutator.bufferCursor = object + zeroEnd;
                 AddressSpace.ALL.set(AddressSpace.WORD, headerAddress, header);
                 zero(object, 0, zeroEnd);
-                Nursery.markStart(nurseryStarts, object - nurseryBase);
+                Nursery.markStart(mutator.nurseryStarts, object - mutator.nurseryBase);
                 return object;
             }
         }
@@ -330,7 +327,7 @@ public final class GcHeap implements AutoCloseable {
      * of this heap (young, old or large) until the mutator's next safepoint.
      */
     long bumpPair(ShadowStack mutator, int typeId, long first, long second) {
-        long[] headers = pairHeaders;
+        long[] headers = mutator.pairHeaders;
         // Entry 0 is 0 (no type), so testing the range alone is enough: C2 makes it the load's own bounds check.
         if (typeId >= 0 && typeId < headers.length) {
             long header = headers[typeId];
@@ -343,7 +340,7 @@ public final class GcHeap implements AutoCloseable {
                 AddressSpace.ALL.set(AddressSpace.WORD, object, first);
                 AddressSpace.ALL.set(AddressSpace.WORD, object + 8, second);
                 zero(object, 16, zeroEnd);
-                Nursery.markStart(nurseryStarts, object - nurseryBase);
+                Nursery.markStart(mutator.nurseryStarts, object - mutator.nurseryBase);
                 return object;
             }
         }
@@ -365,7 +362,7 @@ public final class GcHeap implements AutoCloseable {
                     zero(object, type.pairZeroFrom, type.zeroEnd);
                     AddressSpace.ALL.set(AddressSpace.WORD, object + type.firstReference, first);
                     AddressSpace.ALL.set(AddressSpace.WORD, object + type.secondReference, second);
-                    Nursery.markStart(nurseryStarts, object - nurseryBase);
+                    Nursery.markStart(mutator.nurseryStarts, object - mutator.nurseryBase);
                     return object;
                 }
             }

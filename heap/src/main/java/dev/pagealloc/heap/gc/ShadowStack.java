@@ -81,11 +81,22 @@ public final class ShadowStack {
     long bufferStart;
     long bufferCursor;
     long bufferLimit;
+    // The heap's allocation tables (GcHeap.bufferHeaders and pairHeaders, replaced when they grow) and start bitmap,
+    // one load closer to the allocation fast path than through the heap. Written under the heap's lock when a table
+    // is replaced (TypeRegistry.publish); plain, as the heap's own fields are.
+    long[] bufferHeaders;
+    long[] pairHeaders;
+    final long[] nurseryStarts;
+    final long nurseryBase;
 
     /** Made under the heap's lock, with the bits that hold for the heap now. */
     ShadowStack(GcHeap heap, Thread owner, int gate) {
         this.heap = heap;
         this.owner = owner;
+        this.bufferHeaders = heap.bufferHeaders;
+        this.pairHeaders = heap.pairHeaders;
+        this.nurseryStarts = heap.nursery.starts;
+        this.nurseryBase = heap.nursery.base;
         GATE.setOpaque(this, gate);
     }
 

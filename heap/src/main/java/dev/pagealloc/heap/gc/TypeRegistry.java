@@ -90,6 +90,10 @@ final class TypeRegistry {
         heap.slotMasks = masks;
         heap.bufferHeaders = headers;
         heap.pairHeaders = pairs;
+        for (ShadowStack stack : heap.stacks) {
+            stack.bufferHeaders = headers;
+            stack.pairHeaders = pairs;
+        }
         heap.typeTable = table;
     }
 

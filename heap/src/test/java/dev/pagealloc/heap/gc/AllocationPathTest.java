@@ -108,6 +108,24 @@ class AllocationPathTest {
     }
 
     @Test
+    void aCheckedHeapTakesTheLockedPathAndStoresTheTaggedReferences() {
+        try (GcHeap heap = GcHeap.builder().withObjectTags(new ArrayTagSpaces(7)).build()) {
+            int node = heap.registerType(NODE);
+            ShadowStack stack = heap.shadowStack();
+            long left = stack.allocate(node);
+            long right = stack.allocate(node);
+            stack.push(left);
+            long object = stack.allocatePopped(node, right);
+            assertEquals(left, stack.getReference(object, 0), "the popped root comes back with its tag");
+            assertEquals(right, stack.getReference(object, 8));
+            stack.push(left);
+            assertThrows(dev.pagealloc.api.TagMismatchException.class,
+                    () -> stack.allocatePopped(node, right ^ (1L << 56)), "a wrong tag is refused");
+            assertEquals(left, stack.pop(), "the refused call left the root pushed");
+        }
+    }
+
+    @Test
     void aPushOfANonObjectIsRefusedWithNothingPushed() {
         try (GcHeap heap = GcHeap.builder().build()) {
             int node = heap.registerType(NODE);
