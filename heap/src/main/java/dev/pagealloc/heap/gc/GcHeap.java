@@ -107,7 +107,8 @@ public final class GcHeap implements AutoCloseable {
     /**
      * {@link #bufferHeaders} for the entries whose first two reference slots are payload words 0 and 1, else 0,
      * so {@link #bumpPair} reads one primitive array for such a type (binary-trees' node) instead of the type's
-     * object; kept in step by {@link TypeRegistry}. Plain, as the table is.
+     * object; kept in step by {@link TypeRegistry}. Plain, as the table is. The fast paths read both arrays through
+     * the mutator's {@link ShadowStack}, which {@link TypeRegistry} hands each new array.
      */
     long[] pairHeaders = {0};
     /** The mutator that called last: a racy one-entry cache in front of {@link #threadStack}. */
@@ -376,14 +377,7 @@ public final class GcHeap implements AutoCloseable {
      * zeroes its own payload, as HotSpot's TLAB allocation does.
      */
     static void zero(long object, long from, long to) {
-        long bytes = to - from;
-        if (bytes <= 16) {
-            // Up to two words without a loop (binary-trees' leaf: two): the first and the last, the same one if 8.
-            if (bytes > 0) {
-                AddressSpace.ALL.set(AddressSpace.WORD, object + from, 0L);
-                AddressSpace.ALL.set(AddressSpace.WORD, object + to - 8, 0L);
-            }
-        } else if (bytes <= 64) {
+        if (to - from <= 64) {
             for (long at = object + from; at < object + to; at += 8) {
                 AddressSpace.ALL.set(AddressSpace.WORD, at, 0L);
             }

@@ -248,26 +248,11 @@ public final class ShadowStack {
      * @throws IllegalArgumentException if a non-zero {@code object} is not an object of the heap; nothing is pushed
      */
     public void push(long object) {
-        // The owner and the state word in one branch, as getReference does; any other case (the wrong thread, a
-        // released stack, a closed or checked heap, a value the stack does not know) goes through enter().
-        long address = Thread.currentThread() == owner && gate() < TAGGED && knowsObjectOrNull(object) ? object
-                : checkedPush(object);
-        long[] held = slots;
-        int at = top;
-        // top is never negative; written as a range, the test is the store's own bounds check (C2 folds the two).
-        if (at >= 0 && at < held.length) {
-            held[at] = address;
-            top = at + 1;
-        } else {
-            slots = Arrays.copyOf(held, at * 2);
-            slots[at] = address;
-            top = at + 1;
+        long address = enter("push") < TAGGED && knowsObject(object) ? object : heap.checkRoot("push", object);
+        if (top == slots.length) {
+            slots = Arrays.copyOf(slots, top * 2);
         }
-    }
-
-    /** {@link #push(long)}'s checks when its one-branch test fails. {@return the address to push} */
-    private long checkedPush(long object) {
-        return enter("push") < TAGGED && knowsObject(object) ? object : heap.checkRoot("push", object);
+        slots[top++] = address;
     }
 
     /**
