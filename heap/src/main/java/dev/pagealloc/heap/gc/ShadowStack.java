@@ -9,8 +9,9 @@ import java.util.Objects;
  * One mutator thread's precise roots and its view of the heap. Roots live in frames: {@link #pushFrame()} at a
  * function's entry, {@link #addRoot(long)} for each reference it holds, {@link #popFrame()} at its exit; or, for
  * a value held across one call, {@link #push(long)} and {@link #pop()}, which returns the value's current
- * address. Collections update the slots when objects move, so read a slot again ({@link #root(int)},
- * {@link #pop()}) after any call that can collect.
+ * address (or {@link #allocatePopped(int, long)}, which pops it into a new object's first reference slot).
+ * Collections update the slots when objects move, so read a slot again ({@link #root(int)}, {@link #pop()})
+ * after any call that can collect.
  *
  * <p>The stack also carries the thread's heap operations: {@link #allocate(int)},
  * {@link #allocate(int, long, long)}, {@link #getReference(long, long)} and
