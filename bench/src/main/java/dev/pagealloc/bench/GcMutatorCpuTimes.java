@@ -90,7 +90,7 @@ public final class GcMutatorCpuTimes {
         }
         stack.push(build(stack, node, depth - 1));
         long right = build(stack, node, depth - 1);
-        return stack.allocate(node, stack.pop(), right);
+        return stack.allocatePopped(node, right);
     }
 
     private static long check(ShadowStack stack, long node) {

@@ -5,7 +5,7 @@ import java.util.function.Consumer;
 /**
  * The Benchmarks Game's binary-trees program on a {@link GcHeap}: every tree node is a heap object of
  * two references, built bottom-up through the thread's {@link ShadowStack} (the left subtree pushed as a root
- * while the right one is built, both kept by {@link ShadowStack#allocate(int, long, long)} while the node is
+ * while the right one is built, both kept by {@link ShadowStack#allocatePopped(int, long)} while the node is
  * allocated), so collections run in the middle of building. The output lines are the program's standard output,
  * e.g. for {@code n = 10}: {@code stretch tree of depth 11\t check: 4095}, then
  * {@code 1024\t trees of depth 4\t check: 31744} and the other depths, then
@@ -76,11 +76,11 @@ public final class BinaryTrees {
         if (depth == 0) {
             return stack.allocate(nodeType);
         }
-        // The left subtree needs a root while the right one is built; allocate(type, first, second) keeps both
-        // alive across the node's own allocation, so the popped left one needs none there.
+        // The left subtree needs a root while the right one is built; allocatePopped takes it from that root as
+        // the node's first reference and keeps both alive across the node's own allocation.
         stack.push(bottomUp(stack, depth - 1));
         long right = bottomUp(stack, depth - 1);
-        return stack.allocate(nodeType, stack.pop(), right);
+        return stack.allocatePopped(nodeType, right);
     }
 
     /** {@return the number of nodes of the tree at {@code node}}; allocates nothing, so nothing moves */

@@ -170,7 +170,7 @@ public final class GcBench {
         // The left subtree is held by a root while the right one is built; the node's allocation keeps both.
         stack.push(bottomUp(stack, depth - 1));
         long right = bottomUp(stack, depth - 1);
-        return stack.allocate(nodeType, stack.pop(), right); // LEFT and RIGHT are its first two reference slots
+        return stack.allocatePopped(nodeType, right); // LEFT (the pushed subtree) and RIGHT: its first two slots
     }
 
     /** {@return the number of nodes of the tree at {@code node}}; allocates nothing, so nothing moves */

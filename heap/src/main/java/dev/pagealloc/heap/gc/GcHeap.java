@@ -104,6 +104,13 @@ public final class GcHeap implements AutoCloseable {
      * array instead of the type's object; kept in step by {@link TypeRegistry}. Plain, as the table is.
      */
     long[] bufferHeaders = {0};
+    /**
+     * {@link #bufferHeaders} for the entries whose first two reference slots are payload words 0 and 1, else 0,
+     * so {@link #bumpPair} reads one primitive array for such a type (binary-trees' node) instead of the type's
+     * object; kept in step by {@link TypeRegistry}. Plain, as the table is. The fast paths read both arrays through
+     * the mutator's {@link ShadowStack}, which {@link TypeRegistry} hands each new array.
+     */
+    long[] pairHeaders = {0};
     /** The mutator that called last: a racy one-entry cache in front of {@link #threadStack}. */
     private ShadowStack lastMutator;
     final Set<ShadowStack> stacks = new LinkedHashSet<>();
@@ -281,8 +288,9 @@ public final class GcHeap implements AutoCloseable {
      * path then decides. The buffer is a nursery block the thread holds until its next safepoint.
      */
     long bump(ShadowStack mutator, int typeId) {
-        long[] headers = bufferHeaders;
-        if (typeId > 0 && typeId < headers.length) {
+        long[] headers = mutator.bufferHeaders;
+        // Entry 0 is 0 (no type), so testing the range alone is enough: C2 makes it the load's own bounds check.
+        if (typeId >= 0 && typeId < headers.length) {
             long header = headers[typeId];
             long zeroEnd = (Header.payloadBytes(header) + 7) & ~7L;
             long headerAddress = mutator.bufferCursor;
@@ -291,7 +299,7 @@ public final class GcHeap implements AutoCloseable {
                 mutator.bufferCursor = object + zeroEnd;
                 AddressSpace.ALL.set(AddressSpace.WORD, headerAddress, header);
                 zero(object, 0, zeroEnd);
-                nursery.markStart(object);
+                Nursery.markStart(mutator.nurseryStarts, object - mutator.nurseryBase);
                 return object;
             }
         }
@@ -342,6 +350,28 @@ public final class GcHeap implements AutoCloseable {
      * of this heap (young, old or large) until the mutator's next safepoint.
      */
     long bumpPair(ShadowStack mutator, int typeId, long first, long second) {
+        long[] headers = mutator.pairHeaders;
+        // Entry 0 is 0 (no type), so testing the range alone is enough: C2 makes it the load's own bounds check.
+        if (typeId >= 0 && typeId < headers.length) {
+            long header = headers[typeId];
+            long zeroEnd = (Header.payloadBytes(header) + 7) & ~7L;
+            long headerAddress = mutator.bufferCursor;
+            if (header != 0 && headerAddress + Header.BYTES + zeroEnd <= mutator.bufferLimit) {
+                long object = headerAddress + Header.BYTES;
+                mutator.bufferCursor = object + zeroEnd;
+                AddressSpace.ALL.set(AddressSpace.WORD, headerAddress, header);
+                AddressSpace.ALL.set(AddressSpace.WORD, object, first);
+                AddressSpace.ALL.set(AddressSpace.WORD, object + 8, second);
+                zero(object, 16, zeroEnd);
+                Nursery.markStart(mutator.nurseryStarts, object - mutator.nurseryBase);
+                return object;
+            }
+        }
+        return bumpPairAnyOffsets(mutator, typeId, first, second);
+    }
+
+    /** {@link #bumpPair} for a type whose first two reference slots are not payload words 0 and 1. */
+    private long bumpPairAnyOffsets(ShadowStack mutator, int typeId, long first, long second) {
         TypeInfo[] table = typeTable;
         if (typeId > 0 && typeId < table.length) {
             TypeInfo type = table[typeId];
@@ -355,7 +385,7 @@ public final class GcHeap implements AutoCloseable {
                     zero(object, type.pairZeroFrom, type.zeroEnd);
                     AddressSpace.ALL.set(AddressSpace.WORD, object + type.firstReference, first);
                     AddressSpace.ALL.set(AddressSpace.WORD, object + type.secondReference, second);
-                    nursery.markStart(object);
+                    Nursery.markStart(mutator.nurseryStarts, object - mutator.nurseryBase);
                     return object;
                 }
             }

@@ -33,7 +33,8 @@ final class Nursery {
     private final int blockShift;
     private final int survivorReserveBlocks;
     private final int[] state;
-    private final long[] starts;
+    /** The object-start bitmap: bit {@code (address - base) >>> 3}; the allocation fast path sets bits here too. */
+    final long[] starts;
     private int freeBlocks;
     private int nextFree;
 
@@ -79,8 +80,16 @@ final class Nursery {
     }
 
     void markStart(long address) {
-        long bit = (address - base) >>> 3;
-        starts[(int) (bit >>> 6)] |= 1L << bit;
+        markStart(starts, address - base);
+    }
+
+    /**
+     * Sets the start bit of the object {@code offset} bytes past the nursery's base in {@code starts}: word
+     * {@code offset >>> 9}, bit {@code (offset >>> 3) & 63} (a long shift takes its count mod 64, JLS 15.19), so
+     * the fast path that holds the array and the base needs no load of its own.
+     */
+    static void markStart(long[] starts, long offset) {
+        starts[(int) (offset >>> 9)] |= 1L << (offset >>> 3);
     }
 
     private void clearStarts(int block) {

@@ -9,8 +9,9 @@ import java.util.Objects;
  * One mutator thread's precise roots and its view of the heap. Roots live in frames: {@link #pushFrame()} at a
  * function's entry, {@link #addRoot(long)} for each reference it holds, {@link #popFrame()} at its exit; or, for
  * a value held across one call, {@link #push(long)} and {@link #pop()}, which returns the value's current
- * address. Collections update the slots when objects move, so read a slot again ({@link #root(int)},
- * {@link #pop()}) after any call that can collect.
+ * address (or {@link #allocatePopped(int, long)}, which pops it into a new object's first reference slot).
+ * Collections update the slots when objects move, so read a slot again ({@link #root(int)}, {@link #pop()})
+ * after any call that can collect.
  *
  * <p>The stack also carries the thread's heap operations: {@link #allocate(int)},
  * {@link #allocate(int, long, long)}, {@link #getReference(long, long)} and
@@ -84,11 +85,22 @@ public final class ShadowStack {
     long bufferStart;
     long bufferCursor;
     long bufferLimit;
+    // The heap's allocation tables (GcHeap.bufferHeaders and pairHeaders, replaced when they grow) and start bitmap,
+    // one load closer to the allocation fast path than through the heap. Written under the heap's lock when a table
+    // is replaced (TypeRegistry.publish); plain, as the heap's own fields are.
+    long[] bufferHeaders;
+    long[] pairHeaders;
+    final long[] nurseryStarts;
+    final long nurseryBase;
 
     /** Made under the heap's lock, with the bits that hold for the heap now. */
     ShadowStack(GcHeap heap, Thread owner, int gate) {
         this.heap = heap;
         this.owner = owner;
+        this.bufferHeaders = heap.bufferHeaders;
+        this.pairHeaders = heap.pairHeaders;
+        this.nurseryStarts = heap.nursery.starts;
+        this.nurseryBase = heap.nursery.base;
         GATE.setOpaque(this, gate);
     }
 
@@ -248,6 +260,15 @@ public final class ShadowStack {
     }
 
     /**
+     * {@return whether {@code value} is 0 or an address this stack handed out since the owner's last safepoint},
+     * the last allocation tested first; valid only while the state word is below {@link #TAGGED}. The zero test
+     * comes last: a 0 that equals a forgotten field is still a valid value.
+     */
+    private boolean knowsObjectOrNull(long value) {
+        return value == lastAllocated || value == lastPopped || value == lastRead || value == 0;
+    }
+
+    /**
      * Pops the innermost frame's last root (the last {@link #push(long)}, or {@link #addRoot(long)}). The object is
      * no longer held by this stack: keep it in another root, or pass it to {@link #allocate(int, long, long)},
      * before the next call that can collect.
@@ -289,8 +310,9 @@ public final class ShadowStack {
      * @throws WrongThreadException if the caller is not the stack's thread
      */
     public long allocate(int typeId) {
-        long object = enter("allocate") == 0 ? heap.bump(this, typeId) : 0;
+        long object = Thread.currentThread() == owner && gate() == 0 ? heap.bump(this, typeId) : 0;
         if (object == 0) {
+            enter("allocate");
             object = heap.slow.allocate(typeId);
         }
         lastAllocated = object;
@@ -315,13 +337,64 @@ public final class ShadowStack {
      */
     public long allocate(int typeId, long first, long second) {
         long object = 0;
-        if (enter("allocate") == 0) {
-            object = (first == 0 || knowsObject(first)) && (second == 0 || knowsObject(second))
+        if (Thread.currentThread() == owner && gate() == 0) {
+            object = knowsObjectOrNull(first) && knowsObjectOrNull(second)
                     ? heap.bumpPair(this, typeId, first, second) : heap.bump(this, typeId, first, second);
         }
         if (object == 0) {
+            enter("allocate");
             object = heap.slow.allocate(typeId, first, second);
         }
+        lastAllocated = object;
+        return object;
+    }
+
+    /**
+     * {@link #allocate(int, long, long)} with {@code first} the innermost frame's last root, popped once the object
+     * is made: {@code allocate(typeId, pop(), second)} in one call, with one owner check and one read of the state
+     * word instead of two, and no test of {@code first}, which the stack has held (and a collection kept updated)
+     * since it was pushed. Building a tree bottom-up, push the left subtree, build the right one and call this.
+     * Can collect; {@code first} and {@code second} are kept alive and stored at their new addresses if it does.
+     *
+     * @param typeId a registered {@link TypeLayout.Fixed} type with at least two reference offsets
+     * @param second an object of the heap, or 0: the value of the second-lowest reference slot
+     * @return the object's address
+     * @throws IllegalStateException if the innermost frame (or, with none open, the stack) has no slot left to
+     *     pop (an unbalanced pop), the heap is closed or this stack released; nothing is popped or allocated
+     * @throws IllegalArgumentException if the type id is unknown, names an array type or a type with fewer than
+     *     two reference slots, or a non-zero {@code second} is not an object of the heap; nothing is popped or
+     *     allocated
+     * @throws HeapExhaustedException if the object does not fit after a full collection; nothing is popped
+     * @throws WrongThreadException if the caller is not the stack's thread
+     */
+    public long allocatePopped(int typeId, long second) {
+        int at = top - 1;
+        if (Thread.currentThread() == owner && gate() == 0 && at >= frameBase) {
+            // A slot of an open frame holds 0 or an object start: addRoot, setRoot and push check what they store,
+            // and collections store the new addresses.
+            long first = slots[at];
+            long object = knowsObjectOrNull(second) ? heap.bumpPair(this, typeId, first, second)
+                    : heap.bump(this, typeId, first, second);
+            if (object != 0) {
+                top = at;
+                lastAllocated = object;
+                return object;
+            }
+        }
+        return allocatePoppedLocked(typeId, second);
+    }
+
+    /** {@link #allocatePopped} when its fast path does not apply: the root stays held until the object is made. */
+    private long allocatePoppedLocked(int typeId, long second) {
+        int bits = enter("allocatePopped");
+        if (top <= frameBase) {
+            throw new IllegalStateException("allocatePopped(typeId=" + typeId + ", second=0x"
+                    + Long.toHexString(second) + "): the innermost frame has no root left to pop (unbalanced pop;"
+                    + " frames open: " + depth + ")");
+        }
+        long first = slots[top - 1];
+        long object = heap.slow.allocate(typeId, bits < TAGGED ? first : heap.handedOut(first), second);
+        top--;
         lastAllocated = object;
         return object;
     }

@@ -77,24 +77,32 @@ final class TypeRegistry {
     }
 
     /**
-     * Sets {@code typeTable[id]}, {@code slotMasks[id]} and {@code bufferHeaders[id]}, in place while the tables
-     * have room (a racing fast path sees the old entry or the new one, whose fields are final), else in copies
-     * twice the size: registering n types costs O(n).
+     * Sets {@code typeTable[id]}, {@code slotMasks[id]}, {@code bufferHeaders[id]} and {@code pairHeaders[id]},
+     * in place while the tables have room (a racing fast path sees the old entry or the new one, whose fields
+     * are final), else in copies twice the size: registering n types costs O(n).
      */
     private void publish(int id, TypeInfo type) {
         TypeInfo[] table = heap.typeTable;
         long[] masks = heap.slotMasks;
         long[] headers = heap.bufferHeaders;
+        long[] pairs = heap.pairHeaders;
         if (id >= table.length) {
             table = Arrays.copyOf(table, Math.max(id + 1, table.length * 2));
             masks = Arrays.copyOf(masks, table.length);
             headers = Arrays.copyOf(headers, table.length);
+            pairs = Arrays.copyOf(pairs, table.length);
         }
         table[id] = type;
         masks[id] = type == null ? 0 : type.fastSlotMask;
         headers[id] = type == null || type.bufferObjectBytes <= 0 ? 0 : type.fixedHeader;
+        pairs[id] = type == null || type.pairZeroFrom != 16 ? 0 : headers[id];
         heap.slotMasks = masks;
         heap.bufferHeaders = headers;
+        heap.pairHeaders = pairs;
+        for (ShadowStack stack : heap.stacks) {
+            stack.bufferHeaders = headers;
+            stack.pairHeaders = pairs;
+        }
         heap.typeTable = table;
     }
 
