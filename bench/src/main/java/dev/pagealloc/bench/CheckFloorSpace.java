@@ -12,7 +12,7 @@ import java.util.Arrays;
 import java.util.Set;
 
 /**
- * The off-heap levels' object space: 32 MiB from a shared arena, read and written through one global segment
+ * The off-heap levels' object space: 32 MiB (or three trees, if more) from a shared arena, read and written through one global segment
  * by plain {@code long} addresses (the GC heap's technique), a header word before each object's payload (type
  * id in bits 8..23, exact payload size in bytes from bit 24), per-type headers and reference-slot masks in
  * {@code long[]}s indexed by type id, roots in a {@code long[]}, a start bitmap where a level claims one. No
@@ -35,8 +35,8 @@ abstract sealed class CheckFloorSpace extends GcCheckFloorCpuTimes.Peer implemen
     static final int SAFEPOINT = 1;
     /** State word bit: closed; every call throws. */
     static final int CLOSED = 2;
-    private static final long SPACE_BYTES = 32L << 20;
     private static final long TREE_BYTES = TREE_NODES * (HEADER_BYTES + 16);
+    private static final long SPACE_BYTES = Math.max(32L << 20, (3 * TREE_BYTES + (1 << 20)) & -(1L << 20));
     private static final VarHandle STATE;
 
     static {

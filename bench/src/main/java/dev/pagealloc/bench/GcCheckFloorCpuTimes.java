@@ -37,13 +37,18 @@ import java.util.Locale;
  *
  * <p>Usage: {@code java --enable-native-access=ALL-UNNAMED -cp pagealloc-bench.jar
  * dev.pagealloc.bench.GcCheckFloorCpuTimes [rounds]} (default 10, after 4 warm-up rounds); prints ns per node
- * (minimum and median of the rounds) and the per-node total's ratio to level 0. Single-threaded.
+ * (minimum and median of the rounds) and the per-node total's ratio to level 0. Single-threaded. With
+ * {@code -Dpagealloc.bench.depth=N} the trees have depth N (default 12), as many per round as make about 16
+ * million nodes, and the off-heap space holds at least three trees.
  */
 public final class GcCheckFloorCpuTimes {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-    static final int DEPTH = 12;
-    private static final int TREES = 2000;
+    // Read before the class's first use, so the off-heap space is sized for it; deeper trees outgrow the caches,
+    // where every extra instruction of a check costs more (fewer nodes' loads in flight at once).
+    static final int DEPTH = Integer.getInteger("pagealloc.bench.depth", 12);
     static final long TREE_NODES = (1L << (DEPTH + 1)) - 1;
+    // About 16 million nodes a round whatever the depth: 2,000 trees at depth 12.
+    private static final int TREES = (int) Math.max(1, 2000 * 8191L / TREE_NODES);
     private static final double NODES = TREES * (double) TREE_NODES;
     private static final int WARM_UP_ROUNDS = 4;
 

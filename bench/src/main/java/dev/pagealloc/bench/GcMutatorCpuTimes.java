@@ -12,18 +12,25 @@ import java.util.Locale;
  * The mutator's share of binary-trees, per node: building a tree bottom-up and checking it (counting its nodes),
  * on the GC heap through the thread's {@link ShadowStack} (as {@code BinaryTrees} does; the check twice, with
  * offsets and with {@link ReferenceSlot} handles) and on Java objects, by the thread's CPU time, so that the JVM's
- * collector threads do not count and the heap's collections (run by this thread) do. Trees of depth 12 (8,191
+ * collector threads do not count and the heap's collections (run by this thread) do. By default trees of depth 12 (8,191
  * nodes), built 2,000 times per round, then one checked 2,000 times; the minimum of the measured rounds, peers
  * interleaved in each round.
  *
  * <p>Usage: {@code java --enable-native-access=ALL-UNNAMED -cp pagealloc-bench.jar
- * dev.pagealloc.bench.GcMutatorCpuTimes [rounds]} (default 10, after 4 warm-up rounds). Single-threaded.
+ * dev.pagealloc.bench.GcMutatorCpuTimes [rounds]} (default 10, after 4 warm-up rounds). Single-threaded. With
+ * {@code -Dpagealloc.bench.depth=N} the trees have depth N (default 12), as many per round as make about 16
+ * million nodes: from depth 18 (12 MiB trees) they outgrew the caches of the machine measured.
  */
 public final class GcMutatorCpuTimes {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-    private static final int DEPTH = 12;
-    private static final int TREES = 2000;
-    private static final double NODES = TREES * ((1 << (DEPTH + 1)) - 1.0);
+    private static final int DEPTH = Integer.getInteger("pagealloc.bench.depth", 12);
+    private static final long TREE_NODES = (1L << (DEPTH + 1)) - 1;
+    // About 16 million nodes a round whatever the depth: 2,000 trees at depth 12.
+    private static final int TREES = (int) Math.max(1, 2000 * 8191L / TREE_NODES);
+    private static final double NODES = TREES * (double) TREE_NODES;
+    // 32 MiB at depth 12; room for four trees of 24-byte nodes at larger depths, so that a collection seldom
+    // moves the checked tree while it is built (the minimum over the rounds takes one it did not).
+    private static final long NURSERY_BYTES = Math.max(32L << 20, (TREE_NODES * 24 * 4 + (1 << 20)) & -(1L << 20));
 
     private GcMutatorCpuTimes() {}
 
@@ -39,7 +46,7 @@ public final class GcMutatorCpuTimes {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         double[] best = {Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE};
         long sink = 0;
-        try (GcHeap heap = GcHeap.builder().withNurseryBytes(32L << 20).withOldGenerationLimitBytes(64L << 20)
+        try (GcHeap heap = GcHeap.builder().withNurseryBytes(NURSERY_BYTES).withOldGenerationLimitBytes(2 * NURSERY_BYTES)
                 .build()) {
             int node = heap.registerType(new TypeLayout.Fixed("Node", 16, 0, 8));
             ReferenceSlot left = heap.referenceSlot(node, 0);
