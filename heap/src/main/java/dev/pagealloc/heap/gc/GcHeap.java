@@ -293,17 +293,29 @@ public final class GcHeap implements AutoCloseable {
         if (typeId >= 0 && typeId < headers.length) {
             long header = headers[typeId];
             long zeroEnd = (Header.payloadBytes(header) + 7) & ~7L;
-            long headerAddress = mutator.bufferCursor;
-            if (header != 0 && headerAddress + Header.BYTES + zeroEnd <= mutator.bufferLimit) {
-                long object = headerAddress + Header.BYTES;
-                mutator.bufferCursor = object + zeroEnd;
-                AddressSpace.ALL.set(AddressSpace.WORD, headerAddress, header);
+            long object = claim(mutator, header, Header.BYTES + zeroEnd);
+            if (object != 0) {
                 zero(object, 0, zeroEnd);
                 Nursery.markStart(mutator.nurseryStarts, object - mutator.nurseryBase);
                 return object;
             }
         }
         return 0;
+    }
+
+    /**
+     * Takes {@code objectBytes} (its header included) from {@code mutator}'s buffer and writes {@code header}.
+     * {@return the new object's address, or 0 if {@code header} is 0 (no type the path serves) or the buffer has
+     * no room}; the caller fills the payload and marks the object's start.
+     */
+    private static long claim(ShadowStack mutator, long header, long objectBytes) {
+        long headerAddress = mutator.bufferCursor;
+        if (header == 0 || headerAddress + objectBytes > mutator.bufferLimit) {
+            return 0;
+        }
+        mutator.bufferCursor = headerAddress + objectBytes;
+        AddressSpace.ALL.set(AddressSpace.WORD, headerAddress, header);
+        return headerAddress + Header.BYTES;
     }
 
     /**
@@ -355,11 +367,8 @@ public final class GcHeap implements AutoCloseable {
         if (typeId >= 0 && typeId < headers.length) {
             long header = headers[typeId];
             long zeroEnd = (Header.payloadBytes(header) + 7) & ~7L;
-            long headerAddress = mutator.bufferCursor;
-            if (header != 0 && headerAddress + Header.BYTES + zeroEnd <= mutator.bufferLimit) {
-                long object = headerAddress + Header.BYTES;
-                mutator.bufferCursor = object + zeroEnd;
-                AddressSpace.ALL.set(AddressSpace.WORD, headerAddress, header);
+            long object = claim(mutator, header, Header.BYTES + zeroEnd);
+            if (object != 0) {
                 AddressSpace.ALL.set(AddressSpace.WORD, object, first);
                 AddressSpace.ALL.set(AddressSpace.WORD, object + 8, second);
                 zero(object, 16, zeroEnd);
@@ -377,11 +386,9 @@ public final class GcHeap implements AutoCloseable {
             TypeInfo type = table[typeId];
             if (type != null && type.firstReference >= 0) {
                 long objectBytes = type.bufferObjectBytes;
-                long headerAddress = mutator.bufferCursor;
-                if (objectBytes > 0 && headerAddress + objectBytes <= mutator.bufferLimit) {
-                    mutator.bufferCursor = headerAddress + objectBytes;
-                    long object = headerAddress + Header.BYTES;
-                    AddressSpace.ALL.set(AddressSpace.WORD, headerAddress, type.fixedHeader);
+                // bufferObjectBytes <= 0: a large object, which no buffer holds.
+                long object = claim(mutator, objectBytes > 0 ? type.fixedHeader : 0, objectBytes);
+                if (object != 0) {
                     zero(object, type.pairZeroFrom, type.zeroEnd);
                     AddressSpace.ALL.set(AddressSpace.WORD, object + type.firstReference, first);
                     AddressSpace.ALL.set(AddressSpace.WORD, object + type.secondReference, second);

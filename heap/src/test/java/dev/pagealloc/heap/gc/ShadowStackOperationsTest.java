@@ -140,14 +140,7 @@ class ShadowStackOperationsTest {
             long object = stack.allocate(cell);
             stack.push(object);
             for (Executable call : operations(stack, cell, object)) {
-                Throwable thrown = CompletableFuture.supplyAsync(() -> {
-                    try {
-                        call.execute();
-                        return null;
-                    } catch (Throwable t) {
-                        return t;
-                    }
-                }, runnable -> Thread.ofPlatform().name("intruder").start(runnable)).get(10, TimeUnit.SECONDS);
+                Throwable thrown = Intruder.thrownBy(call);
                 assertTrue(thrown instanceof WrongThreadException, String.valueOf(thrown));
                 assertTrue(thrown.getMessage().contains("belongs to thread " + Thread.currentThread().getName())
                         && thrown.getMessage().contains("not intruder"), thrown.getMessage());

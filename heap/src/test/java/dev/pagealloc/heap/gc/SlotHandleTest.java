@@ -10,8 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagealloc.api.TagMismatchException;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -207,14 +205,7 @@ class SlotHandleTest {
         ShadowStack stack = heap.shadowStack();
         long object = stack.allocate(cell);
         for (Executable call : calls(stack, left, object)) {
-            Throwable thrown = CompletableFuture.supplyAsync(() -> {
-                try {
-                    call.execute();
-                    return null;
-                } catch (Throwable t) {
-                    return t;
-                }
-            }, runnable -> Thread.ofPlatform().name("intruder").start(runnable)).get(10, TimeUnit.SECONDS);
+            Throwable thrown = Intruder.thrownBy(call);
             assertTrue(thrown instanceof WrongThreadException, String.valueOf(thrown));
             assertTrue(thrown.getMessage().startsWith("getReference: this shadow stack belongs to thread ")
                     || thrown.getMessage().startsWith("setReference: this shadow stack belongs to thread "),
