@@ -1,6 +1,7 @@
 package dev.pagealloc.bench;
 
 import dev.pagealloc.heap.gc.GcHeap;
+import dev.pagealloc.heap.gc.ReferenceSlot;
 import dev.pagealloc.heap.gc.ShadowStack;
 import dev.pagealloc.heap.gc.TypeLayout;
 import java.lang.management.ManagementFactory;
@@ -151,10 +152,7 @@ public final class GcCheckFloorCpuTimes {
 
     /** Level 0: Java objects. */
     static final class JavaObjects extends Peer {
-        private record Node(Node left, Node right) {
-        }
-
-        private Node kept;
+        private GcMutatorCpuTimes.Node kept;
 
         @Override
         String label() {
@@ -165,39 +163,36 @@ public final class GcCheckFloorCpuTimes {
         long buildTrees(int trees) {
             long sink = 0;
             for (int i = 0; i < trees; i++) {
-                sink += build(DEPTH) == null ? 1 : 0;
+                sink += GcMutatorCpuTimes.build(DEPTH) == null ? 1 : 0;
             }
             return sink;
         }
 
         @Override
         void buildKept() {
-            kept = build(DEPTH);
+            kept = GcMutatorCpuTimes.build(DEPTH);
         }
 
         @Override
         long checkKept(int times) {
             long nodes = 0;
             for (int i = 0; i < times; i++) {
-                nodes += check(kept);
+                nodes += GcMutatorCpuTimes.check(kept);
             }
             return nodes;
         }
 
-        private static Node build(int depth) {
-            return depth == 0 ? new Node(null, null) : new Node(build(depth - 1), build(depth - 1));
-        }
-
-        private static long check(Node node) {
-            return node.left() == null ? 1 : 1 + check(node.left()) + check(node.right());
-        }
     }
 
-    /** Level 6: the GC heap through the thread's shadow stack, sized as in {@link GcMutatorCpuTimes}. */
+    /**
+     * Level 6: the GC heap through the thread's shadow stack, sized and called as in {@link GcMutatorCpuTimes}
+     * (its build, and its check with slot handles).
+     */
     static final class HeapPeer extends Peer implements AutoCloseable {
-        private final GcHeap heap = GcHeap.builder().withNurseryBytes(32L << 20)
-                .withOldGenerationLimitBytes(64L << 20).build();
+        private final GcHeap heap = GcMutatorCpuTimes.heap();
         private final int node = heap.registerType(new TypeLayout.Fixed("Node", 16, 0, 8));
+        private final ReferenceSlot left = heap.referenceSlot(node, 0);
+        private final ReferenceSlot right = heap.referenceSlot(node, 8);
         private final ShadowStack stack = heap.shadowStack();
         private long kept;
 
@@ -210,40 +205,25 @@ public final class GcCheckFloorCpuTimes {
         long buildTrees(int trees) {
             long sink = 0;
             for (int i = 0; i < trees; i++) {
-                sink += build(stack, node, DEPTH);
+                sink += GcMutatorCpuTimes.build(stack, node, DEPTH);
             }
             return sink;
         }
 
         @Override
         void buildKept() {
-            kept = build(stack, node, DEPTH);
+            kept = GcMutatorCpuTimes.build(stack, node, DEPTH);
         }
 
         @Override
         long checkKept(int times) {
             long nodes = 0;
             for (int i = 0; i < times; i++) {
-                nodes += check(stack, kept);
+                nodes += GcMutatorCpuTimes.check(stack, left, right, kept);
             }
             return nodes;
         }
 
-        // Static, the stack and the type id as arguments, as in GcMutatorCpuTimes: instance methods reading them
-        // from this peer's fields built 0.8 ns per node slower (8.0-8.2 against 7.2-7.4 ns).
-        private static long build(ShadowStack stack, int node, int depth) {
-            if (depth == 0) {
-                return stack.allocate(node);
-            }
-            stack.push(build(stack, node, depth - 1));
-            long right = build(stack, node, depth - 1);
-            return stack.allocate(node, stack.pop(), right);
-        }
-
-        private static long check(ShadowStack stack, long object) {
-            long left = stack.getReference(object, 0);
-            return left == 0 ? 1 : 1 + check(stack, left) + check(stack, stack.getReference(object, 8));
-        }
 
         @Override
         public void close() {
