@@ -13,9 +13,10 @@ import java.util.Set;
 
 /**
  * The off-heap levels' object space: 32 MiB (or three trees, if more) from a shared arena, read and written
- * through one global segment by plain {@code long} addresses (the GC heap's technique), a header word before each object's payload (type
- * id in bits 8..23, exact payload size in bytes from bit 24), per-type headers and reference-slot masks in
- * {@code long[]}s indexed by type id, roots in a {@code long[]}, a start bitmap where a level claims one. No
+ * through one global segment by plain {@code long} addresses (the GC heap's technique), a header word before
+ * each object's payload (type id in bits 8..23, exact payload size in bytes from bit 24), per-type headers and
+ * reference-slot masks in {@code long[]}s indexed by type id, roots in a {@code long[]}, a start bitmap where a
+ * level claims one. No
  * collection: between trees the bump pointer goes back to the start when the next tree does not fit, and the
  * bitmap's used part is cleared. The levels ({@link CheckFloorLevels}) are made of the pieces here. Confined to
  * the thread that made it where a level claims {@link Check#OWNER_AND_STATE}; else not thread-safe.
