@@ -132,7 +132,7 @@ public final class ShadowStack {
      * safepoint}, so an object of the heap until then; valid only while the state word is below {@link #TAGGED}
      */
     boolean knowsObject(long value) {
-        return value != 0 && (value == lastAllocated || value == lastPopped || value == lastRead);
+        return value != 0 && (value == lastRead || value == lastAllocated || value == lastPopped);
     }
 
     /**
