@@ -72,7 +72,7 @@ final class Nursery {
 
     /**
      * {@return the index of {@code address}'s bit in the start bitmap of a nursery at {@code base}, or a number of
-     * at least 2^61 when {@code address} is below {@code base} or not 8-aligned}: the offset rotated right by 3
+     * at least 2^60 when {@code address} is below {@code base} or not 8-aligned}: the offset rotated right by 3
      * moves a misaligned offset's low bits, and a negative offset's sign, to the top. So one unsigned compare,
      * {@code bit >>> 6 < starts.length}, tests the alignment and both ends of the bitmap, which covers the nursery
      * and at most the rest of the nursery's last page (a bitmap word covers 512 bytes, which divide a page): bits

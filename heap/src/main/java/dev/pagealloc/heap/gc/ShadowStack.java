@@ -137,8 +137,8 @@ public final class ShadowStack {
 
     /**
      * {@return whether {@code object} is an object start in the nursery or in a committed old block}: the test of
-     * {@link GcHeap#spaceEnd} for the fast paths of slot handles (a large object fails it), on this stack's copies of the nursery's base and
-     * start bitmap (no load of the heap or the nursery); lock-free, for the owner
+     * {@link GcHeap#spaceEnd} for the fast paths of slot handles (a large object fails it), whose nursery part reads
+     * this stack's copies of the nursery's base and start bitmap rather than the heap's; lock-free, for the owner
      */
     private boolean isObjectStart(long object) {
         long bit = Nursery.startBit(nurseryBase, object);

@@ -127,8 +127,9 @@ class SlotHandleTest {
             assertEquals(0, stack.getReference(movedOther, 0), "nothing was written");
             long nurseryBase = heap.nursery.base;
             // Misaligned addresses, and the nursery's first word (its bit never set: no object starts at offset 0).
-            for (long bad : new long[] {0, movedObject + 8, movedObject - 8, 12345, -8, movedObject + 4, movedObject - 1,
-                nurseryBase, nurseryBase - 8, nurseryBase + 3, heap.nursery.end}) {
+            long[] bads = {0, movedObject + 8, movedObject - 8, 12345, -8, movedObject + 4, movedObject - 1,
+                nurseryBase, nurseryBase - 8, nurseryBase + 3, heap.nursery.end};
+            for (long bad : bads) {
                 assertMessage(IllegalArgumentException.class, () -> stack.getReference(left, bad),
                         "not an object of this heap");
                 assertMessage(IllegalArgumentException.class, () -> stack.setReference(left, bad, value),
