@@ -126,7 +126,7 @@ class SlotHandleTest {
                     otherType);
             assertEquals(0, stack.getReference(movedOther, 0), "nothing was written");
             long nurseryBase = heap.nursery.base;
-            // Misaligned addresses, and the nursery's first word (its bit never set: no object starts at offset 0).
+            // Misaligned addresses, and the nursery's ends: no object starts at its first word, whose bit is never set.
             long[] bads = {0, movedObject + 8, movedObject - 8, 12345, -8, movedObject + 4, movedObject - 1,
                 nurseryBase, nurseryBase - 8, nurseryBase + 3, heap.nursery.end};
             for (long bad : bads) {
