@@ -587,9 +587,10 @@ public final class GcHeap implements AutoCloseable {
      * in the nursery or in a committed old block} (a large object, or no object); lock-free, for an attached caller.
      */
     long spaceEnd(long object) {
-        long inNursery = object - nurseryBase;
-        if (inNursery >= Header.BYTES && inNursery < nurseryBytes) {
-            return nursery.isObjectStartAt(inNursery) ? nurseryBase + nurseryBytes : 0;
+        long bit = Nursery.startBit(nurseryBase, object);
+        long[] starts = nursery.starts;
+        if (bit >>> 6 < starts.length) {
+            return Nursery.isStartBitSet(starts, bit) ? nurseryBase + nurseryBytes : 0;
         }
         long inBlock = old.payloadOffsetInBlock(object);
         return inBlock < 0 ? 0 : object - inBlock + old.blockBytes;
@@ -681,14 +682,14 @@ public final class GcHeap implements AutoCloseable {
     }
 
     /**
-     * {@link #storeReference} for a slot handle: the holder must be known to the caller's stack (and young or old)
-     * or pass the object-start test, and its header must be {@code slot}'s type's ({@link ReferenceSlot#matches}),
-     * which implies the slot's kind and bounds. {@return false, having written nothing, when a check fails or the
-     * holder is large}: the locked path then decides.
+     * {@link #storeReference} for a slot handle: the holder must be known to the caller's stack or pass its
+     * object-start test ({@code objectChecked}), and be young or old, and its header must be {@code slot}'s type's
+     * ({@link ReferenceSlot#matches}), which implies the slot's kind and bounds. {@return false, having written
+     * nothing, when a check fails or the holder is large}: the locked path then decides.
      */
-    boolean storeSlot(ReferenceSlot slot, long object, long value, boolean objectKnown, boolean valueKnown) {
+    boolean storeSlot(ReferenceSlot slot, long object, long value, boolean objectChecked, boolean valueKnown) {
         boolean youngHolder = nursery.contains(object);
-        if (!(objectKnown ? youngHolder || old.contains(object) : spaceEnd(object) != 0)
+        if (!(objectChecked && (youngHolder || old.contains(object)))
                 || !slot.matches(AddressSpace.ALL.get(AddressSpace.WORD, object - Header.BYTES))) {
             return false;
         }

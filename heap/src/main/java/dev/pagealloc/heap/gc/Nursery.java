@@ -66,17 +66,26 @@ final class Nursery {
     }
 
     boolean isObjectStart(long address) {
-        if (!contains(address) || (address & 7) != 0 || address - Header.BYTES < base) {
-            return false;
-        }
-        long bit = (address - base) >>> 3;
-        return (starts[(int) (bit >>> 6)] & (1L << bit)) != 0;
+        long bit = startBit(base, address);
+        return bit >>> 6 < starts.length && isStartBitSet(starts, bit);
     }
 
-    /** {@link #isObjectStart(long)} for an offset from {@link #base} already known to be inside and past a header. */
-    boolean isObjectStartAt(long offset) {
-        long bit = offset >>> 3;
-        return (offset & 7) == 0 && (starts[(int) (bit >>> 6)] & (1L << bit)) != 0;
+    /**
+     * {@return the index of {@code address}'s bit in the start bitmap of a nursery at {@code base}, or a number of
+     * at least 2^60 when {@code address} is below {@code base} or not 8-aligned}: the offset rotated right by 3
+     * moves a misaligned offset's low bits, and a negative offset's sign, to the top. So one unsigned compare,
+     * {@code bit >>> 6 < starts.length}, tests the alignment and both ends of the bitmap, which covers the nursery
+     * and at most the rest of the nursery's last page (a bitmap word covers 512 bytes, which divide a page): bits
+     * past the nursery's end are never set. The bit of offset 0 is never set either, an object starting past its
+     * header, so the caller needs no test of that.
+     */
+    static long startBit(long base, long address) {
+        return Long.rotateRight(address - base, 3);
+    }
+
+    /** {@return whether bit {@code bit} of {@code starts} is set}, for a {@link #startBit} below its bit count */
+    static boolean isStartBitSet(long[] starts, long bit) {
+        return (starts[(int) (bit >>> 6)] & 1L << bit) != 0;
     }
 
     void markStart(long address) {

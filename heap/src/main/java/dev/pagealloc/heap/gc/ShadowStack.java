@@ -132,7 +132,19 @@ public final class ShadowStack {
      * safepoint}, so an object of the heap until then; valid only while the state word is below {@link #TAGGED}
      */
     boolean knowsObject(long value) {
-        return value != 0 && (value == lastAllocated || value == lastPopped || value == lastRead);
+        return value != 0 && (value == lastRead || value == lastAllocated || value == lastPopped);
+    }
+
+    /**
+     * {@return whether {@code object} is an object start in the nursery or in a committed old block}: the test of
+     * {@link GcHeap#spaceEnd} for the fast paths of slot handles (a large object fails it), whose nursery part reads
+     * this stack's copies of the nursery's base and start bitmap rather than the heap's; lock-free, for the owner
+     */
+    private boolean isObjectStart(long object) {
+        long bit = Nursery.startBit(nurseryBase, object);
+        long[] starts = nurseryStarts;
+        return bit >>> 6 < starts.length ? Nursery.isStartBitSet(starts, bit)
+                : heap.old.payloadOffsetInBlock(object) >= 0;
     }
 
     /** Forgets the objects handed out: a collection is about to move them. Under the lock, the owner parked. */
@@ -467,7 +479,7 @@ public final class ShadowStack {
      */
     public long getReference(ReferenceSlot slot, long object) {
         if (Thread.currentThread() == owner && gate() < TAGGED && slot.heap == heap
-                && (knowsObject(object) || heap.spaceEnd(object) != 0)
+                && (knowsObject(object) || isObjectStart(object))
                 && slot.matches(AddressSpace.ALL.get(AddressSpace.WORD, object - Header.BYTES))) {
             // As in getReference(long, long): a slot of a live object holds 0 or an object start until the next
             // safepoint.
@@ -505,7 +517,8 @@ public final class ShadowStack {
      */
     public void setReference(ReferenceSlot slot, long object, long value) {
         if (Thread.currentThread() == owner && gate() < TAGGED && slot.heap == heap
-                && heap.storeSlot(slot, object, value, knowsObject(object), value == 0 || knowsObject(value))) {
+                && heap.storeSlot(slot, object, value, knowsObject(object) || isObjectStart(object),
+                        value == 0 || knowsObject(value))) {
             return;
         }
         enter("setReference");

@@ -123,7 +123,11 @@ class SlotHandleTest {
             assertMessage(IllegalArgumentException.class, () -> stack.setReference(left, movedOther, value),
                     otherType);
             assertEquals(0, stack.getReference(movedOther, 0), "nothing was written");
-            for (long bad : new long[] {0, movedObject + 8, movedObject - 8, 12345, -8}) {
+            long nurseryBase = heap.nursery.base;
+            // Misaligned addresses, and the nursery's ends: no object starts at its first word, whose bit is never set.
+            long[] bads = {0, movedObject + 8, movedObject - 8, 12345, -8, movedObject + 4, movedObject - 1,
+                nurseryBase, nurseryBase - 8, nurseryBase + 3, heap.nursery.end};
+            for (long bad : bads) {
                 assertMessage(IllegalArgumentException.class, () -> stack.getReference(left, bad),
                         "not an object of this heap");
                 assertMessage(IllegalArgumentException.class, () -> stack.setReference(left, bad, value),
