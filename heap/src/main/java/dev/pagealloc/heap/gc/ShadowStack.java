@@ -274,7 +274,9 @@ public final class ShadowStack {
     /**
      * {@return whether {@code value} is 0 or an address this stack handed out since the owner's last safepoint},
      * the last allocation tested first; valid only while the state word is below {@link #TAGGED}. The zero test
-     * comes last: a 0 that equals a forgotten field is still a valid value.
+     * comes last: a 0 that equals a forgotten field is still a valid value. {@link #knowsObject} in another order:
+     * an allocation's values are most often the last allocation, a read's object the last read, and building
+     * through {@code value == 0 || knowsObject(value)} measured 6.25-6.47 against 6.13-6.26 ns per node.
      */
     private boolean knowsObjectOrNull(long value) {
         return value == lastAllocated || value == lastPopped || value == lastRead || value == 0;
