@@ -44,12 +44,10 @@ import java.util.Locale;
  */
 public final class GcCheckFloorCpuTimes {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-    // Read before the class's first use, so the off-heap space is sized for it; deeper trees outgrow the caches,
-    // where every extra instruction of a check costs more (fewer nodes' loads in flight at once).
-    static final int DEPTH = Integer.getInteger("pagealloc.bench.depth", 12);
-    static final long TREE_NODES = (1L << (DEPTH + 1)) - 1;
-    // About 16 million nodes a round whatever the depth: 2,000 trees at depth 12.
-    private static final int TREES = (int) Math.max(1, 2000 * 8191L / TREE_NODES);
+    // GcMutatorCpuTimes' trees (its depth option included), as levels 0 and 6 run its code.
+    static final int DEPTH = GcMutatorCpuTimes.DEPTH;
+    static final long TREE_NODES = GcMutatorCpuTimes.TREE_NODES;
+    private static final int TREES = GcMutatorCpuTimes.TREES;
     private static final double NODES = TREES * (double) TREE_NODES;
     private static final int WARM_UP_ROUNDS = 4;
 

@@ -23,10 +23,12 @@ import java.util.Locale;
  */
 public final class GcMutatorCpuTimes {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-    private static final int DEPTH = Integer.getInteger("pagealloc.bench.depth", 12);
-    private static final long TREE_NODES = (1L << (DEPTH + 1)) - 1;
+    // Deeper trees outgrow the caches, where every extra instruction of a check costs more (fewer nodes' loads in
+    // flight at once).
+    static final int DEPTH = Integer.getInteger("pagealloc.bench.depth", 12);
+    static final long TREE_NODES = (1L << (DEPTH + 1)) - 1;
     // About 16 million nodes a round whatever the depth: 2,000 trees at depth 12.
-    private static final int TREES = (int) Math.max(1, 2000 * 8191L / TREE_NODES);
+    static final int TREES = (int) Math.max(1, 2000 * 8191L / TREE_NODES);
     private static final double NODES = TREES * (double) TREE_NODES;
     // 32 MiB at depth 12; room for four trees of 24-byte nodes at larger depths, so that a collection seldom
     // moves the checked tree while it is built (the minimum over the rounds takes one it did not).
